@@ -1,0 +1,315 @@
+// The error catalogue of CONTRACT.md section 5: every code the system can show a user or return
+// on the wire, with what the user sees and what they can do next. The session machine must have a
+// state for each code (a test checks that adding a code here without a state fails).
+
+/** What the person at the kiosk can do about an error. */
+export type Remedy =
+  /** Try the same thing again (the screen offers it). */
+  | 'retry'
+  /** Take the card out and put it back in (or insert the first card again). */
+  | 'reinsert'
+  /** Correct what was typed on the same screen. */
+  | 'correctInput'
+  /** Start the activation again from the beginning. */
+  | 'startOver'
+  /** Nothing the user can do alone: counter staff must help. */
+  | 'staff'
+  /** Nothing to do: the card is not usable here (or already done). */
+  | 'none';
+
+export interface ErrorInfo {
+  readonly code: string;
+  /** Whether repeating the same request may succeed (wire meaning of `retryable`). */
+  readonly retryable: boolean;
+  readonly remedy: Remedy;
+  /** What the user reads, in the manual's wording where it has one. */
+  readonly text: { readonly 'zh-TW': string; readonly en: string };
+}
+
+/** 客服專線 as the manual gives it; shown with every error a user cannot fix alone. */
+export const CUSTOMER_SERVICE = {
+  phone: '412-1166',
+  phoneFromMobile: '(02/04/07)-412-1166',
+  email: 'moeaca@moeaca.nat.gov.tw',
+} as const;
+
+const catalogue = [
+  {
+    code: '3005',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '用戶代碼錯誤：3005。用戶代碼有區分大小寫，請確認後重新輸入。',
+      en: 'Error 3005: the user code (or ID) does not match. User codes are case-sensitive; check and enter it again.',
+    },
+  },
+  {
+    code: 'WRONG_PATH',
+    retryable: true,
+    remedy: 'retry',
+    text: {
+      'zh-TW': '此張IC卡不是以您選擇的方式申請，請改選另一種啟用方式。',
+      en: 'This card was not issued the way you chose. Please choose the other activation path.',
+    },
+  },
+  {
+    code: 'LOCKED',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '輸入錯誤次數過多，此張IC卡已暫停自助開卡，請洽櫃檯服務人員。',
+      en: 'Too many wrong attempts: self-service activation of this card is locked. Please ask the counter staff.',
+    },
+  },
+  {
+    code: '27011',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '錯誤代碼27011：此張IC卡於完成開卡前已被使用，卡片已鎖定。請將卡片交給櫃檯服務人員辦理解鎖。',
+      en: 'Error 27011: the card was used before activation was finished and is locked. Please hand it to the counter staff to be unlocked.',
+    },
+  },
+  {
+    code: '4931',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '錯誤代碼4931：此張憑證已廢止，無法啟用。',
+      en: 'Error 4931: this certificate has been revoked and cannot be activated.',
+    },
+  },
+  {
+    code: 'SUSPENDED',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '此張憑證已暫禁，無法啟用。',
+      en: 'This certificate is suspended and cannot be activated.',
+    },
+  },
+  {
+    code: 'ALREADY_ACTIVATED',
+    retryable: false,
+    remedy: 'none',
+    text: {
+      'zh-TW': '此張IC卡已完成開卡，不需再次啟用。',
+      en: 'This card is already activated; there is nothing left to do.',
+    },
+  },
+  {
+    code: 'CERT_EXPIRED',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '此張憑證不在有效期限內，無法啟用。',
+      en: 'This certificate is outside its validity period and cannot be activated.',
+    },
+  },
+  {
+    code: '3125',
+    retryable: true,
+    remedy: 'retry',
+    text: {
+      'zh-TW': '卡片未完成開卡，錯誤代碼3125：憑證管理中心未收到您的憑證接受，可能是網路異常或壅塞，請稍後再試。',
+      en: 'Error 3125: the CA did not receive your acceptance (network fault or congestion). Please try again shortly.',
+    },
+  },
+  {
+    code: 'READER_NOT_FOUND',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '找不到讀卡機，本機暫停服務，請洽櫃檯服務人員。',
+      en: 'No card reader found. This kiosk is out of service; please ask the counter staff.',
+    },
+  },
+  {
+    code: 'CARD_NOT_DETECTED',
+    retryable: true,
+    remedy: 'reinsert',
+    text: {
+      'zh-TW': '智慧卡讀卡機中未偵測到智慧卡或晶片卡初始化卡片失敗，請取出卡片後重新插入。',
+      en: 'No card detected in the reader, or the card failed to initialise. Please take the card out and insert it again.',
+    },
+  },
+  {
+    code: 'CARD_UNREADABLE',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '不明連接卡之錯誤：無法讀取卡片內容，請洽櫃檯服務人員。',
+      en: 'The card answers but its contents cannot be read. Please ask the counter staff.',
+    },
+  },
+  {
+    code: 'UNKNOWN_CARD',
+    retryable: false,
+    remedy: 'none',
+    text: {
+      'zh-TW': '此卡片不是工商憑證IC卡，或憑證管理中心查無此卡。',
+      en: 'This is not a MOEACA business certificate card, or the CA does not know it.',
+    },
+  },
+  {
+    code: 'CARD_SWAPPED',
+    retryable: true,
+    remedy: 'reinsert',
+    text: {
+      'zh-TW': '您插入的是另一張卡片，請插回原來的IC卡。',
+      en: 'A different card was inserted. Please insert the card you started with.',
+    },
+  },
+  {
+    code: 'DATA_DISPUTED',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '您表示卡片資料有誤，請停止作業並洽櫃檯服務人員。',
+      en: 'You reported that the card data is wrong. Please stop here and ask the counter staff.',
+    },
+  },
+  {
+    code: 'SESSION_EXPIRED',
+    retryable: true,
+    remedy: 'startOver',
+    text: {
+      'zh-TW': '作業逾時，請重新開始。',
+      en: 'This activation has expired. Please start again.',
+    },
+  },
+  {
+    code: 'BAD_REQUEST',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '系統收到無法處理的資料，請洽櫃檯服務人員。',
+      en: 'The system received data it cannot process. Please ask the counter staff.',
+    },
+  },
+  {
+    code: 'PIN_FORMAT',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': 'PIN碼須為6至8碼英文字母、數字或符號。',
+      en: 'The PIN must be 6 to 8 letters, digits or symbols.',
+    },
+  },
+  {
+    code: 'PIN_MISMATCH',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '兩次輸入的PIN碼不一致，請重新輸入。',
+      en: 'The two PINs do not match. Please enter them again.',
+    },
+  },
+  {
+    code: 'USER_CODE_FORMAT',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '用戶代碼須為6至10碼英文字母、數字或符號。',
+      en: 'The user code must be 6 to 10 letters, digits or symbols.',
+    },
+  },
+  {
+    code: 'USER_CODE_MISMATCH',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '兩次輸入的用戶代碼不一致，請重新輸入。',
+      en: 'The two user codes do not match. Please enter them again.',
+    },
+  },
+  {
+    code: 'EMAIL_FORMAT',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '電子信箱格式不正確，請重新輸入。',
+      en: 'The e-mail address is not valid. Please enter it again.',
+    },
+  },
+  {
+    code: 'ID_FORMAT',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '身分證字號或出生日期格式不正確，請重新輸入。',
+      en: 'The ID number or birth date is not in a valid format. Please enter it again.',
+    },
+  },
+] as const satisfies readonly ErrorInfo[];
+
+export type ErrorCode = (typeof catalogue)[number]['code'];
+
+export const ERROR_CODES: readonly ErrorCode[] = catalogue.map((entry) => entry.code);
+
+export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = Object.fromEntries(
+  catalogue.map((entry) => [entry.code, entry]),
+) as Record<ErrorCode, ErrorInfo>;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** The input-check codes: shown on the input screen itself, never as the `failed` screen. */
+export const INPUT_ERROR_CODES = [
+  'PIN_FORMAT',
+  'PIN_MISMATCH',
+  'USER_CODE_FORMAT',
+  'USER_CODE_MISMATCH',
+  'EMAIL_FORMAT',
+  'ID_FORMAT',
+] as const satisfies readonly ErrorCode[];
+
+export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
+
+/**
+ * The wire form of an error (CONTRACT.md section 2): the JSON body of a failed request, also
+ * carried in NATS service-error headers.
+ */
+export interface WireError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly retryable: boolean;
+  readonly attemptsLeft?: number;
+}
+
+/**
+ * An error that crosses a boundary with a contract code. Thrown by service clients so that the
+ * machine's actors can reject with something the machine understands.
+ */
+export class ContractError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly attemptsLeft: number | undefined;
+
+  constructor(code: ErrorCode, message?: string, extra: { attemptsLeft?: number; cause?: unknown } = {}) {
+    super(message ?? ERRORS[code].text.en, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'ContractError';
+    this.code = code;
+    this.retryable = ERRORS[code].retryable;
+    this.attemptsLeft = extra.attemptsLeft;
+  }
+
+  toWire(): WireError {
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.attemptsLeft === undefined ? {} : { attemptsLeft: this.attemptsLeft }),
+    };
+  }
+}
+
+/** Reads the contract code out of anything an actor rejected with; unknown failures are 3125-like only when said so. */
+export function errorCodeOf(error: unknown, fallback: ErrorCode): ErrorCode {
+  if (error instanceof ContractError) return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && isErrorCode(error.code)) {
+    return error.code;
+  }
+  return fallback;
+}

@@ -1,0 +1,6 @@
+// The contract as code: one module that the machines, services, card agent and kiosk UI all import.
+// It is pure (no I/O) so that the browser bundle and the statechart can use it too.
+export * from './errors.ts';
+export * from './messages.ts';
+export * from './screens.ts';
+export * from './subjects.ts';

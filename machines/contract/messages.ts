@@ -1,0 +1,302 @@
+// Runtime schemas (valibot) for every message of CONTRACT.md sections 2–4, and the types inferred
+// from them. Every process decodes at its edge with `decode()` and then works with plain types.
+//
+// Shape only: a user event schema checks that `userCode` is a bounded string, not that it is a
+// valid user code. Format checks belong to the machine (they become input errors on the screen,
+// not BAD_REQUEST), and the registry checks the rest again.
+import * as v from 'valibot';
+import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { ACTIVATION_PATHS, LANGUAGES, SCREENS } from './screens.ts';
+
+/** Bounded free text typed by a person: long enough for any valid value, short enough to be safe. */
+const typed = (max = 64) => v.pipe(v.string(), v.maxLength(max));
+const isoTime = v.pipe(v.string(), v.isoTimestamp());
+const cardNumber = v.pipe(v.string(), v.regex(/^[A-Z0-9]{4,32}$/));
+const certSerial = v.pipe(v.string(), v.regex(/^[0-9A-Fa-f]{1,64}$/));
+const kioskId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,31}$/));
+const path = v.picklist(ACTIVATION_PATHS);
+const errorCode = v.picklist(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
+
+// ---------------------------------------------------------------------------------------------
+// Section 3: events into the engine
+
+export const UserEventSchema = v.variant('type', [
+  v.object({ type: v.literal('user.choosePath'), path }),
+  v.object({ type: v.literal('user.submitUserCode'), userCode: typed() }),
+  v.object({
+    type: v.literal('user.submitResponsibleId'),
+    responsibleId: typed(),
+    birthDate: v.optional(typed()),
+  }),
+  v.object({ type: v.literal('user.confirmIdWarning') }),
+  v.object({ type: v.literal('user.correctId') }),
+  v.object({ type: v.literal('user.confirmCardData') }),
+  v.object({ type: v.literal('user.disputeCardData') }),
+  v.object({
+    type: v.literal('user.submitContact'),
+    email: typed(254),
+    userCode: typed(),
+    userCodeConfirm: typed(),
+  }),
+  v.object({ type: v.literal('user.submitPin'), pin: typed(), pinConfirm: typed() }),
+  v.object({ type: v.literal('user.reset') }),
+  v.object({ type: v.literal('user.stillHere') }),
+  v.object({ type: v.literal('user.cancel') }),
+  v.object({ type: v.literal('user.callStaff') }),
+  v.object({ type: v.literal('user.setLanguage'), lang: v.picklist(LANGUAGES) }),
+]);
+export type UserEvent = v.InferOutput<typeof UserEventSchema>;
+
+export const StaffEventSchema = v.variant('type', [
+  v.object({ type: v.literal('staff.overrideIdWarning'), staffId: v.optional(typed()) }),
+  v.object({ type: v.literal('staff.abort'), staffId: v.optional(typed()) }),
+  v.object({ type: v.literal('staff.takeCard'), staffId: v.optional(typed()) }),
+  v.object({ type: v.literal('staff.unlocked'), staffId: v.optional(typed()) }),
+  v.object({ type: v.literal('staff.resume'), staffId: v.optional(typed()) }),
+]);
+export type StaffEvent = v.InferOutput<typeof StaffEventSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Section 2: the card agent
+
+export const CardEventSchema = v.object({
+  type: v.picklist(['reader.attached', 'reader.detached', 'card.inserted', 'card.removed']),
+  reader: typed(128),
+  atr: v.optional(v.pipe(v.string(), v.regex(/^[0-9a-f]*$/))),
+  at: isoTime,
+});
+export type CardEvent = v.InferOutput<typeof CardEventSchema>;
+
+export const CardStatusSchema = v.object({
+  readers: v.array(
+    v.object({
+      name: typed(128),
+      cardPresent: v.boolean(),
+      atr: v.optional(v.string()),
+    }),
+  ),
+});
+export type CardStatus = v.InferOutput<typeof CardStatusSchema>;
+
+export const SelfcheckSchema = v.object({
+  ok: v.boolean(),
+  checks: v.array(
+    v.object({
+      id: v.picklist(['service', 'reader', 'card', 'token']),
+      ok: v.boolean(),
+      detail: v.optional(v.string()),
+      /** Our extension: the contract code a failing check stands for. */
+      code: v.optional(errorCode),
+    }),
+  ),
+});
+export type Selfcheck = v.InferOutput<typeof SelfcheckSchema>;
+
+/** The token's user-PIN state, read from the PKCS#11 token flags. */
+export const PinFlagsSchema = v.object({
+  userPinInitialized: v.boolean(),
+  userPinCountLow: v.boolean(),
+  userPinFinalTry: v.boolean(),
+  userPinLocked: v.boolean(),
+  /** The token's own PIN length bounds (ulMinPinLen / ulMaxPinLen). */
+  minPinLength: v.number(),
+  maxPinLength: v.number(),
+});
+export type PinFlags = v.InferOutput<typeof PinFlagsSchema>;
+
+/** What `card.read` answers: the card number and the certificate on it. */
+export const CardDataSchema = v.object({
+  cardNumber,
+  certSerial,
+  holderName: typed(256),
+  ubn: v.pipe(v.string(), v.regex(/^\d{8}$/)),
+  email: typed(254),
+  validFrom: isoTime,
+  validTo: isoTime,
+  pinFlags: PinFlagsSchema,
+});
+export type CardData = v.InferOutput<typeof CardDataSchema>;
+
+export const SetPinRequestSchema = v.object({
+  activationId: typed(128),
+  newPin: typed(),
+});
+export type SetPinRequest = v.InferOutput<typeof SetPinRequestSchema>;
+
+export const SetPinReplySchema = v.object({ ok: v.literal(true), at: isoTime });
+export type SetPinReply = v.InferOutput<typeof SetPinReplySchema>;
+
+export const SimInsertRequestSchema = v.object({ cardNumber });
+export const SimRemoveRequestSchema = v.object({});
+export const OkReplySchema = v.object({ ok: v.boolean() });
+
+// ---------------------------------------------------------------------------------------------
+// Section 2: the registry
+
+export const CARD_RECORD_STATUSES = [
+  'issued',
+  'verified',
+  'accepted',
+  'activated',
+  'revoked',
+  'suspended',
+  'used-before-activation',
+  'locked',
+  'returned',
+] as const;
+export type CardRecordStatus = (typeof CARD_RECORD_STATUSES)[number];
+
+export const IdentifyRequestSchema = v.object({ cardNumber, certSerial, kioskId: v.optional(kioskId) });
+export type IdentifyRequest = v.InferOutput<typeof IdentifyRequestSchema>;
+
+export const IdentifyReplySchema = v.object({
+  route: path,
+  status: v.picklist(CARD_RECORD_STATUSES),
+  attemptsLeft: v.number(),
+});
+export type IdentifyReply = v.InferOutput<typeof IdentifyReplySchema>;
+
+export const VerifyRequestSchema = v.variant('route', [
+  v.object({ cardNumber, certSerial, kioskId, route: v.literal('self-applied'), userCode: typed() }),
+  v.object({
+    cardNumber,
+    certSerial,
+    kioskId,
+    route: v.literal('registration-bundled'),
+    responsibleId: typed(),
+    birthDate: v.optional(typed()),
+  }),
+]);
+export type VerifyRequest = v.InferOutput<typeof VerifyRequestSchema>;
+
+export const VerifyReplySchema = v.object({
+  activationId: typed(128),
+  expiresAt: isoTime,
+  /** Our extension: the record is already accepted, so the kiosk goes straight to the PIN step. */
+  acceptedAt: v.optional(isoTime),
+});
+export type VerifyReply = v.InferOutput<typeof VerifyReplySchema>;
+
+export const AcceptRequestSchema = v.object({
+  activationId: typed(128),
+  contactEmail: v.optional(typed(254)),
+  newUserCode: v.optional(typed()),
+});
+export type AcceptRequest = v.InferOutput<typeof AcceptRequestSchema>;
+
+export const AcceptReplySchema = v.object({ acceptedAt: isoTime });
+export type AcceptReply = v.InferOutput<typeof AcceptReplySchema>;
+
+export const PinGrantRequestSchema = v.object({
+  activationId: typed(128),
+  cardNumber,
+  /** The card agent's one-time X25519 public key, raw 32 bytes, base64url. */
+  agentPublicKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
+});
+export type PinGrantRequest = v.InferOutput<typeof PinGrantRequestSchema>;
+
+export const PinGrantReplySchema = v.object({
+  /** base64url of the sealed box; the format is documented in services/registry. */
+  sealed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/)),
+});
+export type PinGrantReply = v.InferOutput<typeof PinGrantReplySchema>;
+
+export const CompleteRequestSchema = v.object({ activationId: typed(128), cardNumber });
+export type CompleteRequest = v.InferOutput<typeof CompleteRequestSchema>;
+
+export const CompleteReplySchema = v.object({ activatedAt: isoTime });
+export type CompleteReply = v.InferOutput<typeof CompleteReplySchema>;
+
+export const StaffCardRequestSchema = v.object({ cardNumber, staffId: v.optional(typed()) });
+export type StaffCardRequest = v.InferOutput<typeof StaffCardRequestSchema>;
+
+export const WireErrorBodySchema = v.object({
+  error: v.object({
+    code: errorCode,
+    message: v.string(),
+    retryable: v.boolean(),
+    attemptsLeft: v.optional(v.number()),
+  }),
+});
+export type WireErrorBody = v.InferOutput<typeof WireErrorBodySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Section 4: the view, and inspection events
+
+export const ViewCardSchema = v.object({
+  cardNumber,
+  holderName: v.string(),
+  ubn: v.string(),
+  certSerial,
+  validFrom: isoTime,
+  validTo: isoTime,
+  email: v.string(),
+  route: v.optional(path),
+});
+export type ViewCard = v.InferOutput<typeof ViewCardSchema>;
+
+export const ViewSchema = v.object({
+  kioskId,
+  seq: v.number(),
+  screen: v.picklist(SCREENS),
+  lang: v.picklist(LANGUAGES),
+  step: v.optional(v.object({ index: v.number(), of: v.number() })),
+  busy: v.boolean(),
+  accepts: v.array(v.string()),
+  card: v.optional(ViewCardSchema),
+  error: v.optional(
+    v.object({ code: errorCode, retryable: v.boolean(), attemptsLeft: v.optional(v.number()) }),
+  ),
+  deadline: v.optional(isoTime),
+  /** Our extension: the path chosen, so the UI can title the screens. */
+  path: v.optional(path),
+  /** Our extension: the state path, for staff and the inspector (no secrets in state names). */
+  state: v.optional(v.string()),
+  /** Our extension: the screen the user was on when `stillThere` or `staffAssist` came up. */
+  returnScreen: v.optional(v.picklist(SCREENS)),
+});
+export type View = v.InferOutput<typeof ViewSchema>;
+
+export const InspectionEventSchema = v.object({
+  seq: v.number(),
+  at: isoTime,
+  kind: v.picklist(['snapshot', 'event', 'actor']),
+  state: v.optional(v.unknown()),
+  event: v.optional(v.object({ type: v.string() })),
+  actor: v.optional(v.string()),
+});
+export type InspectionEvent = v.InferOutput<typeof InspectionEventSchema>;
+
+// ---------------------------------------------------------------------------------------------
+
+export type DecodeResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/**
+ * Validates `input` against `schema`. The problems name the fields and what was wrong with them,
+ * never the values: a rejected user event may carry a secret.
+ */
+export function decode<S extends v.GenericSchema>(schema: S, input: unknown): DecodeResult<v.InferOutput<S>> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  return {
+    ok: false,
+    problems: result.issues.map((issue) => {
+      const where = v.getDotPath(issue) ?? '(root)';
+      return `${where}: expected ${issue.expected ?? 'a valid value'}`;
+    }),
+  };
+}
+
+/** Parses JSON bytes/text then validates; malformed JSON is a problem like any other. */
+export function decodeJson<S extends v.GenericSchema>(
+  schema: S,
+  data: Uint8Array | string,
+): DecodeResult<v.InferOutput<S>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data));
+  } catch {
+    return { ok: false, problems: ['(root): expected JSON'] };
+  }
+  return decode(schema, parsed);
+}

@@ -1,0 +1,80 @@
+// The NATS subjects of CONTRACT.md section 2, and the JetStream names that go with them.
+// Kiosk-local subjects carry secrets (PIN, user code, ID) and are never exported to the hub;
+// `kioskHubSubjects` lists the ones that may be.
+
+/** A kiosk id as the contract allows it: lower-case letters, digits and dashes, 1–32 long. */
+export const KIOSK_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export function isKioskId(value: unknown): value is string {
+  return typeof value === 'string' && KIOSK_ID_PATTERN.test(value);
+}
+
+function assertKioskId(kioskId: string): void {
+  if (!isKioskId(kioskId)) throw new Error(`not a kiosk id: ${JSON.stringify(kioskId)}`);
+}
+
+/** Subjects of one kiosk. */
+export function kioskSubjects(kioskId: string) {
+  assertKioskId(kioskId);
+  const base = `kiosk.${kioskId}`;
+  return {
+    // kiosk-local: may carry secrets
+    input: `${base}.input`,
+    cardEvents: `${base}.card.events`,
+    cardStatus: `${base}.card.status`,
+    cardSelfcheck: `${base}.card.selfcheck`,
+    cardRead: `${base}.card.read`,
+    cardSetPin: `${base}.card.set-pin`,
+    cardSimInsert: `${base}.card.sim.insert`,
+    cardSimRemove: `${base}.card.sim.remove`,
+    // exported to the hub: never carry secrets
+    view: `${base}.view`,
+    viewGet: `${base}.view.get`,
+    inspect: `${base}.inspect`,
+    staff: `${base}.staff`,
+  } as const;
+}
+
+/** The subjects of a kiosk that may leave the kiosk's own server. */
+export function kioskHubSubjects(kioskId: string): readonly string[] {
+  const s = kioskSubjects(kioskId);
+  return [s.view, s.viewGet, s.inspect, s.staff];
+}
+
+/** The registry's request subjects (a queue group answers them). */
+export const REGISTRY_SUBJECTS = {
+  identify: 'ra.activation.identify',
+  verify: 'ra.activation.verify',
+  accept: 'ra.activation.accept',
+  pinGrant: 'ra.activation.pin-grant',
+  complete: 'ra.activation.complete',
+  staffUnlock: 'ra.staff.unlock',
+  staffReturn: 'ra.staff.return',
+  staffCard: 'ra.staff.card',
+} as const;
+
+export type RegistryEndpoint = keyof typeof REGISTRY_SUBJECTS;
+
+/**
+ * In production a kiosk asks on `<subject>.<kiosk>` so that NATS permissions, not a body field,
+ * say who is asking.
+ */
+export function registrySubjectFor(endpoint: RegistryEndpoint, kioskId?: string): string {
+  const subject = REGISTRY_SUBJECTS[endpoint];
+  if (kioskId === undefined) return subject;
+  assertKioskId(kioskId);
+  return `${subject}.${kioskId}`;
+}
+
+/** JetStream names. */
+export const JETSTREAM = {
+  /** One event per change of a card record: `ra.events.<cardNumber>.<type>`. */
+  registryEventsStream: 'RA_EVENTS',
+  registryEventsSubject: (cardNumber: string, type: string) => `ra.events.${cardNumber}.${type}`,
+  /** The registry's card records, one key per card number. */
+  registryCardsBucket: 'ra_cards',
+  /** Activation records, one key per activation id. */
+  registryActivationsBucket: 'ra_activations',
+  /** The engine's persisted, secret-free snapshots, one key per kiosk. */
+  kioskSnapshotsBucket: 'kiosk_snapshots',
+} as const;

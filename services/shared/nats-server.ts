@@ -1,0 +1,123 @@
+// Starts a real nats-server (Debian's package) with a generated config: JetStream on a file store
+// under the data dir, optionally a websocket listener for the browser, loopback only. Used by
+// `npm start` and by every test that needs a server (each on its own free ports and temp dir).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+
+export interface NatsServerOptions {
+  /** Where the config, the JetStream store and the server log go. */
+  dataDir: string;
+  /** Client port; 0 or absent picks a free one. */
+  port?: number;
+  /** Websocket port for the browser UI; absent means no websocket listener, 0 picks a free one. */
+  wsPort?: number;
+  /** Server name (shows in logs). */
+  name?: string;
+  /** Path of the binary; Debian installs it in /usr/sbin. */
+  binary?: string;
+}
+
+export interface RunningNatsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly wsUrl: string | undefined;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Stops the server (SIGTERM, then SIGKILL if it lingers) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not get a free port'));
+      });
+    });
+  });
+}
+
+function configText(options: Required<Pick<NatsServerOptions, 'name'>> & { port: number; wsPort?: number; storeDir: string }): string {
+  // JSON is valid nats-server config syntax, and quoting every value keeps paths safe.
+  const config: Record<string, unknown> = {
+    server_name: options.name,
+    host: '127.0.0.1',
+    port: options.port,
+    // Large enough for a snapshot or a certificate; small enough to bound a bad publisher.
+    max_payload: 1024 * 1024,
+    jetstream: { store_dir: options.storeDir, max_memory_store: 256 * 1024 * 1024 },
+  };
+  if (options.wsPort !== undefined) {
+    // Plain websocket is acceptable only because it listens on loopback.
+    config.websocket = { host: '127.0.0.1', port: options.wsPort, no_tls: true };
+  }
+  return JSON.stringify(config, null, 2);
+}
+
+async function waitForPort(port: number, child: ChildProcess, logFile: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    if (child.exitCode !== null) {
+      throw new Error(`nats-server exited with code ${child.exitCode} while starting; see ${logFile}`);
+    }
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect({ host: '127.0.0.1', port }, () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    if (attempt > 200) throw new Error(`nats-server did not open port ${port}; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startNatsServer(options: NatsServerOptions): Promise<RunningNatsServer> {
+  const port = options.port || (await freePort());
+  const wsPort = options.wsPort === undefined ? undefined : options.wsPort || (await freePort());
+  const name = options.name ?? 'kiosk-nats';
+  const storeDir = join(options.dataDir, 'jetstream');
+  await mkdir(storeDir, { recursive: true });
+  const configFile = join(options.dataDir, 'nats-server.conf');
+  const logFile = join(options.dataDir, 'nats-server.log');
+  await writeFile(configFile, configText({ name, port, ...(wsPort === undefined ? {} : { wsPort }), storeDir }));
+
+  const child = spawn(options.binary ?? '/usr/sbin/nats-server', ['-c', configFile, '-l', logFile], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  await spawned;
+  try {
+    await waitForPort(port, child, logFile);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    wsUrl: wsPort === undefined ? undefined : `ws://127.0.0.1:${wsPort}`,
+    pid: child.pid ?? -1,
+    logFile,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
