@@ -210,6 +210,71 @@ export type CompleteReply = v.InferOutput<typeof CompleteReplySchema>;
 export const StaffCardRequestSchema = v.object({ cardNumber, staffId: v.optional(typed()) });
 export type StaffCardRequest = v.InferOutput<typeof StaffCardRequestSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Section 1: the card import file, and the registry's admin endpoints that take it
+
+export const IMPORT_STATUSES = ['issued', 'revoked', 'suspended', 'used-before-activation'] as const;
+
+const importCommon = {
+  cardNumber,
+  holderName: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  ubn: v.pipe(v.string(), v.regex(/^\d{8}$/)),
+  email: typed(254),
+  validFrom: isoTime,
+  validTo: isoTime,
+  status: v.optional(v.picklist(IMPORT_STATUSES), 'issued'),
+  certSerial: v.optional(certSerial),
+};
+
+/** One element of the card import file (CONTRACT.md section 1). */
+export const CardImportRecordSchema = v.variant('route', [
+  v.object({ ...importCommon, route: v.literal('self-applied'), userCode: typed() }),
+  v.object({
+    ...importCommon,
+    route: v.literal('registration-bundled'),
+    responsibleId: typed(),
+    birthDate: v.optional(v.pipe(v.string(), v.isoDate())),
+  }),
+]);
+export type CardImportRecord = v.InferOutput<typeof CardImportRecordSchema>;
+export const CardImportFileSchema = v.array(CardImportRecordSchema);
+
+/**
+ * `ra.admin.import`: registers issuance records. Each carries the card's SO credential (generated
+ * when its token was made) and its certificate serial as written on the token. An admin-only
+ * subject: in production only the issuing side may publish on it.
+ */
+export const AdminImportRequestSchema = v.object({
+  records: v.pipe(
+    v.array(
+      v.intersect([
+        CardImportRecordSchema,
+        v.object({ certSerial, soCredential: v.pipe(v.string(), v.minLength(4), v.maxLength(255)) }),
+      ]),
+    ),
+    v.maxLength(1000),
+  ),
+});
+export type AdminImportRequest = v.InferOutput<typeof AdminImportRequestSchema>;
+
+export const AdminImportReplySchema = v.object({
+  results: v.array(
+    v.object({
+      cardNumber,
+      /** created: new record; unchanged: already known with the same serial (import is idempotent). */
+      outcome: v.picklist(['created', 'unchanged']),
+      status: v.picklist(CARD_RECORD_STATUSES),
+    }),
+  ),
+});
+export type AdminImportReply = v.InferOutput<typeof AdminImportReplySchema>;
+
+/** `ra.admin.list`: one summary per known card (no secrets). */
+export const AdminListReplySchema = v.object({
+  cards: v.array(v.object({ cardNumber, route: path, status: v.picklist(CARD_RECORD_STATUSES) })),
+});
+export type AdminListReply = v.InferOutput<typeof AdminListReplySchema>;
+
 export const WireErrorBodySchema = v.object({
   error: v.object({
     code: errorCode,

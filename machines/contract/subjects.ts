@@ -51,6 +51,10 @@ export const REGISTRY_SUBJECTS = {
   staffUnlock: 'ra.staff.unlock',
   staffReturn: 'ra.staff.return',
   staffCard: 'ra.staff.card',
+  /** Our extension: registering issuance records (`npm run cards -- import`). Admin only. */
+  adminImport: 'ra.admin.import',
+  /** Our extension: one summary line per card (`npm run cards -- list`). Admin only. */
+  adminList: 'ra.admin.list',
 } as const;
 
 export type RegistryEndpoint = keyof typeof REGISTRY_SUBJECTS;
