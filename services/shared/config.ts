@@ -1,0 +1,52 @@
+// The environment of CONTRACT.md section 1, read once. Every command (start, serve, cards) uses
+// the same names and defaults, so a `npm run cards` beside a running `npm start` with the same
+// environment talks to that stack.
+import { resolve } from 'node:path';
+import { isKioskId } from '../../machines/contract/index.ts';
+
+export interface StackConfig {
+  dataDir: string;
+  natsPort: number;
+  natsWsPort: number;
+  httpPort: number;
+  kioskId: string;
+  /** An existing server to use instead of starting one. */
+  natsUrl: string | undefined;
+  /** `sim` (the embedded default: cards inserted from the demo tray) or `pcsc` (a real reader). */
+  cardReader: 'sim' | 'pcsc';
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    throw new Error(`${name} must be a TCP port (1–65535), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const kioskId = env.KIOSK_ID || 'kiosk-1';
+  if (!isKioskId(kioskId)) {
+    throw new Error(`KIOSK_ID must match [a-z0-9][a-z0-9-]{0,31}, got ${JSON.stringify(kioskId)}`);
+  }
+  const cardReader = env.CARD_READER || 'sim';
+  if (cardReader !== 'sim' && cardReader !== 'pcsc') {
+    throw new Error(`CARD_READER must be "sim" or "pcsc", got ${JSON.stringify(cardReader)}`);
+  }
+  return {
+    dataDir: resolve(env.DATA_DIR || './.data'),
+    natsPort: port(env, 'NATS_PORT', 4222),
+    natsWsPort: port(env, 'NATS_WS_PORT', 9222),
+    httpPort: port(env, 'HTTP_PORT', 8080),
+    kioskId,
+    natsUrl: env.NATS_URL || undefined,
+    cardReader,
+  };
+}
+
+/** The client URL of the stack's server: NATS_URL, or the local one on NATS_PORT. */
+export function natsUrlOf(config: StackConfig): string {
+  return config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
+}
