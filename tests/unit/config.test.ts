@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { natsUrlOf, readConfig } from '../../services/shared/config.ts';
+
+describe('stack configuration', () => {
+  it('uses the contract defaults', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({ natsPort: 4222, natsWsPort: 9222, httpPort: 8080, kioskId: 'kiosk-1', cardReader: 'sim' });
+    expect(config.dataDir).toMatch(/\.data$/);
+    expect(natsUrlOf(config)).toBe('nats://127.0.0.1:4222');
+  });
+
+  it('takes every variable from the environment', () => {
+    const config = readConfig({
+      DATA_DIR: '/tmp/x',
+      NATS_PORT: '5000',
+      NATS_WS_PORT: '5001',
+      HTTP_PORT: '5002',
+      KIOSK_ID: 'counter-7',
+      NATS_URL: 'nats://127.0.0.1:6000',
+      CARD_READER: 'pcsc',
+    });
+    expect(config).toEqual({
+      dataDir: '/tmp/x',
+      natsPort: 5000,
+      natsWsPort: 5001,
+      httpPort: 5002,
+      kioskId: 'counter-7',
+      natsUrl: 'nats://127.0.0.1:6000',
+      cardReader: 'pcsc',
+    });
+    expect(natsUrlOf(config)).toBe('nats://127.0.0.1:6000');
+  });
+
+  it.each([
+    [{ NATS_PORT: 'abc' }, /NATS_PORT/],
+    [{ HTTP_PORT: '70000' }, /HTTP_PORT/],
+    [{ KIOSK_ID: 'Kiosk 1' }, /KIOSK_ID/],
+    [{ CARD_READER: 'usb' }, /CARD_READER/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});
