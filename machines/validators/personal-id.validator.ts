@@ -1,0 +1,65 @@
+import { normalizeInput } from './text.validator.ts';
+
+export type PersonalIdKind = 'national' | 'residentNew' | 'residentOld';
+
+export interface PersonalIdCheck {
+  /** normalizeInput + upper-cased. */
+  normalized: string;
+  /** null when the format matches none of the three. */
+  kind: PersonalIdKind | null;
+  /** Matches one of the formats. */
+  formatOk: boolean;
+  /** false when !formatOk. */
+  checksumOk: boolean;
+}
+
+// The Ministry of the Interior's area codes. They are not in alphabetical order because letters
+// were added after the first table (I, O, W..Z), so the table is written out rather than derived.
+const AREA_CODE: Readonly<Record<string, number>> = {
+  A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, I: 34, J: 18, K: 19, L: 20, M: 21,
+  N: 22, O: 35, P: 23, Q: 24, R: 25, S: 26, T: 27, U: 28, V: 29, W: 32, X: 30, Y: 31, Z: 33,
+};
+
+const FORMATS: ReadonlyArray<readonly [PersonalIdKind, RegExp]> = [
+  ['national', /^[A-Z][12]\d{8}$/],
+  ['residentNew', /^[A-Z][89]\d{8}$/],
+  ['residentOld', /^[A-Z][A-D]\d{8}$/],
+];
+
+function digit(char: string | undefined): number {
+  return char === undefined ? Number.NaN : char.charCodeAt(0) - 48;
+}
+
+/** Weighted sum of the 11 digits: area code tens ×1, units ×9, then ×8 … ×1, check digit ×1. */
+function checksumHolds(areaCode: number, secondDigit: number, id: string): boolean {
+  const weights = [8, 7, 6, 5, 4, 3, 2, 1, 1];
+  const digits = [secondDigit, ...Array.from(id.slice(2), digit)];
+  let sum = Math.floor(areaCode / 10) + (areaCode % 10) * 9;
+  digits.forEach((value, index) => {
+    sum += value * (weights[index] ?? 0);
+  });
+  return sum % 10 === 0;
+}
+
+/**
+ * National ID (國民身分證統一編號, Ministry of the Interior): an area letter, 1 (male) or 2 (female),
+ * seven serial digits and a check digit. The letter becomes its two-digit area code (A=10 … H=17,
+ * I=34, J=18 … N=22, O=35, P=23 … V=29, W=32, X=30, Y=31, Z=33); the eleven digits are weighted
+ * 1,9,8,7,6,5,4,3,2,1,1 and the sum must be a multiple of 10.
+ *
+ * Resident IDs (外來人口統一證號, National Immigration Agency): since 2 January 2021 the new form
+ * copies the national one with 8 (male) or 9 (female) in second place and the same checksum. The
+ * old form, valid until 1 January 2031, has a second letter A–D (sex and issuing category) which
+ * counts as the units digit of its own area code (A→0, B→1, C→2, D→3) in the same sum.
+ *
+ * A failing checksum is reported, not refused: CONTRACT.md makes it a warning the user may confirm.
+ */
+export function checkPersonalId(raw: string): PersonalIdCheck {
+  const normalized = normalizeInput(raw).toUpperCase();
+  const kind = FORMATS.find(([, format]) => format.test(normalized))?.[0] ?? null;
+  if (kind === null) return { normalized, kind, formatOk: false, checksumOk: false };
+  const areaCode = AREA_CODE[normalized.charAt(0)] ?? 0;
+  const second = normalized.charAt(1);
+  const secondDigit = kind === 'residentOld' ? (AREA_CODE[second] ?? 0) % 10 : digit(second);
+  return { normalized, kind, formatOk: true, checksumOk: checksumHolds(areaCode, secondDigit, normalized) };
+}
