@@ -1,0 +1,39 @@
+// Component tests of the kiosk UI in real Chromium (Debian's, never a downloaded one), headless.
+// `npm run test:browser`; the exit code is the truth.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+
+const profileDir = mkdtempSync(join(tmpdir(), 'kiosk-wtr-chromium-'));
+
+export default {
+  files: ['tests/browser/**/*.test.ts'],
+  nodeResolve: true,
+  rootDir: '.',
+  concurrency: 1,
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: '/usr/bin/chromium',
+        headless: true,
+        args: [
+          '--headless=new',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          `--user-data-dir=${profileDir}`,
+        ],
+      },
+    }),
+  ],
+  testFramework: {
+    config: { timeout: 20000 },
+  },
+};
