@@ -13,8 +13,8 @@ export interface PersonalIdCheck {
   checksumOk: boolean;
 }
 
-// The Ministry of the Interior's area codes. They are not in alphabetical order because letters
-// were added after the first table (I, O, W..Z), so the table is written out rather than derived.
+// The Ministry of the Interior's area codes. They do not follow the alphabet (I=34, O=35, W=32,
+// X=30, Y=31, Z=33), so the table is written out rather than derived.
 const AREA_CODE: Readonly<Record<string, number>> = {
   A: 10, B: 11, C: 12, D: 13, E: 14, F: 15, G: 16, H: 17, I: 34, J: 18, K: 19, L: 20, M: 21,
   N: 22, O: 35, P: 23, Q: 24, R: 25, S: 26, T: 27, U: 28, V: 29, W: 32, X: 30, Y: 31, Z: 33,
@@ -49,8 +49,9 @@ function checksumHolds(areaCode: number, secondDigit: number, id: string): boole
  *
  * Resident IDs (外來人口統一證號, National Immigration Agency): since 2 January 2021 the new form
  * copies the national one with 8 (male) or 9 (female) in second place and the same checksum. The
- * old form, valid until 1 January 2031, has a second letter A–D (sex and issuing category) which
- * counts as the units digit of its own area code (A→0, B→1, C→2, D→3) in the same sum.
+ * old form, in use until 1 January 2031, has a second letter A–D (sex and issuing category) which
+ * counts as the units digit of its own area code (A→0, B→1, C→2, D→3) in the same sum, as the
+ * published valid old IDs (AA00000009 … AD00000005, AC01234567) confirm.
  *
  * A failing checksum is reported, not refused: CONTRACT.md makes it a warning the user may confirm.
  */

@@ -85,7 +85,8 @@ function rocText(date: RocDate, lang: 'zh-TW' | 'en', eraName: string): string {
  * The Republic of China calendar (民國紀年, official in Taiwan) counts years from 1912, so 民國N年 is
  * 1911+N and the years before 1912 are 民國前N年 (1911 is 民國前1年, there is no year 0); months and
  * days are the Gregorian ones. The year comes from Intl's 'roc' calendar, the date is the one in
- * Taipei. Throws a RangeError for an unparseable timestamp.
+ * Taipei. English reads 'ROC 113-03-05 (2024-03-05)' or 'before ROC 1-12-31 (1911-12-31)'.
+ * Throws a RangeError for an unparseable timestamp.
  */
 export function formatRocDate(value: string | Date, lang: 'zh-TW' | 'en' = 'zh-TW'): string {
   return rocText(rocDate(value), lang, '民國');

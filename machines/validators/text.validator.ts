@@ -68,9 +68,9 @@ const DOMAIN_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
  * A pragmatic subset of RFC 5321/5322: exactly one '@'; a dot-atom local part of at most 64
  * characters (RFC 5321 §4.5.3.1.1); a domain of at least two RFC 1035 labels whose last label is not
  * all digits (so an IP address is not taken for a domain); at most 254 characters in all (the
- * longest forward-path of RFC 5321 less its angle brackets); ASCII only, since the certificate's
- * e-mail field and the CA's mail system expect it. Quoted local parts and address literals are
- * refused on purpose: no one types them at a kiosk.
+ * longest forward-path of RFC 5321 less its angle brackets); ASCII only, internationalised
+ * addresses (RFC 6531) being out of scope. Quoted local parts and address literals are refused on
+ * purpose: no one types them at a kiosk.
  */
 export function isValidEmail(email: string): boolean {
   if (email.length > 254) return false;
