@@ -1,0 +1,75 @@
+import { css, html } from 'lit';
+import { define } from '../../events.ts';
+import { strings } from '../../i18n.ts';
+import { icons } from '../../styles/icons.ts';
+import { KaTextField } from '../text-field/ka-text-field.ts';
+import type { Language } from '../../../../machines/contract/screens.ts';
+
+/**
+ * A masked field for a PIN or a user code, with a show toggle. The value lives only here and in
+ * the event the screen sends; it is never written to an attribute.
+ *
+ * @summary Masked field with a show/hide toggle.
+ */
+export class KaSecretField extends KaTextField {
+  static override properties = {
+    ...KaTextField.properties,
+    revealed: { type: Boolean, reflect: true },
+    lang: { reflect: true },
+  };
+
+  declare revealed: boolean;
+  declare lang: Language;
+
+  constructor() {
+    super();
+    this.revealed = false;
+    this.lang = 'zh-TW';
+  }
+
+  static override styles = [
+    ...KaTextField.styles,
+    css`
+      button.toggle {
+        flex: none;
+        padding: 0 var(--ka-space-3);
+        font-size: var(--ka-text-small);
+      }
+      button.toggle[aria-pressed='true'] {
+        background: var(--ka-brand);
+        color: var(--ka-brand-text);
+      }
+    `,
+  ];
+
+  protected override get inputType(): string {
+    return this.revealed ? 'text' : 'password';
+  }
+
+  protected override renderTrailing() {
+    const s = strings(this.lang);
+    return html`<button
+      type="button"
+      class="toggle"
+      aria-pressed=${String(this.revealed)}
+      aria-label=${s.fields.showSecret(this.label)}
+      @mousedown=${(event: Event) => event.preventDefault()}
+      @click=${() => (this.revealed = !this.revealed)}
+    >
+      ${this.revealed ? icons.eyeOff : icons.eye}<span>${s.buttons.show}</span>
+    </button>`;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.revealed = false;
+  }
+}
+
+define('ka-secret-field', KaSecretField);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ka-secret-field': KaSecretField;
+  }
+}
