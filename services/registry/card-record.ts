@@ -1,0 +1,337 @@
+// The card record and its lifecycle, as pure functions: each change takes the record as read from
+// KV and returns the new record plus the one event that describes the change, or refuses with a
+// contract code. The service writes the result with compare-and-set; on a conflict it re-reads and
+// calls the same function again, so every decision is made on the latest record.
+//
+//   issued ──verify──▶ verified ──accept──▶ accepted ──complete──▶ activated
+//     ▲  ◀──(activation expires)──┘                   │
+//     │    5 wrong attempts: issued / verified / accepted ──▶ locked ──staff unlock──▶ (back)
+//     └─ imported as issued, revoked, suspended or used-before-activation
+//   any state but activated ──staff return──▶ returned
+import { ContractError, type ActivationPath, type CardRecordStatus } from '../../machines/contract/index.ts';
+
+/** Wrong user codes / IDs a card takes before self-service is locked (ARCHITECTURE.md invariant 3). */
+export const MAX_WRONG_ATTEMPTS = 5;
+
+/** The activation a card is currently bound to (the latest successful verify). */
+export interface CurrentActivation {
+  /** SHA-256 of the activation id: the id itself is a bearer token and is never stored. */
+  readonly ref: string;
+  readonly kioskId: string;
+  readonly expiresAt: string;
+}
+
+/** When and through which activation a one-time step happened. */
+export interface Milestone {
+  readonly at: string;
+  /** The event sequence number of the change, so its event can be published again identically. */
+  readonly seq: number;
+  readonly by: string;
+  readonly kioskId: string;
+}
+
+export interface CardRecord {
+  readonly v: 1;
+  readonly cardNumber: string;
+  /** Lower-case hex without leading zeros. */
+  readonly certSerial: string;
+  readonly route: ActivationPath;
+  readonly holderName: string;
+  readonly ubn: string;
+  readonly email: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  /** `verified` here means "has an activation"; see effectiveStatus for whether it is still live. */
+  readonly status: CardRecordStatus;
+  readonly statusBeforeLock?: 'issued' | 'accepted';
+  readonly failedAttempts: number;
+  /** How many changes (events) this card has had; event n has the message id `<cardNumber>-<n>`. */
+  readonly seq: number;
+  readonly importedAt: string;
+  /** scrypt hash of the user code (self-applied: from issuance; registration-bundled: set at accept). */
+  readonly userCodeHash?: string;
+  /** HMAC of the responsible person's normalized national ID (registration-bundled). */
+  readonly responsibleIdMac?: string;
+  /** HMAC of the responsible person's birth date, when the issuance record has one. */
+  readonly birthDateMac?: string;
+  /** The SO credential, encrypted under the registry key. */
+  readonly soCredential: string;
+  /** The contact e-mail given at acceptance (registration-bundled). */
+  readonly contactEmail?: string;
+  readonly activation?: CurrentActivation;
+  readonly accepted?: Milestone;
+  readonly activated?: Milestone;
+  readonly lockedAt?: string;
+  readonly returned?: { readonly at: string; readonly staffId?: string };
+}
+
+export const EVENT_TYPES = [
+  'imported',
+  'verified',
+  'attempt-failed',
+  'locked',
+  'accepted',
+  'pin-granted',
+  'activated',
+  'unlocked',
+  'returned',
+] as const;
+export type RegistryEventType = (typeof EVENT_TYPES)[number];
+
+/** One entry of RA_EVENTS. Carries no secret and no activation id (only its hash). */
+export interface RegistryEvent {
+  /** The Nats-Msg-Id it is published with. */
+  readonly id: string;
+  readonly type: RegistryEventType;
+  readonly cardNumber: string;
+  readonly at: string;
+  readonly from?: CardRecordStatus;
+  readonly to?: CardRecordStatus;
+  readonly kioskId?: string;
+  readonly staffId?: string;
+  readonly activation?: string;
+  readonly attemptsLeft?: number;
+  readonly grant?: number;
+}
+
+export interface Change {
+  readonly record: CardRecord;
+  readonly event: RegistryEvent;
+}
+
+export function eventId(cardNumber: string, seq: number): string {
+  return `${cardNumber}-${seq}`;
+}
+
+/** Normalizes a certificate serial so that `00AB12` from one reader equals `ab12` from another. */
+export function normalizeSerial(serial: string): string {
+  return serial.toLowerCase().replace(/^0+(?=.)/, '');
+}
+
+/** The status the contract speaks of: `verified` only while its activation is live. */
+export function effectiveStatus(record: CardRecord, now: Date): CardRecordStatus {
+  if (record.status === 'verified' && !isLive(record.activation, now)) return 'issued';
+  return record.status;
+}
+
+export function attemptsLeft(record: CardRecord): number {
+  return record.status === 'locked' ? 0 : Math.max(0, MAX_WRONG_ATTEMPTS - record.failedAttempts);
+}
+
+function isLive(activation: CurrentActivation | undefined, now: Date): activation is CurrentActivation {
+  return activation !== undefined && now.getTime() <= Date.parse(activation.expiresAt);
+}
+
+/** The code a card in this status answers every self-service step with, if any. */
+export function refusalFor(status: CardRecordStatus): ContractError | undefined {
+  switch (status) {
+    case 'revoked':
+      return new ContractError('4931', 'the certificate has been revoked');
+    case 'suspended':
+      return new ContractError('SUSPENDED', 'the certificate is suspended');
+    case 'used-before-activation':
+      return new ContractError('27011', 'the card was used before activation finished');
+    case 'activated':
+      return new ContractError('ALREADY_ACTIVATED', 'the card is already activated');
+    case 'locked':
+      return new ContractError('LOCKED', 'too many wrong attempts: self-service is locked for this card', { attemptsLeft: 0 });
+    case 'returned':
+      // A returned card is out of the CA's self-service for good; the kiosk learns the exact
+      // status from identify, the code says "not a card this kiosk can activate".
+      return new ContractError('UNKNOWN_CARD', 'the card has been returned to the CA');
+    case 'issued':
+    case 'verified':
+    case 'accepted':
+      return undefined;
+  }
+}
+
+function refuseUnlessOpen(record: CardRecord): void {
+  const refusal = refusalFor(record.status);
+  if (refusal) throw refusal;
+}
+
+function next(record: CardRecord, changes: Partial<CardRecord>): CardRecord {
+  return { ...record, ...changes, seq: record.seq + 1 };
+}
+
+function event(
+  before: CardRecord,
+  after: CardRecord,
+  type: RegistryEventType,
+  at: Date,
+  extra: Partial<Omit<RegistryEvent, 'id' | 'type' | 'cardNumber' | 'at' | 'from' | 'to'>> = {},
+): RegistryEvent {
+  return {
+    id: eventId(after.cardNumber, after.seq),
+    type,
+    cardNumber: after.cardNumber,
+    at: at.toISOString(),
+    from: before.status,
+    to: after.status,
+    ...extra,
+  };
+}
+
+export type NewCardFields = Omit<CardRecord, 'v' | 'failedAttempts' | 'seq' | 'importedAt'>;
+
+export function newCardRecord(fields: NewCardFields, now: Date): Change {
+  const record: CardRecord = { v: 1, ...fields, certSerial: normalizeSerial(fields.certSerial), failedAttempts: 0, seq: 1, importedAt: now.toISOString() };
+  return {
+    record,
+    event: { id: eventId(record.cardNumber, 1), type: 'imported', cardNumber: record.cardNumber, at: record.importedAt, to: record.status },
+  };
+}
+
+/**
+ * Checks made before any secret is compared: a card that is not open for self-service, outside its
+ * validity, or issued the other way never costs an attempt.
+ */
+export function checkVerifiable(record: CardRecord, route: ActivationPath, now: Date): void {
+  refuseUnlessOpen(record);
+  if (now.getTime() < Date.parse(record.validFrom) || now.getTime() > Date.parse(record.validTo)) {
+    throw new ContractError('CERT_EXPIRED', 'the certificate is outside its validity period');
+  }
+  if (record.route !== route) {
+    throw new ContractError('WRONG_PATH', 'the card was issued the other way: choose the other activation path');
+  }
+}
+
+/** A successful verify: the card is bound to a new activation (an earlier one ends) and its count resets. */
+export function recordVerification(record: CardRecord, activation: CurrentActivation, now: Date): Change {
+  checkVerifiable(record, record.route, now);
+  const after = next(record, {
+    status: record.status === 'accepted' ? 'accepted' : 'verified',
+    failedAttempts: 0,
+    activation,
+  });
+  return { record: after, event: event(record, after, 'verified', now, { kioskId: activation.kioskId, activation: activation.ref }) };
+}
+
+/** A wrong user code / ID / birth date. The reply is 3005 with the attempts left, or LOCKED on the last one. */
+export function recordWrongAttempt(record: CardRecord, kioskId: string, now: Date): Change & { reply: ContractError } {
+  refuseUnlessOpen(record);
+  const failedAttempts = record.failedAttempts + 1;
+  if (failedAttempts < MAX_WRONG_ATTEMPTS) {
+    const after = next(record, { failedAttempts });
+    const left = MAX_WRONG_ATTEMPTS - failedAttempts;
+    return {
+      record: after,
+      event: event(record, after, 'attempt-failed', now, { kioskId, attemptsLeft: left }),
+      reply: new ContractError('3005', 'the user code or ID does not match', { attemptsLeft: left }),
+    };
+  }
+  const { activation: _dropped, ...rest } = record;
+  const after = next(rest as CardRecord, {
+    status: 'locked',
+    statusBeforeLock: record.status === 'accepted' ? 'accepted' : 'issued',
+    failedAttempts,
+    lockedAt: now.toISOString(),
+  });
+  return {
+    record: after,
+    event: event(record, after, 'locked', now, { kioskId, attemptsLeft: 0 }),
+    reply: new ContractError('LOCKED', 'too many wrong attempts: self-service is locked for this card', { attemptsLeft: 0 }),
+  };
+}
+
+export type Outcome<T> = { readonly change: Change; readonly result: T } | { readonly change?: undefined; readonly result: T; readonly repeat?: RegistryEvent };
+
+/** The event of an acceptance or activation, rebuilt exactly so that a repeat can publish it again (deduplicated). */
+function milestoneEvent(record: CardRecord, type: 'accepted' | 'activated', milestone: Milestone): RegistryEvent {
+  return {
+    id: eventId(record.cardNumber, milestone.seq),
+    type,
+    cardNumber: record.cardNumber,
+    at: milestone.at,
+    from: type === 'accepted' ? 'verified' : 'accepted',
+    to: type,
+    kioskId: milestone.kioskId,
+    activation: milestone.by,
+  };
+}
+
+function requireCurrent(record: CardRecord, ref: string, now: Date): CurrentActivation {
+  if (record.activation?.ref !== ref) {
+    throw new ContractError('SESSION_EXPIRED', 'this activation is not the card\'s current one: start again');
+  }
+  if (!isLive(record.activation, now)) throw new ContractError('SESSION_EXPIRED', 'this activation has expired: start again');
+  return record.activation;
+}
+
+export interface AcceptanceDetails {
+  readonly contactEmail?: string;
+  readonly userCodeHash?: string;
+}
+
+/**
+ * Records the acceptance. Idempotent: the same activation (or any live one of an already accepted
+ * card) gets the acceptedAt that was recorded first.
+ */
+export function recordAcceptance(record: CardRecord, ref: string, now: Date, details: AcceptanceDetails): Outcome<string> {
+  if (record.accepted && record.accepted.by === ref) {
+    return { result: record.accepted.at, repeat: milestoneEvent(record, 'accepted', record.accepted) };
+  }
+  refuseUnlessOpen(record);
+  const activation = requireCurrent(record, ref, now);
+  if (record.status === 'accepted' && record.accepted) return { result: record.accepted.at };
+  const at = now.toISOString();
+  const after = next(record, {
+    status: 'accepted',
+    accepted: { at, seq: record.seq + 1, by: ref, kioskId: activation.kioskId },
+    ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
+    ...(details.userCodeHash === undefined ? {} : { userCodeHash: details.userCodeHash }),
+  });
+  return { change: { record: after, event: event(record, after, 'accepted', now, { kioskId: activation.kioskId, activation: ref }) }, result: at };
+}
+
+/** Whether a PIN grant may be released for this activation (the count is kept on the activation record). */
+export function checkGrantable(record: CardRecord, ref: string, now: Date): CurrentActivation {
+  refuseUnlessOpen(record);
+  const activation = requireCurrent(record, ref, now);
+  if (record.status !== 'accepted') {
+    throw new ContractError('BAD_REQUEST', 'no PIN grant before the acceptance is recorded');
+  }
+  return activation;
+}
+
+/** accepted → activated. Idempotent for the activation that completed it. */
+export function recordCompletion(record: CardRecord, ref: string, now: Date, grantsReleased: number): Outcome<string> {
+  if (record.activated && record.activated.by === ref) {
+    return { result: record.activated.at, repeat: milestoneEvent(record, 'activated', record.activated) };
+  }
+  const activation = checkGrantable(record, ref, now);
+  if (grantsReleased === 0) throw new ContractError('BAD_REQUEST', 'no PIN grant was released for this activation');
+  const at = now.toISOString();
+  const after = next(record, { status: 'activated', activated: { at, seq: record.seq + 1, by: ref, kioskId: activation.kioskId } });
+  return { change: { record: after, event: event(record, after, 'activated', now, { kioskId: activation.kioskId, activation: ref }) }, result: at };
+}
+
+/**
+ * Staff unlock: a locked card goes back to where it was, with its attempts reset. On an open card
+ * it only resets a non-zero count; on any other card it is refused with that card's code.
+ */
+export function recordUnlock(record: CardRecord, now: Date, staffId?: string): Change | undefined {
+  const who = staffId === undefined ? {} : { staffId };
+  if (record.status === 'locked') {
+    const { statusBeforeLock, lockedAt: _lockedAt, ...rest } = record;
+    const after = next(rest as CardRecord, { status: statusBeforeLock ?? 'issued', failedAttempts: 0 });
+    return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
+  }
+  refuseUnlessOpen(record);
+  if (record.failedAttempts === 0) return undefined;
+  const after = next(record, { failedAttempts: 0 });
+  return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
+}
+
+/** Staff take a card in (27011 cards above all). Any live activation ends. Returning twice changes nothing. */
+export function recordReturn(record: CardRecord, now: Date, staffId?: string): Change | undefined {
+  if (record.status === 'returned') return undefined;
+  if (record.status === 'activated') throw refusalFor('activated');
+  const { activation: _dropped, ...rest } = record;
+  const after = next(rest as CardRecord, {
+    status: 'returned',
+    returned: { at: now.toISOString(), ...(staffId === undefined ? {} : { staffId }) },
+  });
+  return { record: after, event: event(record, after, 'returned', now, staffId === undefined ? {} : { staffId }) };
+}

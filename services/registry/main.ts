@@ -1,0 +1,52 @@
+// One registry instance as its own process (`npm run serve:registry`, or `npm run serve -- registry`).
+// With NATS_URL it joins that server; without, it uses the server on 127.0.0.1:$NATS_PORT, or starts
+// one with our launcher (JetStream under $DATA_DIR/nats) when nothing listens there. Start as many
+// as you like: they share the work through the queue group. Logs one JSON line per request.
+import { join, resolve } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
+import { startRegistry } from './registry.service.ts';
+
+function line(fields: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), service: 'registry', ...fields })}\n`);
+}
+
+async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; server?: RunningNatsServer }> {
+  const options = { name: 'registry', maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+  const given = process.env.NATS_URL;
+  if (given) return { nc: await connect({ ...options, servers: given }) };
+  const port = Number(process.env.NATS_PORT || 4222);
+  try {
+    return { nc: await connect({ ...options, servers: `nats://127.0.0.1:${port}`, reconnect: true }) };
+  } catch {
+    const server = await startNatsServer({ dataDir: join(dataDir, 'nats'), port, name: 'registry-nats' });
+    line({ natsServer: server.url, pid: server.pid, log: server.logFile });
+    return { nc: await connect({ ...options, servers: server.url }), server };
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.DATA_DIR || './.data');
+  const { nc, server } = await connectOrStart(dataDir);
+  const registry = await startRegistry({ nc, dataDir, log: (text) => process.stdout.write(`${text}\n`) });
+  line({ ready: true, nats: nc.getServer(), dataDir });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    line({ stopping: signal });
+    await registry.stop();
+    await nc.drain();
+    await server?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`registry failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+// How the registry keeps what it must never store in the clear (ARCHITECTURE.md, security
+// invariant 2): user codes as salted scrypt hashes, national IDs and birth dates as keyed HMACs,
+// SO credentials encrypted at rest. One 32-byte registry key is the root of the last two; every
+// instance of the registry must hold the same key.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface ScryptCost {
+  /** CPU/memory cost, a power of two. */
+  N: number;
+  /** Block size. */
+  r: number;
+  /** Parallelism (Node runs the lanes one after another). */
+  p: number;
+}
+
+/**
+ * The production cost. Measured on the 2-core reference machine: one hash takes about 40–45 ms
+ * (20 MiB of memory), inside the 30–100 ms a CA should spend on one guess. `npm run bench`
+ * prints the time measured on the machine it runs on.
+ */
+export const PRODUCTION_SCRYPT_COST: Readonly<ScryptCost> = { N: 16_384, r: 10, p: 1 };
+
+const HASH_LENGTH = 32;
+const SALT_LENGTH = 16;
+const KEY_LENGTH = 32;
+const KEY_FILE = 'registry.key';
+
+function maxmemFor(cost: ScryptCost): number {
+  // scrypt needs 128·N·r·p bytes plus headroom; Node refuses anything above maxmem.
+  return 128 * cost.N * cost.r * cost.p + 16 * 1024 * 1024;
+}
+
+function scryptAsync(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    // The async form runs on the libuv threadpool, so the event loop keeps answering other requests.
+    scrypt(secret, salt, HASH_LENGTH, { ...cost, maxmem: maxmemFor(cost) }, (error, derived) => {
+      if (error) reject(error);
+      else resolve(derived);
+    });
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash`, salt and hash base64url: the cost travels with the hash. */
+export async function hashUserCode(userCode: string, cost: ScryptCost): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH);
+  const hash = await scryptAsync(userCode, salt, cost);
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+}
+
+/** Checks `userCode` against a stored hash, at the cost the hash was made with. */
+export async function verifyUserCode(userCode: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') throw new Error('not a scrypt hash of this registry');
+  const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hash, 'base64url');
+  const derived = await scryptAsync(userCode, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p) });
+  return derived.length === expected.length && timingSafeEqual(derived, expected);
+}
+
+/**
+ * Where the registry key comes from: the caller, else `REGISTRY_KEY` (64 hex digits), else
+ * `<dataDir>/registry.key`, created on first start with mode 0600. A key file that others can read
+ * is refused rather than silently tightened: it may already have leaked.
+ */
+export async function loadRegistryKey(options: { dataDir: string; secretKey?: Buffer; env?: NodeJS.ProcessEnv }): Promise<Buffer> {
+  if (options.secretKey !== undefined) return checkedKey(options.secretKey, 'the secretKey option');
+  const fromEnv = (options.env ?? process.env).REGISTRY_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (!/^[0-9a-fA-F]{64}$/.test(fromEnv)) throw new Error('REGISTRY_KEY must be 64 hex digits (32 bytes)');
+    return Buffer.from(fromEnv, 'hex');
+  }
+  await mkdir(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, KEY_FILE);
+  try {
+    // 'wx' makes creation atomic: of several instances starting at once, one writes, the others read.
+    const handle = await open(file, 'wx', 0o600);
+    try {
+      const key = randomBytes(KEY_LENGTH);
+      await handle.writeFile(`${key.toString('hex')}\n`);
+      await handle.sync();
+      await chmod(file, 0o600);
+      return key;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const info = await stat(file);
+  if ((info.mode & 0o077) !== 0) {
+    throw new Error(`${file} is readable by others (mode ${(info.mode & 0o777).toString(8)}); chmod 600 it or give REGISTRY_KEY`);
+  }
+  // Another instance may have created the file an instant ago and not written it yet.
+  for (let attempt = 0; ; attempt++) {
+    const text = (await readFile(file, 'utf8')).trim();
+    if (/^[0-9a-f]{64}$/.test(text)) return Buffer.from(text, 'hex');
+    if (attempt >= 20) throw new Error(`${file} does not hold a registry key (64 hex digits)`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function checkedKey(key: Buffer, what: string): Buffer {
+  if (key.length !== KEY_LENGTH) throw new Error(`${what} must be ${KEY_LENGTH} bytes`);
+  return key;
+}
+
+/** The keyed operations, each under its own key derived from the registry key. */
+export class RegistrySecrets {
+  readonly #macKey: Buffer;
+  readonly #sealKey: Buffer;
+  readonly #checkKey: Buffer;
+
+  constructor(registryKey: Buffer) {
+    checkedKey(registryKey, 'the registry key');
+    const derive = (info: string) => Buffer.from(hkdfSync('sha256', registryKey, Buffer.alloc(0), info, KEY_LENGTH));
+    this.#macKey = derive('moeaca registry: personal data MAC v1');
+    this.#sealKey = derive('moeaca registry: SO credential at rest v1');
+    this.#checkKey = derive('moeaca registry: key check v1');
+  }
+
+  /** HMAC-SHA-256 of a normalized (upper-cased) national or resident ID. */
+  macResponsibleId(normalizedId: string): string {
+    return this.#mac(`responsible-id\n${normalizedId}`);
+  }
+
+  /** HMAC-SHA-256 of a birth date as YYYY-MM-DD. */
+  macBirthDate(isoDate: string): string {
+    return this.#mac(`birth-date\n${isoDate}`);
+  }
+
+  /** Constant-time comparison of two MACs made by this class. */
+  sameMac(a: string, b: string): boolean {
+    const left = Buffer.from(a, 'base64url');
+    const right = Buffer.from(b, 'base64url');
+    return left.length === right.length && timingSafeEqual(left, right);
+  }
+
+  /** A value that tells whether two instances hold the same key, without revealing it. */
+  keyCheck(): string {
+    return createHmac('sha256', this.#checkKey).update('key check').digest('base64url');
+  }
+
+  /** AES-256-GCM under the at-rest key, bound to the card number: `v1.nonce.ciphertext.tag`. */
+  encryptSoCredential(cardNumber: string, credential: string): string {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#sealKey, nonce);
+    cipher.setAAD(Buffer.from(`so-credential\n${cardNumber}`));
+    const ciphertext = Buffer.concat([cipher.update(credential, 'utf8'), cipher.final()]);
+    return ['v1', nonce.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  }
+
+  /** The SO credential as bytes; the caller zeroes the buffer once it is sealed. */
+  decryptSoCredential(cardNumber: string, stored: string): Buffer {
+    const parts = stored.split('.');
+    if (parts.length !== 4 || parts[0] !== 'v1') throw new Error('not an SO credential sealed by this registry');
+    const [, nonce, ciphertext, tag] = parts as [string, string, string, string];
+    const decipher = createDecipheriv('aes-256-gcm', this.#sealKey, Buffer.from(nonce, 'base64url'));
+    decipher.setAAD(Buffer.from(`so-credential\n${cardNumber}`));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+  }
+
+  #mac(text: string): string {
+    return createHmac('sha256', this.#macKey).update(text, 'utf8').digest('base64url');
+  }
+}

@@ -1,0 +1,174 @@
+// The registry's JetStream side: the RA_EVENTS stream, the KV buckets, compare-and-set with
+// re-read-and-retry, and events published with a Nats-Msg-Id. Several instances may open the
+// store at once: creating a stream or bucket that already exists with the same config is a no-op.
+import type { NatsConnection } from '@nats-io/nats-core';
+import { nanos } from '@nats-io/nats-core';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { JETSTREAM } from '../../machines/contract/index.ts';
+import type { RegistryEvent } from './card-record.ts';
+
+/** Our bucket for the per-kiosk rate limit (a name beyond the contract's). */
+export const KIOSK_LIMITS_BUCKET = 'ra_kiosk_limits';
+/** The key in `ra_cards` that holds the registry key check; card numbers never contain '_'. */
+export const KEY_CHECK_KEY = '_registry_key_check';
+
+/**
+ * How long a Nats-Msg-Id is remembered. A repeated accept or complete publishes its event again
+ * under the same id, which covers a registry that stopped between the KV write and the event.
+ */
+const DUPLICATE_WINDOW_MS = 10 * 60_000;
+/** Activation records outlive any activation: they are the audit of who verified when. */
+const ACTIVATION_RECORD_TTL_MS = 7 * 24 * 3_600_000;
+/** A kiosk whose tokens have refilled needs no entry; idle entries age out. */
+const KIOSK_LIMIT_TTL_MS = 3_600_000;
+/** Record versions kept per card, so the KV itself shows the last changes of a record. */
+const CARD_HISTORY = 10;
+/** Compare-and-set rounds before giving up (each round re-reads; conflicts are rare per card). */
+const MAX_CAS_ROUNDS = 64;
+
+export interface RegistryStore {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly cards: KV;
+  readonly activations: KV;
+  readonly kioskLimits: KV;
+}
+
+export async function openRegistryStore(nc: NatsConnection): Promise<RegistryStore> {
+  const jsm = await jetstreamManager(nc);
+  const js = jetstream(nc);
+  await ensureEventsStream(jsm);
+  const kvm = new Kvm(nc);
+  const [cards, activations, kioskLimits] = await Promise.all([
+    kvm.create(JETSTREAM.registryCardsBucket, { history: CARD_HISTORY, storage: StorageType.File }),
+    kvm.create(JETSTREAM.registryActivationsBucket, { history: 1, ttl: ACTIVATION_RECORD_TTL_MS, storage: StorageType.File }),
+    kvm.create(KIOSK_LIMITS_BUCKET, { history: 1, ttl: KIOSK_LIMIT_TTL_MS, storage: StorageType.File }),
+  ]);
+  return { js, jsm, cards, activations, kioskLimits };
+}
+
+async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+  const name = JETSTREAM.registryEventsStream;
+  try {
+    await jsm.streams.info(name);
+    return;
+  } catch (error) {
+    if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+  }
+  try {
+    await jsm.streams.add({
+      name,
+      subjects: ['ra.events.>'],
+      storage: StorageType.File,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    });
+  } catch (error) {
+    // Another instance created it between our info and add.
+    await jsm.streams.info(name).catch(() => {
+      throw error;
+    });
+  }
+}
+
+function isApiError(error: unknown, ...codes: number[]): boolean {
+  return error instanceof JetStreamApiError && codes.includes(error.code);
+}
+
+/** A stale revision (someone else wrote first) or a create on a key that now exists. */
+export function isRevisionConflict(error: unknown): boolean {
+  return isApiError(error, JetStreamApiCodes.StreamWrongLastSequence, JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}
+
+export interface Versioned<V> {
+  readonly value: V;
+  readonly revision: number;
+}
+
+export interface Step<V, T> {
+  /** The value to write in place of the one read; absent means "no change". */
+  readonly write?: V;
+  readonly result: T;
+}
+
+/**
+ * Reads `key`, lets `decide` choose, and writes with compare-and-set on the revision read. On a
+ * conflict it reads again and asks `decide` again, so a decision is always made on the latest value
+ * and two writers can never both succeed from the same revision. `decide` may throw to refuse.
+ */
+export async function compareAndSet<V, T>(
+  kv: KV,
+  key: string,
+  decide: (current: Versioned<V> | null) => Step<V, T>,
+): Promise<{ result: T; revision: number | null }> {
+  for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+    const entry = await kv.get(key);
+    const current = entry && entry.operation === 'PUT' ? { value: entry.json<V>(), revision: entry.revision } : null;
+    const step = decide(current);
+    if (step.write === undefined) return { result: step.result, revision: null };
+    const data = JSON.stringify(step.write);
+    try {
+      const revision = current === null
+        ? entry === null ? await kv.create(key, data) : await kv.update(key, data, entry.revision)
+        : await kv.update(key, data, current.revision);
+      return { result: step.result, revision };
+    } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
+    }
+  }
+  throw new Error(`compare-and-set on ${key} kept conflicting`);
+}
+
+/**
+ * Publishes one event to RA_EVENTS with its id as Nats-Msg-Id: a publish repeated within the
+ * duplicate window is stored once.
+ */
+export async function publishEvent(js: JetStreamClient, event: RegistryEvent): Promise<void> {
+  const subject = JETSTREAM.registryEventsSubject(event.cardNumber, event.type);
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await js.publish(subject, JSON.stringify(event), { msgID: event.id, timeout: 5_000 });
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * Every message currently stored on `filter` in `stream`, in stream order. `lastPerSubject` reads
+ * only the latest message of each subject (the current value of each key of a KV bucket).
+ */
+export async function readAll(js: JetStreamClient, stream: string, filter: string, lastPerSubject = false): Promise<JsMsg[]> {
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: filter,
+    deliver_policy: lastPerSubject ? DeliverPolicy.LastPerSubject : DeliverPolicy.All,
+  });
+  const info = await consumer.info();
+  if (info.num_pending === 0) {
+    await consumer.delete().catch(() => undefined);
+    return [];
+  }
+  const messages: JsMsg[] = [];
+  const iterator = await consumer.consume();
+  for await (const msg of iterator) {
+    messages.push(msg);
+    if (msg.info.pending === 0) break;
+  }
+  await iterator.close();
+  await consumer.delete().catch(() => undefined);
+  return messages;
+}
