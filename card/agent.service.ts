@@ -1,0 +1,307 @@
+// The card agent: the only code that touches readers and cards (CONTRACT.md section 2,
+// `kiosk.<kiosk>.card.*`). A NATS service on the kiosk's own server that
+//   - publishes reader and card events from the configured readers (PC/SC or simulated),
+//   - answers card.status, card.selfcheck (never tries a PIN), card.read and card.set-pin,
+//   - and, with the simulated reader only, card.sim.insert / card.sim.remove.
+// PKCS#11 runs in a worker thread (token/), errors are mapped once (errors.ts).
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { Svcm, type Service } from '@nats-io/services';
+import type * as v from 'valibot';
+import {
+  CompleteReplySchema,
+  ContractError,
+  decodeJson,
+  kioskSubjects,
+  PinGrantReplySchema,
+  registrySubjectFor,
+  SetPinRequestSchema,
+  SimInsertRequestSchema,
+  SimRemoveRequestSchema,
+  type CardData,
+  type CardStatus,
+  type Selfcheck,
+  type SetPinReply,
+} from '../machines/contract/index.ts';
+import { createLogger, type Logger } from '../services/shared/log.ts';
+import { encodeJson, requestJson, respondWithError } from '../services/shared/nats-json.ts';
+import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
+import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError } from './errors.ts';
+import type { CardReaders, ReaderState } from './readers/reader.ts';
+import { PcscReaders, type BackoffOptions } from './readers/pcsc.reader.ts';
+import { SimulatedReaders } from './readers/sim.reader.ts';
+import { chooseCardCertificate, parseCardCertificate } from './token/certificate.ts';
+import type { TokenSelector, TokenSummary } from './token/protocol.ts';
+import { isSoftHsmModule, useSoftHsmDataDir } from './token/softhsm.ts';
+import {
+  acquireTokenClient,
+  DEFAULT_PKCS11_MODULE,
+  releaseTokenClient,
+  secretBytes,
+  type TokenClient,
+} from './token/token.client.ts';
+
+export interface CardAgentOptions {
+  nc: NatsConnection;
+  kioskId: string;
+  dataDir: string;
+  reader: 'sim' | 'pcsc';
+  /** The PKCS#11 module; default SoftHSM2 (demo and tests), the card vendor's module for real cards. */
+  pkcs11Module?: string;
+  /** How long to wait for the registry (pin-grant, complete) before answering 3125. */
+  registryTimeoutMs?: number;
+  /** One JSON line per record (default: stdout). */
+  log?: (line: string) => void;
+  /**
+   * PC/SC with SoftHSM2 (tests): the label of the token that stands for the card in a reader.
+   * Unset with PC/SC, the token is the one whose slot description names the reader (vendor modules).
+   */
+  tokenLabel?: string;
+  /** Where a token carries its card number: `label` (the demo tokens; default) or `serial`. */
+  cardNumberFrom?: 'label' | 'serial';
+  /** Reconnect back-off for PC/SC. */
+  pcscBackoff?: BackoffOptions;
+}
+
+export interface CardAgent {
+  stop(): Promise<void>;
+}
+
+/** Our extension of `card.status`: whether the reader subsystem itself (pcscd) is reachable. */
+export interface CardStatusReply extends CardStatus {
+  readerService: { kind: 'sim' | 'pcsc'; ok: boolean; detail: string };
+}
+
+const CARD_NUMBER = /^[A-Z0-9]{4,32}$/;
+
+function decodeRequest<S extends v.GenericSchema>(schema: S, msg: Msg): v.InferOutput<S> {
+  const decoded = decodeJson(schema, msg.data.length === 0 ? '{}' : msg.data);
+  if (!decoded.ok) throw new ContractError('BAD_REQUEST', `invalid request: ${decoded.problems.join('; ')}`);
+  return decoded.value;
+}
+
+export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
+  const { nc, kioskId } = options;
+  // The registry's per-kiosk subjects (`ra.activation.pin-grant.<kiosk>`): NATS permissions, not a
+  // body field, then say which kiosk asks for a grant (CONTRACT.md, "Who is asking").
+  const subjects = kioskSubjects(kioskId);
+  const log: Logger = createLogger('card-agent', options.log);
+  const modulePath = options.pkcs11Module ?? DEFAULT_PKCS11_MODULE;
+  const registryTimeout = options.registryTimeoutMs ?? 5_000;
+  const cardNumberFrom = options.cardNumberFrom ?? 'label';
+
+  if (isSoftHsmModule(modulePath)) await useSoftHsmDataDir(options.dataDir);
+  const token: TokenClient = acquireTokenClient(modulePath);
+  const sim = options.reader === 'sim' ? new SimulatedReaders() : undefined;
+  const readers: CardReaders =
+    sim ??
+    new PcscReaders({
+      ...(options.pcscBackoff === undefined ? {} : { backoff: options.pcscBackoff }),
+      log: (msg, fields) => log.warn(msg, fields),
+    });
+
+  /** Card numbers whose SO login failed since start: never tried again (a wrong SO PIN locks cards). */
+  const soLoginFailed = new Set<string>();
+  /** One set-pin at a time: each releases a grant and logs in as SO. */
+  let setPinQueue: Promise<unknown> = Promise.resolve();
+
+  const unsubscribe = readers.subscribe((event) => {
+    nc.publish(subjects.cardEvents, encodeJson(event));
+    log.info('card event', { type: event.type, reader: event.reader });
+  });
+
+  function cardInReader(): ReaderState {
+    const all = readers.readers();
+    if (all.length === 0) throw situationError('no-reader');
+    const withCard = all.find((reader) => reader.cardPresent);
+    if (withCard === undefined) throw situationError('no-card');
+    return withCard;
+  }
+
+  function selectorFor(reader: ReaderState): TokenSelector {
+    if (reader.token !== undefined) return reader.token;
+    if (options.tokenLabel !== undefined) return { by: 'label', label: options.tokenLabel };
+    return { by: 'slot-description', text: reader.name };
+  }
+
+  function stillInserted(reader: ReaderState): boolean {
+    return readers.readers().some((r) => r.name === reader.name && r.cardPresent && r.insertion === reader.insertion);
+  }
+
+  function cardNumberOf(summary: TokenSummary): string {
+    const value = cardNumberFrom === 'serial' ? summary.serial : summary.label;
+    if (!CARD_NUMBER.test(value)) throw situationError('no-card-number');
+    return value;
+  }
+
+  async function readCard(): Promise<CardData> {
+    const reader = cardInReader();
+    const { token: summary, certificates } = await token.call({ op: 'read', token: selectorFor(reader) });
+    if (!stillInserted(reader)) throw situationError('no-card');
+    const fields = parseCardCertificate(chooseCardCertificate(certificates).der);
+    return {
+      cardNumber: cardNumberOf(summary),
+      ...fields,
+      pinFlags: pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength),
+    };
+  }
+
+  function status(): CardStatusReply {
+    const health = readers.health();
+    return {
+      readers: readers.readers().map((r) => ({ name: r.name, cardPresent: r.cardPresent, ...(r.atr === undefined ? {} : { atr: r.atr }) })),
+      readerService: { kind: readers.kind, ...health },
+    };
+  }
+
+  async function selfcheck(): Promise<Selfcheck> {
+    const health = readers.health();
+    const all = readers.readers();
+    const withCard = all.find((r) => r.cardPresent);
+    const checks: Selfcheck['checks'] = [
+      health.ok
+        ? { id: 'service', ok: true, detail: `card agent up; ${health.detail}` }
+        : { id: 'service', ok: false, detail: health.detail, code: 'READER_NOT_FOUND' },
+      all.length > 0
+        ? { id: 'reader', ok: true, detail: all.map((r) => r.name).join(', ') }
+        : { id: 'reader', ok: false, detail: 'no reader attached', code: 'READER_NOT_FOUND' },
+      withCard !== undefined
+        ? { id: 'card', ok: true, detail: `card in ${withCard.name}` }
+        : { id: 'card', ok: false, detail: 'no card in any reader', code: 'CARD_NOT_DETECTED' },
+    ];
+    if (withCard === undefined) {
+      checks.push({ id: 'token', ok: false, detail: 'not checked: no card', code: 'CARD_NOT_DETECTED' });
+    } else {
+      // Token info and certificate only: no login of any kind, so no PIN counter can move.
+      try {
+        const card = await readCard();
+        checks.push({ id: 'token', ok: true, detail: `card ${card.cardNumber} readable` });
+      } catch (error) {
+        const contract = error instanceof ContractError ? error : situationError('internal-error');
+        checks.push({ id: 'token', ok: false, detail: contract.message, code: contract.code });
+      }
+    }
+    return { ok: checks.every((check) => check.ok), checks };
+  }
+
+  async function setPin(activationId: string, newPin: string): Promise<SetPinReply> {
+    const reader = cardInReader();
+    const selector = selectorFor(reader);
+    const summary = await token.call({ op: 'info', token: selector });
+    const cardNumber = cardNumberOf(summary);
+    if (soLoginFailed.has(cardNumber)) throw situationError('so-login-failed-before');
+    const flagsProblem = pinFlagsError(pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength));
+    if (flagsProblem !== undefined) throw flagsProblem;
+    const pin = secretBytes(newPin);
+    try {
+      if (pin.byteLength < summary.minPinLength || pin.byteLength > summary.maxPinLength) {
+        throw situationError('new-pin-outside-token-bounds');
+      }
+      const oneTimeKey = generateOneTimeKeyPair();
+      const grant = await requestJson(
+        nc,
+        registrySubjectFor('pinGrant', kioskId),
+        { activationId, cardNumber, agentPublicKey: oneTimeKey.publicKey },
+        PinGrantReplySchema,
+        { unreachable: '3125', timeout: registryTimeout },
+      );
+      if (!stillInserted(reader)) throw situationError('card-removed-during-set-pin');
+      try {
+        await token.call(
+          {
+            op: 'set-pin',
+            token: selector,
+            sealed: grant.sealed,
+            oneTimeKey,
+            context: pinGrantContext(activationId, cardNumber),
+            newPin: pin,
+          },
+          [pin],
+        );
+      } catch (error) {
+        if (error instanceof ContractError && rawCauseOf(error)?.step === 'so-login') soLoginFailed.add(cardNumber);
+        if (!stillInserted(reader)) throw situationError('card-removed-during-set-pin');
+        throw error;
+      }
+    } finally {
+      pin.fill(0);
+    }
+    // The PIN is set on the card from here on, removed or not: the record must say so.
+    const done = await requestJson(nc, registrySubjectFor('complete', kioskId), { activationId, cardNumber }, CompleteReplySchema, {
+      unreachable: '3125',
+      timeout: registryTimeout,
+    });
+    log.info('card activated', { cardNumber });
+    return { ok: true, at: done.activatedAt };
+  }
+
+  async function answer(name: string, msg: Msg, handle: () => Promise<unknown> | unknown): Promise<void> {
+    try {
+      msg.respond(encodeJson(await handle()));
+    } catch (error) {
+      const contract = error instanceof ContractError ? error : situationError('internal-error');
+      const cause = rawCauseOf(contract);
+      const fields = { endpoint: name, code: contract.code, ...(cause === undefined ? {} : { cause }) };
+      if (error instanceof ContractError) log.warn('request failed', fields);
+      else log.error('request failed', { ...fields, error: error instanceof Error ? error : String(error) });
+      respondWithError(msg, contract);
+    }
+  }
+
+  await readers.start();
+  // @nats-io/services is typed against its own prerelease copy of nats-core; the connection and
+  // the messages are the same objects at run time.
+  const service: Service = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+    name: 'card-agent',
+    version: '1.0.0',
+    description: 'Readers (PC/SC) and card tokens (PKCS#11) of one kiosk',
+    metadata: { kiosk: kioskId, reader: readers.kind },
+  });
+  const endpoint = (name: string, subject: string, handle: (msg: Msg) => Promise<unknown> | unknown) =>
+    service.addEndpoint(name, {
+      subject,
+      handler: (error, msg) => {
+        if (error !== null) {
+          log.error('endpoint stopped', { endpoint: name, error });
+          return;
+        }
+        const plain = msg as unknown as Msg;
+        void answer(name, plain, () => handle(plain));
+      },
+    });
+
+  endpoint('status', subjects.cardStatus, () => status());
+  endpoint('selfcheck', subjects.cardSelfcheck, () => selfcheck());
+  endpoint('read', subjects.cardRead, () => readCard());
+  endpoint('set-pin', subjects.cardSetPin, (msg) => {
+    const request = decodeRequest(SetPinRequestSchema, msg);
+    const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
+    setPinQueue = run.catch(() => undefined);
+    return run;
+  });
+  if (sim !== undefined) {
+    endpoint('sim-insert', subjects.cardSimInsert, (msg) => {
+      sim.insert(decodeRequest(SimInsertRequestSchema, msg).cardNumber);
+      return { ok: true };
+    });
+    endpoint('sim-remove', subjects.cardSimRemove, (msg) => {
+      decodeRequest(SimRemoveRequestSchema, msg);
+      return { ok: sim.remove() };
+    });
+  }
+  log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        await service.stop();
+        await setPinQueue;
+        await readers.stop();
+        unsubscribe();
+        await releaseTokenClient(token);
+        log.info('card agent stopped', { kioskId });
+      })();
+      return stopping;
+    },
+  };
+}

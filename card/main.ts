@@ -1,0 +1,26 @@
+// One card agent against an existing nats-server, as production runs it (one unit per part).
+// Environment: NATS_URL (default nats://127.0.0.1:$NATS_PORT), KIOSK_ID, DATA_DIR, CARD_READER
+// (sim | pcsc), PKCS11_MODULE (default SoftHSM2), CARD_TOKEN_LABEL (PC/SC with SoftHSM2: the token
+// standing for the card), CARD_NUMBER_FROM (label | serial).
+import { connect } from '@nats-io/transport-node';
+import { natsUrlOf, readConfig } from '../services/shared/config.ts';
+import { onShutdown } from '../services/shared/lifecycle.ts';
+import { startCardAgent } from './agent.service.ts';
+
+const config = readConfig();
+const cardNumberFrom = process.env.CARD_NUMBER_FROM || 'label';
+if (cardNumberFrom !== 'label' && cardNumberFrom !== 'serial') {
+  throw new Error(`CARD_NUMBER_FROM must be "label" or "serial", got ${JSON.stringify(cardNumberFrom)}`);
+}
+
+const nc = await connect({ servers: natsUrlOf(config), name: `card-agent-${config.kioskId}` });
+const agent = await startCardAgent({
+  nc,
+  kioskId: config.kioskId,
+  dataDir: config.dataDir,
+  reader: config.cardReader,
+  cardNumberFrom,
+  ...(process.env.PKCS11_MODULE ? { pkcs11Module: process.env.PKCS11_MODULE } : {}),
+  ...(process.env.CARD_TOKEN_LABEL ? { tokenLabel: process.env.CARD_TOKEN_LABEL } : {}),
+});
+onShutdown([() => nc.drain(), () => agent.stop()], (msg) => process.stderr.write(`card-agent: ${msg}\n`));

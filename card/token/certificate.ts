@@ -1,0 +1,98 @@
+// Reads what the kiosk shows from a card's X.509 certificate (FLOWS.md, path A step 3): serial,
+// holder name, UBN (統一編號), e-mail and validity. Pure: DER in, fields out.
+//
+// Where a MOEACA business certificate keeps each field (docs/card-agent.md, "Certificates"):
+// holder name as the subject's O; the UBN as the subject's serialNumber (X.520 2.5.4.5), the
+// attribute X.509 profiles use for a registration number — also accepted from an
+// organizationIdentifier (2.5.4.97, e.g. `NTRTW-12345678`) or an OU of 8 digits; the e-mail as an
+// rfc822Name in subjectAltName, else the subject's emailAddress.
+import * as x509 from '@peculiar/x509';
+import { situationError } from '../errors.ts';
+import type { TokenCertificate } from './protocol.ts';
+
+export interface CertificateFields {
+  /** Upper-case hex of the serial's value, without leading zero bytes (how the manual writes it). */
+  certSerial: string;
+  holderName: string;
+  ubn: string;
+  email: string;
+  validFrom: string;
+  validTo: string;
+}
+
+const OID = {
+  organization: '2.5.4.10',
+  organizationalUnit: '2.5.4.11',
+  serialNumber: '2.5.4.5',
+  organizationIdentifier: '2.5.4.97',
+  emailAddress: '1.2.840.113549.1.9.1',
+  subjectAltName: '2.5.29.17',
+  keyUsage: '2.5.29.15',
+} as const;
+
+const UBN = /^\d{8}$/;
+
+/** The hex the manual shows for a serial: upper case, no leading zero bytes. */
+export function normalizeSerial(hex: string): string {
+  const even = hex.length % 2 === 1 ? `0${hex}` : hex;
+  return even.replace(/^(?:00)+(?=[0-9a-fA-F]{2})/, '').toUpperCase();
+}
+
+function ubnOf(subject: x509.Name): string | undefined {
+  const fromSerial = subject.getField(OID.serialNumber).find((value) => UBN.test(value));
+  if (fromSerial !== undefined) return fromSerial;
+  const fromIdentifier = subject
+    .getField(OID.organizationIdentifier)
+    .map((value) => /(\d{8})$/.exec(value)?.[1])
+    .find((value) => value !== undefined);
+  if (fromIdentifier !== undefined) return fromIdentifier;
+  return subject.getField(OID.organizationalUnit).find((value) => UBN.test(value));
+}
+
+function emailOf(certificate: x509.X509Certificate): string {
+  const san = certificate.getExtension<x509.SubjectAlternativeNameExtension>(OID.subjectAltName);
+  const fromSan = san?.names.items.find((name) => name.type === 'email')?.value;
+  return fromSan ?? certificate.subjectName.getField(OID.emailAddress)[0] ?? '';
+}
+
+export function parseCardCertificate(der: Uint8Array): CertificateFields {
+  let certificate: x509.X509Certificate;
+  try {
+    certificate = new x509.X509Certificate(new Uint8Array(der));
+  } catch {
+    throw situationError('certificate-unparseable');
+  }
+  const subject = certificate.subjectName;
+  const holderName = subject.getField(OID.organization)[0];
+  const ubn = ubnOf(subject);
+  if (holderName === undefined || holderName === '' || ubn === undefined) {
+    throw situationError('not-a-business-certificate');
+  }
+  return {
+    certSerial: normalizeSerial(certificate.serialNumber),
+    holderName,
+    ubn,
+    email: emailOf(certificate),
+    validFrom: certificate.notBefore.toISOString(),
+    validTo: certificate.notAfter.toISOString(),
+  };
+}
+
+function isSigningCertificate(der: Uint8Array): boolean {
+  try {
+    const usage = new x509.X509Certificate(new Uint8Array(der)).getExtension<x509.KeyUsagesExtension>(OID.keyUsage);
+    return usage !== null && (usage.usages & x509.KeyUsageFlags.digitalSignature) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A MOEACA card carries a signing and an encryption certificate with the same subject and serial
+ * pattern; the kiosk shows the signing one. A card with one certificate shows that one.
+ */
+export function chooseCardCertificate(certificates: readonly TokenCertificate[]): TokenCertificate {
+  const chosen = certificates.find((c) => isSigningCertificate(c.der)) ?? certificates[0];
+  if (chosen === undefined) throw situationError('no-certificate');
+  return chosen;
+}

@@ -1,0 +1,417 @@
+// The PKCS#11 worker thread: the only code that calls pkcs11js. It mirrors PKCS#11's own model
+// (module → slot → token → session → object), handles one request at a time, and releases every
+// handle it opens in `finally` (C_FindObjectsFinal, C_Logout, C_CloseSession). Failures go back
+// raw (CKR_* value and the step it came from); `card/errors.ts` maps them on the agent's side.
+import { parentPort, workerData } from 'node:worker_threads';
+import pkcs11js from 'pkcs11js';
+import { open as openSealed } from '../../services/shared/sealed-box.ts';
+import type { Pkcs11Step, Situation } from '../errors.ts';
+import type {
+  TokenCertificate,
+  TokenSelector,
+  TokenSummary,
+  WorkerFailure,
+  WorkerReply,
+  WorkerRequest,
+  WorkerResults,
+  WorkerSetup,
+} from './protocol.ts';
+
+type Handle = Buffer;
+
+const CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191;
+/** DER of the OID 1.2.840.10045.3.1.7 (secp256r1), as CKA_EC_PARAMS wants it. */
+const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
+
+class Failure extends Error {
+  constructor(readonly failure: WorkerFailure) {
+    super(failure.kind);
+  }
+}
+
+function situation(name: Situation, detail?: string): Failure {
+  return new Failure({ kind: 'situation', situation: name, ...(detail === undefined ? {} : { detail }) });
+}
+
+/** pkcs11js throws Pkcs11Error (`message` = CKR name, `code` = value) or NativeError (code 0). */
+function failureOf(error: unknown, step: Pkcs11Step): WorkerFailure {
+  if (error instanceof Failure) return error.failure;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? Number(error.code) : 0;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code > 0 && message.startsWith('CKR_')) return { kind: 'pkcs11', value: code, name: message, step };
+  return { kind: 'native', step, detail: message };
+}
+
+function at<T>(step: Pkcs11Step, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new Failure(failureOf(error, step));
+  }
+}
+
+/** A view of a received secret as text for pkcs11js (which only takes strings), without a copy of the bytes. */
+function text(secret: Uint8Array): string {
+  return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength).toString('utf8');
+}
+
+const setup = workerData as WorkerSetup;
+let lib: pkcs11js.PKCS11 | undefined;
+
+function module(): pkcs11js.PKCS11 {
+  if (lib !== undefined) return lib;
+  const candidate = new pkcs11js.PKCS11();
+  try {
+    candidate.load(setup.modulePath);
+  } catch (error) {
+    throw situation('module-not-loadable', `${setup.modulePath}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    candidate.C_Initialize();
+  } catch (error) {
+    const failure = failureOf(error, 'initialize');
+    if (!(failure.kind === 'pkcs11' && failure.value === CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
+      throw situation('module-not-loadable', failure.kind === 'pkcs11' ? failure.name : JSON.stringify(failure));
+    }
+  }
+  lib = candidate;
+  return lib;
+}
+
+/**
+ * SoftHSM2 (and many modules) read their slot list once, at C_Initialize: a token created since
+ * then stays invisible until the module is initialised again. Safe here because no session
+ * outlives a request.
+ */
+function reinitialize(): void {
+  const m = module();
+  at('initialize', () => m.C_Finalize());
+  at('initialize', () => m.C_Initialize());
+}
+
+function summaryOf(slot: Handle): TokenSummary {
+  const m = module();
+  const slotInfo = at('find-token', () => m.C_GetSlotInfo(slot));
+  const info = at('find-token', () => m.C_GetTokenInfo(slot));
+  return {
+    slot: Buffer.from(slot).reverse().toString('hex').replace(/^0+(?=.)/, ''),
+    slotDescription: slotInfo.slotDescription.trim(),
+    label: info.label.trim(),
+    serial: info.serialNumber.trim(),
+    manufacturer: info.manufacturerID.trim(),
+    model: info.model.trim(),
+    flags: info.flags,
+    minPinLength: info.minPinLen,
+    maxPinLength: info.maxPinLen,
+  };
+}
+
+function presentTokens(): Array<{ slot: Handle; summary: TokenSummary }> {
+  const m = module();
+  return at('find-token', () => m.C_GetSlotList(true))
+    .map((slot) => ({ slot, summary: summaryOf(slot) }))
+    .filter(({ summary }) => (summary.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0);
+}
+
+function matches(selector: TokenSelector, summary: TokenSummary): boolean {
+  switch (selector.by) {
+    case 'label':
+      return summary.label === selector.label;
+    case 'serial':
+      return summary.serial === selector.serial;
+    case 'slot-description':
+      return summary.slotDescription.includes(selector.text);
+  }
+}
+
+function findToken(selector: TokenSelector): { slot: Handle; summary: TokenSummary } {
+  const lookup = () => presentTokens().find(({ summary }) => matches(selector, summary));
+  let found = lookup();
+  if (found === undefined) {
+    reinitialize();
+    found = lookup();
+  }
+  if (found === undefined) throw situation('no-token-for-card');
+  return found;
+}
+
+function withSession<T>(slot: Handle, readWrite: boolean, use: (session: Handle) => T): T {
+  const m = module();
+  const flags = pkcs11js.CKF_SERIAL_SESSION | (readWrite ? pkcs11js.CKF_RW_SESSION : 0);
+  const session = at('read', () => m.C_OpenSession(slot, flags));
+  try {
+    return use(session);
+  } finally {
+    try {
+      m.C_CloseSession(session);
+    } catch {
+      // A card pulled mid-call takes its session with it; the call's own error is the one to report.
+    }
+  }
+}
+
+/** Logs in as `userType`, runs `use`, logs out even if `use` failed. */
+function withLogin<T>(session: Handle, userType: number, secret: Uint8Array, step: Pkcs11Step, use: () => T): T {
+  const m = module();
+  at(step, () => m.C_Login(session, userType, text(secret)));
+  try {
+    return use();
+  } finally {
+    try {
+      m.C_Logout(session);
+    } catch {
+      // Closing the session logs out too; a failed logout must not mask the call's own error.
+    }
+  }
+}
+
+function findObjects(session: Handle, template: pkcs11js.Template): Handle[] {
+  const m = module();
+  at('read', () => m.C_FindObjectsInit(session, template));
+  try {
+    const found: Handle[] = [];
+    for (;;) {
+      const batch = at('read', () => m.C_FindObjects(session, 32));
+      if (batch.length === 0) return found;
+      found.push(...batch);
+    }
+  } finally {
+    try {
+      m.C_FindObjectsFinal(session);
+    } catch {
+      // Same as closing a session: the search's own error, if any, is what matters.
+    }
+  }
+}
+
+function attribute(session: Handle, object: Handle, type: number): Buffer {
+  const m = module();
+  const [result] = at('read', () => m.C_GetAttributeValue(session, object, [{ type }]));
+  return result?.value ?? Buffer.alloc(0);
+}
+
+function read(selector: TokenSelector): WorkerResults['read'] {
+  const { slot, summary } = findToken(selector);
+  const certificates = withSession(slot, false, (session): TokenCertificate[] =>
+    findObjects(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+      { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+    ]).map((object) => ({
+      der: new Uint8Array(attribute(session, object, pkcs11js.CKA_VALUE)),
+      id: attribute(session, object, pkcs11js.CKA_ID).toString('hex'),
+      label: attribute(session, object, pkcs11js.CKA_LABEL).toString('utf8'),
+    })),
+  );
+  return { token: summary, certificates };
+}
+
+function hasPinTrouble(flags: number): boolean {
+  return (
+    (flags & (pkcs11js.CKF_USER_PIN_COUNT_LOW | pkcs11js.CKF_USER_PIN_FINAL_TRY | pkcs11js.CKF_USER_PIN_LOCKED)) !== 0
+  );
+}
+
+function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): WorkerResults['set-pin'] {
+  let soCredential: Buffer | undefined;
+  try {
+    const { slot, summary } = findToken(request.token);
+    // Checked here again (the agent checked before asking for the grant): the card may have been
+    // swapped for one with the same label in between, and an SO login is never worth a guess.
+    if (hasPinTrouble(summary.flags)) throw new Failure({ kind: 'token-flags', token: summary });
+    const length = request.newPin.byteLength;
+    if (length < summary.minPinLength || length > summary.maxPinLength) {
+      throw situation('new-pin-outside-token-bounds');
+    }
+    try {
+      soCredential = openSealed(request.sealed, request.oneTimeKey, request.context);
+    } catch {
+      throw situation('grant-unopenable');
+    }
+    const so = soCredential;
+    withSession(slot, true, (session) =>
+      withLogin(session, pkcs11js.CKU_SO, so, 'so-login', () =>
+        at('init-pin', () => module().C_InitPIN(session, text(request.newPin))),
+      ),
+    );
+    return { token: summaryOf(slot) };
+  } finally {
+    soCredential?.fill(0);
+    request.newPin.fill(0);
+  }
+}
+
+function createToken(request: Extract<WorkerRequest, { op: 'create-token' }>): WorkerResults['create-token'] {
+  try {
+    reinitialize();
+    if (presentTokens().some(({ summary }) => summary.label === request.label)) {
+      throw new Failure({ kind: 'native', step: 'provision', detail: `a token labelled ${request.label} already exists` });
+    }
+    const m = module();
+    const free = at('provision', () => m.C_GetSlotList(true)).find(
+      (slot) => (at('provision', () => m.C_GetTokenInfo(slot)).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0,
+    );
+    if (free === undefined) throw new Failure({ kind: 'native', step: 'provision', detail: 'no free slot' });
+    // pkcs11js passes the label as a C string; CK_TOKEN_INFO wants exactly 32 bytes, blank padded.
+    const label = Buffer.alloc(32, ' ');
+    if (label.write(request.label, 'utf8') < Buffer.byteLength(request.label)) {
+      throw new Failure({ kind: 'native', step: 'provision', detail: 'a token label is at most 32 bytes' });
+    }
+    at('provision', () => m.C_InitToken(free, text(request.soPin), label.toString('utf8')));
+    // SoftHSM2 moves an initialised token to a slot id of its own, visible after re-initialising.
+    reinitialize();
+    const { slot } = findToken({ by: 'label', label: request.label });
+    withSession(slot, true, (session) =>
+      withLogin(session, pkcs11js.CKU_SO, request.soPin, 'provision', () =>
+        at('provision', () => m.C_InitPIN(session, text(request.userPin))),
+      ),
+    );
+    return summaryOf(slot);
+  } finally {
+    request.soPin.fill(0);
+    request.userPin.fill(0);
+  }
+}
+
+/** CKA_EC_POINT is a DER OCTET STRING around the point; return the point. */
+function unwrapOctetString(der: Buffer): Uint8Array {
+  if (der[0] !== 0x04) return new Uint8Array(der);
+  const first = der[1] ?? 0;
+  const headerLength = first < 0x80 ? 2 : 2 + (first & 0x7f);
+  return new Uint8Array(der.subarray(headerLength));
+}
+
+function generateKey(request: Extract<WorkerRequest, { op: 'generate-key' }>): WorkerResults['generate-key'] {
+  try {
+    const { slot } = findToken(request.token);
+    const m = module();
+    const id = Buffer.from(request.id, 'hex');
+    return withSession(slot, true, (session) =>
+      withLogin(session, pkcs11js.CKU_USER, request.userPin, 'provision', () => {
+        const keys = at('provision', () =>
+          m.C_GenerateKeyPair(
+            session,
+            { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+            [
+              { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+              { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+              { type: pkcs11js.CKA_TOKEN, value: true },
+              { type: pkcs11js.CKA_PRIVATE, value: false },
+              { type: pkcs11js.CKA_VERIFY, value: true },
+              { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS },
+              { type: pkcs11js.CKA_ID, value: id },
+              { type: pkcs11js.CKA_LABEL, value: request.label },
+            ],
+            [
+              { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+              { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+              { type: pkcs11js.CKA_TOKEN, value: true },
+              { type: pkcs11js.CKA_PRIVATE, value: true },
+              { type: pkcs11js.CKA_SENSITIVE, value: true },
+              { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+              { type: pkcs11js.CKA_SIGN, value: true },
+              { type: pkcs11js.CKA_ID, value: id },
+              { type: pkcs11js.CKA_LABEL, value: request.label },
+            ],
+          ),
+        );
+        return { ecPoint: unwrapOctetString(attribute(session, keys.publicKey, pkcs11js.CKA_EC_POINT)) };
+      }),
+    );
+  } finally {
+    request.userPin.fill(0);
+  }
+}
+
+function writeCertificate(request: Extract<WorkerRequest, { op: 'write-certificate' }>): WorkerResults['write-certificate'] {
+  try {
+    const { slot } = findToken(request.token);
+    const m = module();
+    withSession(slot, true, (session) =>
+      withLogin(session, pkcs11js.CKU_USER, request.userPin, 'provision', () =>
+        at('provision', () =>
+          m.C_CreateObject(session, [
+            { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+            { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+            { type: pkcs11js.CKA_TOKEN, value: true },
+            { type: pkcs11js.CKA_PRIVATE, value: false },
+            { type: pkcs11js.CKA_ID, value: Buffer.from(request.id, 'hex') },
+            { type: pkcs11js.CKA_LABEL, value: request.label },
+            { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(request.subject) },
+            { type: pkcs11js.CKA_ISSUER, value: Buffer.from(request.issuer) },
+            { type: pkcs11js.CKA_SERIAL_NUMBER, value: Buffer.from(request.serialNumber) },
+            { type: pkcs11js.CKA_VALUE, value: Buffer.from(request.der) },
+          ]),
+        ),
+      ),
+    );
+    return { token: summaryOf(slot) };
+  } finally {
+    request.userPin.fill(0);
+  }
+}
+
+function userLogin(request: Extract<WorkerRequest, { op: 'user-login' }>): WorkerResults['user-login'] {
+  try {
+    const { slot } = findToken(request.token);
+    const outcome = withSession(slot, false, (session): { accepted: boolean; rejectedWith?: string } => {
+      try {
+        withLogin(session, pkcs11js.CKU_USER, request.pin, 'read', () => undefined);
+        return { accepted: true };
+      } catch (error) {
+        const failure = failureOf(error, 'read');
+        if (failure.kind === 'pkcs11') return { accepted: false, rejectedWith: failure.name };
+        throw error;
+      }
+    });
+    return { ...outcome, token: summaryOf(slot) };
+  } finally {
+    request.pin.fill(0);
+  }
+}
+
+function finalize(): null {
+  if (lib !== undefined) {
+    try {
+      lib.C_Finalize();
+    } finally {
+      lib = undefined;
+    }
+  }
+  return null;
+}
+
+function handle(request: WorkerRequest): unknown {
+  switch (request.op) {
+    case 'tokens':
+      if (lib !== undefined) reinitialize();
+      return presentTokens().map(({ summary }) => summary);
+    case 'read':
+      return read(request.token);
+    case 'info':
+      return findToken(request.token).summary;
+    case 'set-pin':
+      return setPin(request);
+    case 'create-token':
+      return createToken(request);
+    case 'generate-key':
+      return generateKey(request);
+    case 'write-certificate':
+      return writeCertificate(request);
+    case 'user-login':
+      return userLogin(request);
+    case 'finalize':
+      return finalize();
+  }
+}
+
+const port = parentPort;
+if (port === null) throw new Error('pkcs11.worker.ts runs only as a worker thread');
+port.on('message', ({ id, request }: { id: number; request: WorkerRequest }) => {
+  let reply: WorkerReply;
+  try {
+    reply = { id, ok: true, result: handle(request) };
+  } catch (error) {
+    reply = { id, ok: false, failure: failureOf(error, 'read') };
+  }
+  port.postMessage(reply);
+});
