@@ -1,0 +1,532 @@
+// The registry against a real nats-server: every endpoint's success and every error code it gives,
+// the card lifecycle, expiry, lockout and unlock, the per-kiosk rate limit, the `.<kiosk>` subjects.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NatsConnection } from '@nats-io/nats-core';
+import * as v from 'valibot';
+import {
+  AcceptReplySchema,
+  CompleteReplySchema,
+  ContractError,
+  IdentifyReplySchema,
+  PinGrantReplySchema,
+  REGISTRY_SUBJECTS,
+  registrySubjectFor,
+  VerifyReplySchema,
+  WireErrorBodySchema,
+  type AdminImportRequest,
+  type RegistryEndpoint,
+} from '../../machines/contract/index.ts';
+import { requestJson } from '../../services/shared/nats-json.ts';
+import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
+import { importCards, listCards } from '../../services/registry/admin-client.ts';
+import { RegistryEventSchema, StaffCardReplySchema, StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
+import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
+import { readAll } from '../../services/registry/registry-store.ts';
+import { jetstream } from '@nats-io/jetstream';
+import { startTestNats, type TestNats } from '../support/nats.ts';
+
+type ImportRecord = AdminImportRequest['records'][number];
+
+const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
+const TTL_MS = 10 * 60_000;
+const SERIAL = '0a1b2c3d4e5f';
+
+let nats: TestNats;
+let nc: NatsConnection;
+let registry: RunningRegistry;
+let clockMs = Date.parse('2026-06-01T09:00:00Z');
+const logs: string[] = [];
+
+function selfApplied(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportRecord {
+  return {
+    cardNumber,
+    route: 'self-applied',
+    holderName: '測試公司',
+    ubn: '97969933',
+    email: 'test@example.com.tw',
+    validFrom: '2026-01-01T00:00:00Z',
+    validTo: '2031-01-01T00:00:00Z',
+    status: 'issued',
+    userCode: 'Ab3$xyz9',
+    certSerial: SERIAL,
+    soCredential: `so-${cardNumber}`,
+    ...extra,
+  } as ImportRecord;
+}
+
+function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportRecord {
+  return {
+    cardNumber,
+    route: 'registration-bundled',
+    holderName: '測試商號',
+    ubn: '12345675',
+    email: 'owner@example.com.tw',
+    validFrom: '2026-01-01T00:00:00Z',
+    validTo: '2031-01-01T00:00:00Z',
+    status: 'issued',
+    responsibleId: 'A123456789',
+    birthDate: '1975-03-05',
+    certSerial: SERIAL,
+    soCredential: `so-${cardNumber}`,
+    ...extra,
+  } as ImportRecord;
+}
+
+/** A request that must succeed, its reply checked against the contract's schema. */
+function ask<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S, kioskId?: string): Promise<v.InferOutput<S>> {
+  return requestJson(nc, registrySubjectFor(endpoint, kioskId), body, schema, { unreachable: '3125' });
+}
+
+/** A request that must fail: the ContractError it failed with. */
+async function refusal(endpoint: RegistryEndpoint, body: unknown, kioskId?: string): Promise<ContractError> {
+  try {
+    await ask(endpoint, body, v.unknown(), kioskId);
+  } catch (error) {
+    if (error instanceof ContractError) return error;
+    throw error;
+  }
+  throw new Error(`${endpoint} succeeded where it should have failed`);
+}
+
+function verifySelf(cardNumber: string, userCode = 'Ab3$xyz9', kioskId = 'kiosk-1') {
+  return { cardNumber, certSerial: SERIAL, kioskId, route: 'self-applied' as const, userCode };
+}
+
+async function verified(cardNumber: string, kioskId = 'kiosk-1') {
+  return ask('verify', verifySelf(cardNumber, 'Ab3$xyz9', kioskId), VerifyReplySchema);
+}
+
+async function identify(cardNumber: string) {
+  return ask('identify', { cardNumber, certSerial: SERIAL }, IdentifyReplySchema);
+}
+
+async function eventsOf(cardNumber: string) {
+  const messages = await readAll(jetstream(nc), 'RA_EVENTS', `ra.events.${cardNumber}.>`);
+  return messages.map((msg) => ({ ...v.parse(RegistryEventSchema, msg.json()), msgId: msg.headers?.get('Nats-Msg-Id') }));
+}
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  nc = await nats.connect('registry-test');
+  registry = await startRegistry({
+    nc: await nats.connect('registry'),
+    dataDir: nats.dataDir,
+    secretKey: Buffer.alloc(32, 7),
+    scryptCost: TEST_SCRYPT,
+    now: () => new Date(clockMs),
+    activationTtlMs: TTL_MS,
+    kioskRateLimit: { burst: 6, perMinute: 6 },
+    log: (line) => logs.push(line),
+  });
+  const results = await importCards(nc, [
+    selfApplied('SA000001'),
+    selfApplied('SA000002'),
+    selfApplied('SA000003'),
+    selfApplied('SA000004'),
+    selfApplied('SA000005'),
+    selfApplied('SA000006'),
+    selfApplied('SA000007'),
+    selfApplied('SA000008'),
+    selfApplied('LK000001'),
+    selfApplied('LK000002'),
+    selfApplied('LK000003'),
+    selfApplied('LK000004'),
+    bundled('RB000001'),
+    bundled('RB000002', { birthDate: undefined }),
+    bundled('RB000003'),
+    selfApplied('RV000001', { status: 'revoked' }),
+    selfApplied('SU000001', { status: 'suspended' }),
+    selfApplied('UB000001', { status: 'used-before-activation' }),
+    selfApplied('EX000001', { validFrom: '2020-01-01T00:00:00Z', validTo: '2025-01-01T00:00:00Z' }),
+    selfApplied('KS000001'),
+  ]);
+  expect(results.every((result) => result.outcome === 'created')).toBe(true);
+});
+
+afterAll(async () => {
+  await registry?.stop();
+  await nats?.stop();
+});
+
+describe('import and list (ra.admin.import, ra.admin.list)', () => {
+  it('is idempotent per card number: a second import changes nothing', async () => {
+    const again = await importCards(nc, [selfApplied('SA000001'), selfApplied('IM000001')]);
+    expect(again).toEqual([
+      { cardNumber: 'SA000001', outcome: 'unchanged', status: 'issued' },
+      { cardNumber: 'IM000001', outcome: 'created', status: 'issued' },
+    ]);
+    expect((await eventsOf('SA000001')).filter((event) => event.type === 'imported')).toHaveLength(1);
+  });
+
+  it('refuses a known card with another serial, and writes nothing of that batch', async () => {
+    const error = await refusal('adminImport', { records: [selfApplied('IM000002'), selfApplied('SA000002', { certSerial: 'ffff' })] });
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('SA000002');
+    expect((await listCards(nc)).some((card) => card.cardNumber === 'IM000002')).toBe(false);
+  });
+
+  it('refuses malformed records with BAD_REQUEST', async () => {
+    expect((await refusal('adminImport', { records: [{ cardNumber: 'X1' }] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [selfApplied('IM000003', { userCode: 'short' })] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [bundled('IM000004', { responsibleId: 'nope' })] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [selfApplied('IM000005'), selfApplied('IM000005')] })).code).toBe('BAD_REQUEST');
+  });
+
+  it('lists every card with route and status, sorted, across pages', async () => {
+    const cards = await listCards(nc);
+    const numbers = cards.map((card) => card.cardNumber);
+    expect(numbers).toEqual([...numbers].sort());
+    expect(cards).toContainEqual({ cardNumber: 'RV000001', route: 'self-applied', status: 'revoked' });
+    expect(cards).toContainEqual({ cardNumber: 'RB000001', route: 'registration-bundled', status: 'issued' });
+    const firstPage = await requestJson(nc, REGISTRY_SUBJECTS.adminList, { limit: 3 }, v.object({ cards: v.array(v.unknown()), next: v.string() }), {
+      unreachable: '3125',
+    });
+    expect(firstPage.cards).toHaveLength(3);
+    expect(firstPage.next).toBe(numbers[2]);
+  });
+});
+
+describe('identify (ra.activation.identify)', () => {
+  it('answers route, status and attempts left', async () => {
+    expect(await identify('SA000001')).toEqual({ route: 'self-applied', status: 'issued', attemptsLeft: 5 });
+    expect(await identify('RB000001')).toEqual({ route: 'registration-bundled', status: 'issued', attemptsLeft: 5 });
+    expect((await identify('RV000001')).status).toBe('revoked');
+    expect((await identify('SU000001')).status).toBe('suspended');
+    expect((await identify('UB000001')).status).toBe('used-before-activation');
+  });
+
+  it('reads the serial however a reader spells it', async () => {
+    const reply = await ask('identify', { cardNumber: 'SA000001', certSerial: '000A1B2C3D4E5F' }, IdentifyReplySchema);
+    expect(reply.status).toBe('issued');
+  });
+
+  it('does not know an unknown card or a card with another certificate (UNKNOWN_CARD)', async () => {
+    expect((await refusal('identify', { cardNumber: 'NO000001', certSerial: SERIAL })).code).toBe('UNKNOWN_CARD');
+    expect((await refusal('identify', { cardNumber: 'SA000001', certSerial: 'abcdef' })).code).toBe('UNKNOWN_CARD');
+  });
+
+  it('refuses a malformed request (BAD_REQUEST)', async () => {
+    expect((await refusal('identify', { cardNumber: 'lower-case', certSerial: SERIAL })).code).toBe('BAD_REQUEST');
+    expect((await refusal('identify', {})).code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('verify (ra.activation.verify)', () => {
+  it('gives an activation id for the right user code; the card is then verified', async () => {
+    const reply = await verified('SA000001');
+    expect(reply.activationId).toMatch(/^SA000001\./);
+    expect(Date.parse(reply.expiresAt) - clockMs).toBe(TTL_MS);
+    expect(reply.acceptedAt).toBeUndefined();
+    expect(await identify('SA000001')).toEqual({ route: 'self-applied', status: 'verified', attemptsLeft: 5 });
+    const events = await eventsOf('SA000001');
+    expect(events.map((event) => event.type)).toEqual(['imported', 'verified']);
+    expect(events[1]).toMatchObject({ from: 'issued', to: 'verified', kioskId: 'kiosk-1', msgId: 'SA000001-2' });
+    expect(JSON.stringify(events)).not.toContain(reply.activationId);
+  });
+
+  it('tells a wrong user code (3005 with attempts left) from a wrong path (WRONG_PATH, not counted)', async () => {
+    const wrong = await refusal('verify', verifySelf('SA000002', 'Ab3$xyz8', 'kiosk-2'));
+    expect(wrong.code).toBe('3005');
+    expect(wrong.attemptsLeft).toBe(4);
+    const path = await refusal('verify', { cardNumber: 'SA000002', certSerial: SERIAL, kioskId: 'kiosk-2', route: 'registration-bundled', responsibleId: 'A123456789' });
+    expect(path.code).toBe('WRONG_PATH');
+    expect(await identify('SA000002')).toEqual({ route: 'self-applied', status: 'issued', attemptsLeft: 4 });
+  });
+
+  it('checks user code case', async () => {
+    expect((await refusal('verify', verifySelf('SA000002', 'AB3$XYZ9', 'kiosk-2'))).code).toBe('3005');
+  });
+
+  it('verifies a registration-bundled card by ID and birth date, however they are typed', async () => {
+    const reply = await ask(
+      'verify',
+      { cardNumber: 'RB000001', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled', responsibleId: ' ａ123456789 ', birthDate: '民國64年3月5日' },
+      VerifyReplySchema,
+    );
+    expect(reply.activationId).toMatch(/^RB000001\./);
+  });
+
+  it('needs the birth date when the issuance record has one, and not when it has none', async () => {
+    const base = { certSerial: SERIAL, kioskId: 'kiosk-3', route: 'registration-bundled' as const, responsibleId: 'A123456789' };
+    const missing = await refusal('verify', { ...base, cardNumber: 'RB000003' });
+    expect(missing.code).toBe('3005');
+    const wrongDate = await refusal('verify', { ...base, cardNumber: 'RB000003', birthDate: '1975-03-06' });
+    expect(wrongDate.code).toBe('3005');
+    expect(wrongDate.attemptsLeft).toBe(3);
+    const wrongId = await refusal('verify', { ...base, cardNumber: 'RB000003', responsibleId: 'B123456780', birthDate: '1975-03-05' });
+    expect(wrongId.code).toBe('3005');
+    await ask('verify', { ...base, cardNumber: 'RB000002' }, VerifyReplySchema);
+  });
+
+  it('answers each closed status with its own code, and never counts an attempt for it', async () => {
+    const code = async (cardNumber: string) => (await refusal('verify', verifySelf(cardNumber))).code;
+    expect(await code('RV000001')).toBe('4931');
+    expect(await code('SU000001')).toBe('SUSPENDED');
+    expect(await code('UB000001')).toBe('27011');
+    expect(await code('EX000001')).toBe('CERT_EXPIRED');
+    expect(await code('NO000001')).toBe('UNKNOWN_CARD');
+    expect((await identify('RV000001')).attemptsLeft).toBe(5);
+  });
+
+  it('refuses malformed input before comparing anything (format codes, BAD_REQUEST)', async () => {
+    expect((await refusal('verify', verifySelf('SA000003', 'abc'))).code).toBe('USER_CODE_FORMAT');
+    const bundledBase = { cardNumber: 'RB000003', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled' as const };
+    expect((await refusal('verify', { ...bundledBase, responsibleId: '12345' })).code).toBe('ID_FORMAT');
+    expect((await refusal('verify', { ...bundledBase, responsibleId: 'A123456789', birthDate: '1975-02-30' })).code).toBe('ID_FORMAT');
+    expect((await refusal('verify', { cardNumber: 'SA000003', certSerial: SERIAL, route: 'self-applied', userCode: 'Ab3$xyz9' })).code).toBe('BAD_REQUEST');
+    expect(await identify('SA000003')).toEqual({ route: 'self-applied', status: 'issued', attemptsLeft: 5 });
+  });
+});
+
+describe('accept (ra.activation.accept)', () => {
+  it('records the acceptance once; a repeat returns the same acceptedAt and records nothing', async () => {
+    const { activationId } = await verified('SA000004');
+    const first = await ask('accept', { activationId }, AcceptReplySchema);
+    expect(first.acceptedAt).toBe(new Date(clockMs).toISOString());
+    clockMs += 1_000;
+    const again = await ask('accept', { activationId }, AcceptReplySchema);
+    expect(again).toEqual(first);
+    expect((await identify('SA000004')).status).toBe('accepted');
+    expect((await eventsOf('SA000004')).map((event) => event.type)).toEqual(['imported', 'verified', 'accepted']);
+  });
+
+  it('needs contact e-mail and a new user code on a registration-bundled card, checked', async () => {
+    const { activationId } = await ask(
+      'verify',
+      { cardNumber: 'RB000003', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1975-03-05' },
+      VerifyReplySchema,
+    );
+    expect((await refusal('accept', { activationId })).code).toBe('BAD_REQUEST');
+    expect((await refusal('accept', { activationId, contactEmail: 'nobody', newUserCode: 'Xy7$abcd' })).code).toBe('EMAIL_FORMAT');
+    expect((await refusal('accept', { activationId, contactEmail: 'a@example.com', newUserCode: 'ab c' })).code).toBe('USER_CODE_FORMAT');
+    expect((await identify('RB000003')).status).toBe('verified');
+    const reply = await ask('accept', { activationId, contactEmail: 'new@example.com', newUserCode: 'Xy7$abcd' }, AcceptReplySchema);
+    expect(reply.acceptedAt).toBeTruthy();
+  });
+
+  it('takes no contact details on a self-applied card', async () => {
+    const { activationId } = await verified('SA000005');
+    expect((await refusal('accept', { activationId, contactEmail: 'a@example.com', newUserCode: 'Xy7$abcd' })).code).toBe('BAD_REQUEST');
+  });
+
+  it('does not know an activation it never gave (SESSION_EXPIRED)', async () => {
+    expect((await refusal('accept', { activationId: 'SA000005.AAAAAAAAAAAAAAAAAAAAAAAA' })).code).toBe('SESSION_EXPIRED');
+    expect((await refusal('accept', { activationId: 'garbage' })).code).toBe('SESSION_EXPIRED');
+    expect((await refusal('accept', { activationId: 42 })).code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('pin-grant and complete', () => {
+  it('releases the SO credential only after acceptance, sealed to the caller’s key, a bounded number of times', async () => {
+    const { activationId } = await verified('SA000006');
+    const agent = generateOneTimeKeyPair();
+    const request = { activationId, cardNumber: 'SA000006', agentPublicKey: agent.publicKey };
+    expect((await refusal('pinGrant', request)).code).toBe('BAD_REQUEST');
+    expect((await refusal('complete', { activationId, cardNumber: 'SA000006' })).code).toBe('BAD_REQUEST');
+
+    await ask('accept', { activationId }, AcceptReplySchema);
+    expect((await refusal('complete', { activationId, cardNumber: 'SA000006' })).code).toBe('BAD_REQUEST');
+    const { sealed } = await ask('pinGrant', request, PinGrantReplySchema);
+    const context = pinGrantContext(activationId, 'SA000006');
+    expect(open(sealed, agent, context).toString()).toBe('so-SA000006');
+    expect(() => open(sealed, generateOneTimeKeyPair(), context)).toThrow();
+    expect(() => open(sealed, agent, pinGrantContext(activationId, 'SA000007'))).toThrow();
+
+    await ask('pinGrant', request, PinGrantReplySchema);
+    await ask('pinGrant', request, PinGrantReplySchema);
+    const exhausted = await refusal('pinGrant', request);
+    expect(exhausted.code).toBe('SESSION_EXPIRED');
+    expect((await refusal('pinGrant', { ...request, cardNumber: 'SA000007' })).code).toBe('BAD_REQUEST');
+    expect((await refusal('pinGrant', { ...request, agentPublicKey: 'short' })).code).toBe('BAD_REQUEST');
+  });
+
+  it('completes once; a repeat returns the same activatedAt; the card is then done', async () => {
+    const { activationId } = await verified('SA000007');
+    const acceptedAt = (await ask('accept', { activationId }, AcceptReplySchema)).acceptedAt;
+    await ask('pinGrant', { activationId, cardNumber: 'SA000007', agentPublicKey: generateOneTimeKeyPair().publicKey }, PinGrantReplySchema);
+    clockMs += 1_000;
+    const done = await ask('complete', { activationId, cardNumber: 'SA000007' }, CompleteReplySchema);
+    clockMs += 1_000;
+    expect(await ask('complete', { activationId, cardNumber: 'SA000007' }, CompleteReplySchema)).toEqual(done);
+    expect(await ask('accept', { activationId }, AcceptReplySchema)).toEqual({ acceptedAt });
+    expect((await identify('SA000007')).status).toBe('activated');
+    expect((await refusal('verify', verifySelf('SA000007'))).code).toBe('ALREADY_ACTIVATED');
+    expect((await refusal('complete', { activationId, cardNumber: 'SA000006' })).code).toBe('BAD_REQUEST');
+    expect((await eventsOf('SA000007')).map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'activated']);
+  });
+});
+
+describe('expiry', () => {
+  it('ends an activation after its time (SESSION_EXPIRED); the card is issued again; a new verify starts afresh', async () => {
+    const { activationId } = await verified('SA000008');
+    clockMs += TTL_MS + 1;
+    expect((await refusal('accept', { activationId })).code).toBe('SESSION_EXPIRED');
+    expect((await identify('SA000008')).status).toBe('issued');
+    const fresh = await verified('SA000008');
+    expect((await refusal('accept', { activationId })).code).toBe('SESSION_EXPIRED');
+    expect((await ask('accept', { activationId: fresh.activationId }, AcceptReplySchema)).acceptedAt).toBeTruthy();
+  });
+
+  it('lets a user who left after accepting come back to the PIN step with the same acceptedAt', async () => {
+    const { activationId } = await verified('KS000001');
+    const { acceptedAt } = await ask('accept', { activationId }, AcceptReplySchema);
+    clockMs += TTL_MS + 1;
+    const grant = { activationId, cardNumber: 'KS000001', agentPublicKey: generateOneTimeKeyPair().publicKey };
+    expect((await refusal('pinGrant', grant)).code).toBe('SESSION_EXPIRED');
+    expect((await identify('KS000001')).status).toBe('accepted');
+    const again = await verified('KS000001');
+    expect(again.acceptedAt).toBe(acceptedAt);
+    await ask('pinGrant', { ...grant, activationId: again.activationId }, PinGrantReplySchema);
+    expect((await ask('accept', { activationId: again.activationId }, AcceptReplySchema)).acceptedAt).toBe(acceptedAt);
+  });
+});
+
+describe('lockout and staff', () => {
+  it('locks a card after 5 wrong attempts; staff unlock resets it', async () => {
+    const kiosks = ['kiosk-l1', 'kiosk-l2', 'kiosk-l3'];
+    const replies: ContractError[] = [];
+    for (let i = 0; i < 5; i++) replies.push(await refusal('verify', verifySelf('LK000001', `Wrong$${i}xx`, kiosks[i % 3])));
+    expect(replies.map((error) => [error.code, error.attemptsLeft])).toEqual([
+      ['3005', 4],
+      ['3005', 3],
+      ['3005', 2],
+      ['3005', 1],
+      ['LOCKED', 0],
+    ]);
+    expect(await identify('LK000001')).toEqual({ route: 'self-applied', status: 'locked', attemptsLeft: 0 });
+    expect((await refusal('verify', verifySelf('LK000001', 'Ab3$xyz9', 'kiosk-l4'))).code).toBe('LOCKED');
+
+    const unlocked = await ask('staffUnlock', { cardNumber: 'LK000001', staffId: 'staff-7' }, StaffCardSummarySchema);
+    expect(unlocked).toMatchObject({ status: 'issued', attemptsLeft: 5 });
+    await verified('LK000001', 'kiosk-l4');
+    const events = await eventsOf('LK000001');
+    expect(events.map((event) => event.type)).toEqual([
+      'imported',
+      'attempt-failed',
+      'attempt-failed',
+      'attempt-failed',
+      'attempt-failed',
+      'locked',
+      'unlocked',
+      'verified',
+    ]);
+    expect(events[6]).toMatchObject({ staffId: 'staff-7', from: 'locked', to: 'issued' });
+  });
+
+  it('unlocks an accepted card back to accepted', async () => {
+    const { activationId } = await verified('LK000002', 'kiosk-m1');
+    const { acceptedAt } = await ask('accept', { activationId }, AcceptReplySchema);
+    for (let i = 0; i < 5; i++) await refusal('verify', verifySelf('LK000002', 'Wrong$123', `kiosk-m${i + 2}`));
+    expect((await identify('LK000002')).status).toBe('locked');
+    const grant = { activationId, cardNumber: 'LK000002', agentPublicKey: generateOneTimeKeyPair().publicKey };
+    expect((await refusal('pinGrant', grant)).code).toBe('LOCKED');
+    expect((await ask('staffUnlock', { cardNumber: 'LK000002' }, StaffCardSummarySchema)).status).toBe('accepted');
+    expect((await verified('LK000002', 'kiosk-m1')).acceptedAt).toBe(acceptedAt);
+  });
+
+  it('rate-limits a kiosk that keeps failing, on any card, and only that kiosk', async () => {
+    const kiosk = 'kiosk-rate';
+    const cards = ['LK000003', 'LK000004', 'LK000003', 'LK000004', 'LK000003', 'LK000004'];
+    for (const card of cards) expect((await refusal('verify', verifySelf(card, 'Wrong$123', kiosk))).code).toBe('3005');
+    const limited = await refusal('verify', verifySelf('SA000003', 'Ab3$xyz9', kiosk));
+    expect(limited.code).toBe('LOCKED');
+    expect(limited.message).toMatch(/kiosk/);
+    expect((await identify('SA000003')).attemptsLeft).toBe(5);
+    await verified('SA000003', 'kiosk-other');
+    clockMs += 10_000;
+    await verified('SA000003', kiosk);
+  });
+
+  it('takes a card in for return; a returned card is out of self-service', async () => {
+    const summary = await ask('staffReturn', { cardNumber: 'UB000001', staffId: 'staff-1' }, StaffCardSummarySchema);
+    expect(summary.status).toBe('returned');
+    expect(summary.returnedAt).toBeTruthy();
+    expect((await identify('UB000001')).status).toBe('returned');
+    expect((await refusal('verify', verifySelf('UB000001'))).code).toBe('UNKNOWN_CARD');
+    expect((await ask('staffReturn', { cardNumber: 'UB000001' }, StaffCardSummarySchema)).status).toBe('returned');
+    expect((await eventsOf('UB000001')).map((event) => event.type)).toEqual(['imported', 'returned']);
+  });
+
+  it('refuses staff changes that make no sense, with the card’s own code', async () => {
+    expect((await refusal('staffReturn', { cardNumber: 'SA000007' })).code).toBe('ALREADY_ACTIVATED');
+    expect((await refusal('staffUnlock', { cardNumber: 'RV000001' })).code).toBe('4931');
+    expect((await refusal('staffUnlock', { cardNumber: 'NO000001' })).code).toBe('UNKNOWN_CARD');
+    expect((await refusal('staffCard', { cardNumber: 'NO000001' })).code).toBe('UNKNOWN_CARD');
+    expect((await refusal('staffUnlock', { card: 'SA000001' })).code).toBe('BAD_REQUEST');
+  });
+
+  it('shows staff a card’s record and history, without secrets or hashes', async () => {
+    const reply = await ask('staffCard', { cardNumber: 'SA000007' }, StaffCardReplySchema);
+    expect(reply).toMatchObject({ cardNumber: 'SA000007', status: 'activated', route: 'self-applied', certSerial: 'a1b2c3d4e5f' });
+    expect(reply.acceptedAt).toBeTruthy();
+    expect(reply.activatedAt).toBeTruthy();
+    expect(reply.history.map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'activated']);
+    const text = JSON.stringify(reply);
+    for (const secret of ['scrypt$', 'Ab3$xyz9', 'so-SA000007', 'userCodeHash', 'soCredential']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('per-kiosk subjects (<subject>.<kiosk>)', () => {
+  it('takes the kiosk from the subject and refuses a body that claims another', async () => {
+    expect((await refusal('verify', verifySelf('SA000005', 'Ab3$xyz9', 'kiosk-1'), 'kiosk-2')).code).toBe('BAD_REQUEST');
+    expect((await refusal('identify', { cardNumber: 'SA000005', certSerial: SERIAL, kioskId: 'kiosk-1' }, 'kiosk-2')).code).toBe('BAD_REQUEST');
+    expect((await ask('identify', { cardNumber: 'SA000005', certSerial: SERIAL }, IdentifyReplySchema, 'kiosk-2')).route).toBe('self-applied');
+    const { activationId } = await ask('verify', verifySelf('SA000005', 'Ab3$xyz9', 'kiosk-2'), VerifyReplySchema, 'kiosk-2');
+    expect((await refusal('accept', { activationId }, 'kiosk-3')).code).toBe('BAD_REQUEST');
+    await ask('accept', { activationId }, AcceptReplySchema, 'kiosk-2');
+    const grant = { activationId, cardNumber: 'SA000005', agentPublicKey: generateOneTimeKeyPair().publicKey };
+    expect((await refusal('pinGrant', grant, 'kiosk-3')).code).toBe('BAD_REQUEST');
+    await ask('pinGrant', grant, PinGrantReplySchema, 'kiosk-2');
+    expect((await refusal('complete', { activationId, cardNumber: 'SA000005' }, 'kiosk-3')).code).toBe('BAD_REQUEST');
+    await ask('complete', { activationId, cardNumber: 'SA000005' }, CompleteReplySchema, 'kiosk-2');
+  });
+
+  it('refuses a last token that is not a kiosk id', async () => {
+    const reply = await nc.request(`${REGISTRY_SUBJECTS.identify}.NOT_A_KIOSK`, JSON.stringify({ cardNumber: 'SA000001', certSerial: SERIAL }));
+    expect(reply.headers?.get('Nats-Service-Error')).toBe('BAD_REQUEST');
+  });
+});
+
+describe('the wire form of errors, and what a bad request changes', () => {
+  it('answers with the service-error headers and the JSON error body', async () => {
+    const reply = await nc.request(REGISTRY_SUBJECTS.verify, JSON.stringify(verifySelf('RV000001')));
+    expect(reply.headers?.get('Nats-Service-Error')).toBe('4931');
+    expect(reply.headers?.get('Nats-Service-Error-Code')).toBe('403');
+    const body = v.parse(WireErrorBodySchema, reply.json());
+    expect(body.error).toMatchObject({ code: '4931', retryable: false });
+    const badJson = await nc.request(REGISTRY_SUBJECTS.accept, 'not json');
+    expect(badJson.headers?.get('Nats-Service-Error-Code')).toBe('400');
+    expect(v.parse(WireErrorBodySchema, badJson.json()).error.code).toBe('BAD_REQUEST');
+  });
+
+  it('changes no record and records no event for a bad request', async () => {
+    const js = jetstream(nc);
+    const before = { events: (await readAll(js, 'RA_EVENTS', 'ra.events.>')).length, cards: (await readAll(js, 'KV_ra_cards', '$KV.ra_cards.>')).length };
+    const bad: Array<[RegistryEndpoint, unknown]> = [
+      ['identify', { cardNumber: 'SA000001' }],
+      ['verify', { ...verifySelf('SA000001'), route: 'other' }],
+      ['verify', { ...verifySelf('SA000001'), userCode: 'x'.repeat(500) }],
+      ['accept', {}],
+      ['pinGrant', { activationId: 'x', cardNumber: 'SA000001' }],
+      ['complete', { activationId: 'x' }],
+      ['staffUnlock', {}],
+      ['staffReturn', { cardNumber: 7 }],
+      ['adminImport', { records: 'all' }],
+      ['adminList', { limit: -1 }],
+    ];
+    for (const [endpoint, body] of bad) expect((await refusal(endpoint, body)).code).toBe('BAD_REQUEST');
+    const after = { events: (await readAll(js, 'RA_EVENTS', 'ra.events.>')).length, cards: (await readAll(js, 'KV_ra_cards', '$KV.ra_cards.>')).length };
+    expect(after).toEqual(before);
+  });
+
+  it('logs one JSON line per request with endpoint, card, outcome and time', () => {
+    const lines = logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const verifies = lines.filter((line) => line.endpoint === 'verify');
+    expect(verifies.length).toBeGreaterThan(10);
+    for (const line of verifies) {
+      expect(typeof line.outcome).toBe('string');
+      expect(typeof line.ms).toBe('number');
+    }
+    expect(verifies.some((line) => line.card === 'LK000001' && line.outcome === 'LOCKED')).toBe(true);
+  });
+});
