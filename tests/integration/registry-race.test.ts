@@ -1,0 +1,167 @@
+// Two registry instances in one queue group, on one real nats-server, racing on the same cards:
+// compare-and-set must let exactly one change win each time, and every change must be one event.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstream } from '@nats-io/jetstream';
+import * as v from 'valibot';
+import {
+  AcceptReplySchema,
+  CompleteReplySchema,
+  ContractError,
+  PinGrantReplySchema,
+  REGISTRY_SUBJECTS,
+  VerifyReplySchema,
+  type AdminImportRequest,
+  type RegistryEndpoint,
+} from '../../machines/contract/index.ts';
+import { requestJson } from '../../services/shared/nats-json.ts';
+import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
+import { importCards } from '../../services/registry/admin-client.ts';
+import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
+import { readAll } from '../../services/registry/registry-store.ts';
+import { startTestNats, type TestNats } from '../support/nats.ts';
+
+type ImportRecord = AdminImportRequest['records'][number];
+const SERIAL = 'c0ffee';
+const USER_CODE = 'Race$123';
+
+let nats: TestNats;
+let nc: NatsConnection;
+const instances: RunningRegistry[] = [];
+const logs: string[][] = [[], []];
+
+function card(cardNumber: string): ImportRecord {
+  return {
+    cardNumber,
+    route: 'self-applied',
+    holderName: '競速公司',
+    ubn: '97969933',
+    email: 'race@example.com.tw',
+    validFrom: '2020-01-01T00:00:00Z',
+    validTo: '2040-01-01T00:00:00Z',
+    status: 'issued',
+    userCode: USER_CODE,
+    certSerial: SERIAL,
+    soCredential: `so-${cardNumber}`,
+  };
+}
+
+type Result<T> = { ok: true; value: T } | { ok: false; error: ContractError };
+
+async function attempt<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<Result<v.InferOutput<S>>> {
+  try {
+    return { ok: true, value: await requestJson(nc, REGISTRY_SUBJECTS[endpoint], body, schema, { unreachable: '3125' }) };
+  } catch (error) {
+    if (error instanceof ContractError) return { ok: false, error };
+    throw error;
+  }
+}
+
+async function must<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<v.InferOutput<S>> {
+  const result = await attempt(endpoint, body, schema);
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+function verifyBody(cardNumber: string, kioskId: string, userCode = USER_CODE) {
+  return { cardNumber, certSerial: SERIAL, kioskId, route: 'self-applied', userCode };
+}
+
+async function eventTypes(cardNumber: string): Promise<string[]> {
+  const messages = await readAll(jetstream(nc), 'RA_EVENTS', `ra.events.${cardNumber}.>`);
+  return messages.map((msg) => msg.json<{ type: string }>().type);
+}
+
+/** How many requests of `endpoint` each instance answered. */
+function servedBy(endpoint: string): number[] {
+  return logs.map((lines) => lines.filter((line) => (JSON.parse(line) as { endpoint?: string }).endpoint === endpoint).length);
+}
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  nc = await nats.connect('race-client');
+  for (const index of [0, 1]) {
+    instances.push(
+      await startRegistry({
+        nc: await nats.connect(`registry-${index}`),
+        dataDir: nats.dataDir,
+        secretKey: Buffer.alloc(32, 9),
+        scryptCost: { N: 1024, r: 8, p: 1 },
+        log: (line) => logs[index]?.push(line),
+      }),
+    );
+  }
+  await importCards(nc, Array.from({ length: 30 }, (_, index) => card(`RC${String(index).padStart(6, '0')}`)));
+});
+
+afterAll(async () => {
+  await Promise.all(instances.map((instance) => instance.stop()));
+  await nats?.stop();
+});
+
+describe('two registry instances racing on one card', () => {
+  it('records one acceptance for 40 simultaneous accepts of one activation, all with the same acceptedAt', async () => {
+    const { activationId } = await must('verify', verifyBody('RC000000', 'kiosk-1'), VerifyReplySchema);
+    const replies = await Promise.all(Array.from({ length: 40 }, () => must('accept', { activationId }, AcceptReplySchema)));
+    expect(new Set(replies.map((reply) => reply.acceptedAt)).size).toBe(1);
+    expect(await eventTypes('RC000000')).toEqual(['imported', 'verified', 'accepted']);
+    const [first, second] = servedBy('accept');
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBeGreaterThan(0);
+  });
+
+  it('lets two kiosks verify and accept the same card at once: one acceptance, one event, one acceptedAt', async () => {
+    const cards = Array.from({ length: 10 }, (_, index) => `RC${String(index + 1).padStart(6, '0')}`);
+    await Promise.all(
+      cards.map(async (cardNumber) => {
+        const flows = ['kiosk-a', 'kiosk-b', 'kiosk-c'].map(async (kioskId) => {
+          const verified = await attempt('verify', verifyBody(cardNumber, kioskId), VerifyReplySchema);
+          if (!verified.ok) return verified;
+          return attempt('accept', { activationId: verified.value.activationId }, AcceptReplySchema);
+        });
+        const outcomes = await Promise.all(flows);
+        const accepted = outcomes.filter((outcome) => outcome.ok).map((outcome) => (outcome.ok ? outcome.value.acceptedAt : ''));
+        expect(accepted.length).toBeGreaterThan(0);
+        expect(new Set(accepted).size).toBe(1);
+        for (const outcome of outcomes) if (!outcome.ok) expect(outcome.error.code).toBe('SESSION_EXPIRED');
+        expect((await eventTypes(cardNumber)).filter((type) => type === 'accepted')).toHaveLength(1);
+      }),
+    );
+  });
+
+  it('counts 12 simultaneous wrong attempts exactly: four 3005s, then the lock, then LOCKED', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, (_, index) => attempt('verify', verifyBody('RC000020', `kiosk-w${index}`, 'Wrong$99'), VerifyReplySchema)),
+    );
+    const errors = replies.map((reply) => (reply.ok ? null : reply.error));
+    const counted = errors.filter((error) => error?.code === '3005').map((error) => error?.attemptsLeft);
+    expect(counted.sort()).toEqual([1, 2, 3, 4]);
+    expect(errors.filter((error) => error?.code === 'LOCKED')).toHaveLength(8);
+    expect(await eventTypes('RC000020')).toEqual(['imported', 'attempt-failed', 'attempt-failed', 'attempt-failed', 'attempt-failed', 'locked']);
+  });
+
+  it('releases exactly the bounded number of PIN grants to simultaneous requests, and completes once', async () => {
+    const { activationId } = await must('verify', verifyBody('RC000021', 'kiosk-1'), VerifyReplySchema);
+    await must('accept', { activationId }, AcceptReplySchema);
+    const grants = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        attempt('pinGrant', { activationId, cardNumber: 'RC000021', agentPublicKey: generateOneTimeKeyPair().publicKey }, PinGrantReplySchema),
+      ),
+    );
+    expect(grants.filter((grant) => grant.ok)).toHaveLength(3);
+    for (const grant of grants) if (!grant.ok) expect(grant.error.code).toBe('SESSION_EXPIRED');
+    const completions = await Promise.all(
+      Array.from({ length: 10 }, () => must('complete', { activationId, cardNumber: 'RC000021' }, CompleteReplySchema)),
+    );
+    expect(new Set(completions.map((reply) => reply.activatedAt)).size).toBe(1);
+    const types = await eventTypes('RC000021');
+    expect(types.filter((type) => type === 'pin-granted')).toHaveLength(3);
+    expect(types.filter((type) => type === 'activated')).toHaveLength(1);
+  });
+
+  it('creates a card once when two imports of it race', async () => {
+    const results = await Promise.all([importCards(nc, [card('RC000099')]), importCards(nc, [card('RC000099')])]);
+    expect(results.map((result) => result[0]?.outcome).sort()).toEqual(['created', 'unchanged']);
+    expect(await eventTypes('RC000099')).toEqual(['imported']);
+  });
+});
