@@ -101,6 +101,7 @@ const zhTW = {
     none: '此張IC卡無法在本機辦理，請取回您的IC卡。',
   } satisfies Record<Remedy, string>,
   whatNext: '接下來請您',
+  remedyOtherPath: '請按〔改選〕按鈕，改以正確的方式啟用。',
   screens: {
     outOfService: { title: '本機暫停服務', body: '請洽櫃檯服務人員協助。' },
     insertCard: {
@@ -188,7 +189,7 @@ const en: Strings = {
   pathWho: {
     'self-applied': 'You uploaded your application on the MOEACA website and sent the stamped paper form.',
     'registration-bundled':
-      'Your business ticked “apply for a business certificate” on its establishment or change registration form.',
+      'Your business ticked "apply for a business certificate" on its establishment or change registration form.',
   },
   pathNeeds: {
     'self-applied': 'You will need: the user code you chose when applying',
@@ -260,14 +261,15 @@ const en: Strings = {
   customerService: 'Customer service',
   customerServiceLine: `${CUSTOMER_SERVICE.phone} (from a mobile phone or the outlying islands: ${CUSTOMER_SERVICE.phoneFromMobile})`,
   remedies: {
-    retry: 'Press “Try again”. If it keeps happening, please ask the counter staff.',
+    retry: 'Press "Try again". If it keeps happening, please ask the counter staff.',
     reinsert: 'Take the card out and insert it again.',
-    correctInput: 'Press “Re-enter” and correct what you typed.',
-    startOver: 'Press “Start again” to begin the activation from the start.',
-    staff: 'Press “Call staff” below: the counter staff will help you.',
+    correctInput: 'Press "Re-enter" and correct what you typed.',
+    startOver: 'Press "Start again" to begin the activation from the start.',
+    staff: 'Press "Call staff" below: the counter staff will help you.',
     none: 'This card cannot be handled at this kiosk. Please take your card back.',
   },
   whatNext: 'What to do next',
+  remedyOtherPath: 'Press the "Switch to" button to activate the card the way it was issued.',
   screens: {
     outOfService: { title: 'This kiosk is out of service', body: 'Please ask the counter staff for help.' },
     insertCard: {
@@ -281,25 +283,25 @@ const en: Strings = {
     },
     enterUserCode: {
       title: 'Enter your user code',
-      body: 'Enter the user code you wrote on your application form, then press “Read card data”.',
+      body: 'Enter the user code you wrote on your application form, then press "Read card data".',
       hint: 'The user code is 6–10 letters, digits or symbols that you chose; upper and lower case differ.',
     },
     enterResponsibleId: {
       title: "Enter the responsible person's national ID",
-      body: "Enter the responsible person's national ID number, then press “Read card data”.",
+      body: "Enter the responsible person's national ID number, then press "Read card data".",
       hint: 'Give the date of birth in the ROC calendar: ROC year = Western year − 1911 (e.g. 75 for 1986).',
     },
     idChecksumWarning: {
       title: 'Please check the ID number',
       body: 'The ID number you entered does not match the checksum formula.',
       question: 'Are you sure it is correct?',
-      hint: 'Press “Yes” to continue, or “No” to enter the ID number again.',
+      hint: 'Press "Yes" to continue, or "No" to enter the ID number again.',
     },
     verifying: { title: 'Checking, please wait…', body: 'Checking what you entered. Please do not take the card out.' },
     confirmCardData: {
       title: 'Check the card data',
-      body: 'Check that the data below is correct, then press “Accept certificate”.',
-      hint: 'If anything is wrong, stop here: press “Data is wrong” and the staff will help you.',
+      body: 'Check that the data below is correct, then press "Accept certificate".',
+      hint: 'If anything is wrong, stop here: press "Data is wrong" and the staff will help you.',
     },
     enterContact: {
       title: 'Enter an e-mail and set a user code',
@@ -311,7 +313,7 @@ const en: Strings = {
     enterPin: {
       title: 'Set the card PIN',
       accepted: 'You have accepted the certificate.',
-      body: 'Enter the new card PIN twice, then press “Set card PIN”.',
+      body: 'Enter the new card PIN twice, then press "Set card PIN".',
       hint: 'The PIN is 6–8 letters, digits or symbols. Remember it and keep it safe.',
     },
     settingPin: { title: 'Processing, please wait…', body: 'Setting the card PIN. Please do not take the card out.' },

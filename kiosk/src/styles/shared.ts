@@ -20,12 +20,9 @@ export const base = css`
     margin: 0 0 var(--ka-space-3);
     font-weight: 700;
   }
+  /* Headings take focus only so that a screen reader starts there; they are not controls. */
   h1:focus {
     outline: none;
-  }
-  h1:focus-visible {
-    outline: 4px solid var(--ka-focus);
-    outline-offset: 4px;
   }
   p {
     margin: 0 0 var(--ka-space-2);

@@ -38,6 +38,7 @@ export class KaCountdown extends LitElement {
     css`
       :host {
         display: block;
+        margin: var(--ka-space-2) 0 var(--ka-space-4);
       }
       .timer {
         display: inline-flex;

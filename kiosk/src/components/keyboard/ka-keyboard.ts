@@ -56,6 +56,7 @@ export class KaKeyboard extends LitElement {
         display: flex;
         flex-direction: column;
         gap: var(--gap);
+        width: 100%;
         max-width: 1100px;
         margin: 0 auto;
       }

@@ -1,0 +1,81 @@
+// A tiny static server for the built kiosk page on a free loopback port, for the screenshot script
+// and the UI benchmark. Besides the build it serves `/preview.html`: the app with no `config-url`,
+// so it connects to nothing and renders whatever view the caller sets.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, normalize } from 'node:path';
+
+const PREVIEW_HTML = `<!doctype html>
+<html lang="zh-TW">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>preview</title>
+    <style>html, body { margin: 0; height: 100%; background: #f3f5f8; overflow: hidden; }</style>
+    <script type="module" src="./kiosk.js"></script>
+  </head>
+  <body><ka-kiosk-app></ka-kiosk-app></body>
+</html>`;
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
+
+export interface PreviewServer {
+  url: string;
+  /** Extra pages by path, e.g. a bare baseline page for the benchmark. */
+  pages: Map<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startPreviewServer(distDir: string): Promise<PreviewServer> {
+  const pages = new Map<string, string>([['/preview.html', PREVIEW_HTML]]);
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const page = pages.get(path);
+    if (page !== undefined) {
+      res.writeHead(200, { 'content-type': TYPES['.html'], 'cache-control': 'no-store' });
+      res.end(page);
+      return;
+    }
+    const relative = normalize(path).replace(/^\/+/, '');
+    if (relative.startsWith('..') || !(relative in { 'kiosk.js': 1, 'index.html': 1 })) {
+      res.writeHead(404).end();
+      return;
+    }
+    readFile(join(distDir, relative)).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': TYPES[relative.slice(relative.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        res.end(body);
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pages,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Chromium flags for headless runs here: Debian's browser, nothing fetched from anywhere. */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';

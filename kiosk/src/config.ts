@@ -1,0 +1,35 @@
+// `/config.json`, served beside the page by the kiosk's static server: where the kiosk's NATS
+// websocket is, which kiosk this is, and whether the demo card tray is shown.
+import { isKioskId } from '../../machines/contract/subjects.ts';
+import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
+
+export interface KioskConfig {
+  natsWsUrl: string;
+  kioskId: string;
+  simulatedReader: boolean;
+  demoCards?: DemoCard[];
+}
+
+/** Checks the shape of a fetched config; a bad one is an error the app shows, never a guess. */
+export function parseKioskConfig(value: unknown): KioskConfig {
+  if (typeof value !== 'object' || value === null) throw new Error('config.json: not an object');
+  const v = value as Record<string, unknown>;
+  if (typeof v.natsWsUrl !== 'string' || !/^wss?:\/\//.test(v.natsWsUrl)) {
+    throw new Error('config.json: natsWsUrl must be a ws:// or wss:// URL');
+  }
+  if (!isKioskId(v.kioskId)) throw new Error('config.json: kioskId is not a kiosk id');
+  const demoCards = Array.isArray(v.demoCards)
+    ? v.demoCards
+        .filter(
+          (c): c is DemoCard =>
+            typeof c === 'object' && c !== null && typeof c.cardNumber === 'string' && typeof c.label === 'string',
+        )
+        .map(({ cardNumber, label }) => ({ cardNumber, label }))
+    : undefined;
+  return {
+    natsWsUrl: v.natsWsUrl,
+    kioskId: v.kioskId,
+    simulatedReader: v.simulatedReader === true,
+    ...(demoCards ? { demoCards } : {}),
+  };
+}

@@ -1,0 +1,91 @@
+import { html } from 'lit';
+import type { ErrorCode } from '../../../../machines/contract/errors.ts';
+import { define } from '../../events.ts';
+import { icons } from '../../styles/icons.ts';
+import '../../components/secret-field/ka-secret-field.ts';
+import '../../components/text-field/ka-text-field.ts';
+import { InputScreen, type UserEventType } from '../screen-base.ts';
+
+/**
+ * Path B after the card data is confirmed: a new contact e-mail and a new user code, twice; then
+ * 進行憑證接受.
+ *
+ * @summary Enter the contact e-mail and set a user code.
+ * @fires ka-input-send - `user.submitContact {email, userCode, userCodeConfirm}`, `user.reset`, `user.cancel`
+ */
+export class KaEnterContactScreen extends InputScreen {
+  protected override renderIntro() {
+    const text = this.s.screens.enterContact;
+    return html`${this.heading(text.title)}
+      <p>${text.body}</p>
+      <p class="hint">${text.hint}</p>
+      <div class="notice info">
+        ${icons.info}
+        <p class="body">${text.note}</p>
+      </div>`;
+  }
+
+  protected override renderFields() {
+    const f = this.s.fields;
+    return html`<ka-text-field
+        name="email"
+        label=${f.email}
+        keyboard="text"
+        maxlength="254"
+        ?invalid=${this.isInvalid('email')}
+        invalid-text=${f.invalid}
+      ></ka-text-field>
+      <ka-secret-field
+        name="userCode"
+        label=${f.newUserCode}
+        lang=${this.view.lang}
+        keyboard="text"
+        maxlength="10"
+        ?invalid=${this.isInvalid('userCode')}
+        invalid-text=${f.invalid}
+      ></ka-secret-field>
+      <ka-secret-field
+        name="userCodeConfirm"
+        label=${f.confirmUserCode}
+        lang=${this.view.lang}
+        keyboard="text"
+        maxlength="10"
+        ?invalid=${this.isInvalid('userCodeConfirm')}
+        invalid-text=${f.invalid}
+      ></ka-secret-field>`;
+  }
+
+  protected override renderActions() {
+    const b = this.s.buttons;
+    return html`${this.action('user.submitContact', b.accept, () => this.submit(), { primary: true, disabled: this.view.busy })}
+    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  }
+
+  protected override submitType(): UserEventType {
+    return 'user.submitContact';
+  }
+
+  protected override submit(): void {
+    this.send({
+      type: 'user.submitContact',
+      email: this.typed('email'),
+      userCode: this.typed('userCode'),
+      userCodeConfirm: this.typed('userCodeConfirm'),
+    });
+  }
+
+  protected override fieldsFor(code: ErrorCode): string[] {
+    if (code === 'EMAIL_FORMAT') return ['email'];
+    if (code === 'USER_CODE_FORMAT') return ['userCode'];
+    if (code === 'USER_CODE_MISMATCH') return ['userCodeConfirm'];
+    return [];
+  }
+}
+
+define('ka-enter-contact-screen', KaEnterContactScreen);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ka-enter-contact-screen': KaEnterContactScreen;
+  }
+}

@@ -1,0 +1,72 @@
+import { html } from 'lit';
+import type { ErrorCode } from '../../../../machines/contract/errors.ts';
+import { define } from '../../events.ts';
+import { icons } from '../../styles/icons.ts';
+import '../../components/secret-field/ka-secret-field.ts';
+import { InputScreen, type UserEventType } from '../screen-base.ts';
+
+/**
+ * After acceptance: the new card PIN, twice (設定IC卡PIN碼 / 確認IC卡PIN碼), 6–8 characters.
+ *
+ * @summary Set the card PIN.
+ * @fires ka-input-send - `user.submitPin {pin, pinConfirm}`, `user.reset`, `user.cancel`
+ */
+export class KaEnterPinScreen extends InputScreen {
+  protected override renderIntro() {
+    const text = this.s.screens.enterPin;
+    return html`<div class="notice success">${icons.check}<p class="title">${text.accepted}</p></div>
+      ${this.heading(text.title)}
+      <p>${text.body}</p>
+      <p class="hint">${text.hint}</p>`;
+  }
+
+  protected override renderFields() {
+    const f = this.s.fields;
+    return html`<ka-secret-field
+        name="pin"
+        label=${f.pin}
+        lang=${this.view.lang}
+        keyboard="text"
+        maxlength="8"
+        ?invalid=${this.isInvalid('pin')}
+        invalid-text=${f.invalid}
+      ></ka-secret-field>
+      <ka-secret-field
+        name="pinConfirm"
+        label=${f.pinConfirm}
+        lang=${this.view.lang}
+        keyboard="text"
+        maxlength="8"
+        ?invalid=${this.isInvalid('pinConfirm')}
+        invalid-text=${f.invalid}
+      ></ka-secret-field>`;
+  }
+
+  protected override renderActions() {
+    const b = this.s.buttons;
+    return html`${this.action('user.submitPin', b.setPin, () => this.submit(), { primary: true, disabled: this.view.busy })}
+    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  }
+
+  protected override submitType(): UserEventType {
+    return 'user.submitPin';
+  }
+
+  protected override submit(): void {
+    this.send({ type: 'user.submitPin', pin: this.typed('pin'), pinConfirm: this.typed('pinConfirm') });
+  }
+
+  protected override fieldsFor(code: ErrorCode): string[] {
+    if (code === 'PIN_FORMAT') return ['pin'];
+    if (code === 'PIN_MISMATCH') return ['pinConfirm'];
+    return [];
+  }
+}
+
+define('ka-enter-pin-screen', KaEnterPinScreen);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ka-enter-pin-screen': KaEnterPinScreen;
+  }
+}
