@@ -288,7 +288,7 @@ const en: Strings = {
     },
     enterResponsibleId: {
       title: "Enter the responsible person's national ID",
-      body: "Enter the responsible person's national ID number, then press "Read card data".",
+      body: 'Enter the responsible person\'s national ID number, then press "Read card data".',
       hint: 'Give the date of birth in the ROC calendar: ROC year = Western year − 1911 (e.g. 75 for 1986).',
     },
     idChecksumWarning: {
