@@ -257,6 +257,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   serve('adminImport', AdminImportRequestSchema, (request, context) => registry.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => registry.list(request), false);
 
+  // Ready means the server has our subscriptions: a request sent the moment we return finds us.
+  await options.nc.flush();
   const id = service.info().id;
   log(JSON.stringify({ at: clock().toISOString(), service: 'registry', id, started: true, queue: REGISTRY_QUEUE }));
   return {
