@@ -6,6 +6,8 @@
 // attribute X.509 profiles use for a registration number — also accepted from an
 // organizationIdentifier (2.5.4.97, e.g. `NTRTW-12345678`) or an OU of 8 digits; the e-mail as an
 // rfc822Name in subjectAltName, else the subject's emailAddress.
+// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { situationError } from '../errors.ts';
 import type { TokenCertificate } from './protocol.ts';

@@ -1,0 +1,145 @@
+// `npm run cards -- import [--token-only] FILE` and `npm run cards -- list` (CONTRACT.md section 1).
+//
+// Talks to the registry on NATS_URL, or on 127.0.0.1:$NATS_PORT; when nothing answers there it
+// starts a nats-server on the same DATA_DIR (the store `npm start` and the registry use) and a
+// registry in this process, does its work and stops both: the command works alone and beside a
+// running stack alike.
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { CardImportRecord } from '../machines/contract/index.ts';
+import { listCards } from '../services/registry/admin-client.ts';
+import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
+import { readConfig } from '../services/shared/config.ts';
+import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
+import { provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
+import { useSoftHsmDataDir } from './token/softhsm.ts';
+import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
+
+const USAGE = `usage: npm run cards -- import [--token-only] FILE
+       npm run cards -- list`;
+
+interface Registry {
+  nc: NatsConnection;
+  /** Stops what this command started (nothing when it joined a running stack). */
+  close(): Promise<void>;
+  where: string;
+}
+
+async function openRegistry(): Promise<Registry> {
+  const config = readConfig();
+  const url = config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
+  try {
+    const nc = await connect({ servers: url, name: 'cards-cli' });
+    return { nc, where: url, close: () => nc.drain() };
+  } catch (error) {
+    if (config.natsUrl !== undefined) throw error;
+  }
+  let server: RunningNatsServer | undefined;
+  let nc: NatsConnection | undefined;
+  let registry: RunningRegistry | undefined;
+  try {
+    server = await startNatsServer({ dataDir: join(config.dataDir, 'nats'), port: config.natsPort, name: 'cards-nats' });
+    nc = await connect({ servers: server.url, name: 'cards-cli' });
+    registry = await startRegistry({ nc, dataDir: config.dataDir });
+  } catch (error) {
+    await nc?.close();
+    await server?.stop();
+    throw error;
+  }
+  const [startedServer, startedNc, startedRegistry] = [server, nc, registry];
+  return {
+    nc: startedNc,
+    where: `a temporary nats-server on ${startedServer.url} and registry (DATA_DIR ${config.dataDir})`,
+    async close() {
+      await startedRegistry.stop();
+      await startedNc.drain();
+      await startedServer.stop();
+    },
+  };
+}
+
+/** The secrets a demo card is activated with: demo data, printed so a person can use the cards. */
+function demoSecrets(record: CardImportRecord): string {
+  if (record.route === 'self-applied') return `user code ${record.userCode}`;
+  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${record.birthDate}`}`;
+}
+
+function line(record: CardImportRecord, result: ProvisionResult): string {
+  const columns = [
+    record.cardNumber,
+    record.route.padEnd(20),
+    (result.status ?? record.status).padEnd(22),
+    `token ${result.token}`.padEnd(16),
+    `registry ${result.registry}`.padEnd(24),
+    demoSecrets(record),
+  ];
+  return result.problem === undefined ? columns.join('  ') : `${columns.join('  ')}\n  problem: ${result.problem}`;
+}
+
+async function importCommand(args: string[]): Promise<number> {
+  const tokenOnly = args.includes('--token-only');
+  const files = args.filter((arg) => arg !== '--token-only');
+  const [file] = files;
+  if (file === undefined || files.length !== 1) {
+    console.error(USAGE);
+    return 2;
+  }
+  const records = await readCardFile(file);
+  const config = readConfig();
+  if (tokenOnly) {
+    const results = await provisionCards({ dataDir: config.dataDir, records, tokenOnly: true });
+    results.forEach((result, index) => console.log(line(records[index] as CardImportRecord, result)));
+    console.log(`${results.length} card(s): tokens under ${join(config.dataDir, 'softhsm')}, none registered`);
+    return results.some((result) => result.problem !== undefined) ? 1 : 0;
+  }
+  const registry = await openRegistry();
+  try {
+    const results = await provisionCards({ dataDir: config.dataDir, records, nc: registry.nc });
+    results.forEach((result, index) => console.log(line(records[index] as CardImportRecord, result)));
+    console.log(`${results.length} card(s): tokens under ${join(config.dataDir, 'softhsm')}, registered with ${registry.where}`);
+    return results.some((result) => result.problem !== undefined) ? 1 : 0;
+  } finally {
+    await registry.close();
+  }
+}
+
+async function listCommand(): Promise<number> {
+  const config = readConfig();
+  await useSoftHsmDataDir(config.dataDir);
+  const client = acquireTokenClient(DEFAULT_PKCS11_MODULE);
+  let labels: Set<string>;
+  try {
+    labels = new Set((await client.call({ op: 'tokens' })).map((token) => token.label));
+  } finally {
+    await releaseTokenClient(client);
+  }
+  const registry = await openRegistry();
+  try {
+    const cards = await listCards(registry.nc);
+    for (const card of cards) {
+      console.log([card.cardNumber, card.route.padEnd(20), card.status.padEnd(22), labels.has(card.cardNumber) ? 'token here' : 'no token here'].join('  '));
+    }
+    const unregistered = [...labels].filter((label) => !cards.some((card) => card.cardNumber === label)).sort();
+    for (const label of unregistered) console.log(`${label}  (token only: unknown to the registry)`);
+    return 0;
+  } finally {
+    await registry.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === 'import') return importCommand(args);
+  if (command === 'list' && args.length === 0) return listCommand();
+  console.error(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`cards: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,81 @@
+// One demo card as a SoftHSM2 token, made the way a card is personalised: the token labelled with
+// the card number, a random SO credential (only the registry will hold it) and a random user PIN
+// that nobody keeps, an EC P-256 key pair generated on the token, and the demo CA's certificate
+// for it written next to the key.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { CardImportRecord } from '../../machines/contract/index.ts';
+import { secretBytes, type TokenClient } from '../token/token.client.ts';
+import type { TokenSummary } from '../token/protocol.ts';
+import { issueCardCertificate, randomCertSerial, type DemoCa } from './demo-ca.ts';
+
+/** The CKA_ID and CKA_LABEL the key and certificate share, as card middleware expects. */
+const OBJECT_ID = '01';
+const OBJECT_LABEL = 'MOEACA business certificate';
+
+const PIN_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+function randomText(length: number): string {
+  return Array.from({ length }, () => PIN_ALPHABET[randomInt(PIN_ALPHABET.length)]).join('');
+}
+
+export interface CardToken {
+  cardNumber: string;
+  certSerial: string;
+  /** For the registry's import record; never printed, logged or stored by us. */
+  soCredential: string;
+  token: TokenSummary;
+}
+
+export async function createCardToken(
+  client: TokenClient,
+  ca: DemoCa,
+  record: CardImportRecord,
+  options: { wrongUserLogins?: number } = {},
+): Promise<CardToken> {
+  const soCredential = randomBytes(18).toString('base64url');
+  const userPin = randomText(8);
+  const selector = { by: 'label', label: record.cardNumber } as const;
+
+  const so = secretBytes(soCredential);
+  const pinForInit = secretBytes(userPin);
+  await client.call({ op: 'create-token', label: record.cardNumber, soPin: so, userPin: pinForInit }, [so, pinForInit]);
+
+  const pinForKey = secretBytes(userPin);
+  const { ecPoint } = await client.call(
+    { op: 'generate-key', token: selector, userPin: pinForKey, id: OBJECT_ID, label: OBJECT_LABEL },
+    [pinForKey],
+  );
+  const issued = await issueCardCertificate(ca, {
+    holderName: record.holderName,
+    ubn: record.ubn,
+    email: record.email,
+    validFrom: record.validFrom,
+    validTo: record.validTo,
+    certSerial: record.certSerial ?? randomCertSerial(),
+    publicPoint: ecPoint,
+  });
+  const pinForCert = secretBytes(userPin);
+  let { token } = await client.call(
+    {
+      op: 'write-certificate',
+      token: selector,
+      userPin: pinForCert,
+      id: OBJECT_ID,
+      label: OBJECT_LABEL,
+      der: issued.der,
+      subject: issued.subject,
+      issuer: issued.issuer,
+      serialNumber: issued.serialNumber,
+    },
+    [pinForCert],
+  );
+
+  // A card "used before activation" is one someone already tried a PIN on: a real wrong login.
+  for (let i = 0; i < (options.wrongUserLogins ?? 0); i++) {
+    let wrong = randomText(8);
+    while (wrong === userPin) wrong = randomText(8);
+    const bytes = secretBytes(wrong);
+    ({ token } = await client.call({ op: 'user-login', token: selector, pin: bytes }, [bytes]));
+  }
+  return { cardNumber: record.cardNumber, certSerial: issued.certSerial, soCredential, token };
+}
