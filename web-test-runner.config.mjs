@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { register } from 'tsx/esm/api';
+
+// The NATS helper plugin is TypeScript and reuses the project's nats-server launcher.
+register();
+const { natsPlugin } = await import('./tests/browser/support/nats-plugin.ts');
 
 const profileDir = mkdtempSync(join(tmpdir(), 'kiosk-wtr-chromium-'));
 
@@ -13,7 +18,7 @@ export default {
   nodeResolve: true,
   rootDir: '.',
   concurrency: 1,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [natsPlugin(process.cwd()), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -6,7 +6,8 @@ import { ScreenElement } from '../screen-base.ts';
 
 /**
  * The two ways a certificate was issued, as the manual's two buttons. Each button's accessible
- * name is the manual's label; what it means and what the user will need are its description.
+ * name starts with the manual's label and goes on with what it means and what the user will need
+ * (all of its visible text, so a voice user can say what they see).
  *
  * @summary Choose the activation path.
  */
@@ -66,13 +67,11 @@ export class KaChoosePathScreen extends ScreenElement {
       class="path"
       data-event="user.choosePath"
       data-path=${path}
-      aria-labelledby="${path}-title"
-      aria-describedby="${path}-who ${path}-needs"
       @click=${() => this.send({ type: 'user.choosePath', path })}
     >
-      <span class="path-title" id="${path}-title">${this.s.paths[path]}</span>
-      <span class="path-who" id="${path}-who">${this.s.pathWho[path]}</span>
-      <span class="path-needs" id="${path}-needs">${this.s.pathNeeds[path]}</span>
+      <span class="path-title">${this.s.paths[path]}</span>
+      <span class="path-who">${this.s.pathWho[path]}</span>
+      <span class="path-needs">${this.s.pathNeeds[path]}</span>
     </button>`;
   }
 }
