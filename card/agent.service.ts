@@ -223,7 +223,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
         throw error;
       }
     } finally {
-      pin.fill(0);
+      // Posted to the worker, the buffer is detached (length 0) and the worker zeroes its copy.
+      if (pin.byteLength > 0) pin.fill(0);
     }
     // The PIN is set on the card from here on, removed or not: the record must say so.
     const done = await requestJson(nc, registrySubjectFor('complete', kioskId), { activationId, cardNumber }, CompleteReplySchema, {

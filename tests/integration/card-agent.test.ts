@@ -1,0 +1,460 @@
+// The card agent with the simulated reader over real SoftHSM2 tokens, a real nats-server and a
+// real registry: events, status, read, selfcheck (no PIN ever tried), set-pin end to end with the
+// new PIN proven by a real user login from another process, 27011 from a real wrong login, a card
+// removed during set-pin and the resume after it, no second SO login, tokens made by another
+// process noticed without a restart, and canaries for the PIN and the SO credential.
+import { execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import * as v from 'valibot';
+import {
+  AcceptReplySchema,
+  CardDataSchema,
+  CardEventSchema,
+  CardStatusSchema,
+  ContractError,
+  IdentifyReplySchema,
+  kioskSubjects,
+  OkReplySchema,
+  REGISTRY_SUBJECTS,
+  SelfcheckSchema,
+  SetPinReplySchema,
+  VerifyReplySchema,
+  type CardEvent,
+} from '../../machines/contract/index.ts';
+import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
+import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
+import { importCards } from '../../services/registry/admin-client.ts';
+import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
+import { requestJson } from '../../services/shared/nats-json.ts';
+import { startTestNats, type TestNats } from '../support/nats.ts';
+import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
+
+const KIOSK = 'kiosk-card';
+const s = kioskSubjects(KIOSK);
+const USER_CODE = 'Test$123';
+// Canary PINs: each must show up only inside card.set-pin requests.
+const PIN_HAPPY = 'Cn4ry#P1';
+const PIN_BEFORE_REMOVAL = 'Cn4ry#R1';
+const PIN_RESUMED = 'Cn4ry#R2';
+const PIN_COUNT_LOW = 'Cn4ry#L1';
+const PIN_WRONG_SO = 'Cn4ry#S1';
+const CANARY_PINS = [PIN_HAPPY, PIN_BEFORE_REMOVAL, PIN_RESUMED, PIN_COUNT_LOW, PIN_WRONG_SO];
+
+const CARD = {
+  happy: 'TC00000000000001',
+  countLow: 'TC00000000000002',
+  removed: 'TC00000000000003',
+  wrongSo: 'TC00000000000004',
+  fromOtherProcess: 'TC00000000000005',
+  unknown: 'TC00000000000099',
+} as const;
+
+/** A TCP relay between the registry and nats-server whose registry→server direction can be held. */
+class HoldableRelay {
+  private held = false;
+  private readonly queued: Array<() => void> = [];
+  private readonly sockets = new Set<Socket>();
+  private server: Server | undefined;
+  port = 0;
+
+  async start(targetPort: number): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = tcpConnect({ host: '127.0.0.1', port: targetPort });
+      this.sockets.add(client).add(upstream);
+      upstream.on('data', (chunk) => client.write(chunk));
+      client.on('data', (chunk) => {
+        if (this.held) this.queued.push(() => upstream.write(chunk));
+        else upstream.write(chunk);
+      });
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    this.held = false;
+    for (const send of this.queued.splice(0)) send();
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+let nats: TestNats;
+let tokens: TestTokens;
+let relay: HoldableRelay;
+let registryNc: NatsConnection;
+let registry: RunningRegistry;
+let agent: CardAgent;
+let engine: NatsConnection;
+const agentLogs: string[] = [];
+const registryLogs: string[] = [];
+const events: CardEvent[] = [];
+/** Every message on the server while the tests run: subject and payload text. */
+const wire: Array<{ subject: string; data: string }> = [];
+const certSerials = new Map<string, string>();
+const soCredentials: string[] = [];
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: ContractError };
+
+async function ask<S extends v.GenericSchema>(subject: string, body: unknown, schema: S): Promise<Outcome<v.InferOutput<S>>> {
+  try {
+    return { ok: true, value: await requestJson(engine, subject, body, schema, { unreachable: 'CARD_UNREADABLE', timeout: 15_000 }) };
+  } catch (error) {
+    if (error instanceof ContractError) return { ok: false, error };
+    throw error;
+  }
+}
+
+async function must<S extends v.GenericSchema>(subject: string, body: unknown, schema: S): Promise<v.InferOutput<S>> {
+  const outcome = await ask(subject, body, schema);
+  if (!outcome.ok) throw new Error(`${subject} failed: ${outcome.error.code} ${outcome.error.message}`);
+  return outcome.value;
+}
+
+async function failure(subject: string, body: unknown): Promise<ContractError> {
+  const outcome = await ask(subject, body, v.unknown());
+  if (outcome.ok) throw new Error(`${subject} was expected to fail`);
+  return outcome.error;
+}
+
+const insert = (cardNumber: string) => must(s.cardSimInsert, { cardNumber }, OkReplySchema);
+const remove = () => must(s.cardSimRemove, {}, OkReplySchema);
+
+/** The engine's part of an activation up to the PIN step: verify (and accept unless already accepted). */
+async function acceptedActivation(cardNumber: string): Promise<string> {
+  const certSerial = certSerials.get(cardNumber) ?? '';
+  const verified = await requestJson(
+    engine,
+    REGISTRY_SUBJECTS.verify,
+    { cardNumber, certSerial, kioskId: KIOSK, route: 'self-applied', userCode: USER_CODE },
+    VerifyReplySchema,
+    { unreachable: '3125' },
+  );
+  if (verified.acceptedAt === undefined) {
+    await requestJson(engine, REGISTRY_SUBJECTS.accept, { activationId: verified.activationId }, AcceptReplySchema, { unreachable: '3125' });
+  }
+  return verified.activationId;
+}
+
+async function registryStatus(cardNumber: string): Promise<string> {
+  const reply = await requestJson(
+    engine,
+    REGISTRY_SUBJECTS.identify,
+    { cardNumber, certSerial: certSerials.get(cardNumber) ?? '' },
+    IdentifyReplySchema,
+    { unreachable: '3125' },
+  );
+  return reply.status;
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+beforeAll(async () => {
+  nats = await startTestNats();
+  tokens = await startTestTokens();
+  relay = new HoldableRelay();
+  await relay.start(nats.server.port);
+  registryNc = await connect({ servers: `nats://127.0.0.1:${relay.port}`, name: 'registry' });
+  registry = await startRegistry({
+    nc: registryNc,
+    dataDir: nats.dataDir,
+    secretKey: Buffer.alloc(32, 7),
+    scryptCost: { N: 1024, r: 8, p: 1 },
+    kioskRateLimit: { burst: 100, perMinute: 100 },
+    log: (line) => registryLogs.push(line),
+  });
+  engine = await nats.connect('engine');
+
+  const spy = await nats.connect('spy');
+  spy.subscribe('>', {
+    callback: (_error, msg: Msg) => {
+      wire.push({ subject: msg.subject, data: msg.string() });
+    },
+  });
+  engine.subscribe(s.cardEvents, {
+    callback: (_error, msg: Msg) => {
+      events.push(v.parse(CardEventSchema, msg.json()));
+    },
+  });
+  await spy.flush();
+  await engine.flush();
+
+  const made = [
+    await tokens.make(cardRecord(CARD.happy)),
+    await tokens.make(cardRecord(CARD.countLow), { wrongUserLogins: 1 }),
+    await tokens.make(cardRecord(CARD.removed)),
+    await tokens.make(cardRecord(CARD.wrongSo)),
+  ];
+  for (const card of made) {
+    certSerials.set(card.cardNumber, card.certSerial);
+    soCredentials.push(card.soCredential);
+  }
+  await importCards(
+    engine,
+    made.map((card) => ({
+      ...cardRecord(card.cardNumber),
+      certSerial: card.certSerial,
+      // The wrong-SO card is registered with a credential that does not open its token.
+      soCredential: card.cardNumber === CARD.wrongSo ? 'not-this-cards-so-credential' : card.soCredential,
+    })),
+  );
+
+  agent = await startCardAgent({
+    nc: await nats.connect('card-agent'),
+    kioskId: KIOSK,
+    dataDir: tokens.dataDir,
+    reader: 'sim',
+    registryTimeoutMs: 10_000,
+    log: (line) => agentLogs.push(line),
+  });
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await registry?.stop();
+  await registryNc?.close();
+  await relay?.stop();
+  await tokens?.stop();
+  await nats?.stop();
+});
+
+describe('reader events and status', () => {
+  it('publishes reader.attached at start, then card.inserted with the ATR and card.removed', async () => {
+    await until('reader attached', () => events.some((e) => e.type === 'reader.attached'));
+    expect(events[0]).toMatchObject({ type: 'reader.attached', reader: SIM_READER_NAME });
+
+    const before = events.length;
+    expect(await insert(CARD.happy)).toEqual({ ok: true });
+    await until('card inserted', () => events.length > before);
+    expect(events[before]).toMatchObject({ type: 'card.inserted', reader: SIM_READER_NAME, atr: SIM_ATR });
+
+    const status = await must(s.cardStatus, {}, CardStatusSchema);
+    expect(status.readers).toEqual([{ name: SIM_READER_NAME, cardPresent: true, atr: SIM_ATR }]);
+
+    expect(await remove()).toEqual({ ok: true });
+    await until('card removed', () => events.some((e, i) => i > before && e.type === 'card.removed'));
+    expect((await must(s.cardStatus, {}, CardStatusSchema)).readers[0]?.cardPresent).toBe(false);
+    expect(await remove()).toEqual({ ok: false });
+  });
+
+  it('rejects a malformed sim.insert with BAD_REQUEST', async () => {
+    expect((await failure(s.cardSimInsert, { cardNumber: 'not a card number' })).code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('card.read', () => {
+  it('answers the card number from the token and the fields of its certificate', async () => {
+    await insert(CARD.happy);
+    const card = await must(s.cardRead, {}, CardDataSchema);
+    expect(card).toEqual({
+      cardNumber: CARD.happy,
+      certSerial: certSerials.get(CARD.happy),
+      holderName: '測試公司T',
+      ubn: '97969933',
+      email: `${CARD.happy.toLowerCase()}@example.com.tw`,
+      validFrom: '2026-01-01T00:00:00.000Z',
+      validTo: '2031-01-01T00:00:00.000Z',
+      pinFlags: {
+        userPinInitialized: true,
+        userPinCountLow: false,
+        userPinFinalTry: false,
+        userPinLocked: false,
+        minPinLength: 4,
+        maxPinLength: 255,
+      },
+    });
+  });
+
+  it('shows the COUNT_LOW flag a real wrong login left on a token', async () => {
+    await insert(CARD.countLow);
+    const card = await must(s.cardRead, {}, CardDataSchema);
+    expect(card.cardNumber).toBe(CARD.countLow);
+    expect(card.pinFlags.userPinCountLow).toBe(true);
+  });
+
+  it('answers CARD_NOT_DETECTED with no card, UNKNOWN_CARD for a card with no token', async () => {
+    await remove();
+    expect((await failure(s.cardRead, {})).code).toBe('CARD_NOT_DETECTED');
+    await insert(CARD.unknown);
+    const unknown = await failure(s.cardRead, {});
+    expect(unknown.code).toBe('UNKNOWN_CARD');
+    expect(unknown.retryable).toBe(false);
+  });
+
+  it('notices a token made by another process without a restart', async () => {
+    await insert(CARD.happy);
+    await must(s.cardRead, {}, CardDataSchema);
+    const file = join(tokens.dataDir, 'later.json');
+    await writeFile(file, JSON.stringify([cardRecord(CARD.fromOtherProcess)]));
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'card/cards-cli.ts', 'import', '--token-only', file], {
+      env: { ...process.env, DATA_DIR: tokens.dataDir },
+    });
+    await insert(CARD.fromOtherProcess);
+    expect((await must(s.cardRead, {}, CardDataSchema)).cardNumber).toBe(CARD.fromOtherProcess);
+  });
+});
+
+describe('card.selfcheck', () => {
+  it('passes all four checks with a readable card in the reader', async () => {
+    await insert(CARD.happy);
+    const result = await must(s.cardSelfcheck, {}, SelfcheckSchema);
+    expect(result.ok).toBe(true);
+    expect(result.checks.map((c) => [c.id, c.ok])).toEqual([
+      ['service', true],
+      ['reader', true],
+      ['card', true],
+      ['token', true],
+    ]);
+  });
+
+  it('tells a missing card from a card that is not ours', async () => {
+    await remove();
+    const empty = await must(s.cardSelfcheck, {}, SelfcheckSchema);
+    expect(empty.ok).toBe(false);
+    expect(empty.checks.find((c) => c.id === 'reader')?.ok).toBe(true);
+    expect(empty.checks.find((c) => c.id === 'card')).toMatchObject({ ok: false, code: 'CARD_NOT_DETECTED' });
+
+    await insert(CARD.unknown);
+    const foreign = await must(s.cardSelfcheck, {}, SelfcheckSchema);
+    expect(foreign.checks.find((c) => c.id === 'card')?.ok).toBe(true);
+    expect(foreign.checks.find((c) => c.id === 'token')).toMatchObject({ ok: false, code: 'UNKNOWN_CARD' });
+  });
+
+  it('never tries a PIN: a clean token stays clean and a COUNT_LOW token stays COUNT_LOW', async () => {
+    for (const [cardNumber, countLow] of [
+      [CARD.happy, false],
+      [CARD.countLow, true],
+    ] as const) {
+      await insert(cardNumber);
+      for (let i = 0; i < 3; i++) expect((await must(s.cardSelfcheck, {}, SelfcheckSchema)).ok).toBe(true);
+      // A wrong login would set COUNT_LOW on the clean one; a right one would clear it on the other.
+      expect((await checkTokenElsewhere(tokens.dataDir, cardNumber)).userPinCountLow).toBe(countLow);
+    }
+  });
+});
+
+describe('card.set-pin', () => {
+  it('sets the new PIN with the registry grant, completes the activation, and the PIN works', async () => {
+    await insert(CARD.happy);
+    const activationId = await acceptedActivation(CARD.happy);
+    const reply = await must(s.cardSetPin, { activationId, newPin: PIN_HAPPY }, SetPinReplySchema);
+    expect(reply.ok).toBe(true);
+    expect(await registryStatus(CARD.happy)).toBe('activated');
+    const check = await checkTokenElsewhere(tokens.dataDir, CARD.happy, PIN_HAPPY);
+    expect(check).toMatchObject({ found: true, accepted: true, userPinCountLow: false });
+  });
+
+  it('refuses with 27011, before asking for a grant, on a token a wrong PIN was tried on', async () => {
+    await insert(CARD.countLow);
+    const activationId = await acceptedActivation(CARD.countLow);
+    const grantsBefore = wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length;
+    const error = await failure(s.cardSetPin, { activationId, newPin: PIN_COUNT_LOW });
+    expect(error.code).toBe('27011');
+    expect(error.retryable).toBe(false);
+    expect(wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length).toBe(grantsBefore);
+    expect(await registryStatus(CARD.countLow)).toBe('accepted');
+    expect((await checkTokenElsewhere(tokens.dataDir, CARD.countLow)).userPinCountLow).toBe(true);
+  });
+
+  it("answers PIN_FORMAT for a PIN outside the token's length bounds, CARD_NOT_DETECTED with no card", async () => {
+    await insert(CARD.removed);
+    expect((await failure(s.cardSetPin, { activationId: 'irrelevant', newPin: 'abc' })).code).toBe('PIN_FORMAT');
+    await remove();
+    expect((await failure(s.cardSetPin, { activationId: 'irrelevant', newPin: 'Abc12345' })).code).toBe('CARD_NOT_DETECTED');
+    expect((await failure(s.cardSetPin, { newPin: 'Abc12345' })).code).toBe('BAD_REQUEST');
+  });
+
+  it('answers a clear error when the card is removed during set-pin, and the kiosk can resume', async () => {
+    await insert(CARD.removed);
+    const activationId = await acceptedActivation(CARD.removed);
+
+    // Hold the registry's outgoing traffic so that the grant cannot arrive before the card is out.
+    relay.hold();
+    const grantAsked = wire.length;
+    const pending = ask(s.cardSetPin, { activationId, newPin: PIN_BEFORE_REMOVAL }, SetPinReplySchema);
+    await until('pin-grant requested', () => wire.slice(grantAsked).some((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)));
+    await remove();
+    relay.release();
+    const outcome = await pending;
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.code).toBe('CARD_NOT_DETECTED');
+    expect(outcome.error.message).toMatch(/removed while its PIN was being set/);
+    expect(await registryStatus(CARD.removed)).toBe('accepted');
+
+    await insert(CARD.removed);
+    const resumed = await acceptedActivation(CARD.removed);
+    expect((await must(s.cardSetPin, { activationId: resumed, newPin: PIN_RESUMED }, SetPinReplySchema)).ok).toBe(true);
+    expect(await registryStatus(CARD.removed)).toBe('activated');
+    expect(await checkTokenElsewhere(tokens.dataDir, CARD.removed, PIN_RESUMED)).toMatchObject({ accepted: true });
+  });
+
+  it('never tries an SO login twice on a card whose SO credential failed', async () => {
+    await insert(CARD.wrongSo);
+    const first = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
+    expect(first.code).toBe('CARD_UNREADABLE');
+    const grantsAfterFirst = wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length;
+
+    const second = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
+    expect(second.code).toBe('CARD_UNREADABLE');
+    expect(wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length).toBe(grantsAfterFirst);
+    expect(agentLogs.filter((line) => line.includes('"so-login"')).length).toBe(1);
+  });
+});
+
+describe('secrets', () => {
+  it('shows the PINs only inside card.set-pin requests, and the SO credentials only in the admin import', async () => {
+    await engine.flush();
+    for (const pin of CANARY_PINS) {
+      const carriers = wire.filter((m) => m.data.includes(pin)).map((m) => m.subject);
+      expect(carriers.length).toBeGreaterThan(0);
+      expect(new Set(carriers)).toEqual(new Set([s.cardSetPin]));
+    }
+    for (const credential of soCredentials) {
+      expect(wire.filter((m) => m.data.includes(credential)).map((m) => m.subject)).toEqual(
+        wire.filter((m) => m.subject === REGISTRY_SUBJECTS.adminImport && m.data.includes(credential)).map((m) => m.subject),
+      );
+    }
+  });
+
+  it('keeps them out of the agent and registry logs and out of every file the agent wrote', async () => {
+    const logs = [...agentLogs, ...registryLogs].join('\n');
+    expect(agentLogs.length).toBeGreaterThan(0);
+    for (const secret of [...CANARY_PINS, ...soCredentials, USER_CODE]) expect(logs).not.toContain(secret);
+    for (const file of await filesUnder(tokens.dataDir)) {
+      const content = await readFile(file);
+      for (const secret of [...CANARY_PINS, ...soCredentials]) expect(content.includes(Buffer.from(secret))).toBe(false);
+    }
+  });
+});
