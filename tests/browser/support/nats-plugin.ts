@@ -6,6 +6,7 @@
 // One server at a time; every test file that starts one stops it.
 import { build } from 'esbuild';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -30,8 +31,12 @@ let engine: Engine | undefined;
 let natsCoreBundle: Promise<string> | undefined;
 
 async function bundleNatsCore(root: string): Promise<string> {
+  // `export *` from CommonJS exports nothing in an ES module: name every export.
+  const names = Object.keys(createRequire(join(root, 'package.json'))('@nats-io/nats-core') as object).filter(
+    (name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default',
+  );
   const result = await build({
-    stdin: { contents: "export * from '@nats-io/nats-core';", resolveDir: root, loader: 'js' },
+    stdin: { contents: `export { ${names.join(', ')} } from '@nats-io/nats-core';`, resolveDir: root, loader: 'js' },
     bundle: true,
     format: 'esm',
     target: 'chrome120',
