@@ -1,0 +1,52 @@
+// The shipped demo cards cover every route and status the kiosk must show, with data that passes
+// (or, where meant to, fails) the same checks the kiosk and the registry apply.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CardImportFileSchema, decode, type CardImportRecord } from '../../machines/contract/index.ts';
+import { checkPersonalId, isValidUbn, isValidUserCode } from '../../machines/validators/index.ts';
+
+function load(path: string): CardImportRecord[] {
+  const decoded = decode(CardImportFileSchema, JSON.parse(readFileSync(path, 'utf8')));
+  if (!decoded.ok) throw new Error(decoded.problems.join('; '));
+  return decoded.value;
+}
+
+const cards = load('deploy/demo/cards.json');
+const unregistered = load('deploy/demo/unregistered-cards.json');
+const now = Date.now();
+const current = (card: CardImportRecord) => Date.parse(card.validFrom) <= now && now < Date.parse(card.validTo);
+const ids = (card: CardImportRecord) => (card.route === 'registration-bundled' ? [card.responsibleId] : []);
+
+describe('deploy/demo/cards.json', () => {
+  it('has two current, issued self-applied cards (one for the end-to-end test, one for a person)', () => {
+    expect(cards.filter((c) => c.route === 'self-applied' && c.status === 'issued' && current(c))).toHaveLength(2);
+  });
+
+  it('has registration-bundled cards with a valid national ID and birth date, and one whose ID fails the checksum', () => {
+    const bundled = cards.filter((c): c is Extract<CardImportRecord, { route: 'registration-bundled' }> => c.route === 'registration-bundled' && c.status === 'issued');
+    expect(bundled.some((c) => checkPersonalId(c.responsibleId).kind === 'national' && checkPersonalId(c.responsibleId).checksumOk && c.birthDate !== undefined)).toBe(true);
+    expect(bundled.some((c) => checkPersonalId(c.responsibleId).formatOk && !checkPersonalId(c.responsibleId).checksumOk)).toBe(true);
+  });
+
+  it('has a revoked, a suspended, a used-before-activation and an expired card', () => {
+    for (const status of ['revoked', 'suspended', 'used-before-activation'] as const) {
+      expect(cards.some((c) => c.status === status)).toBe(true);
+    }
+    expect(cards.some((c) => Date.parse(c.validTo) < now)).toBe(true);
+  });
+
+  it('uses 16-character card numbers, unique across both files, and valid UBNs and user codes', () => {
+    const all = [...cards, ...unregistered];
+    expect(new Set(all.map((c) => c.cardNumber)).size).toBe(all.length);
+    for (const card of all) {
+      expect(card.cardNumber).toMatch(/^[A-Z]{2}\d{14}$/);
+      expect(isValidUbn(card.ubn)).toBe(true);
+      if (card.route === 'self-applied') expect(isValidUserCode(card.userCode)).toBe(true);
+    }
+  });
+
+  it('gives every ID that is meant to pass a valid checksum (only one is meant to fail)', () => {
+    const failing = cards.flatMap(ids).filter((id) => !checkPersonalId(id).checksumOk);
+    expect(failing).toHaveLength(1);
+  });
+});
