@@ -101,30 +101,37 @@ export interface Step<V, T> {
   readonly result: T;
 }
 
+/** The current value of `key` with its revision, or null if there is none. */
+export async function readVersioned<V>(kv: KV, key: string): Promise<Versioned<V> | null> {
+  const entry = await kv.get(key);
+  return entry && entry.operation === 'PUT' ? { value: entry.json<V>(), revision: entry.revision } : null;
+}
+
 /**
- * Reads `key`, lets `decide` choose, and writes with compare-and-set on the revision read. On a
- * conflict it reads again and asks `decide` again, so a decision is always made on the latest value
- * and two writers can never both succeed from the same revision. `decide` may throw to refuse.
+ * Lets `decide` choose from the value of `key`, and writes with compare-and-set on the revision it
+ * decided on. On a conflict it reads again and asks `decide` again, so a decision is always made on
+ * the latest value and two writers can never both succeed from the same revision. `decide` may
+ * throw to refuse. `known` is a value the caller has just read, to save the first read.
  */
 export async function compareAndSet<V, T>(
   kv: KV,
   key: string,
   decide: (current: Versioned<V> | null) => Step<V, T>,
+  known?: Versioned<V> | null,
 ): Promise<{ result: T; revision: number | null }> {
+  let current = known === undefined ? await readVersioned<V>(kv, key) : known;
   for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-    const entry = await kv.get(key);
-    const current = entry && entry.operation === 'PUT' ? { value: entry.json<V>(), revision: entry.revision } : null;
     const step = decide(current);
     if (step.write === undefined) return { result: step.result, revision: null };
     const data = JSON.stringify(step.write);
     try {
-      const revision = current === null
-        ? entry === null ? await kv.create(key, data) : await kv.update(key, data, entry.revision)
-        : await kv.update(key, data, current.revision);
+      // kv.create also succeeds over a deleted key; update needs the exact revision decided on.
+      const revision = current === null ? await kv.create(key, data) : await kv.update(key, data, current.revision);
       return { result: step.result, revision };
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
     }
+    current = await readVersioned<V>(kv, key);
   }
   throw new Error(`compare-and-set on ${key} kept conflicting`);
 }

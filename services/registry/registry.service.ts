@@ -67,8 +67,10 @@ import {
   openRegistryStore,
   publishEvent,
   readAll,
+  readVersioned,
   type RegistryStore,
   type Step,
+  type Versioned,
 } from './registry-store.ts';
 
 export const REGISTRY_VERSION = '1.0.0';
@@ -302,7 +304,7 @@ class Registry {
   async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
-    const record = await this.cardWithSerial(request.cardNumber, request.certSerial);
+    const { value: record } = await this.cardWithSerial(request.cardNumber, request.certSerial);
     return { route: record.route, status: effectiveStatus(record, this.clock()), attemptsLeft: attemptsLeft(record) };
   }
 
@@ -314,12 +316,12 @@ class Registry {
     if (!(await this.limiter.allows(request.kioskId, now))) {
       throw new ContractError('LOCKED', 'this kiosk made too many wrong attempts: it is rate-limited for a while (staff can help)');
     }
-    const record = await this.cardWithSerial(request.cardNumber, request.certSerial);
-    checkVerifiable(record, request.route, now);
+    const found = await this.cardWithSerial(request.cardNumber, request.certSerial);
+    checkVerifiable(found.value, request.route, now);
 
-    if (!(await matches(record))) {
+    if (!(await matches(found.value))) {
       await this.limiter.charge(request.kioskId, now);
-      const failed = await this.changeCard(request.cardNumber, (current) => {
+      const failed = await this.changeCard(request.cardNumber, found, (current) => {
         const wrong = recordWrongAttempt(current, request.kioskId, now);
         return { write: wrong.record, result: wrong };
       });
@@ -339,7 +341,7 @@ class Registry {
       grants: 0,
     };
     await this.store.activations.create(ref, JSON.stringify(activation));
-    const change = await this.changeCard(request.cardNumber, (current) => {
+    const change = await this.changeCard(request.cardNumber, found, (current) => {
       const verified = recordVerification(current, { ref, kioskId: request.kioskId, expiresAt }, now);
       return { write: verified.record, result: verified };
     });
@@ -379,7 +381,8 @@ class Registry {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     context.card(cardNumber);
     const now = this.clock();
-    const record = await this.activationCard(cardNumber, ref, context);
+    const found = await this.activationCard(cardNumber, ref, context);
+    const record = found.value;
     const details = this.acceptanceInput(record, request);
 
     // Decide on the record as read before paying for a hash: repeats and refusals need none.
@@ -387,7 +390,7 @@ class Registry {
     if (!preview.change) return { acceptedAt: await this.settle(preview) };
 
     const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.scryptCost);
-    const outcome = await this.changeCard(cardNumber, (current) => {
+    const outcome = await this.changeCard(cardNumber, found, (current) => {
       const accepted = recordAcceptance(current, ref, now, {
         ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
         ...(userCodeHash === undefined ? {} : { userCodeHash }),
@@ -432,7 +435,7 @@ class Registry {
       throw new ContractError('BAD_REQUEST', 'agentPublicKey is not a raw 32-byte X25519 key');
     }
     const now = this.clock();
-    const record = await this.activationCard(cardNumber, ref, context);
+    const { value: record } = await this.activationCard(cardNumber, ref, context);
     const activation = checkGrantable(record, ref, now);
 
     // Count the grant before releasing it: a reply lost on the way still counts.
@@ -469,13 +472,13 @@ class Registry {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
     const now = this.clock();
-    const record = await this.activationCard(cardNumber, ref, context);
+    const found = await this.activationCard(cardNumber, ref, context);
     let grants = 0;
-    if (record.activated?.by !== ref) {
+    if (found.value.activated?.by !== ref) {
       const entry = await this.store.activations.get(ref);
       grants = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>().grants : 0;
     }
-    const outcome = await this.changeCard(cardNumber, (current) => {
+    const outcome = await this.changeCard(cardNumber, found, (current) => {
       const completed = recordCompletion(current, ref, now, grants);
       return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
     });
@@ -501,7 +504,7 @@ class Registry {
     context.card(request.cardNumber);
     if (request.staffId !== undefined) context.note('staff', request.staffId);
     const now = this.clock();
-    const { record, event } = await this.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, (current) => {
+    const { record, event } = await this.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, undefined, (current) => {
       const changed = change(current, now);
       return changed ? { write: changed.record, result: changed } : { result: { record: current } };
     });
@@ -511,7 +514,7 @@ class Registry {
 
   async card(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardReply> {
     context.card(request.cardNumber);
-    const record = await this.readCard(request.cardNumber);
+    const record = (await this.readCard(request.cardNumber))?.value;
     if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
     const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
     const history = messages.map((msg) => msg.json<RegistryEvent>());
@@ -532,14 +535,14 @@ class Registry {
     // Refuse the whole batch before writing anything if a card is already known with another serial.
     const known = await mapLimited(request.records, 64, (record) => this.readCard(record.cardNumber));
     request.records.forEach((record, index) => {
-      const existing = known[index];
+      const existing = known[index]?.value;
       if (existing && existing.certSerial !== normalizeSerial(record.certSerial)) {
         throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
       }
     });
     const now = this.clock();
     const results = await mapLimited(request.records, 16, async (record, index) => {
-      const existing = known[index];
+      const existing = known[index]?.value;
       if (existing) return { cardNumber: record.cardNumber, outcome: 'unchanged' as const, status: effectiveStatus(existing, now) };
       const fresh = newCardRecord(await this.issuanceFields(record), now);
       const { result } = await compareAndSet<CardRecord, { created: boolean; record: CardRecord }>(this.store.cards, record.cardNumber, (current) => {
@@ -548,7 +551,7 @@ class Registry {
           throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
         }
         return { result: { created: false, record: current.value } };
-      });
+      }, null);
       if (result.created) await publishEvent(this.store.js, fresh.event);
       return {
         cardNumber: record.cardNumber,
@@ -600,37 +603,45 @@ class Registry {
 
   // -------------------------------------------------------------------------------------------
 
-  private async readCard(cardNumber: string): Promise<CardRecord | null> {
-    const entry = await this.store.cards.get(cardNumber);
-    return entry && entry.operation === 'PUT' ? entry.json<CardRecord>() : null;
+  private readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
+    return readVersioned<CardRecord>(this.store.cards, cardNumber);
   }
 
   /** The card, if its serial matches: a card whose certificate is not the one issued is unknown. */
-  private async cardWithSerial(cardNumber: string, certSerial: string): Promise<CardRecord> {
-    const record = await this.readCard(cardNumber);
-    if (!record || record.certSerial !== normalizeSerial(certSerial)) {
+  private async cardWithSerial(cardNumber: string, certSerial: string): Promise<Versioned<CardRecord>> {
+    const found = await this.readCard(cardNumber);
+    if (!found || found.value.certSerial !== normalizeSerial(certSerial)) {
       throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
     }
-    return record;
+    return found;
   }
 
   /** The card an activation belongs to; on a `.<kiosk>` subject only for the kiosk that verified. */
-  private async activationCard(cardNumber: string, ref: string, context: RequestContext): Promise<CardRecord> {
-    const record = await this.readCard(cardNumber);
-    if (!record) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
+  private async activationCard(cardNumber: string, ref: string, context: RequestContext): Promise<Versioned<CardRecord>> {
+    const found = await this.readCard(cardNumber);
+    if (!found) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
     if (context.kiosk !== undefined) {
-      const owner = kioskOfActivation(record, ref);
+      const owner = kioskOfActivation(found.value, ref);
       if (owner !== undefined && owner !== context.kiosk) throw new ContractError('BAD_REQUEST', 'the activation belongs to another kiosk');
     }
-    return record;
+    return found;
   }
 
-  /** compareAndSet on a card that must exist. */
-  private async changeCard<T>(cardNumber: string, decide: (current: CardRecord) => Step<CardRecord, T>): Promise<T> {
-    const { result } = await compareAndSet<CardRecord, T>(this.store.cards, cardNumber, (current) => {
-      if (current === null) throw new ContractError('UNKNOWN_CARD', 'no such card');
-      return decide(current.value);
-    });
+  /** compareAndSet on a card that must exist, starting from `known` when the caller has just read it. */
+  private async changeCard<T>(
+    cardNumber: string,
+    known: Versioned<CardRecord> | undefined,
+    decide: (current: CardRecord) => Step<CardRecord, T>,
+  ): Promise<T> {
+    const { result } = await compareAndSet<CardRecord, T>(
+      this.store.cards,
+      cardNumber,
+      (current) => {
+        if (current === null) throw new ContractError('UNKNOWN_CARD', 'no such card');
+        return decide(current.value);
+      },
+      known,
+    );
     return result;
   }
 }

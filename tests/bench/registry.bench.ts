@@ -1,0 +1,237 @@
+// The registry's benchmark (`npm run bench -- registry`). In one run, on one nats-server:
+//   1. bare NATS request/reply to a responder in its own process, 64 in flight: the baseline;
+//   2. identify and accept through a registry instance in its own process, the same way;
+//   3. importing 10,000 issuance records at the production scrypt cost;
+//   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
+// It prints each result as a ratio to its baseline. It asserts nothing: it measures.
+//
+// The registry process of step 2 hashes user codes at a low cost so that the thousands of cards it
+// needs can be imported and verified in seconds; identify and accept of a self-applied card compute
+// no hash, so that cost does not enter what steps 2 measures. Steps 3 and 4 run a fresh registry
+// process at the production cost.
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contract/index.ts';
+import { importCards } from '../../services/registry/admin-client.ts';
+import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
+import { startRegistry } from '../../services/registry/registry.service.ts';
+import { startNatsServer } from '../../services/shared/nats-server.ts';
+
+const IN_FLIGHT = 64;
+const BARE_REQUESTS = 30_000;
+const IDENTIFY_REQUESTS = 30_000;
+const ACCEPT_CARDS = Number(process.env.REGISTRY_BENCH_ACCEPTS || 10_000);
+const IMPORT_RECORDS = Number(process.env.REGISTRY_BENCH_IMPORT || 10_000);
+const VERIFY_REQUESTS = 640;
+const LOW_COST = { N: 1024, r: 8, p: 1 };
+const ECHO_SUBJECT = 'bench.echo';
+const USER_CODE = 'Bench$123';
+const SERIAL = 'be9c4';
+
+type ImportRecord = AdminImportRequest['records'][number];
+
+// ---------------------------------------------------------------------------------------------
+// The child processes: a bare responder, or one registry instance.
+
+async function host(role: string, natsUrl: string, dataDir: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl, name: `bench-${role}` });
+  let stop: () => Promise<void>;
+  if (role === 'echo') {
+    const reply = new TextEncoder().encode(JSON.stringify({ route: 'self-applied', status: 'issued', attemptsLeft: 5 }));
+    const sub = nc.subscribe(ECHO_SUBJECT, { queue: 'echo', callback: (_error, msg) => {
+      msg.respond(reply);
+    } });
+    stop = async () => sub.unsubscribe();
+  } else {
+    const registry = await startRegistry({
+      nc,
+      dataDir,
+      ...(role === 'registry-low' ? { scryptCost: LOW_COST } : {}),
+      // As in production, one JSON line per request (stdout goes to /dev/null here).
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+    stop = () => registry.stop();
+  }
+  await nc.flush();
+  process.send?.('ready');
+  process.once('SIGTERM', () => {
+    void stop()
+      .then(() => nc.drain())
+      .then(() => process.exit(0));
+  });
+}
+
+async function spawnHost(role: string, natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(import.meta.url), ['host', role, natsUrl, dataDir], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, REGISTRY_KEY: key },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${role} host exited with ${code}`)));
+  });
+  return child;
+}
+
+async function stopHost(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generation and statistics.
+
+interface Run {
+  readonly label: string;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly count: number;
+}
+
+/** `total` requests with `IN_FLIGHT` outstanding at any time; every one must succeed. */
+async function drive(label: string, total: number, send: (index: number) => Promise<void>): Promise<Run> {
+  const latencies = new Float64Array(total);
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      const t0 = performance.now();
+      await send(index);
+      latencies[index] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, total) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { label, perSecond: total / seconds, p50: at(0.5), p99: at(0.99), count: total };
+}
+
+async function request(nc: NatsConnection, subject: string, body: unknown): Promise<Record<string, unknown>> {
+  const msg = await nc.request(subject, JSON.stringify(body), { timeout: 60_000 });
+  const error = msg.headers?.get('Nats-Service-Error');
+  if (error) throw new Error(`${subject} failed: ${error} ${msg.string()}`);
+  return msg.json<Record<string, unknown>>();
+}
+
+function show(run: Run): void {
+  console.log(
+    `${run.label.padEnd(28)} ${run.perSecond.toFixed(0).padStart(7)} req/s   p50 ${run.p50.toFixed(2).padStart(6)} ms   p99 ${run.p99.toFixed(2).padStart(6)} ms   (${run.count} requests, ${IN_FLIGHT} in flight)`,
+  );
+}
+
+function ratio(label: string, value: number, target: string): void {
+  console.log(`  ${label.padEnd(44)} ${value.toFixed(2).padStart(5)}   (target ${target})`);
+}
+
+function cardsOf(prefix: string, count: number): ImportRecord[] {
+  return Array.from({ length: count }, (_, index) => ({
+    cardNumber: `${prefix}${String(index).padStart(8, '0')}`,
+    route: 'self-applied' as const,
+    holderName: '效能測試公司',
+    ubn: '97969933',
+    email: 'bench@example.com.tw',
+    validFrom: '2020-01-01T00:00:00Z',
+    validTo: '2040-01-01T00:00:00Z',
+    status: 'issued' as const,
+    userCode: USER_CODE,
+    certSerial: SERIAL,
+    soCredential: randomBytes(12).toString('base64url'),
+  }));
+}
+
+async function timeOneHash(): Promise<number> {
+  for (let i = 0; i < 3; i++) await hashUserCode(USER_CODE, PRODUCTION_SCRYPT_COST);
+  const times: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const t0 = performance.now();
+    await hashUserCode(USER_CODE, PRODUCTION_SCRYPT_COST);
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[10] as number;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'registry-bench-'));
+  const server = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'bench' });
+  const key = randomBytes(32).toString('hex');
+  const nc = await connect({ servers: server.url, name: 'bench-client' });
+  const cores = availableParallelism();
+  console.log(`registry benchmark: ${cores} cores, nats-server ${nc.info?.version}, scrypt N=${PRODUCTION_SCRYPT_COST.N} r=${PRODUCTION_SCRYPT_COST.r} p=${PRODUCTION_SCRYPT_COST.p}, libuv threadpool ${process.env.UV_THREADPOOL_SIZE ?? 4}`);
+  try {
+    // 1. The baseline.
+    const echo = await spawnHost('echo', server.url, dataDir, key);
+    const probe = { cardNumber: 'BA00000000', certSerial: SERIAL };
+    await drive('warm-up', 3_000, () => request(nc, ECHO_SUBJECT, probe).then(() => undefined));
+    const bare = await drive('bare request/reply', BARE_REQUESTS, () => request(nc, ECHO_SUBJECT, probe).then(() => undefined));
+    await stopHost(echo);
+    show(bare);
+
+    // 2. identify and accept.
+    const low = await spawnHost('registry-low', server.url, join(dataDir, 'low'), key);
+    const cards = cardsOf('BA', ACCEPT_CARDS);
+    await importCards(nc, cards);
+    const activations = new Array<string>(cards.length);
+    await drive('(setup: verify)', cards.length, async (index) => {
+      const card = cards[index] as ImportRecord;
+      const reply = await request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE });
+      activations[index] = reply.activationId as string;
+    });
+    const identifyOf = (index: number) => ({ cardNumber: (cards[index % cards.length] as ImportRecord).cardNumber, certSerial: SERIAL });
+    await drive('warm-up', 3_000, (index) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined));
+    const identify = await drive('identify', IDENTIFY_REQUESTS, (index) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined));
+    show(identify);
+    const accept = await drive('accept', cards.length, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[index] }).then(() => undefined));
+    show(accept);
+    await stopHost(low);
+
+    // 3. import at the production cost.
+    const production = await spawnHost('registry', server.url, join(dataDir, 'production'), key);
+    const records = cardsOf('BI', IMPORT_RECORDS);
+    const importStarted = performance.now();
+    await importCards(nc, records);
+    const importSeconds = (performance.now() - importStarted) / 1000;
+    console.log(`import                       ${IMPORT_RECORDS} self-applied records in ${importSeconds.toFixed(1)} s (${(IMPORT_RECORDS / importSeconds).toFixed(1)} records/s; each one scrypt hash)`);
+
+    // 4. verify at the production cost, against the scrypt bound.
+    const hashMs = await timeOneHash();
+    const bound = (cores * 1000) / hashMs;
+    const verify = await drive('verify', Math.min(VERIFY_REQUESTS, records.length), (index) => {
+      const card = records[index] as ImportRecord;
+      return request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE }).then(() => undefined);
+    });
+    await stopHost(production);
+    show(verify);
+    console.log(`one scrypt hash              ${hashMs.toFixed(1)} ms (median of 21) → scrypt bound ${cores} ÷ ${hashMs.toFixed(1)} ms = ${bound.toFixed(1)} verifies/s`);
+
+    console.log('\nratios (measured in this run):');
+    ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.5');
+    ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.25');
+    ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.8');
+    ratio('import ÷ scrypt bound', IMPORT_RECORDS / importSeconds / bound, 'informative');
+    console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 20 ms)`);
+  } finally {
+    await nc.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'host') {
+  const [, , , role = '', natsUrl = '', dataDir = ''] = process.argv;
+  await host(role, natsUrl, dataDir);
+} else {
+  await main();
+}
