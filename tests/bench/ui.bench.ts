@@ -1,0 +1,101 @@
+// The kiosk UI: the bundle's gzipped size against its 80 KB budget, and the time from navigation
+// to the first rendered screen in headless Chromium — from a fixture view set by the page, and
+// from the engine's view over a real nats-server websocket — each against a bare static page
+// loaded in the same run (printed as a ratio). Medians of N runs; nothing asserts a time.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { chromium, type Browser } from 'playwright-core';
+import { kioskSubjects } from '../../machines/contract/subjects.ts';
+import { buildKiosk, KIOSK_GZIP_BUDGET_BYTES } from '../../kiosk/build.ts';
+import { fixtureView } from '../../kiosk/fixtures/views.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from '../../kiosk/preview-server.ts';
+import { startNatsServer } from '../../services/shared/nats-server.ts';
+
+const RUNS = Number(process.env.UI_BENCH_RUNS ?? 15);
+const KIOSK = 'kiosk-bench';
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** Navigates RUNS times and reads a performance mark: ms from navigation start to the mark. */
+async function timeToMark(browser: Browser, url: string, mark: string): Promise<number[]> {
+  const context = await browser.newContext({ viewport: { width: 1080, height: 1920 } });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const page = await context.newPage();
+      await page.goto(url);
+      const handle = await page.waitForFunction(
+        (name) => performance.getEntriesByName(name)[0]?.startTime,
+        mark,
+        { timeout: 30_000, polling: 10 },
+      );
+      times.push(Number(await handle.jsonValue()));
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+  return times;
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-ui-bench-'));
+const built = await buildKiosk({ outdir: join(dataDir, 'dist') });
+const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'ui-bench', wsPort: 0 });
+const engine = await connect({ servers: nats.url, name: 'bench-engine' });
+const current = fixtureView('insertCard', 'zh-TW', KIOSK);
+engine.subscribe(kioskSubjects(KIOSK).viewGet, {
+  callback: (_error, msg) => {
+    msg.respond(JSON.stringify(current));
+  },
+});
+await engine.flush();
+
+const server = await startPreviewServer(built.outdir);
+server.pages.set(
+  '/bare.html',
+  `<!doctype html><html lang="zh-TW"><head><meta charset="utf-8"><title>bare</title></head>
+  <body><h1>請插入待開卡之工商憑證IC卡</h1><script type="module">performance.mark('bare-ready');</script></body></html>`,
+);
+server.pages.set(
+  '/fixture.html',
+  `<!doctype html><html lang="zh-TW"><head><meta charset="utf-8"><title>fixture</title>
+  <script type="module">import './kiosk.js'; document.querySelector('ka-kiosk-app').view = ${JSON.stringify(current)};</script>
+  </head><body><ka-kiosk-app></ka-kiosk-app></body></html>`,
+);
+server.pages.set(
+  '/nats.html',
+  `<!doctype html><html lang="zh-TW"><head><meta charset="utf-8"><title>nats</title>
+  <script type="module" src="./kiosk.js"></script></head><body><ka-kiosk-app config-url="/config.json"></ka-kiosk-app></body></html>`,
+);
+server.pages.set('/config.json', JSON.stringify({ natsWsUrl: nats.wsUrl, kioskId: KIOSK, simulatedReader: false }));
+
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+try {
+  // One throwaway round warms the browser's process pool so the first measured run is not an outlier.
+  await timeToMark(browser, `${server.url}/bare.html`, 'bare-ready');
+  const bare = median(await timeToMark(browser, `${server.url}/bare.html`, 'bare-ready'));
+  const fixture = median(await timeToMark(browser, `${server.url}/fixture.html`, 'ka-first-screen'));
+  const viaNats = median(await timeToMark(browser, `${server.url}/nats.html`, 'ka-first-screen'));
+
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  console.log(
+    `kiosk bundle: ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped; budget ${kb(KIOSK_GZIP_BUDGET_BYTES)} ` +
+      `(${((built.gzipBytes / KIOSK_GZIP_BUDGET_BYTES) * 100).toFixed(0)} % of it${built.gzipBytes > KIOSK_GZIP_BUDGET_BYTES ? ', OVER' : ''})`,
+  );
+  console.log(`navigation → first screen, median of ${RUNS}, headless Chromium, 1080×1920:`);
+  console.log(`  bare static page (baseline)        ${bare.toFixed(1)} ms`);
+  console.log(`  kiosk, fixture view                ${fixture.toFixed(1)} ms   ×${(fixture / bare).toFixed(2)} of baseline`);
+  console.log(`  kiosk, view.get over NATS websocket ${viaNats.toFixed(1)} ms   ×${(viaNats / bare).toFixed(2)} of baseline`);
+} finally {
+  await browser.close();
+  await server.stop();
+  await engine.close();
+  await nats.stop();
+  await rm(dataDir, { recursive: true, force: true });
+}
