@@ -1,0 +1,286 @@
+// The kiosk engine: hosts the session statechart as one long-lived actor per kiosk and connects it
+// to NATS. It takes the UI's input, the card agent's events and staff actions; publishes the
+// contract View on every change; answers `view.get`; streams redacted inspection events; and
+// persists the secret-free snapshot to JetStream KV after every transition, so that an engine
+// killed mid-session and started again continues the session.
+//
+// Nothing secret leaves this process: views come from `deriveView` (never reads secrets), the
+// snapshot from `toPersisted` (drops secrets and child inputs), inspection events carry only
+// event types and state values, and logs name event types, never payloads.
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { Kvm, type KV } from '@nats-io/kv';
+import { createActor, type Actor, type InspectionEvent as XStateInspectionEvent } from 'xstate';
+import {
+  CardEventSchema,
+  decodeJson,
+  JETSTREAM,
+  kioskSubjects,
+  StaffEventSchema,
+  UserEventSchema,
+  type InspectionEvent,
+  type View,
+} from '../../machines/contract/index.ts';
+import {
+  deriveView,
+  restoreSnapshot,
+  sessionActorsFrom,
+  sessionMachine,
+  toPersisted,
+  type PersistedSession,
+  type SessionEvent,
+  type SessionTiming,
+} from '../../machines/session/index.ts';
+import { encodeJson } from '../shared/nats-json.ts';
+import { createLogger, type Logger } from '../shared/log.ts';
+import { describeMachine } from './machine-description.ts';
+import { DEFAULT_EFFECT_TIMEOUTS, natsSessionEffects, type EffectTimeouts } from './session-effects.ts';
+
+export interface EngineOptions {
+  nc: NatsConnection;
+  kioskId: string;
+  log?: Logger;
+  /** Overrides of the machine's timers (tests use short ones). */
+  timing?: Partial<SessionTiming>;
+  timeouts?: EffectTimeouts;
+}
+
+/** Counters an operator can read on `kiosk.<kiosk>.engine.stats`. */
+export interface EngineStats {
+  accepted: number;
+  /** Well-formed events the current state does not take (CONTRACT.md: ignored and counted). */
+  ignored: number;
+  /** Messages that failed their schema. */
+  rejected: number;
+  viewsPublished: number;
+  snapshotsPersisted: number;
+  persistFailures: number;
+  restoredFromSnapshot: boolean;
+}
+
+export interface RunningEngine {
+  currentView(): View;
+  stats(): EngineStats;
+  /** Waits until every snapshot so far is in KV (tests, shutdown). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What the engine keeps in KV per kiosk: the view sequence continues across restarts. */
+interface StoredSession {
+  seq: number;
+  savedAt: string;
+  session: PersistedSession;
+}
+
+/** Subjects this engine answers beyond the contract's (no secrets on any of them). */
+export function engineSubjects(kioskId: string) {
+  const base = `kiosk.${kioskId}`;
+  return {
+    stats: `${base}.engine.stats`,
+    /** The machine's structure for the inspector. */
+    machine: `${base}.inspect.machine`,
+    /** Every engine answers here with its current view, so a staff console finds all kiosks. */
+    discover: 'kiosk.discover',
+  } as const;
+}
+
+export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
+  const { nc, kioskId } = options;
+  const log = (options.log ?? createLogger('engine')).child(kioskId);
+  const subjects = kioskSubjects(kioskId);
+  const extra = engineSubjects(kioskId);
+  const kv: KV = await new Kvm(nc).create(JETSTREAM.kioskSnapshotsBucket, { history: 1 });
+
+  const stats: EngineStats = {
+    accepted: 0,
+    ignored: 0,
+    rejected: 0,
+    viewsPublished: 0,
+    snapshotsPersisted: 0,
+    persistFailures: 0,
+    restoredFromSnapshot: false,
+  };
+
+  const stored = await loadStoredSession(kv, kioskId, log);
+  let seq = stored?.seq ?? 0;
+  let inspectSeq = 0;
+
+  const machine = sessionMachine.provide({
+    actors: sessionActorsFrom(natsSessionEffects(nc, kioskId, options.timeouts ?? DEFAULT_EFFECT_TIMEOUTS)),
+  });
+
+  const publishInspection = (event: Omit<InspectionEvent, 'seq' | 'at'>) => {
+    const message: InspectionEvent = { seq: ++inspectSeq, at: new Date().toISOString(), ...event };
+    nc.publish(subjects.inspect, encodeJson(message));
+  };
+
+  // A restored snapshot carries its own timing in context; the input only shapes a fresh session.
+  const actor: Actor<typeof machine> = createActor(machine, {
+    input: options.timing === undefined ? {} : { timing: options.timing },
+    ...(stored === undefined ? {} : { snapshot: restoreSnapshot(stored.session) }),
+    inspect: (event) => inspectionOf(event).forEach(publishInspection),
+  });
+  stats.restoredFromSnapshot = stored !== undefined;
+
+  let lastView: View | undefined;
+  let lastComparable = '';
+  let persistChain: Promise<void> = Promise.resolve();
+
+  const persist = () => {
+    const record: StoredSession = { seq, savedAt: new Date().toISOString(), session: toPersisted(actor) };
+    // One write at a time, in order: the last snapshot written is the last one taken.
+    persistChain = persistChain.then(async () => {
+      try {
+        await kv.put(kioskId, encodeJson(record));
+        stats.snapshotsPersisted++;
+      } catch (error) {
+        stats.persistFailures++;
+        log.error('could not persist the session snapshot', { error });
+      }
+    });
+  };
+
+  const onSnapshot = () => {
+    const snapshot = actor.getSnapshot();
+    const view = deriveView(snapshot, { kioskId, seq });
+    const comparable = JSON.stringify({ ...view, seq: 0 });
+    if (comparable !== lastComparable) {
+      seq++;
+      lastView = { ...view, seq };
+      lastComparable = comparable;
+      nc.publish(subjects.view, encodeJson(lastView));
+      stats.viewsPublished++;
+      if (lastView.screen !== (lastLoggedScreen ?? '')) {
+        log.info('screen', { screen: lastView.screen, state: lastView.state, error: lastView.error?.code });
+        lastLoggedScreen = lastView.screen;
+      }
+    }
+    persist();
+  };
+  let lastLoggedScreen: string | undefined;
+
+  const deliver = (event: SessionEvent, source: string) => {
+    if (!actor.getSnapshot().can(event)) {
+      stats.ignored++;
+      log.info('event ignored in this state', { source, type: event.type, state: lastView?.state });
+      return;
+    }
+    stats.accepted++;
+    actor.send(event);
+  };
+
+  const subscriptions: Subscription[] = [];
+  const listen = (subject: string, handle: (msg: Msg) => void) => {
+    const sub = nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error) {
+          log.error('subscription failed', { subject, error });
+          return;
+        }
+        try {
+          handle(msg);
+        } catch (failure) {
+          log.error('handler failed', { subject, error: failure });
+        }
+      },
+    });
+    subscriptions.push(sub);
+  };
+
+  const rejectMessage = (source: string, problems: string[], msg: Msg) => {
+    stats.rejected++;
+    log.warn('message failed validation', { source, problems });
+    if (msg.reply) msg.respond(encodeJson({ error: { code: 'BAD_REQUEST', message: problems.join('; '), retryable: false } }));
+  };
+
+  listen(subjects.input, (msg) => {
+    const decoded = decodeJson(UserEventSchema, msg.data);
+    if (!decoded.ok) return rejectMessage('input', decoded.problems, msg);
+    deliver(decoded.value, 'input');
+  });
+  listen(subjects.staff, (msg) => {
+    const decoded = decodeJson(StaffEventSchema, msg.data);
+    if (!decoded.ok) return rejectMessage('staff', decoded.problems, msg);
+    log.info('staff event', { type: decoded.value.type, staffId: decoded.value.staffId });
+    deliver(decoded.value, 'staff');
+  });
+  listen(subjects.cardEvents, (msg) => {
+    const decoded = decodeJson(CardEventSchema, msg.data);
+    if (!decoded.ok) return rejectMessage('card.events', decoded.problems, msg);
+    const { type, reader, atr, at } = decoded.value;
+    deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card');
+  });
+  listen(subjects.viewGet, (msg) => msg.respond(encodeJson(lastView)));
+  listen(extra.discover, (msg) => msg.respond(encodeJson(lastView)));
+  listen(extra.stats, (msg) => msg.respond(encodeJson(stats)));
+  const machineDescription = encodeJson(describeMachine(sessionMachine));
+  listen(extra.machine, (msg) => msg.respond(machineDescription));
+
+  const subscription = actor.subscribe({
+    next: onSnapshot,
+    error: (error) => log.error('session actor failed', { error }),
+  });
+  actor.start();
+  onSnapshot();
+  // The subscriptions must reach the server before anyone is told the engine is up.
+  await nc.flush();
+  log.info('engine started', { restored: stats.restoredFromSnapshot, seq, screen: lastView?.screen });
+
+  return {
+    currentView: () => {
+      if (lastView === undefined) throw new Error('engine has no view yet');
+      return lastView;
+    },
+    stats: () => ({ ...stats }),
+    flush: () => persistChain,
+    async stop() {
+      for (const sub of subscriptions) sub.unsubscribe();
+      subscription.unsubscribe();
+      // Persist what we have, then stop the actor without recording the stopped state: a restart
+      // must find the live session, not a dead one.
+      await persistChain;
+      actor.stop();
+      log.info('engine stopped', { seq });
+    },
+  };
+}
+
+async function loadStoredSession(kv: KV, kioskId: string, log: Logger): Promise<StoredSession | undefined> {
+  const entry = await kv.get(kioskId);
+  if (entry === null || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+  try {
+    const stored = entry.json<StoredSession>();
+    if (typeof stored.seq !== 'number' || typeof stored.session !== 'object' || stored.session === null) {
+      throw new Error('unexpected shape');
+    }
+    return stored;
+  } catch (error) {
+    // A snapshot we cannot read is not worth a crash loop: start a fresh session, say so.
+    log.error('stored session unreadable; starting fresh', { error });
+    return undefined;
+  }
+}
+
+/**
+ * XState's inspection events, redacted: an event becomes its type, a snapshot its state value,
+ * an actor its id. Payloads (which carry user codes, PINs) and contexts never leave.
+ */
+function inspectionOf(event: XStateInspectionEvent): Omit<InspectionEvent, 'seq' | 'at'>[] {
+  const ref = event.actorRef as { id?: string; sessionId: string };
+  const actorId = ref.id ?? ref.sessionId;
+  const isSession = ref.sessionId === event.rootId;
+  switch (event.type) {
+    case '@xstate.event':
+      return [{ kind: 'event', event: { type: event.event.type }, actor: actorId }];
+    case '@xstate.snapshot': {
+      // Only the session's own state: a child's snapshot holds its input (which may be a secret).
+      if (!isSession) return [];
+      const value = (event.snapshot as { value?: unknown }).value;
+      return [{ kind: 'snapshot', state: value, actor: actorId }];
+    }
+    case '@xstate.actor':
+      return [{ kind: 'actor', actor: actorId }];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,292 @@
+// The kiosk engine over real NATS with every other part real: registry, SoftHSM2 card tokens, card
+// agent (simulated reader). Each error code is produced by a real cause where one exists.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kioskSubjects, type CardImportRecord, type View } from '../../machines/contract/index.ts';
+import { encodeJson } from '../../services/shared/nats-json.ts';
+import { checkTokenElsewhere } from '../support/softhsm.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { collectStoredText } from '../support/jetstream-dump.ts';
+
+const USER_CODE = 'Uc$Canary7';
+const NEW_USER_CODE = 'Nu#Canary8';
+const RESPONSIBLE_ID = 'A123456789';
+const BIRTH_DATE_ISO = '1980-05-17';
+const PIN = 'Pn!9c4ry';
+
+function record(cardNumber: string, overrides: Partial<CardImportRecord> = {}): CardImportRecord {
+  return {
+    cardNumber,
+    route: 'self-applied',
+    holderName: '測試公司E',
+    ubn: '97969933',
+    email: 'engine@example.com.tw',
+    validFrom: '2026-01-01T00:00:00Z',
+    validTo: '2031-01-01T00:00:00Z',
+    userCode: USER_CODE,
+    status: 'issued',
+    ...overrides,
+  } as CardImportRecord;
+}
+
+const bundled = (cardNumber: string): CardImportRecord =>
+  ({
+    ...record(cardNumber),
+    route: 'registration-bundled',
+    responsibleId: RESPONSIBLE_ID,
+    birthDate: BIRTH_DATE_ISO,
+    userCode: undefined,
+  }) as unknown as CardImportRecord;
+
+const CARDS = {
+  selfA: 'TE00000000000001',
+  bundledB: 'TE00000000000002',
+  lockMe: 'TE00000000000003',
+  revoked: 'TE00000000000004',
+  usedEarly: 'TE00000000000005',
+  flaky: 'TE00000000000006',
+  removeMe: 'TE00000000000007',
+  other: 'TE00000000000008',
+  suspended: 'TE00000000000009',
+  expired: 'TE00000000000010',
+  unregistered: 'TE00000000000011',
+};
+
+const onScreen = (screen: View['screen']) => (view: View) => view.screen === screen;
+
+describe('kiosk engine with the real stack', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    await stack.provision([
+      record(CARDS.selfA),
+      bundled(CARDS.bundledB),
+      record(CARDS.lockMe),
+      record(CARDS.revoked, { status: 'revoked' }),
+      record(CARDS.usedEarly),
+      record(CARDS.flaky),
+      record(CARDS.removeMe),
+      record(CARDS.other),
+      record(CARDS.suspended, { status: 'suspended' }),
+      record(CARDS.expired, { validFrom: '2020-01-01T00:00:00Z', validTo: '2021-01-01T00:00:00Z' }),
+    ]);
+    await stack.provision([record(CARDS.unregistered)], { tokenOnly: true });
+    await stack.startEngine();
+    await stack.waitForView(onScreen('insertCard'), 'idle kiosk');
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** Ends whatever session is on and waits for the idle screen. */
+  async function endSession() {
+    await stack.remove();
+    if (stack.views.at(-1)?.screen !== 'insertCard') stack.staff({ type: 'staff.abort' });
+    await stack.waitForView(onScreen('insertCard'), 'session ended');
+  }
+
+  async function insertAndChoose(cardNumber: string, path: 'self-applied' | 'registration-bundled') {
+    await stack.insert(cardNumber);
+    await stack.waitForView((v) => v.screen === 'choosePath' && v.card?.cardNumber === cardNumber, 'choose path');
+    stack.send({ type: 'user.choosePath', path });
+  }
+
+  it('path A: user code, card data, acceptance, PIN; the new PIN opens the token', async () => {
+    await insertAndChoose(CARDS.selfA, 'self-applied');
+    await stack.waitForView(onScreen('enterUserCode'), 'user code screen');
+
+    stack.send({ type: 'user.submitUserCode', userCode: 'abc' });
+    const formatError = await stack.waitForView((v) => v.error?.code === 'USER_CODE_FORMAT', 'format error');
+    expect(formatError.screen).toBe('enterUserCode');
+
+    stack.send({ type: 'user.submitUserCode', userCode: 'Wrong$123' });
+    const wrong = await stack.waitForView((v) => v.error?.code === '3005', '3005');
+    expect(wrong).toMatchObject({ screen: 'enterUserCode', error: { attemptsLeft: 4, retryable: true } });
+
+    stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    const data = await stack.waitForView(onScreen('confirmCardData'), 'card data');
+    expect(data.card).toMatchObject({ cardNumber: CARDS.selfA, holderName: '測試公司E', ubn: '97969933', route: 'self-applied' });
+    expect(data.accepts).toEqual(expect.arrayContaining(['user.confirmCardData', 'user.disputeCardData']));
+
+    stack.send({ type: 'user.confirmCardData' });
+    await stack.waitForView(onScreen('enterPin'), 'PIN screen');
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: `${PIN}x` });
+    await stack.waitForView((v) => v.error?.code === 'PIN_MISMATCH', 'PIN mismatch');
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+    await stack.waitForView(onScreen('activated'), 'activated');
+
+    const check = await checkTokenElsewhere(stack.dataDir, CARDS.selfA, PIN);
+    expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true });
+    await endSession();
+  });
+
+  it('path B: national ID and birth date, contact, acceptance, PIN', async () => {
+    await insertAndChoose(CARDS.bundledB, 'registration-bundled');
+    await stack.waitForView(onScreen('enterResponsibleId'), 'ID screen');
+    stack.send({ type: 'user.submitResponsibleId', responsibleId: RESPONSIBLE_ID, birthDate: '69/5/17' });
+    await stack.waitForView(onScreen('confirmCardData'), 'card data');
+    stack.send({ type: 'user.confirmCardData' });
+    await stack.waitForView(onScreen('enterContact'), 'contact');
+    stack.send({ type: 'user.submitContact', email: 'new@example.com.tw', userCode: NEW_USER_CODE, userCodeConfirm: 'Other#123' });
+    await stack.waitForView((v) => v.error?.code === 'USER_CODE_MISMATCH', 'user code mismatch');
+    stack.send({ type: 'user.submitContact', email: 'new@example.com.tw', userCode: NEW_USER_CODE, userCodeConfirm: NEW_USER_CODE });
+    await stack.waitForView(onScreen('enterPin'), 'PIN screen');
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+    await stack.waitForView(onScreen('activated'), 'activated');
+    expect(await checkTokenElsewhere(stack.dataDir, CARDS.bundledB, PIN)).toMatchObject({ accepted: true });
+    await endSession();
+  });
+
+  it('the wrong path is named as such, never a bare 3005, and the right one is offered', async () => {
+    await insertAndChoose(CARDS.lockMe, 'registration-bundled');
+    const wrongPath = await stack.waitForView(onScreen('failed'), 'wrong path');
+    expect(wrongPath.error?.code).toBe('WRONG_PATH');
+    expect(wrongPath.accepts).toContain('user.choosePath');
+    stack.send({ type: 'user.choosePath', path: 'self-applied' });
+    await stack.waitForView(onScreen('enterUserCode'), 'right path');
+    await endSession();
+  });
+
+  it('five wrong user codes lock the card; staff unlock lets the user try again', async () => {
+    await insertAndChoose(CARDS.lockMe, 'self-applied');
+    for (let left = 4; left >= 1; left--) {
+      await stack.waitForView(onScreen('enterUserCode'), 'user code');
+      stack.send({ type: 'user.submitUserCode', userCode: `Bad$code${left}` });
+      await stack.waitForView((v) => v.error?.code === '3005' && v.error.attemptsLeft === left, `3005 with ${left} left`);
+    }
+    stack.send({ type: 'user.submitUserCode', userCode: 'Bad$code0' });
+    const locked = await stack.waitForView((v) => v.error?.code === 'LOCKED', 'locked');
+    expect(locked.screen).toBe('failed');
+    expect(locked.accepts).toContain('staff.unlocked');
+
+    // Staff unlock the record at the registry, then tell the kiosk.
+    const unlock = await stack.nc.request('ra.staff.unlock', encodeJson({ cardNumber: CARDS.lockMe, staffId: 'S01' }), { timeout: 5_000 });
+    expect(unlock.headers?.get('Nats-Service-Error-Code') ?? '').toBe('');
+    stack.staff({ type: 'staff.unlocked' });
+    await stack.waitForView((v) => v.screen === 'enterUserCode' && v.error === undefined, 'user code again');
+    stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    await stack.waitForView(onScreen('confirmCardData'), 'verified after unlock');
+    await endSession();
+  });
+
+  it.each([
+    [CARDS.revoked, '4931'],
+    [CARDS.suspended, 'SUSPENDED'],
+    [CARDS.expired, 'CERT_EXPIRED'],
+  ])('card %s shows %s', async (cardNumber, code) => {
+    await stack.insert(cardNumber);
+    const failed = await stack.waitForView((v) => v.screen === 'failed' && v.card?.cardNumber === cardNumber, code);
+    expect(failed.error?.code).toBe(code);
+    await endSession();
+  });
+
+  it('an activated card is ALREADY_ACTIVATED', async () => {
+    await stack.insert(CARDS.selfA);
+    const failed = await stack.waitForView((v) => v.screen === 'failed' && v.card?.cardNumber === CARDS.selfA, 'already');
+    expect(failed.error?.code).toBe('ALREADY_ACTIVATED');
+    await endSession();
+  });
+
+  it('a real wrong PIN login before activation is 27011, and staff takes the card', async () => {
+    const wrongLogin = await checkTokenElsewhere(stack.dataDir, CARDS.usedEarly, 'not-the-pin');
+    expect(wrongLogin).toMatchObject({ accepted: false, userPinCountLow: true });
+    await stack.insert(CARDS.usedEarly);
+    const failed = await stack.waitForView((v) => v.screen === 'failed' && v.card?.cardNumber === CARDS.usedEarly, '27011');
+    expect(failed.error).toMatchObject({ code: '27011', retryable: false });
+    expect(failed.accepts).toContain('staff.takeCard');
+    stack.staff({ type: 'staff.takeCard' });
+    await stack.waitForView(onScreen('insertCard'), 'card taken');
+    await stack.remove();
+  });
+
+  it('a card the registry does not know is UNKNOWN_CARD', async () => {
+    await stack.insert(CARDS.unregistered);
+    const failed = await stack.waitForView((v) => v.screen === 'failed' && v.card?.cardNumber === CARDS.unregistered, 'unknown');
+    expect(failed.error).toMatchObject({ code: 'UNKNOWN_CARD', retryable: false });
+    await endSession();
+  });
+
+  it('a card with no readable token is CARD_UNREADABLE', async () => {
+    await stack.insert('ZZ00000000000999');
+    const failed = await stack.waitForView((v) => v.screen === 'failed', 'unreadable');
+    expect(failed.error).toMatchObject({ code: 'CARD_UNREADABLE', retryable: false });
+    await endSession();
+  });
+
+  it('registry down during acceptance: retried with back-off, then 3125; retry after it is back succeeds once', async () => {
+    await insertAndChoose(CARDS.flaky, 'self-applied');
+    await stack.waitForView(onScreen('enterUserCode'), 'user code');
+    stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    await stack.waitForView(onScreen('confirmCardData'), 'card data');
+    await stack.stopRegistry();
+    stack.send({ type: 'user.confirmCardData' });
+    const unreachable = await stack.waitForView((v) => v.error?.code === '3125', '3125');
+    expect(unreachable).toMatchObject({ screen: 'failed', error: { retryable: true } });
+    // The machine retried by itself before showing 3125: accepting was entered once, the view
+    // never showed 3125 until retries ran out.
+    const seen = stack.views.filter((v) => v.card?.cardNumber === CARDS.flaky && v.error?.code === '3125');
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    await stack.startRegistry();
+    // As the manual says: press Accept again. The registry records the acceptance once.
+    expect(unreachable.accepts).toContain('user.reset');
+    stack.send({ type: 'user.reset' });
+    await stack.waitForView(onScreen('confirmCardData'), 'back at the card data');
+    stack.send({ type: 'user.confirmCardData' });
+    await stack.waitForView(onScreen('enterPin'), 'accepted after the registry came back');
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+    await stack.waitForView(onScreen('activated'), 'activated');
+    await endSession();
+  });
+
+  it('card removed mid-session: the same card resumes; a different card is CARD_SWAPPED', async () => {
+    await insertAndChoose(CARDS.removeMe, 'self-applied');
+    await stack.waitForView(onScreen('enterUserCode'), 'user code');
+    await stack.remove();
+    const removed = await stack.waitForView(onScreen('cardRemoved'), 'card removed');
+    expect(removed.deadline).toBeDefined();
+    await stack.insert(CARDS.other);
+    const swapped = await stack.waitForView(onScreen('failed'), 'swapped');
+    expect(swapped.error?.code).toBe('CARD_SWAPPED');
+    await stack.remove();
+    await stack.insert(CARDS.removeMe);
+    const resumed = await stack.waitForView(onScreen('enterUserCode'), 'resumed');
+    expect(resumed.card?.cardNumber).toBe(CARDS.removeMe);
+    await endSession();
+  });
+
+  it('bad input messages are rejected with BAD_REQUEST and counted; unaccepted events are ignored and counted', async () => {
+    const subjects = kioskSubjects(stack.kioskId);
+    const before = stack.engine!.stats();
+    const reply = await stack.nc.request(subjects.input, encodeJson({ type: 'user.submitPin', pin: 42 }), { timeout: 5_000 });
+    expect(reply.json<{ error: { code: string } }>().error.code).toBe('BAD_REQUEST');
+    stack.nc.publish(subjects.input, new TextEncoder().encode('not json'));
+    stack.send({ type: 'user.confirmCardData' });
+    await stack.nc.flush();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = stack.engine!.stats();
+    expect(after.rejected - before.rejected).toBe(2);
+    expect(after.ignored - before.ignored).toBe(1);
+    expect(stack.views.at(-1)?.screen).toBe('insertCard');
+  });
+
+  it('view.get answers the current view; seq rises by one per view', async () => {
+    const reply = await stack.nc.request(kioskSubjects(stack.kioskId).viewGet, new Uint8Array(), { timeout: 5_000 });
+    const view = reply.json<View>();
+    expect(view.seq).toBe(stack.views.at(-1)?.seq);
+    const seqs = stack.views.map((v) => v.seq);
+    seqs.forEach((seq, i) => i > 0 && expect(seq).toBe(seqs[i - 1]! + 1));
+  });
+
+  it('no secret reaches a view, an inspection event, a log line, KV or a stream', async () => {
+    await stack.engine!.flush();
+    const stored = await collectStoredText(stack.nc);
+    const published = [...stack.views, ...stack.inspections].map((x) => JSON.stringify(x)).join('\n');
+    const everything = `${stored}\n${published}\n${stack.logs.join('\n')}`;
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stack.inspections.length).toBeGreaterThan(0);
+    for (const canary of [USER_CODE, NEW_USER_CODE, RESPONSIBLE_ID, BIRTH_DATE_ISO, PIN]) {
+      expect(everything).not.toContain(canary);
+    }
+  });
+});
