@@ -38,7 +38,8 @@ export function deepAll<T extends Element = HTMLElement>(root: Element | ShadowR
       if (el.shadowRoot) visit(el.shadowRoot);
     }
   };
-  if (root instanceof Element && root.shadowRoot) visit(root.shadowRoot);
+  // Not `instanceof Element`: the element may come from another frame.
+  if ('shadowRoot' in root && root.shadowRoot) visit(root.shadowRoot);
   visit(root);
   return found;
 }

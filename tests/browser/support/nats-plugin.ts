@@ -2,10 +2,11 @@
 //  - serves '@nats-io/nats-core' to the page as one ES module (the package is CommonJS), and
 //  - answers `executeServerCommand('nats-…')` from the page: start a throwaway nats-server with a
 //    websocket listener, play the engine's part (answer `view.get`, publish views, record the
-//    input events), restart the server, stop it.
+//    input events), restart the server, stop it;
+//  - builds the real kiosk bundle and serves it under /__kiosk/ with /config.json, as the stack does.
 // One server at a time; every test file that starts one stops it.
 import { build } from 'esbuild';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,14 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startNatsServer, type RunningNatsServer } from '../../../services/shared/nats-server.ts';
 import { kioskSubjects } from '../../../machines/contract/subjects.ts';
+import { buildKiosk } from '../../../kiosk/build.ts';
 
 const NATS_CORE_URL = '/__test/nats-core.js';
+/** Where the built kiosk page is served, with `/config.json` beside the root as the stack serves it. */
+const KIOSK_PREFIX = '/__kiosk/';
+/** The stack's static server sends this policy with the page; the built bundle must live with it. */
+const KIOSK_CSP =
+  "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
 interface Engine {
   server: RunningNatsServer;
@@ -28,6 +35,7 @@ interface Engine {
 }
 
 let engine: Engine | undefined;
+let kioskDist: string | undefined;
 let natsCoreBundle: Promise<string> | undefined;
 
 async function bundleNatsCore(root: string): Promise<string> {
@@ -89,9 +97,21 @@ export function natsPlugin(root: string) {
       return source === '@nats-io/nats-core' ? NATS_CORE_URL : undefined;
     },
     async serve(context: { path: string }) {
-      if (context.path !== NATS_CORE_URL) return undefined;
-      natsCoreBundle ??= bundleNatsCore(root);
-      return { body: await natsCoreBundle, type: 'js' };
+      if (context.path === NATS_CORE_URL) {
+        natsCoreBundle ??= bundleNatsCore(root);
+        return { body: await natsCoreBundle, type: 'js' };
+      }
+      if (context.path === '/config.json' && engine) {
+        const config = { natsWsUrl: engine.server.wsUrl, kioskId: engine.kioskId, simulatedReader: false };
+        return { body: JSON.stringify(config), type: 'json' };
+      }
+      if (context.path.startsWith(KIOSK_PREFIX) && kioskDist) {
+        const name = context.path.slice(KIOSK_PREFIX.length);
+        if (name !== 'index.html' && name !== 'kiosk.js') return undefined;
+        const body = await readFile(join(kioskDist, name), 'utf8');
+        return { body, type: name.endsWith('.js') ? 'js' : 'html', headers: { 'content-security-policy': KIOSK_CSP } };
+      }
+      return undefined;
     },
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       const p = (payload ?? {}) as { kioskId?: string; view?: unknown };
@@ -132,6 +152,11 @@ export function natsPlugin(root: string) {
           engine.viewGets = before.viewGets;
           return { wsUrl: restarted.wsUrl };
         }
+        case 'kiosk-build': {
+          kioskDist ??= await mkdtemp(join(tmpdir(), 'kiosk-wtr-dist-'));
+          const built = await buildKiosk({ outdir: kioskDist });
+          return { url: `${KIOSK_PREFIX}index.html`, gzipBytes: built.gzipBytes };
+        }
         case 'nats-stop':
           await stopEngine();
           return true;
@@ -141,6 +166,7 @@ export function natsPlugin(root: string) {
     },
     async serverStop() {
       await stopEngine();
+      if (kioskDist) await rm(kioskDist, { recursive: true, force: true });
     },
   };
 }
