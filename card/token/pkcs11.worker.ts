@@ -57,6 +57,11 @@ function text(secret: Uint8Array): string {
 
 const setup = workerData as WorkerSetup;
 let lib: pkcs11js.PKCS11 | undefined;
+/**
+ * The slot a selector last matched. With many tokens a full scan costs two info calls per slot;
+ * a cached slot costs one, and is re-checked on every use (a card may be swapped).
+ */
+const slotCache = new Map<string, Handle>();
 
 function module(): pkcs11js.PKCS11 {
   if (lib !== undefined) return lib;
@@ -85,6 +90,7 @@ function module(): pkcs11js.PKCS11 {
  */
 function reinitialize(): void {
   const m = module();
+  slotCache.clear();
   at('initialize', () => m.C_Finalize());
   at('initialize', () => m.C_Initialize());
 }
@@ -124,7 +130,23 @@ function matches(selector: TokenSelector, summary: TokenSummary): boolean {
   }
 }
 
+function cachedToken(key: string, selector: TokenSelector): { slot: Handle; summary: TokenSummary } | undefined {
+  const slot = slotCache.get(key);
+  if (slot === undefined) return undefined;
+  try {
+    const summary = summaryOf(slot);
+    if ((summary.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0 && matches(selector, summary)) return { slot, summary };
+  } catch {
+    // The slot went away with its token; a full scan decides.
+  }
+  slotCache.delete(key);
+  return undefined;
+}
+
 function findToken(selector: TokenSelector): { slot: Handle; summary: TokenSummary } {
+  const key = JSON.stringify(selector);
+  const cached = cachedToken(key, selector);
+  if (cached !== undefined) return cached;
   const lookup = () => presentTokens().find(({ summary }) => matches(selector, summary));
   let found = lookup();
   if (found === undefined) {
@@ -132,6 +154,7 @@ function findToken(selector: TokenSelector): { slot: Handle; summary: TokenSumma
     found = lookup();
   }
   if (found === undefined) throw situation('no-token-for-card');
+  slotCache.set(key, found.slot);
   return found;
 }
 

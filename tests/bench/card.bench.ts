@@ -1,0 +1,193 @@
+// card.read and card.set-pin through NATS and the card agent, against the same work done directly
+// on pkcs11js (and, for set-pin, the same registry calls made directly) in the same run, on real
+// SoftHSM2 tokens, a real nats-server and a real registry. Prints p50/p99 and our added latency;
+// the target is under 2 ms p50 per call. Measures, never asserts.
+import 'reflect-metadata';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import pkcs11js from 'pkcs11js';
+import {
+  AcceptReplySchema,
+  CardDataSchema,
+  CompleteReplySchema,
+  kioskSubjects,
+  OkReplySchema,
+  PinGrantReplySchema,
+  REGISTRY_SUBJECTS,
+  registrySubjectFor,
+  SetPinReplySchema,
+  VerifyReplySchema,
+} from '../../machines/contract/index.ts';
+import { startCardAgent } from '../../card/agent.service.ts';
+import { chooseCardCertificate, parseCardCertificate } from '../../card/token/certificate.ts';
+import { importCards } from '../../services/registry/admin-client.ts';
+import { startRegistry } from '../../services/registry/registry.service.ts';
+import { requestJson } from '../../services/shared/nats-json.ts';
+import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
+import { cardRecord, startTestTokens } from '../support/softhsm.ts';
+
+const READS = 2_000;
+const SET_PINS = 30;
+const KIOSK = 'kiosk-bench';
+const USER_CODE = 'Test$123';
+const MODULE = '/usr/lib/softhsm/libsofthsm2.so';
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+function report(name: string, direct: number[], viaAgent: number[]): void {
+  const [d50, a50] = [percentile(direct, 50), percentile(viaAgent, 50)];
+  console.log(
+    `${name.padEnd(12)} direct p50 ${d50.toFixed(3)} ms  p99 ${percentile(direct, 99).toFixed(3)} ms | ` +
+      `via NATS p50 ${a50.toFixed(3)} ms  p99 ${percentile(viaAgent, 99).toFixed(3)} ms | ` +
+      `added p50 ${(a50 - d50).toFixed(3)} ms  ratio ${(a50 / d50).toFixed(2)}x  (target: added < 2 ms)`,
+  );
+}
+
+async function time(run: () => Promise<unknown> | unknown): Promise<number> {
+  const started = performance.now();
+  await run();
+  return performance.now() - started;
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-bench-card-'));
+const server = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'bench' });
+const tokens = await startTestTokens(join(dataDir, 'cards'));
+const registryNc = await connect({ servers: server.url, name: 'registry' });
+const registry = await startRegistry({
+  nc: registryNc,
+  dataDir,
+  secretKey: Buffer.alloc(32, 5),
+  scryptCost: { N: 1024, r: 8, p: 1 },
+  kioskRateLimit: { burst: 10_000, perMinute: 10_000 },
+});
+const engine: NatsConnection = await connect({ servers: server.url, name: 'engine' });
+
+const READ_CARD = 'TB00000000000001';
+const pinCards = Array.from({ length: SET_PINS * 2 }, (_, i) => `TB${String(100 + i).padStart(14, '0')}`);
+const made = [await tokens.make(cardRecord(READ_CARD))];
+for (const cardNumber of pinCards) made.push(await tokens.make(cardRecord(cardNumber)));
+const serials = new Map(made.map((card) => [card.cardNumber, card.certSerial]));
+await importCards(engine, made.map((card) => ({ ...cardRecord(card.cardNumber), certSerial: card.certSerial, soCredential: card.soCredential })));
+// The bench's own pkcs11js instance below must be the only one initialised while it runs.
+await tokens.stop();
+
+async function acceptedActivation(cardNumber: string): Promise<string> {
+  const verified = await requestJson(
+    engine,
+    REGISTRY_SUBJECTS.verify,
+    { cardNumber, certSerial: serials.get(cardNumber) ?? '', kioskId: KIOSK, route: 'self-applied', userCode: USER_CODE },
+    VerifyReplySchema,
+    { unreachable: '3125' },
+  );
+  await requestJson(engine, REGISTRY_SUBJECTS.accept, { activationId: verified.activationId }, AcceptReplySchema, { unreachable: '3125' });
+  return verified.activationId;
+}
+
+// --- direct: pkcs11js in this thread, the registry asked directly --------------------------------
+const lib = new pkcs11js.PKCS11();
+lib.load(MODULE);
+lib.C_Initialize();
+const slotOf = (label: string) => {
+  const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === label);
+  if (slot === undefined) throw new Error(`no token ${label}`);
+  return slot;
+};
+
+function directRead(slot: Buffer): void {
+  const info = lib.C_GetTokenInfo(slot);
+  const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+  try {
+    lib.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }]);
+    const objects = lib.C_FindObjects(session, 32);
+    lib.C_FindObjectsFinal(session);
+    const certificates = objects.map((object) => ({
+      der: new Uint8Array(lib.C_GetAttributeValue(session, object, [{ type: pkcs11js.CKA_VALUE }])[0]?.value ?? Buffer.alloc(0)),
+      id: '',
+      label: '',
+    }));
+    parseCardCertificate(chooseCardCertificate(certificates).der);
+    if (info.label.trim() !== READ_CARD) throw new Error('wrong token');
+  } finally {
+    lib.C_CloseSession(session);
+  }
+}
+
+const readSlot = slotOf(READ_CARD);
+for (let i = 0; i < 200; i++) directRead(readSlot);
+const directReads: number[] = [];
+for (let i = 0; i < READS; i++) directReads.push(await time(() => directRead(readSlot)));
+
+const directPins: number[] = [];
+for (const cardNumber of pinCards.slice(0, SET_PINS)) {
+  const activationId = await acceptedActivation(cardNumber);
+  const slot = slotOf(cardNumber);
+  directPins.push(
+    await time(async () => {
+      const key = generateOneTimeKeyPair();
+      const grant = await requestJson(
+        engine,
+        registrySubjectFor('pinGrant', KIOSK),
+        { activationId, cardNumber, agentPublicKey: key.publicKey },
+        PinGrantReplySchema,
+        { unreachable: '3125' },
+      );
+      const so = open(grant.sealed, key, pinGrantContext(activationId, cardNumber));
+      const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+      try {
+        lib.C_Login(session, pkcs11js.CKU_SO, so.toString('utf8'));
+        lib.C_InitPIN(session, 'Bench#01');
+        lib.C_Logout(session);
+      } finally {
+        lib.C_CloseSession(session);
+        so.fill(0);
+      }
+      await requestJson(engine, registrySubjectFor('complete', KIOSK), { activationId, cardNumber }, CompleteReplySchema, { unreachable: '3125' });
+    }),
+  );
+}
+lib.C_Finalize();
+
+// --- via the card agent over NATS --------------------------------------------------------------
+const agent = await startCardAgent({
+  nc: await connect({ servers: server.url, name: 'card-agent' }),
+  kioskId: KIOSK,
+  dataDir: join(dataDir, 'cards'),
+  reader: 'sim',
+  log: () => undefined,
+});
+const s = kioskSubjects(KIOSK);
+const ask = <T>(subject: string, body: unknown, schema: Parameters<typeof requestJson>[3]) =>
+  requestJson(engine, subject, body, schema, { unreachable: 'CARD_UNREADABLE', timeout: 10_000 }) as Promise<T>;
+
+await ask(s.cardSimInsert, { cardNumber: READ_CARD }, OkReplySchema);
+for (let i = 0; i < 200; i++) await ask(s.cardRead, {}, CardDataSchema);
+const agentReads: number[] = [];
+for (let i = 0; i < READS; i++) agentReads.push(await time(() => ask(s.cardRead, {}, CardDataSchema)));
+
+const agentPins: number[] = [];
+for (const cardNumber of pinCards.slice(SET_PINS)) {
+  const activationId = await acceptedActivation(cardNumber);
+  await ask(s.cardSimInsert, { cardNumber }, OkReplySchema);
+  // As at the kiosk, the card was read when it went in (and the direct side found its slot untimed).
+  await ask(s.cardRead, {}, CardDataSchema);
+  agentPins.push(await time(() => ask(s.cardSetPin, { activationId, newPin: 'Bench#01' }, SetPinReplySchema)));
+}
+
+console.log(`card agent over SoftHSM2, ${READS} reads and ${SET_PINS} set-pins each way (loopback NATS, real registry)`);
+report('card.read', directReads, agentReads);
+report('card.set-pin', directPins, agentPins);
+
+await agent.stop();
+await registry.stop();
+await engine.close();
+await registryNc.close();
+await server.stop();
+await rm(dataDir, { recursive: true, force: true });
+process.exit(0);
