@@ -236,6 +236,24 @@ export const RESUME_TARGETS = [
 ] as const;
 export type ResumeTarget = (typeof RESUME_TARGETS)[number];
 
+const FAILURE_STATE_NAMES: ReadonlySet<string> = new Set([
+  'wrongPathChosen',
+  'cardLocked',
+  'usedBeforeActivation',
+  'certificateRevoked',
+  'certificateSuspended',
+  'alreadyActivated',
+  'certificateExpired',
+  'registryUnreachable',
+  'cardNotDetected',
+  'cardUnreadable',
+  'cardUnknown',
+  'cardSwapped',
+  'cardDataDisputed',
+  'activationExpired',
+  'requestRejected',
+]);
+
 /**
  * Where a state resumes: itself, or for a state that needs secrets (or is mid-request), the screen
  * where the user re-enters them. The two symbolic ones depend on the path.
@@ -401,7 +419,11 @@ const sessionSetup = setup({
     recordResumePoint: assign({
       resumeAt: ({ context }, params: { at: ResumeSpec }) => resolveResume(params.at, context),
     }),
-    recordRetryPoint: assign({ retryAt: ({ context }) => context.resumeAt }),
+    // A failure met on the way back to a failure screen keeps the step that failed first.
+    recordRetryPoint: assign({
+      retryAt: ({ context }) =>
+        context.resumeAt !== null && FAILURE_STATE_NAMES.has(context.resumeAt) ? context.retryAt : context.resumeAt,
+    }),
     forgetSecrets: assign({ secrets: () => ({}) }),
     wipeSession: assign(({ context }) => initialSessionContext(context.timing, context.defaultLang)),
     setLanguage: assign({
@@ -477,8 +499,9 @@ const sessionSetup = setup({
  * Replaces how the machine reads the clock (deadlines, certificate validity, birth dates), for
  * tests on a SimulatedClock: `sessionMachine.provide({ actions: { readClock: readClockFrom(() => clock.now()) } })`.
  */
-export function readClockFrom(now: () => number) {
-  return sessionSetup.assign({ now: () => new Date(now()).toISOString() });
+export function readClockFrom(now: () => number): ProvidedAction<'readClock'> {
+  // assign() is typed as emitting nothing; the machine's slot allows any emitted event.
+  return sessionSetup.assign({ now: () => new Date(now()).toISOString() }) as unknown as ProvidedAction<'readClock'>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1319,3 +1342,6 @@ export const sessionMachine = sessionSetup.createMachine({
 });
 
 export type SessionMachine = typeof sessionMachine;
+
+type ProvidedActions = NonNullable<NonNullable<Parameters<SessionMachine['provide']>[0]>['actions']>;
+type ProvidedAction<K extends keyof ProvidedActions> = NonNullable<ProvidedActions[K]>;

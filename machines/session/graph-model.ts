@@ -1,0 +1,216 @@
+// A model of the session machine for xstate/graph: which events to try in each state (user input
+// both well-formed and not, every actor outcome and every contract error, every timer) and which
+// part of a snapshot tells states apart. Used by the path tests and by describe.ts; pure.
+import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
+import {
+  getAdjacencyMap,
+  getShortestPaths,
+  type AdjacencyMap,
+  type StatePath,
+  type TraversalOptions,
+} from 'xstate/graph';
+import {
+  CARD_RECORD_STATUSES,
+  ContractError,
+  ERROR_CODES,
+  type ActivationPath,
+  type CardData,
+  type Selfcheck,
+} from '../contract/index.ts';
+import { readClockFrom, sessionMachine } from './session.machine.ts';
+import { statePathOf, type SessionSnapshot } from './view.ts';
+
+/** The kiosk clock during traversal: inside the sample card's validity. */
+export const TRAVERSAL_NOW = Date.parse('2026-06-01T00:00:00Z');
+
+export const traversalMachine = sessionMachine.provide({
+  actions: { readClock: readClockFrom(() => TRAVERSAL_NOW) },
+});
+
+const cleanPin = {
+  userPinInitialized: false,
+  userPinCountLow: false,
+  userPinFinalTry: false,
+  userPinLocked: false,
+  minPinLength: 4,
+  maxPinLength: 16,
+};
+
+export const SAMPLE_CARD: CardData = {
+  cardNumber: 'TT00000000000051',
+  certSerial: '5A17C0DE',
+  holderName: '測試公司1',
+  ubn: '97969933',
+  email: 'test@example.com.tw',
+  validFrom: '2026-01-01T00:00:00Z',
+  validTo: '2031-01-01T00:00:00Z',
+  pinFlags: cleanPin,
+};
+
+const usedCard: CardData = { ...SAMPLE_CARD, pinFlags: { ...cleanPin, userPinCountLow: true } };
+
+/** A first read: a good card, an expired one, one whose PIN was tried before activation. */
+const READ_OUTCOMES: CardData[] = [SAMPLE_CARD, { ...SAMPLE_CARD, validTo: '2026-02-01T00:00:00Z' }, usedCard];
+
+/** A card put back: the same one, the same one tried elsewhere meanwhile, another one. */
+const REREAD_OUTCOMES: CardData[] = [
+  SAMPLE_CARD,
+  usedCard,
+  { ...SAMPLE_CARD, cardNumber: 'TT00000000000099', certSerial: '0BADCAFE' },
+];
+
+const checks = (service: boolean, reader: boolean, card: boolean, token: boolean): Selfcheck => ({
+  ok: service && reader && card && token,
+  checks: [
+    { id: 'service', ok: service },
+    { id: 'reader', ok: reader },
+    { id: 'card', ok: card },
+    { id: 'token', ok: token },
+  ],
+});
+
+const SELFCHECK_OUTCOMES: Selfcheck[] = [
+  checks(true, true, true, true),
+  checks(true, true, false, false),
+  checks(true, true, true, false),
+  checks(true, false, false, false),
+];
+
+const ROUTES: ActivationPath[] = ['self-applied', 'registration-bundled'];
+
+const REJECTIONS: unknown[] = [
+  ...ERROR_CODES.map((code) => new ContractError(code, undefined, code === '3005' ? { attemptsLeft: 2 } : {})),
+  new ContractError('3005', undefined, { attemptsLeft: 0 }),
+  new Error('no contract code'),
+];
+
+function outcomes(id: string, outputs: readonly unknown[]): SampleEvent[] {
+  return [
+    ...outputs.map((output) => ({ type: `xstate.done.actor.${id}`, output })),
+    ...REJECTIONS.map((error) => ({ type: `xstate.error.actor.${id}`, error })),
+  ];
+}
+
+/** An event as the traversal sends it: a type and whatever payload. */
+type SampleEvent = EventObject & Record<string, unknown>;
+
+/** Sample events by type; a type not listed is tried bare (`{ type }`), e.g. the timers. */
+const SAMPLES: Record<string, readonly SampleEvent[]> = {
+  'user.choosePath': ROUTES.map((path) => ({ type: 'user.choosePath', path })),
+  'user.submitUserCode': [
+    { type: 'user.submitUserCode', userCode: 'Ab3$xyz9' },
+    { type: 'user.submitUserCode', userCode: 'abc' },
+  ],
+  'user.submitResponsibleId': [
+    { type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '民國75年3月5日' },
+    { type: 'user.submitResponsibleId', responsibleId: 'A123456788' },
+    { type: 'user.submitResponsibleId', responsibleId: 'A12345' },
+    { type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '2999-01-01' },
+  ],
+  'user.submitContact': [
+    { type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Nw7#code', userCodeConfirm: 'Nw7#code' },
+    { type: 'user.submitContact', email: 'not-an-email', userCode: 'Nw7#code', userCodeConfirm: 'Nw7#code' },
+    { type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'abc', userCodeConfirm: 'abc' },
+    { type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Nw7#code', userCodeConfirm: 'Nw7#codE' },
+  ],
+  'user.submitPin': [
+    { type: 'user.submitPin', pin: '246810', pinConfirm: '246810' },
+    { type: 'user.submitPin', pin: '12', pinConfirm: '12' },
+    { type: 'user.submitPin', pin: '246810', pinConfirm: '246811' },
+  ],
+  'user.setLanguage': [{ type: 'user.setLanguage', lang: 'en' }],
+  'card.inserted': [{ type: 'card.inserted', reader: 'reader-0' }],
+  'card.removed': [{ type: 'card.removed', reader: 'reader-0' }],
+  'reader.attached': [{ type: 'reader.attached', reader: 'reader-0' }],
+  'reader.detached': [{ type: 'reader.detached', reader: 'reader-0' }],
+  ...Object.fromEntries(
+    [
+      ...outcomes('selfcheck', SELFCHECK_OUTCOMES),
+      ...outcomes('readCard', READ_OUTCOMES),
+      ...outcomes('rereadCard', REREAD_OUTCOMES),
+      ...outcomes(
+        'identifyCard',
+        [
+          ...CARD_RECORD_STATUSES.flatMap((status) => ROUTES.map((route) => ({ route, status, attemptsLeft: 5 }))),
+          { route: 'self-applied', status: 'issued', attemptsLeft: 0 },
+        ],
+      ),
+      ...outcomes('verifyIdentity', [
+        { activationId: 'act-1', expiresAt: '2026-06-01T01:00:00Z' },
+        { activationId: 'act-1', expiresAt: '2026-06-01T01:00:00Z', acceptedAt: '2026-05-31T10:00:00Z' },
+      ]),
+      ...outcomes('acceptCertificate', [{ acceptedAt: '2026-06-01T00:05:00Z' }]),
+      ...outcomes('setPin', [{ at: '2026-06-01T00:06:00Z' }]),
+    ].reduce<Map<string, SampleEvent[]>>((byType, event) => {
+      byType.set(event.type, [...(byType.get(event.type) ?? []), event]);
+      return byType;
+    }, new Map()),
+  ),
+};
+
+/** The active state nodes of a snapshot, root first (the machine has no parallel states). */
+export function activeStateNodes(snapshot: SessionSnapshot): AnyStateNode[] {
+  const nodes: AnyStateNode[] = [snapshot.machine.root];
+  let value: unknown = snapshot.value;
+  let node: AnyStateNode = snapshot.machine.root;
+  while (value !== undefined) {
+    const [key, child] = typeof value === 'string' ? [value, undefined] : (Object.entries(value as object)[0] ?? []);
+    if (key === undefined) break;
+    const next = node.states[key];
+    if (next === undefined) break;
+    nodes.push(next);
+    node = next;
+    value = child;
+  }
+  return nodes;
+}
+
+/** Every event any active state node handles, with sample payloads. */
+export function eventsFor(snapshot: SessionSnapshot): EventObject[] {
+  const types = new Set(activeStateNodes(snapshot).flatMap((node) => node.ownEvents as string[]));
+  return [...types].flatMap((type) => SAMPLES[type] ?? [{ type }]);
+}
+
+const INPUT_STATES = new Set(['awaitingUserCode', 'awaitingResponsibleId', 'awaitingContact', 'awaitingPin']);
+
+/**
+ * The state value and the context that decides what can happen next. The rest (clock, language,
+ * card details, secrets, activation id) only shapes what is shown or sent, and would multiply the
+ * states without adding behaviour; the retry counter and the retry point count only where they
+ * are read, the input error only on the screen that shows it.
+ */
+export function serializeForTraversal(snapshot: SessionSnapshot): string {
+  const { context } = snapshot;
+  const leaf = statePathOf(snapshot.value).split('.').pop() ?? '';
+  return JSON.stringify({
+    value: snapshot.value,
+    route: context.route,
+    card: context.card?.cardNumber ?? null,
+    resumeAt: context.resumeAt,
+    ...(leaf === 'registryUnreachable' || context.resumeAt === 'registryUnreachable' ? { retryAt: context.retryAt } : {}),
+    ...(INPUT_STATES.has(leaf) ? { inputError: context.inputError?.code ?? null } : {}),
+    ...(leaf === 'accepting' || leaf === 'awaitingAcceptRetry' ? { acceptRetries: context.acceptRetries } : {}),
+  });
+}
+
+const traversalOptions = {
+  events: (snapshot: SessionSnapshot) => eventsFor(snapshot),
+  serializeState: (snapshot: SessionSnapshot) => serializeForTraversal(snapshot),
+};
+
+export type SessionPath = StatePath<SessionSnapshot, EventObject>;
+
+export interface SessionGraph {
+  readonly adjacency: AdjacencyMap<SessionSnapshot, EventObject>;
+  readonly shortestPaths: SessionPath[];
+}
+
+/** Every reachable (serialized) state with its transitions, and the shortest path to each. */
+export function exploreSessionGraph(): SessionGraph {
+  // xstate/graph is typed per logic; the model speaks in plain snapshots and sample events.
+  const logic = traversalMachine as unknown as AnyStateMachine;
+  const options = traversalOptions as unknown as TraversalOptions<AnyMachineSnapshot, EventObject, undefined>;
+  const adjacency = getAdjacencyMap(logic, options) as unknown as AdjacencyMap<SessionSnapshot, EventObject>;
+  const shortestPaths = getShortestPaths(logic, options) as unknown as SessionPath[];
+  return { adjacency, shortestPaths };
+}
