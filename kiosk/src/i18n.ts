@@ -244,7 +244,7 @@ const en: Strings = {
     backspace: 'Delete',
     symbols: 'Symbols',
     letters: 'Letters',
-    next: 'Next field',
+    next: 'Next',
   },
   countdown: {
     label: 'Time left',

@@ -195,6 +195,24 @@ describe('user events', () => {
     await removed;
   });
 
+  it('never writes a typed secret to the console', async () => {
+    const logged: unknown[][] = [];
+    const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+    const originals = methods.map((m) => console[m]);
+    methods.forEach((m) => (console[m] = (...args: unknown[]) => void logged.push(args)));
+    try {
+      const app = await renderApp(fixtureView('enterPin'));
+      await typeInto(app, 'pin', 'Cn4ry!99');
+      await typeInto(app, 'pinConfirm', 'Cn4ry!99');
+      button(app, '設定IC卡PIN碼').click();
+      app.view = fixtureView('settingPin');
+      await settle(app);
+    } finally {
+      methods.forEach((m, i) => (console[m] = originals[i]!));
+    }
+    expect(logged.map((args) => args.map(String).join(' ')).filter((line) => line.includes('Cn4ry'))).to.deep.equal([]);
+  });
+
   it('events cross shadow roots and bubble to the page', async () => {
     const app = await renderApp(fixtureView('stillThere'));
     const seen = oneEvent(document.body, 'ka-input-send');
