@@ -24,6 +24,7 @@ export const DEBIAN_PACKAGES = {
   'vsmartcard-vpicc': 'vicc, a virtual card to insert into that reader',
   'python3-pycryptodome': 'needed by vicc',
   chromium: 'headless browser for component and end-to-end tests',
+  'fonts-noto-cjk': 'Traditional Chinese glyphs for the kiosk screens (otherwise empty boxes)',
 };
 
 function missingDebianPackages() {

@@ -1,0 +1,49 @@
+// The kiosk's HTTP part: builds the pages, serves them with /config.json and /healthz on
+// 127.0.0.1:$HTTP_PORT, and tells the browser where the kiosk's NATS websocket is.
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { buildKiosk } from '../../kiosk/build.ts';
+import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
+import { createLogger } from '../shared/log.ts';
+import { checkHealth } from '../stack/health.ts';
+import { startUiServer, type BrowserConfig } from './static.service.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DEMO_CARD_FILES = [join(root, 'deploy/demo/cards.json'), join(root, 'deploy/demo/unregistered-cards.json')];
+
+/** The demo tray's cards: number and a short label (route and status), never their secrets. */
+export async function demoCardsForTray(): Promise<NonNullable<BrowserConfig['demoCards']>> {
+  const cards: NonNullable<BrowserConfig['demoCards']> = [];
+  for (const file of DEMO_CARD_FILES) {
+    const records = JSON.parse(await readFile(file, 'utf8')) as { cardNumber: string; route: string; status?: string; holderName: string }[];
+    const registered = !file.endsWith('unregistered-cards.json');
+    for (const record of records) {
+      const status = registered ? (record.status ?? 'issued') : 'unregistered';
+      cards.push({ cardNumber: record.cardNumber, label: `${record.holderName} · ${record.route} · ${status}` });
+    }
+  }
+  return cards;
+}
+
+export async function runUi(config: StackConfig, distDir = join(root, 'kiosk', 'dist')) {
+  const log = createLogger('ui');
+  await buildKiosk({ outdir: distDir });
+  const nc = await connect({ servers: natsUrlOf(config), name: 'ui', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
+  const server = await startUiServer({
+    port: config.httpPort,
+    distDir,
+    browserConfig: () => ({
+      natsWsUrl: `ws://127.0.0.1:${config.natsWsPort}`,
+      kioskId: config.kioskId,
+      simulatedReader: config.cardReader === 'sim',
+      ...(demoCards === undefined ? {} : { demoCards }),
+    }),
+    health: () => checkHealth(nc, config.kioskId),
+  });
+  log.info('serving', { url: server.url });
+  return { url: server.url, stop: async () => { await server.stop(); await nc.drain(); } };
+}
+
