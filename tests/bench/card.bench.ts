@@ -90,7 +90,9 @@ async function acceptedActivation(cardNumber: string): Promise<string> {
   return verified.activationId;
 }
 
-// --- direct: pkcs11js in this thread, the registry asked directly --------------------------------
+// Both sides run in this process and take turns, call by call, so that load from anything else on
+// the machine falls on both alike. The direct side uses pkcs11js in this thread (the library is
+// one instance per process: the agent's worker finds it initialised, which it accepts).
 const lib = new pkcs11js.PKCS11();
 lib.load(MODULE);
 lib.C_Initialize();
@@ -119,42 +121,28 @@ function directRead(slot: Buffer): void {
   }
 }
 
-const readSlot = slotOf(READ_CARD);
-for (let i = 0; i < 200; i++) directRead(readSlot);
-const directReads: number[] = [];
-for (let i = 0; i < READS; i++) directReads.push(await time(() => directRead(readSlot)));
-
-const directPins: number[] = [];
-for (const cardNumber of pinCards.slice(0, SET_PINS)) {
-  const activationId = await acceptedActivation(cardNumber);
-  const slot = slotOf(cardNumber);
-  directPins.push(
-    await time(async () => {
-      const key = generateOneTimeKeyPair();
-      const grant = await requestJson(
-        engine,
-        registrySubjectFor('pinGrant', KIOSK),
-        { activationId, cardNumber, agentPublicKey: key.publicKey },
-        PinGrantReplySchema,
-        { unreachable: '3125' },
-      );
-      const so = open(grant.sealed, key, pinGrantContext(activationId, cardNumber));
-      const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
-      try {
-        lib.C_Login(session, pkcs11js.CKU_SO, so.toString('utf8'));
-        lib.C_InitPIN(session, 'Bench#01');
-        lib.C_Logout(session);
-      } finally {
-        lib.C_CloseSession(session);
-        so.fill(0);
-      }
-      await requestJson(engine, registrySubjectFor('complete', KIOSK), { activationId, cardNumber }, CompleteReplySchema, { unreachable: '3125' });
-    }),
+async function directSetPin(cardNumber: string, activationId: string, slot: Buffer): Promise<void> {
+  const key = generateOneTimeKeyPair();
+  const grant = await requestJson(
+    engine,
+    registrySubjectFor('pinGrant', KIOSK),
+    { activationId, cardNumber, agentPublicKey: key.publicKey },
+    PinGrantReplySchema,
+    { unreachable: '3125' },
   );
+  const so = open(grant.sealed, key, pinGrantContext(activationId, cardNumber));
+  const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  try {
+    lib.C_Login(session, pkcs11js.CKU_SO, so.toString('utf8'));
+    lib.C_InitPIN(session, 'Bench#01');
+    lib.C_Logout(session);
+  } finally {
+    lib.C_CloseSession(session);
+    so.fill(0);
+  }
+  await requestJson(engine, registrySubjectFor('complete', KIOSK), { activationId, cardNumber }, CompleteReplySchema, { unreachable: '3125' });
 }
-lib.C_Finalize();
 
-// --- via the card agent over NATS --------------------------------------------------------------
 const agent = await startCardAgent({
   nc: await connect({ servers: server.url, name: 'card-agent' }),
   kioskId: KIOSK,
@@ -163,21 +151,35 @@ const agent = await startCardAgent({
   log: () => undefined,
 });
 const s = kioskSubjects(KIOSK);
-const ask = <T>(subject: string, body: unknown, schema: Parameters<typeof requestJson>[3]) =>
-  requestJson(engine, subject, body, schema, { unreachable: 'CARD_UNREADABLE', timeout: 10_000 }) as Promise<T>;
+const ask = (subject: string, body: unknown, schema: Parameters<typeof requestJson>[3]) =>
+  requestJson(engine, subject, body, schema, { unreachable: 'CARD_UNREADABLE', timeout: 10_000 });
 
+const readSlot = slotOf(READ_CARD);
 await ask(s.cardSimInsert, { cardNumber: READ_CARD }, OkReplySchema);
-for (let i = 0; i < 200; i++) await ask(s.cardRead, {}, CardDataSchema);
+for (let i = 0; i < 200; i++) {
+  directRead(readSlot);
+  await ask(s.cardRead, {}, CardDataSchema);
+}
+const directReads: number[] = [];
 const agentReads: number[] = [];
-for (let i = 0; i < READS; i++) agentReads.push(await time(() => ask(s.cardRead, {}, CardDataSchema)));
+for (let i = 0; i < READS; i++) {
+  directReads.push(await time(() => directRead(readSlot)));
+  agentReads.push(await time(() => ask(s.cardRead, {}, CardDataSchema)));
+}
 
+const directPins: number[] = [];
 const agentPins: number[] = [];
-for (const cardNumber of pinCards.slice(SET_PINS)) {
-  const activationId = await acceptedActivation(cardNumber);
-  await ask(s.cardSimInsert, { cardNumber }, OkReplySchema);
+for (let i = 0; i < SET_PINS; i++) {
+  const [direct, viaAgent] = [pinCards[2 * i] ?? '', pinCards[2 * i + 1] ?? ''];
+  const directActivation = await acceptedActivation(direct);
+  const slot = slotOf(direct);
+  directPins.push(await time(() => directSetPin(direct, directActivation, slot)));
+
+  const agentActivation = await acceptedActivation(viaAgent);
+  await ask(s.cardSimInsert, { cardNumber: viaAgent }, OkReplySchema);
   // As at the kiosk, the card was read when it went in (and the direct side found its slot untimed).
   await ask(s.cardRead, {}, CardDataSchema);
-  agentPins.push(await time(() => ask(s.cardSetPin, { activationId, newPin: 'Bench#01' }, SetPinReplySchema)));
+  agentPins.push(await time(() => ask(s.cardSetPin, { activationId: agentActivation, newPin: 'Bench#01' }, SetPinReplySchema)));
 }
 
 console.log(`card agent over SoftHSM2, ${READS} reads and ${SET_PINS} set-pins each way (loopback NATS, real registry)`);
