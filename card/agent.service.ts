@@ -81,8 +81,6 @@ function decodeRequest<S extends v.GenericSchema>(schema: S, msg: Msg): v.InferO
 
 export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
   const { nc, kioskId } = options;
-  // The registry's per-kiosk subjects (`ra.activation.pin-grant.<kiosk>`): NATS permissions, not a
-  // body field, then say which kiosk asks for a grant (CONTRACT.md, "Who is asking").
   const subjects = kioskSubjects(kioskId);
   const log: Logger = createLogger('card-agent', options.log);
   const modulePath = options.pkcs11Module ?? DEFAULT_PKCS11_MODULE;
@@ -197,6 +195,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
         throw situationError('new-pin-outside-token-bounds');
       }
       const oneTimeKey = generateOneTimeKeyPair();
+      // The registry's per-kiosk subject: NATS permissions, not a body field, say which kiosk asks
+      // for the grant (CONTRACT.md, "Who is asking").
       const grant = await requestJson(
         nc,
         registrySubjectFor('pinGrant', kioskId),
