@@ -118,16 +118,16 @@ export async function compareAndSet<V, T>(
   key: string,
   decide: (current: Versioned<V> | null) => Step<V, T>,
   known?: Versioned<V> | null,
-): Promise<{ result: T; revision: number | null }> {
+): Promise<{ result: T; written?: Versioned<V> }> {
   let current = known === undefined ? await readVersioned<V>(kv, key) : known;
   for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
     const step = decide(current);
-    if (step.write === undefined) return { result: step.result, revision: null };
+    if (step.write === undefined) return { result: step.result };
     const data = JSON.stringify(step.write);
     try {
       // kv.create also succeeds over a deleted key; update needs the exact revision decided on.
       const revision = current === null ? await kv.create(key, data) : await kv.update(key, data, current.revision);
-      return { result: step.result, revision };
+      return { result: step.result, written: { value: step.write, revision } };
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
     }

@@ -53,6 +53,7 @@ import {
   type Outcome,
   type RegistryEvent,
 } from './card-record.ts';
+import { CardView } from './card-view.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import {
   AdminListRequestSchema,
@@ -166,7 +167,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const store = await openRegistryStore(options.nc);
   await checkRegistryKey(store, secrets);
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const registry = new Registry(store, secrets, limiter, clock, ttlMs, scryptCost, maxGrants);
+  const view = await CardView.follow(store.cards);
+  const registry = new Registry(store, secrets, limiter, clock, ttlMs, scryptCost, maxGrants, view);
 
   // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
   // connection and messages are the same objects at run time.
@@ -268,6 +270,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     async stop() {
       await service.stop();
       await Promise.allSettled([...inFlight]);
+      await view.close();
     },
   };
 }
@@ -296,6 +299,7 @@ class Registry {
     private readonly ttlMs: number,
     private readonly scryptCost: ScryptCost,
     private readonly maxGrants: number,
+    private readonly view: CardView,
   ) {}
 
   // -------------------------------------------------------------------------------------------
@@ -304,7 +308,9 @@ class Registry {
   async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
-    const { value: record } = await this.cardWithSerial(request.cardNumber, request.certSerial);
+    // From the view: a status a moment old is fine here, every later step checks again.
+    const found = this.view.get(request.cardNumber) ?? (await this.readCard(request.cardNumber));
+    const record = withSerial(found, request.certSerial).value;
     return { route: record.route, status: effectiveStatus(record, this.clock()), attemptsLeft: attemptsLeft(record) };
   }
 
@@ -316,7 +322,7 @@ class Registry {
     if (!(await this.limiter.allows(request.kioskId, now))) {
       throw new ContractError('LOCKED', 'this kiosk made too many wrong attempts: it is rate-limited for a while (staff can help)');
     }
-    const found = await this.cardWithSerial(request.cardNumber, request.certSerial);
+    const found = withSerial(await this.readCard(request.cardNumber), request.certSerial);
     checkVerifiable(found.value, request.route, now);
 
     if (!(await matches(found.value))) {
@@ -381,23 +387,24 @@ class Registry {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     context.card(cardNumber);
     const now = this.clock();
-    const found = await this.activationCard(cardNumber, ref, context);
-    const record = found.value;
-    const details = this.acceptanceInput(record, request);
+    return this.onCard(cardNumber, async (read) => {
+      const found = activationCard(read, ref, context);
+      const details = this.acceptanceInput(found.value, request);
 
-    // Decide on the record as read before paying for a hash: repeats and refusals need none.
-    const preview = recordAcceptance(record, ref, now, {});
-    if (!preview.change) return { acceptedAt: await this.settle(preview) };
+      // Decide on the record as read before paying for a hash: repeats and refusals need none.
+      const preview = recordAcceptance(found.value, ref, now, {});
+      if (!preview.change) return { acceptedAt: await this.settle(preview) };
 
-    const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.scryptCost);
-    const outcome = await this.changeCard(cardNumber, found, (current) => {
-      const accepted = recordAcceptance(current, ref, now, {
-        ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
-        ...(userCodeHash === undefined ? {} : { userCodeHash }),
+      const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.scryptCost);
+      const outcome = await this.changeCard(cardNumber, found, (current) => {
+        const accepted = recordAcceptance(current, ref, now, {
+          ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
+          ...(userCodeHash === undefined ? {} : { userCodeHash }),
+        });
+        return accepted.change ? { write: accepted.change.record, result: accepted as Outcome<string> } : { result: accepted as Outcome<string> };
       });
-      return accepted.change ? { write: accepted.change.record, result: accepted as Outcome<string> } : { result: accepted as Outcome<string> };
+      return { acceptedAt: await this.settle(outcome) };
     });
-    return { acceptedAt: await this.settle(outcome) };
   }
 
   /** Publishes the event of an outcome: the change's, or for a repeat the original one again (deduplicated). */
@@ -435,7 +442,7 @@ class Registry {
       throw new ContractError('BAD_REQUEST', 'agentPublicKey is not a raw 32-byte X25519 key');
     }
     const now = this.clock();
-    const { value: record } = await this.activationCard(cardNumber, ref, context);
+    const { value: record } = activationCard(await this.readCard(cardNumber), ref, context);
     const activation = checkGrantable(record, ref, now);
 
     // Count the grant before releasing it: a reply lost on the way still counts.
@@ -472,17 +479,19 @@ class Registry {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
     const now = this.clock();
-    const found = await this.activationCard(cardNumber, ref, context);
-    let grants = 0;
-    if (found.value.activated?.by !== ref) {
-      const entry = await this.store.activations.get(ref);
-      grants = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>().grants : 0;
-    }
-    const outcome = await this.changeCard(cardNumber, found, (current) => {
-      const completed = recordCompletion(current, ref, now, grants);
-      return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
+    return this.onCard(cardNumber, async (read) => {
+      const found = activationCard(read, ref, context);
+      let grants = 0;
+      if (found.value.activated?.by !== ref) {
+        const entry = await this.store.activations.get(ref);
+        grants = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>().grants : 0;
+      }
+      const outcome = await this.changeCard(cardNumber, found, (current) => {
+        const completed = recordCompletion(current, ref, now, grants);
+        return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
+      });
+      return { activatedAt: await this.settle(outcome) };
     });
-    return { activatedAt: await this.settle(outcome) };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -603,28 +612,27 @@ class Registry {
 
   // -------------------------------------------------------------------------------------------
 
-  private readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
-    return readVersioned<CardRecord>(this.store.cards, cardNumber);
-  }
-
-  /** The card, if its serial matches: a card whose certificate is not the one issued is unknown. */
-  private async cardWithSerial(cardNumber: string, certSerial: string): Promise<Versioned<CardRecord>> {
-    const found = await this.readCard(cardNumber);
-    if (!found || found.value.certSerial !== normalizeSerial(certSerial)) {
-      throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
-    }
+  /** The card as stored now (and the view learns it). */
+  private async readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
+    const found = await readVersioned<CardRecord>(this.store.cards, cardNumber);
+    if (found) this.view.remember(cardNumber, found);
     return found;
   }
 
-  /** The card an activation belongs to; on a `.<kiosk>` subject only for the kiosk that verified. */
-  private async activationCard(cardNumber: string, ref: string, context: RequestContext): Promise<Versioned<CardRecord>> {
-    const found = await this.readCard(cardNumber);
-    if (!found) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
-    if (context.kiosk !== undefined) {
-      const owner = kioskOfActivation(found.value, ref);
-      if (owner !== undefined && owner !== context.kiosk) throw new ContractError('BAD_REQUEST', 'the activation belongs to another kiosk');
+  /**
+   * Runs `decide` on the card as the view has it, and if that refuses, once more on the card as
+   * stored now: a refusal is only ever answered from a fresh read.
+   */
+  private async onCard<T>(cardNumber: string, decide: (found: Versioned<CardRecord> | null) => Promise<T>): Promise<T> {
+    const viewed = this.view.get(cardNumber);
+    if (viewed) {
+      try {
+        return await decide(viewed);
+      } catch (error) {
+        if (!(error instanceof ContractError)) throw error;
+      }
     }
-    return found;
+    return decide(await this.readCard(cardNumber));
   }
 
   /** compareAndSet on a card that must exist, starting from `known` when the caller has just read it. */
@@ -633,7 +641,7 @@ class Registry {
     known: Versioned<CardRecord> | undefined,
     decide: (current: CardRecord) => Step<CardRecord, T>,
   ): Promise<T> {
-    const { result } = await compareAndSet<CardRecord, T>(
+    const { result, written } = await compareAndSet<CardRecord, T>(
       this.store.cards,
       cardNumber,
       (current) => {
@@ -642,6 +650,7 @@ class Registry {
       },
       known,
     );
+    if (written) this.view.remember(cardNumber, written);
     return result;
   }
 }
@@ -652,6 +661,24 @@ function kioskOfActivation(record: CardRecord, ref: string): string | undefined 
   if (record.accepted?.by === ref) return record.accepted.kioskId;
   if (record.activated?.by === ref) return record.activated.kioskId;
   return undefined;
+}
+
+/** The card, if its serial matches: a card whose certificate is not the one issued is unknown. */
+function withSerial(found: Versioned<CardRecord> | null | undefined, certSerial: string): Versioned<CardRecord> {
+  if (!found || found.value.certSerial !== normalizeSerial(certSerial)) {
+    throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
+  }
+  return found;
+}
+
+/** The card an activation belongs to; on a `.<kiosk>` subject only for the kiosk that verified. */
+function activationCard(found: Versioned<CardRecord> | null, ref: string, context: RequestContext): Versioned<CardRecord> {
+  if (!found) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
+  if (context.kiosk !== undefined) {
+    const owner = kioskOfActivation(found.value, ref);
+    if (owner !== undefined && owner !== context.kiosk) throw new ContractError('BAD_REQUEST', 'the activation belongs to another kiosk');
+  }
+  return found;
 }
 
 function requireSameKiosk(context: RequestContext, bodyKioskId: string | undefined): void {

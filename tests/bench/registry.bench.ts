@@ -40,7 +40,8 @@ type ImportRecord = AdminImportRequest['records'][number];
 // The child processes: a bare responder, or one registry instance.
 
 async function host(role: string, natsUrl: string, dataDir: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl, name: `bench-${role}` });
+  // As main.ts connects the registry (the echo responder makes no requests: no difference there).
+  const nc = await connect({ servers: natsUrl, name: `bench-${role}`, noAsyncTraces: true });
   let stop: () => Promise<void>;
   if (role === 'echo') {
     const reply = new TextEncoder().encode(JSON.stringify({ route: 'self-applied', status: 'issued', attemptsLeft: 5 }));
