@@ -28,19 +28,29 @@ export class CardView {
   #watcher: QueuedIterator<KvWatchEntry> | undefined;
   #following: Promise<void> = Promise.resolve();
 
-  /** Starts following `kv`; lookups work at once and fill in as the initial values arrive. */
-  static async follow(kv: KV): Promise<CardView> {
+  #stopped = false;
+
+  /**
+   * Starts following `kv`; lookups work at once and fill in as the initial values arrive. If the
+   * watcher fails, the view empties itself for good (every lookup then reads KV) and `onFailure`
+   * says why.
+   */
+  static async follow(kv: KV, onFailure: (error: unknown) => void): Promise<CardView> {
     const view = new CardView();
     const watcher = await kv.watch({ include: KvWatchInclude.LastValue });
     view.#watcher = watcher;
     view.#following = (async () => {
       for await (const entry of watcher) view.#apply(entry);
-    })();
+    })().catch((error: unknown) => {
+      view.#stop();
+      onFailure(error);
+    });
     return view;
   }
 
   /** The latest record this instance has seen, or undefined if it has seen none. */
   get(cardNumber: string): Versioned<CardRecord> | undefined {
+    if (this.#stopped) return undefined;
     const slot = this.#slots.get(cardNumber);
     if (!slot) return undefined;
     if (slot.value === null) {
@@ -53,6 +63,7 @@ export class CardView {
 
   /** Records a value read or written by this instance; an older revision never replaces a newer one. */
   remember(cardNumber: string, found: Versioned<CardRecord>): void {
+    if (this.#stopped) return;
     const slot = this.#slots.get(cardNumber);
     if (slot && slot.revision >= found.revision) return;
     this.#slots.set(cardNumber, { revision: found.revision, raw: null, value: found.value });
@@ -61,6 +72,12 @@ export class CardView {
   async close(): Promise<void> {
     this.#watcher?.stop();
     await this.#following;
+    this.#stop();
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.#slots.clear();
   }
 
   #apply(entry: KvWatchEntry): void {

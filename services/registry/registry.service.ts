@@ -163,11 +163,16 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const ttlMs = options.activationTtlMs ?? DEFAULT_ACTIVATION_TTL_MS;
   const scryptCost = options.scryptCost ?? PRODUCTION_SCRYPT_COST;
   const maxGrants = options.maxGrantsPerActivation ?? DEFAULT_MAX_GRANTS;
+  // Activation records age out of their bucket after 7 days; an activation must end long before.
+  if (!(ttlMs > 0 && ttlMs <= 24 * 3_600_000)) throw new Error('activationTtlMs must be between 1 ms and 24 h');
+  if (!(Number.isInteger(maxGrants) && maxGrants >= 1)) throw new Error('maxGrantsPerActivation must be a positive integer');
   const secrets = new RegistrySecrets(await loadRegistryKey(options));
   const store = await openRegistryStore(options.nc);
   await checkRegistryKey(store, secrets);
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const view = await CardView.follow(store.cards);
+  const view = await CardView.follow(store.cards, (error) =>
+    log(JSON.stringify({ at: clock().toISOString(), service: 'registry', view: 'stopped: reading KV for every request', error: describe(error) })),
+  );
   const registry = new Registry(store, secrets, limiter, clock, ttlMs, scryptCost, maxGrants, view);
 
   // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
