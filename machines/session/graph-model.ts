@@ -118,7 +118,8 @@ const SAMPLES: Record<string, readonly SampleEvent[]> = {
     { type: 'user.submitPin', pin: '12', pinConfirm: '12' },
     { type: 'user.submitPin', pin: '246810', pinConfirm: '246811' },
   ],
-  'user.setLanguage': [{ type: 'user.setLanguage', lang: 'en' }],
+  // Language changes nothing but the words on the screen (the machine tests cover it).
+  'user.setLanguage': [],
   'card.inserted': [{ type: 'card.inserted', reader: 'reader-0' }],
   'card.removed': [{ type: 'card.removed', reader: 'reader-0' }],
   'reader.attached': [{ type: 'reader.attached', reader: 'reader-0' }],
@@ -174,8 +175,8 @@ export function eventsFor(snapshot: SessionSnapshot): EventObject[] {
 const INPUT_STATES = new Set(['awaitingUserCode', 'awaitingResponsibleId', 'awaitingContact', 'awaitingPin']);
 
 /**
- * The state value and the context that decides what can happen next. The rest (clock, language,
- * card details, secrets, activation id) only shapes what is shown or sent, and would multiply the
+ * The state value and the context that decides what can happen next or is shown. The rest (clock,
+ * card details, secrets, activation id) only shapes what is sent, and would multiply the
  * states without adding behaviour; the retry counter and the retry point count only where they
  * are read, the input error only on the screen that shows it.
  */
@@ -185,6 +186,7 @@ export function serializeForTraversal(snapshot: SessionSnapshot): string {
   return JSON.stringify({
     value: snapshot.value,
     route: context.route,
+    chosenPath: context.chosenPath,
     card: context.card?.cardNumber ?? null,
     resumeAt: context.resumeAt,
     ...(leaf === 'registryUnreachable' || context.resumeAt === 'registryUnreachable' ? { retryAt: context.retryAt } : {}),
