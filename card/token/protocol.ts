@@ -80,8 +80,6 @@ export type WorkerRequest =
   /** C_Finalize, before the worker is terminated. */
   | { op: 'finalize' };
 
-export type WorkerRequestOp = WorkerRequest['op'];
-
 export interface WorkerResults {
   tokens: TokenSummary[];
   read: { token: TokenSummary; certificates: TokenCertificate[] };
