@@ -123,12 +123,16 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   stats.restoredFromSnapshot = stored !== undefined;
 
   let lastView: View | undefined;
+  /** What view.get answers: the newest view already published (and so persisted). */
+  let publishedView: View | undefined;
   let lastComparable = '';
   let persistChain: Promise<void> = Promise.resolve();
 
-  const persist = () => {
-    const record: StoredSession = { seq, savedAt: new Date().toISOString(), session: toPersisted(actor) };
-    // One write at a time, in order: the last snapshot written is the last one taken.
+  /**
+   * Persists the snapshot, then publishes its view (if it changed). In that order, one at a time:
+   * a screen is never shown that a crash right after could not come back to.
+   */
+  const persistThenPublish = (record: StoredSession, view: View | undefined) => {
     persistChain = persistChain.then(async () => {
       try {
         await kv.put(kioskId, encodeJson(record));
@@ -137,6 +141,11 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         stats.persistFailures++;
         log.error('could not persist the session snapshot', { error });
       }
+      if (view !== undefined) {
+        nc.publish(subjects.view, encodeJson(view));
+        publishedView = view;
+        stats.viewsPublished++;
+      }
     });
   };
 
@@ -144,18 +153,17 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     const snapshot = actor.getSnapshot();
     const view = deriveView(snapshot, { kioskId, seq });
     const comparable = JSON.stringify({ ...view, seq: 0 });
+    let changed: View | undefined;
     if (comparable !== lastComparable) {
       seq++;
-      lastView = { ...view, seq };
+      changed = lastView = { ...view, seq };
       lastComparable = comparable;
-      nc.publish(subjects.view, encodeJson(lastView));
-      stats.viewsPublished++;
-      if (lastView.screen !== (lastLoggedScreen ?? '')) {
-        log.info('screen', { screen: lastView.screen, state: lastView.state, error: lastView.error?.code });
-        lastLoggedScreen = lastView.screen;
+      if (changed.screen !== lastLoggedScreen) {
+        log.info('screen', { screen: changed.screen, state: changed.state, error: changed.error?.code });
+        lastLoggedScreen = changed.screen;
       }
     }
-    persist();
+    persistThenPublish({ seq, savedAt: new Date().toISOString(), session: toPersisted(actor) }, changed);
   };
   let lastLoggedScreen: string | undefined;
 
@@ -210,8 +218,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     const { type, reader, atr, at } = decoded.value;
     deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card');
   });
-  listen(subjects.viewGet, (msg) => msg.respond(encodeJson(lastView)));
-  listen(extra.discover, (msg) => msg.respond(encodeJson(lastView)));
+  listen(subjects.viewGet, (msg) => msg.respond(encodeJson(publishedView)));
+  listen(extra.discover, (msg) => msg.respond(encodeJson(publishedView)));
   listen(extra.stats, (msg) => msg.respond(encodeJson(stats)));
   const machineDescription = encodeJson(describeMachine(sessionMachine));
   listen(extra.machine, (msg) => msg.respond(machineDescription));
@@ -222,14 +230,15 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   });
   actor.start();
   onSnapshot();
+  await persistChain;
   // The subscriptions must reach the server before anyone is told the engine is up.
   await nc.flush();
   log.info('engine started', { restored: stats.restoredFromSnapshot, seq, screen: lastView?.screen });
 
   return {
     currentView: () => {
-      if (lastView === undefined) throw new Error('engine has no view yet');
-      return lastView;
+      if (publishedView === undefined) throw new Error('engine has no view yet');
+      return publishedView;
     },
     stats: () => ({ ...stats }),
     flush: () => persistChain,
