@@ -1,0 +1,352 @@
+// Persisting the session without its secrets, and restoring it into a safe state that continues.
+// Canary secrets are typed in full runs of both paths; they must never appear in a persisted
+// snapshot or a view at any state.
+import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock, type Snapshot } from 'xstate';
+import { ContractError, type ActivationPath, type CardData, type View } from '../../machines/contract/index.ts';
+import {
+  DEFAULT_TIMING,
+  deriveView,
+  readClockFrom,
+  restoreSnapshot,
+  sessionActorsFrom,
+  sessionMachine,
+  toPersisted,
+  type PersistedSession,
+  type SessionEffects,
+  type SessionSnapshot,
+} from '../../machines/session/index.ts';
+
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+
+// Canaries: values that appear nowhere else, so finding one anywhere is a leak.
+const USER_CODE = 'Cnry#UC7';
+const RESPONSIBLE_ID = 'Q287465913';
+const BIRTH_DATE_ROC = '民國68年11月23日';
+const BIRTH_DATE_ISO = '1979-11-23';
+const CONTACT_EMAIL = 'canary.mail@example.com.tw';
+const NEW_USER_CODE = 'Cnry#NEW9';
+const PIN = 'Cn#7pin8';
+const CANARIES = [USER_CODE, RESPONSIBLE_ID, BIRTH_DATE_ROC, BIRTH_DATE_ISO, CONTACT_EMAIL, NEW_USER_CODE, PIN];
+
+const CARD: CardData = {
+  cardNumber: 'TT00000000000051',
+  certSerial: '5A17C0DE',
+  holderName: '測試公司1',
+  ubn: '97969933',
+  email: 'test@example.com.tw',
+  validFrom: '2026-01-01T00:00:00Z',
+  validTo: '2031-01-01T00:00:00Z',
+  pinFlags: {
+    userPinInitialized: false,
+    userPinCountLow: false,
+    userPinFinalTry: false,
+    userPinLocked: false,
+    minPinLength: 4,
+    maxPinLength: 16,
+  },
+};
+const OTHER_CARD: CardData = { ...CARD, cardNumber: 'TT00000000000099', certSerial: '0BADCAFE' };
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+const leaked = (text: string) => CANARIES.filter((canary) => text.includes(canary));
+
+interface World {
+  route: ActivationPath;
+  inReader: CardData | null;
+  acceptedAt: string | null;
+  acceptFailures: number;
+}
+
+function effectsFor(world: World, calls: Array<{ effect: string; input: unknown }>): SessionEffects {
+  const record = <I, O>(effect: string, run: (input: I) => Promise<O>) => (input: I) => {
+    calls.push({ effect, input });
+    return run(input);
+  };
+  return {
+    selfcheck: record('selfcheck', async () => ({
+      ok: world.inReader !== null,
+      checks: [
+        { id: 'service', ok: true },
+        { id: 'reader', ok: true },
+        { id: 'card', ok: world.inReader !== null },
+        { id: 'token', ok: world.inReader !== null },
+      ],
+    })),
+    readCard: record('readCard', async () => {
+      if (world.inReader === null) throw new ContractError('CARD_NOT_DETECTED');
+      return world.inReader;
+    }),
+    identifyCard: record('identifyCard', async () => ({
+      route: world.route,
+      status: world.acceptedAt === null ? ('issued' as const) : ('accepted' as const),
+      attemptsLeft: 5,
+    })),
+    verifyIdentity: record('verifyIdentity', async () => ({
+      activationId: 'act-1',
+      expiresAt: '2026-06-01T01:00:00Z',
+      ...(world.acceptedAt === null ? {} : { acceptedAt: world.acceptedAt }),
+    })),
+    acceptCertificate: record('acceptCertificate', async () => {
+      if (world.acceptFailures > 0) {
+        world.acceptFailures -= 1;
+        throw new ContractError('3125');
+      }
+      world.acceptedAt ??= '2026-06-01T00:05:00Z';
+      return { acceptedAt: world.acceptedAt };
+    }),
+    setPin: record('setPin', async () => ({ at: '2026-06-01T00:06:00Z' })),
+  };
+}
+
+function startKiosk(world: World, snapshot?: Snapshot<unknown>) {
+  const calls: Array<{ effect: string; input: unknown }> = [];
+  const clock = new SimulatedClock();
+  clock.set(NOW);
+  const machine = sessionMachine.provide({
+    actors: sessionActorsFrom(effectsFor(world, calls)),
+    actions: { readClock: readClockFrom(() => clock.now()) },
+  });
+  const actor = createActor(machine, { clock, input: {}, ...(snapshot === undefined ? {} : { snapshot }) });
+  const snapshots: SessionSnapshot[] = [];
+  actor.subscribe((next) => snapshots.push(next));
+  actor.start();
+  const view = (): View => deriveView(actor.getSnapshot(), { kioskId: 'kiosk-1', seq: 0 });
+  const send = async (event: Parameters<typeof actor.send>[0]) => {
+    actor.send(event);
+    await settle();
+    return view();
+  };
+  const advance = async (ms: number) => {
+    clock.increment(ms);
+    await settle();
+    return view();
+  };
+  return { actor, clock, calls, snapshots, view, send, advance };
+}
+
+type Kiosk = ReturnType<typeof startKiosk>;
+
+/** Answers whatever screen is up, as a user who knows the secrets would, until activated. */
+async function driveToActivated(kiosk: Kiosk, world: World) {
+  for (let step = 0; step < 20; step += 1) {
+    const view = kiosk.view();
+    switch (view.screen) {
+      case 'activated':
+        return view;
+      case 'insertCard':
+        world.inReader = CARD;
+        await kiosk.send({ type: 'card.inserted', reader: 'reader-0' });
+        break;
+      case 'choosePath':
+        await kiosk.send({ type: 'user.choosePath', path: world.route });
+        break;
+      case 'enterUserCode':
+        await kiosk.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+        break;
+      case 'enterResponsibleId':
+        await kiosk.send({ type: 'user.submitResponsibleId', responsibleId: RESPONSIBLE_ID, birthDate: BIRTH_DATE_ROC });
+        break;
+      case 'idChecksumWarning':
+        await kiosk.send({ type: 'user.confirmIdWarning' });
+        break;
+      case 'confirmCardData':
+        await kiosk.send({ type: 'user.confirmCardData' });
+        break;
+      case 'enterContact':
+        await kiosk.send({ type: 'user.submitContact', email: CONTACT_EMAIL, userCode: NEW_USER_CODE, userCodeConfirm: NEW_USER_CODE });
+        break;
+      case 'enterPin':
+        await kiosk.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+        break;
+      case 'accepting':
+        await kiosk.advance(DEFAULT_TIMING.acceptRetryBaseDelay * 4);
+        break;
+      default:
+        throw new Error(`no way on from ${view.state} (${view.screen})`);
+    }
+  }
+  throw new Error(`not activated: ${kiosk.view().state}`);
+}
+
+async function fullRun(route: ActivationPath, extra: Partial<World> = {}) {
+  const world: World = { route, inReader: null, acceptedAt: null, acceptFailures: 0, ...extra };
+  const kiosk = startKiosk(world);
+  await settle();
+  await driveToActivated(kiosk, world);
+  return { world, kiosk };
+}
+
+describe('toPersisted', () => {
+  it("removes what XState's own persisted snapshot keeps: context.secrets and the running request's input", async () => {
+    const world: World = { route: 'self-applied', inReader: CARD, acceptedAt: null, acceptFailures: 0 };
+    const kiosk = startKiosk(world);
+    await settle();
+    kiosk.actor.send({ type: 'user.choosePath', path: 'self-applied' });
+    kiosk.actor.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    expect(kiosk.view().screen).toBe('verifying');
+
+    const raw = JSON.stringify(kiosk.actor.getPersistedSnapshot());
+    expect(leaked(raw)).toEqual([USER_CODE]);
+    expect(raw).toContain('"input":{');
+
+    const persisted = toPersisted(kiosk.actor);
+    expect(leaked(JSON.stringify(persisted))).toEqual([]);
+    expect(persisted.context).not.toHaveProperty('secrets');
+    expect(persisted.children.verifyIdentity?.snapshot).not.toHaveProperty('input');
+    expect(JSON.parse(JSON.stringify(persisted))).toEqual(persisted);
+    await settle();
+    kiosk.actor.stop();
+  });
+
+  for (const route of ['self-applied', 'registration-bundled'] as const) {
+    it(`no canary secret in any persisted snapshot or view at any state of a full ${route} run`, async () => {
+      const { kiosk } = await fullRun(route, { acceptFailures: 1 });
+      const screens = new Set<string>();
+      for (const snapshot of kiosk.snapshots) {
+        const view = deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 });
+        screens.add(view.screen);
+        expect(leaked(JSON.stringify(toPersisted(snapshot))), view.state).toEqual([]);
+        expect(leaked(JSON.stringify(view)), view.state).toEqual([]);
+      }
+      // The run really went through the screens where the secrets are typed and used.
+      const typed = route === 'self-applied' ? ['enterUserCode', 'verifying'] : ['enterResponsibleId', 'idChecksumWarning', 'enterContact'];
+      expect([...screens]).toEqual(expect.arrayContaining([...typed, 'accepting', 'enterPin', 'settingPin', 'activated']));
+      // …and the secrets really went out to the effects, so the canaries were live.
+      const sent = JSON.stringify(kiosk.calls);
+      expect(leaked(sent).length).toBeGreaterThan(0);
+      expect(leaked(JSON.stringify(kiosk.actor.getSnapshot().context))).toEqual([]);
+    });
+  }
+});
+
+describe('restoreSnapshot', () => {
+  /** Every distinct state of a full run, persisted as the engine would. */
+  async function persistedStates(route: ActivationPath) {
+    const { kiosk } = await fullRun(route);
+    const byState = new Map<string, PersistedSession>();
+    for (const snapshot of kiosk.snapshots) {
+      const state = deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 }).state ?? '';
+      if (!byState.has(state)) byState.set(state, toPersisted(snapshot));
+    }
+    return byState;
+  }
+
+  const landings: Record<ActivationPath, Record<string, string>> = {
+    'self-applied': {
+      checkingReader: 'choosePath',
+      awaitingCard: 'insertCard',
+      'session.checkingCard': 'choosePath',
+      'session.readingCard': 'choosePath',
+      'session.identifyingCard': 'choosePath',
+      'session.awaitingPathChoice': 'choosePath',
+      'session.awaitingUserCode': 'enterUserCode',
+      'session.verifying': 'enterUserCode',
+      'session.awaitingCardDataConfirmation': 'confirmCardData',
+      'session.accepting': 'confirmCardData',
+      'session.awaitingPin': 'enterPin',
+      'session.settingPin': 'enterPin',
+      'session.activated': 'activated',
+    },
+    'registration-bundled': {
+      'session.awaitingResponsibleId': 'enterResponsibleId',
+      'session.awaitingIdConfirmation': 'enterResponsibleId',
+      'session.verifying': 'enterResponsibleId',
+      'session.awaitingCardDataConfirmation': 'confirmCardData',
+      'session.awaitingContact': 'enterContact',
+      'session.accepting': 'enterContact',
+      'session.awaitingPin': 'enterPin',
+      'session.settingPin': 'enterPin',
+    },
+  };
+
+  for (const route of ['self-applied', 'registration-bundled'] as const) {
+    it(`lands every state of a ${route} run somewhere safe, and the restored session goes on to activation`, async () => {
+      const states = await persistedStates(route);
+      expect([...states.keys()]).toEqual(expect.arrayContaining(Object.keys(landings[route])));
+      for (const [state, persisted] of states) {
+        const world: World = { route, inReader: CARD, acceptedAt: null, acceptFailures: 0 };
+        // What the registry has recorded by the time that state was saved.
+        if (persisted.context.activation?.acceptedAt) world.acceptedAt = persisted.context.activation.acceptedAt;
+        const kiosk = startKiosk(world, restoreSnapshot(persisted));
+        await settle();
+        const expected = landings[route][state];
+        if (expected !== undefined) expect(kiosk.view().screen, state).toBe(expected);
+        expect(kiosk.actor.getSnapshot().context.secrets, state).toEqual({});
+        if (kiosk.view().screen !== 'insertCard') {
+          expect((await driveToActivated(kiosk, world)).screen, state).toBe('activated');
+        }
+        kiosk.actor.stop();
+      }
+    });
+  }
+
+  it('a session saved while setting the PIN sets it again on the accepted record', async () => {
+    const states = await persistedStates('self-applied');
+    const persisted = states.get('session.settingPin');
+    expect(persisted).toBeDefined();
+    const world: World = { route: 'self-applied', inReader: CARD, acceptedAt: '2026-06-01T00:05:00Z', acceptFailures: 0 };
+    const kiosk = startKiosk(world, restoreSnapshot(persisted as PersistedSession));
+    await settle();
+    expect(kiosk.view().screen).toBe('enterPin');
+    expect((await kiosk.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN })).screen).toBe('activated');
+    expect(kiosk.calls.filter((call) => call.effect === 'setPin')).toEqual([
+      { effect: 'setPin', input: { activationId: 'act-1', newPin: PIN } },
+    ]);
+    expect(kiosk.calls.some((call) => call.effect === 'acceptCertificate' || call.effect === 'verifyIdentity')).toBe(false);
+  });
+
+  it('re-arms the timers of the screen it resumes', async () => {
+    const states = await persistedStates('self-applied');
+    const kiosk = startKiosk(
+      { route: 'self-applied', inReader: CARD, acceptedAt: null, acceptFailures: 0 },
+      restoreSnapshot(states.get('session.awaitingUserCode') as PersistedSession),
+    );
+    await settle();
+    expect(kiosk.view()).toMatchObject({ screen: 'enterUserCode', deadline: new Date(NOW + DEFAULT_TIMING.idleTimeout).toISOString() });
+    expect((await kiosk.advance(DEFAULT_TIMING.idleTimeout)).screen).toBe('stillThere');
+    expect((await kiosk.advance(DEFAULT_TIMING.stillThereTimeout)).screen).toBe('insertCard');
+  });
+
+  it('reports CARD_SWAPPED when another card is in the reader after the restart', async () => {
+    const states = await persistedStates('self-applied');
+    const world: World = { route: 'self-applied', inReader: OTHER_CARD, acceptedAt: null, acceptFailures: 0 };
+    const kiosk = startKiosk(world, restoreSnapshot(states.get('session.awaitingCardDataConfirmation') as PersistedSession));
+    await settle();
+    expect(kiosk.view()).toMatchObject({ screen: 'failed', error: { code: 'CARD_SWAPPED' } });
+  });
+
+  it('waits for the card when it was taken out while the engine was down', async () => {
+    const states = await persistedStates('self-applied');
+    const world: World = { route: 'self-applied', inReader: null, acceptedAt: null, acceptFailures: 0 };
+    const kiosk = startKiosk(world, restoreSnapshot(states.get('session.awaitingPin') as PersistedSession));
+    await settle();
+    expect(kiosk.view()).toMatchObject({ screen: 'cardRemoved', returnScreen: 'enterPin' });
+    world.inReader = CARD;
+    expect((await kiosk.send({ type: 'card.inserted', reader: 'reader-0' })).screen).toBe('enterPin');
+    expect((await kiosk.advance(DEFAULT_TIMING.reinsertGrace)).screen).toBe('enterPin');
+  });
+
+  it('returns from a saved "still there?" to the screen the user was on', async () => {
+    const world: World = { route: 'self-applied', inReader: null, acceptedAt: null, acceptFailures: 0 };
+    const kiosk = startKiosk(world);
+    await settle();
+    world.inReader = CARD;
+    await kiosk.send({ type: 'card.inserted', reader: 'reader-0' });
+    await kiosk.send({ type: 'user.choosePath', path: 'self-applied' });
+    await kiosk.advance(DEFAULT_TIMING.idleTimeout);
+    expect(kiosk.view().screen).toBe('stillThere');
+    const restored = startKiosk(world, restoreSnapshot(toPersisted(kiosk.actor)));
+    await settle();
+    expect(restored.view().screen).toBe('enterUserCode');
+  });
+
+  it('starts fresh from a snapshot it cannot continue', async () => {
+    const world: World = { route: 'self-applied', inReader: null, acceptedAt: null, acceptFailures: 0 };
+    const broken = { status: 'error', value: { session: 'verifying' }, context: {}, children: {} } as unknown as PersistedSession;
+    const kiosk = startKiosk(world, restoreSnapshot(broken));
+    await settle();
+    expect(kiosk.view().screen).toBe('insertCard');
+    expect(kiosk.view().card).toBeUndefined();
+  });
+});
