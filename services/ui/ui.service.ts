@@ -17,11 +17,19 @@ export const DEMO_CARD_FILES = [join(root, 'deploy/demo/cards.json'), join(root,
 export async function demoCardsForTray(): Promise<NonNullable<BrowserConfig['demoCards']>> {
   const cards: NonNullable<BrowserConfig['demoCards']> = [];
   for (const file of DEMO_CARD_FILES) {
-    const records = JSON.parse(await readFile(file, 'utf8')) as { cardNumber: string; route: string; status?: string; holderName: string }[];
+    const records = JSON.parse(await readFile(file, 'utf8')) as {
+      cardNumber: string;
+      route: string;
+      status?: string;
+      holderName: string;
+      validTo: string;
+    }[];
     const registered = !file.endsWith('unregistered-cards.json');
     for (const record of records) {
       const status = registered ? (record.status ?? 'issued') : 'unregistered';
-      cards.push({ cardNumber: record.cardNumber, label: `${record.holderName} · ${record.route} · ${status}` });
+      const expired = Date.parse(record.validTo) < Date.now() ? ' · expired' : '';
+      const label = `${record.cardNumber.slice(-4)} ${record.holderName} · ${record.route} · ${status}${expired}`;
+      cards.push({ cardNumber: record.cardNumber, label });
     }
   }
   return cards;
