@@ -12,8 +12,8 @@ import {
 import {
   CARD_RECORD_STATUSES,
   ContractError,
-  ERROR_CODES,
   type ActivationPath,
+  type ErrorCode,
   type CardData,
   type Selfcheck,
 } from '../contract/index.ts';
@@ -78,16 +78,69 @@ const SELFCHECK_OUTCOMES: Selfcheck[] = [
 
 const ROUTES: ActivationPath[] = ['self-applied', 'registration-bundled'];
 
-const REJECTIONS: unknown[] = [
-  ...ERROR_CODES.map((code) => new ContractError(code, undefined, code === '3005' ? { attemptsLeft: 2 } : {})),
-  new ContractError('3005', undefined, { attemptsLeft: 0 }),
-  new Error('no contract code'),
-];
+/**
+ * What each actor may reject with: the codes its real implementation can produce (CONTRACT.md
+ * sections 2 and 5), plus a failure with no code at all. Every code of the catalogue comes from
+ * somewhere here or from the user's own input; a new code needs a line here and a state to show it.
+ */
+const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {
+  selfcheck: ['READER_NOT_FOUND', '3125', null],
+  readCard: ['CARD_NOT_DETECTED', 'CARD_UNREADABLE', 'READER_NOT_FOUND', 'BAD_REQUEST', '3125', null],
+  identifyCard: ['UNKNOWN_CARD', 'BAD_REQUEST', '3125', null],
+  verifyIdentity: [
+    '3005',
+    'LOCKED',
+    'WRONG_PATH',
+    'ID_FORMAT',
+    'USER_CODE_FORMAT',
+    '27011',
+    '4931',
+    'SUSPENDED',
+    'ALREADY_ACTIVATED',
+    'UNKNOWN_CARD',
+    'SESSION_EXPIRED',
+    'BAD_REQUEST',
+    '3125',
+    null,
+  ],
+  acceptCertificate: [
+    'EMAIL_FORMAT',
+    'USER_CODE_FORMAT',
+    'USER_CODE_MISMATCH',
+    '4931',
+    'SUSPENDED',
+    'ALREADY_ACTIVATED',
+    'SESSION_EXPIRED',
+    'BAD_REQUEST',
+    '3125',
+    null,
+  ],
+  setPin: [
+    'PIN_FORMAT',
+    '27011',
+    'CARD_NOT_DETECTED',
+    'CARD_UNREADABLE',
+    'READER_NOT_FOUND',
+    'SESSION_EXPIRED',
+    'BAD_REQUEST',
+    '3125',
+    null,
+  ],
+};
 
-function outcomes(id: string, outputs: readonly unknown[]): SampleEvent[] {
+function rejectionsOf(src: string): unknown[] {
+  return (REJECTIONS[src] ?? []).flatMap((code) => {
+    if (code === null) return [new Error('no contract code')];
+    if (code !== '3005') return [new ContractError(code)];
+    return [new ContractError(code, undefined, { attemptsLeft: 2 }), new ContractError(code, undefined, { attemptsLeft: 0 })];
+  });
+}
+
+/** The done and error events of an invoke (`id`) of the named actor `src`. */
+function outcomes(id: string, src: string, outputs: readonly unknown[]): SampleEvent[] {
   return [
     ...outputs.map((output) => ({ type: `xstate.done.actor.${id}`, output })),
-    ...REJECTIONS.map((error) => ({ type: `xstate.error.actor.${id}`, error })),
+    ...rejectionsOf(src).map((error) => ({ type: `xstate.error.actor.${id}`, error })),
   ];
 }
 
@@ -126,22 +179,23 @@ const SAMPLES: Record<string, readonly SampleEvent[]> = {
   'reader.detached': [{ type: 'reader.detached', reader: 'reader-0' }],
   ...Object.fromEntries(
     [
-      ...outcomes('selfcheck', SELFCHECK_OUTCOMES),
-      ...outcomes('readCard', READ_OUTCOMES),
-      ...outcomes('rereadCard', REREAD_OUTCOMES),
+      ...outcomes('selfcheck', 'selfcheck', SELFCHECK_OUTCOMES),
+      ...outcomes('readCard', 'readCard', READ_OUTCOMES),
+      ...outcomes('rereadCard', 'readCard', REREAD_OUTCOMES),
       ...outcomes(
+        'identifyCard',
         'identifyCard',
         [
           ...CARD_RECORD_STATUSES.flatMap((status) => ROUTES.map((route) => ({ route, status, attemptsLeft: 5 }))),
           { route: 'self-applied', status: 'issued', attemptsLeft: 0 },
         ],
       ),
-      ...outcomes('verifyIdentity', [
+      ...outcomes('verifyIdentity', 'verifyIdentity', [
         { activationId: 'act-1', expiresAt: '2026-06-01T01:00:00Z' },
         { activationId: 'act-1', expiresAt: '2026-06-01T01:00:00Z', acceptedAt: '2026-05-31T10:00:00Z' },
       ]),
-      ...outcomes('acceptCertificate', [{ acceptedAt: '2026-06-01T00:05:00Z' }]),
-      ...outcomes('setPin', [{ at: '2026-06-01T00:06:00Z' }]),
+      ...outcomes('acceptCertificate', 'acceptCertificate', [{ acceptedAt: '2026-06-01T00:05:00Z' }]),
+      ...outcomes('setPin', 'setPin', [{ at: '2026-06-01T00:06:00Z' }]),
     ].reduce<Map<string, SampleEvent[]>>((byType, event) => {
       byType.set(event.type, [...(byType.get(event.type) ?? []), event]);
       return byType;

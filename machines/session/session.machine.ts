@@ -588,6 +588,12 @@ const IDENTITY_INPUT = {
   'registration-bundled': '#session.awaitingResponsibleId',
 } as const satisfies Record<ActivationPath, string>;
 
+/** The codes a verification may answer that belong on the identity input of each path. */
+const IDENTITY_INPUT_CODES: Record<ActivationPath, ErrorCode[]> = {
+  'self-applied': ['3005', 'USER_CODE_FORMAT'],
+  'registration-bundled': ['3005', 'ID_FORMAT'],
+};
+
 /** The identity input screen of the card's path. */
 const toIdentityInput = (Object.entries(IDENTITY_INPUT) as [ActivationPath, string][]).map(([route, target]) => ({
   guard: { type: 'isOnRoute' as const, params: { route } },
@@ -952,10 +958,11 @@ export const sessionMachine = sessionSetup.createMachine({
             ],
             onError: [
               { guard: 'isLockedOut', target: 'cardLocked', actions: 'forgetSecrets' },
+              // The registry's own input checks come back to the screen of what it checked.
               ...(Object.entries(IDENTITY_INPUT) as [ActivationPath, string][]).map(([route, target]) => ({
                 guard: {
                   type: 'isFailedWith' as const,
-                  params: { codes: ['3005', 'ID_FORMAT', 'USER_CODE_FORMAT'] as ErrorCode[], fallback: '3125' as ErrorCode, route },
+                  params: { codes: IDENTITY_INPUT_CODES[route], fallback: '3125' as ErrorCode, route },
                 },
                 target,
                 actions: [
@@ -1058,7 +1065,11 @@ export const sessionMachine = sessionSetup.createMachine({
               {
                 guard: {
                   type: 'isFailedWith',
-                  params: { codes: ['EMAIL_FORMAT', 'USER_CODE_FORMAT', 'USER_CODE_MISMATCH'], fallback: '3125' },
+                  params: {
+                    codes: ['EMAIL_FORMAT', 'USER_CODE_FORMAT', 'USER_CODE_MISMATCH'],
+                    fallback: '3125',
+                    route: 'registration-bundled',
+                  },
                 },
                 target: 'awaitingContact',
                 actions: [
