@@ -67,7 +67,7 @@ reads only the View (\`deriveView\`): screen, step, tags as \`busy\`, \`accepts\
   everywhere without changing state.
 `;
 
-type Transition = { target?: readonly AnyStateNode[]; guard?: unknown; eventType: string };
+type Transition = { target?: readonly AnyStateNode[]; guard?: unknown; actions: readonly unknown[]; eventType: string };
 
 function guardLabel(guard: unknown): string {
   if (guard === undefined) return '';
@@ -103,7 +103,8 @@ function transitionsOf(node: AnyStateNode): string[] {
   for (const [eventType, list] of node.transitions as Map<string, Transition[]>) {
     if (eventType === 'xstate.route') continue;
     const choices = list.map((transition) => {
-      const target = transition.target?.map((t) => t.key).join(', ') ?? '(ignored)';
+      const target =
+        transition.target?.map((t) => t.key).join(', ') ?? (transition.actions.length > 0 ? '(stays)' : '(ignored)');
       const guard = guardLabel(transition.guard);
       return guard === '' ? target : `${target} [${guard}]`;
     });
@@ -138,7 +139,7 @@ function statesTable(): string {
         `\`${meta.screen}\``,
         stepLabel(meta),
         node.tags.join(', '),
-        cell([meta.description, ...facts].join('; ')),
+        cell(facts.length === 0 ? meta.description : `${meta.description} — ${facts.join('; ')}`),
         cell(transitionsOf(node).join('<br>')),
       ];
     });
@@ -219,7 +220,8 @@ export function describeSessionStates(): string {
     '## States',
     '',
     'Every atomic state. Events not listed are ignored in that state (and counted by the engine).',
-    '`(ignored)` marks an event a state swallows on purpose, e.g. `user.cancel` while a request is in flight.',
+    '`(ignored)` marks an event a state swallows on purpose, e.g. `user.cancel` while a request is in flight;',
+    '`(stays)` an event handled without leaving the state.',
     '',
     statesTable(),
     '',
