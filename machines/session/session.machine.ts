@@ -209,7 +209,31 @@ function step(name: StepName): StepsByPath {
   return byPath;
 }
 
-/** The states an interruption or a restart can return to. */
+/** Which failure state each contract code lands in (READER_NOT_FOUND: outOfService; 3005 and input codes: the input screen). */
+export const FAILURE_STATES = {
+  WRONG_PATH: 'wrongPathChosen',
+  LOCKED: 'cardLocked',
+  '27011': 'usedBeforeActivation',
+  '4931': 'certificateRevoked',
+  SUSPENDED: 'certificateSuspended',
+  ALREADY_ACTIVATED: 'alreadyActivated',
+  CERT_EXPIRED: 'certificateExpired',
+  '3125': 'registryUnreachable',
+  CARD_NOT_DETECTED: 'cardNotDetected',
+  CARD_UNREADABLE: 'cardUnreadable',
+  UNKNOWN_CARD: 'cardUnknown',
+  CARD_SWAPPED: 'cardSwapped',
+  DATA_DISPUTED: 'cardDataDisputed',
+  SESSION_EXPIRED: 'activationExpired',
+  BAD_REQUEST: 'requestRejected',
+} as const satisfies Partial<Record<ErrorCode, string>>;
+
+type FailureCode = keyof typeof FAILURE_STATES;
+type FailureState = (typeof FAILURE_STATES)[FailureCode];
+
+const FAILURE_STATE_NAMES: ReadonlySet<string> = new Set(Object.values(FAILURE_STATES));
+
+/** The states an interruption or a restart can return to: every screen but the interruptions themselves. */
 export const RESUME_TARGETS = [
   'identifyingCard',
   'awaitingPathChoice',
@@ -219,40 +243,10 @@ export const RESUME_TARGETS = [
   'awaitingContact',
   'awaitingPin',
   'activated',
-  'wrongPathChosen',
-  'cardLocked',
-  'usedBeforeActivation',
-  'certificateRevoked',
-  'certificateSuspended',
-  'alreadyActivated',
-  'certificateExpired',
-  'registryUnreachable',
-  'cardNotDetected',
-  'cardUnreadable',
-  'cardUnknown',
-  'cardDataDisputed',
-  'activationExpired',
-  'requestRejected',
+  // A swapped card is not a place to return to: removing it goes back to waiting for the first one.
+  ...(Object.values(FAILURE_STATES).filter((state) => state !== 'cardSwapped') as Exclude<FailureState, 'cardSwapped'>[]),
 ] as const;
 export type ResumeTarget = (typeof RESUME_TARGETS)[number];
-
-const FAILURE_STATE_NAMES: ReadonlySet<string> = new Set([
-  'wrongPathChosen',
-  'cardLocked',
-  'usedBeforeActivation',
-  'certificateRevoked',
-  'certificateSuspended',
-  'alreadyActivated',
-  'certificateExpired',
-  'registryUnreachable',
-  'cardNotDetected',
-  'cardUnreadable',
-  'cardUnknown',
-  'cardSwapped',
-  'cardDataDisputed',
-  'activationExpired',
-  'requestRejected',
-]);
 
 /**
  * Where a state resumes: itself, or for a state that needs secrets (or is mid-request), the screen
@@ -522,27 +516,6 @@ function screen<const M extends SessionMeta>(meta: M, also: readonly 'forgetSecr
 
 const END_SESSION = '#kioskSession.awaitingCard';
 const OUT_OF_SERVICE = '#kioskSession.outOfService';
-
-/** Which failure state each contract code lands in (READER_NOT_FOUND: outOfService; 3005 and input codes: the input screen). */
-export const FAILURE_STATES = {
-  WRONG_PATH: 'wrongPathChosen',
-  LOCKED: 'cardLocked',
-  '27011': 'usedBeforeActivation',
-  '4931': 'certificateRevoked',
-  SUSPENDED: 'certificateSuspended',
-  ALREADY_ACTIVATED: 'alreadyActivated',
-  CERT_EXPIRED: 'certificateExpired',
-  '3125': 'registryUnreachable',
-  CARD_NOT_DETECTED: 'cardNotDetected',
-  CARD_UNREADABLE: 'cardUnreadable',
-  UNKNOWN_CARD: 'cardUnknown',
-  CARD_SWAPPED: 'cardSwapped',
-  DATA_DISPUTED: 'cardDataDisputed',
-  SESSION_EXPIRED: 'activationExpired',
-  BAD_REQUEST: 'requestRejected',
-} as const satisfies Partial<Record<ErrorCode, string>>;
-
-type FailureCode = keyof typeof FAILURE_STATES;
 
 /**
  * An actor's failure, routed by its contract code: to outOfService, to the failure state for the
