@@ -1,0 +1,278 @@
+// The whole product, end to end, as a person at the kiosk meets it: `npm start`'s stack (its own
+// entry point, a temp DATA_DIR, free ports), Debian's Chromium at the kiosk's portrait size with
+// touch, both activation paths tapped through on the on-screen keyboard, each new PIN proven by a
+// real PKCS#11 login from another process. Every NATS message, every line the stack writes, every
+// stored JetStream message and every file it leaves is then searched for the secrets that were typed.
+import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCardFile } from '../../card/demo/provision.ts';
+import { ERRORS } from '../../machines/contract/errors.ts';
+import { kioskSubjects, REGISTRY_SUBJECTS, registrySubjectFor, type CardImportRecord } from '../../machines/contract/index.ts';
+import { collectStoredText } from '../support/jetstream-dump.ts';
+import { button, field, launchChromium, openKioskPage, startingWith, tapText, trayInsertButton, waitForScreen } from '../support/e2e-kiosk-page.ts';
+import { isListening, isRunning, startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
+import { channelsCarrying, recordAllTraffic, type TrafficRecorder } from '../support/e2e-traffic.ts';
+import { checkTokenElsewhere } from '../support/softhsm.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+type SelfApplied = Extract<CardImportRecord, { route: 'self-applied' }>;
+type Bundled = Extract<CardImportRecord, { route: 'registration-bundled' }>;
+
+// What the test types that no file holds: any trace of these is a leak of something typed.
+const TYPED = {
+  wrongUserCode: 'Wr0ng*Cd',
+  pinA: 'Pa7#Mk2!',
+  newUserCode: 'Qz8%Kiosk',
+  pinB: 'Pb9&Rt4?',
+} as const;
+const CONTACT_EMAIL = 'e2e.contact@example.com.tw';
+
+const SCREENS = {
+  insertCard: '請插入待開卡之工商憑證IC卡',
+  choosePath: '請選擇您取得工商憑證的方式',
+  enterUserCode: '輸入用戶代碼',
+  enterResponsibleId: '輸入工商負責人身分證字號',
+  confirmCardData: '確認憑證IC卡資料',
+  enterContact: '輸入電子郵件及設定用戶代碼',
+  enterPin: '設定IC卡PIN碼',
+  activated: '恭喜您已完成開卡作業',
+};
+
+/** The birth date as the form asks for it: 民國 year, month, day. */
+function rocParts(isoDate: string): [string, string, string] {
+  const [year = '', month = '', day = ''] = isoDate.split('-');
+  return [String(Number(year) - 1911), String(Number(month)), String(Number(day))];
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+describe("the kiosk end to end: npm start's stack, driven by touch in Chromium", () => {
+  let cardA: SelfApplied;
+  let cardB: Bundled;
+  let stack: E2eStack | undefined;
+  let nc: NatsConnection | undefined;
+  let traffic: TrafficRecorder;
+  let browser: Browser | undefined;
+  let page: Page;
+  const browserMessages: string[] = [];
+
+  beforeAll(async () => {
+    const cards = await readCardFile(join(root, 'deploy/demo/cards.json'));
+    cardA = cards.find((card): card is SelfApplied => card.cardNumber === 'TT00000000000051' && card.route === 'self-applied')!;
+    cardB = cards.find((card): card is Bundled => card.cardNumber === 'TT00000000000053' && card.route === 'registration-bundled')!;
+    expect(cardA?.userCode).toBeTruthy();
+    expect(cardB?.responsibleId).toBeTruthy();
+    expect(cardB?.birthDate).toBeTruthy();
+
+    stack = await startE2eStack();
+    nc = await connect({ servers: stack.natsUrl, name: 'e2e-recorder' });
+    traffic = recordAllTraffic(nc);
+    await nc.flush();
+
+    browser = await launchChromium();
+    page = await openKioskPage(browser, `${stack.httpUrl}/`);
+    page.on('console', (message) => browserMessages.push(message.text()));
+    page.on('pageerror', (error) => browserMessages.push(`pageerror: ${error.message}`));
+    await waitForScreen(page, SCREENS.insertCard);
+  }, 200_000);
+
+  afterAll(async () => {
+    // Only when a test failed before the shutdown test: leave nothing running.
+    await browser?.close().catch(() => undefined);
+    await nc?.close().catch(() => undefined);
+    if (stack) {
+      stack.kill();
+      await rm(stack.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  /** The card data table: the value in the row headed `header`. */
+  async function cardValue(header: string): Promise<string> {
+    const row = page.getByRole('row', { name: startingWith(header) });
+    return ((await row.getByRole('cell').textContent()) ?? '').trim();
+  }
+
+  async function setPinAndFinish(pin: string): Promise<void> {
+    await waitForScreen(page, SCREENS.enterPin);
+    await page.getByText('您已完成憑證接受').waitFor();
+    await tapText(page, field(page, '設定IC卡PIN碼'), pin);
+    await tapText(page, field(page, '確認IC卡PIN碼'), pin);
+    await button(page, '設定IC卡PIN碼').tap();
+    await waitForScreen(page, SCREENS.activated);
+  }
+
+  async function removeCard(): Promise<void> {
+    await button(page, '取出卡片').tap();
+    await waitForScreen(page, SCREENS.insertCard);
+  }
+
+  it('path A (self-applied): a wrong user code is 3005 with attempts left; the right one, card data, acceptance, PIN; the PIN opens the card', async () => {
+    await trayInsertButton(page, cardA.holderName).tap();
+    await waitForScreen(page, SCREENS.choosePath);
+
+    // The language toggle switches every label, and back.
+    await button(page, 'English').tap();
+    await waitForScreen(page, 'How was your certificate issued?');
+    await button(page, startingWith('Applied for on the MOEACA website')).waitFor();
+    await button(page, 'Remove card').waitFor();
+    expect(await button(page, '取出卡片').count()).toBe(0);
+    await button(page, '中文').tap();
+    await waitForScreen(page, SCREENS.choosePath);
+
+    await button(page, startingWith('於工商憑證網站自行申請')).tap();
+    await waitForScreen(page, SCREENS.enterUserCode);
+
+    await tapText(page, field(page, '用戶代碼'), TYPED.wrongUserCode);
+    await button(page, '讀取卡片資料').tap();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const alertText = (await alert.textContent()) ?? '';
+    expect(alertText).toContain(ERRORS['3005'].text['zh-TW']);
+    expect(alertText).toContain('尚可嘗試 4 次');
+
+    await button(page, '重新輸入').tap();
+    await field(page, '用戶代碼').waitForFunction((input) => (input as HTMLInputElement).value === '');
+    await tapText(page, field(page, '用戶代碼'), cardA.userCode);
+    await button(page, '讀取卡片資料').tap();
+
+    await waitForScreen(page, SCREENS.confirmCardData);
+    expect(await cardValue('IC卡卡號')).toBe(cardA.cardNumber);
+    expect(await cardValue('憑證用戶名稱')).toBe(cardA.holderName);
+    await button(page, '進行憑證接受').tap();
+
+    await setPinAndFinish(TYPED.pinA);
+    const check = await checkTokenElsewhere(stack!.dataDir, cardA.cardNumber, TYPED.pinA);
+    expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true, userPinCountLow: false });
+    await removeCard();
+  });
+
+  it('path B (registration-bundled): national ID and ROC birth date, card data (surviving a reload), e-mail and new user code, acceptance, PIN; the PIN opens the card', async () => {
+    await trayInsertButton(page, cardB.holderName).tap();
+    await waitForScreen(page, SCREENS.choosePath);
+    await button(page, startingWith('透過登記機關')).tap();
+    await waitForScreen(page, SCREENS.enterResponsibleId);
+
+    const [rocYear, month, day] = rocParts(cardB.birthDate!);
+    await tapText(page, field(page, '工商負責人身分證字號'), cardB.responsibleId);
+    await tapText(page, field(page, '出生年（民國年）'), rocYear);
+    await tapText(page, field(page, '出生月'), month);
+    await tapText(page, field(page, '出生日'), day);
+    await button(page, '讀取卡片資料').tap();
+
+    await waitForScreen(page, SCREENS.confirmCardData);
+    expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
+    expect(await cardValue('憑證用戶名稱')).toBe(cardB.holderName);
+
+    // A reload mid-flow: the page asks the engine for its view and shows the same screen again.
+    const viewGet = kioskSubjects(stack!.kioskId).viewGet;
+    const viewGetsBefore = traffic.messages.filter((message) => message.subject === viewGet).length;
+    await page.reload();
+    await waitForScreen(page, SCREENS.confirmCardData);
+    expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
+    expect(traffic.messages.filter((message) => message.subject === viewGet).length).toBeGreaterThan(viewGetsBefore);
+    await button(page, '進行憑證接受').tap();
+
+    await waitForScreen(page, SCREENS.enterContact);
+    await tapText(page, field(page, '請輸入新聯絡人電子郵件'), CONTACT_EMAIL);
+    await tapText(page, field(page, '重設用戶代碼'), TYPED.newUserCode);
+    await tapText(page, field(page, '確認用戶代碼'), TYPED.newUserCode);
+    await button(page, '進行憑證接受').tap();
+
+    await setPinAndFinish(TYPED.pinB);
+    const check = await checkTokenElsewhere(stack!.dataDir, cardB.cardNumber, TYPED.pinB);
+    expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true, userPinCountLow: false });
+    await removeCard();
+  });
+
+  it('the PINs, user codes, national ID and birth date travel only on the kiosk-local and registry subjects that must carry them, and are stored nowhere', async () => {
+    await traffic.stop();
+    const kiosk = kioskSubjects(stack!.kioskId);
+    const verify = [REGISTRY_SUBJECTS.verify, registrySubjectFor('verify', stack!.kioskId)];
+    const accept = [REGISTRY_SUBJECTS.accept, registrySubjectFor('accept', stack!.kioskId)];
+    // Each secret, and the subjects it must travel on (any one of a group: plain or per-kiosk).
+    const canaries: { name: string; value: string; mustTravel: string[][] }[] = [
+      { name: 'wrong user code', value: TYPED.wrongUserCode, mustTravel: [[kiosk.input], verify] },
+      { name: 'user code (path A)', value: cardA.userCode, mustTravel: [[kiosk.input], verify] },
+      { name: 'national ID', value: cardB.responsibleId, mustTravel: [[kiosk.input], verify] },
+      { name: 'birth date', value: cardB.birthDate!, mustTravel: [[kiosk.input], verify] },
+      { name: 'new user code (path B)', value: TYPED.newUserCode, mustTravel: [[kiosk.input], accept] },
+      { name: 'PIN (path A)', value: TYPED.pinA, mustTravel: [[kiosk.input], [kiosk.cardSetPin]] },
+      { name: 'PIN (path B)', value: TYPED.pinB, mustTravel: [[kiosk.input], [kiosk.cardSetPin]] },
+    ];
+
+    const views = traffic.messages.filter((message) => message.subject === kiosk.view);
+    const inspections = traffic.messages.filter((message) => message.subject === kiosk.inspect);
+    expect(views.length).toBeGreaterThan(0);
+    expect(inspections.length).toBeGreaterThan(0);
+
+    const stored = await collectStoredText(nc!);
+    expect(stored).toContain(cardA.cardNumber);
+    expect(stored).toContain('KV_kiosk_snapshots');
+
+    for (const canary of canaries) {
+      const seen = channelsCarrying(traffic.messages, canary.value);
+      const where = `${canary.name} seen on: ${JSON.stringify(Object.fromEntries(seen))}`;
+      const allowed = canary.mustTravel.flat();
+      expect([...seen.keys()].filter((channel) => !allowed.includes(channel)), where).toEqual([]);
+      for (const group of canary.mustTravel) {
+        expect(group.some((subject) => seen.has(subject)), `${where}; expected on one of ${group.join(' | ')}`).toBe(true);
+      }
+      expect(views.some((message) => message.text.includes(canary.value)), `${canary.name} in a view`).toBe(false);
+      expect(inspections.some((message) => message.text.includes(canary.value)), `${canary.name} in an inspection event`).toBe(false);
+      expect(stored.includes(canary.value), `${canary.name} in a JetStream stream or KV bucket`).toBe(false);
+      expect(browserMessages.filter((text) => text.includes(canary.value)), `${canary.name} on the browser console`).toEqual([]);
+    }
+  });
+
+  it('SIGTERM stops the whole stack: it exits, nothing is left running or listening, no log line or file holds a secret', async () => {
+    await browser!.close();
+    browser = undefined;
+    await nc!.close();
+    nc = undefined;
+    const running = stack!;
+    const result = await running.stop();
+    expect(result).toMatchObject({ code: 0, signal: null });
+    // nats-server and the four parts, at least.
+    expect(result.descendants.length).toBeGreaterThanOrEqual(5);
+    for (const pid of result.descendants) expect(isRunning(pid), `process ${pid} still running`).toBe(false);
+    for (const [name, port] of Object.entries(running.ports)) expect(await isListening(port), `${name} port ${port} still open`).toBe(false);
+
+    const lines = running.output.map((line) => line.text);
+    expect(lines.some((line) => line.includes('MOEACA card activation kiosk is running.'))).toBe(true);
+    expect(lines.filter((line) => line.includes('part exited; restarting')), 'a part crashed during the run').toEqual([]);
+    const natsLog = (await readFile(join(running.dataDir, 'nats', 'nats-server.log'), 'utf8')).split('\n');
+
+    // The start banner lists the demo cards with the secrets their holders would know, for the
+    // demonstrator: that one line per card is the only place a demo card's own secret may be
+    // printed. What the test typed itself may appear on no line at all.
+    const bannerLine = (cardNumber: string) => lines.filter((line) => line.startsWith(`  ${cardNumber}  `));
+    const expectations: { name: string; value: string; onlyOn: string[] }[] = [
+      { name: 'user code (path A)', value: cardA.userCode, onlyOn: bannerLine(cardA.cardNumber) },
+      { name: 'national ID', value: cardB.responsibleId, onlyOn: bannerLine(cardB.cardNumber) },
+      { name: 'birth date', value: cardB.birthDate!, onlyOn: bannerLine(cardB.cardNumber) },
+      ...Object.entries(TYPED).map(([name, value]) => ({ name, value, onlyOn: [] })),
+    ];
+    const files = await filesUnder(running.dataDir);
+    expect(files.length).toBeGreaterThan(0);
+    const fileContents = await Promise.all(files.map(async (file) => ({ file, bytes: await readFile(file) })));
+    for (const { name, value, onlyOn } of expectations) {
+      expect(lines.filter((line) => line.includes(value)), `${name} in the stack's output`).toEqual(onlyOn);
+      expect(natsLog.filter((line) => line.includes(value)), `${name} in the nats-server log`).toEqual([]);
+      const inFiles = fileContents.filter(({ bytes }) => bytes.includes(Buffer.from(value, 'utf8'))).map(({ file }) => file);
+      expect(inFiles, `${name} in a file under DATA_DIR`).toEqual([]);
+    }
+
+    await rm(running.dataDir, { recursive: true, force: true });
+    await expect(access(running.dataDir)).rejects.toThrow();
+    stack = undefined;
+  });
+});
