@@ -289,6 +289,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       return { ok: sim.remove() };
     });
   }
+  // The endpoints must reach the server before anyone is told the agent is up.
+  await nc.flush();
   log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath });
 
   let stopping: Promise<void> | undefined;
