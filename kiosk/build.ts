@@ -1,9 +1,11 @@
-// Builds the kiosk page: `kiosk/dist/index.html` and one minified ES module, `kiosk.js`.
-// `npm run build:ui` (prints the gzipped size), or `buildKiosk({ outdir })` from the static server
-// and the tests.
+// Builds the kiosk page: `kiosk/dist/index.html` and one minified ES module, `kiosk.js`; and
+// beside it the staff console (`staff.html`, `staff.js`) and the inspector (`inspector.html`,
+// `inspector.js`), each its own bundle so that the kiosk page carries none of their code.
+// `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the static
+// server and the tests.
 import { build } from 'esbuild';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -18,19 +20,41 @@ export interface BuildKioskOptions {
   sourcemap?: boolean;
 }
 
-export interface BuiltKiosk {
+export interface BundleSize {
+  /** As written, in bytes. */
+  bytes: number;
+  /** Gzipped (level 9), in bytes. */
+  gzipBytes: number;
+}
+
+export interface BuiltKiosk extends BundleSize {
   outdir: string;
   files: string[];
-  /** Size of `kiosk.js` as written and gzipped (level 9), in bytes. */
-  bytes: number;
-  gzipBytes: number;
+  /** `bytes` and `gzipBytes` above are the kiosk page's (`kiosk.js`); these are the consoles'. */
+  consoles: { staff: BundleSize; inspector: BundleSize };
+}
+
+/** The pages built beside the kiosk's: bundle name → [entry, page]. */
+const CONSOLE_PAGES = {
+  staff: ['staff/main.ts', 'staff/staff.html'],
+  inspector: ['inspector/main.ts', 'inspector/inspector.html'],
+} as const;
+
+async function sizeOf(file: string): Promise<BundleSize> {
+  const bundle = await readFile(file);
+  return { bytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length };
 }
 
 export async function buildKiosk(options: BuildKioskOptions = {}): Promise<BuiltKiosk> {
   const outdir = resolve(options.outdir ?? join(here, 'dist'));
   await mkdir(outdir, { recursive: true });
+  // One entry per bundle and no code splitting: each page loads exactly one module of its own.
   await build({
-    entryPoints: { kiosk: join(here, 'src/main.ts') },
+    entryPoints: {
+      kiosk: join(here, 'src/main.ts'),
+      staff: join(here, CONSOLE_PAGES.staff[0]),
+      inspector: join(here, CONSOLE_PAGES.inspector[0]),
+    },
     outdir,
     bundle: true,
     format: 'esm',
@@ -45,12 +69,17 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
     logLevel: 'warning',
   });
   await copyFile(join(here, 'index.html'), join(outdir, 'index.html'));
-  const bundle = await readFile(join(outdir, 'kiosk.js'));
+  for (const [, page] of Object.values(CONSOLE_PAGES)) await copyFile(join(here, page), join(outdir, basename(page)));
+  const bundles = ['kiosk', ...Object.keys(CONSOLE_PAGES)];
   return {
     outdir,
-    files: ['index.html', 'kiosk.js', ...(options.sourcemap ? ['kiosk.js.map'] : [])],
-    bytes: bundle.length,
-    gzipBytes: gzipSync(bundle, { level: 9 }).length,
+    files: [
+      ...bundles.map((name) => (name === 'kiosk' ? 'index.html' : `${name}.html`)),
+      ...bundles.map((name) => `${name}.js`),
+      ...(options.sourcemap ? bundles.map((name) => `${name}.js.map`) : []),
+    ],
+    ...(await sizeOf(join(outdir, 'kiosk.js'))),
+    consoles: { staff: await sizeOf(join(outdir, 'staff.js')), inspector: await sizeOf(join(outdir, 'inspector.js')) },
   };
 }
 
@@ -64,5 +93,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     `kiosk: ${join(built.outdir, 'kiosk.js')} ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped ` +
       `(budget ${kb(KIOSK_GZIP_BUDGET_BYTES)}: ${within ? 'within' : 'OVER'})`,
   );
+  for (const [name, size] of Object.entries(built.consoles)) {
+    console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped`);
+  }
   if (!within) process.exitCode = 1;
 }

@@ -1,7 +1,9 @@
 // `npm run screenshots`: every screen, from the fixture views, in 正體中文 and English, portrait
 // 1080×1920 (and the input screens in landscape 1920×1080), rendered by headless Chromium from the
 // real bundle. All go to docs/screenshots/tmp/ (not committed); a few representative ones, at half
-// scale, to docs/screenshots/ for the docs.
+// scale, to docs/screenshots/ for the docs. Then the staff console and the inspector at 1600×1000
+// from their fixtures (kiosk/staff/console-screenshots.ts), to docs/screenshots/ as well.
+// `npm run screenshots -- kiosk` or `-- consoles` shoots only one of the two.
 import { mkdir, rm } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import type { Language } from '../machines/contract/screens.ts';
 import { buildKiosk } from './build.ts';
+import { shootConsoles } from './staff/console-screenshots.ts';
 import { FIXTURE_NAMES, fixtureView, type FixtureName } from './fixtures/views.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from './preview-server.ts';
 
@@ -80,7 +83,20 @@ const distDir = await mkdtemp(join(tmpdir(), 'kiosk-shots-'));
 await buildKiosk({ outdir: distDir });
 const server = await startPreviewServer(distDir);
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+const only = process.argv[2];
 try {
+  if (only !== 'consoles') await shootKiosk();
+  if (only !== 'kiosk') {
+    const files = await shootConsoles(browser, server, distDir, docsDir);
+    console.log(`screenshots: ${files.join(', ')} written to ${docsDir}`);
+  }
+} finally {
+  await browser.close();
+  await server.stop();
+  await rm(distDir, { recursive: true, force: true });
+}
+
+async function shootKiosk(): Promise<void> {
   await mkdir(allDir, { recursive: true });
   let count = 0;
   for (const orientation of ['portrait', 'landscape'] as const) {
@@ -101,8 +117,4 @@ try {
     }
   }
   console.log(`screenshots: ${count} written (all in ${allDir}, representative ones in ${docsDir})`);
-} finally {
-  await browser.close();
-  await server.stop();
-  await rm(distDir, { recursive: true, force: true });
 }

@@ -1,0 +1,338 @@
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import type { InspectionEvent, View } from '../../../machines/contract/messages.ts';
+import { define, emit } from '../../src/events.ts';
+import { icons } from '../../src/styles/icons.ts';
+import type { ConnectionState } from '../../staff/console-connection.ts';
+import { consoleStyles } from '../../staff/console-styles.ts';
+import { needsStaff, sortKiosks, type KioskEntry } from '../../staff/kiosk-status.ts';
+import { staffStrings } from '../../staff/staff-strings.ts';
+import { inspectorStrings } from '../inspector-strings.ts';
+import {
+  activeIdsFromPath,
+  activeIdsFromValue,
+  activeLeaves,
+  indexMachine,
+  logEntryOfInspection,
+  logEntryOfView,
+  prependBounded,
+  statePathOfValue,
+  type DescribedState,
+  type EngineStatsReply,
+  type LogEntry,
+  type MachineIndex,
+} from '../statechart.ts';
+import '../chart/ka-inspector-chart.ts';
+import '../log/ka-inspector-log.ts';
+import '../stats/ka-inspector-stats.ts';
+import '../transitions/ka-inspector-transitions.ts';
+import '../../staff/staff-events.ts';
+
+const t = inspectorStrings;
+
+/** Where the active state was last read from: a view's state path or a snapshot's state value. */
+export type ActiveSource =
+  | { kind: 'view'; path: string; detail: string }
+  | { kind: 'snapshot'; value: unknown; detail: string };
+
+/**
+ * The live statechart inspector: pick a kiosk, see its machine as nested boxes with the active
+ * state marked, the transitions out of it, the event log, the current View and the engine's
+ * counters. It renders what it is given: an `InspectorController` feeds it from NATS; tests and
+ * screenshots call `showView` / `recordInspection` and set the properties directly.
+ *
+ * @summary The statechart inspector page.
+ * @fires ka-inspector-kiosk-select - `{kioskId}` when another kiosk is chosen
+ * @fires ka-staff-rediscover - when asked to look for kiosks again
+ */
+export class KaInspectorApp extends LitElement {
+  static override properties = {
+    kiosks: { attribute: false },
+    kioskId: { reflect: true, attribute: 'kiosk-id' },
+    machine: { attribute: false },
+    view: { attribute: false },
+    activeSource: { attribute: false },
+    log: { attribute: false },
+    stats: { attribute: false },
+    statsAt: { attribute: false },
+    connection: { reflect: true },
+    problem: { attribute: false },
+    selectedStateId: { attribute: false },
+    activeIds: { state: true },
+    previousIds: { state: true },
+  };
+
+  declare kiosks: ReadonlyMap<string, KioskEntry>;
+  declare kioskId: string | undefined;
+  declare machine: DescribedState | undefined;
+  declare view: View | undefined;
+  declare activeSource: ActiveSource | undefined;
+  declare log: readonly LogEntry[];
+  declare stats: EngineStatsReply | undefined;
+  declare statsAt: number | undefined;
+  declare connection: ConnectionState;
+  declare problem: string | undefined;
+  /** The state whose transitions are listed; undefined follows the active state. */
+  declare selectedStateId: string | undefined;
+  /** The active states (root to leaves), from `activeSource` read against `machine`. */
+  declare activeIds: ReadonlySet<string>;
+  /** The leaves that were active before the current ones. */
+  declare previousIds: ReadonlySet<string>;
+
+  #index: MachineIndex | undefined;
+
+  constructor() {
+    super();
+    this.kiosks = new Map();
+    this.kioskId = undefined;
+    this.machine = undefined;
+    this.view = undefined;
+    this.activeSource = undefined;
+    this.log = [];
+    this.stats = undefined;
+    this.statsAt = undefined;
+    this.connection = 'offline';
+    this.problem = undefined;
+    this.selectedStateId = undefined;
+    this.activeIds = new Set();
+    this.previousIds = new Set();
+    this.addEventListener('ka-inspector-state-select', (event) => {
+      const leaf = this.activeLeafId;
+      this.selectedStateId = event.detail.id === leaf ? undefined : event.detail.id;
+    });
+  }
+
+  /** A view arrived: show it, log it, and take the active state from its state path. */
+  showView(view: View, at = new Date().toISOString()): void {
+    this.view = view;
+    this.log = prependBounded(this.log, logEntryOfView(view, at));
+    if (view.state !== undefined) this.activeSource = { kind: 'view', path: view.state, detail: `#${view.seq}` };
+  }
+
+  /** An inspection event arrived: log it; a snapshot of the session says which state is active. */
+  recordInspection(event: InspectionEvent): void {
+    this.log = prependBounded(this.log, logEntryOfInspection(event));
+    if (event.kind === 'snapshot' && event.state !== undefined) {
+      this.activeSource = { kind: 'snapshot', value: event.state, detail: `#${event.seq}` };
+    }
+  }
+
+  /** Forgets the previous kiosk's session (another kiosk was chosen). */
+  clearSession(): void {
+    this.view = undefined;
+    this.activeSource = undefined;
+    this.log = [];
+    this.stats = undefined;
+    this.statsAt = undefined;
+    this.selectedStateId = undefined;
+    this.previousIds = new Set();
+  }
+
+  /** The deepest active state (the first, for parallel regions). */
+  get activeLeafId(): string | undefined {
+    return this.#index ? activeLeaves(this.#index, this.activeIds)[0] : undefined;
+  }
+
+  static override styles = [
+    ...consoleStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        height: 100vh;
+        background: var(--ka-bg);
+      }
+      header {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: var(--ka-space-3);
+        padding: var(--ka-space-2) var(--ka-space-5);
+        background: var(--ka-brand);
+        color: var(--ka-brand-text);
+      }
+      header h1 {
+        font-size: var(--ka-text-h1);
+        margin: 0 auto 0 0;
+      }
+      header label {
+        display: flex;
+        align-items: center;
+        gap: var(--ka-space-2);
+        font-weight: 700;
+      }
+      header .badge {
+        background: var(--ka-surface);
+      }
+      header button {
+        border-color: var(--ka-brand-text);
+        background: transparent;
+        color: var(--ka-brand-text);
+      }
+      .current {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: var(--ka-space-2) var(--ka-space-4);
+        padding: var(--ka-space-2) var(--ka-space-5);
+        background: var(--ka-surface);
+        border-bottom: 2px solid #c7ced8;
+      }
+      .current .path {
+        font-family: var(--ka-font-mono);
+        font-size: var(--ka-text-large);
+        font-weight: 700;
+      }
+      .banner {
+        margin: 0;
+        border-radius: 0;
+        border-width: 0 0 2px;
+      }
+      main {
+        flex: 1;
+        min-height: 0;
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) minmax(440px, 560px);
+      }
+      .chart {
+        overflow: auto;
+        padding: var(--ka-space-3) var(--ka-space-4);
+      }
+      .side {
+        display: flex;
+        flex-direction: column;
+        gap: var(--ka-space-3);
+        min-height: 0;
+        overflow: hidden;
+        padding: var(--ka-space-3) var(--ka-space-4);
+        border-left: 2px solid #c7ced8;
+        background: #eef1f5;
+      }
+      ka-inspector-transitions {
+        max-height: 34%;
+        overflow: auto;
+        flex: none;
+      }
+      ka-inspector-log {
+        flex: 1 1 0;
+        min-height: 160px;
+      }
+      .bottom {
+        display: grid;
+        grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
+        gap: var(--ka-space-3);
+        flex: none;
+        height: 36%;
+        min-height: 0;
+      }
+      .bottom > * {
+        overflow: auto;
+        min-height: 0;
+      }
+      pre {
+        margin: 0;
+        padding: var(--ka-space-2);
+        background: var(--ka-surface);
+        border: 1px solid #c7ced8;
+        border-radius: var(--ka-radius);
+        font-family: var(--ka-font-mono);
+        font-size: 12px;
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
+      .side h2 {
+        font-size: var(--ka-text-body);
+      }
+    `,
+  ];
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('machine')) this.#index = this.machine ? indexMachine(this.machine) : undefined;
+    if (changed.has('machine') || changed.has('activeSource')) {
+      const before = this.#index ? activeLeaves(this.#index, this.activeIds) : [];
+      this.activeIds = new Set(this.#activeIdsNow());
+      const after = this.#index ? activeLeaves(this.#index, this.activeIds) : [];
+      if (before.length > 0 && before.join() !== after.join()) this.previousIds = new Set(before.filter((id) => !this.activeIds.has(id)));
+    }
+  }
+
+  #activeIdsNow(): string[] {
+    const source = this.activeSource;
+    if (!this.machine || !source) return [];
+    return source.kind === 'view' ? activeIdsFromPath(this.machine, source.path) : activeIdsFromValue(this.machine, source.value);
+  }
+
+  override render() {
+    const leaf = this.activeLeafId;
+    return html`<header>
+        <h1>${t.title}</h1>
+        ${this.renderKioskChoice()}
+        <button type="button" data-rediscover @click=${() => emit(this, 'ka-staff-rediscover', {})}>${t.rediscover}</button>
+        ${this.renderConnection()}
+      </header>
+      ${this.problem ? html`<div class="notice error banner" role="alert">${icons.error}<p class="body">${this.problem}</p></div>` : nothing}
+      ${this.renderCurrent()}
+      <main>
+        <section class="chart" aria-labelledby="chart-title">
+          <h2 id="chart-title">${t.chart}${this.machine ? html` <code>${this.machine.id}</code>` : nothing}</h2>
+          <ka-inspector-chart
+            .machine=${this.machine}
+            .activeIds=${this.activeIds}
+            .previousIds=${this.previousIds}
+            .selectedId=${this.selectedStateId ?? leaf}
+          ></ka-inspector-chart>
+        </section>
+        <div class="side">
+          <ka-inspector-transitions .index=${this.#index} .stateId=${this.selectedStateId ?? leaf} .activeId=${leaf}></ka-inspector-transitions>
+          <ka-inspector-log .entries=${this.log}></ka-inspector-log>
+          <div class="bottom">
+            <section aria-labelledby="view-title">
+              <h2 id="view-title">${t.view}</h2>
+              ${this.view ? html`<pre tabindex="0" aria-labelledby="view-title">${JSON.stringify(this.view, null, 2)}</pre>` : html`<p class="hint">${t.noView}</p>`}
+            </section>
+            <ka-inspector-stats .stats=${this.stats} .at=${this.statsAt}></ka-inspector-stats>
+          </div>
+        </div>
+      </main>`;
+  }
+
+  private renderKioskChoice() {
+    const kiosks = sortKiosks(this.kiosks.values());
+    return html`<label>
+      ${t.kiosk}
+      <select @change=${(event: Event) => emit(this, 'ka-inspector-kiosk-select', { kioskId: (event.target as HTMLSelectElement).value })}>
+        ${this.kioskId === undefined || kiosks.length === 0 ? html`<option value="" ?selected=${this.kioskId === undefined}>${t.noKiosks}</option>` : nothing}
+        ${kiosks.map(
+          (entry) => html`<option value=${entry.view.kioskId} ?selected=${entry.view.kioskId === this.kioskId}>
+            ${entry.view.kioskId}${needsStaff(entry.view) ? `（${staffStrings.badges.needsStaff}）` : ''}
+          </option>`,
+        )}
+      </select>
+    </label>`;
+  }
+
+  private renderConnection() {
+    const state = this.connection;
+    const kind = state === 'connected' ? 'ok' : state === 'disconnected' ? 'help' : 'quiet';
+    const icon = state === 'connected' ? icons.check : state === 'disconnected' ? icons.warning : icons.clock;
+    return html`<span class="badge ${kind}" data-connection=${state}>${icon}${t.connection[state]}</span>`;
+  }
+
+  private renderCurrent() {
+    const source = this.activeSource;
+    const path = source === undefined ? undefined : source.kind === 'view' ? source.path : statePathOfValue(source.value);
+    return html`<div class="current" role="status" aria-live="polite" aria-atomic="true">
+      <span>${t.active}：</span>
+      ${path === undefined ? html`<span>${t.noActive}</span>` : html`<span class="path" data-active-path>${path}</span>`}
+      ${source ? html`<span class="hint">${t.activeFrom(source.kind, source.detail)}</span>` : nothing}
+      ${this.view ? html`<span>${t.screen}：<code>${this.view.screen}</code></span>` : nothing}
+    </div>`;
+  }
+}
+
+define('ka-inspector-app', KaInspectorApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ka-inspector-app': KaInspectorApp;
+  }
+}

@@ -1,0 +1,189 @@
+// Connects `<ka-inspector-app>` to NATS: finds the kiosks (the staff console's directory), and for
+// the chosen one fetches the machine's structure and current view, follows its views and
+// inspection events, and reads the engine's counters every few seconds. Everything it receives is
+// checked against its schema first; fields a schema does not name are dropped, so nothing the
+// engine should not have sent can reach the screen.
+import type { ReactiveController } from 'lit';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { decodeJson, InspectionEventSchema, ViewSchema } from '../../machines/contract/messages.ts';
+import type { KioskConfig } from '../src/config.ts';
+import { connectConsole, fetchConsoleConfig, watchConnection } from '../staff/console-connection.ts';
+import { consoleSubjects } from '../staff/console-subjects.ts';
+import { KioskDirectory, type KioskDirectoryOptions } from '../staff/kiosk-directory.ts';
+import type { KaInspectorApp } from './app/ka-inspector-app.ts';
+import { DescribedStateSchema, EngineStatsSchema } from './statechart.ts';
+
+export interface InspectorControllerOptions {
+  configUrl?: string;
+  config?: KioskConfig;
+  /** The kiosk to show first; default: `?kiosk=` in the page URL, else the config's kiosk. */
+  kioskId?: string;
+  directory?: KioskDirectoryOptions;
+  /** How often to read the engine's counters (ms). */
+  statsEveryMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export class InspectorController implements ReactiveController {
+  readonly #host: KaInspectorApp;
+  readonly #options: InspectorControllerOptions;
+  #nc: NatsConnection | undefined;
+  #directory: KioskDirectory | undefined;
+  #subscriptions: Subscription[] = [];
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #stopped = false;
+  /** Which kiosk the pending requests are for: a late answer for another kiosk is dropped. */
+  #following: string | undefined;
+
+  constructor(host: KaInspectorApp, options: InspectorControllerOptions) {
+    this.#host = host;
+    this.#options = options;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.#stopped = false;
+    this.#host.addEventListener('ka-inspector-kiosk-select', this.#onSelect);
+    this.#host.addEventListener('ka-staff-rediscover', this.#onRediscover);
+    void this.#start();
+  }
+
+  hostDisconnected(): void {
+    this.#stopped = true;
+    this.#host.removeEventListener('ka-inspector-kiosk-select', this.#onSelect);
+    this.#host.removeEventListener('ka-staff-rediscover', this.#onRediscover);
+    this.#unfollow();
+    this.#directory?.stop();
+    this.#directory = undefined;
+    const nc = this.#nc;
+    this.#nc = undefined;
+    void nc?.close();
+  }
+
+  async #start(): Promise<void> {
+    const host = this.#host;
+    host.connection = 'connecting';
+    let nc: NatsConnection;
+    let config: KioskConfig;
+    try {
+      config = this.#options.config ?? (await fetchConsoleConfig(this.#options.configUrl ?? '/config.json'));
+      nc = await connectConsole(config, 'inspector');
+    } catch (error) {
+      host.connection = 'disconnected';
+      host.problem = error instanceof Error ? error.message : String(error);
+      return;
+    }
+    if (this.#stopped) {
+      await nc.close();
+      return;
+    }
+    this.#nc = nc;
+    host.connection = 'connected';
+    const wanted = this.#options.kioskId ?? new URLSearchParams(location.search).get('kiosk') ?? config.kioskId;
+    const directory = new KioskDirectory(
+      nc,
+      (entries) => {
+        host.kiosks = entries;
+        // Follow the wanted kiosk as soon as it shows up; else the first one found.
+        if (this.#following === undefined && entries.size > 0) {
+          this.#follow(entries.has(wanted) ? wanted : ([...entries.keys()].sort()[0] ?? wanted));
+        }
+      },
+      this.#options.directory,
+    );
+    this.#directory = directory;
+    void watchConnection(
+      nc,
+      (state) => (host.connection = state),
+      () => {
+        void directory.discover();
+        if (this.#following !== undefined) void this.#load(this.#following);
+      },
+    );
+    await directory.start();
+  }
+
+  /** Shows another kiosk: drop the old one's streams, subscribe to the new one's, load it. */
+  #follow(kioskId: string): void {
+    const nc = this.#nc;
+    if (!nc) return;
+    this.#unfollow();
+    this.#following = kioskId;
+    const host = this.#host;
+    host.clearSession();
+    host.kioskId = kioskId;
+    const subjects = consoleSubjects(kioskId);
+    this.#subscriptions = [
+      nc.subscribe(subjects.view, {
+        callback: (error, msg) => {
+          if (error) return;
+          const decoded = decodeJson(ViewSchema, msg.data);
+          if (decoded.ok && decoded.value.kioskId === kioskId) host.showView(decoded.value);
+        },
+      }),
+      nc.subscribe(subjects.inspect, {
+        callback: (error, msg) => {
+          if (error) return;
+          const decoded = decodeJson(InspectionEventSchema, msg.data);
+          if (decoded.ok) host.recordInspection(decoded.value);
+        },
+      }),
+    ];
+    this.#statsTimer = setInterval(() => void this.#readStats(kioskId), this.#options.statsEveryMs ?? 2000);
+    void this.#load(kioskId);
+  }
+
+  #unfollow(): void {
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    this.#subscriptions = [];
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = undefined;
+    this.#following = undefined;
+  }
+
+  async #load(kioskId: string): Promise<void> {
+    await Promise.all([this.#readMachine(kioskId), this.#readView(kioskId), this.#readStats(kioskId)]);
+  }
+
+  async #request(subject: string): Promise<Uint8Array | undefined> {
+    const nc = this.#nc;
+    if (!nc) return undefined;
+    try {
+      return (await nc.request(subject, undefined, { timeout: this.#options.requestTimeoutMs ?? 3000 })).data;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #readMachine(kioskId: string): Promise<void> {
+    const data = await this.#request(consoleSubjects(kioskId).machine);
+    if (this.#following !== kioskId) return;
+    const decoded = data === undefined ? undefined : decodeJson(DescribedStateSchema, data);
+    if (decoded?.ok) this.#host.machine = decoded.value;
+    else this.#host.problem = `${kioskId}：${consoleSubjects(kioskId).machine} — no machine description`;
+  }
+
+  async #readView(kioskId: string): Promise<void> {
+    const data = await this.#request(consoleSubjects(kioskId).viewGet);
+    if (this.#following !== kioskId || data === undefined) return;
+    const decoded = decodeJson(ViewSchema, data);
+    if (decoded.ok && decoded.value.kioskId === kioskId) this.#host.showView(decoded.value);
+  }
+
+  async #readStats(kioskId: string): Promise<void> {
+    const data = await this.#request(consoleSubjects(kioskId).stats);
+    if (this.#following !== kioskId || data === undefined) return;
+    const decoded = decodeJson(EngineStatsSchema, data);
+    if (!decoded.ok) return;
+    this.#host.stats = decoded.value;
+    this.#host.statsAt = Date.now();
+  }
+
+  readonly #onSelect = (event: CustomEvent<{ kioskId: string }>): void => {
+    if (event.detail.kioskId !== '' && event.detail.kioskId !== this.#following) this.#follow(event.detail.kioskId);
+  };
+
+  readonly #onRediscover = (): void => {
+    void this.#directory?.discover();
+  };
+}

@@ -1,0 +1,323 @@
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { ERRORS } from '../../../machines/contract/errors.ts';
+import type { View } from '../../../machines/contract/messages.ts';
+import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
+import { define } from '../../src/events.ts';
+import { strings } from '../../src/i18n.ts';
+import { icons } from '../../src/styles/icons.ts';
+import { consoleStyles } from '../console-styles.ts';
+import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../kiosk-status.ts';
+import type { StaffBackend } from '../staff-client.ts';
+import { describeRequestError, formatTime, staffStrings } from '../staff-strings.ts';
+import '../card-panel/ka-staff-card-panel.ts';
+import '../countdown/ka-staff-countdown.ts';
+
+const zh = strings('zh-TW');
+const s = staffStrings;
+
+type Outcome = { kind: 'ok'; text: string } | { kind: 'error'; text: string; detail: string };
+
+/**
+ * The selected kiosk: everything its view says, the staff actions it takes now (exactly those of
+ * `view.accepts`; ending the session or taking the card asks for a confirmation first), and the
+ * card panel for the registry.
+ *
+ * @summary One kiosk in detail, with its staff actions.
+ */
+export class KaStaffKioskDetail extends LitElement {
+  static override properties = {
+    entry: { attribute: false },
+    staffId: { attribute: false },
+    backend: { attribute: false },
+    confirming: { state: true },
+    pending: { state: true },
+    outcome: { state: true },
+  };
+
+  declare entry: KioskEntry | undefined;
+  declare staffId: string;
+  declare backend: StaffBackend | undefined;
+  /** The destructive action waiting for its confirmation. */
+  declare confirming: StaffEventType | undefined;
+  declare pending: StaffEventType | undefined;
+  declare outcome: Outcome | undefined;
+
+  constructor() {
+    super();
+    this.entry = undefined;
+    this.staffId = '';
+    this.backend = undefined;
+    this.confirming = undefined;
+    this.pending = undefined;
+    this.outcome = undefined;
+  }
+
+  static override styles = [
+    ...consoleStyles,
+    css`
+      :host {
+        display: block;
+      }
+      header {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: var(--ka-space-2);
+        margin-bottom: var(--ka-space-3);
+      }
+      header h2 {
+        margin: 0 auto 0 0;
+      }
+      section {
+        background: var(--ka-surface);
+        border: 1px solid #c7ced8;
+        border-radius: var(--ka-radius);
+        padding: var(--ka-space-3) var(--ka-space-4);
+        margin-bottom: var(--ka-space-3);
+      }
+      section h3 {
+        margin-top: 0;
+      }
+      .accepts {
+        display: flex;
+        flex-wrap: wrap;
+        gap: var(--ka-space-1);
+        margin: 0;
+        padding: 0;
+        list-style: none;
+      }
+      .accepts li {
+        border: 1px solid var(--ka-border);
+        border-radius: 4px;
+        padding: 0 var(--ka-space-1);
+      }
+      .error-text {
+        color: var(--ka-error);
+        font-weight: 700;
+      }
+      ul.actions-list {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: grid;
+        gap: var(--ka-space-2);
+      }
+      ul.actions-list li {
+        display: grid;
+        grid-template-columns: minmax(200px, max-content) 1fr;
+        align-items: center;
+        gap: var(--ka-space-3);
+      }
+      .help-text {
+        color: var(--ka-text-muted);
+        font-size: var(--ka-text-small);
+        margin: 0;
+      }
+      .confirm {
+        border: 2px solid var(--ka-error);
+        background: var(--ka-error-bg);
+        border-radius: var(--ka-radius);
+        padding: var(--ka-space-3);
+        margin-top: var(--ka-space-3);
+      }
+      .confirm p {
+        font-weight: 700;
+      }
+      .confirm .buttons {
+        display: flex;
+        gap: var(--ka-space-2);
+        flex-wrap: wrap;
+      }
+      .notice {
+        margin: var(--ka-space-3) 0 0;
+      }
+      .detail {
+        font-size: var(--ka-text-small);
+        color: var(--ka-text-muted);
+        overflow-wrap: anywhere;
+      }
+    `,
+  ];
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const before = changed.get('entry') as KioskEntry | undefined;
+    if (changed.has('entry') && before?.view.kioskId !== this.entry?.view.kioskId) {
+      this.confirming = undefined;
+      this.outcome = undefined;
+    }
+    // The kiosk moved on: a confirmation for an action it no longer takes is void.
+    if (this.confirming && this.entry && !this.entry.view.accepts.includes(this.confirming)) this.confirming = undefined;
+  }
+
+  override render() {
+    if (!this.entry) return html`<p class="hint">${s.selectHint}</p>`;
+    const { view } = this.entry;
+    return html`<header>
+        <h2 id="title">${view.kioskId}：${zh.screens[view.screen].title}</h2>
+        ${needsStaff(view) ? html`<span class="badge help">${icons.staff}${s.badges.needsStaff}</span>` : nothing}
+        ${view.busy ? html`<span class="badge busy">${icons.clock}${s.badges.busy}</span>` : nothing}
+        ${view.deadline ? html`<ka-staff-countdown .deadline=${view.deadline}></ka-staff-countdown>` : nothing}
+      </header>
+      ${this.renderActions(view)}
+      <section aria-labelledby="card-panel-title">
+        <ka-staff-card-panel
+          heading-id="card-panel-title"
+          .cardNumber=${view.card?.cardNumber ?? ''}
+          .kiosk=${view}
+          .staffId=${this.staffId}
+          .backend=${this.backend}
+        ></ka-staff-card-panel>
+      </section>
+      ${this.renderFacts(view)}`;
+  }
+
+  private renderActions(view: View) {
+    const actions = staffActionsFor(view);
+    const confirming = this.confirming;
+    return html`<section aria-labelledby="actions-title">
+      <h3 id="actions-title">${s.actions.heading}</h3>
+      ${actions.length === 0
+        ? html`<p class="help-text">${s.actions.none}</p>`
+        : html`<ul class="actions-list">
+            ${actions.map((type) => {
+              const text = s.actions.byType[type];
+              const destructive = DESTRUCTIVE_ACTIONS.has(type);
+              return html`<li>
+                <button
+                  type="button"
+                  class=${destructive ? 'danger' : 'primary'}
+                  data-action=${type}
+                  aria-describedby=${`help-${type}`}
+                  aria-expanded=${destructive ? String(confirming === type) : nothing}
+                  ?disabled=${this.pending !== undefined}
+                  @click=${() => (destructive ? this.askToConfirm(type) : void this.perform(type))}
+                >
+                  ${text.label}
+                </button>
+                <p class="help-text" id=${`help-${type}`}>${text.help}</p>
+              </li>`;
+            })}
+          </ul>`}
+      ${confirming ? this.renderConfirm(view, confirming) : nothing} ${this.renderOutcome()}
+    </section>`;
+  }
+
+  private renderConfirm(view: View, type: StaffEventType) {
+    const text = s.actions.byType[type];
+    return html`<div class="confirm" role="group" aria-labelledby="confirm-question">
+      <p id="confirm-question">${icons.warning} ${view.kioskId}：${text.confirm}</p>
+      <div class="buttons">
+        <button type="button" class="danger primary" data-confirm=${type} @click=${() => void this.perform(type)}>
+          ${text.confirmButton}
+        </button>
+        <button type="button" data-cancel @click=${() => (this.confirming = undefined)}>${s.actions.cancel}</button>
+      </div>
+    </div>`;
+  }
+
+  private renderOutcome() {
+    const outcome = this.outcome;
+    if (!outcome) return nothing;
+    if (outcome.kind === 'ok') {
+      return html`<div class="notice success" role="status">${icons.check}<p class="body">${outcome.text}</p></div>`;
+    }
+    return html`<div class="notice error" role="alert">
+      ${icons.error}
+      <div>
+        <p class="title">${outcome.text}</p>
+        <p class="detail">${outcome.detail}</p>
+      </div>
+    </div>`;
+  }
+
+  private renderFacts(view: View) {
+    const f = s.fields;
+    return html`<section aria-labelledby="facts-title">
+      <h3 id="facts-title">${s.factsHeading}</h3>
+      <dl class="facts">
+        <dt>${f.screen}</dt>
+        <dd>${zh.screens[view.screen].title} <code>${view.screen}</code></dd>
+        <dt>${f.state}</dt>
+        <dd><code>${view.state ?? '—'}</code></dd>
+        ${view.returnScreen
+          ? html`<dt>${f.returnScreen}</dt>
+              <dd>${zh.screens[view.returnScreen].title} <code>${view.returnScreen}</code></dd>`
+          : nothing}
+        ${view.error
+          ? html`<dt>${f.error}</dt>
+              <dd>
+                <span class="error-text"><code>${view.error.code}</code> ${ERRORS[view.error.code].text['zh-TW']}</span>
+                <br />${s.remedy[ERRORS[view.error.code].remedy]}${view.error.attemptsLeft === undefined
+                  ? nothing
+                  : html`；${s.attemptsLeft(view.error.attemptsLeft)}`}
+              </dd>`
+          : nothing}
+        ${view.card
+          ? html`<dt>${f.card}</dt>
+              <dd>
+                <code>${view.card.cardNumber}</code> · ${view.card.holderName} · ${zh.card.ubn} ${view.card.ubn}<br />
+                ${formatRocRange(view.card.validFrom, view.card.validTo)}
+              </dd>`
+          : nothing}
+        ${view.path
+          ? html`<dt>${f.path}</dt>
+              <dd>${zh.paths[view.path]}</dd>`
+          : nothing}
+        ${view.step
+          ? html`<dt>${f.step}</dt>
+              <dd>${zh.step(view.step.index, view.step.of)}</dd>`
+          : nothing}
+        <dt>${f.lang}</dt>
+        <dd>${view.lang}</dd>
+        <dt>${f.accepts}</dt>
+        <dd>
+          <ul class="accepts mono">
+            ${view.accepts.map((type) => html`<li>${type}</li>`)}
+          </ul>
+        </dd>
+        <dt>${f.seq}</dt>
+        <dd>${view.seq}</dd>
+        <dt>${f.changedAt}</dt>
+        <dd>${this.entry ? formatTime(this.entry.changedAt) : '—'}</dd>
+      </dl>
+    </section>`;
+  }
+
+  private askToConfirm(type: StaffEventType): void {
+    this.confirming = type;
+    this.outcome = undefined;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLButtonElement>('[data-cancel]')?.focus());
+  }
+
+  /** Sends one staff action; `staff.unlocked` first unlocks the kiosk's card at the registry. */
+  private async perform(type: StaffEventType): Promise<void> {
+    const view = this.entry?.view;
+    if (!view) return;
+    const label = s.actions.byType[type].label;
+    this.confirming = undefined;
+    if (!this.backend) {
+      this.outcome = { kind: 'error', text: s.actions.failed(label), detail: s.requestError.notConnected };
+      return;
+    }
+    this.pending = type;
+    this.outcome = undefined;
+    try {
+      if (type === 'staff.unlocked' && view.card) await this.backend.unlockCard(view.card.cardNumber, this.staffId);
+      await this.backend.sendStaffEvent(view.kioskId, type, this.staffId);
+      this.outcome = { kind: 'ok', text: s.actions.sent(label, view.kioskId) };
+    } catch (error) {
+      const { text, detail } = describeRequestError(error);
+      this.outcome = { kind: 'error', text: `${s.actions.failed(label)}${text}`, detail };
+    } finally {
+      this.pending = undefined;
+    }
+  }
+}
+
+define('ka-staff-kiosk-detail', KaStaffKioskDetail);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ka-staff-kiosk-detail': KaStaffKioskDetail;
+  }
+}

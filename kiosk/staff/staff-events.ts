@@ -1,0 +1,18 @@
+// DOM events of the staff console and the inspector. All bubble and cross shadow roots; the page
+// element (or its controller) handles them.
+declare global {
+  interface GlobalEventHandlersEventMap {
+    /** A kiosk was chosen in the list. */
+    'ka-staff-kiosk-select': CustomEvent<{ kioskId: string }>;
+    /** The staff id was entered. */
+    'ka-staff-id-set': CustomEvent<{ staffId: string }>;
+    /** Staff asked to look for kiosks again. */
+    'ka-staff-rediscover': CustomEvent<Record<string, never>>;
+    /** A state of the chart was chosen in the inspector. */
+    'ka-inspector-state-select': CustomEvent<{ id: string }>;
+    /** Another kiosk was chosen in the inspector. */
+    'ka-inspector-kiosk-select': CustomEvent<{ kioskId: string }>;
+  }
+}
+
+export {};

@@ -1,0 +1,210 @@
+// The words of the staff console, in 正體中文 (the counter staff's language). Screen titles, paths
+// and error texts come from the kiosk's own tables and the contract's catalogue, so the console
+// says exactly what the kiosk's screen says.
+import type { CardRecordStatus } from '../../machines/contract/messages.ts';
+import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
+import type { StaffEventType } from './kiosk-status.ts';
+
+export interface StaffActionText {
+  readonly label: string;
+  readonly help: string;
+  /** Asked before a destructive action is sent. */
+  readonly confirm?: string;
+  readonly confirmButton?: string;
+}
+
+const ACTION_TEXTS: Readonly<Record<StaffEventType, StaffActionText>> = {
+  'staff.resume': {
+    label: '繼續作業',
+    help: '處理完畢，讓機台回到民眾原本的畫面（會先重新檢查卡片）。',
+  },
+  'staff.unlocked': {
+    label: '解鎖並繼續作業',
+    help: '在憑證管理中心解除此卡的自助開卡鎖定，再讓機台回到輸入畫面。',
+  },
+  'staff.overrideIdWarning': {
+    label: '已核對證件，繼續核對身分',
+    help: '身分證字號不符合檢查公式，但您已核對證件無誤：機台將照所輸入的資料送出核對。',
+  },
+  'staff.takeCard': {
+    label: '收回卡片',
+    help: '由服務人員收下卡片並結束此次作業（畫面資料將清除）。',
+    confirm: '確定要收回卡片並結束此機台的作業嗎？民眾已輸入的資料將清除。',
+    confirmButton: '確定收回卡片',
+  },
+  'staff.abort': {
+    label: '結束作業',
+    help: '結束此次作業，機台回到「請插入IC卡」畫面（畫面資料將清除）。',
+    confirm: '確定要結束此機台目前的作業嗎？民眾已輸入的資料將清除。',
+    confirmButton: '確定結束作業',
+  },
+};
+
+export const staffStrings = {
+  title: '工商憑證IC卡開卡 — 櫃檯服務台',
+  connection: {
+    offline: '未連線',
+    connecting: '連線中…',
+    connected: '已連線',
+    disconnected: '連線中斷，重新連線中…',
+  },
+  staffId: {
+    heading: '請輸入您的員工代號',
+    explain: '員工代號會記錄在您對機台及卡片所做的每一項操作中。',
+    label: '員工代號',
+    submit: '開始',
+    invalid: '請輸入 1 至 64 個字元的員工代號。',
+    current: '服務人員',
+    change: '更換',
+  },
+  rediscover: '重新搜尋機台',
+  kiosks: '機台',
+  kioskCount: (all: number, needingStaff: number) => `共 ${all} 部${needingStaff > 0 ? `，${needingStaff} 部需要協助` : ''}`,
+  noKiosks: '尚未找到任何機台。機台的開卡程式啟動後會自動出現在這裡。',
+  selectHint: '請從左側選擇一部機台。',
+  selected: '已選取',
+  badges: {
+    needsStaff: '需要協助',
+    busy: '處理中',
+    silent: '無回應',
+    idle: '待機中',
+  },
+  factsHeading: '機台目前的畫面',
+  fields: {
+    screen: '畫面',
+    state: '狀態路徑',
+    card: '卡片',
+    error: '錯誤',
+    deadline: '倒數',
+    changedAt: '最後變更',
+    returnScreen: '中斷前畫面',
+    step: '步驟',
+    path: '申請方式',
+    accepts: '可接受事件',
+    seq: '畫面序號',
+    lang: '語言',
+  },
+  remedy: {
+    retry: '民眾可重試',
+    reinsert: '請民眾重新插卡',
+    correctInput: '民眾可更正輸入',
+    startOver: '民眾可重新開始',
+    staff: '需由服務人員處理',
+    none: '此卡無法在機台辦理',
+  },
+  attemptsLeft: (n: number) => `尚可嘗試 ${n} 次`,
+  secondsLeft: (n: number) => `剩餘 ${n} 秒`,
+  expired: '已到時',
+  actions: {
+    heading: '機台操作',
+    none: '此機台目前沒有可由服務人員執行的操作。',
+    sent: (label: string, kioskId: string) => `已送出「${label}」至 ${kioskId}。`,
+    failed: (label: string) => `「${label}」未能送出：`,
+    cancel: '取消',
+    byType: ACTION_TEXTS,
+  },
+  cardPanel: {
+    heading: '卡片查詢（憑證管理中心）',
+    cardNumber: 'IC卡卡號',
+    lookup: '查詢',
+    looking: '查詢中…',
+    invalidNumber: 'IC卡卡號為 4 至 32 個英文大寫字母或數字。',
+    record: '卡片紀錄',
+    history: '異動紀錄',
+    noHistory: '沒有異動紀錄。',
+    unlock: '解除鎖定',
+    unlockHelp: '此卡因輸入錯誤次數過多，已暫停自助開卡。核對民眾身分後可解除鎖定。',
+    giveBack: '登記收回卡片',
+    giveBackHelp: '收下此卡（例如錯誤代碼27011：開卡前已被使用），寄回憑證管理中心處理。',
+    giveBackConfirm: '確定登記收回此卡嗎？此卡將無法在機台開卡，直到憑證管理中心處理完畢。',
+    giveBackConfirmButton: '確定登記收回',
+    unlocked: (cardNumber: string) => `已解除 ${cardNumber} 的鎖定。`,
+    returned: (cardNumber: string) => `已登記收回 ${cardNumber}。`,
+    toldKiosk: (label: string, kioskId: string) => `並已通知 ${kioskId}「${label}」。`,
+    activation: (kioskId: string, live: boolean) => `${kioskId}（${live ? '進行中' : '已逾時'}）`,
+    fields: {
+      cardNumber: 'IC卡卡號',
+      holderName: '憑證用戶名稱',
+      ubn: '統編',
+      route: '申請方式',
+      status: '卡片狀態',
+      attemptsLeft: '剩餘嘗試次數',
+      certSerial: '憑證序號',
+      validity: '憑證有效期限',
+      importedAt: '發卡登錄',
+      acceptedAt: '憑證接受',
+      activatedAt: '開卡完成',
+      lockedAt: '鎖定時間',
+      returnedAt: '收回時間',
+      activation: '目前開卡作業',
+    },
+    historyColumns: { at: '時間', type: '異動', change: '狀態', where: '機台／人員' },
+  },
+  statuses: {
+    issued: '已發卡，待開卡',
+    verified: '已核對身分',
+    accepted: '已接受憑證，待設定PIN碼',
+    activated: '已完成開卡',
+    revoked: '憑證已廢止',
+    suspended: '憑證已暫禁',
+    'used-before-activation': '開卡前已被使用（27011）',
+    locked: '已鎖定自助開卡',
+    returned: '已收回',
+  } satisfies Record<CardRecordStatus, string>,
+  eventTypes: {
+    imported: '發卡登錄',
+    verified: '身分核對成功',
+    'attempt-failed': '身分核對失敗',
+    locked: '鎖定',
+    accepted: '憑證接受',
+    'pin-granted': '核發PIN碼設定授權',
+    activated: '開卡完成',
+    unlocked: '解除鎖定',
+    returned: '收回卡片',
+  } as Record<string, string>,
+  requestError: {
+    heading: '操作未完成',
+    unreachable: '憑證管理中心沒有回應，請稍後再試。',
+    notConnected: '尚未連線到系統。',
+  },
+};
+
+/**
+ * What staff read for a failed request: the catalogue's words (for 3125, "no answer", since the
+ * catalogue's 3125 text speaks of an acceptance), and the code with the service's own message.
+ */
+export function describeRequestError(error: unknown): { text: string; detail: string } {
+  if (error instanceof ContractError) {
+    const text = error.code === '3125' ? staffStrings.requestError.unreachable : ERRORS[error.code].text['zh-TW'];
+    return { text, detail: `${error.code} · ${error.message}` };
+  }
+  return { text: staffStrings.requestError.heading, detail: error instanceof Error ? error.message : String(error) };
+}
+
+const timeFormat = new Intl.DateTimeFormat('zh-TW', {
+  timeZone: 'Asia/Taipei',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+const dateTimeFormat = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: 'Asia/Taipei',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** '14:03:07', Taipei time. */
+export function formatTime(value: number | string): string {
+  return timeFormat.format(typeof value === 'number' ? value : Date.parse(value));
+}
+
+/** '2026-03-25 14:03:07', Taipei time. */
+export function formatDateTime(value: number | string): string {
+  return dateTimeFormat.format(typeof value === 'number' ? value : Date.parse(value));
+}
