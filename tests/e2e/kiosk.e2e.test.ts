@@ -153,7 +153,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const check = await checkTokenElsewhere(stack!.dataDir, cardA.cardNumber, TYPED.pinA);
     expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true, userPinCountLow: false });
     await removeCard();
-  });
+  }, 240_000);
 
   it('path B (registration-bundled): national ID and ROC birth date, card data (surviving a reload), e-mail and new user code, acceptance, PIN; the PIN opens the card', async () => {
     await trayInsertButton(page, cardB.holderName).tap();
@@ -191,7 +191,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const check = await checkTokenElsewhere(stack!.dataDir, cardB.cardNumber, TYPED.pinB);
     expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true, userPinCountLow: false });
     await removeCard();
-  });
+  }, 240_000);
 
   it('the PINs, user codes, national ID and birth date travel only on the kiosk-local and registry subjects that must carry them, and are stored nowhere', async () => {
     await traffic.stop();

@@ -24,6 +24,9 @@ export function launchChromium(): Promise<Browser> {
 export async function openKioskPage(browser: Browser, url: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1080, height: 1920 }, hasTouch: true });
   const page = await context.newPage();
+  // Room for a loaded machine (the whole test suite runs beside this): waits end as soon as the
+  // screen is there, this only bounds a hung run.
+  page.setDefaultTimeout(60_000);
   await page.goto(url);
   return page;
 }
