@@ -5,7 +5,6 @@
 // Each activation endpoint answers on its contract subject and on `<subject>.<kiosk>`: there the
 // kiosk id comes from the subject (which NATS permissions tie to the kiosk), a body kioskId must
 // equal it, and an activation may only be used by the kiosk that verified it.
-import { createHash, randomBytes } from 'node:crypto';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { Svcm, type ServiceGroup, type ServiceMsg } from '@nats-io/services';
 import type * as v from 'valibot';
@@ -17,62 +16,19 @@ import {
   decodeJson,
   IdentifyRequestSchema,
   isKioskId,
-  JETSTREAM,
   PinGrantRequestSchema,
   REGISTRY_SUBJECTS,
   StaffCardRequestSchema,
   VerifyRequestSchema,
-  type AcceptReply,
-  type AdminImportReply,
-  type AdminImportRequest,
-  type CompleteReply,
-  type IdentifyReply,
-  type PinGrantReply,
   type RegistryEndpoint,
-  type VerifyReply,
-  type VerifyRequest,
 } from '../../machines/contract/index.ts';
-import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
 import { encodeJson, respondWithError } from '../shared/nats-json.ts';
-import { pinGrantContext, seal } from '../shared/sealed-box.ts';
-import {
-  attemptsLeft,
-  checkGrantable,
-  checkVerifiable,
-  effectiveStatus,
-  newCardRecord,
-  normalizeSerial,
-  recordAcceptance,
-  recordCompletion,
-  recordReturn,
-  recordUnlock,
-  recordVerification,
-  recordWrongAttempt,
-  type CardRecord,
-  type Change,
-  type Outcome,
-  type RegistryEvent,
-} from './card-record.ts';
 import { CardView } from './card-view.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
-import {
-  AdminListRequestSchema,
-  type AdminListPage,
-  type StaffCardReply,
-  type StaffCardSummary,
-} from './registry-messages.ts';
-import { hashUserCode, loadRegistryKey, PRODUCTION_SCRYPT_COST, RegistrySecrets, verifyUserCode, type ScryptCost } from './registry-secrets.ts';
-import {
-  compareAndSet,
-  KEY_CHECK_KEY,
-  openRegistryStore,
-  publishEvent,
-  readAll,
-  readVersioned,
-  type RegistryStore,
-  type Step,
-  type Versioned,
-} from './registry-store.ts';
+import { AdminListRequestSchema } from './registry-messages.ts';
+import { Registry, type RequestContext } from './registry-operations.ts';
+import { loadRegistryKey, PRODUCTION_SCRYPT_COST, RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
+import { compareAndSet, KEY_CHECK_KEY, openRegistryStore, type RegistryStore } from './registry-store.ts';
 
 export const REGISTRY_VERSION = '1.0.0';
 /** The queue group every instance joins. */
@@ -104,45 +60,7 @@ export interface RunningRegistry {
   stop(): Promise<void>;
 }
 
-/** Per activation, in `ra_activations` under the activation's ref. */
-interface ActivationRecord {
-  readonly v: 1;
-  readonly cardNumber: string;
-  readonly kioskId: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly grants: number;
-  readonly lastGrantAt?: string;
-}
-
-interface RequestContext {
-  /** The kiosk id from a `.<kiosk>` subject, if the request came that way. */
-  readonly kiosk: string | undefined;
-  /** Names the card in the request log. */
-  card(cardNumber: string): void;
-  /** Adds a non-secret field to the request log. */
-  note(field: string, value: string | number): void;
-}
-
 type Handler<S extends v.GenericSchema> = (request: v.InferOutput<S>, context: RequestContext) => Promise<unknown>;
-
-// An activation id names its card, so accept needs no lookup; the random part makes it unguessable.
-const ACTIVATION_ID = /^([A-Z0-9]{4,32})\.([A-Za-z0-9_-]{24})$/;
-
-function newActivationId(cardNumber: string): string {
-  return `${cardNumber}.${randomBytes(18).toString('base64url')}`;
-}
-
-/** What is stored and logged in place of an activation id. */
-export function activationRef(activationId: string): string {
-  return createHash('sha256').update(activationId).digest('hex').slice(0, 32);
-}
-
-function parseActivationId(activationId: string): { cardNumber: string; ref: string } {
-  const match = ACTIVATION_ID.exec(activationId);
-  if (!match) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
-  return { cardNumber: match[1] as string, ref: activationRef(activationId) };
-}
 
 function splitSubject(subject: string): { group: string; name: string } {
   const dot = subject.lastIndexOf('.');
@@ -173,16 +91,21 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const view = await CardView.follow(store.cards, (error) =>
     log(JSON.stringify({ at: clock().toISOString(), service: 'registry', view: 'stopped: reading KV for every request', error: describe(error) })),
   );
-  const registry = new Registry(store, secrets, limiter, clock, ttlMs, scryptCost, maxGrants, view);
+  const registry = new Registry({ store, secrets, limiter, view, clock, ttlMs, scryptCost, maxGrants });
 
   // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
   // connection and messages are the same objects at run time.
-  const service = await new Svcm(options.nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
-    name: 'registry',
-    version: REGISTRY_VERSION,
-    description: 'MOEACA card activation registry: identify, verify, accept, PIN grant, complete; staff and admin',
-    queue: REGISTRY_QUEUE,
-  });
+  const service = await new Svcm(options.nc as unknown as ConstructorParameters<typeof Svcm>[0])
+    .add({
+      name: 'registry',
+      version: REGISTRY_VERSION,
+      description: 'MOEACA card activation registry: identify, verify, accept, PIN grant, complete; staff and admin',
+      queue: REGISTRY_QUEUE,
+    })
+    .catch(async (error: unknown) => {
+      await view.close();
+      throw error;
+    });
   const inFlight = new Set<Promise<void>>();
   const groups = new Map<string, ServiceGroup>();
   const groupFor = (prefix: string): ServiceGroup => {
@@ -291,459 +214,3 @@ async function checkRegistryKey(store: RegistryStore, secrets: RegistrySecrets):
   }
 }
 
-function isCardRecord(value: unknown): value is CardRecord {
-  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && typeof (value as { cardNumber?: unknown }).cardNumber === 'string';
-}
-
-class Registry {
-  constructor(
-    private readonly store: RegistryStore,
-    private readonly secrets: RegistrySecrets,
-    private readonly limiter: KioskLimiter,
-    private readonly clock: () => Date,
-    private readonly ttlMs: number,
-    private readonly scryptCost: ScryptCost,
-    private readonly maxGrants: number,
-    private readonly view: CardView,
-  ) {}
-
-  // -------------------------------------------------------------------------------------------
-  // Activation
-
-  async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
-    context.card(request.cardNumber);
-    requireSameKiosk(context, request.kioskId);
-    // From the view: a status a moment old is fine here, every later step checks again.
-    const found = this.view.get(request.cardNumber) ?? (await this.readCard(request.cardNumber));
-    const record = withSerial(found, request.certSerial).value;
-    return { route: record.route, status: effectiveStatus(record, this.clock()), attemptsLeft: attemptsLeft(record) };
-  }
-
-  async verify(request: VerifyRequest, context: RequestContext): Promise<VerifyReply> {
-    context.card(request.cardNumber);
-    requireSameKiosk(context, request.kioskId);
-    const now = this.clock();
-    const matches = this.secretCheck(request, now);
-    if (!(await this.limiter.allows(request.kioskId, now))) {
-      throw new ContractError('LOCKED', 'this kiosk made too many wrong attempts: it is rate-limited for a while (staff can help)');
-    }
-    const found = withSerial(await this.readCard(request.cardNumber), request.certSerial);
-    checkVerifiable(found.value, request.route, now);
-
-    if (!(await matches(found.value))) {
-      await this.limiter.charge(request.kioskId, now);
-      const failed = await this.changeCard(request.cardNumber, found, (current) => {
-        const wrong = recordWrongAttempt(current, request.kioskId, now);
-        return { write: wrong.record, result: wrong };
-      });
-      await publishEvent(this.store.js, failed.event);
-      throw failed.reply;
-    }
-
-    const activationId = newActivationId(request.cardNumber);
-    const ref = activationRef(activationId);
-    const expiresAt = new Date(now.getTime() + this.ttlMs).toISOString();
-    const activation: ActivationRecord = {
-      v: 1,
-      cardNumber: request.cardNumber,
-      kioskId: request.kioskId,
-      createdAt: now.toISOString(),
-      expiresAt,
-      grants: 0,
-    };
-    await this.store.activations.create(ref, JSON.stringify(activation));
-    const change = await this.changeCard(request.cardNumber, found, (current) => {
-      const verified = recordVerification(current, { ref, kioskId: request.kioskId, expiresAt }, now);
-      return { write: verified.record, result: verified };
-    });
-    await publishEvent(this.store.js, change.event);
-    const acceptedAt = change.record.status === 'accepted' ? change.record.accepted?.at : undefined;
-    return { activationId, expiresAt, ...(acceptedAt === undefined ? {} : { acceptedAt }) };
-  }
-
-  /**
-   * Format checks first (they cost no attempt: a malformed entry is a typing slip the kiosk should
-   * have caught), then a matcher for the record's stored secret.
-   */
-  private secretCheck(request: VerifyRequest, now: Date): (record: CardRecord) => Promise<boolean> {
-    if (request.route === 'self-applied') {
-      const userCode = normalizeInput(request.userCode);
-      if (!isValidUserCode(userCode)) throw new ContractError('USER_CODE_FORMAT', 'a user code is 6–10 letters, digits or symbols');
-      return async (record) => record.userCodeHash !== undefined && (await verifyUserCode(userCode, record.userCodeHash));
-    }
-    const id = checkPersonalId(request.responsibleId);
-    if (!id.formatOk) throw new ContractError('ID_FORMAT', 'the responsible person\'s ID is not in a known format');
-    let birthDate: string | undefined;
-    if (request.birthDate !== undefined) {
-      const parsed = parseBirthDate(request.birthDate, now);
-      if (!parsed.ok) throw new ContractError('ID_FORMAT', 'the birth date is not a valid date');
-      birthDate = parsed.iso;
-    }
-    const idMac = this.secrets.macResponsibleId(id.normalized);
-    const birthMac = birthDate === undefined ? undefined : this.secrets.macBirthDate(birthDate);
-    return async (record) => {
-      if (record.responsibleIdMac === undefined || !this.secrets.sameMac(record.responsibleIdMac, idMac)) return false;
-      if (record.birthDateMac === undefined) return true;
-      return birthMac !== undefined && this.secrets.sameMac(record.birthDateMac, birthMac);
-    };
-  }
-
-  async accept(request: v.InferOutput<typeof AcceptRequestSchema>, context: RequestContext): Promise<AcceptReply> {
-    const { cardNumber, ref } = parseActivationId(request.activationId);
-    context.card(cardNumber);
-    const now = this.clock();
-    return this.onCard(cardNumber, async (read) => {
-      const found = activationCard(read, ref, context);
-      const details = this.acceptanceInput(found.value, request);
-
-      // Decide on the record as read before paying for a hash: repeats and refusals need none.
-      const preview = recordAcceptance(found.value, ref, now, {});
-      if (!preview.change) return { acceptedAt: await this.settle(preview) };
-
-      const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.scryptCost);
-      const outcome = await this.changeCard(cardNumber, found, (current) => {
-        const accepted = recordAcceptance(current, ref, now, {
-          ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
-          ...(userCodeHash === undefined ? {} : { userCodeHash }),
-        });
-        return accepted.change ? { write: accepted.change.record, result: accepted as Outcome<string> } : { result: accepted as Outcome<string> };
-      });
-      return { acceptedAt: await this.settle(outcome) };
-    });
-  }
-
-  /** Publishes the event of an outcome: the change's, or for a repeat the original one again (deduplicated). */
-  private async settle<T>(outcome: Outcome<T>): Promise<T> {
-    if (outcome.change) await publishEvent(this.store.js, outcome.change.event);
-    else if (outcome.repeat) await publishEvent(this.store.js, outcome.repeat);
-    return outcome.result;
-  }
-
-  private acceptanceInput(
-    record: CardRecord,
-    request: v.InferOutput<typeof AcceptRequestSchema>,
-  ): { contactEmail?: string; newUserCode?: string } {
-    if (record.route === 'self-applied') {
-      if (request.contactEmail !== undefined || request.newUserCode !== undefined) {
-        throw new ContractError('BAD_REQUEST', 'a self-applied card takes no contact e-mail or new user code at acceptance');
-      }
-      return {};
-    }
-    if (request.contactEmail === undefined || request.newUserCode === undefined) {
-      throw new ContractError('BAD_REQUEST', 'a registration-bundled card needs contactEmail and newUserCode to be accepted');
-    }
-    const contactEmail = normalizeInput(request.contactEmail);
-    const newUserCode = normalizeInput(request.newUserCode);
-    if (!isValidEmail(contactEmail)) throw new ContractError('EMAIL_FORMAT', 'the contact e-mail is not a valid address');
-    if (!isValidUserCode(newUserCode)) throw new ContractError('USER_CODE_FORMAT', 'a user code is 6–10 letters, digits or symbols');
-    return { contactEmail, newUserCode };
-  }
-
-  async pinGrant(request: v.InferOutput<typeof PinGrantRequestSchema>, context: RequestContext): Promise<PinGrantReply> {
-    context.card(request.cardNumber);
-    const { cardNumber, ref } = parseActivationId(request.activationId);
-    if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
-    if (Buffer.from(request.agentPublicKey, 'base64url').length !== 32) {
-      throw new ContractError('BAD_REQUEST', 'agentPublicKey is not a raw 32-byte X25519 key');
-    }
-    const now = this.clock();
-    const { value: record } = activationCard(await this.readCard(cardNumber), ref, context);
-    const activation = checkGrantable(record, ref, now);
-
-    // Count the grant before releasing it: a reply lost on the way still counts.
-    const { result: grant } = await compareAndSet<ActivationRecord, number>(this.store.activations, ref, (current) => {
-      if (current === null) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
-      if (current.value.grants >= this.maxGrants) {
-        throw new ContractError('SESSION_EXPIRED', `this activation has used its ${this.maxGrants} PIN grants: start again`);
-      }
-      const grants = current.value.grants + 1;
-      return { write: { ...current.value, grants, lastGrantAt: now.toISOString() }, result: grants };
-    });
-    context.note('grant', grant);
-    await publishEvent(this.store.js, {
-      id: `${cardNumber}-${ref}-grant-${grant}`,
-      type: 'pin-granted',
-      cardNumber,
-      at: now.toISOString(),
-      from: 'accepted',
-      to: 'accepted',
-      kioskId: activation.kioskId,
-      activation: ref,
-      grant,
-    });
-    const credential = this.secrets.decryptSoCredential(cardNumber, record.soCredential);
-    try {
-      return { sealed: seal(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)) };
-    } finally {
-      credential.fill(0);
-    }
-  }
-
-  async complete(request: v.InferOutput<typeof CompleteRequestSchema>, context: RequestContext): Promise<CompleteReply> {
-    context.card(request.cardNumber);
-    const { cardNumber, ref } = parseActivationId(request.activationId);
-    if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
-    const now = this.clock();
-    return this.onCard(cardNumber, async (read) => {
-      const found = activationCard(read, ref, context);
-      let grants = 0;
-      if (found.value.activated?.by !== ref) {
-        const entry = await this.store.activations.get(ref);
-        grants = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>().grants : 0;
-      }
-      const outcome = await this.changeCard(cardNumber, found, (current) => {
-        const completed = recordCompletion(current, ref, now, grants);
-        return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
-      });
-      return { activatedAt: await this.settle(outcome) };
-    });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Staff
-
-  async unlock(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, context, (record, now) => recordUnlock(record, now, request.staffId));
-  }
-
-  async giveBack(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, context, (record, now) => recordReturn(record, now, request.staffId));
-  }
-
-  private async staffChange(
-    request: v.InferOutput<typeof StaffCardRequestSchema>,
-    context: RequestContext,
-    change: (record: CardRecord, now: Date) => Change | undefined,
-  ): Promise<StaffCardSummary> {
-    context.card(request.cardNumber);
-    if (request.staffId !== undefined) context.note('staff', request.staffId);
-    const now = this.clock();
-    const { record, event } = await this.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, undefined, (current) => {
-      const changed = change(current, now);
-      return changed ? { write: changed.record, result: changed } : { result: { record: current } };
-    });
-    if (event) await publishEvent(this.store.js, event);
-    return summarize(record, now);
-  }
-
-  async card(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardReply> {
-    context.card(request.cardNumber);
-    const record = (await this.readCard(request.cardNumber))?.value;
-    if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
-    const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
-    const history = messages.map((msg) => msg.json<RegistryEvent>());
-    return { ...summarize(record, this.clock()), history };
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Admin
-
-  async import(request: AdminImportRequest, context: RequestContext): Promise<AdminImportReply> {
-    context.note('records', request.records.length);
-    const seen = new Set<string>();
-    for (const record of request.records) {
-      if (seen.has(record.cardNumber)) throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} appears twice in one import`);
-      seen.add(record.cardNumber);
-      checkImportRecord(record);
-    }
-    // Refuse the whole batch before writing anything if a card is already known with another serial.
-    const known = await mapLimited(request.records, 64, (record) => this.readCard(record.cardNumber));
-    request.records.forEach((record, index) => {
-      const existing = known[index]?.value;
-      if (existing && existing.certSerial !== normalizeSerial(record.certSerial)) {
-        throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
-      }
-    });
-    const now = this.clock();
-    const results = await mapLimited(request.records, 16, async (record, index) => {
-      const existing = known[index]?.value;
-      if (existing) return { cardNumber: record.cardNumber, outcome: 'unchanged' as const, status: effectiveStatus(existing, now) };
-      const fresh = newCardRecord(await this.issuanceFields(record), now);
-      const { result } = await compareAndSet<CardRecord, { created: boolean; record: CardRecord }>(this.store.cards, record.cardNumber, (current) => {
-        if (current === null) return { write: fresh.record, result: { created: true, record: fresh.record } };
-        if (current.value.certSerial !== fresh.record.certSerial) {
-          throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
-        }
-        return { result: { created: false, record: current.value } };
-      }, null);
-      if (result.created) await publishEvent(this.store.js, fresh.event);
-      return {
-        cardNumber: record.cardNumber,
-        outcome: result.created ? ('created' as const) : ('unchanged' as const),
-        status: effectiveStatus(result.record, now),
-      };
-    });
-    return { results };
-  }
-
-  private async issuanceFields(record: AdminImportRequest['records'][number]) {
-    const common = {
-      cardNumber: record.cardNumber,
-      certSerial: record.certSerial,
-      holderName: record.holderName,
-      ubn: record.ubn,
-      email: record.email,
-      validFrom: record.validFrom,
-      validTo: record.validTo,
-      status: record.status,
-      soCredential: this.secrets.encryptSoCredential(record.cardNumber, record.soCredential),
-    };
-    if (record.route === 'self-applied') {
-      return { ...common, route: record.route, userCodeHash: await hashUserCode(normalizeInput(record.userCode), this.scryptCost) };
-    }
-    return {
-      ...common,
-      route: record.route,
-      responsibleIdMac: this.secrets.macResponsibleId(checkPersonalId(record.responsibleId).normalized),
-      ...(record.birthDate === undefined ? {} : { birthDateMac: this.secrets.macBirthDate(record.birthDate) }),
-    };
-  }
-
-  async list(request: v.InferOutput<typeof AdminListRequestSchema>): Promise<AdminListPage> {
-    const limit = request.limit ?? 5_000;
-    const now = this.clock();
-    const bucket = JETSTREAM.registryCardsBucket;
-    const messages = await readAll(this.store.js, `KV_${bucket}`, `$KV.${bucket}.>`, true);
-    const cards = messages
-      .filter((msg) => msg.data.length > 0)
-      .map((msg) => msg.json<unknown>())
-      .filter(isCardRecord)
-      .filter((record) => request.after === undefined || record.cardNumber > request.after)
-      .sort((a, b) => (a.cardNumber < b.cardNumber ? -1 : a.cardNumber > b.cardNumber ? 1 : 0));
-    const page = cards.slice(0, limit).map((record) => ({ cardNumber: record.cardNumber, route: record.route, status: effectiveStatus(record, now) }));
-    const last = page[page.length - 1];
-    return { cards: page, ...(cards.length > limit && last ? { next: last.cardNumber } : {}) };
-  }
-
-  // -------------------------------------------------------------------------------------------
-
-  /** The card as stored now (and the view learns it). */
-  private async readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
-    const found = await readVersioned<CardRecord>(this.store.cards, cardNumber);
-    if (found) this.view.remember(cardNumber, found);
-    return found;
-  }
-
-  /**
-   * Runs `decide` on the card as the view has it, and if that refuses, once more on the card as
-   * stored now: a refusal is only ever answered from a fresh read.
-   */
-  private async onCard<T>(cardNumber: string, decide: (found: Versioned<CardRecord> | null) => Promise<T>): Promise<T> {
-    const viewed = this.view.get(cardNumber);
-    if (viewed) {
-      try {
-        return await decide(viewed);
-      } catch (error) {
-        if (!(error instanceof ContractError)) throw error;
-      }
-    }
-    return decide(await this.readCard(cardNumber));
-  }
-
-  /** compareAndSet on a card that must exist, starting from `known` when the caller has just read it. */
-  private async changeCard<T>(
-    cardNumber: string,
-    known: Versioned<CardRecord> | undefined,
-    decide: (current: CardRecord) => Step<CardRecord, T>,
-  ): Promise<T> {
-    const { result, written } = await compareAndSet<CardRecord, T>(
-      this.store.cards,
-      cardNumber,
-      (current) => {
-        if (current === null) throw new ContractError('UNKNOWN_CARD', 'no such card');
-        return decide(current.value);
-      },
-      known,
-    );
-    if (written) this.view.remember(cardNumber, written);
-    return result;
-  }
-}
-
-/** The kiosk that verified activation `ref`, if the record still knows it. */
-function kioskOfActivation(record: CardRecord, ref: string): string | undefined {
-  if (record.activation?.ref === ref) return record.activation.kioskId;
-  if (record.accepted?.by === ref) return record.accepted.kioskId;
-  if (record.activated?.by === ref) return record.activated.kioskId;
-  return undefined;
-}
-
-/** The card, if its serial matches: a card whose certificate is not the one issued is unknown. */
-function withSerial(found: Versioned<CardRecord> | null | undefined, certSerial: string): Versioned<CardRecord> {
-  if (!found || found.value.certSerial !== normalizeSerial(certSerial)) {
-    throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
-  }
-  return found;
-}
-
-/** The card an activation belongs to; on a `.<kiosk>` subject only for the kiosk that verified. */
-function activationCard(found: Versioned<CardRecord> | null, ref: string, context: RequestContext): Versioned<CardRecord> {
-  if (!found) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
-  if (context.kiosk !== undefined) {
-    const owner = kioskOfActivation(found.value, ref);
-    if (owner !== undefined && owner !== context.kiosk) throw new ContractError('BAD_REQUEST', 'the activation belongs to another kiosk');
-  }
-  return found;
-}
-
-function requireSameKiosk(context: RequestContext, bodyKioskId: string | undefined): void {
-  if (context.kiosk !== undefined && bodyKioskId !== undefined && bodyKioskId !== context.kiosk) {
-    throw new ContractError('BAD_REQUEST', 'the kioskId in the body differs from the kiosk in the subject');
-  }
-}
-
-/** Input a registry cannot use is refused at import, not discovered at the kiosk. */
-function checkImportRecord(record: AdminImportRequest['records'][number]): void {
-  if (record.route === 'self-applied') {
-    if (!isValidUserCode(normalizeInput(record.userCode))) {
-      throw new ContractError('BAD_REQUEST', `card ${record.cardNumber}: the user code is not 6–10 letters, digits or symbols`);
-    }
-  } else if (!checkPersonalId(record.responsibleId).formatOk) {
-    throw new ContractError('BAD_REQUEST', `card ${record.cardNumber}: the responsible person's ID is not in a known format`);
-  }
-  if (Date.parse(record.validFrom) >= Date.parse(record.validTo)) {
-    throw new ContractError('BAD_REQUEST', `card ${record.cardNumber}: validFrom is not before validTo`);
-  }
-}
-
-function summarize(record: CardRecord, now: Date): StaffCardSummary {
-  return {
-    cardNumber: record.cardNumber,
-    route: record.route,
-    status: effectiveStatus(record, now),
-    attemptsLeft: attemptsLeft(record),
-    certSerial: record.certSerial,
-    holderName: record.holderName,
-    ubn: record.ubn,
-    validFrom: record.validFrom,
-    validTo: record.validTo,
-    importedAt: record.importedAt,
-    ...(record.accepted ? { acceptedAt: record.accepted.at } : {}),
-    ...(record.activated ? { activatedAt: record.activated.at } : {}),
-    ...(record.lockedAt ? { lockedAt: record.lockedAt } : {}),
-    ...(record.returned ? { returnedAt: record.returned.at } : {}),
-    ...(record.activation
-      ? {
-          activation: {
-            kioskId: record.activation.kioskId,
-            expiresAt: record.activation.expiresAt,
-            live: now.getTime() <= Date.parse(record.activation.expiresAt),
-          },
-        }
-      : {}),
-  };
-}
-
-/** Maps with at most `limit` calls in flight, keeping the order of `items`. */
-async function mapLimited<I, O>(items: readonly I[], limit: number, map: (item: I, index: number) => Promise<O>): Promise<O[]> {
-  const results = new Array<O>(items.length);
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < items.length) {
-      const index = nextIndex++;
-      results[index] = await map(items[index] as I, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
