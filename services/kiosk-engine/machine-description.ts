@@ -34,7 +34,12 @@ function eventLabel(eventType: string, delay: unknown): string {
 function guardLabel(guard: unknown): string | undefined {
   if (guard === undefined) return undefined;
   if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') return guard.name || 'guard';
+  // XState's guard combinators (not, and, or) are functions that keep their operands in `guards`.
+  if (typeof guard === 'function') {
+    const operands = (guard as { guards?: unknown[] }).guards;
+    const name = guard.name || 'guard';
+    return Array.isArray(operands) ? `${name}(${operands.map((operand) => guardLabel(operand) ?? '?').join(', ')})` : name;
+  }
   if (typeof guard === 'object' && guard !== null && 'type' in guard && typeof guard.type === 'string') return guard.type;
   return 'guard';
 }
