@@ -80,14 +80,19 @@ export class InspectorController implements ReactiveController {
     this.#nc = nc;
     host.connection = 'connected';
     const wanted = this.#options.kioskId ?? new URLSearchParams(location.search).get('kiosk') ?? config.kioskId;
+    // The wanted kiosk is followed as soon as it answers; another one only once the first discover
+    // round is over without it (or, if none answered, when the first kiosk shows up later).
+    let roundDone = false;
+    const choose = (entries: ReadonlyMap<string, unknown>) => {
+      if (this.#following !== undefined || entries.size === 0) return;
+      if (entries.has(wanted)) this.#follow(wanted);
+      else if (roundDone) this.#follow([...entries.keys()].sort()[0]!);
+    };
     const directory = new KioskDirectory(
       nc,
       (entries) => {
         host.kiosks = entries;
-        // Follow the wanted kiosk as soon as it shows up; else the first one found.
-        if (this.#following === undefined && entries.size > 0) {
-          this.#follow(entries.has(wanted) ? wanted : ([...entries.keys()].sort()[0] ?? wanted));
-        }
+        choose(entries);
       },
       this.#options.directory,
     );
@@ -101,6 +106,8 @@ export class InspectorController implements ReactiveController {
       },
     );
     await directory.start();
+    roundDone = true;
+    choose(directory.entries);
   }
 
   /** Shows another kiosk: drop the old one's streams, subscribe to the new one's, load it. */

@@ -105,14 +105,14 @@ export class KaInspectorApp extends LitElement {
   showView(view: View, at = new Date().toISOString()): void {
     this.view = view;
     this.log = prependBounded(this.log, logEntryOfView(view, at));
-    if (view.state !== undefined) this.activeSource = { kind: 'view', path: view.state, detail: `#${view.seq}` };
+    if (view.state !== undefined) this.#setActive({ kind: 'view', path: view.state, detail: `#${view.seq}` });
   }
 
   /** An inspection event arrived: log it; a snapshot of the session says which state is active. */
   recordInspection(event: InspectionEvent): void {
     this.log = prependBounded(this.log, logEntryOfInspection(event));
     if (event.kind === 'snapshot' && event.state !== undefined) {
-      this.activeSource = { kind: 'snapshot', value: event.state, detail: `#${event.seq}` };
+      this.#setActive({ kind: 'snapshot', value: event.state, detail: `#${event.seq}` });
     }
   }
 
@@ -129,7 +129,8 @@ export class KaInspectorApp extends LitElement {
 
   /** The deepest active state (the first, for parallel regions). */
   get activeLeafId(): string | undefined {
-    return this.#index ? activeLeaves(this.#index, this.activeIds)[0] : undefined;
+    const index = this.#machineIndex();
+    return index ? activeLeaves(index, this.activeIds)[0] : undefined;
   }
 
   static override styles = [
@@ -246,19 +247,32 @@ export class KaInspectorApp extends LitElement {
   ];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('machine')) this.#index = this.machine ? indexMachine(this.machine) : undefined;
-    if (changed.has('machine') || changed.has('activeSource')) {
-      const before = this.#index ? activeLeaves(this.#index, this.activeIds) : [];
-      this.activeIds = new Set(this.#activeIdsNow());
-      const after = this.#index ? activeLeaves(this.#index, this.activeIds) : [];
-      if (before.length > 0 && before.join() !== after.join()) this.previousIds = new Set(before.filter((id) => !this.activeIds.has(id)));
-    }
+    if (changed.has('machine') || changed.has('activeSource')) this.activeIds = new Set(this.#activeIdsOf(this.activeSource));
   }
 
-  #activeIdsNow(): string[] {
-    const source = this.activeSource;
+  /** The index of the machine shown, rebuilt when another machine is set. */
+  #machineIndex(): MachineIndex | undefined {
+    if (this.#index?.root !== this.machine) this.#index = this.machine ? indexMachine(this.machine) : undefined;
+    return this.#index;
+  }
+
+  #activeIdsOf(source: ActiveSource | undefined): string[] {
     if (!this.machine || !source) return [];
     return source.kind === 'view' ? activeIdsFromPath(this.machine, source.path) : activeIdsFromValue(this.machine, source.value);
+  }
+
+  /**
+   * Decided here, per message, not per render: several messages may arrive before the next
+   * render, and the state left is the one before the last change, not before the last render.
+   */
+  #setActive(source: ActiveSource): void {
+    const index = this.#machineIndex();
+    const before = index ? activeLeaves(index, this.#activeIdsOf(this.activeSource)) : [];
+    const after = index ? activeLeaves(index, this.#activeIdsOf(source)) : [];
+    if (before.length > 0 && after.length > 0 && before.join() !== after.join()) {
+      this.previousIds = new Set(before.filter((id) => !after.includes(id)));
+    }
+    this.activeSource = source;
   }
 
   override render() {
@@ -282,7 +296,7 @@ export class KaInspectorApp extends LitElement {
           ></ka-inspector-chart>
         </section>
         <div class="side">
-          <ka-inspector-transitions .index=${this.#index} .stateId=${this.selectedStateId ?? leaf} .activeId=${leaf}></ka-inspector-transitions>
+          <ka-inspector-transitions .index=${this.#machineIndex()} .stateId=${this.selectedStateId ?? leaf} .activeId=${leaf}></ka-inspector-transitions>
           <ka-inspector-log .entries=${this.log}></ka-inspector-log>
           <div class="bottom">
             <section aria-labelledby="view-title">
