@@ -90,8 +90,11 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
   const logFile = join(options.dataDir, 'nats-server.log');
   await writeFile(configFile, configText({ name, port, ...(wsPort === undefined ? {} : { wsPort }), storeDir }));
 
+  // Its own process group: a Ctrl-C in the terminal must not stop the server under the parts
+  // that are still draining their connections; whoever started it stops it, last.
   const child = spawn(options.binary ?? '/usr/sbin/nats-server', ['-c', configFile, '-l', logFile], {
     stdio: 'ignore',
+    detached: true,
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const spawned = new Promise<void>((resolve, reject) => {

@@ -15,7 +15,6 @@ import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
-import { checkHealth } from './health.ts';
 
 const log = createLogger('stack');
 
@@ -146,8 +145,9 @@ async function main(): Promise<void> {
     parts.push(supervise('engine', env, isStopping));
     parts.push(supervise('ui', env, isStopping));
 
-    await waitFor('every part to be healthy', async () => ((await checkHealth(connection, config.kioskId)).ok ? true : undefined), isStopping);
     const http = `http://127.0.0.1:${config.httpPort}`;
+    // Asked the way an operator or a probe asks: over HTTP, so the UI part is checked too.
+    await waitFor('every part to be healthy', async () => ((await fetch(`${http}/healthz`)).ok ? true : undefined), isStopping);
     const banner = [
       '',
       'MOEACA card activation kiosk is running.',
