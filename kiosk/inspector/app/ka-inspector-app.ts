@@ -209,20 +209,20 @@ export class KaInspectorApp extends LitElement {
         background: #eef1f5;
       }
       ka-inspector-transitions {
-        max-height: 34%;
+        max-height: 30%;
         overflow: auto;
         flex: none;
       }
       ka-inspector-log {
         flex: 1 1 0;
-        min-height: 160px;
+        min-height: 200px;
       }
       .bottom {
         display: grid;
         grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
         gap: var(--ka-space-3);
         flex: none;
-        height: 36%;
+        height: 28%;
         min-height: 0;
       }
       .bottom > * {

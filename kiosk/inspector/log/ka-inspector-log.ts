@@ -37,19 +37,28 @@ export class KaInspectorLog extends LitElement {
         flex-direction: column;
         min-height: 0;
       }
+      .top {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: baseline;
+        gap: 0 var(--ka-space-2);
+      }
+      .top h2 {
+        margin: 0;
+      }
       .filters {
         display: flex;
         flex-wrap: wrap;
         gap: var(--ka-space-1) var(--ka-space-3);
         border: 0;
         padding: 0;
-        margin: 0 0 var(--ka-space-2);
+        margin: 0 0 var(--ka-space-1);
       }
       .filters label {
         display: inline-flex;
         align-items: center;
         gap: var(--ka-space-1);
-        min-height: 32px;
+        min-height: 28px;
       }
       .filters input {
         width: 20px;
@@ -113,10 +122,12 @@ export class KaInspectorLog extends LitElement {
 
   override render() {
     const shown = this.entries.filter((entry) => !this.hiddenKinds.has(entry.kind));
-    return html`<h2 id="log-title">${t.log}</h2>
-      <p class="hint">${t.logHint(LOG_LIMIT)}</p>
+    return html`<div class="top">
+        <h2 id="log-title">${t.log}</h2>
+        <span class="hint">${t.logHint(LOG_LIMIT)}</span>
+      </div>
       <fieldset class="filters">
-        <legend class="visually-hidden">${t.log}</legend>
+        <legend class="visually-hidden">${t.logFilter}</legend>
         ${KINDS.map(
           (kind) => html`<label>
             <input type="checkbox" data-kind=${kind} .checked=${!this.hiddenKinds.has(kind)} @change=${() => this.toggle(kind)} />
