@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { register } from 'tsx/esm/api';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './deploy/chromium.mjs';
 
 // The NATS helper plugin is TypeScript and reuses the project's nats-server launcher.
 register();
@@ -22,19 +23,9 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: '/usr/bin/chromium',
+        executablePath: CHROMIUM_PATH,
         headless: true,
-        args: [
-          '--headless=new',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          `--user-data-dir=${profileDir}`,
-        ],
+        args: [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`],
       },
     }),
   ],

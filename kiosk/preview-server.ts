@@ -66,16 +66,4 @@ export async function startPreviewServer(distDir: string): Promise<PreviewServer
   };
 }
 
-/** Chromium flags for headless runs here: Debian's browser, nothing fetched from anywhere. */
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../deploy/chromium.mjs';
