@@ -16,7 +16,8 @@ const profileDir = mkdtempSync(join(tmpdir(), 'kiosk-wtr-chromium-'));
 
 export default {
   files: ['tests/browser/**/*.test.ts'],
-  nodeResolve: true,
+  // Lit's production build, as the bundles use: the same code under test, and no dev-mode banner.
+  nodeResolve: { exportConditions: ['production'] },
   rootDir: '.',
   concurrency: 1,
   plugins: [natsPlugin(process.cwd()), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
