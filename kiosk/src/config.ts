@@ -1,14 +1,11 @@
 // `/config.json`, served beside the page by the kiosk's static server: where the kiosk's NATS
 // websocket is, which kiosk this is, and whether the demo card tray is shown.
+import type { BrowserConfig } from '../../machines/contract/messages.ts';
 import { isKioskId } from '../../machines/contract/subjects.ts';
 import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
 
-export interface KioskConfig {
-  natsWsUrl: string;
-  kioskId: string;
-  simulatedReader: boolean;
-  demoCards?: DemoCard[];
-}
+/** The contract's `BrowserConfig`, as the static server sends it. */
+export type KioskConfig = BrowserConfig;
 
 /** Checks the shape of a fetched config; a bad one is an error the app shows, never a guess. */
 export function parseKioskConfig(value: unknown): KioskConfig {

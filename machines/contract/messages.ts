@@ -333,6 +333,18 @@ export const InspectionEventSchema = v.object({
 export type InspectionEvent = v.InferOutput<typeof InspectionEventSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// `/config.json`: what the kiosk's static server tells the browser pages
+
+export interface BrowserConfig {
+  /** The kiosk's own nats-server, over websocket (loopback). */
+  natsWsUrl: string;
+  kioskId: string;
+  /** The demo card tray is shown only with the simulated reader. */
+  simulatedReader: boolean;
+  demoCards?: { cardNumber: string; label: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 

@@ -5,13 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-
-export interface BrowserConfig {
-  natsWsUrl: string;
-  kioskId: string;
-  simulatedReader: boolean;
-  demoCards?: { cardNumber: string; label: string }[];
-}
+import type { BrowserConfig } from '../../machines/contract/index.ts';
 
 export interface HealthReport {
   ok: boolean;

@@ -8,7 +8,8 @@ import { buildKiosk } from '../../kiosk/build.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { checkHealth } from '../stack/health.ts';
-import { startUiServer, type BrowserConfig } from './static.service.ts';
+import type { BrowserConfig } from '../../machines/contract/index.ts';
+import { startUiServer } from './static.service.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEMO_CARD_FILES = [join(root, 'deploy/demo/cards.json'), join(root, 'deploy/demo/unregistered-cards.json')];
