@@ -11,6 +11,7 @@ import {
   type CardData,
   type CardRecordStatus,
   type ErrorCode,
+  type InputErrorCode,
   type Language,
   type Screen,
   type Selfcheck,
@@ -581,6 +582,27 @@ const toChosenIdentityInput = (Object.entries(IDENTITY_INPUT) as [ActivationPath
 }));
 
 /** Waiting on a person who is typing or reading: idle timeout asks "still there?". */
+/** The input checks that fail on a screen of their own (and show there, not on `failed`). */
+type CheckedInput =
+  | 'isUserCodeWellFormed'
+  | 'isIdWellFormed'
+  | 'isBirthDateWellFormed'
+  | 'isEmailWellFormed'
+  | 'isNewUserCodeWellFormed'
+  | 'doNewUserCodesMatch'
+  | 'isPinWellFormed'
+  | 'doPinsMatch';
+
+/** A value that fails `check` keeps the user on `screenState`, with `code` shown on the field. */
+function rejectUnless(check: CheckedInput, screenState: string, code: InputErrorCode) {
+  return {
+    guard: not(check),
+    target: screenState,
+    reenter: true,
+    actions: { type: 'showInputError' as const, params: { code } },
+  };
+}
+
 const idle = { idleTimeout: { target: '#session.awaitingPresence' } };
 
 /** A request in flight: the user cannot cancel half-way (staff can abort; the card can be pulled). */
@@ -840,12 +862,7 @@ export const sessionMachine = sessionSetup.createMachine({
           after: idle,
           on: {
             'user.submitUserCode': [
-              {
-                guard: not('isUserCodeWellFormed'),
-                target: 'awaitingUserCode',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'USER_CODE_FORMAT' } },
-              },
+              rejectUnless('isUserCodeWellFormed', 'awaitingUserCode', 'USER_CODE_FORMAT'),
               { target: 'verifying', actions: ['holdUserCode', 'clearInputError'] },
             ],
             'user.reset': { target: 'awaitingUserCode', reenter: true, actions: 'clearInputError' },
@@ -864,18 +881,8 @@ export const sessionMachine = sessionSetup.createMachine({
           after: idle,
           on: {
             'user.submitResponsibleId': [
-              {
-                guard: not('isIdWellFormed'),
-                target: 'awaitingResponsibleId',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'ID_FORMAT' } },
-              },
-              {
-                guard: not('isBirthDateWellFormed'),
-                target: 'awaitingResponsibleId',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'ID_FORMAT' } },
-              },
+              rejectUnless('isIdWellFormed', 'awaitingResponsibleId', 'ID_FORMAT'),
+              rejectUnless('isBirthDateWellFormed', 'awaitingResponsibleId', 'ID_FORMAT'),
               {
                 guard: not('isIdChecksumValid'),
                 target: 'awaitingIdConfirmation',
@@ -984,24 +991,9 @@ export const sessionMachine = sessionSetup.createMachine({
           after: idle,
           on: {
             'user.submitContact': [
-              {
-                guard: not('isEmailWellFormed'),
-                target: 'awaitingContact',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'EMAIL_FORMAT' } },
-              },
-              {
-                guard: not('isNewUserCodeWellFormed'),
-                target: 'awaitingContact',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'USER_CODE_FORMAT' } },
-              },
-              {
-                guard: not('doNewUserCodesMatch'),
-                target: 'awaitingContact',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'USER_CODE_MISMATCH' } },
-              },
+              rejectUnless('isEmailWellFormed', 'awaitingContact', 'EMAIL_FORMAT'),
+              rejectUnless('isNewUserCodeWellFormed', 'awaitingContact', 'USER_CODE_FORMAT'),
+              rejectUnless('doNewUserCodesMatch', 'awaitingContact', 'USER_CODE_MISMATCH'),
               { target: 'accepting', actions: ['holdContact', 'clearInputError', 'resetAcceptRetries'] },
             ],
             'user.reset': { target: 'awaitingContact', reenter: true, actions: 'clearInputError' },
@@ -1086,18 +1078,8 @@ export const sessionMachine = sessionSetup.createMachine({
           after: idle,
           on: {
             'user.submitPin': [
-              {
-                guard: not('isPinWellFormed'),
-                target: 'awaitingPin',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'PIN_FORMAT' } },
-              },
-              {
-                guard: not('doPinsMatch'),
-                target: 'awaitingPin',
-                reenter: true,
-                actions: { type: 'showInputError', params: { code: 'PIN_MISMATCH' } },
-              },
+              rejectUnless('isPinWellFormed', 'awaitingPin', 'PIN_FORMAT'),
+              rejectUnless('doPinsMatch', 'awaitingPin', 'PIN_MISMATCH'),
               { target: 'settingPin', actions: ['holdPin', 'clearInputError'] },
             ],
             'user.reset': { target: 'awaitingPin', reenter: true, actions: 'clearInputError' },
