@@ -303,7 +303,7 @@ export class KaInspectorApp extends LitElement {
               <h2 id="view-title">${t.view}</h2>
               ${this.view ? html`<pre tabindex="0" aria-labelledby="view-title">${JSON.stringify(this.view, null, 2)}</pre>` : html`<p class="hint">${t.noView}</p>`}
             </section>
-            <ka-inspector-stats .stats=${this.stats} .at=${this.statsAt}></ka-inspector-stats>
+            <ka-inspector-stats tabindex="0" role="region" aria-label=${t.stats} .stats=${this.stats} .at=${this.statsAt}></ka-inspector-stats>
           </div>
         </div>
       </main>`;
