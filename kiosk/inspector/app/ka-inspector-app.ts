@@ -334,9 +334,13 @@ export class KaInspectorApp extends LitElement {
   private renderCurrent() {
     const source = this.activeSource;
     const path = source === undefined ? undefined : source.kind === 'view' ? source.path : statePathOfValue(source.value);
-    return html`<div class="current" role="status" aria-live="polite" aria-atomic="true">
-      <span>${t.active}：</span>
-      ${path === undefined ? html`<span>${t.noActive}</span>` : html`<span class="path" data-active-path>${path}</span>`}
+    // Only the state itself is a live region: the source's sequence number changes with every
+    // message and would be read out each time.
+    return html`<div class="current">
+      <span role="status" aria-live="polite" aria-atomic="true">
+        <span>${t.active}：</span>
+        ${path === undefined ? html`<span>${t.noActive}</span>` : html`<span class="path" data-active-path>${path}</span>`}
+      </span>
       ${source ? html`<span class="hint">${t.activeFrom(source.kind, source.detail)}</span>` : nothing}
       ${this.view ? html`<span>${t.screen}：<code>${this.view.screen}</code></span>` : nothing}
     </div>`;
