@@ -11,6 +11,7 @@ import { connectConsole, fetchConsoleConfig, watchConnection } from '../staff/co
 import { consoleSubjects } from '../staff/console-subjects.ts';
 import { KioskDirectory, type KioskDirectoryOptions } from '../staff/kiosk-directory.ts';
 import type { KaInspectorApp } from './app/ka-inspector-app.ts';
+import { inspectorStrings } from './inspector-strings.ts';
 import { DescribedStateSchema, EngineStatsSchema } from './statechart.ts';
 
 export interface InspectorControllerOptions {
@@ -166,8 +167,12 @@ export class InspectorController implements ReactiveController {
     const data = await this.#request(consoleSubjects(kioskId).machine);
     if (this.#following !== kioskId) return;
     const decoded = data === undefined ? undefined : decodeJson(DescribedStateSchema, data);
-    if (decoded?.ok) this.#host.machine = decoded.value;
-    else this.#host.problem = `${kioskId}：${consoleSubjects(kioskId).machine} — no machine description`;
+    if (decoded?.ok) {
+      this.#host.machine = decoded.value;
+      this.#host.problem = undefined;
+    } else {
+      this.#host.problem = `${kioskId}：${inspectorStrings.requestFailed(inspectorStrings.machineDescription)}（${consoleSubjects(kioskId).machine}）`;
+    }
   }
 
   async #readView(kioskId: string): Promise<void> {

@@ -49,7 +49,8 @@ export const inspectorStrings = {
     connected: '已連線',
     disconnected: '連線中斷，重新連線中…',
   },
-  requestFailed: (what: string) => `無法取得${what}。`,
+  requestFailed: (what: string) => `無法取得${what}`,
+  machineDescription: '狀態機結構',
 };
 
 const clock = new Intl.DateTimeFormat('zh-TW', {
