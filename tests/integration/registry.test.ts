@@ -131,6 +131,7 @@ beforeAll(async () => {
     selfApplied('LK000002'),
     selfApplied('LK000003'),
     selfApplied('LK000004'),
+    selfApplied('LK000005'),
     bundled('RB000001'),
     bundled('RB000002', { birthDate: undefined }),
     bundled('RB000003'),
@@ -373,6 +374,7 @@ describe('expiry', () => {
     clockMs += TTL_MS + 1;
     const grant = { activationId, cardNumber: 'KS000001', agentPublicKey: generateOneTimeKeyPair().publicKey };
     expect((await refusal('pinGrant', grant)).code).toBe('SESSION_EXPIRED');
+    expect((await refusal('complete', { activationId, cardNumber: 'KS000001' })).code).toBe('SESSION_EXPIRED');
     expect((await identify('KS000001')).status).toBe('accepted');
     const again = await verified('KS000001');
     expect(again.acceptedAt).toBe(acceptedAt);
@@ -411,6 +413,14 @@ describe('lockout and staff', () => {
       'verified',
     ]);
     expect(events[6]).toMatchObject({ staffId: 'staff-7', from: 'locked', to: 'issued' });
+  });
+
+  it('refuses to accept with an activation of a card locked since (LOCKED)', async () => {
+    const { activationId } = await verified('LK000005', 'kiosk-n1');
+    for (let i = 0; i < 5; i++) await refusal('verify', verifySelf('LK000005', 'Wrong$123', `kiosk-n${i + 2}`));
+    const locked = await refusal('accept', { activationId });
+    expect(locked.code).toBe('LOCKED');
+    expect(locked.attemptsLeft).toBe(0);
   });
 
   it('unlocks an accepted card back to accepted', async () => {
