@@ -8,7 +8,7 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { decodeJson, InspectionEventSchema, ViewSchema } from '../../machines/contract/messages.ts';
 import type { KioskConfig } from '../src/config.ts';
 import { connectConsole, fetchConsoleConfig, watchConnection } from '../staff/console-connection.ts';
-import { consoleSubjects } from '../staff/console-subjects.ts';
+import { kioskSubjects } from '../../machines/contract/subjects.ts';
 import { KioskDirectory, type KioskDirectoryOptions } from '../staff/kiosk-directory.ts';
 import type { KaInspectorApp } from './app/ka-inspector-app.ts';
 import { inspectorStrings } from './inspector-strings.ts';
@@ -120,7 +120,7 @@ export class InspectorController implements ReactiveController {
     const host = this.#host;
     host.clearSession();
     host.kioskId = kioskId;
-    const subjects = consoleSubjects(kioskId);
+    const subjects = kioskSubjects(kioskId);
     this.#subscriptions = [
       nc.subscribe(subjects.view, {
         callback: (error, msg) => {
@@ -164,26 +164,26 @@ export class InspectorController implements ReactiveController {
   }
 
   async #readMachine(kioskId: string): Promise<void> {
-    const data = await this.#request(consoleSubjects(kioskId).machine);
+    const data = await this.#request(kioskSubjects(kioskId).inspectMachine);
     if (this.#following !== kioskId) return;
     const decoded = data === undefined ? undefined : decodeJson(DescribedStateSchema, data);
     if (decoded?.ok) {
       this.#host.machine = decoded.value;
       this.#host.problem = undefined;
     } else {
-      this.#host.problem = `${kioskId}：${inspectorStrings.requestFailed(inspectorStrings.machineDescription)}（${consoleSubjects(kioskId).machine}）`;
+      this.#host.problem = `${kioskId}：${inspectorStrings.requestFailed(inspectorStrings.machineDescription)}（${kioskSubjects(kioskId).inspectMachine}）`;
     }
   }
 
   async #readView(kioskId: string): Promise<void> {
-    const data = await this.#request(consoleSubjects(kioskId).viewGet);
+    const data = await this.#request(kioskSubjects(kioskId).viewGet);
     if (this.#following !== kioskId || data === undefined) return;
     const decoded = decodeJson(ViewSchema, data);
     if (decoded.ok && decoded.value.kioskId === kioskId) this.#host.showView(decoded.value);
   }
 
   async #readStats(kioskId: string): Promise<void> {
-    const data = await this.#request(consoleSubjects(kioskId).stats);
+    const data = await this.#request(kioskSubjects(kioskId).engineStats);
     if (this.#following !== kioskId || data === undefined) return;
     const decoded = decodeJson(EngineStatsSchema, data);
     if (!decoded.ok) return;

@@ -4,7 +4,12 @@
 // then: a kiosk that stops answering is marked as silent, not dropped (staff should see it).
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { decodeJson, ViewSchema, type View } from '../../machines/contract/messages.ts';
-import { ALL_VIEWS_SUBJECT, consoleSubjects, DISCOVER_SUBJECT, kioskIdOfViewSubject } from './console-subjects.ts';
+import {
+  ALL_KIOSK_VIEWS_SUBJECT,
+  KIOSK_DISCOVER_SUBJECT,
+  kioskIdOfViewSubject,
+  kioskSubjects,
+} from '../../machines/contract/subjects.ts';
 import { applyView, markAnswering, type KioskEntry } from './kiosk-status.ts';
 
 export interface KioskDirectoryOptions {
@@ -40,7 +45,7 @@ export class KioskDirectory {
 
   /** Subscribes first, then discovers: a view published in between is not lost. */
   async start(): Promise<void> {
-    this.#subscription = this.#nc.subscribe(ALL_VIEWS_SUBJECT, {
+    this.#subscription = this.#nc.subscribe(ALL_KIOSK_VIEWS_SUBJECT, {
       callback: (error, msg) => {
         if (error) return;
         const kioskId = kioskIdOfViewSubject(msg.subject);
@@ -57,7 +62,7 @@ export class KioskDirectory {
   async discover(): Promise<void> {
     const answered = new Set<string>();
     try {
-      const replies = await this.#nc.requestMany(DISCOVER_SUBJECT, undefined, {
+      const replies = await this.#nc.requestMany(KIOSK_DISCOVER_SUBJECT, undefined, {
         strategy: 'timer',
         maxWait: this.#options.discoverWaitMs,
       });
@@ -75,7 +80,7 @@ export class KioskDirectory {
   /** Asks one kiosk for its current view (after a stale one, or on demand). */
   async refresh(kioskId: string): Promise<void> {
     try {
-      const reply = await this.#nc.request(consoleSubjects(kioskId).viewGet, undefined, {
+      const reply = await this.#nc.request(kioskSubjects(kioskId).viewGet, undefined, {
         timeout: this.#options.requestTimeoutMs,
       });
       this.#accept(kioskId, reply.data, true);

@@ -12,7 +12,7 @@ import {
   type StaffCardReply,
   type StaffCardSummary,
 } from '../../services/registry/registry-messages.ts';
-import { consoleSubjects } from './console-subjects.ts';
+import { kioskSubjects } from '../../machines/contract/subjects.ts';
 import type { StaffEventType } from './kiosk-status.ts';
 
 export type { StaffCardReply, StaffCardSummary };
@@ -40,7 +40,7 @@ export function natsStaffBackend(nc: NatsConnection): StaffBackend {
       const checked = decode(StaffEventSchema, { type, staffId });
       if (!checked.ok) throw new ContractError('BAD_REQUEST', checked.problems.join('; '));
       const event: StaffEvent = checked.value;
-      nc.publish(consoleSubjects(kioskId).staff, encodeJson(event));
+      nc.publish(kioskSubjects(kioskId).staff, encodeJson(event));
       // Sent means it reached the server, not merely left this tab.
       await nc.flush();
     },

@@ -32,13 +32,31 @@ export function kioskSubjects(kioskId: string) {
     viewGet: `${base}.view.get`,
     inspect: `${base}.inspect`,
     staff: `${base}.staff`,
+    // our extensions, exported too, never secrets
+    /** → the engine's counters (accepted, ignored, rejected events; views; snapshots). */
+    engineStats: `${base}.engine.stats`,
+    /** → the session machine's structure, for the inspector. */
+    inspectMachine: `${base}.inspect.machine`,
   } as const;
+}
+
+/** Our extension: every engine answers a request here with its current View (staff console, inspector). */
+export const KIOSK_DISCOVER_SUBJECT = 'kiosk.discover';
+
+/** Every kiosk's view stream; the middle token is the kiosk id. */
+export const ALL_KIOSK_VIEWS_SUBJECT = 'kiosk.*.view';
+
+/** The kiosk id a `kiosk.<id>.view` subject names, or undefined. */
+export function kioskIdOfViewSubject(subject: string): string | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 3 || parts[0] !== 'kiosk' || parts[2] !== 'view') return undefined;
+  return isKioskId(parts[1]) ? parts[1] : undefined;
 }
 
 /** The subjects of a kiosk that may leave the kiosk's own server. */
 export function kioskHubSubjects(kioskId: string): readonly string[] {
   const s = kioskSubjects(kioskId);
-  return [s.view, s.viewGet, s.inspect, s.staff];
+  return [s.view, s.viewGet, s.inspect, s.staff, s.engineStats, s.inspectMachine, KIOSK_DISCOVER_SUBJECT];
 }
 
 /** The registry's request subjects (a queue group answers them). */

@@ -14,6 +14,7 @@ import {
   CardEventSchema,
   decodeJson,
   JETSTREAM,
+  KIOSK_DISCOVER_SUBJECT,
   kioskSubjects,
   StaffEventSchema,
   UserEventSchema,
@@ -72,23 +73,10 @@ interface StoredSession {
   session: PersistedSession;
 }
 
-/** Subjects this engine answers beyond the contract's (no secrets on any of them). */
-export function engineSubjects(kioskId: string) {
-  const base = `kiosk.${kioskId}`;
-  return {
-    stats: `${base}.engine.stats`,
-    /** The machine's structure for the inspector. */
-    machine: `${base}.inspect.machine`,
-    /** Every engine answers here with its current view, so a staff console finds all kiosks. */
-    discover: 'kiosk.discover',
-  } as const;
-}
-
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
   const { nc, kioskId } = options;
   const log = (options.log ?? createLogger('engine')).child(kioskId);
   const subjects = kioskSubjects(kioskId);
-  const extra = engineSubjects(kioskId);
   const kv: KV = await new Kvm(nc).create(JETSTREAM.kioskSnapshotsBucket, { history: 1 });
 
   const stats: EngineStats = {
@@ -219,10 +207,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card');
   });
   listen(subjects.viewGet, (msg) => msg.respond(encodeJson(publishedView)));
-  listen(extra.discover, (msg) => msg.respond(encodeJson(publishedView)));
-  listen(extra.stats, (msg) => msg.respond(encodeJson(stats)));
+  listen(KIOSK_DISCOVER_SUBJECT, (msg) => msg.respond(encodeJson(publishedView)));
+  listen(subjects.engineStats, (msg) => msg.respond(encodeJson(stats)));
   const machineDescription = encodeJson(describeMachine(sessionMachine));
-  listen(extra.machine, (msg) => msg.respond(machineDescription));
+  listen(subjects.inspectMachine, (msg) => msg.respond(machineDescription));
 
   const subscription = actor.subscribe({
     next: onSnapshot,
