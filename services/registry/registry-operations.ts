@@ -44,7 +44,7 @@ import type { CardView } from './card-view.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
 import type { AdminListPage, AdminListRequestSchema, StaffCardReply, StaffCardSummary } from './registry-messages.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
-import { compareAndSet, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
+import { cardUpdater, compareAndSet, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
 
 /** Per activation, in `ra_activations` under the activation's ref. */
 export interface ActivationRecord {
@@ -109,8 +109,11 @@ export class Registry {
   private readonly scryptCost: ScryptCost;
   private readonly maxGrants: number;
 
+  private readonly updateCard: (key: string, data: string, revision: number) => Promise<number>;
+
   constructor(parts: RegistryParts) {
     this.store = parts.store;
+    this.updateCard = cardUpdater(parts.store);
     this.secrets = parts.secrets;
     this.limiter = parts.limiter;
     this.view = parts.view;
@@ -149,7 +152,7 @@ export class Registry {
         const wrong = recordWrongAttempt(current, request.kioskId, now);
         return { write: wrong.record, result: wrong };
       });
-      await publishEvent(this.store.js, failed.event);
+      await publishEvent(this.store.publisher, failed.event);
       throw failed.reply;
     }
 
@@ -169,7 +172,7 @@ export class Registry {
       const verified = recordVerification(current, { ref, kioskId: request.kioskId, expiresAt }, now);
       return { write: verified.record, result: verified };
     });
-    await publishEvent(this.store.js, change.event);
+    await publishEvent(this.store.publisher, change.event);
     const acceptedAt = change.record.status === 'accepted' ? change.record.accepted?.at : undefined;
     return { activationId, expiresAt, ...(acceptedAt === undefined ? {} : { acceptedAt }) };
   }
@@ -227,8 +230,8 @@ export class Registry {
 
   /** Publishes the event of an outcome: the change's, or for a repeat the original one again (deduplicated). */
   private async settle<T>(outcome: Outcome<T>): Promise<T> {
-    if (outcome.change) await publishEvent(this.store.js, outcome.change.event);
-    else if (outcome.repeat) await publishEvent(this.store.js, outcome.repeat);
+    if (outcome.change) await publishEvent(this.store.publisher, outcome.change.event);
+    else if (outcome.repeat) await publishEvent(this.store.publisher, outcome.repeat);
     return outcome.result;
   }
 
@@ -273,7 +276,7 @@ export class Registry {
       return { write: { ...current.value, grants, lastGrantAt: now.toISOString() }, result: grants };
     });
     context.note('grant', grant);
-    await publishEvent(this.store.js, {
+    await publishEvent(this.store.publisher, {
       id: `${cardNumber}-${ref}-grant-${grant}`,
       type: 'pin-granted',
       cardNumber,
@@ -335,7 +338,7 @@ export class Registry {
       const changed = change(current, now);
       return changed ? { write: changed.record, result: changed } : { result: { record: current } };
     });
-    if (event) await publishEvent(this.store.js, event);
+    if (event) await publishEvent(this.store.publisher, event);
     return summarize(record, now);
   }
 
@@ -379,7 +382,7 @@ export class Registry {
         }
         return { result: { created: false, record: current.value } };
       }, null);
-      if (result.created) await publishEvent(this.store.js, fresh.event);
+      if (result.created) await publishEvent(this.store.publisher, fresh.event);
       return {
         cardNumber: record.cardNumber,
         outcome: result.created ? ('created' as const) : ('unchanged' as const),
@@ -467,6 +470,7 @@ export class Registry {
         return decide(current.value);
       },
       known,
+      this.updateCard,
     );
     if (written) this.view.remember(cardNumber, written);
     return result;

@@ -2,7 +2,7 @@
 // re-read-and-retry, and events published with a Nats-Msg-Id. Several instances may open the
 // store at once: creating a stream or bucket that already exists with the same config is a no-op.
 import type { NatsConnection } from '@nats-io/nats-core';
-import { nanos } from '@nats-io/nats-core';
+import { headers, nanos } from '@nats-io/nats-core';
 import {
   DeliverPolicy,
   jetstream,
@@ -16,6 +16,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { JETSTREAM } from '../../machines/contract/index.ts';
+import { AckedPublisher, JetStreamWriteError } from './acked-publisher.ts';
 import type { RegistryEvent } from './card-record.ts';
 
 /** Our bucket for the per-kiosk rate limit (a name beyond the contract's). */
@@ -43,6 +44,10 @@ export interface RegistryStore {
   readonly cards: KV;
   readonly activations: KV;
   readonly kioskLimits: KV;
+  /** For the hot paths: card record updates and events. */
+  readonly publisher: AckedPublisher;
+  /** Releases the publisher's subscription (the connection stays the caller's). */
+  close(): void;
 }
 
 export async function openRegistryStore(nc: NatsConnection): Promise<RegistryStore> {
@@ -55,7 +60,22 @@ export async function openRegistryStore(nc: NatsConnection): Promise<RegistrySto
     kvm.create(JETSTREAM.registryActivationsBucket, { history: 1, ttl: ACTIVATION_RECORD_TTL_MS, storage: StorageType.File }),
     kvm.create(KIOSK_LIMITS_BUCKET, { history: 1, ttl: KIOSK_LIMIT_TTL_MS, storage: StorageType.File }),
   ]);
-  return { js, jsm, cards, activations, kioskLimits };
+  const publisher = new AckedPublisher(nc);
+  return { js, jsm, cards, activations, kioskLimits, publisher, close: () => publisher.close() };
+}
+
+/**
+ * `kv.update(key, value, revision)` for `ra_cards`, through the publisher: the same publish to
+ * `$KV.ra_cards.<key>` with Nats-Expected-Last-Subject-Sequence. (The registry runs in the hub's
+ * default JetStream domain, so the bucket's subjects carry no domain prefix.)
+ */
+export function cardUpdater(store: RegistryStore): (key: string, data: string, revision: number) => Promise<number> {
+  const prefix = `$KV.${JETSTREAM.registryCardsBucket}.`;
+  return async (key, data, revision) => {
+    const expect = headers();
+    expect.set('Nats-Expected-Last-Subject-Sequence', String(revision));
+    return (await store.publisher.publish(prefix + key, data, expect)).seq;
+  };
 }
 
 async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
@@ -87,7 +107,8 @@ function isApiError(error: unknown, ...codes: number[]): boolean {
 
 /** A stale revision (someone else wrote first) or a create on a key that now exists. */
 export function isRevisionConflict(error: unknown): boolean {
-  return isApiError(error, JetStreamApiCodes.StreamWrongLastSequence, JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+  const codes: number[] = [JetStreamApiCodes.StreamWrongLastSequence, JetStreamApiCodes.StreamWrongLastSequenceUnknown];
+  return isApiError(error, ...codes) || (error instanceof JetStreamWriteError && codes.includes(error.code));
 }
 
 export interface Versioned<V> {
@@ -111,13 +132,15 @@ export async function readVersioned<V>(kv: KV, key: string): Promise<Versioned<V
  * Lets `decide` choose from the value of `key`, and writes with compare-and-set on the revision it
  * decided on. On a conflict it reads again and asks `decide` again, so a decision is always made on
  * the latest value and two writers can never both succeed from the same revision. `decide` may
- * throw to refuse. `known` is a value the caller has just read, to save the first read.
+ * throw to refuse. `known` is a value the caller has just read, to save the first read; `update`
+ * replaces `kv.update` (same semantics, see cardUpdater).
  */
 export async function compareAndSet<V, T>(
   kv: KV,
   key: string,
   decide: (current: Versioned<V> | null) => Step<V, T>,
   known?: Versioned<V> | null,
+  update: (key: string, data: string, revision: number) => Promise<number> = (k, data, revision) => kv.update(k, data, revision),
 ): Promise<{ result: T; written?: Versioned<V> }> {
   let current = known === undefined ? await readVersioned<V>(kv, key) : known;
   for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
@@ -126,7 +149,7 @@ export async function compareAndSet<V, T>(
     const data = JSON.stringify(step.write);
     try {
       // kv.create also succeeds over a deleted key; update needs the exact revision decided on.
-      const revision = current === null ? await kv.create(key, data) : await kv.update(key, data, current.revision);
+      const revision = current === null ? await kv.create(key, data) : await update(key, data, current.revision);
       return { result: step.result, written: { value: step.write, revision } };
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
@@ -140,12 +163,15 @@ export async function compareAndSet<V, T>(
  * Publishes one event to RA_EVENTS with its id as Nats-Msg-Id: a publish repeated within the
  * duplicate window is stored once.
  */
-export async function publishEvent(js: JetStreamClient, event: RegistryEvent): Promise<void> {
+export async function publishEvent(publisher: AckedPublisher, event: RegistryEvent): Promise<void> {
   const subject = JETSTREAM.registryEventsSubject(event.cardNumber, event.type);
+  const data = JSON.stringify(event);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      await js.publish(subject, JSON.stringify(event), { msgID: event.id, timeout: 5_000 });
+      const msgId = headers();
+      msgId.set('Nats-Msg-Id', event.id);
+      await publisher.publish(subject, data, msgId);
       return;
     } catch (error) {
       lastError = error;

@@ -86,11 +86,17 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   if (!(Number.isInteger(maxGrants) && maxGrants >= 1)) throw new Error('maxGrantsPerActivation must be a positive integer');
   const secrets = new RegistrySecrets(await loadRegistryKey(options));
   const store = await openRegistryStore(options.nc);
-  await checkRegistryKey(store, secrets);
+  let view: CardView;
+  try {
+    await checkRegistryKey(store, secrets);
+    view = await CardView.follow(store.cards, (error) =>
+      log(JSON.stringify({ at: clock().toISOString(), service: 'registry', view: 'stopped: reading KV for every request', error: describe(error) })),
+    );
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const view = await CardView.follow(store.cards, (error) =>
-    log(JSON.stringify({ at: clock().toISOString(), service: 'registry', view: 'stopped: reading KV for every request', error: describe(error) })),
-  );
   const registry = new Registry({ store, secrets, limiter, view, clock, ttlMs, scryptCost, maxGrants });
 
   // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
@@ -104,6 +110,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     })
     .catch(async (error: unknown) => {
       await view.close();
+      store.close();
       throw error;
     });
   const inFlight = new Set<Promise<void>>();
@@ -199,6 +206,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       await service.stop();
       await Promise.allSettled([...inFlight]);
       await view.close();
+      store.close();
     },
   };
 }
