@@ -1,0 +1,146 @@
+// Writes the nats-server configs of a whole site: one directory per machine, ready to copy to
+// /etc/moeaca-kiosk/nats/ on it, with its secrets include (0600). Passwords are generated once and
+// kept in <out>/secrets.json, so running it again after adding a kiosk changes no one else's.
+//
+//   npx tsx deploy/production/make-kiosk-config.ts SITE.json OUT_DIR
+//       OUT_DIR/hub/<node>/{nats.conf,secrets.conf}
+//       OUT_DIR/kiosk/<kiosk>/{nats.conf,hub-link.conf}
+//       OUT_DIR/staff-desk/<desk>/{nats.conf,hub-link.conf}
+//       then `nats-server -t` on every nats.conf written.
+//   npx tsx deploy/production/make-kiosk-config.ts --examples
+//       rewrites the committed examples (deploy/production/hub/*.conf, leaf/*.conf) from
+//       site.example.json; they carry no secrets.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import {
+  PRODUCTION_HUB,
+  renderHubNode,
+  renderHubSecrets,
+  renderKioskHubLink,
+  renderKioskLeaf,
+  renderStaffDeskLeaf,
+  renderStaffHubLink,
+  requiredSecretVariables,
+  validateSite,
+  type Site,
+  type SiteSecrets,
+} from './nats-config.ts';
+
+export const PRODUCTION_DIR = dirname(fileURLToPath(import.meta.url));
+export const EXAMPLE_SITE_FILE = join(PRODUCTION_DIR, 'site.example.json');
+export const NATS_SERVER = '/usr/sbin/nats-server';
+
+export async function readSite(file: string): Promise<Site> {
+  const site = JSON.parse(await readFile(file, 'utf8')) as Site;
+  site.staffDesks ??= [];
+  validateSite(site);
+  return site;
+}
+
+/** The committed examples: relative path under deploy/production → config text. */
+export function renderExamples(site: Site): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const node of site.hub.nodes) files.set(`hub/${node.name}.conf`, renderHubNode({ site, node }));
+  for (const kioskId of site.kiosks) files.set(`leaf/${kioskId}.conf`, renderKioskLeaf({ kioskId, site }));
+  for (const desk of site.staffDesks) files.set(`leaf/staff-${desk}.conf`, renderStaffDeskLeaf({ desk, site }));
+  return files;
+}
+
+/** Keeps every secret already made, adds the missing ones. */
+export function completeSecrets(site: Site, existing: SiteSecrets): SiteSecrets {
+  const secrets: SiteSecrets = { ...existing };
+  for (const variable of requiredSecretVariables(site)) {
+    secrets[variable] ??= randomBytes(24).toString('base64url');
+  }
+  return secrets;
+}
+
+async function writeSecretFile(file: string, text: string): Promise<void> {
+  await writeFile(file, text, { mode: 0o600 });
+  // The mode given to writeFile applies only when the file is created.
+  await chmod(file, 0o600);
+}
+
+/** Writes every machine's directory; returns the nats.conf files written. */
+export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets): Promise<string[]> {
+  const configs: string[] = [];
+  const machine = async (dir: string, config: string, secretName: string, secretText: string) => {
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    const file = join(dir, 'nats.conf');
+    await writeFile(file, config);
+    await writeSecretFile(join(dir, secretName), secretText);
+    configs.push(file);
+  };
+  const hubSecrets = renderHubSecrets(site, secrets, PRODUCTION_HUB);
+  for (const node of site.hub.nodes) {
+    await machine(join(outDir, 'hub', node.name), renderHubNode({ site, node }), 'secrets.conf', hubSecrets);
+  }
+  for (const kioskId of site.kiosks) {
+    await machine(join(outDir, 'kiosk', kioskId), renderKioskLeaf({ kioskId, site }), 'hub-link.conf', renderKioskHubLink(kioskId, site, secrets));
+  }
+  for (const desk of site.staffDesks) {
+    await machine(join(outDir, 'staff-desk', desk), renderStaffDeskLeaf({ desk, site }), 'hub-link.conf', renderStaffHubLink(site, secrets));
+  }
+  return configs;
+}
+
+/** `nats-server -t`: parses the config with its includes, exactly as the server would start it. */
+export async function testConfig(file: string, binary = NATS_SERVER): Promise<{ ok: boolean; output: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(binary, ['-t', '-c', file]);
+    return { ok: true, output: `${stdout}${stderr}`.trim() };
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? failed.message}`.trim() };
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  if (args[0] === '--examples') {
+    const site = await readSite(EXAMPLE_SITE_FILE);
+    for (const [path, text] of renderExamples(site)) {
+      await mkdir(dirname(join(PRODUCTION_DIR, path)), { recursive: true });
+      await writeFile(join(PRODUCTION_DIR, path), text);
+      console.log(`wrote deploy/production/${path}`);
+    }
+    return 0;
+  }
+  const [siteFile, outArg] = args;
+  if (siteFile === undefined || outArg === undefined) {
+    console.error('usage: make-kiosk-config.ts SITE.json OUT_DIR | --examples');
+    return 2;
+  }
+  const site = await readSite(siteFile);
+  const outDir = resolve(outArg);
+  await mkdir(outDir, { recursive: true, mode: 0o700 });
+  const secretsFile = join(outDir, 'secrets.json');
+  const existing = await readFile(secretsFile, 'utf8').then(
+    (text) => JSON.parse(text) as SiteSecrets,
+    () => ({}),
+  );
+  const secrets = completeSecrets(site, existing);
+  await writeSecretFile(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`);
+  const configs = await writeSite(site, outDir, secrets);
+  let failures = 0;
+  for (const file of configs) {
+    const result = await testConfig(file);
+    if (!result.ok) failures++;
+    console.log(`${result.ok ? 'ok  ' : 'FAIL'} ${file}${result.ok ? '' : `\n     ${result.output}`}`);
+  }
+  console.log(`secrets: ${secretsFile} (keep it with the site file; never commit it)`);
+  return failures === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,636 @@
+// The production NATS topology as code: who may publish and subscribe what, and the nats-server
+// configs that enforce it (hub nodes, kiosk leaf nodes, staff desk leaf nodes). One source for the
+// configs in deploy/production/, for `make-kiosk-config.ts` and for the isolation test, so the test
+// runs exactly the rules that ship.
+//
+// The design (docs/deployment.md says why): one application account on the hub, one user per kiosk
+// link with an allowlist pinned to that kiosk's id, enforced by the hub whatever the kiosk's own
+// config says; on each kiosk, its own server keeps the kiosk-local subjects (which carry the PIN and
+// the user code) and refuses to export them over the link. Only features of nats-server 2.9 are
+// used; what 2.10 adds is written here as comments.
+import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects } from '../../machines/contract/index.ts';
+
+export type ConnectionType = 'STANDARD' | 'WEBSOCKET' | 'LEAFNODE';
+
+export interface SubjectPermissions {
+  publish: readonly string[];
+  subscribe: readonly string[];
+  /** May answer the requests it receives (one reply each) without a publish grant on inboxes. */
+  allowResponses?: boolean;
+}
+
+export interface NatsUser {
+  user: string;
+  /** The config variable that holds the password (defined in an include file); none for users reached through `no_auth_user`. */
+  passwordVariable?: string;
+  /** Absent: no restriction (only ever for test observers). */
+  permissions?: SubjectPermissions;
+  connectionTypes: readonly ConnectionType[];
+  /** Why the user exists; written above it in the config. */
+  note: string;
+}
+
+/** The hub's application account: registry, staff, admin and every kiosk link. */
+export const HUB_ACCOUNT = 'MOEACA';
+/** The account on a kiosk's or staff desk's own server (the leaf link binds it to the hub's). */
+export const LEAF_ACCOUNT = 'LOCAL';
+/** nats.js inboxes: replies to requests come back here. */
+const INBOX = '_INBOX.>';
+const REGISTRY_PING = '$SRV.PING.registry';
+
+function assertKiosk(kioskId: string): void {
+  if (!isKioskId(kioskId)) throw new Error(`not a kiosk id: ${JSON.stringify(kioskId)}`);
+}
+
+/** Every registry endpoint a kiosk calls, pinned to the kiosk's own id (`ra.activation.<endpoint>.<kiosk>`). */
+export function kioskRegistrySubjects(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `ra.activation.*.${kioskId}`;
+}
+
+/** The hub user a kiosk's leaf link authenticates as. */
+export function kioskLinkUser(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `kiosk-${kioskId}`;
+}
+
+/** Config variable names can hold letters, digits and underscores; kiosk ids have no underscores, so this is one-to-one. */
+export function kioskPasswordVariable(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `KIOSK_PASSWORD_${kioskId.toUpperCase().replaceAll('-', '_')}`;
+}
+
+export const STAFF_USER = 'staff';
+export const ADMIN_USER = 'admin';
+export const REGISTRY_USER = 'registry';
+export const ROUTE_USER = 'route';
+export const PASSWORD_VARIABLES = {
+  staff: 'STAFF_PASSWORD',
+  admin: 'ADMIN_PASSWORD',
+  route: 'ROUTE_PASSWORD',
+} as const;
+/** Defined in the hub's secrets include: the cluster routes, with the route credentials in each URL. */
+export const HUB_ROUTES_VARIABLE = 'HUB_ROUTES';
+/** Defined in a leaf's `hub-link.conf`: the hub nodes' leafnode URLs, with the link's credentials in each URL. */
+export const HUB_LINK_VARIABLE = 'HUB_LEAF_URLS';
+
+// ---------------------------------------------------------------------------------------------
+// The rules
+
+/**
+ * A kiosk's leaf link, from the kiosk's side: `publish` is what the kiosk may send into the hub,
+ * `subscribe` what the hub may deliver to it. The hub enforces this, so a kiosk whose own server
+ * was reconfigured still cannot step outside it.
+ */
+export function kioskLinkPermissions(kioskId: string): SubjectPermissions {
+  const kiosk = kioskSubjects(kioskId);
+  return {
+    publish: [
+      kiosk.view,
+      kiosk.inspect,
+      kioskRegistrySubjects(kioskId),
+      // the UI server's /healthz asks whether any registry instance answers
+      REGISTRY_PING,
+      // replies to the staff console's view.get, inspect.machine, engine.stats and kiosk.discover
+      INBOX,
+    ],
+    subscribe: [kiosk.staff, kiosk.viewGet, kiosk.inspectMachine, kiosk.engineStats, KIOSK_DISCOVER_SUBJECT, INBOX],
+  };
+}
+
+/** The engine, the card agent and the UI server on the kiosk's own server. */
+export function kioskPartsPermissions(kioskId: string): SubjectPermissions {
+  const kiosk = kioskSubjects(kioskId);
+  return {
+    publish: [
+      kiosk.view,
+      kiosk.viewGet,
+      kiosk.inspect,
+      `kiosk.${kioskId}.card.>`,
+      kioskRegistrySubjects(kioskId),
+      REGISTRY_PING,
+      // the engine's session snapshots, in the kiosk's own JetStream domain
+      '$JS.API.>',
+      `$KV.${JETSTREAM.kioskSnapshotsBucket}.>`,
+    ],
+    subscribe: [`kiosk.${kioskId}.>`, KIOSK_DISCOVER_SUBJECT, INBOX, '$SRV.>'],
+    allowResponses: true,
+  };
+}
+
+/** The kiosk page in Chromium (websocket): input out, views in. Never the card agent's subjects. */
+export function kioskBrowserPermissions(kioskId: string): SubjectPermissions {
+  const kiosk = kioskSubjects(kioskId);
+  return { publish: [kiosk.input, kiosk.viewGet], subscribe: [kiosk.view, INBOX] };
+}
+
+/** The staff console and the inspector, for every kiosk. */
+export function staffPermissions(): SubjectPermissions {
+  return {
+    publish: [
+      'kiosk.*.staff',
+      'ra.staff.>',
+      KIOSK_DISCOVER_SUBJECT,
+      'kiosk.*.view.get',
+      'kiosk.*.inspect.machine',
+      'kiosk.*.engine.stats',
+    ],
+    subscribe: [ALL_KIOSK_VIEWS_SUBJECT, 'kiosk.*.inspect', INBOX],
+  };
+}
+
+/** Registering issuance records (`ra.admin.*`): the issuing side's tool, on a hub node. */
+export function adminPermissions(): SubjectPermissions {
+  return { publish: ['ra.admin.>'], subscribe: [INBOX] };
+}
+
+/** The registry instances: every `ra.` request, JetStream for their records and events. */
+export function registryPermissions(): SubjectPermissions {
+  return {
+    publish: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', 'ra.events.>'],
+    subscribe: ['ra.>', '$SRV.>', INBOX],
+    allowResponses: true,
+  };
+}
+
+/**
+ * What a kiosk's own server never sends over the link (`deny_exports`) nor takes from it
+ * (`deny_imports`), whatever the hub would allow: the subjects that carry the PIN, the user code and
+ * the ID stay on the box, and the box's JetStream domain stays its own.
+ */
+export const KIOSK_LINK_DENY_EXPORTS: readonly string[] = [
+  'kiosk.*.input',
+  'kiosk.*.card.>',
+  'kiosk.*.staff',
+  'ra.admin.>',
+  'ra.staff.>',
+  '$JS.>',
+  '$KV.>',
+];
+export const KIOSK_LINK_DENY_IMPORTS: readonly string[] = [
+  'kiosk.*.input',
+  'kiosk.*.card.>',
+  'ra.>',
+  '$SRV.>',
+  '$JS.>',
+  '$KV.>',
+];
+
+export function hubUsers(site: Pick<Site, 'kiosks'>): NatsUser[] {
+  return [
+    {
+      user: REGISTRY_USER,
+      permissions: registryPermissions(),
+      connectionTypes: ['STANDARD'],
+      note: 'registry instances on this node: they connect on 127.0.0.1 without credentials (no_auth_user)',
+    },
+    {
+      user: STAFF_USER,
+      passwordVariable: PASSWORD_VARIABLES.staff,
+      permissions: staffPermissions(),
+      connectionTypes: ['STANDARD', 'LEAFNODE'],
+      note: 'staff console and inspector: a staff desk leaf node, or a client on a hub node',
+    },
+    {
+      user: ADMIN_USER,
+      passwordVariable: PASSWORD_VARIABLES.admin,
+      permissions: adminPermissions(),
+      connectionTypes: ['STANDARD'],
+      note: 'registering issuance records (ra.admin.*), from a hub node only',
+    },
+    ...site.kiosks.map(
+      (kioskId): NatsUser => ({
+        user: kioskLinkUser(kioskId),
+        passwordVariable: kioskPasswordVariable(kioskId),
+        permissions: kioskLinkPermissions(kioskId),
+        connectionTypes: ['LEAFNODE'],
+        note: `the leaf link of kiosk ${kioskId}: its own subjects only`,
+      }),
+    ),
+  ];
+}
+
+export function kioskLocalUsers(kioskId: string): NatsUser[] {
+  return [
+    {
+      user: 'parts',
+      permissions: kioskPartsPermissions(kioskId),
+      connectionTypes: ['STANDARD'],
+      note: 'the engine, the card agent and the UI server: TCP on 127.0.0.1 without credentials (no_auth_user)',
+    },
+    {
+      user: 'browser',
+      permissions: kioskBrowserPermissions(kioskId),
+      connectionTypes: ['WEBSOCKET'],
+      note: 'the kiosk page in Chromium: the websocket on 127.0.0.1 (its no_auth_user)',
+    },
+  ];
+}
+
+export function staffDeskLocalUsers(): NatsUser[] {
+  return [
+    {
+      user: 'console',
+      permissions: staffPermissions(),
+      connectionTypes: ['STANDARD', 'WEBSOCKET'],
+      note: 'the staff console and inspector pages (websocket) and the UI server serving them, on 127.0.0.1',
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The site and where things listen
+
+export interface HubNode {
+  name: string;
+  /** How kiosks and the other hub nodes reach this node. */
+  host: string;
+}
+
+export interface Site {
+  hub: { cluster: string; nodes: HubNode[] };
+  kiosks: string[];
+  staffDesks: string[];
+  /** Render the TLS blocks active (certificates under `tlsDir`); otherwise they are written commented out. */
+  tls?: boolean;
+}
+
+export interface HubListen {
+  /** Client port, loopback only: the registry instances and the admin tool on the same node. */
+  clientPort: number;
+  clusterPort: number;
+  leafPort: number;
+  /** Monitoring (`/varz`, `/leafz`, `/jsz`) on loopback; 0 leaves it off. */
+  monitorPort: number;
+  /** Where cluster routes and leaf links are accepted. */
+  listenHost: string;
+  storeDir: string;
+  tlsDir: string;
+}
+
+export interface LeafListen {
+  clientPort: number;
+  websocketPort: number;
+  monitorPort: number;
+  storeDir: string;
+  tlsDir: string;
+}
+
+export const PRODUCTION_HUB: HubListen = {
+  clientPort: 4222,
+  clusterPort: 6222,
+  leafPort: 7422,
+  monitorPort: 8222,
+  listenHost: '0.0.0.0',
+  storeDir: '/var/lib/moeaca-kiosk/nats/jetstream',
+  tlsDir: '/etc/moeaca-kiosk/tls',
+};
+
+export const PRODUCTION_LEAF: LeafListen = {
+  clientPort: 4222,
+  websocketPort: 9222,
+  monitorPort: 8222,
+  storeDir: '/var/lib/moeaca-kiosk/nats/jetstream',
+  tlsDir: '/etc/moeaca-kiosk/tls',
+};
+
+export function validateSite(site: Site): void {
+  if (site.hub.nodes.length === 0) throw new Error('the hub needs at least one node');
+  const names = new Set(site.hub.nodes.map((node) => node.name));
+  if (names.size !== site.hub.nodes.length) throw new Error('hub node names must differ');
+  for (const node of site.hub.nodes) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(node.name)) throw new Error(`hub node name ${JSON.stringify(node.name)}: use [a-z0-9-]`);
+  }
+  for (const kioskId of site.kiosks) assertKiosk(kioskId);
+  if (new Set(site.kiosks).size !== site.kiosks.length) throw new Error('kiosk ids must differ');
+  for (const desk of site.staffDesks) {
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(desk)) throw new Error(`staff desk ${JSON.stringify(desk)}: use [a-z0-9-]`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering (nats-server's config syntax; strings quoted as JSON, which it reads the same way)
+
+const q = (value: string) => JSON.stringify(value);
+const list = (values: readonly string[]) => `[${values.map(q).join(', ')}]`;
+
+function indent(text: string, by: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : by + line))
+    .join('\n');
+}
+
+function renderUser(user: NatsUser): string {
+  const lines = [`# ${user.note}`, '{', `  user: ${q(user.user)}`];
+  if (user.passwordVariable !== undefined) lines.push(`  password: $${user.passwordVariable}`);
+  if (user.permissions !== undefined) {
+    const p = user.permissions;
+    lines.push('  permissions: {');
+    lines.push(`    publish: { allow: ${list(p.publish)} }`);
+    lines.push(`    subscribe: { allow: ${list(p.subscribe)} }`);
+    if (p.allowResponses) lines.push('    allow_responses: true');
+    lines.push('  }');
+  }
+  lines.push(`  allowed_connection_types: ${list(user.connectionTypes)}`);
+  lines.push('}');
+  return lines.join('\n');
+}
+
+function renderAccount(name: string, users: readonly NatsUser[], jetstream: boolean): string {
+  return [
+    'accounts {',
+    `  ${name}: {`,
+    ...(jetstream ? ['    jetstream: enabled'] : []),
+    '    users: [',
+    indent(users.map(renderUser).join('\n'), '      '),
+    '    ]',
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+/** A TLS block: active, or commented out under a line saying how to turn it on. */
+function renderTls(active: boolean, lines: readonly string[], why: string): string {
+  const block = ['tls {', ...lines.map((line) => `  ${line}`), '}'];
+  if (active) return block.join('\n');
+  return [`# ${why}`, ...block.map((line) => `# ${line}`)].join('\n');
+}
+
+const GENERATED =
+  '# Generated by deploy/production/make-kiosk-config.ts from the site file. The rules live in\n' +
+  '# deploy/production/nats-config.ts: change them there and generate again, not here.';
+
+/** `sync_interval` arrived in nats-server 2.10; 2.9 fsyncs its file store every 2 minutes. */
+function syncNote(why: string): string[] {
+  return [
+    '  # nats-server >= 2.10: fsync every write before acknowledging it (2.9 has no sync_interval',
+    `  # and fsyncs every 2 minutes; ${why}).`,
+    '  # sync_interval: always',
+  ];
+}
+
+export interface HubNodeOptions {
+  site: Site;
+  node: HubNode;
+  listen?: HubListen;
+  /** Defaults to `hubUsers(site)`; tests add observers. */
+  users?: readonly NatsUser[];
+}
+
+export function renderHubNode(options: HubNodeOptions): string {
+  const { site, node } = options;
+  validateSite(site);
+  const listen = options.listen ?? PRODUCTION_HUB;
+  const users = options.users ?? hubUsers(site);
+  const tls = site.tls === true;
+  const certs = (name: string) => [
+    `cert_file: ${q(`${listen.tlsDir}/${name}.crt`)}`,
+    `key_file: ${q(`${listen.tlsDir}/${name}.key`)}`,
+    `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
+  ];
+  const clustered = site.hub.nodes.length > 1;
+  const parts = [
+    `# nats-server configuration of hub node "${node.name}" (cluster "${site.hub.cluster}").`,
+    GENERATED,
+    '',
+    `server_name: ${q(node.name)}`,
+    '# Clients only from this node: the registry instances (no credentials, see no_auth_user) and',
+    '# the admin tool. Kiosks and staff desks come in as leaf nodes, other hub nodes as routes.',
+    `host: "127.0.0.1"`,
+    `port: ${listen.clientPort}`,
+    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
+    'max_payload: 1048576',
+    '',
+    '# secrets.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines',
+    `# ${PASSWORD_VARIABLES.route}, ${HUB_ROUTES_VARIABLE}, ${PASSWORD_VARIABLES.staff}, ${PASSWORD_VARIABLES.admin} and one KIOSK_PASSWORD_<ID> per kiosk.`,
+    'include "secrets.conf"',
+    '',
+    'jetstream {',
+    `  store_dir: ${q(listen.storeDir)}`,
+    '  domain: "hub"',
+    '  max_memory_store: 268435456',
+    '  max_file_store: 21474836480',
+    ...syncNote('until then an acknowledged write survives a crash only through its replicas: streams at R3'),
+    '}',
+    '',
+  ];
+  if (clustered) {
+    parts.push(
+      'cluster {',
+      `  name: ${q(site.hub.cluster)}`,
+      `  host: ${q(listen.listenHost)}`,
+      `  port: ${listen.clusterPort}`,
+      '  # Clients connect only on loopback: do not hand them the other nodes\' addresses.',
+      '  no_advertise: true',
+      `  authorization { user: ${q(ROUTE_USER)}, password: $${PASSWORD_VARIABLES.route} }`,
+      `  routes: $${HUB_ROUTES_VARIABLE}`,
+      indent(renderTls(tls, [...certs(node.name), 'verify: true', 'timeout: 2'], 'Routes between hub nodes: mutual TLS (set "tls": true in the site file).'), '  '),
+      '}',
+      '',
+    );
+  } else {
+    parts.push('# A single node: no cluster block (the site has one hub node).', '');
+  }
+  parts.push(
+    'leafnodes {',
+    `  host: ${q(listen.listenHost)}`,
+    `  port: ${listen.leafPort}`,
+    `  advertise: ${q(`${node.host}:${listen.leafPort}`)}`,
+    '  # No authorization block here on purpose: leaf links authenticate as users of the account',
+    '  # below, so their permissions apply (nats-server has no permissions on leafnode-only users).',
+    indent(renderTls(tls, [...certs(node.name), 'verify: true', 'timeout: 2'], 'Kiosk and staff desk links: TLS with client certificates (set "tls": true in the site file).'), '  '),
+    '}',
+    '',
+    `# A client without credentials is the registry; the user admits standard connections only,`,
+    '# so a leaf link without credentials is refused.',
+    `no_auth_user: ${q(REGISTRY_USER)}`,
+    '',
+    renderAccount(HUB_ACCOUNT, users, true),
+    '',
+  );
+  return parts.join('\n');
+}
+
+export interface KioskLeafOptions {
+  kioskId: string;
+  site: Pick<Site, 'tls'>;
+  listen?: LeafListen;
+  /** Defaults to `kioskLocalUsers(kioskId)`; tests add an observer. */
+  users?: readonly NatsUser[];
+}
+
+export function renderKioskLeaf(options: KioskLeafOptions): string {
+  const { kioskId } = options;
+  assertKiosk(kioskId);
+  const listen = options.listen ?? PRODUCTION_LEAF;
+  const users = options.users ?? kioskLocalUsers(kioskId);
+  const tls = options.site.tls === true;
+  return [
+    `# nats-server configuration of kiosk "${kioskId}": its own server, a leaf node of the hub.`,
+    GENERATED,
+    '',
+    `server_name: ${q(`kiosk-${kioskId}`)}`,
+    'host: "127.0.0.1"',
+    `port: ${listen.clientPort}`,
+    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
+    'max_payload: 1048576',
+    '',
+    `# hub-link.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines`,
+    `# ${HUB_LINK_VARIABLE}: the hub nodes' leafnode URLs carrying this kiosk's link credentials.`,
+    'include "hub-link.conf"',
+    '',
+    '# The engine\'s session snapshots stay on the box, in a JetStream domain of its own: the',
+    '# JetStream API is not extended over the link.',
+    'jetstream {',
+    `  store_dir: ${q(listen.storeDir)}`,
+    `  domain: ${q(`kiosk-${kioskId}`)}`,
+    '  max_memory_store: 67108864',
+    '  max_file_store: 1073741824',
+    ...syncNote('a power cut may lose the newest snapshots: the engine resumes from an older one and re-reads the card'),
+    '}',
+    '',
+    'websocket {',
+    '  host: "127.0.0.1"',
+    `  port: ${listen.websocketPort}`,
+    '  # Plain websocket only because it listens on loopback for the browser on this box.',
+    '  no_tls: true',
+    '  no_auth_user: "browser"',
+    '}',
+    '',
+    'no_auth_user: "parts"',
+    '',
+    renderAccount(LEAF_ACCOUNT, users, true),
+    '',
+    'leafnodes {',
+    '  remotes: [',
+    '    {',
+    `      urls: $${HUB_LINK_VARIABLE}`,
+    `      account: ${q(LEAF_ACCOUNT)}`,
+    `      deny_exports: ${list(KIOSK_LINK_DENY_EXPORTS)}`,
+    `      deny_imports: ${list(KIOSK_LINK_DENY_IMPORTS)}`,
+    indent(
+      renderTls(
+        tls,
+        [
+          `cert_file: ${q(`${listen.tlsDir}/kiosk-${kioskId}.crt`)}`,
+          `key_file: ${q(`${listen.tlsDir}/kiosk-${kioskId}.key`)}`,
+          `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
+        ],
+        'The link to the hub: TLS with this kiosk\'s client certificate (set "tls": true in the site file).',
+      ),
+      '      ',
+    ),
+    '    }',
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export interface StaffDeskLeafOptions {
+  desk: string;
+  site: Pick<Site, 'tls'>;
+  listen?: Omit<LeafListen, 'storeDir'>;
+}
+
+/**
+ * A staff desk: the staff console and inspector pages talk to a websocket on their own machine's
+ * loopback (as the UI server's /config.json says), and that server's leaf link authenticates as the
+ * staff user. No credentials ever reach a browser.
+ */
+export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
+  const listen = options.listen ?? PRODUCTION_LEAF;
+  const tls = options.site.tls === true;
+  return [
+    `# nats-server configuration of staff desk "${options.desk}": a leaf node of the hub.`,
+    GENERATED,
+    '',
+    `server_name: ${q(`staff-${options.desk}`)}`,
+    'host: "127.0.0.1"',
+    `port: ${listen.clientPort}`,
+    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
+    'max_payload: 1048576',
+    '',
+    `# hub-link.conf (0600) defines ${HUB_LINK_VARIABLE} with the staff credentials.`,
+    'include "hub-link.conf"',
+    '',
+    'websocket {',
+    '  host: "127.0.0.1"',
+    `  port: ${listen.websocketPort}`,
+    '  no_tls: true',
+    '  no_auth_user: "console"',
+    '}',
+    '',
+    'no_auth_user: "console"',
+    '',
+    renderAccount(LEAF_ACCOUNT, staffDeskLocalUsers(), false),
+    '',
+    'leafnodes {',
+    '  remotes: [',
+    '    {',
+    `      urls: $${HUB_LINK_VARIABLE}`,
+    `      account: ${q(LEAF_ACCOUNT)}`,
+    indent(
+      renderTls(
+        tls,
+        [
+          `cert_file: ${q(`${listen.tlsDir}/staff-${options.desk}.crt`)}`,
+          `key_file: ${q(`${listen.tlsDir}/staff-${options.desk}.key`)}`,
+          `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
+        ],
+        'The link to the hub: TLS with this desk\'s client certificate (set "tls": true in the site file).',
+      ),
+      '      ',
+    ),
+    '    }',
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets: include files that define the variables the configs above refer to
+
+/** Every password of a site, by config variable name. */
+export type SiteSecrets = Record<string, string>;
+
+export function requiredSecretVariables(site: Pick<Site, 'kiosks'>): string[] {
+  return [PASSWORD_VARIABLES.route, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...site.kiosks.map(kioskPasswordVariable)];
+}
+
+function secret(secrets: SiteSecrets, variable: string): string {
+  const value = secrets[variable];
+  if (value === undefined || value === '') throw new Error(`no secret ${variable}`);
+  // Passwords travel inside URLs (routes, leaf remotes): keep them to characters URLs carry as is.
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error(`secret ${variable} must be [A-Za-z0-9_-]`);
+  return value;
+}
+
+const SECRET_HEADER = '# Secrets (0600, owner nats). Written by deploy/production/make-kiosk-config.ts; never commit.';
+
+export function renderHubSecrets(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
+  validateSite(site);
+  const routePassword = secret(secrets, PASSWORD_VARIABLES.route);
+  const routes = site.hub.nodes.map((node) => `nats-route://${ROUTE_USER}:${routePassword}@${node.host}:${listen.clusterPort}`);
+  return [
+    SECRET_HEADER,
+    ...requiredSecretVariables(site).map((variable) => `${variable}: ${q(secret(secrets, variable))}`),
+    `${HUB_ROUTES_VARIABLE}: ${list(routes)}`,
+    '',
+  ].join('\n');
+}
+
+function renderHubLink(user: string, password: string, site: Site, listen: HubListen): string {
+  const urls = site.hub.nodes.map((node) => `nats-leaf://${user}:${password}@${node.host}:${listen.leafPort}`);
+  return [SECRET_HEADER, `${HUB_LINK_VARIABLE}: ${list(urls)}`, ''].join('\n');
+}
+
+export function renderKioskHubLink(kioskId: string, site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
+  return renderHubLink(kioskLinkUser(kioskId), secret(secrets, kioskPasswordVariable(kioskId)), site, listen);
+}
+
+export function renderStaffHubLink(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
+  return renderHubLink(STAFF_USER, secret(secrets, PASSWORD_VARIABLES.staff), site, listen);
+}
