@@ -337,11 +337,34 @@ function renderUser(user: NatsUser): string {
   return lines.join('\n');
 }
 
-function renderAccount(name: string, users: readonly NatsUser[], jetstream: boolean): string {
+/**
+ * Each kiosk's registry subjects mapped onto themselves. nats-server tells a leaf about the hub's
+ * interest only where the link's allowlist covers the whole subscription, and the registry
+ * subscribes one wildcard per endpoint for all kiosks (`ra.activation.verify.*`), which no single
+ * kiosk's allowlist covers. A mapping's source counts as interest of its own: this one gives each
+ * kiosk's link exactly `ra.activation.*.<kiosk>`, and the message then reaches the registry's
+ * queue group unchanged.
+ */
+export function hubMappings(site: Pick<Site, 'kiosks'>): Record<string, string> {
+  return Object.fromEntries(
+    site.kiosks.map((kioskId) => [kioskRegistrySubjects(kioskId), `ra.activation.{{wildcard(1)}}.${kioskId}`]),
+  );
+}
+
+function renderAccount(name: string, users: readonly NatsUser[], jetstream: boolean, mappings: Record<string, string> = {}): string {
+  const mapped = Object.entries(mappings);
   return [
     'accounts {',
     `  ${name}: {`,
     ...(jetstream ? ['    jetstream: enabled'] : []),
+    ...(mapped.length === 0
+      ? []
+      : [
+          '    # Advertises each kiosk\'s own registry subjects over its link (nats-config.ts, hubMappings).',
+          '    mappings: {',
+          ...mapped.map(([from, to]) => `      ${q(from)}: ${q(to)}`),
+          '    }',
+        ]),
     '    users: [',
     indent(users.map(renderUser).join('\n'), '      '),
     '    ]',
@@ -446,7 +469,7 @@ export function renderHubNode(options: HubNodeOptions): string {
     '# so a leaf link without credentials is refused.',
     `no_auth_user: ${q(REGISTRY_USER)}`,
     '',
-    renderAccount(HUB_ACCOUNT, users, true),
+    renderAccount(HUB_ACCOUNT, users, true, hubMappings(site)),
     '',
   );
   return parts.join('\n');
@@ -596,8 +619,10 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
 /** Every password of a site, by config variable name. */
 export type SiteSecrets = Record<string, string>;
 
-export function requiredSecretVariables(site: Pick<Site, 'kiosks'>): string[] {
-  return [PASSWORD_VARIABLES.route, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...site.kiosks.map(kioskPasswordVariable)];
+/** Every variable the hub's secrets include must define (nats-server refuses one that no config uses). */
+export function requiredSecretVariables(site: Pick<Site, 'hub' | 'kiosks'>): string[] {
+  const routes = site.hub.nodes.length > 1 ? [PASSWORD_VARIABLES.route] : [];
+  return [...routes, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...site.kiosks.map(kioskPasswordVariable)];
 }
 
 function secret(secrets: SiteSecrets, variable: string): string {
@@ -612,14 +637,13 @@ const SECRET_HEADER = '# Secrets (0600, owner nats). Written by deploy/productio
 
 export function renderHubSecrets(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
   validateSite(site);
-  const routePassword = secret(secrets, PASSWORD_VARIABLES.route);
-  const routes = site.hub.nodes.map((node) => `nats-route://${ROUTE_USER}:${routePassword}@${node.host}:${listen.clusterPort}`);
-  return [
-    SECRET_HEADER,
-    ...requiredSecretVariables(site).map((variable) => `${variable}: ${q(secret(secrets, variable))}`),
-    `${HUB_ROUTES_VARIABLE}: ${list(routes)}`,
-    '',
-  ].join('\n');
+  const lines = [SECRET_HEADER, ...requiredSecretVariables(site).map((variable) => `${variable}: ${q(secret(secrets, variable))}`)];
+  if (site.hub.nodes.length > 1) {
+    const routePassword = secret(secrets, PASSWORD_VARIABLES.route);
+    const routes = site.hub.nodes.map((node) => `nats-route://${ROUTE_USER}:${routePassword}@${node.host}:${listen.clusterPort}`);
+    lines.push(`${HUB_ROUTES_VARIABLE}: ${list(routes)}`);
+  }
+  return [...lines, ''].join('\n');
 }
 
 function renderHubLink(user: string, password: string, site: Site, listen: HubListen): string {

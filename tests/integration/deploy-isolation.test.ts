@@ -1,0 +1,696 @@
+// The production NATS configs (deploy/production/) really isolate what they claim to. One hub node
+// and two kiosk leaf nodes (k1, k2), a staff desk leaf and a tampered kiosk, every config generated
+// by the same code that writes the shipped ones (nats-config.ts), run by the real nats-server on
+// loopback with free ports. Clients connect as the configured users; the parts connect as they do in
+// production, without credentials. Then a whole activation runs through this topology with the real
+// registry on the hub and the real card agent and engine on k1, while an observer on the hub and the
+// tampered kiosk listen to everything they can get.
+//
+// Observers (a user with no restrictions, on the hub and on each kiosk) exist only here: they are
+// added to the generated user lists so that "never arrives" is checked against everything a server
+// carries, not just against what a restricted user may see.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { kioskSubjects, type CardImportRecord, type View } from '../../machines/contract/index.ts';
+import { freePort } from '../../services/shared/nats-server.ts';
+import { encodeJson } from '../../services/shared/nats-json.ts';
+import { createLogger } from '../../services/shared/log.ts';
+import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
+import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
+import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
+import { provisionCards } from '../../card/demo/provision.ts';
+import {
+  ADMIN_USER,
+  hubUsers,
+  kioskLinkUser,
+  kioskLocalUsers,
+  kioskPasswordVariable,
+  PASSWORD_VARIABLES,
+  renderHubNode,
+  renderHubSecrets,
+  renderKioskHubLink,
+  renderKioskLeaf,
+  renderStaffDeskLeaf,
+  renderStaffHubLink,
+  STAFF_USER,
+  type HubListen,
+  type NatsUser,
+  type Site,
+} from '../../deploy/production/nats-config.ts';
+import {
+  completeSecrets,
+  EXAMPLE_SITE_FILE,
+  NATS_SERVER,
+  PRODUCTION_DIR,
+  readSite,
+  renderExamples,
+  testConfig,
+  writeSite,
+} from '../../deploy/production/make-kiosk-config.ts';
+import { checkTokenElsewhere } from '../support/softhsm.ts';
+import { TEST_TIMING } from '../support/stack.ts';
+
+const K1 = 'k1';
+const K2 = 'k2';
+const OBSERVER_VARIABLE = 'OBSERVER_PASSWORD';
+const observer: NatsUser = {
+  user: 'observer',
+  passwordVariable: OBSERVER_VARIABLE,
+  connectionTypes: ['STANDARD'],
+  note: 'test only: sees everything this server carries',
+};
+
+// Canary secrets for the activation: none may ever be seen off k1.
+const USER_CODE = 'Uc$Dpl7Cn';
+const PIN = 'Pn!dep7Q';
+const CARD = 'TD00000000000001';
+
+// ---------------------------------------------------------------------------------------------
+// Running nats-server with a config file
+
+interface Server {
+  url: string;
+  port: number;
+  logFile: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+/** Writes the config and its includes, checks it with `nats-server -t`, starts it, waits for its port. */
+async function startServer(dir: string, config: string, port: number, includes: Record<string, string>): Promise<Server> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(includes)) {
+    await writeFile(join(dir, name), text, { mode: 0o600 });
+  }
+  const configFile = join(dir, 'nats.conf');
+  await writeFile(configFile, config);
+  const checked = await testConfig(configFile);
+  if (!checked.ok) throw new Error(`nats-server -t rejected ${configFile}: ${checked.output}`);
+  const logFile = join(dir, 'nats-server.log');
+  const child = spawn(NATS_SERVER, ['-c', configFile, '-l', logFile], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`nats-server exited while starting; see ${logFile}`);
+    if (await portOpen(port)) break;
+    await delay(25);
+  }
+  return { url: `nats://127.0.0.1:${port}`, port, logFile, child, exited };
+}
+
+async function stopServer(server: Server | undefined): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
+  await server.exited;
+  clearTimeout(timer);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watching traffic
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls until `probe` returns something. Not a time limit on what is tested: a guard so that a
+ * wrong expectation fails with its name instead of hanging the suite.
+ */
+async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
+  const give = Date.now() + 30_000;
+  for (;;) {
+    const result = await probe();
+    if (result !== undefined && result !== false) return result;
+    if (Date.now() > give) throw new Error(`never happened: ${what}`);
+    await delay(20);
+  }
+}
+
+interface Seen {
+  subject: string;
+  data: string;
+}
+
+function collect(nc: NatsConnection, subject: string, seen: Seen[] = []): Seen[] {
+  nc.subscribe(subject, {
+    callback: (error, msg) => {
+      if (error === null) seen.push({ subject: msg.subject, data: msg.string() });
+    },
+  });
+  return seen;
+}
+
+/** Permission violations the server reported to this connection. */
+function violationsOf(nc: NatsConnection): string[] {
+  const messages: string[] = [];
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'error' && status.error.message.includes('Permissions Violation')) messages.push(status.error.message);
+    }
+  })();
+  return messages;
+}
+
+/** Answers every request on `subject` with `reply`, and remembers what it was asked. */
+function respond(nc: NatsConnection, subject: string, reply: (msg: Msg) => unknown, queue?: string, asked: Seen[] = []): Seen[] {
+  nc.subscribe(subject, {
+    ...(queue === undefined ? {} : { queue }),
+    callback: (error, msg) => {
+      if (error !== null) return;
+      asked.push({ subject: msg.subject, data: msg.string() });
+      msg.respond(encodeJson(reply(msg)));
+    },
+  });
+  return asked;
+}
+
+/** A request that is retried until interest has crossed the leaf links (responders just subscribed). */
+async function requestAcross(nc: NatsConnection, subject: string, body: unknown): Promise<Msg> {
+  return until(async () => {
+    try {
+      return await nc.request(subject, encodeJson(body), { timeout: 500 });
+    } catch (error) {
+      if ((error as Error).message.includes('Permissions Violation')) throw error;
+      return undefined;
+    }
+  }, `an answer on ${subject}`);
+}
+
+/** Publishes `marker` on `subject` until `seen` has it: the route exists and carries this subject. */
+async function publishUntilSeen(nc: NatsConnection, subject: string, seen: Seen[], marker: string): Promise<void> {
+  await until(() => {
+    if (seen.some((m) => m.subject === subject && m.data.includes(marker))) return true;
+    nc.publish(subject, encodeJson({ marker }));
+    return undefined;
+  }, `${subject} (${marker}) arriving`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The topology
+
+interface Topology {
+  root: string;
+  site: Site;
+  secrets: Record<string, string>;
+  hub: Server;
+  hubMonitor: number;
+  k1: Server;
+  k2: Server;
+  k1Ws: number;
+  desk: Server;
+  tampered: Server;
+  unauthenticated: Server;
+  unauthenticatedDir: string;
+}
+
+async function startTopology(): Promise<Topology> {
+  const root = await mkdtemp(join(tmpdir(), 'deploy-isolation-'));
+  const site: Site = { hub: { cluster: 'test-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: [K1, K2], staffDesks: ['desk-1'] };
+  const secrets: Record<string, string> = { ...completeSecrets(site, {}), [OBSERVER_VARIABLE]: 'observer-only-in-tests' };
+  const observerLine = `${OBSERVER_VARIABLE}: "${secrets[OBSERVER_VARIABLE]}"\n`;
+  const listen: HubListen = {
+    clientPort: await freePort(),
+    clusterPort: await freePort(),
+    leafPort: await freePort(),
+    monitorPort: await freePort(),
+    listenHost: '127.0.0.1',
+    storeDir: join(root, 'hub', 'jetstream'),
+    tlsDir: join(root, 'tls'),
+  };
+  const node = site.hub.nodes[0]!;
+  const hub = await startServer(join(root, 'hub'), renderHubNode({ site, node, listen, users: [...hubUsers(site), observer] }), listen.clientPort, {
+    'secrets.conf': renderHubSecrets(site, secrets, listen) + observerLine,
+  });
+
+  const leaf = async (kioskId: string) => {
+    const port = await freePort();
+    const websocketPort = await freePort();
+    const dir = join(root, kioskId);
+    const config = renderKioskLeaf({
+      kioskId,
+      site,
+      listen: { clientPort: port, websocketPort, monitorPort: 0, storeDir: join(dir, 'jetstream'), tlsDir: listen.tlsDir },
+      users: [...kioskLocalUsers(kioskId), observer],
+    });
+    const server = await startServer(dir, config, port, { 'hub-link.conf': renderKioskHubLink(kioskId, site, secrets, listen) + observerLine });
+    return { server, websocketPort };
+  };
+  const [k1, k2] = await Promise.all([leaf(K1), leaf(K2)]);
+
+  const deskPort = await freePort();
+  const desk = await startServer(
+    join(root, 'desk'),
+    renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: deskPort, websocketPort: await freePort(), monitorPort: 0, tlsDir: listen.tlsDir } }),
+    deskPort,
+    { 'hub-link.conf': renderStaffHubLink(site, secrets, listen) },
+  );
+
+  // A kiosk box whose own config was rewritten: no local rules at all, no deny lists, but still
+  // only the link credentials of k2. Whatever it gets or gives is decided by the hub alone.
+  const tamperedPort = await freePort();
+  const k2Password = secrets[kioskPasswordVariable(K2)]!;
+  const tampered = await startServer(
+    join(root, 'tampered'),
+    [
+      'server_name: "tampered-k2"',
+      'host: "127.0.0.1"',
+      `port: ${tamperedPort}`,
+      `leafnodes { remotes: [ { url: "nats-leaf://${kioskLinkUser(K2)}:${k2Password}@127.0.0.1:${listen.leafPort}" } ] }`,
+      '',
+    ].join('\n'),
+    tamperedPort,
+    {},
+  );
+
+  const unauthenticatedPort = await freePort();
+  const unauthenticatedDir = join(root, 'unauthenticated');
+  const unauthenticated = await startServer(
+    unauthenticatedDir,
+    [
+      'server_name: "no-credentials"',
+      'host: "127.0.0.1"',
+      `port: ${unauthenticatedPort}`,
+      `leafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${listen.leafPort}" } ] }`,
+      '',
+    ].join('\n'),
+    unauthenticatedPort,
+    {},
+  );
+
+  // Every legitimate link (two kiosks, the desk, the tampered k2) is up before anything is tested.
+  await until(async () => {
+    const leafz = (await (await fetch(`http://127.0.0.1:${listen.monitorPort}/leafz`)).json()) as { leafnodes: number };
+    return leafz.leafnodes >= 4 || undefined;
+  }, 'four leaf links on the hub');
+
+  return {
+    root,
+    site,
+    secrets,
+    hub,
+    hubMonitor: listen.monitorPort,
+    k1: k1.server,
+    k2: k2.server,
+    k1Ws: k1.websocketPort,
+    desk,
+    tampered,
+    unauthenticated,
+    unauthenticatedDir,
+  };
+}
+
+describe('production NATS configs (deploy/production)', () => {
+  let topology: Topology;
+  /** Closed after the whole file. */
+  const kept: NatsConnection[] = [];
+  /** Closed after each test, so no stand-in responder of one test answers in another. */
+  const perTest: NatsConnection[] = [];
+  /** Everything the hub's observer, k2's observer and the tampered kiosk's client receive. */
+  let onHub: Seen[];
+  let onK2: Seen[];
+  let onTampered: Seen[];
+  let hubObserver: NatsConnection;
+  let k1Observer: NatsConnection;
+  let tamperedClient: NatsConnection;
+
+  async function open(server: Server, as?: { user: string; pass: string }, lifetime: 'test' | 'kept' = 'test'): Promise<NatsConnection> {
+    const nc = await connect({ servers: server.url, ...(as ?? {}) });
+    (lifetime === 'kept' ? kept : perTest).push(nc);
+    return nc;
+  }
+  const observerLogin = () => ({ user: observer.user, pass: topology.secrets[OBSERVER_VARIABLE]! });
+  const staffLogin = () => ({ user: STAFF_USER, pass: topology.secrets[PASSWORD_VARIABLES.staff]! });
+  const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]! });
+
+  beforeAll(async () => {
+    topology = await startTopology();
+    hubObserver = await open(topology.hub, observerLogin(), 'kept');
+    onHub = collect(hubObserver, '>');
+    onK2 = collect(await open(topology.k2, observerLogin(), 'kept'), '>');
+    k1Observer = await open(topology.k1, observerLogin(), 'kept');
+    tamperedClient = await open(topology.tampered, undefined, 'kept');
+    onTampered = collect(tamperedClient, '>');
+    await Promise.all(kept.map((nc) => nc.flush()));
+  });
+
+  afterEach(async () => {
+    await Promise.allSettled(perTest.splice(0).map((nc) => nc.close()));
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(kept.map((nc) => nc.close()));
+    if (topology !== undefined) {
+      for (const server of [topology.unauthenticated, topology.tampered, topology.desk, topology.k1, topology.k2, topology.hub]) {
+        await stopServer(server);
+      }
+      await rm(topology.root, { recursive: true, force: true });
+    }
+  });
+
+  it('the committed configs are what the generator writes, and nats-server accepts every config', async () => {
+    const site = await readSite(EXAMPLE_SITE_FILE);
+    const examples = renderExamples(site);
+    expect([...examples.keys()].sort()).toEqual([
+      'hub/hub-1.conf',
+      'hub/hub-2.conf',
+      'hub/hub-3.conf',
+      'leaf/kiosk-1.conf',
+      'leaf/kiosk-2.conf',
+      'leaf/staff-desk-1.conf',
+    ]);
+    for (const [path, text] of examples) {
+      expect(await readFile(join(PRODUCTION_DIR, path), 'utf8'), `${path} is stale: run make-kiosk-config.ts --examples`).toBe(text);
+    }
+    // What an operator gets for the example site: every machine's directory, secrets included.
+    const out = join(topology.root, 'example-site');
+    const written = await writeSite(site, out, completeSecrets(site, {}));
+    expect(written).toHaveLength(6);
+    for (const file of written) {
+      const checked = await testConfig(file);
+      expect(checked.ok, `${file}: ${checked.output}`).toBe(true);
+      const machine = file.split('/').at(-2)!;
+      const committed = examples.get(machine.startsWith('desk') ? `leaf/staff-${machine}.conf` : machine.startsWith('kiosk') ? `leaf/${machine}.conf` : `hub/${machine}.conf`);
+      expect(await readFile(file, 'utf8')).toBe(committed);
+    }
+    // The TLS variant parses too once its certificate paths are filled in (they are checked when
+    // the server starts, not by -t): only its syntax is checked here.
+    const tls = renderHubNode({ site: { ...site, tls: true }, node: site.hub.nodes[0]! });
+    expect(tls).toMatch(/\n {2}tls \{\n {4}cert_file: "\/etc\/moeaca-kiosk\/tls\/hub-1.crt"/);
+    // Every config of the running topology passed `nats-server -t` before it started.
+    expect(topology.hub.child.exitCode).toBeNull();
+  });
+
+  it('(a) the kiosk-local subjects published on k1 reach k1\'s parts and never the hub nor k2', async () => {
+    const k1Parts = await open(topology.k1);
+    const onK1Parts = collect(k1Parts, `kiosk.${K1}.>`);
+    await k1Parts.flush();
+    const k1 = kioskSubjects(K1);
+
+    // Published in one connection's order, then a view: once the view is on the hub, anything
+    // published before it on that connection that crossed the link would be there already.
+    k1Observer.publish(k1.input, encodeJson({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN }));
+    k1Observer.publish(k1.cardSetPin, encodeJson({ activationId: 'a1', newPin: PIN }));
+    k1Observer.publish(k1.cardEvents, encodeJson({ type: 'card.inserted', reader: 'r', at: new Date().toISOString() }));
+    await publishUntilSeen(k1Observer, k1.view, onHub, 'after-local-subjects');
+
+    expect(onK1Parts.map((m) => m.subject)).toEqual(expect.arrayContaining([k1.input, k1.cardSetPin, k1.cardEvents]));
+    const local = (m: Seen) => m.subject === k1.input || m.subject.startsWith(`kiosk.${K1}.card.`);
+    expect(onHub.filter(local)).toEqual([]);
+    expect(onTampered.filter(local)).toEqual([]);
+    // k2: whatever the hub forwards to it goes out in order; a staff event for k2 published after
+    // the marker arrived comes after anything of k1's the hub might have forwarded.
+    const staff = await open(topology.hub, staffLogin());
+    await publishUntilSeen(staff, kioskSubjects(K2).staff, onK2, 'after-local-subjects');
+    expect(onK2.filter((m) => m.subject.startsWith(`kiosk.${K1}.`))).toEqual([]);
+    expect(JSON.stringify([...onHub, ...onK2, ...onTampered])).not.toContain(PIN);
+  });
+
+  it('(b) k1\'s views and inspection reach the staff on the hub; staff requests reach k1 and discover finds both kiosks', async () => {
+    const staff = await open(topology.hub, staffLogin());
+    const views = collect(staff, 'kiosk.*.view');
+    const inspections = collect(staff, 'kiosk.*.inspect');
+    await staff.flush();
+    const k1Parts = await open(topology.k1);
+    const k2Parts = await open(topology.k2);
+    const k1 = kioskSubjects(K1);
+    await publishUntilSeen(k1Parts, k1.view, views, 'view-b');
+    await publishUntilSeen(k1Parts, k1.inspect, inspections, 'inspect-b');
+
+    respond(k1Parts, k1.viewGet, () => ({ kioskId: K1, screen: 'insertCard' }));
+    respond(k1Parts, k1.inspectMachine, () => ({ states: ['idle'] }));
+    respond(k1Parts, k1.engineStats, () => ({ accepted: 0 }));
+    respond(k1Parts, 'kiosk.discover', () => ({ kioskId: K1 }));
+    respond(k2Parts, 'kiosk.discover', () => ({ kioskId: K2 }));
+    expect((await requestAcross(staff, k1.viewGet, {})).json()).toEqual({ kioskId: K1, screen: 'insertCard' });
+    expect((await requestAcross(staff, k1.inspectMachine, {})).json()).toEqual({ states: ['idle'] });
+    expect((await requestAcross(staff, k1.engineStats, {})).json()).toEqual({ accepted: 0 });
+
+    const found = await until(async () => {
+      const answers: string[] = [];
+      for await (const msg of await staff.requestMany('kiosk.discover', encodeJson({}), { maxWait: 500 })) {
+        answers.push(msg.json<{ kioskId: string }>().kioskId);
+      }
+      return answers.includes(K1) && answers.includes(K2) ? answers.sort() : undefined;
+    }, 'kiosk.discover answered by k1 and k2');
+    expect(found).toEqual([K1, K2]);
+  });
+
+  it('(c) k1\'s registry requests reach the registry on the hub under k1\'s own id, and the replies come back', async () => {
+    // Subscribed as the registry subscribes: one queue-group wildcard per endpoint, over all kiosks.
+    const registry = await open(topology.hub);
+    const endpoints = ['identify', 'verify', 'accept', 'pin-grant', 'complete'];
+    const asked: Seen[] = [];
+    for (const endpoint of endpoints) {
+      respond(registry, `ra.activation.${endpoint}.*`, (msg) => ({ answeredFor: msg.subject }), 'registry', asked);
+    }
+    respond(registry, '$SRV.PING.registry', () => ({ name: 'registry' }));
+    await registry.flush();
+    const k1Parts = await open(topology.k1);
+    for (const endpoint of endpoints) {
+      const subject = `ra.activation.${endpoint}.${K1}`;
+      const reply = await requestAcross(k1Parts, subject, { kioskId: K1 });
+      expect(reply.json()).toEqual({ answeredFor: subject });
+    }
+    expect(asked.map((m) => m.subject)).toContain(`ra.activation.verify.${K1}`);
+    // The UI server's health check: some registry instance answers.
+    expect((await requestAcross(k1Parts, '$SRV.PING.registry', {})).json()).toEqual({ name: 'registry' });
+  });
+
+  it('(d) k1 cannot ask under k2\'s id, nor use admin or staff subjects; nothing of it reaches the hub', async () => {
+    const registry = await open(topology.hub);
+    const asked = respond(registry, 'ra.>', () => ({ ok: true }));
+    await registry.flush();
+    const k1Parts = await open(topology.k1);
+    const violations = violationsOf(k1Parts);
+    const refused = [`ra.activation.verify.${K2}`, 'ra.admin.import', 'ra.staff.unlock', `kiosk.${K1}.staff`, `kiosk.${K2}.view`];
+    for (const subject of refused) {
+      await expect(k1Parts.request(subject, encodeJson({ kioskId: K1 }), { timeout: 2_000 })).rejects.toThrow(/Permissions Violation/);
+    }
+    for (const subject of refused) expect(violations.join('\n')).toContain(`Publish to "${subject}"`);
+    // The link carries k1's own requests (a marker), and none of the refused ones came before it.
+    await requestAcross(k1Parts, `ra.activation.identify.${K1}`, { marker: 'after-refused' });
+    expect(asked.map((m) => m.subject)).toEqual([`ra.activation.identify.${K1}`]);
+    expect(onHub.filter((m) => refused.includes(m.subject))).toEqual([]);
+  });
+
+  it('(e) a staff event for k1 from the staff user on the hub reaches k1\'s engine and not k2', async () => {
+    const staff = await open(topology.hub, staffLogin());
+    const k1Engine = collect(await open(topology.k1), kioskSubjects(K1).staff);
+    await until(async () => {
+      staff.publish(kioskSubjects(K1).staff, encodeJson({ type: 'staff.abort', staffId: 'e' }));
+      await staff.flush();
+      return k1Engine.length > 0 || undefined;
+    }, 'staff.abort arriving on k1');
+    expect(JSON.parse(k1Engine[0]!.data)).toEqual({ type: 'staff.abort', staffId: 'e' });
+    // Anything the hub forwarded to k2 before this later k2 event would be in front of it.
+    await publishUntilSeen(staff, kioskSubjects(K2).staff, onK2, 'after-e');
+    expect(onK2.filter((m) => m.subject === kioskSubjects(K1).staff)).toEqual([]);
+    expect(onTampered.filter((m) => m.subject === kioskSubjects(K1).staff)).toEqual([]);
+  });
+
+  it('(f) the staff user is held to the console\'s subjects: no admin, no registry activation, no kiosk input or card', async () => {
+    const registry = await open(topology.hub);
+    const asked = respond(registry, 'ra.>', () => ({ ok: true }));
+    await registry.flush();
+    const staff = await open(topology.hub, staffLogin());
+    const violations = violationsOf(staff);
+    for (const subject of ['ra.admin.import', `ra.activation.verify.${K1}`, kioskSubjects(K1).input, kioskSubjects(K1).cardSetPin]) {
+      await expect(staff.request(subject, encodeJson({}), { timeout: 2_000 })).rejects.toThrow(/Permissions Violation/);
+    }
+    staff.subscribe(`kiosk.${K1}.card.>`);
+    await until(() => violations.some((v) => v.includes(`Subscription to "kiosk.${K1}.card.>"`)) || undefined, 'subscription refused');
+    // Staff operations do reach the registry, and the admin user may import.
+    await requestAcross(staff, 'ra.staff.card', { cardNumber: CARD });
+    const admin = await open(topology.hub, adminLogin());
+    await requestAcross(admin, 'ra.admin.import', { records: [] });
+    expect(asked.map((m) => m.subject)).toEqual(['ra.staff.card', 'ra.admin.import']);
+  });
+
+  it('a tampered kiosk (no local rules, k2\'s link credentials) is held by the hub to k2\'s allowlist', async () => {
+    const staff = await open(topology.hub, staffLogin());
+    await staff.flush();
+    const forbidden = [`ra.activation.verify.${K1}`, 'ra.admin.import', 'ra.staff.unlock', `kiosk.${K1}.view`, `kiosk.${K1}.staff`, `kiosk.${K1}.input`, '$KV.ra_cards.x'];
+    for (const subject of forbidden) tamperedClient.publish(subject, encodeJson({ forged: 'by-tampered-k2' }));
+    await publishUntilSeen(tamperedClient, kioskSubjects(K2).view, onHub, 'after-forged');
+    expect(onHub.filter((m) => m.data.includes('by-tampered-k2'))).toEqual([]);
+
+    // Traffic it may not see: k1's staff events and views, another kiosk's registry request.
+    const k1Parts = await open(topology.k1);
+    await publishUntilSeen(staff, kioskSubjects(K1).staff, collect(k1Parts, kioskSubjects(K1).staff), 'for-k1-only');
+    await publishUntilSeen(k1Parts, kioskSubjects(K1).view, onHub, 'k1-view-not-for-k2');
+    await publishUntilSeen(staff, kioskSubjects(K2).staff, onTampered, 'after-k1-traffic');
+    const received = onTampered.filter((m) => !m.data.includes('by-tampered-k2'));
+    expect(received.filter((m) => m.subject.startsWith(`kiosk.${K1}.`) || m.subject.startsWith('ra.'))).toEqual([]);
+  });
+
+  it('link credentials work for links only, and a link without credentials is refused', async () => {
+    const k1Link = { user: kioskLinkUser(K1), pass: topology.secrets[kioskPasswordVariable(K1)]! };
+    await expect(connect({ servers: topology.hub.url, ...k1Link })).rejects.toThrow(/Authorization Violation/);
+    await until(async () => (await readFile(join(topology.unauthenticatedDir, 'nats-server.log'), 'utf8')).includes('Authorization Violation') || undefined, 'the unauthenticated link refused');
+    const leafz = (await (await fetch(`http://127.0.0.1:${topology.hubMonitor}/leafz`)).json()) as { leafnodes: number; leafs: Array<{ account: string }> };
+    expect(leafz.leafnodes).toBe(4);
+    expect(leafz.leafs.every((leaf) => leaf.account === 'MOEACA')).toBe(true);
+  });
+
+  it('the kiosk page over the websocket sends input and reads views, and cannot reach the card agent', async () => {
+    const k1 = kioskSubjects(K1);
+    const seenOnK1 = collect(k1Observer, `kiosk.${K1}.>`);
+    await k1Observer.flush();
+    // Node 20 has WebSocket behind a flag; the page's own client (nats-core wsconnect) runs there.
+    const script = `
+      import { wsconnect } from '@nats-io/nats-core';
+      const nc = await wsconnect({ servers: process.env.WS_URL });
+      const errors = [];
+      (async () => { for await (const s of nc.status()) if (s.type === 'error') errors.push(s.error.message); })();
+      nc.subscribe(${JSON.stringify(k1.view)});
+      nc.publish(${JSON.stringify(k1.input)}, JSON.stringify({ type: 'user.stillHere' }));
+      nc.publish(${JSON.stringify(k1.cardSetPin)}, JSON.stringify({ activationId: 'x', newPin: 'from-browser' }));
+      nc.subscribe(${JSON.stringify(`kiosk.${K1}.card.>`)});
+      await nc.flush();
+      await new Promise((r) => setTimeout(r, 300));
+      console.log(JSON.stringify(errors));
+      await nc.close();
+    `;
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--input-type=module', '-e', script], {
+        cwd: join(import.meta.dirname, '../..'),
+        env: { ...process.env, WS_URL: `ws://127.0.0.1:${topology.k1Ws}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`browser client exited ${code}: ${stderr}`))));
+    });
+    const errors = JSON.parse(output.trim().split('\n').at(-1)!) as string[];
+    expect(errors.join('\n')).toContain(`Publish to "${k1.cardSetPin}"`);
+    expect(errors.join('\n')).toContain(`Subscription to "kiosk.${K1}.card.>"`);
+    await until(() => seenOnK1.some((m) => m.subject === k1.input) || undefined, 'the page\'s input on k1');
+    expect(seenOnK1.filter((m) => m.subject === k1.cardSetPin)).toEqual([]);
+  });
+
+  it('a staff desk\'s console reaches every kiosk through its own leaf link, with the staff allowlist', async () => {
+    const console_ = await open(topology.desk);
+    const violations = violationsOf(console_);
+    const views = collect(console_, 'kiosk.*.view');
+    await console_.flush();
+    const k2Parts = await open(topology.k2);
+    await publishUntilSeen(k2Parts, kioskSubjects(K2).view, views, 'seen-at-desk');
+    respond(k2Parts, kioskSubjects(K2).viewGet, () => ({ kioskId: K2 }));
+    expect((await requestAcross(console_, kioskSubjects(K2).viewGet, {})).json()).toEqual({ kioskId: K2 });
+    console_.publish('ra.admin.import', encodeJson({ records: [] }));
+    await until(() => violations.some((v) => v.includes('Publish to "ra.admin.import"')) || undefined, 'admin refused at the desk');
+  });
+
+  describe('a whole activation through this topology: registry on the hub, card agent and engine on k1', () => {
+    let registry: RunningRegistry | undefined;
+    let agent: CardAgent | undefined;
+    let engine: RunningEngine | undefined;
+    let staffViews: Seen[];
+    const logs: string[] = [];
+    let kioskDataDir: string;
+
+    const latestView = (): View | undefined => {
+      const last = staffViews.filter((m) => m.subject === kioskSubjects(K1).view).at(-1);
+      return last === undefined ? undefined : (JSON.parse(last.data) as View);
+    };
+    const screenOnHub = (screen: View['screen']) =>
+      until(() => (latestView()?.screen === screen ? latestView() : undefined), `${screen} seen by staff on the hub`).catch((error: Error) => {
+        throw new Error(`${error.message}; last view there: ${JSON.stringify(latestView())}`);
+      });
+
+    beforeAll(async () => {
+      kioskDataDir = join(topology.root, 'kiosk-data');
+      await mkdir(kioskDataDir, { recursive: true });
+      await chmod(kioskDataDir, 0o700);
+      const sink = (line: string) => logs.push(line);
+      // As in production: the registry connects on the hub node without credentials.
+      registry = await startRegistry({
+        nc: await open(topology.hub, undefined, 'kept'),
+        dataDir: join(topology.root, 'registry-data'),
+        log: sink,
+        scryptCost: { N: 1024, r: 8, p: 1 },
+      });
+      const record = {
+        cardNumber: CARD,
+        route: 'self-applied',
+        holderName: '測試公司D',
+        ubn: '97969933',
+        email: 'deploy@example.com.tw',
+        validFrom: '2026-01-01T00:00:00Z',
+        validTo: '2031-01-01T00:00:00Z',
+        userCode: USER_CODE,
+        status: 'issued',
+      } as CardImportRecord;
+      await provisionCards({ dataDir: kioskDataDir, records: [record], nc: await open(topology.hub, adminLogin(), 'kept'), log: sink });
+
+      const staff = await open(topology.hub, staffLogin(), 'kept');
+      staffViews = collect(staff, 'kiosk.*.view');
+      await staff.flush();
+      // As in production: the parts connect to k1's own server without credentials.
+      agent = await startCardAgent({ nc: await open(topology.k1, undefined, 'kept'), kioskId: K1, dataDir: kioskDataDir, reader: 'sim', log: sink });
+      engine = await startEngine({ nc: await open(topology.k1, undefined, 'kept'), kioskId: K1, timing: TEST_TIMING, log: createLogger('engine', sink) });
+      await screenOnHub('insertCard');
+    });
+
+    afterAll(async () => {
+      await engine?.stop();
+      await agent?.stop();
+      await registry?.stop();
+    });
+
+    it('the PIN set on k1 opens the token; staff watched from the hub; no secret crossed the link', async () => {
+      const k1 = kioskSubjects(K1);
+      // The touchscreen: k1's observer stands in for the page (the page's own rights are tested above).
+      const touch = (event: object) => k1Observer.publish(k1.input, encodeJson(event));
+      const inserted = await k1Observer.request(k1.cardSimInsert, encodeJson({ cardNumber: CARD }), { timeout: 5_000 });
+      expect(inserted.json()).toEqual({ ok: true });
+      await screenOnHub('choosePath');
+      touch({ type: 'user.choosePath', path: 'self-applied' });
+      await screenOnHub('enterUserCode');
+      touch({ type: 'user.submitUserCode', userCode: USER_CODE });
+      const data = await screenOnHub('confirmCardData');
+      expect(data.card).toMatchObject({ cardNumber: CARD, holderName: '測試公司D' });
+      touch({ type: 'user.confirmCardData' });
+      await screenOnHub('enterPin');
+      touch({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+      await screenOnHub('activated');
+
+      expect(await checkTokenElsewhere(kioskDataDir, CARD, PIN)).toMatchObject({ found: true, accepted: true });
+
+      // The PIN never leaves k1. The user code reaches the hub only where the contract sends it to
+      // the registry: the issuing side's import, and k1's verify request. No reply, nothing to k2.
+      expect(JSON.stringify([...onHub, ...onK2, ...onTampered])).not.toContain(PIN);
+      const withUserCode = onHub.filter((m) => m.data.includes(USER_CODE)).map((m) => m.subject);
+      expect(withUserCode.sort()).toEqual([`ra.activation.verify.${K1}`, 'ra.admin.import']);
+      expect(JSON.stringify([...onK2, ...onTampered])).not.toContain(USER_CODE);
+      expect(onHub.some((m) => m.subject === `ra.activation.pin-grant.${K1}`)).toBe(true);
+      expect(onHub.filter((m) => m.subject.startsWith(`kiosk.${K1}.card.`) || m.subject === k1.input)).toEqual([]);
+      const tamperedGot = onTampered.filter((m) => !m.data.includes('by-tampered-k2'));
+      expect(tamperedGot.filter((m) => m.subject.startsWith(`kiosk.${K1}.`) || m.subject.startsWith('ra.'))).toEqual([]);
+
+      // The engine's snapshots live in k1's own JetStream domain, not the hub's.
+      const hubStreams = await (await jetstreamManager(await open(topology.hub))).streams.names().next();
+      const k1Streams = await (await jetstreamManager(await open(topology.k1))).streams.names().next();
+      expect(k1Streams).toContain('KV_kiosk_snapshots');
+      expect(hubStreams).not.toContain('KV_kiosk_snapshots');
+      expect(hubStreams).toContain('KV_ra_cards');
+    });
+  });
+});
