@@ -193,6 +193,33 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     await removeCard();
   }, 240_000);
 
+  it("the staff console and the inspector load under the stack's content security policy and follow this kiosk live", async () => {
+    const context = await browser!.newContext({ viewport: { width: 1600, height: 1000 } });
+    const policyViolations: string[] = [];
+    context.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+    });
+    try {
+      const staff = await context.newPage();
+      await staff.goto(`${stack!.httpUrl}/staff`);
+      await staff.getByRole('textbox', { name: '員工代號' }).fill('E2E01');
+      await staff.getByRole('button', { name: '開始' }).click();
+      // The kiosk this test drove is listed, on the screen it is on now.
+      await staff.getByText(stack!.kioskId, { exact: true }).first().waitFor();
+      await staff.getByText(SCREENS.insertCard).first().waitFor();
+
+      const inspector = await context.newPage();
+      await inspector.goto(`${stack!.httpUrl}/inspector`);
+      // The chart of the real machine, with the kiosk's current state marked.
+      await inspector.getByText('awaitingCard', { exact: true }).first().waitFor();
+      await inspector.getByText('awaitingPathChoice', { exact: true }).first().waitFor();
+      await inspector.getByText('目前狀態').first().waitFor();
+      expect(policyViolations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+
   it('the PINs, user codes, national ID and birth date travel only on the kiosk-local and registry subjects that must carry them, and are stored nowhere', async () => {
     await traffic.stop();
     const kiosk = kioskSubjects(stack!.kioskId);
