@@ -282,7 +282,7 @@ export const PRODUCTION_HUB: HubListen = {
   leafPort: 7422,
   monitorPort: 8222,
   listenHost: '0.0.0.0',
-  storeDir: '/var/lib/moeaca-kiosk/nats/jetstream',
+  storeDir: '/var/lib/moeaca-nats/jetstream',
   tlsDir: '/etc/moeaca-kiosk/tls',
 };
 
@@ -290,7 +290,7 @@ export const PRODUCTION_LEAF: LeafListen = {
   clientPort: 4222,
   websocketPort: 9222,
   monitorPort: 8222,
-  storeDir: '/var/lib/moeaca-kiosk/nats/jetstream',
+  storeDir: '/var/lib/moeaca-nats/jetstream',
   tlsDir: '/etc/moeaca-kiosk/tls',
 };
 

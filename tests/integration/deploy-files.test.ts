@@ -1,0 +1,178 @@
+// The production files other than the NATS configs, checked against the real components on this
+// machine: the systemd units with systemd's own verifier, the Chromium policy's names against the
+// installed Chromium, and the three places that must agree (units, policy, environment examples).
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { open, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PARTS, type Part } from '../../services/serve.ts';
+import { PRODUCTION_DIR } from '../../deploy/production/make-kiosk-config.ts';
+import { PRODUCTION_HUB, PRODUCTION_LEAF } from '../../deploy/production/nats-config.ts';
+
+const SYSTEMD_DIR = join(PRODUCTION_DIR, 'systemd');
+const POLICY_FILE = join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json');
+const CHROMIUM_BINARY = '/usr/lib/chromium/chromium';
+
+const UNIT_OF_PART: Record<Part, string> = {
+  registry: 'kiosk-registry.service',
+  'card-agent': 'kiosk-card-agent.service',
+  engine: 'kiosk-engine.service',
+  ui: 'kiosk-ui.service',
+};
+
+/** `Key=value` lines of a unit, continuation lines joined; a key may repeat. */
+function unitSettings(text: string): Array<[string, string]> {
+  const joined = text.replace(/\\\n\s*/g, ' ');
+  return joined
+    .split('\n')
+    .filter((line) => /^[A-Za-z]+=/.test(line))
+    .map((line) => {
+      const at = line.indexOf('=');
+      return [line.slice(0, at), line.slice(at + 1).trim()] as [string, string];
+    });
+}
+
+const valuesOf = (settings: Array<[string, string]>, key: string) => settings.filter(([k]) => k === key).map(([, v]) => v);
+
+/** Which of `needles` occur in the file as whole words (not inside a longer identifier). */
+async function wordsIn(file: string, needles: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const isWordByte = (byte: number | undefined) =>
+    byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || byte === 0x5f);
+  const handle = await open(file, 'r');
+  const chunk = Buffer.alloc(16 * 1024 * 1024);
+  const overlap = 128;
+  let carry = Buffer.alloc(0);
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      const window = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      for (const needle of needles) {
+        if (found.has(needle)) continue;
+        for (let at = window.indexOf(needle); at >= 0; at = window.indexOf(needle, at + 1)) {
+          if (!isWordByte(window[at - 1]) && !isWordByte(window[at + needle.length])) {
+            found.add(needle);
+            break;
+          }
+        }
+      }
+      carry = Buffer.from(window.subarray(Math.max(0, window.length - overlap)));
+    }
+  } finally {
+    await handle.close();
+  }
+  return found;
+}
+
+describe('production systemd units (deploy/production/systemd)', () => {
+  it('systemd accepts every unit (only binaries this test machine lacks may be missing)', async () => {
+    const units = (await readdir(SYSTEMD_DIR)).filter((name) => name.endsWith('.service')).sort();
+    expect(units).toEqual([
+      'kiosk-browser.service',
+      'kiosk-card-agent.service',
+      'kiosk-engine.service',
+      'kiosk-nats.service',
+      'kiosk-registry.service',
+      'kiosk-ui.service',
+    ]);
+    for (const unit of units) {
+      // It exits non-zero on a missing binary; what matters is what it says.
+      const { stdout, stderr } = await promisify(execFile)('systemd-analyze', ['verify', join(SYSTEMD_DIR, unit)]).catch(
+        (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+      );
+      const complaints = `${stdout}${stderr}`
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        // cage is a Debian package of the kiosk image, not of this test machine.
+        .filter((line) => !line.includes('Command /usr/bin/cage is not executable'));
+      expect(complaints, unit).toEqual([]);
+    }
+  });
+
+  it('each part\'s unit runs that part as `npm run serve -- PART` does, restarted and confined', async () => {
+    for (const [part, unit] of Object.entries(UNIT_OF_PART) as Array<[Part, string]>) {
+      const settings = unitSettings(await readFile(join(SYSTEMD_DIR, unit), 'utf8'));
+      expect(valuesOf(settings, 'ExecStart'), unit).toEqual([`/usr/bin/node --import tsx ${PARTS[part]}`]);
+      expect(valuesOf(settings, 'WorkingDirectory'), unit).toEqual(['/opt/moeaca-kiosk']);
+      expect(valuesOf(settings, 'User'), unit).toEqual(['moeaca']);
+      expect(valuesOf(settings, 'ReadWritePaths')[0], unit).toMatch(/^\/var\/lib\/moeaca-kiosk\b/);
+      expect(valuesOf(settings, 'IPAddressDeny'), unit).toEqual(['any']);
+      expect(valuesOf(settings, 'IPAddressAllow'), unit).toEqual(['localhost']);
+    }
+    for (const unit of [...Object.values(UNIT_OF_PART), 'kiosk-nats.service', 'kiosk-browser.service']) {
+      const settings = unitSettings(await readFile(join(SYSTEMD_DIR, unit), 'utf8'));
+      expect(valuesOf(settings, 'EnvironmentFile'), unit).toContain('/etc/moeaca-kiosk/kiosk.env');
+      expect(valuesOf(settings, 'Restart'), unit).toEqual(['always']);
+      expect(valuesOf(settings, 'NoNewPrivileges'), unit).toEqual(['yes']);
+      expect(valuesOf(settings, 'ProtectSystem'), unit).toEqual(['strict']);
+      expect(valuesOf(settings, 'ProtectHome'), unit).toEqual(['yes']);
+      expect(valuesOf(settings, 'ReadWritePaths').length, unit).toBeGreaterThan(0);
+    }
+  });
+
+  it('nats-server runs the machine\'s generated config and keeps its store where the configs put it', async () => {
+    const settings = unitSettings(await readFile(join(SYSTEMD_DIR, 'kiosk-nats.service'), 'utf8'));
+    expect(valuesOf(settings, 'ExecStart')).toEqual(['/usr/sbin/nats-server -c /etc/moeaca-kiosk/nats/nats.conf']);
+    expect(valuesOf(settings, 'ExecStartPre')).toEqual(['/usr/sbin/nats-server -t -c /etc/moeaca-kiosk/nats/nats.conf']);
+    const writable = valuesOf(settings, 'ReadWritePaths').join(' ');
+    for (const storeDir of [PRODUCTION_HUB.storeDir, PRODUCTION_LEAF.storeDir]) {
+      expect(storeDir.startsWith(`${writable}/`), storeDir).toBe(true);
+    }
+  });
+});
+
+describe('the kiosk browser (deploy/production/systemd/kiosk-browser.service, chromium/)', () => {
+  it('every managed policy name is one the installed Chromium knows', async () => {
+    const policy = JSON.parse(await readFile(POLICY_FILE, 'utf8')) as Record<string, unknown>;
+    const names = Object.keys(policy);
+    const known = await wordsIn(CHROMIUM_BINARY, names);
+    expect(names.filter((name) => !known.has(name))).toEqual([]);
+    // The check itself can fail: a name Chromium never had is not found.
+    expect((await wordsIn(CHROMIUM_BINARY, ['KioskPolicyThatDoesNotExist'])).size).toBe(0);
+  });
+
+  it('the policy locks the browser to the local UI: no downloads, dev tools, extensions, passwords, translation', async () => {
+    const policy = JSON.parse(await readFile(POLICY_FILE, 'utf8')) as Record<string, unknown>;
+    expect(policy).toMatchObject({
+      URLBlocklist: ['*'],
+      DownloadRestrictions: 3,
+      DeveloperToolsAvailability: 2,
+      ExtensionInstallBlocklist: ['*'],
+      PasswordManagerEnabled: false,
+      TranslateEnabled: false,
+      IncognitoModeAvailability: 1,
+      ForceEphemeralProfiles: true,
+    });
+    const env = await readFile(join(PRODUCTION_DIR, 'env/kiosk.env.example'), 'utf8');
+    const httpPort = /^HTTP_PORT=(\d+)$/m.exec(env)?.[1];
+    const wsPort = /^NATS_WS_PORT=(\d+)$/m.exec(env)?.[1];
+    expect(policy.URLAllowlist).toEqual([`http://127.0.0.1:${httpPort}`, `ws://127.0.0.1:${wsPort}`]);
+    expect(wsPort).toBe(String(PRODUCTION_LEAF.websocketPort));
+
+    const unit = unitSettings(await readFile(join(SYSTEMD_DIR, 'kiosk-browser.service'), 'utf8'));
+    const command = valuesOf(unit, 'ExecStart')[0] ?? '';
+    expect(command).toMatch(/^\/usr\/bin\/cage .*-- \/usr\/bin\/chromium /);
+    expect(command).toContain('--kiosk');
+    expect(command.split(' ').at(-1)).toBe(`http://127.0.0.1:${httpPort}/`);
+    expect(valuesOf(unit, 'User')).toEqual(['kiosk-display']);
+  });
+});
+
+describe('environment examples (deploy/production/env)', () => {
+  it('name only variables the parts read, and carry no usable secret', async () => {
+    const config = await readFile(join(import.meta.dirname, '../../services/shared/config.ts'), 'utf8');
+    const read = new Set([...config.matchAll(/env(?:\.|, ')([A-Z_]+)/g)].map((m) => m[1]!));
+    // Read elsewhere than config.ts (card/main.ts, registry-secrets.ts), documented in the README.
+    for (const name of ['CARD_NUMBER_FROM', 'PKCS11_MODULE', 'REGISTRY_KEY']) read.add(name);
+    for (const file of await readdir(join(PRODUCTION_DIR, 'env'))) {
+      const text = await readFile(join(PRODUCTION_DIR, 'env', file), 'utf8');
+      const names = [...text.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]!);
+      expect(names.length, file).toBeGreaterThan(0);
+      expect(names.filter((name) => !read.has(name)), file).toEqual([]);
+    }
+    const registry = await readFile(join(PRODUCTION_DIR, 'env/registry.env.example'), 'utf8');
+    expect(/^REGISTRY_KEY=(.*)$/m.exec(registry)?.[1]).not.toMatch(/^[0-9a-fA-F]{64}$/);
+  });
+});
