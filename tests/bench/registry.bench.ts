@@ -1,6 +1,7 @@
 // The registry's benchmark (`npm run bench -- registry`). In one run, on one nats-server:
 //   1. bare NATS request/reply to a responder in its own process, 64 in flight: the baseline;
-//   2. identify and accept through a registry instance in its own process, the same way;
+//   2. identify and accept through a registry instance in its own process, the same way
+//      (1 and 2 alternate in 3 rounds, and the median round of each is compared);
 //   3. importing 10,000 issuance records at the production scrypt cost;
 //   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
 // It prints each result as a ratio to its baseline. It asserts nothing: it measures.
@@ -24,9 +25,10 @@ import { startRegistry } from '../../services/registry/registry.service.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
 
 const IN_FLIGHT = 64;
-const BARE_REQUESTS = 30_000;
-const IDENTIFY_REQUESTS = 30_000;
-const ACCEPT_CARDS = Number(process.env.REGISTRY_BENCH_ACCEPTS || 10_000);
+const ROUNDS = 3;
+const BARE_REQUESTS = 20_000;
+const IDENTIFY_REQUESTS = 20_000;
+const ACCEPTS_PER_ROUND = 5_000;
 const IMPORT_RECORDS = Number(process.env.REGISTRY_BENCH_IMPORT || 10_000);
 const VERIFY_REQUESTS = 640;
 const LOW_COST = { N: 1024, r: 8, p: 1 };
@@ -125,6 +127,15 @@ async function request(nc: NatsConnection, subject: string, body: unknown): Prom
   return msg.json<Record<string, unknown>>();
 }
 
+/** The run of median throughput. */
+function median(runs: readonly Run[]): Run {
+  return [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)] as Run;
+}
+
+function perRound(runs: readonly Run[]): string {
+  return runs.map((run) => run.perSecond.toFixed(0)).join(' / ');
+}
+
 function show(run: Run): void {
   console.log(
     `${run.label.padEnd(28)} ${run.perSecond.toFixed(0).padStart(7)} req/s   p50 ${run.p50.toFixed(2).padStart(6)} ms   p99 ${run.p99.toFixed(2).padStart(6)} ms   (${run.count} requests, ${IN_FLIGHT} in flight)`,
@@ -179,17 +190,10 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   console.log(`registry benchmark: ${cores} cores, nats-server ${nc.info?.version}, scrypt N=${PRODUCTION_SCRYPT_COST.N} r=${PRODUCTION_SCRYPT_COST.r} p=${PRODUCTION_SCRYPT_COST.p}, libuv threadpool ${process.env.UV_THREADPOOL_SIZE ?? 4}`);
   try {
-    // 1. The baseline.
+    // 1 and 2, in alternating rounds: load from elsewhere on the machine then hits all three alike.
     const echo = await spawnHost('echo', server.url, dataDir, key);
-    const probe = { cardNumber: 'BA00000000', certSerial: SERIAL };
-    await drive('warm-up', 3_000, () => request(nc, ECHO_SUBJECT, probe).then(() => undefined));
-    const bare = await drive('bare request/reply', BARE_REQUESTS, () => request(nc, ECHO_SUBJECT, probe).then(() => undefined));
-    await stopHost(echo);
-    show(bare);
-
-    // 2. identify and accept.
     const low = await spawnHost('registry-low', server.url, join(dataDir, 'low'), key);
-    const cards = cardsOf('BA', ACCEPT_CARDS);
+    const cards = cardsOf('BA', ACCEPTS_PER_ROUND * ROUNDS);
     await importCards(nc, cards);
     const activations = new Array<string>(cards.length);
     await drive('(setup: verify)', cards.length, async (index) => {
@@ -197,13 +201,28 @@ async function main(): Promise<void> {
       const reply = await request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE });
       activations[index] = reply.activationId as string;
     });
+    const probe = { cardNumber: 'BA00000000', certSerial: SERIAL };
     const identifyOf = (index: number) => ({ cardNumber: (cards[index % cards.length] as ImportRecord).cardNumber, certSerial: SERIAL });
-    await drive('warm-up', 3_000, (index) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined));
-    const identify = await drive('identify', IDENTIFY_REQUESTS, (index) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined));
-    show(identify);
-    const accept = await drive('accept', cards.length, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[index] }).then(() => undefined));
-    show(accept);
+    const bareOnce = () => request(nc, ECHO_SUBJECT, probe).then(() => undefined);
+    const identifyOnce = (index: number) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined);
+    await drive('warm-up', 3_000, bareOnce);
+    await drive('warm-up', 3_000, identifyOnce);
+    const rounds: Record<'bare' | 'identify' | 'accept', Run[]> = { bare: [], identify: [], accept: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.bare.push(await drive('bare request/reply', BARE_REQUESTS, bareOnce));
+      rounds.identify.push(await drive('identify', IDENTIFY_REQUESTS, identifyOnce));
+      const offset = round * ACCEPTS_PER_ROUND;
+      rounds.accept.push(
+        await drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
+      );
+    }
+    await stopHost(echo);
     await stopHost(low);
+    const bare = median(rounds.bare);
+    const identify = median(rounds.identify);
+    const accept = median(rounds.accept);
+    for (const run of [bare, identify, accept]) show(run);
+    console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; the median round is shown)`);
 
     // 3. import at the production cost.
     const production = await spawnHost('registry', server.url, join(dataDir, 'production'), key);
