@@ -253,6 +253,11 @@ export interface Site {
   staffDesks: string[];
   /** Render the TLS blocks active (certificates under `tlsDir`); otherwise they are written commented out. */
   tls?: boolean;
+  /**
+   * JetStream's `sync_interval` (nats-server >= 2.10 only; 2.9 refuses the field): `"always"` to
+   * fsync every write before acknowledging it. Absent, the configs carry it commented out.
+   */
+  syncInterval?: string;
 }
 
 export interface HubListen {
@@ -385,10 +390,14 @@ const GENERATED =
   '# deploy/production/nats-config.ts: change them there and generate again, not here.';
 
 /** `sync_interval` arrived in nats-server 2.10; 2.9 fsyncs its file store every 2 minutes. */
-function syncNote(why: string): string[] {
+function syncNote(site: Pick<Site, 'syncInterval'>, why: string): string[] {
+  if (site.syncInterval !== undefined) {
+    return ['  # fsync policy of the file store (nats-server >= 2.10; "syncInterval" in the site file)', `  sync_interval: ${site.syncInterval}`];
+  }
   return [
     '  # nats-server >= 2.10: fsync every write before acknowledging it (2.9 has no sync_interval',
     `  # and fsyncs every 2 minutes; ${why}).`,
+    '  # Set "syncInterval": "always" in the site file once every node runs 2.10 or later.',
     '  # sync_interval: always',
   ];
 }
@@ -434,7 +443,7 @@ export function renderHubNode(options: HubNodeOptions): string {
     '  domain: "hub"',
     '  max_memory_store: 268435456',
     '  max_file_store: 21474836480',
-    ...syncNote('until then an acknowledged write survives a crash only through its replicas: streams at R3'),
+    ...syncNote(site, 'until then an acknowledged write survives a crash only through its replicas: streams at R3'),
     '}',
     '',
   ];
@@ -477,7 +486,7 @@ export function renderHubNode(options: HubNodeOptions): string {
 
 export interface KioskLeafOptions {
   kioskId: string;
-  site: Pick<Site, 'tls'>;
+  site: Pick<Site, 'tls' | 'syncInterval'>;
   listen?: LeafListen;
   /** Defaults to `kioskLocalUsers(kioskId)`; tests add an observer. */
   users?: readonly NatsUser[];
@@ -510,7 +519,7 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     `  domain: ${q(`kiosk-${kioskId}`)}`,
     '  max_memory_store: 67108864',
     '  max_file_store: 1073741824',
-    ...syncNote('a power cut may lose the newest snapshots: the engine resumes from an older one and re-reads the card'),
+    ...syncNote(options.site, 'a power cut may lose the newest snapshots: the engine resumes from an older one and re-reads the card'),
     '}',
     '',
     'websocket {',

@@ -10,11 +10,12 @@
 // added to the generated user lists so that "never arrives" is checked against everything a server
 // carries, not just against what a restricted user may see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
@@ -391,6 +392,14 @@ describe('production NATS configs (deploy/production)', () => {
     // the server starts, not by -t): only its syntax is checked here.
     const tls = renderHubNode({ site: { ...site, tls: true }, node: site.hub.nodes[0]! });
     expect(tls).toMatch(/\n {2}tls \{\n {4}cert_file: "\/etc\/moeaca-kiosk\/tls\/hub-1.crt"/);
+    // "syncInterval" renders sync_interval, which only nats-server 2.10 and later understand.
+    const synced = join(topology.root, 'synced');
+    await writeSite({ ...site, syncInterval: 'always' }, synced, completeSecrets(site, {}));
+    const { stdout } = await promisify(execFile)(NATS_SERVER, ['--version']);
+    const [major = 0, minor = 0] = (/v(\d+)\.(\d+)/.exec(stdout) ?? []).slice(1).map(Number);
+    const syncedCheck = await testConfig(join(synced, 'hub', 'hub-1', 'nats.conf'));
+    if (major > 2 || (major === 2 && minor >= 10)) expect(syncedCheck.ok, syncedCheck.output).toBe(true);
+    else expect(syncedCheck.output).toContain('unknown field "sync_interval"');
     // Every config of the running topology passed `nats-server -t` before it started.
     expect(topology.hub.child.exitCode).toBeNull();
   });
