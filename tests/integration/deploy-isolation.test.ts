@@ -10,9 +10,8 @@
 // added to the generated user lists so that "never arrives" is checked against everything a server
 // carries, not just against what a restricted user may see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +28,7 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
 import {
   ADMIN_USER,
+  HUB_ACCOUNT,
   hubUsers,
   kioskLinkUser,
   kioskLocalUsers,
@@ -55,6 +55,7 @@ import {
   testConfig,
   writeSite,
 } from '../../deploy/production/make-kiosk-config.ts';
+import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
 import { TEST_TIMING } from '../support/stack.ts';
 
@@ -73,54 +74,10 @@ const USER_CODE = 'Uc$Dpl7Cn';
 const PIN = 'Pn!dep7Q';
 const CARD = 'TD00000000000001';
 
-// ---------------------------------------------------------------------------------------------
-// Running nats-server with a config file
+type Server = ConfiguredServer;
 
-interface Server {
-  url: string;
-  port: number;
-  logFile: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-/** Writes the config and its includes, checks it with `nats-server -t`, starts it, waits for its port. */
-async function startServer(dir: string, config: string, port: number, includes: Record<string, string>): Promise<Server> {
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(includes)) {
-    await writeFile(join(dir, name), text, { mode: 0o600 });
-  }
-  const configFile = join(dir, 'nats.conf');
-  await writeFile(configFile, config);
-  const checked = await testConfig(configFile);
-  if (!checked.ok) throw new Error(`nats-server -t rejected ${configFile}: ${checked.output}`);
-  const logFile = join(dir, 'nats-server.log');
-  const child = spawn(NATS_SERVER, ['-c', configFile, '-l', logFile], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited while starting; see ${logFile}`);
-    if (await portOpen(port)) break;
-    await delay(25);
-  }
-  return { url: `nats://127.0.0.1:${port}`, port, logFile, child, exited };
-}
-
-async function stopServer(server: Server | undefined): Promise<void> {
-  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
-  await server.exited;
-  clearTimeout(timer);
+async function startServer(dir: string, config: string, clientPort: number, includes: Record<string, string>): Promise<Server> {
+  return startConfiguredServer({ dir, config, clientPort, includes });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +173,6 @@ interface Topology {
   desk: Server;
   tampered: Server;
   unauthenticated: Server;
-  unauthenticatedDir: string;
 }
 
 async function startTopology(): Promise<Topology> {
@@ -279,9 +235,8 @@ async function startTopology(): Promise<Topology> {
   );
 
   const unauthenticatedPort = await freePort();
-  const unauthenticatedDir = join(root, 'unauthenticated');
   const unauthenticated = await startServer(
-    unauthenticatedDir,
+    join(root, 'unauthenticated'),
     [
       'server_name: "no-credentials"',
       'host: "127.0.0.1"',
@@ -294,10 +249,7 @@ async function startTopology(): Promise<Topology> {
   );
 
   // Every legitimate link (two kiosks, the desk, the tampered k2) is up before anything is tested.
-  await until(async () => {
-    const leafz = (await (await fetch(`http://127.0.0.1:${listen.monitorPort}/leafz`)).json()) as { leafnodes: number };
-    return leafz.leafnodes >= 4 || undefined;
-  }, 'four leaf links on the hub');
+  await until(async () => (await leafLinks(listen.monitorPort)).length >= 4 || undefined, 'four leaf links on the hub');
 
   return {
     root,
@@ -311,7 +263,6 @@ async function startTopology(): Promise<Topology> {
     desk,
     tampered,
     unauthenticated,
-    unauthenticatedDir,
   };
 }
 
@@ -357,7 +308,7 @@ describe('production NATS configs (deploy/production)', () => {
     await Promise.allSettled(kept.map((nc) => nc.close()));
     if (topology !== undefined) {
       for (const server of [topology.unauthenticated, topology.tampered, topology.desk, topology.k1, topology.k2, topology.hub]) {
-        await stopServer(server);
+        await server.stop();
       }
       await rm(topology.root, { recursive: true, force: true });
     }
@@ -401,7 +352,7 @@ describe('production NATS configs (deploy/production)', () => {
     if (major > 2 || (major === 2 && minor >= 10)) expect(syncedCheck.ok, syncedCheck.output).toBe(true);
     else expect(syncedCheck.output).toContain('unknown field "sync_interval"');
     // Every config of the running topology passed `nats-server -t` before it started.
-    expect(topology.hub.child.exitCode).toBeNull();
+    expect(topology.hub.running()).toBe(true);
   });
 
   it('(a) the kiosk-local subjects published on k1 reach k1\'s parts and never the hub nor k2', async () => {
@@ -550,10 +501,10 @@ describe('production NATS configs (deploy/production)', () => {
   it('link credentials work for links only, and a link without credentials is refused', async () => {
     const k1Link = { user: kioskLinkUser(K1), pass: topology.secrets[kioskPasswordVariable(K1)]! };
     await expect(connect({ servers: topology.hub.url, ...k1Link })).rejects.toThrow(/Authorization Violation/);
-    await until(async () => (await readFile(join(topology.unauthenticatedDir, 'nats-server.log'), 'utf8')).includes('Authorization Violation') || undefined, 'the unauthenticated link refused');
-    const leafz = (await (await fetch(`http://127.0.0.1:${topology.hubMonitor}/leafz`)).json()) as { leafnodes: number; leafs: Array<{ account: string }> };
-    expect(leafz.leafnodes).toBe(4);
-    expect(leafz.leafs.every((leaf) => leaf.account === 'MOEACA')).toBe(true);
+    await until(async () => (await readFile(topology.unauthenticated.logFile, 'utf8')).includes('Authorization Violation') || undefined, 'the unauthenticated link refused');
+    const links = await leafLinks(topology.hubMonitor);
+    expect(links).toHaveLength(4);
+    expect(links.every((leaf) => leaf.account === HUB_ACCOUNT)).toBe(true);
   });
 
   it('the kiosk page over the websocket sends input and reads views, and cannot reach the card agent', async () => {

@@ -3,9 +3,8 @@
 // view reaches the staff; a box with the right password but no client certificate, or with a
 // certificate from another CA, does not get a link.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +24,8 @@ import {
   type HubListen,
   type Site,
 } from '../../deploy/production/nats-config.ts';
-import { completeSecrets, NATS_SERVER, testConfig } from '../../deploy/production/make-kiosk-config.ts';
+import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
+import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 
 const run = promisify(execFile);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -63,45 +63,10 @@ async function makeCertificates(dir: string): Promise<void> {
   await leaf('kiosk-k2', 'other-ca', 'clientAuth');
 }
 
-interface Server {
-  url: string;
-  dir: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
+type Server = ConfiguredServer;
 
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-async function startServer(dir: string, config: string, port: number, includes: Record<string, string>): Promise<Server> {
-  await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(includes)) await writeFile(join(dir, name), text, { mode: 0o600 });
-  const file = join(dir, 'nats.conf');
-  await writeFile(file, config);
-  const checked = await testConfig(file);
-  if (!checked.ok) throw new Error(`nats-server -t rejected ${file}: ${checked.output}`);
-  const child = spawn(NATS_SERVER, ['-c', file, '-l', join(dir, 'nats-server.log')], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`nats-server exited while starting; see ${dir}`);
-    return (await portOpen(port)) || undefined;
-  }, `${dir} listening`);
-  return { url: `nats://127.0.0.1:${port}`, dir, child, exited };
-}
-
-async function stopServer(server: Server | undefined): Promise<void> {
-  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 5_000);
-  await server.exited;
-  clearTimeout(timer);
+async function startServer(dir: string, config: string, clientPort: number, includes: Record<string, string>): Promise<Server> {
+  return startConfiguredServer({ dir, config, clientPort, includes });
 }
 
 describe('production configs with TLS turned on', () => {
@@ -114,8 +79,7 @@ describe('production configs with TLS turned on', () => {
   let listen: HubListen;
   let site: Site;
 
-  const leafCount = async () =>
-    ((await (await fetch(`http://127.0.0.1:${monitorPort}/leafz`)).json()) as { leafnodes: number }).leafnodes;
+  const leafCount = async () => (await leafLinks(monitorPort)).length;
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'deploy-tls-'));
@@ -142,7 +106,7 @@ describe('production configs with TLS turned on', () => {
 
   afterAll(async () => {
     await Promise.allSettled(connections.map((nc) => nc.close()));
-    for (const server of servers.reverse()) await stopServer(server);
+    for (const server of servers.reverse()) await server.stop();
     if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
