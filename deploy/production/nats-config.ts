@@ -245,7 +245,13 @@ export interface HubNode {
   name: string;
   /** How kiosks and the other hub nodes reach this node. */
   host: string;
+  /** Ports of this node where they differ from the others' (several nodes on one host, as in a rehearsal). */
+  clusterPort?: number;
+  leafPort?: number;
 }
+
+const clusterPortOf = (node: HubNode, listen: HubListen) => node.clusterPort ?? listen.clusterPort;
+const leafPortOf = (node: HubNode, listen: HubListen) => node.leafPort ?? listen.leafPort;
 
 export interface Site {
   hub: { cluster: string; nodes: HubNode[] };
@@ -452,7 +458,7 @@ export function renderHubNode(options: HubNodeOptions): string {
       'cluster {',
       `  name: ${q(site.hub.cluster)}`,
       `  host: ${q(listen.listenHost)}`,
-      `  port: ${listen.clusterPort}`,
+      `  port: ${clusterPortOf(node, listen)}`,
       '  # Clients connect only on loopback: do not hand them the other nodes\' addresses.',
       '  no_advertise: true',
       `  authorization { user: ${q(ROUTE_USER)}, password: $${PASSWORD_VARIABLES.route} }`,
@@ -467,8 +473,8 @@ export function renderHubNode(options: HubNodeOptions): string {
   parts.push(
     'leafnodes {',
     `  host: ${q(listen.listenHost)}`,
-    `  port: ${listen.leafPort}`,
-    `  advertise: ${q(`${node.host}:${listen.leafPort}`)}`,
+    `  port: ${leafPortOf(node, listen)}`,
+    `  advertise: ${q(`${node.host}:${leafPortOf(node, listen)}`)}`,
     '  # No authorization block here on purpose: leaf links authenticate as users of the account',
     '  # below, so their permissions apply (nats-server has no permissions on leafnode-only users).',
     indent(renderTls(tls, [...certs(node.name), 'verify: true', 'timeout: 2'], 'Kiosk and staff desk links: TLS with client certificates (set "tls": true in the site file).'), '  '),
@@ -649,14 +655,14 @@ export function renderHubSecrets(site: Site, secrets: SiteSecrets, listen: HubLi
   const lines = [SECRET_HEADER, ...requiredSecretVariables(site).map((variable) => `${variable}: ${q(secret(secrets, variable))}`)];
   if (site.hub.nodes.length > 1) {
     const routePassword = secret(secrets, PASSWORD_VARIABLES.route);
-    const routes = site.hub.nodes.map((node) => `nats-route://${ROUTE_USER}:${routePassword}@${node.host}:${listen.clusterPort}`);
+    const routes = site.hub.nodes.map((node) => `nats-route://${ROUTE_USER}:${routePassword}@${node.host}:${clusterPortOf(node, listen)}`);
     lines.push(`${HUB_ROUTES_VARIABLE}: ${list(routes)}`);
   }
   return [...lines, ''].join('\n');
 }
 
 function renderHubLink(user: string, password: string, site: Site, listen: HubListen): string {
-  const urls = site.hub.nodes.map((node) => `nats-leaf://${user}:${password}@${node.host}:${listen.leafPort}`);
+  const urls = site.hub.nodes.map((node) => `nats-leaf://${user}:${password}@${node.host}:${leafPortOf(node, listen)}`);
   return [SECRET_HEADER, `${HUB_LINK_VARIABLE}: ${list(urls)}`, ''].join('\n');
 }
 
