@@ -7,7 +7,7 @@
 // link with an allowlist pinned to that kiosk's id, enforced by the hub whatever the kiosk's own
 // config says; on each kiosk, its own server keeps the kiosk-local subjects (which carry the PIN and
 // the user code) and refuses to export them over the link. Only features of nats-server 2.9 are
-// used; what 2.10 adds is written here as comments.
+// used; `sync_interval` (2.10) is a site option, off by default.
 import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects } from '../../machines/contract/index.ts';
 
 export type ConnectionType = 'STANDARD' | 'WEBSOCKET' | 'LEAFNODE';
