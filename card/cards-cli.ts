@@ -10,7 +10,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { CardImportRecord } from '../machines/contract/index.ts';
 import { listCards } from '../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
-import { readConfig } from '../services/shared/config.ts';
+import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
 import { provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
 import { useSoftHsmDataDir } from './token/softhsm.ts';
@@ -30,7 +30,7 @@ async function openRegistry(): Promise<Registry> {
   const config = readConfig();
   const url = config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
   try {
-    const nc = await connect({ servers: url, name: 'cards-cli' });
+    const nc = await connect({ ...natsConnectOptions(config, 'cards-cli', url), maxReconnectAttempts: 10 });
     return { nc, where: url, close: () => nc.drain() };
   } catch (error) {
     if (config.natsUrl !== undefined) throw error;

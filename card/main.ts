@@ -3,7 +3,7 @@
 // (sim | pcsc), PKCS11_MODULE (default SoftHSM2), CARD_TOKEN_LABEL (PC/SC with SoftHSM2: the token
 // standing for the card), CARD_NUMBER_FROM (label | serial).
 import { connect } from '@nats-io/transport-node';
-import { natsUrlOf, readConfig } from '../services/shared/config.ts';
+import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { onShutdown } from '../services/shared/lifecycle.ts';
 import { startCardAgent } from './agent.service.ts';
 
@@ -13,7 +13,7 @@ if (cardNumberFrom !== 'label' && cardNumberFrom !== 'serial') {
   throw new Error(`CARD_NUMBER_FROM must be "label" or "serial", got ${JSON.stringify(cardNumberFrom)}`);
 }
 
-const nc = await connect({ servers: natsUrlOf(config), name: `card-agent-${config.kioskId}` });
+const nc = await connect(natsConnectOptions(config, `card-agent-${config.kioskId}`));
 const agent = await startCardAgent({
   nc,
   kioskId: config.kioskId,

@@ -2,18 +2,13 @@
 // Environment: NATS_URL (default nats://127.0.0.1:$NATS_PORT), KIOSK_ID. Reconnects forever: the
 // engine outlives a nats-server restart, and its session lives in KV in any case.
 import { connect } from '@nats-io/transport-node';
-import { natsUrlOf, readConfig } from '../shared/config.ts';
+import { natsConnectOptions, readConfig } from '../shared/config.ts';
 import { onShutdown } from '../shared/lifecycle.ts';
 import { createLogger } from '../shared/log.ts';
 import { startEngine } from './engine.service.ts';
 
 const config = readConfig();
 const log = createLogger('engine');
-const nc = await connect({
-  servers: natsUrlOf(config),
-  name: `engine-${config.kioskId}`,
-  maxReconnectAttempts: -1,
-  reconnectTimeWait: 500,
-});
+const nc = await connect(natsConnectOptions(config, `engine-${config.kioskId}`));
 const engine = await startEngine({ nc, kioskId: config.kioskId, log });
 onShutdown([() => nc.drain(), () => engine.stop()], (msg) => log.info(msg));

@@ -14,6 +14,11 @@ export interface StackConfig {
   natsUrl: string | undefined;
   /** `sim` (the embedded default: cards inserted from the demo tray) or `pcsc` (a real reader). */
   cardReader: 'sim' | 'pcsc';
+  /** Production: the part's NATS user (deploy/production gives each part its own). */
+  natsUser: string | undefined;
+  natsPassword: string | undefined;
+  /** Production: a per-kiosk reply prefix, so NATS permissions can keep replies to their kiosk. */
+  natsInboxPrefix: string | undefined;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -43,10 +48,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     kioskId,
     natsUrl: env.NATS_URL || undefined,
     cardReader,
+    natsUser: env.NATS_USER || undefined,
+    natsPassword: env.NATS_PASSWORD || undefined,
+    natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
   };
 }
 
 /** The client URL of the stack's server: NATS_URL, or the local one on NATS_PORT. */
 export function natsUrlOf(config: StackConfig): string {
   return config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
+}
+
+/**
+ * How a long-lived part connects: the stack's server, its credentials if any, and reconnecting
+ * forever (a nats-server restart must not take the kiosk down with it).
+ */
+export function natsConnectOptions(config: StackConfig, name: string, servers = natsUrlOf(config)) {
+  return {
+    servers,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    ...(config.natsUser === undefined ? {} : { user: config.natsUser, pass: config.natsPassword ?? '' }),
+    ...(config.natsInboxPrefix === undefined ? {} : { inboxPrefix: config.natsInboxPrefix }),
+  };
 }

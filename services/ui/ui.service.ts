@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { buildKiosk } from '../../kiosk/build.ts';
-import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
+import { natsConnectOptions, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
@@ -39,7 +39,7 @@ export async function demoCardsForTray(): Promise<NonNullable<BrowserConfig['dem
 export async function runUi(config: StackConfig, distDir = join(root, 'kiosk', 'dist')) {
   const log = createLogger('ui');
   await buildKiosk({ outdir: distDir });
-  const nc = await connect({ servers: natsUrlOf(config), name: 'ui', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const server = await startUiServer({
     port: config.httpPort,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { natsUrlOf, readConfig } from '../../services/shared/config.ts';
+import { natsConnectOptions, natsUrlOf, readConfig } from '../../services/shared/config.ts';
 
 describe('stack configuration', () => {
   it('uses the contract defaults', () => {
@@ -18,6 +18,9 @@ describe('stack configuration', () => {
       KIOSK_ID: 'counter-7',
       NATS_URL: 'nats://127.0.0.1:6000',
       CARD_READER: 'pcsc',
+      NATS_USER: 'kiosk-k1',
+      NATS_PASSWORD: 'pw',
+      NATS_INBOX_PREFIX: '_INBOX_k1',
     });
     expect(config).toEqual({
       dataDir: '/tmp/x',
@@ -27,8 +30,25 @@ describe('stack configuration', () => {
       kioskId: 'counter-7',
       natsUrl: 'nats://127.0.0.1:6000',
       cardReader: 'pcsc',
+      natsUser: 'kiosk-k1',
+      natsPassword: 'pw',
+      natsInboxPrefix: '_INBOX_k1',
     });
     expect(natsUrlOf(config)).toBe('nats://127.0.0.1:6000');
+    expect(natsConnectOptions(config, 'engine')).toMatchObject({
+      servers: 'nats://127.0.0.1:6000',
+      name: 'engine',
+      user: 'kiosk-k1',
+      pass: 'pw',
+      inboxPrefix: '_INBOX_k1',
+      maxReconnectAttempts: -1,
+    });
+  });
+
+  it('connects without credentials in the embedded default', () => {
+    const options = natsConnectOptions(readConfig({}), 'ui');
+    expect(options).not.toHaveProperty('user');
+    expect(options).not.toHaveProperty('inboxPrefix');
   });
 
   it.each([
