@@ -472,7 +472,7 @@ export class Registry {
       known,
       this.updateCard,
     );
-    if (written) this.view.remember(cardNumber, written);
+    if (written) this.view.remember(cardNumber, written, written.json);
     return result;
   }
 }

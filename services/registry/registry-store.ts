@@ -141,7 +141,7 @@ export async function compareAndSet<V, T>(
   decide: (current: Versioned<V> | null) => Step<V, T>,
   known?: Versioned<V> | null,
   update: (key: string, data: string, revision: number) => Promise<number> = (k, data, revision) => kv.update(k, data, revision),
-): Promise<{ result: T; written?: Versioned<V> }> {
+): Promise<{ result: T; written?: Versioned<V> & { json: string } }> {
   let current = known === undefined ? await readVersioned<V>(kv, key) : known;
   for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
     const step = decide(current);
@@ -150,7 +150,7 @@ export async function compareAndSet<V, T>(
     try {
       // kv.create also succeeds over a deleted key; update needs the exact revision decided on.
       const revision = current === null ? await kv.create(key, data) : await update(key, data, current.revision);
-      return { result: step.result, written: { value: step.write, revision } };
+      return { result: step.result, written: { value: step.write, revision, json: data } };
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
     }
