@@ -138,6 +138,7 @@ export class Registry {
   async verify(request: VerifyRequest, context: RequestContext): Promise<VerifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
+    if (context.kiosk === undefined) context.note('kiosk', request.kioskId);
     const now = this.clock();
     const matches = this.secretCheck(request, now);
     if (!(await this.limiter.allows(request.kioskId, now))) {
