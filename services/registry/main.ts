@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { natsConnectOptions, readConfig } from '../shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
 import { startRegistry } from './registry.service.ts';
 
@@ -13,12 +14,14 @@ function line(fields: Record<string, unknown>): void {
 }
 
 async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; server?: RunningNatsServer }> {
+  const config = readConfig();
   // noAsyncTraces: nats.js would otherwise build an Error (with a stack) for every request the
-  // registry makes to JetStream, a large share of its CPU under load.
-  const options = { name: 'registry', maxReconnectAttempts: -1, reconnectTimeWait: 500, noAsyncTraces: true };
-  const given = process.env.NATS_URL;
+  // registry makes to JetStream, a large share of its CPU under load. Credentials come from
+  // NATS_USER / NATS_PASSWORD in production, as for every part.
+  const options = { ...natsConnectOptions(config, 'registry'), noAsyncTraces: true };
+  const given = config.natsUrl;
   if (given) return { nc: await connect({ ...options, servers: given }) };
-  const port = Number(process.env.NATS_PORT || 4222);
+  const port = config.natsPort;
   try {
     return { nc: await connect({ ...options, servers: `nats://127.0.0.1:${port}`, reconnect: true }) };
   } catch {
