@@ -125,6 +125,9 @@ describe.skipIf(unavailable !== undefined)('card agent on pcscd with a virtual r
     await pcscd.stopDaemon();
     await until('card removed', eventAfter(down, 'card.removed'));
     await until('reader detached', eventAfter(down, 'reader.detached'));
+    // The readers go first; that the service itself is gone shows once the watcher's next call to
+    // pcscd fails, a moment later.
+    await until('agent says pcscd is gone', async () => !(await status()).readerService.ok);
     const meanwhile = await status();
     expect(meanwhile.readers).toEqual([]);
     expect(meanwhile.readerService.ok).toBe(false);
