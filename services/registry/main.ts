@@ -34,7 +34,7 @@ async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; se
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || './.data');
   const { nc, server } = await connectOrStart(dataDir);
-  const registry = await startRegistry({ nc, dataDir, log: (text) => process.stdout.write(`${text}\n`) });
+  const registry = await startRegistry({ nc, dataDir, replicas: readConfig().registryReplicas, log: (text) => process.stdout.write(`${text}\n`) });
   line({ ready: true, nats: nc.getServer(), dataDir });
 
   let stopping = false;

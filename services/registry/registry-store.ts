@@ -50,15 +50,16 @@ export interface RegistryStore {
   close(): void;
 }
 
-export async function openRegistryStore(nc: NatsConnection): Promise<RegistryStore> {
+/** `replicas` applies when this call creates the stream and buckets; existing ones keep theirs. */
+export async function openRegistryStore(nc: NatsConnection, replicas = 1): Promise<RegistryStore> {
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  await ensureEventsStream(jsm);
+  await ensureEventsStream(jsm, replicas);
   const kvm = new Kvm(nc);
   const [cards, activations, kioskLimits] = await Promise.all([
-    kvm.create(JETSTREAM.registryCardsBucket, { history: CARD_HISTORY, storage: StorageType.File }),
-    kvm.create(JETSTREAM.registryActivationsBucket, { history: 1, ttl: ACTIVATION_RECORD_TTL_MS, storage: StorageType.File }),
-    kvm.create(KIOSK_LIMITS_BUCKET, { history: 1, ttl: KIOSK_LIMIT_TTL_MS, storage: StorageType.File }),
+    kvm.create(JETSTREAM.registryCardsBucket, { history: CARD_HISTORY, storage: StorageType.File, replicas }),
+    kvm.create(JETSTREAM.registryActivationsBucket, { history: 1, ttl: ACTIVATION_RECORD_TTL_MS, storage: StorageType.File, replicas }),
+    kvm.create(KIOSK_LIMITS_BUCKET, { history: 1, ttl: KIOSK_LIMIT_TTL_MS, storage: StorageType.File, replicas }),
   ]);
   const publisher = new AckedPublisher(nc);
   return { js, jsm, cards, activations, kioskLimits, publisher, close: () => publisher.close() };
@@ -78,7 +79,7 @@ export function cardUpdater(store: RegistryStore): (key: string, data: string, r
   };
 }
 
-async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
+async function ensureEventsStream(jsm: JetStreamManager, replicas: number): Promise<void> {
   const name = JETSTREAM.registryEventsStream;
   try {
     await jsm.streams.info(name);
@@ -92,6 +93,7 @@ async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
       subjects: ['ra.events.>'],
       storage: StorageType.File,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      num_replicas: replicas,
     });
   } catch (error) {
     // Another instance created it between our info and add.

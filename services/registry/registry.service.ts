@@ -51,6 +51,11 @@ export interface RegistryOptions {
   scryptCost?: ScryptCost;
   maxGrantsPerActivation?: number;
   kioskRateLimit?: KioskRateLimit;
+  /**
+   * JetStream replicas of the registry's stream and buckets when this instance creates them: 1 on
+   * the embedded single server, 3 on the production hub cluster (`REGISTRY_REPLICAS`).
+   */
+  replicas?: number;
 }
 
 export interface RunningRegistry {
@@ -85,7 +90,9 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   if (!(ttlMs > 0 && ttlMs <= 24 * 3_600_000)) throw new Error('activationTtlMs must be between 1 ms and 24 h');
   if (!(Number.isInteger(maxGrants) && maxGrants >= 1)) throw new Error('maxGrantsPerActivation must be a positive integer');
   const secrets = new RegistrySecrets(await loadRegistryKey(options));
-  const store = await openRegistryStore(options.nc);
+  const replicas = options.replicas ?? 1;
+  if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5)) throw new Error('replicas must be an integer from 1 to 5');
+  const store = await openRegistryStore(options.nc, replicas);
   let view: CardView;
   try {
     await checkRegistryKey(store, secrets);

@@ -19,6 +19,8 @@ export interface StackConfig {
   natsPassword: string | undefined;
   /** Production: a per-kiosk reply prefix, so NATS permissions can keep replies to their kiosk. */
   natsInboxPrefix: string | undefined;
+  /** JetStream replicas of the registry's stream and buckets (1 embedded, 3 on the hub). */
+  registryReplicas: number;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -27,6 +29,15 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65_535) {
     throw new Error(`${name} must be a TCP port (1–65535), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function replicas(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 5) {
+    throw new Error(`REGISTRY_REPLICAS must be an integer from 1 to 5, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
@@ -51,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     natsUser: env.NATS_USER || undefined,
     natsPassword: env.NATS_PASSWORD || undefined,
     natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
+    registryReplicas: replicas(env.REGISTRY_REPLICAS),
   };
 }
 

@@ -21,6 +21,7 @@ describe('stack configuration', () => {
       NATS_USER: 'kiosk-k1',
       NATS_PASSWORD: 'pw',
       NATS_INBOX_PREFIX: '_INBOX_k1',
+      REGISTRY_REPLICAS: '3',
     });
     expect(config).toEqual({
       dataDir: '/tmp/x',
@@ -33,6 +34,7 @@ describe('stack configuration', () => {
       natsUser: 'kiosk-k1',
       natsPassword: 'pw',
       natsInboxPrefix: '_INBOX_k1',
+      registryReplicas: 3,
     });
     expect(natsUrlOf(config)).toBe('nats://127.0.0.1:6000');
     expect(natsConnectOptions(config, 'engine')).toMatchObject({
@@ -56,6 +58,7 @@ describe('stack configuration', () => {
     [{ HTTP_PORT: '70000' }, /HTTP_PORT/],
     [{ KIOSK_ID: 'Kiosk 1' }, /KIOSK_ID/],
     [{ CARD_READER: 'usb' }, /CARD_READER/],
+    [{ REGISTRY_REPLICAS: '0' }, /REGISTRY_REPLICAS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
   });
