@@ -34,6 +34,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
+import { until as untilShared } from '../support/until.ts';
 
 const KIOSK = 'kiosk-card';
 const s = kioskSubjects(KIOSK);
@@ -167,13 +168,8 @@ async function registryStatus(cardNumber: string): Promise<string> {
   return reply.status;
 }
 
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+/** The shared poller, in this file's argument order; 10 s before giving up. */
+const until = (what: string, check: () => boolean | Promise<boolean>) => untilShared(check, what, { giveUpMs: 10_000 });
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });

@@ -18,6 +18,7 @@ import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { pcscdRunning, pcscdUnavailable, startTestPcscd, VICC_ATR, VPCD_READER, type TestPcscd } from '../support/pcscd.ts';
 import { cardRecord, startTestTokens, type TestTokens } from '../support/softhsm.ts';
+import { until as untilShared } from '../support/until.ts';
 
 const unavailable = await pcscdUnavailable();
 if (unavailable !== undefined) console.warn(`card-pcsc tests skipped: ${unavailable}`);
@@ -42,13 +43,8 @@ let agent: CardAgent;
 let engine: NatsConnection;
 const events: CardEvent[] = [];
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`never happened: ${what}`);
-}
+/** The shared poller, in this file's argument order; 10 s before giving up. */
+const until = (what: string, check: () => boolean | Promise<boolean>) => untilShared(check, what, { giveUpMs: 10_000 });
 
 function eventAfter(mark: number, type: CardEvent['type'], reader = VPCD_READER): () => boolean {
   return () => events.slice(mark).some((e) => e.type === type && e.reader === reader);

@@ -21,22 +21,11 @@ import {
 } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { until as untilShared } from '../support/until.ts';
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { giveUpMs: 60_000, everyMs: 50, retryOnError: true });
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  // A guard against hanging on a wrong expectation, not a time limit on what is tested.
-  const give = Date.now() + 60_000;
-  for (;;) {
-    // Until the cluster settles a request may time out or find no leader: that is "not yet".
-    const result = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (result !== undefined) return result;
-    if (Date.now() > give) throw new Error(`never happened: ${what}`);
-    await delay(50);
-  }
-}
+
 
 interface HubProcess {
   server: ConfiguredServer;

@@ -58,6 +58,9 @@ import {
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
 import { TEST_TIMING } from '../support/stack.ts';
+import { until as untilShared } from '../support/until.ts';
+
+const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { everyMs: 20 });
 
 const K1 = 'k1';
 const K2 = 'k2';
@@ -83,21 +86,7 @@ async function startServer(dir: string, config: string, clientPort: number, incl
 // ---------------------------------------------------------------------------------------------
 // Watching traffic
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Polls until `probe` returns something. Not a time limit on what is tested: a guard so that a
- * wrong expectation fails with its name instead of hanging the suite.
- */
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string): Promise<T> {
-  const give = Date.now() + 30_000;
-  for (;;) {
-    const result = await probe();
-    if (result !== undefined && result !== false) return result;
-    if (Date.now() > give) throw new Error(`never happened: ${what}`);
-    await delay(20);
-  }
-}
 
 interface Seen {
   subject: string;

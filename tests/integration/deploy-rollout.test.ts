@@ -22,21 +22,11 @@ import {
 } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { until as untilShared } from '../support/until.ts';
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { retryOnError: true });
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  // A guard against hanging on a wrong expectation, not a time limit on what is tested.
-  const give = Date.now() + 30_000;
-  for (;;) {
-    const result = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (result !== undefined) return result;
-    if (Date.now() > give) throw new Error(`never happened: ${what}`);
-    await delay(25);
-  }
-}
+
 
 describe('rolling a kiosk out on a running hub, and taking one out', () => {
   let root: string;

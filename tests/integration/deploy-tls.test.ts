@@ -26,20 +26,10 @@ import {
 } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  // A guard against hanging on a wrong expectation, not a time limit on what is tested.
-  const give = Date.now() + 30_000;
-  for (;;) {
-    const result = await probe();
-    if (result !== undefined) return result;
-    if (Date.now() > give) throw new Error(`never happened: ${what}`);
-    await delay(25);
-  }
-}
 
 /** A CA, and certificates it signs (or another CA signs), with openssl. */
 async function makeCertificates(dir: string): Promise<void> {
