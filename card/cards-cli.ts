@@ -12,7 +12,7 @@ import { listCards } from '../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
 import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
-import { provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
+import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
 import { useSoftHsmDataDir } from './token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
 
@@ -59,11 +59,6 @@ async function openRegistry(): Promise<Registry> {
   };
 }
 
-/** The secrets a demo card is activated with: demo data, printed so a person can use the cards. */
-function demoSecrets(record: CardImportRecord): string {
-  if (record.route === 'self-applied') return `user code ${record.userCode}`;
-  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${record.birthDate}`}`;
-}
 
 function line(record: CardImportRecord, result: ProvisionResult): string {
   const columns = [

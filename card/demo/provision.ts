@@ -48,6 +48,12 @@ export interface ProvisionOptions {
   log?: (line: string) => void;
 }
 
+/** The secrets a demo card is activated with: demo data, printed so a person can use the cards. */
+export function demoSecrets(record: CardImportRecord): string {
+  if (record.route === 'self-applied') return `user code ${record.userCode}`;
+  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${record.birthDate}`}`;
+}
+
 /** Reads and validates a card import file; throws with the problems (field paths, never values). */
 export async function readCardFile(path: string): Promise<CardImportRecord[]> {
   let parsed: unknown;

@@ -127,3 +127,26 @@ const parts = css`
 
 /** Everything a console element starts its `styles` with. */
 export const consoleStyles = [tokens, desk, base, buttons, notices, parts];
+
+/** A console page's frame: full height, the brand header bar with the title on the left. */
+export const consolePageStyles = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+    height: 100vh;
+    background: var(--ka-bg);
+  }
+  header {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: var(--ka-space-3);
+    padding: var(--ka-space-2) var(--ka-space-5);
+    background: var(--ka-brand);
+    color: var(--ka-brand-text);
+  }
+  header h1 {
+    font-size: var(--ka-text-h1);
+    margin: 0 auto 0 0;
+  }
+`;

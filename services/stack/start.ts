@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { provisionCards, readCardFile } from '../../card/demo/provision.ts';
+import { demoSecrets, provisionCards, readCardFile } from '../../card/demo/provision.ts';
 import { listCards } from '../registry/admin-client.ts';
 import { partCommand, type Part } from '../serve.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
@@ -84,11 +84,7 @@ async function demoCardLines(): Promise<string[]> {
   const [registeredFile, unregisteredFile] = DEMO_CARD_FILES as [string, string];
   const lines: string[] = [];
   for (const record of await readCardFile(registeredFile)) {
-    const secret =
-      record.route === 'self-applied'
-        ? `user code ${record.userCode}`
-        : `national ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, born ${record.birthDate}`}`;
-    lines.push(`  ${record.cardNumber}  ${record.route.padEnd(20)}  ${record.status.padEnd(22)}  ${secret}`);
+    lines.push(`  ${record.cardNumber}  ${record.route.padEnd(20)}  ${record.status.padEnd(22)}  ${demoSecrets(record)}`);
   }
   for (const record of await readCardFile(unregisteredFile)) {
     lines.push(`  ${record.cardNumber}  ${record.route.padEnd(20)}  ${'(not registered)'.padEnd(22)}  UNKNOWN_CARD`);

@@ -3,7 +3,7 @@ import type { InspectionEvent, View } from '../../../machines/contract/messages.
 import { define, emit } from '../../src/events.ts';
 import { icons } from '../../src/styles/icons.ts';
 import type { ConnectionState } from '../../staff/console-connection.ts';
-import { consoleStyles } from '../../staff/console-styles.ts';
+import { consoleStyles, consolePageStyles } from '../../staff/console-styles.ts';
 import { needsStaff, sortKiosks, type KioskEntry } from '../../staff/kiosk-status.ts';
 import { staffStrings } from '../../staff/staff-strings.ts';
 import { inspectorStrings } from '../inspector-strings.ts';
@@ -135,26 +135,8 @@ export class KaInspectorApp extends LitElement {
 
   static override styles = [
     ...consoleStyles,
+    consolePageStyles,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        height: 100vh;
-        background: var(--ka-bg);
-      }
-      header {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: var(--ka-space-3);
-        padding: var(--ka-space-2) var(--ka-space-5);
-        background: var(--ka-brand);
-        color: var(--ka-brand-text);
-      }
-      header h1 {
-        font-size: var(--ka-text-h1);
-        margin: 0 auto 0 0;
-      }
       header label {
         display: flex;
         align-items: center;

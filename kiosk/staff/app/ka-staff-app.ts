@@ -3,7 +3,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { define, emit } from '../../src/events.ts';
 import { icons } from '../../src/styles/icons.ts';
 import type { ConnectionState } from '../console-connection.ts';
-import { consoleStyles } from '../console-styles.ts';
+import { consoleStyles, consolePageStyles } from '../console-styles.ts';
 import { needsStaff, sortKiosks, type KioskEntry } from '../kiosk-status.ts';
 import type { StaffBackend } from '../staff-client.ts';
 import { staffStrings } from '../staff-strings.ts';
@@ -65,26 +65,8 @@ export class KaStaffApp extends LitElement {
 
   static override styles = [
     ...consoleStyles,
+    consolePageStyles,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        height: 100vh;
-        background: var(--ka-bg);
-      }
-      header {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: var(--ka-space-3);
-        padding: var(--ka-space-2) var(--ka-space-5);
-        background: var(--ka-brand);
-        color: var(--ka-brand-text);
-      }
-      header h1 {
-        font-size: var(--ka-text-h1);
-        margin: 0 auto 0 0;
-      }
       header .badge {
         background: var(--ka-surface);
       }
