@@ -6,6 +6,7 @@ import { encodeJson } from '../../services/shared/nats-json.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { collectStoredText } from '../support/jetstream-dump.ts';
+import { until } from '../support/until.ts';
 
 const USER_CODE = 'Uc$Canary7';
 const NEW_USER_CODE = 'Nu#Canary8';
@@ -268,7 +269,8 @@ describe('kiosk engine with the real stack', () => {
     stack.nc.publish(subjects.input, new TextEncoder().encode('not json'));
     stack.send({ type: 'user.confirmCardData' });
     await stack.nc.flush();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The engine counts them as they arrive: wait for the count, then check it is exactly that.
+    await until(() => stack.engine!.stats().ignored > before.ignored && stack.engine!.stats().rejected >= before.rejected + 2, 'counted');
     const after = stack.engine!.stats();
     expect(after.rejected - before.rejected).toBe(2);
     expect(after.ignored - before.ignored).toBe(1);

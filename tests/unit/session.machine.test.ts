@@ -23,6 +23,7 @@ import {
   type SessionInput,
   type VerifyIdentityInput,
 } from '../../machines/session/index.ts';
+import { SAMPLE_CARD } from '../../machines/session/graph-model.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 const USER_CODE = 'Ab3$xyz9';
@@ -31,23 +32,8 @@ const BAD_CHECKSUM_ID = 'A123456788';
 const BIRTH_DATE_ROC = '民國75年3月5日';
 const BIRTH_DATE_ISO = '1986-03-05';
 
-const CARD: CardData = {
-  cardNumber: 'TT00000000000051',
-  certSerial: '5A17C0DE',
-  holderName: '測試公司1',
-  ubn: '97969933',
-  email: 'test@example.com.tw',
-  validFrom: '2026-01-01T00:00:00Z',
-  validTo: '2031-01-01T00:00:00Z',
-  pinFlags: {
-    userPinInitialized: false,
-    userPinCountLow: false,
-    userPinFinalTry: false,
-    userPinLocked: false,
-    minPinLength: 4,
-    maxPinLength: 16,
-  },
-};
+/** The card of the graph model, so the path tests and these tests read the same card. */
+const CARD: CardData = SAMPLE_CARD;
 const OTHER_CARD: CardData = { ...CARD, cardNumber: 'TT00000000000099', certSerial: '0BADCAFE' };
 
 function selfcheck(reader: boolean, card: boolean, token = card): Selfcheck {

@@ -16,6 +16,7 @@ import {
   type SessionEffects,
   type SessionSnapshot,
 } from '../../machines/session/index.ts';
+import { SAMPLE_CARD } from '../../machines/session/graph-model.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 
@@ -29,23 +30,8 @@ const NEW_USER_CODE = 'Cnry#NEW9';
 const PIN = 'Cn#7pin8';
 const CANARIES = [USER_CODE, RESPONSIBLE_ID, BIRTH_DATE_ROC, BIRTH_DATE_ISO, CONTACT_EMAIL, NEW_USER_CODE, PIN];
 
-const CARD: CardData = {
-  cardNumber: 'TT00000000000051',
-  certSerial: '5A17C0DE',
-  holderName: '測試公司1',
-  ubn: '97969933',
-  email: 'test@example.com.tw',
-  validFrom: '2026-01-01T00:00:00Z',
-  validTo: '2031-01-01T00:00:00Z',
-  pinFlags: {
-    userPinInitialized: false,
-    userPinCountLow: false,
-    userPinFinalTry: false,
-    userPinLocked: false,
-    minPinLength: 4,
-    maxPinLength: 16,
-  },
-};
+/** The card of the graph model, so the path tests and these tests read the same card. */
+const CARD: CardData = SAMPLE_CARD;
 const OTHER_CARD: CardData = { ...CARD, cardNumber: 'TT00000000000099', certSerial: '0BADCAFE' };
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
