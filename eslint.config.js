@@ -1,0 +1,79 @@
+// Lint and architecture rules, run by `npm run lint` (part of `npm test`).
+//
+// typescript-eslint's recommended rules catch the usual mistakes; eslint-plugin-boundaries keeps
+// the layout honest: the layers below may only import what the table in docs/architecture.md says.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import boundaries from 'eslint-plugin-boundaries';
+import globals from 'globals';
+
+/** Code that runs in the kiosk's Chromium: the touch UI, the staff console, the inspector, the dashboard. */
+/** Node scripts that live beside the browser code: bundling, screenshots, the preview server. */
+const KIOSK_TOOLS = ['kiosk/*.ts', 'kiosk/staff/console-screenshots.ts'];
+
+const BROWSER = ['kiosk/src', 'kiosk/staff', 'kiosk/inspector', 'kiosk/dashboard', 'kiosk/consoles', 'kiosk/fixtures'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'kiosk/dist/**', 'dist/**', '.data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      // `_name` marks a parameter kept for its position in a signature.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Empty catch blocks are allowed only with a comment saying why the error does not matter.
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  {
+    // Plain JavaScript here is Node tooling (the installer, configs).
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': [
+        { type: 'machines', pattern: 'machines' },
+        { type: 'kiosk-tools', pattern: KIOSK_TOOLS, partialMatch: false },
+        { type: 'browser', pattern: BROWSER },
+        { type: 'card', pattern: 'card' },
+        { type: 'services', pattern: 'services' },
+        { type: 'deploy', pattern: 'deploy' },
+        { type: 'tests', pattern: 'tests' },
+      ],
+      'boundaries/include': ['machines/**', 'kiosk/**', 'card/**', 'services/**', 'deploy/**', 'tests/**'],
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          policies: [
+            // The statechart, contract and validators are pure: they import nothing of ours beside themselves.
+            { from: { element: { type: 'machines' } }, allow: { to: { element: { type: 'machines' } } } },
+            // Browser code talks to the rest only through the contract and NATS.
+            { from: { element: { type: 'browser' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser'] } } } } },
+            { from: { element: { type: 'kiosk-tools' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser', 'kiosk-tools', 'services', 'card', 'deploy'] } } } } },
+            // The card agent is a service of its own; it shares the service runtime.
+            { from: { element: { type: 'card' } }, allow: { to: { element: { types: { anyOf: ['machines', 'card', 'services'] } } } } },
+            // Services never import the UI's code, only the tools that build it.
+            { from: { element: { type: 'services' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'kiosk-tools'] } } } } },
+            { from: { element: { type: 'deploy' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'deploy'] } } } } },
+            { from: { element: { type: 'tests' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser', 'kiosk-tools', 'card', 'services', 'deploy', 'tests'] } } } } },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Browser code has no Node built-ins.
+    files: BROWSER.map((folder) => `${folder}/**/*.ts`),
+    ignores: KIOSK_TOOLS,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'Browser code cannot use Node built-ins.' }] }],
+    },
+  },
+);
