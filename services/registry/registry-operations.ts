@@ -385,6 +385,8 @@ export class Registry {
     const activation = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>() : undefined;
     return this.onCard(cardNumber, async (read) => {
       const found = activationCard(read, ref, context);
+      // The record's own refusals (expired, not accepted, closed) come first, as before proofs existed.
+      if (found.value.activated?.by !== ref) checkGrantable(found.value, ref, now);
       // Proof of possession before anything changes: the card in the reader signed this grant's
       // nonce with the key of the registered certificate, after its new PIN was set.
       checkPossession(found.value, request, activation?.proofNonce);
