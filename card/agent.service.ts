@@ -17,7 +17,9 @@ import {
   SetPinRequestSchema,
   SimInsertRequestSchema,
   SimRemoveRequestSchema,
+  SoLoginFailedReplySchema,
   type CardData,
+  type SoLoginFailedRequest,
   type CardStatus,
   type Selfcheck,
   type SetPinReply,
@@ -25,11 +27,19 @@ import {
 import { createLogger, type Logger } from '../services/shared/log.ts';
 import { encodeJson, requestJson, respondWithError } from '../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
-import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError } from './errors.ts';
+import {
+  grantKeyStatement,
+  possessionStatement,
+  publicKeySha256,
+  signWithAgentKey,
+  soReportStatement,
+} from '../services/shared/card-proofs.ts';
+import { loadOrCreateAgentKey } from './agent-key.ts';
+import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';
 import type { CardReaders, ReaderState } from './readers/reader.ts';
 import { PcscReaders, type BackoffOptions } from './readers/pcsc.reader.ts';
 import { SimulatedReaders } from './readers/sim.reader.ts';
-import { chooseCardCertificate, parseCardCertificate } from './token/certificate.ts';
+import { certificatePublicKey, chooseCardCertificate, parseCardCertificate } from './token/certificate.ts';
 import type { TokenSelector, TokenSummary } from './token/protocol.ts';
 import { isSoftHsmModule, useSoftHsmDataDir } from './token/softhsm.ts';
 import {
@@ -87,6 +97,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   const registryTimeout = options.registryTimeoutMs ?? 5_000;
   const cardNumberFrom = options.cardNumberFrom ?? 'label';
 
+  // The kiosk's enrolled signing key: the registry grants SO credentials only to what it signed.
+  const agentKey = await loadOrCreateAgentKey(options.dataDir, kioskId);
   if (isSoftHsmModule(modulePath)) await useSoftHsmDataDir(options.dataDir);
   const token: TokenClient = acquireTokenClient(modulePath);
   const sim = options.reader === 'sim' ? new SimulatedReaders() : undefined;
@@ -135,11 +147,13 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     const reader = cardInReader();
     const { token: summary, certificates } = await token.call({ op: 'read', token: selectorFor(reader) });
     if (!stillInserted(reader)) throw situationError('no-card');
-    const fields = parseCardCertificate(chooseCardCertificate(certificates).der);
+    const certificate = chooseCardCertificate(certificates);
+    const fields = parseCardCertificate(certificate.der);
     return {
       cardNumber: cardNumberOf(summary),
       ...fields,
       pinFlags: pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength),
+      certificateKeySha256: publicKeySha256(certificatePublicKey(certificate.der)),
     };
   }
 
@@ -181,32 +195,70 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     return { ok: checks.every((check) => check.ok), checks };
   }
 
+  /**
+   * Tells the registry that an SO login failed (or was refused on the token's SO PIN flags), so
+   * that no kiosk asks for this card's SO credential again until staff act. Best effort: the
+   * refusal stands either way, and the agent remembers the card until it restarts.
+   */
+  async function reportSoLoginFailed(activationId: string, cardNumber: string, problem: SoLoginFailedRequest['problem']): Promise<void> {
+    soLoginFailed.add(cardNumber);
+    const report: SoLoginFailedRequest = {
+      activationId,
+      cardNumber,
+      problem,
+      agentKeySignature: signWithAgentKey(agentKey.privateKey, soReportStatement(activationId, kioskId, cardNumber, problem)),
+    };
+    try {
+      await requestJson(nc, registrySubjectFor('soLoginFailed', kioskId), report, SoLoginFailedReplySchema, {
+        unreachable: '3125',
+        timeout: registryTimeout,
+      });
+      log.warn('SO login problem reported', { cardNumber, problem });
+    } catch (error) {
+      log.error('SO login problem not reported', { cardNumber, problem, code: error instanceof ContractError ? error.code : 'unknown' });
+    }
+  }
+
   async function setPin(activationId: string, newPin: string): Promise<SetPinReply> {
     const reader = cardInReader();
     const selector = selectorFor(reader);
-    const summary = await token.call({ op: 'info', token: selector });
+    const { token: summary, certificates } = await token.call({ op: 'read', token: selector });
     const cardNumber = cardNumberOf(summary);
     if (soLoginFailed.has(cardNumber)) throw situationError('so-login-failed-before');
     const flagsProblem = pinFlagsError(pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength));
     if (flagsProblem !== undefined) throw flagsProblem;
+    const soTrouble = soPinTroubleOf(summary.flags);
+    if (soTrouble !== undefined) {
+      await reportSoLoginFailed(activationId, cardNumber, soTrouble);
+      throw situationError(soTrouble);
+    }
+    const certificate = chooseCardCertificate(certificates);
+    const cardPublicKey = certificatePublicKey(certificate.der);
     const pin = secretBytes(newPin);
+    let signature: Uint8Array;
     try {
       if (pin.byteLength < summary.minPinLength || pin.byteLength > summary.maxPinLength) {
         throw situationError('new-pin-outside-token-bounds');
       }
       const oneTimeKey = generateOneTimeKeyPair();
       // The registry's per-kiosk subject: NATS permissions, not a body field, say which kiosk asks
-      // for the grant (CONTRACT.md, "Who is asking").
+      // for the grant (CONTRACT.md, "Who is asking"); the agent key's signature says the one-time
+      // key is this kiosk's agent's, for this activation.
       const grant = await requestJson(
         nc,
         registrySubjectFor('pinGrant', kioskId),
-        { activationId, cardNumber, agentPublicKey: oneTimeKey.publicKey },
+        {
+          activationId,
+          cardNumber,
+          agentPublicKey: oneTimeKey.publicKey,
+          agentKeySignature: signWithAgentKey(agentKey.privateKey, grantKeyStatement(activationId, kioskId, oneTimeKey.publicKey)),
+        },
         PinGrantReplySchema,
         { unreachable: '3125', timeout: registryTimeout },
       );
       if (!stillInserted(reader)) throw situationError('card-removed-during-set-pin');
       try {
-        await token.call(
+        ({ signature } = await token.call(
           {
             op: 'set-pin',
             token: selector,
@@ -214,11 +266,15 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
             oneTimeKey,
             context: pinGrantContext(activationId, cardNumber),
             newPin: pin,
+            certificateId: certificate.id,
+            possession: new Uint8Array(possessionStatement(activationId, cardNumber, grant.proofNonce)),
           },
           [pin],
-        );
+        ));
       } catch (error) {
-        if (error instanceof ContractError && rawCauseOf(error)?.step === 'so-login') soLoginFailed.add(cardNumber);
+        if (error instanceof ContractError && rawCauseOf(error)?.step === 'so-login') {
+          await reportSoLoginFailed(activationId, cardNumber, 'wrong-so-credential');
+        }
         if (!stillInserted(reader)) throw situationError('card-removed-during-set-pin');
         throw error;
       }
@@ -226,11 +282,19 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       // Posted to the worker, the buffer is detached (length 0) and the worker zeroes its copy.
       if (pin.byteLength > 0) pin.fill(0);
     }
-    // The PIN is set on the card from here on, removed or not: the record must say so.
-    const done = await requestJson(nc, registrySubjectFor('complete', kioskId), { activationId, cardNumber }, CompleteReplySchema, {
-      unreachable: '3125',
-      timeout: registryTimeout,
-    });
+    // The PIN is set on the card from here on, removed or not: the record must say so. The card's
+    // signature over the registry's nonce proves it is the registered card.
+    const done = await requestJson(
+      nc,
+      registrySubjectFor('complete', kioskId),
+      {
+        activationId,
+        cardNumber,
+        proof: { publicKey: Buffer.from(cardPublicKey).toString('base64url'), signature: Buffer.from(signature).toString('base64url') },
+      },
+      CompleteReplySchema,
+      { unreachable: '3125', timeout: registryTimeout },
+    );
     log.info('card activated', { cardNumber });
     return { ok: true, at: done.activatedAt };
   }
@@ -291,7 +355,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   }
   // The endpoints must reach the server before anyone is told the agent is up.
   await nc.flush();
-  log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath });
+  // The public key is no secret: an operator enrolls it (`npm run cards -- enroll-agent`).
+  log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath, agentPublicKey: agentKey.publicKey });
 
   let stopping: Promise<void> | undefined;
   return {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { CardImportRecord } from '../machines/contract/index.ts';
-import { listCards } from '../services/registry/admin-client.ts';
+import { enrollAgentKey, listCards } from '../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
 import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
@@ -17,7 +17,8 @@ import { useSoftHsmDataDir } from './token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
 
 const USAGE = `usage: npm run cards -- import [--token-only] FILE
-       npm run cards -- list`;
+       npm run cards -- list
+       npm run cards -- enroll-agent KIOSK_ID PUBLIC_KEY   (the key the card agent logs as agentPublicKey)`;
 
 interface Registry {
   nc: NatsConnection;
@@ -123,8 +124,25 @@ async function listCommand(): Promise<number> {
   }
 }
 
+/** Production provisioning: an operator enrolls the public key a kiosk's card agent made and logged. */
+async function enrollAgentCommand(args: string[]): Promise<number> {
+  const [kioskId, publicKey] = args;
+  if (kioskId === undefined || publicKey === undefined || args.length !== 2) {
+    console.error(USAGE);
+    return 2;
+  }
+  const registry = await openRegistry();
+  try {
+    console.log(`kiosk ${kioskId}: card-agent key ${await enrollAgentKey(registry.nc, kioskId, publicKey)}`);
+    return 0;
+  } finally {
+    await registry.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command === 'enroll-agent') return enrollAgentCommand(args);
   if (command === 'import') return importCommand(args);
   if (command === 'list' && args.length === 0) return listCommand();
   console.error(USAGE);

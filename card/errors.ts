@@ -12,6 +12,7 @@ export type Pkcs11Step =
   | 'read'
   | 'so-login'
   | 'init-pin'
+  | 'prove'
   | 'provision';
 
 /** Things the agent itself finds out, with no PC/SC or PKCS#11 value behind them. */
@@ -24,6 +25,10 @@ export type Situation =
   | 'not-a-business-certificate'
   | 'card-removed-during-set-pin'
   | 'so-login-failed-before'
+  | 'so-pin-count-low'
+  | 'so-pin-final-try'
+  | 'so-pin-locked'
+  | 'no-card-key'
   | 'new-pin-outside-token-bounds'
   | 'module-not-loadable'
   | 'grant-unopenable'
@@ -44,6 +49,21 @@ export const PIN_FLAG_BITS = {
   CKF_USER_PIN_FINAL_TRY: 0x0002_0000,
   CKF_USER_PIN_LOCKED: 0x0004_0000,
 } as const;
+
+/** CK_TOKEN_INFO.flags bits of the SO PIN (PKCS#11 v2.40 section 3.2), worst first. */
+export const SO_PIN_FLAG_BITS = {
+  CKF_SO_PIN_LOCKED: 0x0040_0000,
+  CKF_SO_PIN_FINAL_TRY: 0x0020_0000,
+  CKF_SO_PIN_COUNT_LOW: 0x0010_0000,
+} as const;
+
+/** Why no SO login may be tried on a token with these flags, if its SO PIN flags say so. */
+export function soPinTroubleOf(flags: number): 'so-pin-locked' | 'so-pin-final-try' | 'so-pin-count-low' | undefined {
+  if ((flags & SO_PIN_FLAG_BITS.CKF_SO_PIN_LOCKED) !== 0) return 'so-pin-locked';
+  if ((flags & SO_PIN_FLAG_BITS.CKF_SO_PIN_FINAL_TRY) !== 0) return 'so-pin-final-try';
+  if ((flags & SO_PIN_FLAG_BITS.CKF_SO_PIN_COUNT_LOW) !== 0) return 'so-pin-count-low';
+  return undefined;
+}
 
 /**
  * Every row, in one table. The order matters only for PKCS#11: a row with a `step` is preferred
@@ -114,6 +134,12 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
     code: 'CARD_UNREADABLE',
     why: 'an SO login already failed on this card since the agent started: it is never tried again',
   },
+  // The token's SO PIN flags: an SO login is never tried on a card that shows any of them, because
+  // the next wrong one may lock it for good (SoftHSM2 sets COUNT_LOW after one wrong SO login).
+  { source: 'agent', name: 'so-pin-count-low', code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_COUNT_LOW: an SO login already failed on this card; reported to the registry, staff' },
+  { source: 'agent', name: 'so-pin-final-try', code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_FINAL_TRY: one more wrong SO login locks the card; reported to the registry, staff' },
+  { source: 'agent', name: 'so-pin-locked', code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_LOCKED: the SO PIN is locked; only the CA can help' },
+  { source: 'agent', name: 'no-card-key', code: 'CARD_UNREADABLE', why: "no private key next to the card's certificate (same CKA_ID) that can sign the proof of possession" },
   { source: 'agent', name: 'new-pin-outside-token-bounds', code: 'PIN_FORMAT', why: "the new PIN is shorter or longer than the token's ulMinPinLen / ulMaxPinLen" },
   {
     source: 'agent',

@@ -6,6 +6,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { CardImportRecord } from '../../machines/contract/index.ts';
 import { secretBytes, type TokenClient } from '../token/token.client.ts';
 import type { TokenSummary } from '../token/protocol.ts';
+import { certificatePublicKey } from '../token/certificate.ts';
+import { publicKeySha256 } from '../../services/shared/card-proofs.ts';
 import { issueCardCertificate, randomCertSerial, type DemoCa } from './demo-ca.ts';
 
 /** The CKA_ID and CKA_LABEL the key and certificate share, as card middleware expects. */
@@ -21,6 +23,8 @@ function randomText(length: number): string {
 export interface CardToken {
   cardNumber: string;
   certSerial: string;
+  /** SHA-256 of the certificate's public key (SPKI DER), hex: binds the record to this card. */
+  certificateKeySha256: string;
   /** For the registry's import record; never printed, logged or stored by us. */
   soCredential: string;
   token: TokenSummary;
@@ -77,5 +81,11 @@ export async function createCardToken(
     const bytes = secretBytes(wrong);
     ({ token } = await client.call({ op: 'user-login', token: selector, pin: bytes }, [bytes]));
   }
-  return { cardNumber: record.cardNumber, certSerial: issued.certSerial, soCredential, token };
+  return {
+    cardNumber: record.cardNumber,
+    certSerial: issued.certSerial,
+    certificateKeySha256: publicKeySha256(certificatePublicKey(issued.der)),
+    soCredential,
+    token,
+  };
 }

@@ -123,7 +123,12 @@ export async function provisionCards(options: ProvisionOptions): Promise<Provisi
       };
       results.push(result);
       log.info('token made', { cardNumber: record.cardNumber, token: result.token, slot: made.token.slot });
-      if (!options.tokenOnly) toRegister.push({ ...record, certSerial: made.certSerial, soCredential: made.soCredential });
+      if (!options.tokenOnly) toRegister.push({
+          ...record,
+          certSerial: made.certSerial,
+          soCredential: made.soCredential,
+          certificateKeySha256: made.certificateKeySha256,
+        });
     }
 
     if (toRegister.length > 0 && options.nc !== undefined) {

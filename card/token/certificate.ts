@@ -80,6 +80,15 @@ export function parseCardCertificate(der: Uint8Array): CertificateFields {
   };
 }
 
+/** The certificate's SubjectPublicKeyInfo (DER): what the registry's fingerprint and proof check use. */
+export function certificatePublicKey(der: Uint8Array): Uint8Array {
+  try {
+    return new Uint8Array(new x509.X509Certificate(new Uint8Array(der)).publicKey.rawData);
+  } catch {
+    throw situationError('certificate-unparseable');
+  }
+}
+
 function isSigningCertificate(der: Uint8Array): boolean {
   try {
     const usage = new x509.X509Certificate(new Uint8Array(der)).getExtension<x509.KeyUsagesExtension>(OID.keyUsage);

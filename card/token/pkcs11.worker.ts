@@ -2,10 +2,11 @@
 // (module → slot → token → session → object), handles one request at a time, and releases every
 // handle it opens in `finally` (C_FindObjectsFinal, C_Logout, C_CloseSession). Failures go back
 // raw (CKR_* value and the step it came from); `card/errors.ts` maps them on the agent's side.
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
 import { open as openSealed } from '../../services/shared/sealed-box.ts';
-import type { Pkcs11Step, Situation } from '../errors.ts';
+import { soPinTroubleOf, type Pkcs11Step, type Situation } from '../errors.ts';
 import type {
   TokenCertificate,
   TokenSelector,
@@ -234,6 +235,35 @@ function hasPinTrouble(flags: number): boolean {
   );
 }
 
+function ulong(bytes: Buffer): number {
+  return bytes.length === 0 ? -1 : bytes.readUIntLE(0, Math.min(bytes.length, 6));
+}
+
+/**
+ * Signs `statement` with the card's private key `keyId`, in a session where the user is logged in.
+ * EC keys: CKM_ECDSA over the SHA-256 of the statement (the raw mechanism every card offers);
+ * RSA keys: CKM_SHA256_RSA_PKCS over the statement itself.
+ */
+function signPossession(session: Handle, keyId: string, statement: Uint8Array): Uint8Array {
+  const m = module();
+  const [key] = findObjects(session, [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+    { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+  ]);
+  if (key === undefined) throw situation('no-card-key');
+  const keyType = ulong(attribute(session, key, pkcs11js.CKA_KEY_TYPE));
+  const data = Buffer.from(statement);
+  const [mechanism, input] =
+    keyType === pkcs11js.CKK_EC
+      ? [pkcs11js.CKM_ECDSA, createHash('sha256').update(data).digest()]
+      : keyType === pkcs11js.CKK_RSA
+        ? [pkcs11js.CKM_SHA256_RSA_PKCS, data]
+        : [undefined, data];
+  if (mechanism === undefined) throw situation('no-card-key', `key type ${keyType} cannot sign`);
+  at('prove', () => m.C_SignInit(session, { mechanism }, key));
+  return new Uint8Array(at('prove', () => m.C_Sign(session, input, Buffer.alloc(1024))));
+}
+
 function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): WorkerResults['set-pin'] {
   let soCredential: Buffer | undefined;
   try {
@@ -241,6 +271,8 @@ function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): WorkerResul
     // Checked here again (the agent checked before asking for the grant): the card may have been
     // swapped for one with the same label in between, and an SO login is never worth a guess.
     if (hasPinTrouble(summary.flags)) throw new Failure({ kind: 'token-flags', token: summary });
+    const soTrouble = soPinTroubleOf(summary.flags);
+    if (soTrouble !== undefined) throw situation(soTrouble);
     const length = request.newPin.byteLength;
     if (length < summary.minPinLength || length > summary.maxPinLength) {
       throw situation('new-pin-outside-token-bounds');
@@ -251,12 +283,17 @@ function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): WorkerResul
       throw situation('grant-unopenable');
     }
     const so = soCredential;
-    withSession(slot, true, (session) =>
+    const signature = withSession(slot, true, (session) => {
       withLogin(session, pkcs11js.CKU_SO, so, 'so-login', () =>
         at('init-pin', () => module().C_InitPIN(session, text(request.newPin))),
-      ),
-    );
-    return { token: summaryOf(slot) };
+      );
+      // The new PIN opens the card's key: the signature proves both that it was set and that
+      // this card holds the registered certificate's key.
+      return withLogin(session, pkcs11js.CKU_USER, request.newPin, 'prove', () =>
+        signPossession(session, request.certificateId, request.possession),
+      );
+    });
+    return { token: summaryOf(slot), signature };
   } finally {
     soCredential?.fill(0);
     request.newPin.fill(0);

@@ -47,8 +47,10 @@ export type WorkerRequest =
   /** Token info only; no session, no login. */
   | { op: 'info'; token: TokenSelector }
   /**
-   * Opens the sealed SO credential, checks the new PIN against the token's bounds and its PIN
-   * flags, then C_Login(SO) once, C_InitPIN, C_Logout. Never retried.
+   * Opens the sealed SO credential, checks the new PIN against the token's bounds and its user and
+   * SO PIN flags, then C_Login(SO) once, C_InitPIN, C_Logout. Never retried. Then logs in as the
+   * user with the new PIN and signs `possession` with the private key whose CKA_ID is
+   * `certificateId` (the registry's proof of possession for `complete`).
    */
   | {
       op: 'set-pin';
@@ -57,6 +59,8 @@ export type WorkerRequest =
       oneTimeKey: { publicKey: string; privateKey: KeyObject };
       context: string;
       newPin: Uint8Array;
+      certificateId: string;
+      possession: Uint8Array;
     }
   // Provisioning (demo cards and tests only).
   /** C_InitToken on the free slot with the SO credential, then SO login + C_InitPIN(userPin). */
@@ -84,7 +88,8 @@ export interface WorkerResults {
   tokens: TokenSummary[];
   read: { token: TokenSummary; certificates: TokenCertificate[] };
   info: TokenSummary;
-  'set-pin': { token: TokenSummary };
+  /** `signature`: the card's signature over `possession` (ECDSA r‖s, or RSA PKCS#1 v1.5). */
+  'set-pin': { token: TokenSummary; signature: Uint8Array };
   'create-token': TokenSummary;
   /** CKA_EC_POINT of the public key: the uncompressed point (0x04 ‖ X ‖ Y), unwrapped. */
   'generate-key': { ecPoint: Uint8Array };

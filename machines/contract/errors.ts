@@ -152,6 +152,15 @@ const catalogue = [
     },
   },
   {
+    code: 'CARD_MISMATCH',
+    retryable: false,
+    remedy: 'staff',
+    text: {
+      'zh-TW': '此張IC卡與憑證管理中心登記的卡片不符，請將卡片交給櫃檯服務人員。',
+      en: 'This card does not match the card the CA registered. Please hand it to the counter staff.',
+    },
+  },
+  {
     code: 'CARD_SWAPPED',
     retryable: true,
     remedy: 'reinsert',

@@ -16,6 +16,9 @@ const certSerial = v.pipe(v.string(), v.regex(/^[0-9A-Fa-f]{1,64}$/));
 const kioskId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,31}$/));
 const path = v.picklist(ACTIVATION_PATHS);
 const errorCode = v.picklist(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
+/** SHA-256 of a certificate's SubjectPublicKeyInfo (DER), lower-case hex: what binds a card to its record. */
+const keySha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+const base64url = (min: number, max: number) => v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/), v.minLength(min), v.maxLength(max));
 
 // ---------------------------------------------------------------------------------------------
 // Section 3: events into the engine
@@ -114,6 +117,8 @@ export const CardDataSchema = v.object({
   validFrom: isoTime,
   validTo: isoTime,
   pinFlags: PinFlagsSchema,
+  /** Our extension: SHA-256 of the certificate's public key (SPKI DER), for identify (the card agent always sends it). */
+  certificateKeySha256: v.optional(keySha256),
 });
 export type CardData = v.InferOutput<typeof CardDataSchema>;
 
@@ -146,7 +151,13 @@ export const CARD_RECORD_STATUSES = [
 ] as const;
 export type CardRecordStatus = (typeof CARD_RECORD_STATUSES)[number];
 
-export const IdentifyRequestSchema = v.object({ cardNumber, certSerial, kioskId: v.optional(kioskId) });
+export const IdentifyRequestSchema = v.object({
+  cardNumber,
+  certSerial,
+  /** Our extension: the card's certificate key fingerprint; a card whose key differs is CARD_MISMATCH. */
+  certificateKeySha256: keySha256,
+  kioskId: v.optional(kioskId),
+});
 export type IdentifyRequest = v.InferOutput<typeof IdentifyRequestSchema>;
 
 export const IdentifyReplySchema = v.object({
@@ -192,22 +203,59 @@ export const PinGrantRequestSchema = v.object({
   cardNumber,
   /** The card agent's one-time X25519 public key, raw 32 bytes, base64url. */
   agentPublicKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
+  /**
+   * Our extension: the kiosk's enrolled card-agent key (Ed25519) signs the one-time key for this
+   * activation and kiosk (`services/shared/card-proofs.ts`); the registry seals to nothing else.
+   */
+  agentKeySignature: base64url(86, 86),
 });
 export type PinGrantRequest = v.InferOutput<typeof PinGrantRequestSchema>;
 
 export const PinGrantReplySchema = v.object({
   /** base64url of the sealed box; the format is documented in services/registry. */
   sealed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/)),
+  /** Our extension: the nonce the card must sign (with its own key, after the new PIN) for `complete`. */
+  proofNonce: base64url(43, 43),
 });
 export type PinGrantReply = v.InferOutput<typeof PinGrantReplySchema>;
 
-export const CompleteRequestSchema = v.object({ activationId: typed(128), cardNumber });
+/** Our extension: proof that the card's own key signed the grant's nonce after its PIN was set. */
+export const PossessionProofSchema = v.object({
+  /** The certificate's SubjectPublicKeyInfo (DER, base64url); its SHA-256 must be the record's. */
+  publicKey: base64url(40, 2000),
+  /** The card's signature (ECDSA P-256 as r‖s, or RSA PKCS#1 v1.5) over the possession statement, base64url. */
+  signature: base64url(40, 700),
+});
+export type PossessionProof = v.InferOutput<typeof PossessionProofSchema>;
+
+export const CompleteRequestSchema = v.object({ activationId: typed(128), cardNumber, proof: PossessionProofSchema });
 export type CompleteRequest = v.InferOutput<typeof CompleteRequestSchema>;
 
 export const CompleteReplySchema = v.object({ activatedAt: isoTime });
 export type CompleteReply = v.InferOutput<typeof CompleteReplySchema>;
 
 export const StaffCardRequestSchema = v.object({ cardNumber, staffId: v.optional(typed()) });
+
+/** Our extension `ra.activation.so-login-failed`: the card agent reports an SO login that failed or was refused. */
+export const SO_LOGIN_PROBLEMS = ['wrong-so-credential', 'so-pin-count-low', 'so-pin-final-try', 'so-pin-locked'] as const;
+export const SoLoginFailedRequestSchema = v.object({
+  activationId: typed(128),
+  cardNumber,
+  problem: v.picklist(SO_LOGIN_PROBLEMS),
+  /** The enrolled agent key's signature over the report (`services/shared/card-proofs.ts`). */
+  agentKeySignature: base64url(86, 86),
+});
+export type SoLoginFailedRequest = v.InferOutput<typeof SoLoginFailedRequestSchema>;
+export const SoLoginFailedReplySchema = v.object({ recorded: v.boolean() });
+
+/** Our extension `ra.admin.enroll-agent`: an operator enrolls a kiosk's card-agent key (admin only). */
+export const AdminEnrollAgentRequestSchema = v.object({
+  kioskId,
+  /** Raw Ed25519 public key, 32 bytes, base64url. */
+  publicKey: base64url(43, 43),
+});
+export type AdminEnrollAgentRequest = v.InferOutput<typeof AdminEnrollAgentRequestSchema>;
+export const AdminEnrollAgentReplySchema = v.object({ kioskId, outcome: v.picklist(['enrolled', 'replaced', 'unchanged']) });
 export type StaffCardRequest = v.InferOutput<typeof StaffCardRequestSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -224,6 +272,8 @@ const importCommon = {
   validTo: isoTime,
   status: v.optional(v.picklist(IMPORT_STATUSES), 'issued'),
   certSerial: v.optional(certSerial),
+  /** Our extension: SHA-256 of the certificate's public key (SPKI DER), hex; the demo provisioning computes it. */
+  certificateKeySha256: v.optional(keySha256),
 };
 
 /** One element of the card import file (CONTRACT.md section 1). */
@@ -249,7 +299,11 @@ export const AdminImportRequestSchema = v.object({
     v.array(
       v.intersect([
         CardImportRecordSchema,
-        v.object({ certSerial, soCredential: v.pipe(v.string(), v.minLength(4), v.maxLength(255)) }),
+        v.object({
+          certSerial,
+          soCredential: v.pipe(v.string(), v.minLength(4), v.maxLength(255)),
+          certificateKeySha256: keySha256,
+        }),
       ]),
     ),
     v.maxLength(1000),

@@ -66,6 +66,8 @@ export const REGISTRY_SUBJECTS = {
   accept: 'ra.activation.accept',
   pinGrant: 'ra.activation.pin-grant',
   complete: 'ra.activation.complete',
+  /** Our extension: the card agent reports a failed (or refused) SO login; grants stop until staff unlock. */
+  soLoginFailed: 'ra.activation.so-login-failed',
   staffUnlock: 'ra.staff.unlock',
   staffReturn: 'ra.staff.return',
   staffCard: 'ra.staff.card',
@@ -73,6 +75,8 @@ export const REGISTRY_SUBJECTS = {
   adminImport: 'ra.admin.import',
   /** Our extension: one summary line per card (`npm run cards -- list`). Admin only. */
   adminList: 'ra.admin.list',
+  /** Our extension: enrolls a kiosk's card-agent signing key. Admin only. */
+  adminEnrollAgent: 'ra.admin.enroll-agent',
 } as const;
 
 export type RegistryEndpoint = keyof typeof REGISTRY_SUBJECTS;

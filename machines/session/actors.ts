@@ -33,6 +33,8 @@ export type ReadCardOutput = CardData;
 export interface IdentifyCardInput {
   readonly cardNumber: string;
   readonly certSerial: string;
+  /** The card's certificate key fingerprint; the registry refuses a card whose key is not the registered one. */
+  readonly certificateKeySha256: string;
 }
 export type IdentifyCardOutput = IdentifyReply;
 

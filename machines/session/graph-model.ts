@@ -45,6 +45,7 @@ export const SAMPLE_CARD: CardData = {
   validFrom: '2026-01-01T00:00:00Z',
   validTo: '2031-01-01T00:00:00Z',
   pinFlags: cleanPin,
+  certificateKeySha256: '5a17c0de'.repeat(8),
 };
 
 const usedCard: CardData = { ...SAMPLE_CARD, pinFlags: { ...cleanPin, userPinCountLow: true } };
@@ -86,7 +87,7 @@ const ROUTES: ActivationPath[] = ['self-applied', 'registration-bundled'];
 const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {
   selfcheck: ['READER_NOT_FOUND', '3125', null],
   readCard: ['CARD_NOT_DETECTED', 'CARD_UNREADABLE', 'READER_NOT_FOUND', 'BAD_REQUEST', '3125', null],
-  identifyCard: ['UNKNOWN_CARD', 'BAD_REQUEST', '3125', null],
+  identifyCard: ['UNKNOWN_CARD', 'CARD_MISMATCH', 'BAD_REQUEST', '3125', null],
   verifyIdentity: [
     '3005',
     'LOCKED',
@@ -120,6 +121,7 @@ const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {
     '27011',
     'CARD_NOT_DETECTED',
     'CARD_UNREADABLE',
+    'CARD_MISMATCH',
     'READER_NOT_FOUND',
     'SESSION_EXPIRED',
     'BAD_REQUEST',

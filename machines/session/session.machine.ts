@@ -223,6 +223,7 @@ export const FAILURE_STATES = {
   CARD_NOT_DETECTED: 'cardNotDetected',
   CARD_UNREADABLE: 'cardUnreadable',
   UNKNOWN_CARD: 'cardUnknown',
+  CARD_MISMATCH: 'cardMismatch',
   CARD_SWAPPED: 'cardSwapped',
   DATA_DISPUTED: 'cardDataDisputed',
   SESSION_EXPIRED: 'activationExpired',
@@ -789,6 +790,7 @@ export const sessionMachine = sessionSetup.createMachine({
             input: ({ context }) => ({
               cardNumber: context.card?.cardNumber ?? '',
               certSerial: context.card?.certSerial ?? '',
+              certificateKeySha256: context.card?.certificateKeySha256 ?? '',
             }),
             onDone: [
               ...(
@@ -1274,6 +1276,11 @@ export const sessionMachine = sessionSetup.createMachine({
 
         cardUnknown: {
           ...failure('UNKNOWN_CARD', 'Not a MOEACA business-certificate card, or unknown to the registry.', 'cardUnknown'),
+          on: endOnCardRemoval,
+        },
+
+        cardMismatch: {
+          ...failure('CARD_MISMATCH', "The card's certificate key (identify) or its proof of possession (complete) is not the registered card's: staff.", 'cardMismatch'),
           on: endOnCardRemoval,
         },
 

@@ -2,6 +2,7 @@
 // the card tokens exist. Import is idempotent per card number, so a failed run can simply be repeated.
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
+  AdminEnrollAgentReplySchema,
   AdminImportReplySchema,
   REGISTRY_SUBJECTS,
   type AdminImportReply,
@@ -59,4 +60,16 @@ export async function listCards(nc: NatsConnection, options: { timeoutMs?: numbe
     after = page.next;
   } while (after !== undefined);
   return cards;
+}
+
+/**
+ * Enrolls a kiosk's card-agent key (`ra.admin.enroll-agent`): from then on the registry seals SO
+ * credentials for that kiosk only to one-time keys this key signed. An operator's act.
+ */
+export async function enrollAgentKey(nc: NatsConnection, kioskId: string, publicKey: string): Promise<'enrolled' | 'replaced' | 'unchanged'> {
+  const reply = await requestJson(nc, REGISTRY_SUBJECTS.adminEnrollAgent, { kioskId, publicKey }, AdminEnrollAgentReplySchema, {
+    timeout: 10_000,
+    unreachable: '3125',
+  });
+  return reply.outcome;
 }

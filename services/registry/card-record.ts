@@ -8,6 +8,7 @@
 //     │    5 wrong attempts: issued / verified / accepted ──▶ locked ──staff unlock──▶ (back)
 //     └─ imported as issued, revoked, suspended or used-before-activation
 //   any state but activated ──staff return──▶ returned
+//   a failed (or refused) SO login sets soLoginFailed: no PIN grant until staff unlock clears it
 import { ContractError, type ActivationPath, type CardRecordStatus } from '../../machines/contract/index.ts';
 
 /** Wrong user codes / IDs a card takes before self-service is locked (ARCHITECTURE.md invariant 3). */
@@ -56,6 +57,16 @@ export interface CardRecord {
   readonly birthDateMac?: string;
   /** The SO credential, encrypted under the registry key. */
   readonly soCredential: string;
+  /**
+   * SHA-256 of the card certificate's public key (SPKI DER), hex: identify refuses a card whose key
+   * differs, complete needs a signature by this key. Absent only on records imported before it existed.
+   */
+  readonly certificateKeySha256?: string;
+  /**
+   * A card agent reported a failed SO login on this card (or SO PIN flags that forbid one): no kiosk
+   * gets its SO credential again until staff unlock the card. Kept here, so restarts and other kiosks see it.
+   */
+  readonly soLoginFailed?: { readonly at: string; readonly kioskId: string; readonly problem: string };
   /** The contact e-mail given at acceptance (registration-bundled). */
   readonly contactEmail?: string;
   readonly activation?: CurrentActivation;
@@ -72,6 +83,7 @@ export const EVENT_TYPES = [
   'locked',
   'accepted',
   'pin-granted',
+  'so-login-failed',
   'activated',
   'unlocked',
   'returned',
@@ -92,6 +104,8 @@ export interface RegistryEvent {
   readonly activation?: string;
   readonly attemptsLeft?: number;
   readonly grant?: number;
+  /** so-login-failed: what the card agent reported (no secret). */
+  readonly problem?: string;
 }
 
 export interface Change {
@@ -295,6 +309,20 @@ export function checkGrantable(record: CardRecord, ref: string, now: Date): Curr
   return activation;
 }
 
+/** Refuses a PIN grant for a card an SO login failed on, until staff act. */
+export function refuseIfSoLoginFailed(record: CardRecord): void {
+  if (record.soLoginFailed !== undefined) {
+    throw new ContractError('CARD_UNREADABLE', "an SO login failed on this card: no PIN grant until staff have checked it (staff unlock)");
+  }
+}
+
+/** A card agent's report of a failed or refused SO login. Reporting twice changes nothing. */
+export function recordSoLoginFailed(record: CardRecord, kioskId: string, problem: string, now: Date): Change | undefined {
+  if (record.soLoginFailed !== undefined) return undefined;
+  const after = next(record, { soLoginFailed: { at: now.toISOString(), kioskId, problem } });
+  return { record: after, event: event(record, after, 'so-login-failed', now, { kioskId, problem }) };
+}
+
 /** accepted → activated. Idempotent for the activation that completed it. */
 export function recordCompletion(record: CardRecord, ref: string, now: Date, grantsReleased: number): Outcome<string> {
   if (record.activated && record.activated.by === ref) {
@@ -308,13 +336,21 @@ export function recordCompletion(record: CardRecord, ref: string, now: Date, gra
 }
 
 /**
- * Staff unlock: a locked card goes back to where it was, with its attempts reset. On an open card
- * it only resets a non-zero count; on any other card it is refused with that card's code.
+ * Staff unlock: a locked card goes back to where it was, with its attempts reset, and a failed SO
+ * login is cleared. On an open card it only resets a non-zero count (and the SO login block); on
+ * any other card it is refused with that card's code.
  */
 export function recordUnlock(record: CardRecord, now: Date, staffId?: string): Change | undefined {
   const who = staffId === undefined ? {} : { staffId };
+  // Unlock is also the staff act that lets PIN grants flow again after a failed SO login.
+  const { soLoginFailed, ...withoutSoBlock } = record;
+  if (soLoginFailed !== undefined && record.status !== 'locked') {
+    refuseUnlessOpen(record);
+    const after = next(withoutSoBlock as CardRecord, { failedAttempts: 0 });
+    return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
+  }
   if (record.status === 'locked') {
-    const { statusBeforeLock, lockedAt: _lockedAt, ...rest } = record;
+    const { statusBeforeLock, lockedAt: _lockedAt, soLoginFailed: _cleared, ...rest } = record;
     const after = next(rest as CardRecord, { status: statusBeforeLock ?? 'issued', failedAttempts: 0 });
     return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
   }

@@ -39,6 +39,8 @@ export const StaffCardSummarySchema = v.object({
   acceptedAt: v.optional(isoTime),
   activatedAt: v.optional(isoTime),
   lockedAt: v.optional(isoTime),
+  /** A card agent reported a failed SO login: no PIN grant until staff unlock. */
+  soLoginFailedAt: v.optional(isoTime),
   returnedAt: v.optional(isoTime),
   /** The latest activation: which kiosk, until when, and whether it is still live. */
   activation: v.optional(v.object({ kioskId: v.string(), expiresAt: isoTime, live: v.boolean() })),

@@ -8,6 +8,7 @@ import {
   JETSTREAM,
   type AcceptReply,
   type AcceptRequestSchema,
+  type AdminEnrollAgentRequest,
   type AdminImportReply,
   type AdminImportRequest,
   type CompleteReply,
@@ -16,12 +17,21 @@ import {
   type IdentifyRequestSchema,
   type PinGrantReply,
   type PinGrantRequestSchema,
+  type SoLoginFailedRequest,
   type StaffCardRequestSchema,
   type VerifyReply,
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
 import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
 import { pinGrantContext, seal } from '../shared/sealed-box.ts';
+import {
+  grantKeyStatement,
+  possessionStatement,
+  publicKeySha256,
+  soReportStatement,
+  verifyAgentSignature,
+  verifyCardSignature,
+} from '../shared/card-proofs.ts';
 import {
   attemptsLeft,
   checkGrantable,
@@ -32,7 +42,9 @@ import {
   recordAcceptance,
   recordCompletion,
   recordReturn,
+  recordSoLoginFailed,
   recordUnlock,
+  refuseIfSoLoginFailed,
   recordVerification,
   recordWrongAttempt,
   type CardRecord,
@@ -55,6 +67,21 @@ export interface ActivationRecord {
   readonly expiresAt: string;
   readonly grants: number;
   readonly lastGrantAt?: string;
+  /** The nonce of the latest grant: the card signs it after its new PIN is set (`complete`). */
+  readonly proofNonce?: string;
+}
+
+/** A kiosk's enrolled card-agent key, in `ra_cards` under `_agent_key.<kiosk>` (no card number is like it). */
+export interface AgentKeyRecord {
+  readonly v: 1;
+  readonly kioskId: string;
+  /** Raw Ed25519 public key, base64url. */
+  readonly publicKey: string;
+  readonly enrolledAt: string;
+}
+
+export function agentKeyKey(kioskId: string): string {
+  return `_agent_key.${kioskId}`;
 }
 
 export interface RequestContext {
@@ -132,6 +159,9 @@ export class Registry {
     // From the view: a status a moment old is fine here, every later step checks again.
     const found = this.view.get(request.cardNumber) ?? (await this.readCard(request.cardNumber));
     const record = withSerial(found, request.certSerial).value;
+    if (record.certificateKeySha256 !== request.certificateKeySha256) {
+      throw new ContractError('CARD_MISMATCH', "the card's certificate key is not the one registered for this card");
+    }
     return { route: record.route, status: effectiveStatus(record, this.clock()), attemptsLeft: attemptsLeft(record) };
   }
 
@@ -266,15 +296,25 @@ export class Registry {
     const now = this.clock();
     const { value: record } = activationCard(await this.readCard(cardNumber), ref, context);
     const activation = checkGrantable(record, ref, now);
+    refuseIfSoLoginFailed(record);
+    // Only a one-time key that the activation's own kiosk's enrolled card agent signed for this
+    // activation: a live activation id alone (readable by any client on the kiosk) is not enough.
+    await this.requireAgentSignature(
+      activation.kioskId,
+      context,
+      grantKeyStatement(request.activationId, activation.kioskId, request.agentPublicKey),
+      request.agentKeySignature,
+    );
 
     // Count the grant before releasing it: a reply lost on the way still counts.
+    const proofNonce = randomBytes(32).toString('base64url');
     const { result: grant } = await compareAndSet<ActivationRecord, number>(this.store.activations, ref, (current) => {
       if (current === null) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
       if (current.value.grants >= this.maxGrants) {
         throw new ContractError('SESSION_EXPIRED', `this activation has used its ${this.maxGrants} PIN grants: start again`);
       }
       const grants = current.value.grants + 1;
-      return { write: { ...current.value, grants, lastGrantAt: now.toISOString() }, result: grants };
+      return { write: { ...current.value, grants, lastGrantAt: now.toISOString(), proofNonce }, result: grants };
     });
     context.note('grant', grant);
     await publishEvent(this.store.publisher, {
@@ -290,10 +330,50 @@ export class Registry {
     });
     const credential = this.secrets.decryptSoCredential(cardNumber, record.soCredential);
     try {
-      return { sealed: seal(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)) };
+      return { sealed: seal(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)), proofNonce };
     } finally {
       credential.fill(0);
     }
+  }
+
+  /** Refuses unless `signature` over `statement` is by the card-agent key enrolled for `kioskId`. */
+  private async requireAgentSignature(kioskId: string, context: RequestContext, statement: Buffer, signature: string): Promise<void> {
+    if (context.kiosk !== undefined && context.kiosk !== kioskId) {
+      throw new ContractError('BAD_REQUEST', 'the activation belongs to another kiosk');
+    }
+    const entry = await this.store.cards.get(agentKeyKey(kioskId));
+    const enrolled = entry && entry.operation === 'PUT' ? entry.json<AgentKeyRecord>() : undefined;
+    if (enrolled === undefined) throw new ContractError('BAD_REQUEST', `no card-agent key is enrolled for kiosk ${kioskId}`);
+    if (!verifyAgentSignature(enrolled.publicKey, statement, signature)) {
+      throw new ContractError('BAD_REQUEST', "the request is not signed by this kiosk's enrolled card-agent key");
+    }
+  }
+
+  /**
+   * A card agent reports a failed SO login on a card (or SO PIN flags that forbid one): from now
+   * on no kiosk gets this card's SO credential until staff unlock it.
+   */
+  async soLoginFailed(request: SoLoginFailedRequest, context: RequestContext): Promise<{ recorded: boolean }> {
+    context.card(request.cardNumber);
+    context.note('problem', request.problem);
+    const { cardNumber, ref } = parseActivationId(request.activationId);
+    if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
+    const found = activationCard(await this.readCard(cardNumber), ref, context);
+    const kioskId = kioskOfActivation(found.value, ref);
+    if (kioskId === undefined) throw new ContractError('SESSION_EXPIRED', "this activation is not the card's current one");
+    await this.requireAgentSignature(
+      kioskId,
+      context,
+      soReportStatement(request.activationId, kioskId, cardNumber, request.problem),
+      request.agentKeySignature,
+    );
+    const now = this.clock();
+    const change = await this.changeCard<Change | undefined>(cardNumber, found, (current) => {
+      const reported = recordSoLoginFailed(current, kioskId, request.problem, now);
+      return reported ? { write: reported.record, result: reported } : { result: undefined };
+    });
+    if (change) await publishEvent(this.store.publisher, change.event);
+    return { recorded: change !== undefined };
   }
 
   async complete(request: v.InferOutput<typeof CompleteRequestSchema>, context: RequestContext): Promise<CompleteReply> {
@@ -301,13 +381,16 @@ export class Registry {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
     const now = this.clock();
+    const entry = await this.store.activations.get(ref);
+    const activation = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>() : undefined;
     return this.onCard(cardNumber, async (read) => {
       const found = activationCard(read, ref, context);
-      let grants = 0;
-      if (found.value.activated?.by !== ref) {
-        const entry = await this.store.activations.get(ref);
-        grants = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>().grants : 0;
-      }
+      // The record's own refusals (expired, not accepted, closed) come first, as before proofs existed.
+      if (found.value.activated?.by !== ref) checkGrantable(found.value, ref, now);
+      // Proof of possession before anything changes: the card in the reader signed this grant's
+      // nonce with the key of the registered certificate, after its new PIN was set.
+      checkPossession(found.value, request, activation?.proofNonce);
+      const grants = activation?.grants ?? 0;
       const outcome = await this.changeCard(cardNumber, found, (current) => {
         const completed = recordCompletion(current, ref, now, grants);
         return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
@@ -370,6 +453,9 @@ export class Registry {
       if (existing && existing.certSerial !== normalizeSerial(record.certSerial)) {
         throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
       }
+      if (existing?.certificateKeySha256 !== undefined && existing.certificateKeySha256 !== record.certificateKeySha256) {
+        throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate key`);
+      }
     });
     const now = this.clock();
     const results = await mapLimited(request.records, 16, async (record, index) => {
@@ -404,6 +490,7 @@ export class Registry {
       validTo: record.validTo,
       status: record.status,
       soCredential: this.secrets.encryptSoCredential(record.cardNumber, record.soCredential),
+      certificateKeySha256: record.certificateKeySha256,
     };
     if (record.route === 'self-applied') {
       return { ...common, route: record.route, userCodeHash: await hashUserCode(normalizeInput(record.userCode), this.scryptCost) };
@@ -414,6 +501,21 @@ export class Registry {
       responsibleIdMac: this.secrets.macResponsibleId(checkPersonalId(record.responsibleId).normalized),
       ...(record.birthDate === undefined ? {} : { birthDateMac: this.secrets.macBirthDate(record.birthDate) }),
     };
+  }
+
+  /** Enrolls (or replaces) the card-agent key of a kiosk: an operator's act, on an admin-only subject. */
+  async enrollAgent(request: AdminEnrollAgentRequest, context: RequestContext): Promise<{ kioskId: string; outcome: 'enrolled' | 'replaced' | 'unchanged' }> {
+    context.note('kiosk', request.kioskId);
+    const enrolledAt = this.clock().toISOString();
+    const { result } = await compareAndSet<AgentKeyRecord, 'enrolled' | 'replaced' | 'unchanged'>(this.store.cards, agentKeyKey(request.kioskId), (current) => {
+      if (current !== null && current.value.publicKey === request.publicKey) return { result: 'unchanged' };
+      return {
+        write: { v: 1, kioskId: request.kioskId, publicKey: request.publicKey, enrolledAt },
+        result: current === null ? 'enrolled' : 'replaced',
+      };
+    });
+    context.note('outcome', result);
+    return { kioskId: request.kioskId, outcome: result };
   }
 
   async list(request: v.InferOutput<typeof AdminListRequestSchema>): Promise<AdminListPage> {
@@ -510,6 +612,16 @@ function requireSameKiosk(context: RequestContext, bodyKioskId: string | undefin
   }
 }
 
+/** CARD_MISMATCH unless the proof is the registered certificate key's signature over this activation's nonce. */
+function checkPossession(record: CardRecord, request: v.InferOutput<typeof CompleteRequestSchema>, nonce: string | undefined): void {
+  const publicKey = Buffer.from(request.proof.publicKey, 'base64url');
+  const mismatch = new ContractError('CARD_MISMATCH', 'the proof of possession is not a signature of the registered card');
+  if (record.certificateKeySha256 === undefined || publicKeySha256(publicKey) !== record.certificateKeySha256) throw mismatch;
+  if (nonce === undefined) throw new ContractError('BAD_REQUEST', 'no PIN grant was released for this activation');
+  const statement = possessionStatement(request.activationId, record.cardNumber, nonce);
+  if (!verifyCardSignature(publicKey, statement, Buffer.from(request.proof.signature, 'base64url'))) throw mismatch;
+}
+
 /** Input a registry cannot use is refused at import, not discovered at the kiosk. */
 function checkImportRecord(record: AdminImportRequest['records'][number]): void {
   if (record.route === 'self-applied') {
@@ -539,6 +651,7 @@ function summarize(record: CardRecord, now: Date): StaffCardSummary {
     ...(record.accepted ? { acceptedAt: record.accepted.at } : {}),
     ...(record.activated ? { activatedAt: record.activated.at } : {}),
     ...(record.lockedAt ? { lockedAt: record.lockedAt } : {}),
+    ...(record.soLoginFailed ? { soLoginFailedAt: record.soLoginFailed.at } : {}),
     ...(record.returned ? { returnedAt: record.returned.at } : {}),
     ...(record.activation
       ? {

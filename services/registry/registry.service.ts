@@ -10,6 +10,7 @@ import { Svcm, type ServiceGroup, type ServiceMsg } from '@nats-io/services';
 import type * as v from 'valibot';
 import {
   AcceptRequestSchema,
+  AdminEnrollAgentRequestSchema,
   AdminImportRequestSchema,
   CompleteRequestSchema,
   ContractError,
@@ -18,6 +19,7 @@ import {
   isKioskId,
   PinGrantRequestSchema,
   REGISTRY_SUBJECTS,
+  SoLoginFailedRequestSchema,
   StaffCardRequestSchema,
   VerifyRequestSchema,
   type RegistryEndpoint,
@@ -196,12 +198,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     serve('accept', AcceptRequestSchema, (request, context) => registry.accept(request, context), perKiosk);
     serve('pinGrant', PinGrantRequestSchema, (request, context) => registry.pinGrant(request, context), perKiosk);
     serve('complete', CompleteRequestSchema, (request, context) => registry.complete(request, context), perKiosk);
+    serve('soLoginFailed', SoLoginFailedRequestSchema, (request, context) => registry.soLoginFailed(request, context), perKiosk);
   }
   serve('staffUnlock', StaffCardRequestSchema, (request, context) => registry.unlock(request, context), false);
   serve('staffReturn', StaffCardRequestSchema, (request, context) => registry.giveBack(request, context), false);
   serve('staffCard', StaffCardRequestSchema, (request, context) => registry.card(request, context), false);
   serve('adminImport', AdminImportRequestSchema, (request, context) => registry.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => registry.list(request), false);
+  serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => registry.enrollAgent(request, context), false);
 
   // Ready means the server has our subscriptions: a request sent the moment we return finds us.
   await options.nc.flush();

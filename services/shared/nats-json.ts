@@ -42,6 +42,7 @@ export function statusOf(code: ErrorCode): number {
     case '4931':
     case 'SUSPENDED':
     case 'CERT_EXPIRED':
+    case 'CARD_MISMATCH':
       return 403;
     case 'UNKNOWN_CARD':
       return 404;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { demoSecrets, provisionCards, readCardFile } from '../../card/demo/provision.ts';
-import { listCards } from '../registry/admin-client.ts';
+import { enrollAgentKey, listCards } from '../registry/admin-client.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { partCommand, type Part } from '../serve.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
@@ -137,6 +138,10 @@ async function main(): Promise<void> {
     const connection = nc;
     await waitFor('the registry', async () => (await connection.request('$SRV.PING.registry', undefined, { timeout: 500 })) && true, isStopping);
     if (config.cardReader === 'sim') await importDemoCardsIfNeeded(connection, config);
+    // Provisioning of the embedded kiosk: its card agent's key is made here (the agent reads the
+    // same file) and enrolled with the registry, as an operator does in production.
+    const agentKey = await loadOrCreateAgentKey(config.dataDir, config.kioskId);
+    await enrollAgentKey(connection, config.kioskId, agentKey.publicKey);
     parts.push(supervise('card-agent', env, isStopping));
     parts.push(supervise('engine', env, isStopping));
     parts.push(supervise('ui', env, isStopping));

@@ -22,8 +22,11 @@ import {
   VerifyReplySchema,
 } from '../../machines/contract/index.ts';
 import { startCardAgent } from '../../card/agent.service.ts';
-import { chooseCardCertificate, parseCardCertificate } from '../../card/token/certificate.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { certificatePublicKey, chooseCardCertificate, parseCardCertificate } from '../../card/token/certificate.ts';
+import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
+import { grantKeyStatement, possessionStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
+import { createHash } from 'node:crypto';
 import { startRegistry } from '../../services/registry/registry.service.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
@@ -74,7 +77,13 @@ const pinCards = Array.from({ length: SET_PINS * 2 }, (_, i) => `TB${String(100 
 const made = [await tokens.make(cardRecord(READ_CARD))];
 for (const cardNumber of pinCards) made.push(await tokens.make(cardRecord(cardNumber)));
 const serials = new Map(made.map((card) => [card.cardNumber, card.certSerial]));
-await importCards(engine, made.map((card) => ({ ...cardRecord(card.cardNumber), certSerial: card.certSerial, soCredential: card.soCredential })));
+await importCards(
+  engine,
+  made.map((card) => ({ ...cardRecord(card.cardNumber), certSerial: card.certSerial, soCredential: card.soCredential, certificateKeySha256: card.certificateKeySha256 })),
+);
+// The baseline signs as the kiosk's enrolled agent too (the same key file the agent reads).
+const agentKey = await loadOrCreateAgentKey(join(dataDir, 'cards'), KIOSK);
+await enrollAgentKey(engine, KIOSK, agentKey.publicKey);
 // The bench's own pkcs11js instance below must be the only one initialised while it runs.
 await tokens.stop();
 
@@ -126,21 +135,42 @@ async function directSetPin(cardNumber: string, activationId: string, slot: Buff
   const grant = await requestJson(
     engine,
     registrySubjectFor('pinGrant', KIOSK),
-    { activationId, cardNumber, agentPublicKey: key.publicKey },
+    {
+      activationId,
+      cardNumber,
+      agentPublicKey: key.publicKey,
+      agentKeySignature: signWithAgentKey(agentKey.privateKey, grantKeyStatement(activationId, KIOSK, key.publicKey)),
+    },
     PinGrantReplySchema,
     { unreachable: '3125' },
   );
   const so = open(grant.sealed, key, pinGrantContext(activationId, cardNumber));
   const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+  let proof: { publicKey: string; signature: string };
   try {
     lib.C_Login(session, pkcs11js.CKU_SO, so.toString('utf8'));
     lib.C_InitPIN(session, 'Bench#01');
     lib.C_Logout(session);
+    // The proof of possession, the same work the agent does: user login, C_Sign with the card key.
+    lib.C_Login(session, pkcs11js.CKU_USER, 'Bench#01');
+    lib.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }]);
+    const [certificate] = lib.C_FindObjects(session, 1);
+    lib.C_FindObjectsFinal(session);
+    lib.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }]);
+    const [privateKey] = lib.C_FindObjects(session, 1);
+    lib.C_FindObjectsFinal(session);
+    if (certificate === undefined || privateKey === undefined) throw new Error('no card key');
+    const der = lib.C_GetAttributeValue(session, certificate, [{ type: pkcs11js.CKA_VALUE }])[0]?.value ?? Buffer.alloc(0);
+    lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, privateKey);
+    const digest = createHash('sha256').update(possessionStatement(activationId, cardNumber, grant.proofNonce)).digest();
+    const signature = lib.C_Sign(session, digest, Buffer.alloc(128));
+    lib.C_Logout(session);
+    proof = { publicKey: Buffer.from(certificatePublicKey(new Uint8Array(der))).toString('base64url'), signature: signature.toString('base64url') };
   } finally {
     lib.C_CloseSession(session);
     so.fill(0);
   }
-  await requestJson(engine, registrySubjectFor('complete', KIOSK), { activationId, cardNumber }, CompleteReplySchema, { unreachable: '3125' });
+  await requestJson(engine, registrySubjectFor('complete', KIOSK), { activationId, cardNumber, proof }, CompleteReplySchema, { unreachable: '3125' });
 }
 
 const agent = await startCardAgent({

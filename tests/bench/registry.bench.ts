@@ -146,6 +146,9 @@ function ratio(label: string, value: number, target: string): void {
   console.log(`  ${label.padEnd(44)} ${value.toFixed(2).padStart(5)}   (target ${target})`);
 }
 
+/** Every bench card carries the same certificate-key fingerprint: identify compares it, nothing signs here. */
+const BENCH_CARD_KEY = 'be'.repeat(32);
+
 function cardsOf(prefix: string, count: number): ImportRecord[] {
   return Array.from({ length: count }, (_, index) => ({
     cardNumber: `${prefix}${String(index).padStart(8, '0')}`,
@@ -159,6 +162,7 @@ function cardsOf(prefix: string, count: number): ImportRecord[] {
     userCode: USER_CODE,
     certSerial: SERIAL,
     soCredential: randomBytes(12).toString('base64url'),
+    certificateKeySha256: BENCH_CARD_KEY,
   }));
 }
 

@@ -29,7 +29,12 @@ import {
 } from '../../machines/contract/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
+import { PinGrantReplySchema, registrySubjectFor, StaffCardRequestSchema } from '../../machines/contract/index.ts';
+import { StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
+import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
+import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
@@ -107,12 +112,14 @@ let registryNc: NatsConnection;
 let registry: RunningRegistry;
 let agent: CardAgent;
 let engine: NatsConnection;
+let agentNc: NatsConnection;
 const agentLogs: string[] = [];
 const registryLogs: string[] = [];
 const events: CardEvent[] = [];
 /** Every message on the server while the tests run: subject and payload text. */
 const wire: Array<{ subject: string; data: string }> = [];
 const certSerials = new Map<string, string>();
+const keyFingerprints = new Map<string, string>();
 const soCredentials: string[] = [];
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: ContractError };
@@ -161,7 +168,7 @@ async function registryStatus(cardNumber: string): Promise<string> {
   const reply = await requestJson(
     engine,
     REGISTRY_SUBJECTS.identify,
-    { cardNumber, certSerial: certSerials.get(cardNumber) ?? '' },
+    { cardNumber, certSerial: certSerials.get(cardNumber) ?? '', certificateKeySha256: keyFingerprints.get(cardNumber) ?? '' },
     IdentifyReplySchema,
     { unreachable: '3125' },
   );
@@ -191,6 +198,7 @@ beforeAll(async () => {
     log: (line) => registryLogs.push(line),
   });
   engine = await nats.connect('engine');
+  agentNc = await nats.connect('card-agent');
 
   const spy = await nats.connect('spy');
   spy.subscribe('>', {
@@ -214,6 +222,7 @@ beforeAll(async () => {
   ];
   for (const card of made) {
     certSerials.set(card.cardNumber, card.certSerial);
+    keyFingerprints.set(card.cardNumber, card.certificateKeySha256);
     soCredentials.push(card.soCredential);
   }
   await importCards(
@@ -221,20 +230,27 @@ beforeAll(async () => {
     made.map((card) => ({
       ...cardRecord(card.cardNumber),
       certSerial: card.certSerial,
+      certificateKeySha256: card.certificateKeySha256,
       // The wrong-SO card is registered with a credential that does not open its token.
       soCredential: card.cardNumber === CARD.wrongSo ? 'not-this-cards-so-credential' : card.soCredential,
     })),
   );
 
-  agent = await startCardAgent({
-    nc: await nats.connect('card-agent'),
+  // Provisioning, as `npm start` does it for its kiosk: the agent's key, enrolled for this kiosk.
+  await enrollAgentKey(engine, KIOSK, (await loadOrCreateAgentKey(tokens.dataDir, KIOSK)).publicKey);
+  agent = await startAgent();
+});
+
+function startAgent(): Promise<CardAgent> {
+  return startCardAgent({
+    nc: agentNc,
     kioskId: KIOSK,
     dataDir: tokens.dataDir,
     reader: 'sim',
     registryTimeoutMs: 10_000,
     log: (line) => agentLogs.push(line),
   });
-});
+}
 
 afterAll(async () => {
   await agent?.stop();
@@ -281,6 +297,7 @@ describe('card.read', () => {
       email: `${CARD.happy.toLowerCase()}@example.com.tw`,
       validFrom: '2026-01-01T00:00:00.000Z',
       validTo: '2031-01-01T00:00:00.000Z',
+      certificateKeySha256: keyFingerprints.get(CARD.happy),
       pinFlags: {
         userPinInitialized: true,
         userPinCountLow: false,
@@ -426,6 +443,42 @@ describe('card.set-pin', () => {
     expect(second.code).toBe('CARD_UNREADABLE');
     expect(wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length).toBe(grantsAfterFirst);
     expect(agentLogs.filter((line) => line.includes('"so-login"')).length).toBe(1);
+  });
+
+  it('after a failed SO login: the card is refused on its SO COUNT_LOW flag before any SO login, across an agent restart, and the registry grants nothing until staff unlock', async () => {
+    // The wrong SO login of the test above left CKF_SO_PIN_COUNT_LOW on the token (SoftHSM2 keeps it),
+    // and the agent reported it: the card record says so.
+    const grantable = async (): Promise<string> => {
+      const activationId = await acceptedActivation(CARD.wrongSo);
+      const oneTime = generateOneTimeKeyPair();
+      const key = await loadOrCreateAgentKey(tokens.dataDir, KIOSK);
+      const request = {
+        activationId,
+        cardNumber: CARD.wrongSo,
+        agentPublicKey: oneTime.publicKey,
+        agentKeySignature: signWithAgentKey(key.privateKey, grantKeyStatement(activationId, KIOSK, oneTime.publicKey)),
+      };
+      const outcome = await ask(registrySubjectFor('pinGrant', KIOSK), request, PinGrantReplySchema);
+      return outcome.ok ? 'granted' : outcome.error.code;
+    };
+    expect(await grantable()).toBe('CARD_UNREADABLE');
+
+    await agent.stop();
+    agent = await startAgent();
+    await insert(CARD.wrongSo);
+    const grantsBefore = wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length;
+    const refused = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
+    expect(refused.code).toBe('CARD_UNREADABLE');
+    expect(wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length).toBe(grantsBefore);
+    expect(agentLogs.filter((line) => line.includes('"so-login"')).length).toBe(1);
+    expect(agentLogs.some((line) => line.includes('so-pin-count-low'))).toBe(true);
+    // The registry refuses a properly signed grant for the card, whatever agent asks (it survives restarts).
+    expect(await grantable()).toBe('CARD_UNREADABLE');
+
+    const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, v.parse(StaffCardRequestSchema, { cardNumber: CARD.wrongSo }), StaffCardSummarySchema, { unreachable: '3125' });
+    expect(summary.soLoginFailedAt).toBeTruthy();
+    await requestJson(engine, REGISTRY_SUBJECTS.staffUnlock, { cardNumber: CARD.wrongSo }, StaffCardSummarySchema, { unreachable: '3125' });
+    expect(await grantable()).toBe('granted');
   });
 });
 

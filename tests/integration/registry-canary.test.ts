@@ -20,6 +20,9 @@ import {
 import { readReply, requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
+import { enrolledAgentKey, testCardKey } from '../support/card-keys.ts';
+
+const CARD_KEY = testCardKey();
 import { StaffCardReplySchema } from '../../services/registry/registry-messages.ts';
 import { PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
@@ -97,7 +100,9 @@ beforeAll(async () => {
     validTo: '2040-01-01T00:00:00Z',
     status: 'issued' as const,
     certSerial: SERIAL,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
   };
+  const agents = { 'kiosk-1': await enrolledAgentKey(nc, 'kiosk-1'), 'kiosk-2': await enrolledAgentKey(nc, 'kiosk-2') };
   await importCards(nc, [
     { ...common, cardNumber: 'CN000001', route: 'self-applied', userCode: USER_CODE, soCredential: SO_SELF },
     { ...common, cardNumber: 'CN000002', route: 'registration-bundled', responsibleId: RESPONSIBLE_ID, birthDate: BIRTH_DATE, soCredential: SO_BUNDLED },
@@ -109,9 +114,13 @@ beforeAll(async () => {
   activationIds.push(a.activationId);
   await ask('accept', { activationId: a.activationId }, AcceptReplySchema);
   const agentA = generateOneTimeKeyPair();
-  const grantA = await ask('pinGrant', { activationId: a.activationId, cardNumber: 'CN000001', agentPublicKey: agentA.publicKey }, PinGrantReplySchema);
+  const grantA = await ask(
+    'pinGrant',
+    { activationId: a.activationId, cardNumber: 'CN000001', agentPublicKey: agentA.publicKey, agentKeySignature: agents['kiosk-1'].signGrant(a.activationId, agentA.publicKey) },
+    PinGrantReplySchema,
+  );
   expect(open(grantA.sealed, agentA, pinGrantContext(a.activationId, 'CN000001')).toString()).toBe(SO_SELF);
-  await ask('complete', { activationId: a.activationId, cardNumber: 'CN000001' }, CompleteReplySchema);
+  await ask('complete', { activationId: a.activationId, cardNumber: 'CN000001', proof: CARD_KEY.prove(a.activationId, 'CN000001', grantA.proofNonce) }, CompleteReplySchema);
 
   // Path B, with a wrong ID and a missing birth date first.
   const bundledBase = { cardNumber: 'CN000002', certSerial: SERIAL, kioskId: 'kiosk-2', route: 'registration-bundled' };
@@ -122,9 +131,13 @@ beforeAll(async () => {
   expect((await refusal('accept', { activationId: b.activationId, contactEmail: 'new@example.com', newUserCode: `${NEW_USER_CODE}\u0007` })).code).toBe('USER_CODE_FORMAT');
   await ask('accept', { activationId: b.activationId, contactEmail: 'new@example.com', newUserCode: NEW_USER_CODE }, AcceptReplySchema);
   const agentB = generateOneTimeKeyPair();
-  const grantB = await ask('pinGrant', { activationId: b.activationId, cardNumber: 'CN000002', agentPublicKey: agentB.publicKey }, PinGrantReplySchema);
+  const grantB = await ask(
+    'pinGrant',
+    { activationId: b.activationId, cardNumber: 'CN000002', agentPublicKey: agentB.publicKey, agentKeySignature: agents['kiosk-2'].signGrant(b.activationId, agentB.publicKey) },
+    PinGrantReplySchema,
+  );
   expect(open(grantB.sealed, agentB, pinGrantContext(b.activationId, 'CN000002')).toString()).toBe(SO_BUNDLED);
-  await ask('complete', { activationId: b.activationId, cardNumber: 'CN000002' }, CompleteReplySchema);
+  await ask('complete', { activationId: b.activationId, cardNumber: 'CN000002', proof: CARD_KEY.prove(b.activationId, 'CN000002', grantB.proofNonce) }, CompleteReplySchema);
 
   // Requests that fail validation carry secrets too: their error messages must not echo them.
   expect((await refusal('verify', { ...bundledBase, responsibleId: RESPONSIBLE_ID, birthDate: BIRTH_DATE, extra: USER_CODE, route: 'x' })).code).toBe('BAD_REQUEST');

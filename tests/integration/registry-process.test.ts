@@ -79,6 +79,7 @@ const card = {
   userCode: 'Proc$123',
   certSerial: 'abc123',
   soCredential: 'so-process',
+  certificateKeySha256: 'ab'.repeat(32),
 };
 
 describe('main.ts', () => {
@@ -99,7 +100,7 @@ describe('main.ts', () => {
       await importCards(nc, [card]);
       const replies = await Promise.all(
         Array.from({ length: 40 }, () =>
-          requestJson(nc, REGISTRY_SUBJECTS.identify, { cardNumber: 'PR000001', certSerial: 'ABC123' }, IdentifyReplySchema, { unreachable: '3125' }),
+          requestJson(nc, REGISTRY_SUBJECTS.identify, { cardNumber: 'PR000001', certSerial: 'ABC123', certificateKeySha256: 'ab'.repeat(32) }, IdentifyReplySchema, { unreachable: '3125' }),
         ),
       );
       expect(replies.every((reply) => reply.status === 'issued')).toBe(true);
@@ -128,7 +129,7 @@ describe('main.ts', () => {
       expect(isRunning(serverPid)).toBe(true);
       const nc = await connect({ servers: started?.natsServer as string });
       try {
-        const error = await requestJson(nc, REGISTRY_SUBJECTS.identify, { cardNumber: 'NONE0001', certSerial: 'ab' }, v.unknown(), {
+        const error = await requestJson(nc, REGISTRY_SUBJECTS.identify, { cardNumber: 'NONE0001', certSerial: 'ab', certificateKeySha256: 'ab'.repeat(32) }, v.unknown(), {
           unreachable: '3125',
         }).catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(ContractError);

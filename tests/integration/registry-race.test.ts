@@ -17,6 +17,9 @@ import {
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
+import { enrolledAgentKey, testCardKey } from '../support/card-keys.ts';
+
+const CARD_KEY = testCardKey();
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
@@ -43,6 +46,7 @@ function card(cardNumber: string): ImportRecord {
     userCode: USER_CODE,
     certSerial: SERIAL,
     soCredential: `so-${cardNumber}`,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
   };
 }
 
@@ -143,15 +147,23 @@ describe('two registry instances racing on one card', () => {
   it('releases exactly the bounded number of PIN grants to simultaneous requests, and completes once', async () => {
     const { activationId } = await must('verify', verifyBody('RC000021', 'kiosk-1'), VerifyReplySchema);
     await must('accept', { activationId }, AcceptReplySchema);
+    const agent = await enrolledAgentKey(nc, 'kiosk-1');
     const grants = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        attempt('pinGrant', { activationId, cardNumber: 'RC000021', agentPublicKey: generateOneTimeKeyPair().publicKey }, PinGrantReplySchema),
-      ),
+      Array.from({ length: 10 }, () => {
+        const oneTime = generateOneTimeKeyPair().publicKey;
+        const body = { activationId, cardNumber: 'RC000021', agentPublicKey: oneTime, agentKeySignature: agent.signGrant(activationId, oneTime) };
+        return attempt('pinGrant', body, PinGrantReplySchema);
+      }),
     );
     expect(grants.filter((grant) => grant.ok)).toHaveLength(3);
     for (const grant of grants) if (!grant.ok) expect(grant.error.code).toBe('SESSION_EXPIRED');
+    // Each grant issues a nonce; the last one written is the one the card must sign.
+    const nonces = grants.flatMap((grant) => (grant.ok ? [grant.value.proofNonce] : []));
+    const completeBody = (nonce: string) => ({ activationId, cardNumber: 'RC000021', proof: CARD_KEY.prove(activationId, 'RC000021', nonce) });
+    const tried = await Promise.all(nonces.map((nonce) => attempt('complete', completeBody(nonce), CompleteReplySchema)));
+    const current = nonces.find((_nonce, index) => tried[index]?.ok) ?? '';
     const completions = await Promise.all(
-      Array.from({ length: 10 }, () => must('complete', { activationId, cardNumber: 'RC000021' }, CompleteReplySchema)),
+      Array.from({ length: 10 }, () => must('complete', completeBody(current), CompleteReplySchema)),
     );
     expect(new Set(completions.map((reply) => reply.activatedAt)).size).toBe(1);
     const types = await eventTypes('RC000021');

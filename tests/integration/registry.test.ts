@@ -19,6 +19,7 @@ import {
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
+import { testAgentKey, testCardKey, enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
 import { RegistryEventSchema, StaffCardReplySchema, StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
@@ -36,6 +37,30 @@ let nc: NatsConnection;
 let registry: RunningRegistry;
 let clockMs = Date.parse('2026-06-01T09:00:00Z');
 const logs: string[] = [];
+/** Every test card stands for one key pair: the registry only sees its fingerprint and signatures. */
+const CARD_KEY = testCardKey();
+const agents = new Map<string, Promise<TestAgentKey>>();
+
+/** The kiosk's enrolled card-agent key (enrolled on first use). */
+function agentOf(kioskId: string): Promise<TestAgentKey> {
+  let agent = agents.get(kioskId);
+  if (agent === undefined) {
+    agent = enrolledAgentKey(nc, kioskId);
+    agents.set(kioskId, agent);
+  }
+  return agent;
+}
+
+/** A pin-grant request whose one-time key the kiosk's enrolled agent key signed. */
+async function grantFor(activationId: string, cardNumber: string, kioskId = 'kiosk-1', oneTime = generateOneTimeKeyPair()) {
+  const agent = await agentOf(kioskId);
+  return { activationId, cardNumber, agentPublicKey: oneTime.publicKey, agentKeySignature: agent.signGrant(activationId, oneTime.publicKey) };
+}
+
+/** A complete request with the card's proof of possession over `nonce`. */
+function completeWith(activationId: string, cardNumber: string, nonce = 'no-grant-yet') {
+  return { activationId, cardNumber, proof: CARD_KEY.prove(activationId, cardNumber, nonce) };
+}
 
 function selfApplied(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportRecord {
   return {
@@ -50,6 +75,7 @@ function selfApplied(cardNumber: string, extra: Partial<ImportRecord> = {}): Imp
     userCode: 'Ab3$xyz9',
     certSerial: SERIAL,
     soCredential: `so-${cardNumber}`,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
     ...extra,
   } as ImportRecord;
 }
@@ -68,6 +94,7 @@ function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportR
     birthDate: '1975-03-05',
     certSerial: SERIAL,
     soCredential: `so-${cardNumber}`,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
     ...extra,
   } as ImportRecord;
 }
@@ -97,7 +124,7 @@ async function verified(cardNumber: string, kioskId = 'kiosk-1') {
 }
 
 async function identify(cardNumber: string) {
-  return ask('identify', { cardNumber, certSerial: SERIAL }, IdentifyReplySchema);
+  return ask('identify', { cardNumber, certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 }, IdentifyReplySchema);
 }
 
 async function eventsOf(cardNumber: string) {
@@ -197,13 +224,14 @@ describe('identify (ra.activation.identify)', () => {
   });
 
   it('reads the serial however a reader spells it', async () => {
-    const reply = await ask('identify', { cardNumber: 'SA000001', certSerial: '000A1B2C3D4E5F' }, IdentifyReplySchema);
+    const reply = await ask('identify', { cardNumber: 'SA000001', certSerial: '000A1B2C3D4E5F', certificateKeySha256: CARD_KEY.certificateKeySha256 }, IdentifyReplySchema);
     expect(reply.status).toBe('issued');
   });
 
   it('does not know an unknown card or a card with another certificate (UNKNOWN_CARD)', async () => {
-    expect((await refusal('identify', { cardNumber: 'NO000001', certSerial: SERIAL })).code).toBe('UNKNOWN_CARD');
-    expect((await refusal('identify', { cardNumber: 'SA000001', certSerial: 'abcdef' })).code).toBe('UNKNOWN_CARD');
+    const key = { certificateKeySha256: CARD_KEY.certificateKeySha256 };
+    expect((await refusal('identify', { cardNumber: 'NO000001', certSerial: SERIAL, ...key })).code).toBe('UNKNOWN_CARD');
+    expect((await refusal('identify', { cardNumber: 'SA000001', certSerial: 'abcdef', ...key })).code).toBe('UNKNOWN_CARD');
   });
 
   it('refuses a malformed request (BAD_REQUEST)', async () => {
@@ -321,12 +349,12 @@ describe('pin-grant and complete', () => {
   it('releases the SO credential only after acceptance, sealed to the caller’s key, a bounded number of times', async () => {
     const { activationId } = await verified('SA000006');
     const agent = generateOneTimeKeyPair();
-    const request = { activationId, cardNumber: 'SA000006', agentPublicKey: agent.publicKey };
+    const request = await grantFor(activationId, 'SA000006', 'kiosk-1', agent);
     expect((await refusal('pinGrant', request)).code).toBe('BAD_REQUEST');
-    expect((await refusal('complete', { activationId, cardNumber: 'SA000006' })).code).toBe('BAD_REQUEST');
+    expect((await refusal('complete', completeWith(activationId, 'SA000006'))).code).toBe('BAD_REQUEST');
 
     await ask('accept', { activationId }, AcceptReplySchema);
-    expect((await refusal('complete', { activationId, cardNumber: 'SA000006' })).code).toBe('BAD_REQUEST');
+    expect((await refusal('complete', completeWith(activationId, 'SA000006'))).code).toBe('BAD_REQUEST');
     const { sealed } = await ask('pinGrant', request, PinGrantReplySchema);
     const context = pinGrantContext(activationId, 'SA000006');
     expect(open(sealed, agent, context).toString()).toBe('so-SA000006');
@@ -344,15 +372,15 @@ describe('pin-grant and complete', () => {
   it('completes once; a repeat returns the same activatedAt; the card is then done', async () => {
     const { activationId } = await verified('SA000007');
     const acceptedAt = (await ask('accept', { activationId }, AcceptReplySchema)).acceptedAt;
-    await ask('pinGrant', { activationId, cardNumber: 'SA000007', agentPublicKey: generateOneTimeKeyPair().publicKey }, PinGrantReplySchema);
+    const { proofNonce } = await ask('pinGrant', await grantFor(activationId, 'SA000007'), PinGrantReplySchema);
     clockMs += 1_000;
-    const done = await ask('complete', { activationId, cardNumber: 'SA000007' }, CompleteReplySchema);
+    const done = await ask('complete', completeWith(activationId, 'SA000007', proofNonce), CompleteReplySchema);
     clockMs += 1_000;
-    expect(await ask('complete', { activationId, cardNumber: 'SA000007' }, CompleteReplySchema)).toEqual(done);
+    expect(await ask('complete', completeWith(activationId, 'SA000007', proofNonce), CompleteReplySchema)).toEqual(done);
     expect(await ask('accept', { activationId }, AcceptReplySchema)).toEqual({ acceptedAt });
     expect((await identify('SA000007')).status).toBe('activated');
     expect((await refusal('verify', verifySelf('SA000007'))).code).toBe('ALREADY_ACTIVATED');
-    expect((await refusal('complete', { activationId, cardNumber: 'SA000006' })).code).toBe('BAD_REQUEST');
+    expect((await refusal('complete', completeWith(activationId, 'SA000006'))).code).toBe('BAD_REQUEST');
     expect((await eventsOf('SA000007')).map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'activated']);
   });
 });
@@ -372,13 +400,13 @@ describe('expiry', () => {
     const { activationId } = await verified('KS000001');
     const { acceptedAt } = await ask('accept', { activationId }, AcceptReplySchema);
     clockMs += TTL_MS + 1;
-    const grant = { activationId, cardNumber: 'KS000001', agentPublicKey: generateOneTimeKeyPair().publicKey };
+    const grant = await grantFor(activationId, 'KS000001');
     expect((await refusal('pinGrant', grant)).code).toBe('SESSION_EXPIRED');
-    expect((await refusal('complete', { activationId, cardNumber: 'KS000001' })).code).toBe('SESSION_EXPIRED');
+    expect((await refusal('complete', completeWith(activationId, 'KS000001'))).code).toBe('SESSION_EXPIRED');
     expect((await identify('KS000001')).status).toBe('accepted');
     const again = await verified('KS000001');
     expect(again.acceptedAt).toBe(acceptedAt);
-    await ask('pinGrant', { ...grant, activationId: again.activationId }, PinGrantReplySchema);
+    await ask('pinGrant', await grantFor(again.activationId, 'KS000001'), PinGrantReplySchema);
     expect((await ask('accept', { activationId: again.activationId }, AcceptReplySchema)).acceptedAt).toBe(acceptedAt);
   });
 });
@@ -428,7 +456,7 @@ describe('lockout and staff', () => {
     const { acceptedAt } = await ask('accept', { activationId }, AcceptReplySchema);
     for (let i = 0; i < 5; i++) await refusal('verify', verifySelf('LK000002', 'Wrong$123', `kiosk-m${i + 2}`));
     expect((await identify('LK000002')).status).toBe('locked');
-    const grant = { activationId, cardNumber: 'LK000002', agentPublicKey: generateOneTimeKeyPair().publicKey };
+    const grant = await grantFor(activationId, 'LK000002', 'kiosk-m1');
     expect((await refusal('pinGrant', grant)).code).toBe('LOCKED');
     expect((await ask('staffUnlock', { cardNumber: 'LK000002' }, StaffCardSummarySchema)).status).toBe('accepted');
     expect((await verified('LK000002', 'kiosk-m1')).acceptedAt).toBe(acceptedAt);
@@ -479,16 +507,17 @@ describe('lockout and staff', () => {
 describe('per-kiosk subjects (<subject>.<kiosk>)', () => {
   it('takes the kiosk from the subject and refuses a body that claims another', async () => {
     expect((await refusal('verify', verifySelf('SA000005', 'Ab3$xyz9', 'kiosk-1'), 'kiosk-2')).code).toBe('BAD_REQUEST');
-    expect((await refusal('identify', { cardNumber: 'SA000005', certSerial: SERIAL, kioskId: 'kiosk-1' }, 'kiosk-2')).code).toBe('BAD_REQUEST');
-    expect((await ask('identify', { cardNumber: 'SA000005', certSerial: SERIAL }, IdentifyReplySchema, 'kiosk-2')).route).toBe('self-applied');
+    const key = { certificateKeySha256: CARD_KEY.certificateKeySha256 };
+    expect((await refusal('identify', { cardNumber: 'SA000005', certSerial: SERIAL, kioskId: 'kiosk-1', ...key }, 'kiosk-2')).code).toBe('BAD_REQUEST');
+    expect((await ask('identify', { cardNumber: 'SA000005', certSerial: SERIAL, ...key }, IdentifyReplySchema, 'kiosk-2')).route).toBe('self-applied');
     const { activationId } = await ask('verify', verifySelf('SA000005', 'Ab3$xyz9', 'kiosk-2'), VerifyReplySchema, 'kiosk-2');
     expect((await refusal('accept', { activationId }, 'kiosk-3')).code).toBe('BAD_REQUEST');
     await ask('accept', { activationId }, AcceptReplySchema, 'kiosk-2');
-    const grant = { activationId, cardNumber: 'SA000005', agentPublicKey: generateOneTimeKeyPair().publicKey };
+    const grant = await grantFor(activationId, 'SA000005', 'kiosk-2');
     expect((await refusal('pinGrant', grant, 'kiosk-3')).code).toBe('BAD_REQUEST');
-    await ask('pinGrant', grant, PinGrantReplySchema, 'kiosk-2');
-    expect((await refusal('complete', { activationId, cardNumber: 'SA000005' }, 'kiosk-3')).code).toBe('BAD_REQUEST');
-    await ask('complete', { activationId, cardNumber: 'SA000005' }, CompleteReplySchema, 'kiosk-2');
+    const { proofNonce } = await ask('pinGrant', grant, PinGrantReplySchema, 'kiosk-2');
+    expect((await refusal('complete', completeWith(activationId, 'SA000005', proofNonce), 'kiosk-3')).code).toBe('BAD_REQUEST');
+    await ask('complete', completeWith(activationId, 'SA000005', proofNonce), CompleteReplySchema, 'kiosk-2');
   });
 
   it('refuses a last token that is not a kiosk id', async () => {

@@ -18,6 +18,8 @@ import {
 import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
+import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
@@ -179,6 +181,8 @@ export async function startTestStack(options: { kioskId?: string; timing?: Parti
   };
 
   await stack.startRegistry();
+  // Provisioning of the kiosk, as `npm start` does it: its card-agent key enrolled with the registry.
+  await enrollAgentKey(partsNc, kioskId, (await loadOrCreateAgentKey(dataDir, kioskId)).publicKey);
   agent = await startCardAgent({ nc: partsNc, kioskId, dataDir, reader: 'sim', log: sink, registryTimeoutMs: 2_000 });
   return stack;
 }

@@ -236,7 +236,7 @@ describe('path A: self-applied', () => {
     expect(session.views.map((view) => view.screen)).toContain('readingCard');
     expect(session.view()).toMatchObject({ screen: 'choosePath', step: { index: 2, of: 7 }, card: { cardNumber: CARD.cardNumber, route: 'self-applied' } });
     expect(session.callsOf('selfcheck').at(-1)).toEqual({ expectCard: true });
-    expect(session.callsOf('identifyCard')).toEqual([{ cardNumber: CARD.cardNumber, certSerial: CARD.certSerial }]);
+    expect(session.callsOf('identifyCard')).toEqual([{ cardNumber: CARD.cardNumber, certSerial: CARD.certSerial, certificateKeySha256: CARD.certificateKeySha256 }]);
 
     expect(await session.send({ type: 'user.choosePath', path: 'self-applied' })).toMatchObject({
       screen: 'enterUserCode',
