@@ -16,7 +16,6 @@ import {
   type IdentifyRequestSchema,
   type PinGrantReply,
   type PinGrantRequestSchema,
-  type StaffCardRequestSchema,
   type VerifyReply,
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
@@ -35,6 +34,7 @@ import {
   recordUnlock,
   recordVerification,
   recordWrongAttempt,
+  DEFAULT_UNLOCKS_PER_CARD_PER_DAY,
   type CardRecord,
   type Change,
   type Outcome,
@@ -42,7 +42,7 @@ import {
 } from './card-record.ts';
 import type { CardView } from './card-view.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
-import type { AdminListPage, AdminListRequestSchema, StaffCardReply, StaffCardSummary } from './registry-messages.ts';
+import type { AdminListPage, AdminListRequestSchema, StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from './registry-messages.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
 import { cardUpdater, compareAndSet, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
 
@@ -97,6 +97,8 @@ export interface RegistryParts {
   readonly ttlMs: number;
   readonly scryptCost: ScryptCost;
   readonly maxGrants: number;
+  /** Staff unlocks per card within a rolling day. */
+  readonly unlocksPerCardPerDay?: number;
 }
 
 export class Registry {
@@ -108,6 +110,7 @@ export class Registry {
   private readonly ttlMs: number;
   private readonly scryptCost: ScryptCost;
   private readonly maxGrants: number;
+  private readonly unlocksPerCardPerDay: number;
 
   private readonly updateCard: (key: string, data: string, revision: number) => Promise<number>;
 
@@ -121,6 +124,7 @@ export class Registry {
     this.ttlMs = parts.ttlMs;
     this.scryptCost = parts.scryptCost;
     this.maxGrants = parts.maxGrants;
+    this.unlocksPerCardPerDay = parts.unlocksPerCardPerDay ?? DEFAULT_UNLOCKS_PER_CARD_PER_DAY;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -319,21 +323,25 @@ export class Registry {
   // -------------------------------------------------------------------------------------------
   // Staff
 
-  async unlock(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, context, (record, now) => recordUnlock(record, now, request.staffId));
+  // The staff id is the verified token's (registry.service.ts checks it before calling these).
+
+  async unlock(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
+    return this.staffChange(request, staffId, context, (record, now) => recordUnlock(record, now, staffId, this.unlocksPerCardPerDay));
   }
 
-  async giveBack(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, context, (record, now) => recordReturn(record, now, request.staffId));
+  async giveBack(request: StaffReturnRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
+    const details = { ...(request.reason ? { reason: request.reason } : {}), ...(request.contact ? { contact: request.contact } : {}) };
+    return this.staffChange(request, staffId, context, (record, now) => recordReturn(record, now, staffId, details));
   }
 
   private async staffChange(
-    request: v.InferOutput<typeof StaffCardRequestSchema>,
+    request: StaffRequest,
+    staffId: string,
     context: RequestContext,
     change: (record: CardRecord, now: Date) => Change | undefined,
   ): Promise<StaffCardSummary> {
     context.card(request.cardNumber);
-    if (request.staffId !== undefined) context.note('staff', request.staffId);
+    context.note('staff', staffId);
     const now = this.clock();
     const { record, event } = await this.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, undefined, (current) => {
       const changed = change(current, now);
@@ -343,8 +351,9 @@ export class Registry {
     return summarize(record, now);
   }
 
-  async card(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardReply> {
+  async card(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardReply> {
     context.card(request.cardNumber);
+    context.note('staff', staffId);
     const record = (await this.readCard(request.cardNumber))?.value;
     if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
     const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
@@ -540,6 +549,8 @@ function summarize(record: CardRecord, now: Date): StaffCardSummary {
     ...(record.activated ? { activatedAt: record.activated.at } : {}),
     ...(record.lockedAt ? { lockedAt: record.lockedAt } : {}),
     ...(record.returned ? { returnedAt: record.returned.at } : {}),
+    ...(record.returned?.reason ? { returnReason: record.returned.reason } : {}),
+    ...(record.returned?.contact ? { returnContact: record.returned.contact } : {}),
     ...(record.activation
       ? {
           activation: {

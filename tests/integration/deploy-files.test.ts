@@ -19,6 +19,7 @@ const UNIT_OF_PART: Record<Part, string> = {
   'card-agent': 'kiosk-card-agent.service',
   engine: 'kiosk-engine.service',
   ui: 'kiosk-ui.service',
+  'staff-auth': 'kiosk-staff-auth.service',
 };
 
 /** `Key=value` lines of a unit, continuation lines joined; a key may repeat. */
