@@ -3,7 +3,7 @@
 // registry needs only the public key; both read the key pair from `$DATA_DIR/staff-token.jwk`
 // (mode 0600), made by whichever part starts first.
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { StaffError } from './staff-errors.ts';
@@ -42,6 +42,7 @@ export async function loadStaffTokenKeys(dataDir: string, env: NodeJS.ProcessEnv
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const pair = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
     const made = await exportJWK(pair.privateKey);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     try {
       await writeFile(file, JSON.stringify(made), { mode: 0o600, flag: 'wx' });
       jwk = made;
