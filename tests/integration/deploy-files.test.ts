@@ -76,6 +76,7 @@ describe('production systemd units (deploy/production/systemd)', () => {
       'kiosk-engine.service',
       'kiosk-nats.service',
       'kiosk-registry.service',
+      'kiosk-staff-auth.service',
       'kiosk-ui.service',
     ]);
     for (const unit of units) {
