@@ -1,7 +1,8 @@
 // What staff do over NATS: send a staff event to a kiosk, and look up, unlock and take in a card
 // at the registry. Each registry call carries the signed-in staff token (the registry takes the
-// staff id from it and audits the call); every
-// reply is checked against the registry's schema, and a failure arrives as a ContractError.
+// staff id from it and audits the call); every reply is checked against the registry's schema. A
+// failure arrives as a ContractError, or a StaffError for the staff-only codes (a refused token
+// also signs the console out).
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
 import { StaffError, staffErrorIn } from '../../services/staff-auth/staff-errors.ts';

@@ -47,7 +47,6 @@ async function main(argv: string[]): Promise<number> {
         [
           `Enrollment for ${reply.staffId} (${reply.name}), valid once until ${reply.expiresAt}:`,
           `  open on the staff desk:  ${reply.link}`,
-          `  or type the code there:  ${reply.code}`,
           'Hand it to the staff member only; it registers one passkey or security key.',
           '',
         ].join('\n'),
