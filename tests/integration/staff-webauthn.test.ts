@@ -59,8 +59,8 @@ function card(cardNumber: string, status: 'issued' | 'used-before-activation'): 
 
 /** A kiosk engine's part, played by the test: kiosk-2 answers discover with its view. */
 function playKiosk(view: ReturnType<typeof fixtureKioskView>): void {
-  subscriptions.push(nc.subscribe('kiosk.discover', { callback: (_e, msg) => msg.respond(encodeJson(view)) }));
-  subscriptions.push(nc.subscribe(`kiosk.${view.kioskId}.view.get`, { callback: (_e, msg) => msg.respond(encodeJson(view)) }));
+  subscriptions.push(nc.subscribe('kiosk.discover', { callback: (_e, msg) => void msg.respond(encodeJson(view)) }));
+  subscriptions.push(nc.subscribe(`kiosk.${view.kioskId}.view.get`, { callback: (_e, msg) => void msg.respond(encodeJson(view)) }));
 }
 
 async function withVirtualAuthenticator(page: Page): Promise<void> {
