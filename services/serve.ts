@@ -11,6 +11,7 @@ export const PARTS = {
   'card-agent': 'card/main.ts',
   engine: 'services/kiosk-engine/main.ts',
   ui: 'services/ui/main.ts',
+  'staff-auth': 'services/staff-auth/main.ts',
 } as const;
 
 export type Part = keyof typeof PARTS;

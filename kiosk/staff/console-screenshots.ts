@@ -52,7 +52,7 @@ async function staffShots(browser: Browser, server: PreviewServer, distDir: stri
       async ({ kiosks, kioskId, record, confirm, deep }) => {
         const find = new Function(`return ${deep}`)() as (path: string[]) => (HTMLElement & Record<string, unknown>) | null;
         const app = document.querySelector('ka-staff-app')!;
-        app.staffId = 'A1023';
+        app.session = { token: 'screenshot', staffId: 'A1023', name: '林小姐', expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() };
         app.kiosks = new Map(kiosks);
         app.selectedKioskId = kioskId;
         await app.updateComplete;

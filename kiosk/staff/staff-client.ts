@@ -1,11 +1,15 @@
 // What staff do over NATS: send a staff event to a kiosk, and look up, unlock and take in a card
-// at the registry. Each registry call carries the staff id for the registry's audit trail; every
-// reply is checked against the registry's schema, and a failure arrives as a ContractError.
-import type { NatsConnection } from '@nats-io/nats-core';
+// at the registry. Each registry call carries the signed-in staff token (the registry takes the
+// staff id from it and audits the call); every reply is checked against the registry's schema. A
+// failure arrives as a ContractError, or a StaffError for the staff-only codes (a refused token
+// also signs the console out).
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import type * as v from 'valibot';
+import { StaffError, staffErrorIn } from '../../services/staff-auth/staff-errors.ts';
 import { ContractError } from '../../machines/contract/errors.ts';
 import { decode, StaffEventSchema, type StaffEvent } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
-import { encodeJson, requestJson } from '../../services/shared/nats-json.ts';
+import { encodeJson, readReply } from '../../services/shared/nats-json.ts';
 import {
   StaffCardReplySchema,
   StaffCardSummarySchema,
@@ -22,18 +26,51 @@ export interface StaffBackend {
   sendStaffEvent(kioskId: string, type: StaffEventType, staffId: string): Promise<void>;
   lookupCard(cardNumber: string, staffId: string): Promise<StaffCardReply>;
   unlockCard(cardNumber: string, staffId: string): Promise<StaffCardSummary>;
-  returnCard(cardNumber: string, staffId: string): Promise<StaffCardSummary>;
+  returnCard(cardNumber: string, staffId: string, details?: ReturnDetails): Promise<StaffCardSummary>;
+}
+
+/** Why the card is taken in and whom the CA returns it to (the return slip shows both). */
+export interface ReturnDetails {
+  reason: string;
+  contact: { name: string; phone: string; address: string };
+}
+
+/** The signed-in session as the backend needs it: the token, and what to do when it is refused. */
+export interface StaffCredentials {
+  token(): string | undefined;
+  /** The registry refused the token (expired, invalid, missing): the console signs out. */
+  lost(error: StaffError): void;
 }
 
 const REGISTRY_TIMEOUT_MS = 5000;
+const TOKEN_ERRORS = new Set(['STAFF_SIGN_IN_REQUIRED', 'STAFF_TOKEN_INVALID', 'STAFF_TOKEN_EXPIRED']);
 
-export function natsStaffBackend(nc: NatsConnection): StaffBackend {
-  const registry = <S extends typeof StaffCardReplySchema | typeof StaffCardSummarySchema>(
+export function natsStaffBackend(nc: NatsConnection, credentials?: StaffCredentials): StaffBackend {
+  const registry = async <S extends typeof StaffCardReplySchema | typeof StaffCardSummarySchema>(
     subject: string,
-    cardNumber: string,
-    staffId: string,
+    body: Record<string, unknown>,
     schema: S,
-  ) => requestJson(nc, subject, { cardNumber, staffId }, schema, { timeout: REGISTRY_TIMEOUT_MS, unreachable: '3125' });
+  ): Promise<v.InferOutput<S>> => {
+    const token = credentials?.token();
+    let msg: Msg;
+    try {
+      msg = await nc.request(subject, encodeJson({ ...body, ...(token ? { token } : {}) }), { timeout: REGISTRY_TIMEOUT_MS });
+    } catch (cause) {
+      throw new ContractError('3125', `${subject}: no answer`, { cause });
+    }
+    let parsed: unknown;
+    try {
+      parsed = msg.json();
+    } catch {
+      parsed = undefined;
+    }
+    const refused = staffErrorIn(parsed);
+    if (refused) {
+      if (TOKEN_ERRORS.has(refused.code)) credentials?.lost(refused);
+      throw refused;
+    }
+    return readReply(msg, schema, subject);
+  };
 
   return {
     async sendStaffEvent(kioskId, type, staffId) {
@@ -44,8 +81,9 @@ export function natsStaffBackend(nc: NatsConnection): StaffBackend {
       // Sent means it reached the server, not merely left this tab.
       await nc.flush();
     },
-    lookupCard: (cardNumber, staffId) => registry(REGISTRY_SUBJECTS.staffCard, cardNumber, staffId, StaffCardReplySchema),
-    unlockCard: (cardNumber, staffId) => registry(REGISTRY_SUBJECTS.staffUnlock, cardNumber, staffId, StaffCardSummarySchema),
-    returnCard: (cardNumber, staffId) => registry(REGISTRY_SUBJECTS.staffReturn, cardNumber, staffId, StaffCardSummarySchema),
+    lookupCard: (cardNumber, staffId) => registry(REGISTRY_SUBJECTS.staffCard, { cardNumber, staffId }, StaffCardReplySchema),
+    unlockCard: (cardNumber, staffId) => registry(REGISTRY_SUBJECTS.staffUnlock, { cardNumber, staffId }, StaffCardSummarySchema),
+    returnCard: (cardNumber, staffId, details) =>
+      registry(REGISTRY_SUBJECTS.staffReturn, { cardNumber, staffId, ...(details ?? {}) }, StaffCardSummarySchema),
   };
 }

@@ -7,6 +7,8 @@ import type { KioskConfig } from '../src/config.ts';
 import { connectConsole, fetchConsoleConfig, watchConnection } from './console-connection.ts';
 import { KioskDirectory, type KioskDirectoryOptions } from './kiosk-directory.ts';
 import { natsStaffBackend } from './staff-client.ts';
+import { natsStaffAuth } from './staff-auth-client.ts';
+import { describeRequestError } from './staff-strings.ts';
 import type { KaStaffApp } from './app/ka-staff-app.ts';
 
 export interface StaffControllerOptions {
@@ -42,6 +44,7 @@ export class StaffController implements ReactiveController {
     const nc = this.#nc;
     this.#nc = undefined;
     this.#host.backend = undefined;
+    this.#host.auth = undefined;
     void nc?.close();
   }
 
@@ -62,7 +65,11 @@ export class StaffController implements ReactiveController {
       return;
     }
     this.#nc = nc;
-    host.backend = natsStaffBackend(nc);
+    host.backend = natsStaffBackend(nc, {
+      token: () => host.session?.token,
+      lost: (error) => host.signOut(describeRequestError(error).text),
+    });
+    host.auth = natsStaffAuth(nc);
     host.connection = 'connected';
     const directory = new KioskDirectory(nc, (entries) => (host.kiosks = entries), this.#options.directory);
     this.#directory = directory;

@@ -4,8 +4,10 @@ declare global {
   interface GlobalEventHandlersEventMap {
     /** A kiosk was chosen in the list. */
     'ka-staff-kiosk-select': CustomEvent<{ kioskId: string }>;
-    /** The staff id was entered. */
-    'ka-staff-id-set': CustomEvent<{ staffId: string }>;
+    /** Staff signed in with a passkey. */
+    'ka-staff-signed-in': CustomEvent<{ session: import('./staff-session.ts').StaffSession }>;
+    /** A card was taken in: show its return slip. */
+    'ka-staff-return-slip': CustomEvent<{ slip: import('./return-slip/ka-staff-return-slip.ts').ReturnSlip }>;
     /** Staff asked to look for kiosks again. */
     'ka-staff-rediscover': CustomEvent<Record<string, never>>;
     /** A state of the chart was chosen in the inspector. */

@@ -4,6 +4,7 @@
 import type { CardRecordStatus } from '../../machines/contract/messages.ts';
 import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
 import type { StaffEventType } from './kiosk-status.ts';
+import { STAFF_ERRORS, StaffError } from '../../services/staff-auth/staff-errors.ts';
 
 export interface StaffActionText {
   readonly label: string;
@@ -56,6 +57,22 @@ export const staffStrings = {
     invalid: '請輸入 1 至 64 個字元的員工代號。',
     current: '服務人員',
     change: '更換',
+  },
+  signIn: {
+    heading: '服務人員登入',
+    explain: '請以您登錄的通行金鑰（passkey）或安全金鑰登入；每一項操作都會記錄您的員工代號。',
+    staffIdOptional: '員工代號（使用安全金鑰時填寫；通行金鑰可免填）',
+    button: '以通行金鑰登入',
+    badStaffId: '員工代號為 1 至 32 個英文字母、數字或 -。',
+    enrollHeading: '登錄通行金鑰',
+    enrollExplain: '此連結由系統管理者產生，只能使用一次：請按下按鈕，依瀏覽器指示建立通行金鑰或插入安全金鑰。',
+    enrollButton: '建立通行金鑰',
+    enrolled: (name: string, staffId: string) => `已為 ${name}（${staffId}）登錄通行金鑰，請登入。`,
+    wrongOrigin: (origin: string) => `通行金鑰只能在 ${origin}/staff 使用，請改由該網址開啟。`,
+    signedInAs: '登入者',
+    signOut: '登出',
+    expired: '登入已逾時，請重新登入。',
+    until: (time: string) => `登入有效至 ${time}`,
   },
   rediscover: '重新搜尋機台',
   kiosks: '機台',
@@ -174,6 +191,7 @@ export const staffStrings = {
  * catalogue's 3125 text speaks of an acceptance), and the code with the service's own message.
  */
 export function describeRequestError(error: unknown): { text: string; detail: string } {
+  if (error instanceof StaffError) return { text: STAFF_ERRORS[error.code]['zh-TW'], detail: `${error.code} · ${error.message}` };
   if (error instanceof ContractError) {
     const text = error.code === '3125' ? staffStrings.requestError.unreachable : ERRORS[error.code].text['zh-TW'];
     return { text, detail: `${error.code} · ${error.message}` };

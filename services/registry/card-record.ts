@@ -73,8 +73,29 @@ export interface CardRecord {
   readonly accepted?: Milestone;
   readonly activated?: Milestone;
   readonly lockedAt?: string;
-  readonly returned?: { readonly at: string; readonly staffId?: string };
+  readonly returned?: ReturnedCard;
+  /** When staff unlocked this card within the last day (the per-card unlock limit counts these). */
+  readonly unlocks?: readonly string[];
 }
+
+/** Who the card goes back to after the CA has it (the manual: returned by registered mail). */
+export interface ReturnContact {
+  readonly name: string;
+  readonly phone: string;
+  readonly address: string;
+}
+
+export interface ReturnedCard {
+  readonly at: string;
+  readonly staffId?: string;
+  /** The code that sent the card to staff: 27011, CARD_UNREADABLE, … */
+  readonly reason?: string;
+  readonly contact?: ReturnContact;
+}
+
+/** Staff unlocks of one card within a rolling day; past that, a person at the CA looks at it. */
+export const DEFAULT_UNLOCKS_PER_CARD_PER_DAY = 3;
+const UNLOCK_WINDOW_MS = 24 * 3_600_000;
 
 export const EVENT_TYPES = [
   'imported',
@@ -338,36 +359,55 @@ export function recordCompletion(record: CardRecord, ref: string, now: Date, gra
 /**
  * Staff unlock: a locked card goes back to where it was, with its attempts reset, and a failed SO
  * login is cleared. On an open card it only resets a non-zero count (and the SO login block); on
- * any other card it is refused with that card's code.
+ * any other card it is refused with that card's code. At most `limit` unlocks per card within a
+ * rolling day (UnlockLimitError past that; nothing changes).
  */
-export function recordUnlock(record: CardRecord, now: Date, staffId?: string): Change | undefined {
+export function recordUnlock(record: CardRecord, now: Date, staffId?: string, limit = DEFAULT_UNLOCKS_PER_CARD_PER_DAY): Change | undefined {
   const who = staffId === undefined ? {} : { staffId };
+  const recent = (record.unlocks ?? []).filter((at) => now.getTime() - Date.parse(at) < UNLOCK_WINDOW_MS);
+  const counted = (changes: Partial<CardRecord>) => {
+    if (recent.length >= limit) throw new UnlockLimitError(limit);
+    return { ...changes, unlocks: [...recent, now.toISOString()] };
+  };
   // Unlock is also the staff act that lets PIN grants flow again after a failed SO login.
   const { soLoginFailed, ...withoutSoBlock } = record;
   if (soLoginFailed !== undefined && record.status !== 'locked') {
     refuseUnlessOpen(record);
-    const after = next(withoutSoBlock as CardRecord, { failedAttempts: 0 });
+    const after = next(withoutSoBlock as CardRecord, counted({ failedAttempts: 0 }));
     return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
   }
   if (record.status === 'locked') {
     const { statusBeforeLock, lockedAt: _lockedAt, soLoginFailed: _cleared, ...rest } = record;
-    const after = next(rest as CardRecord, { status: statusBeforeLock ?? 'issued', failedAttempts: 0 });
+    const after = next(rest as CardRecord, counted({ status: statusBeforeLock ?? 'issued', failedAttempts: 0 }));
     return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
   }
   refuseUnlessOpen(record);
   if (record.failedAttempts === 0) return undefined;
-  const after = next(record, { failedAttempts: 0 });
+  const after = next(record, counted({ failedAttempts: 0 }));
   return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
 }
 
+/** Thrown when a card has had its day's unlocks; the service answers it as UNLOCK_LIMIT. */
+export class UnlockLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`this card was unlocked ${limit} times within a day: no more unlocks today`);
+    this.name = 'UnlockLimitError';
+  }
+}
+
 /** Staff take a card in (27011 cards above all). Any live activation ends. Returning twice changes nothing. */
-export function recordReturn(record: CardRecord, now: Date, staffId?: string): Change | undefined {
+export function recordReturn(
+  record: CardRecord,
+  now: Date,
+  staffId?: string,
+  details: { reason?: string; contact?: ReturnContact } = {},
+): Change | undefined {
   if (record.status === 'returned') return undefined;
   if (record.status === 'activated') throw refusalFor('activated');
   const { activation: _dropped, ...rest } = record;
   const after = next(rest as CardRecord, {
     status: 'returned',
-    returned: { at: now.toISOString(), ...(staffId === undefined ? {} : { staffId }) },
+    returned: { at: now.toISOString(), ...(staffId === undefined ? {} : { staffId }), ...details },
   });
   return { record: after, event: event(record, after, 'returned', now, staffId === undefined ? {} : { staffId }) };
 }

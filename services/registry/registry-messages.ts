@@ -42,6 +42,9 @@ export const StaffCardSummarySchema = v.object({
   /** A card agent reported a failed SO login: no PIN grant until staff unlock. */
   soLoginFailedAt: v.optional(isoTime),
   returnedAt: v.optional(isoTime),
+  /** Why the card was taken in (the code that sent it to staff) and whom it goes back to. */
+  returnReason: v.optional(v.string()),
+  returnContact: v.optional(v.object({ name: v.string(), phone: v.string(), address: v.string() })),
   /** The latest activation: which kiosk, until when, and whether it is still live. */
   activation: v.optional(v.object({ kioskId: v.string(), expiresAt: isoTime, live: v.boolean() })),
 });
@@ -68,3 +71,41 @@ export const AdminListPageSchema = v.object({
   next: v.optional(cardNumber),
 });
 export type AdminListPage = v.InferOutput<typeof AdminListPageSchema>;
+
+/**
+ * Every `ra.staff.*` request: the card and the staff token from sign-in (docs/staff-console.md).
+ * The staff id comes from the token alone; a `staffId` in the body, if any, must be the token's.
+ */
+export const StaffRequestSchema = v.object({
+  cardNumber,
+  token: v.optional(v.pipe(v.string(), v.maxLength(4096))),
+  staffId: v.optional(v.pipe(v.string(), v.maxLength(64))),
+});
+export type StaffRequest = v.InferOutput<typeof StaffRequestSchema>;
+
+const contactText = (max: number) => v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(max), v.regex(/^[^\p{Cc}]*$/u));
+
+/** `ra.staff.return`: plus why the card is taken in and whom the CA returns it to. */
+export const StaffReturnRequestSchema = v.object({
+  ...StaffRequestSchema.entries,
+  reason: v.optional(v.pipe(v.string(), v.regex(/^[A-Z0-9_]{1,32}$/))),
+  contact: v.optional(
+    v.object({
+      name: contactText(64),
+      phone: v.pipe(v.string(), v.trim(), v.regex(/^[0-9+()#\- ]{6,24}$/)),
+      address: contactText(200),
+    }),
+  ),
+});
+export type StaffReturnRequest = v.InferOutput<typeof StaffReturnRequestSchema>;
+
+/** One RA_AUDIT message (`ra.audit.staff.<action>`): who asked what about which card, and the outcome. */
+export const StaffAuditEventSchema = v.object({
+  at: isoTime,
+  action: v.picklist(['card', 'unlock', 'return']),
+  cardNumber: v.string(),
+  /** From a verified token; absent when the request was refused before one was verified. */
+  staffId: v.optional(v.string()),
+  outcome: v.string(),
+});
+export type StaffAuditEvent = v.InferOutput<typeof StaffAuditEventSchema>;

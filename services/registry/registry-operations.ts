@@ -18,7 +18,6 @@ import {
   type PinGrantReply,
   type PinGrantRequestSchema,
   type SoLoginFailedRequest,
-  type StaffCardRequestSchema,
   type VerifyReply,
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
@@ -47,6 +46,7 @@ import {
   refuseIfSoLoginFailed,
   recordVerification,
   recordWrongAttempt,
+  DEFAULT_UNLOCKS_PER_CARD_PER_DAY,
   type CardRecord,
   type Change,
   type Outcome,
@@ -54,7 +54,7 @@ import {
 } from './card-record.ts';
 import type { CardView } from './card-view.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
-import type { AdminListPage, AdminListRequestSchema, StaffCardReply, StaffCardSummary } from './registry-messages.ts';
+import type { AdminListPage, AdminListRequestSchema, StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from './registry-messages.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
 import { cardUpdater, compareAndSet, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
 
@@ -124,6 +124,8 @@ export interface RegistryParts {
   readonly ttlMs: number;
   readonly scryptCost: ScryptCost;
   readonly maxGrants: number;
+  /** Staff unlocks per card within a rolling day. */
+  readonly unlocksPerCardPerDay?: number;
 }
 
 export class Registry {
@@ -135,6 +137,7 @@ export class Registry {
   private readonly ttlMs: number;
   private readonly scryptCost: ScryptCost;
   private readonly maxGrants: number;
+  private readonly unlocksPerCardPerDay: number;
 
   private readonly updateCard: (key: string, data: string, revision: number) => Promise<number>;
 
@@ -148,6 +151,7 @@ export class Registry {
     this.ttlMs = parts.ttlMs;
     this.scryptCost = parts.scryptCost;
     this.maxGrants = parts.maxGrants;
+    this.unlocksPerCardPerDay = parts.unlocksPerCardPerDay ?? DEFAULT_UNLOCKS_PER_CARD_PER_DAY;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -402,21 +406,25 @@ export class Registry {
   // -------------------------------------------------------------------------------------------
   // Staff
 
-  async unlock(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, context, (record, now) => recordUnlock(record, now, request.staffId));
+  // The staff id is the verified token's (registry.service.ts checks it before calling these).
+
+  async unlock(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
+    return this.staffChange(request, staffId, context, (record, now) => recordUnlock(record, now, staffId, this.unlocksPerCardPerDay));
   }
 
-  async giveBack(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, context, (record, now) => recordReturn(record, now, request.staffId));
+  async giveBack(request: StaffReturnRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
+    const details = { ...(request.reason ? { reason: request.reason } : {}), ...(request.contact ? { contact: request.contact } : {}) };
+    return this.staffChange(request, staffId, context, (record, now) => recordReturn(record, now, staffId, details));
   }
 
   private async staffChange(
-    request: v.InferOutput<typeof StaffCardRequestSchema>,
+    request: StaffRequest,
+    staffId: string,
     context: RequestContext,
     change: (record: CardRecord, now: Date) => Change | undefined,
   ): Promise<StaffCardSummary> {
     context.card(request.cardNumber);
-    if (request.staffId !== undefined) context.note('staff', request.staffId);
+    context.note('staff', staffId);
     const now = this.clock();
     const { record, event } = await this.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, undefined, (current) => {
       const changed = change(current, now);
@@ -426,8 +434,9 @@ export class Registry {
     return summarize(record, now);
   }
 
-  async card(request: v.InferOutput<typeof StaffCardRequestSchema>, context: RequestContext): Promise<StaffCardReply> {
+  async card(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardReply> {
     context.card(request.cardNumber);
+    context.note('staff', staffId);
     const record = (await this.readCard(request.cardNumber))?.value;
     if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
     const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
@@ -653,6 +662,8 @@ function summarize(record: CardRecord, now: Date): StaffCardSummary {
     ...(record.lockedAt ? { lockedAt: record.lockedAt } : {}),
     ...(record.soLoginFailed ? { soLoginFailedAt: record.soLoginFailed.at } : {}),
     ...(record.returned ? { returnedAt: record.returned.at } : {}),
+    ...(record.returned?.reason ? { returnReason: record.returned.reason } : {}),
+    ...(record.returned?.contact ? { returnContact: record.returned.contact } : {}),
     ...(record.activation
       ? {
           activation: {

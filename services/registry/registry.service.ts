@@ -20,14 +20,18 @@ import {
   PinGrantRequestSchema,
   REGISTRY_SUBJECTS,
   SoLoginFailedRequestSchema,
-  StaffCardRequestSchema,
   VerifyRequestSchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { encodeJson, respondWithError } from '../shared/nats-json.ts';
 import { CardView } from './card-view.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
-import { AdminListRequestSchema } from './registry-messages.ts';
+import type { CryptoKey } from 'jose';
+import { respondWithStaffError, StaffError } from '../staff-auth/staff-errors.ts';
+import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
+import { AdminListRequestSchema, StaffRequestSchema, StaffReturnRequestSchema } from './registry-messages.ts';
+import { ensureStaffAuditStream } from './staff-audit.ts';
+import { staffEndpoint } from './staff-endpoints.ts';
 import { Registry, type RequestContext } from './registry-operations.ts';
 import { loadRegistryKey, PRODUCTION_SCRYPT_COST, RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
 import { compareAndSet, KEY_CHECK_KEY, openRegistryStore, type RegistryStore } from './registry-store.ts';
@@ -58,6 +62,10 @@ export interface RegistryOptions {
    * the embedded single server, 3 on the production hub cluster (`REGISTRY_REPLICAS`).
    */
   replicas?: number;
+  /** The staff-auth service's public key; else read (or made) from `<dataDir>/staff-token.jwk`. */
+  staffTokenKey?: CryptoKey;
+  /** Staff unlocks per card within a rolling day (default 3). */
+  unlocksPerCardPerDay?: number;
 }
 
 export interface RunningRegistry {
@@ -105,8 +113,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     store.close();
     throw error;
   }
+  const staffTokenKey = options.staffTokenKey ?? (await loadStaffTokenKeys(options.dataDir)).publicKey;
+  await ensureStaffAuditStream(store.jsm, replicas);
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const registry = new Registry({ store, secrets, limiter, view, clock, ttlMs, scryptCost, maxGrants });
+  const registry = new Registry({ store, secrets, limiter, view, clock, ttlMs, scryptCost, maxGrants, ...(options.unlocksPerCardPerDay === undefined ? {} : { unlocksPerCardPerDay: options.unlocksPerCardPerDay }) });
 
   // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
   // connection and messages are the same objects at run time.
@@ -173,6 +183,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       const reply = await handle(decoded.value, context);
       msg.respond(encodeJson(reply));
     } catch (error) {
+      if (error instanceof StaffError) {
+        outcome = error.code;
+        respondWithStaffError(msg, error);
+        return;
+      }
       const failure = error instanceof ContractError ? error : new ContractError('3125', 'the registry could not complete the request: try again');
       if (!(error instanceof ContractError)) fields.error = describe(error);
       outcome = failure.code;
@@ -200,9 +215,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     serve('complete', CompleteRequestSchema, (request, context) => registry.complete(request, context), perKiosk);
     serve('soLoginFailed', SoLoginFailedRequestSchema, (request, context) => registry.soLoginFailed(request, context), perKiosk);
   }
-  serve('staffUnlock', StaffCardRequestSchema, (request, context) => registry.unlock(request, context), false);
-  serve('staffReturn', StaffCardRequestSchema, (request, context) => registry.giveBack(request, context), false);
-  serve('staffCard', StaffCardRequestSchema, (request, context) => registry.card(request, context), false);
+  const gate = { publicKey: staffTokenKey, js: store.js, clock };
+  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => registry.unlock(request, staffId, context)), false);
+  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => registry.giveBack(request, staffId, context)), false);
+  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => registry.card(request, staffId, context)), false);
   serve('adminImport', AdminImportRequestSchema, (request, context) => registry.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => registry.list(request), false);
   serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => registry.enrollAgent(request, context), false);

@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     parts.push(supervise('card-agent', env, isStopping));
     parts.push(supervise('engine', env, isStopping));
     parts.push(supervise('ui', env, isStopping));
+    parts.push(supervise('staff-auth', env, isStopping));
 
     const http = `http://127.0.0.1:${config.httpPort}`;
     // Asked the way an operator or a probe asks: over HTTP, so the UI part is checked too.

@@ -2,11 +2,12 @@
 // in order with its badges and words, the actions each kiosk's `accepts` allows and no others,
 // the staff id prompt, the confirmation before a destructive action, the card panel's record, and
 // no axe-core violations in any of these states.
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
 import { ERRORS } from '../../machines/contract/errors.ts';
 import { strings } from '../../kiosk/src/i18n.ts';
-import { KaStaffApp, STAFF_ID_STORAGE_KEY } from '../../kiosk/staff/app/ka-staff-app.ts';
+import { KaStaffApp } from '../../kiosk/staff/app/ka-staff-app.ts';
+import { STAFF_SESSION_STORAGE_KEY } from '../../kiosk/staff/staff-session.ts';
 import type { KaStaffCardPanel } from '../../kiosk/staff/card-panel/ka-staff-card-panel.ts';
 import type { KaStaffKioskCard } from '../../kiosk/staff/kiosk-card/ka-staff-kiosk-card.ts';
 import type { KaStaffKioskDetail } from '../../kiosk/staff/kiosk-detail/ka-staff-kiosk-detail.ts';
@@ -31,9 +32,13 @@ async function settleAll(root: HTMLElement): Promise<void> {
   }
 }
 
+function sessionOf(staffId: string, expiresInMs = 15 * 60_000) {
+  return { token: 'fixture-token', staffId, name: '林小姐', expiresAt: new Date(Date.now() + expiresInMs).toISOString() };
+}
+
 async function renderConsole(options: { kiosks?: Map<string, KioskEntry>; selected?: string; staffId?: string | null } = {}): Promise<KaStaffApp> {
   sessionStorage.clear();
-  if (options.staffId !== null) sessionStorage.setItem(STAFF_ID_STORAGE_KEY, options.staffId ?? 'A1023');
+  if (options.staffId !== null) sessionStorage.setItem(STAFF_SESSION_STORAGE_KEY, JSON.stringify(sessionOf(options.staffId ?? 'A1023')));
   const app = await fixture<KaStaffApp>(html`<ka-staff-app
     .kiosks=${options.kiosks ?? fixtureKiosks()}
     .selectedKioskId=${options.selected}
@@ -248,38 +253,42 @@ describe('staff console from fixture kiosks', () => {
   });
 });
 
-describe('staff id', () => {
+describe('staff session', () => {
   after(() => sessionStorage.clear());
 
-  it('is asked for once, kept for the browser session, and can be changed', async () => {
+  it('without a session shows only the sign-in screen', async () => {
     const app = await renderConsole({ staffId: null });
     expect(app.staffId).to.equal(undefined);
-    const form = deepAll(app, 'ka-staff-id-form')[0]!;
+    expect(deepAll(app, 'ka-staff-sign-in').length).to.equal(1);
+    expect(deepAll(app, 'ka-staff-kiosk-card')).to.deep.equal([]);
     const violations = await axeViolations(app);
     expect(violations, describeViolations(violations)).to.deep.equal([]);
-    expect(deepAll(app, 'ka-staff-kiosk-card')).to.deep.equal([]);
+  });
 
-    form.shadowRoot!.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
-    await settleAll(app);
-    expect(form.shadowRoot!.querySelector('input')!.getAttribute('aria-invalid')).to.equal('true');
-    expect(app.staffId).to.equal(undefined);
-
-    form.shadowRoot!.querySelector('input')!.focus();
-    await sendKeys({ type: '  A1023 ' });
-    await sendKeys({ press: 'Enter' });
-    await settleAll(app);
-    expect(app.staffId).to.equal('A1023');
-    expect(sessionStorage.getItem(STAFF_ID_STORAGE_KEY)).to.equal('A1023');
-    expect(app.shadowRoot!.querySelector('[data-staff-id]')?.textContent).to.equal('A1023');
+  it('shows who is signed in, keeps it for the tab, and signs out', async () => {
+    const app = await renderConsole();
+    expect(app.shadowRoot!.querySelector('[data-staff-id]')?.textContent).to.equal('林小姐（A1023）');
     expect(cards(app).length).to.equal(8);
-
     const again = await fixture<KaStaffApp>(html`<ka-staff-app .kiosks=${fixtureKiosks()}></ka-staff-app>`);
     expect(again.staffId).to.equal('A1023');
-
-    again.shadowRoot!.querySelector<HTMLButtonElement>('[data-change-staff]')!.click();
+    again.shadowRoot!.querySelector<HTMLButtonElement>('[data-sign-out]')!.click();
     await settleAll(again);
     expect(again.staffId).to.equal(undefined);
-    expect(sessionStorage.getItem(STAFF_ID_STORAGE_KEY)).to.equal(null);
+    expect(sessionStorage.getItem(STAFF_SESSION_STORAGE_KEY)).to.equal(null);
+    expect(deepAll(again, 'ka-staff-sign-in').length).to.equal(1);
+  });
+
+  it('drops an expired stored session, and signs out when the session expires on screen', async () => {
+    sessionStorage.setItem(STAFF_SESSION_STORAGE_KEY, JSON.stringify(sessionOf('A1023', -1000)));
+    const stale = await fixture<KaStaffApp>(html`<ka-staff-app .kiosks=${fixtureKiosks()}></ka-staff-app>`);
+    expect(stale.staffId).to.equal(undefined);
+    sessionStorage.setItem(STAFF_SESSION_STORAGE_KEY, JSON.stringify(sessionOf('A1023', 400)));
+    const app = await fixture<KaStaffApp>(html`<ka-staff-app .kiosks=${fixtureKiosks()}></ka-staff-app>`);
+    expect(app.staffId).to.equal('A1023');
+    await waitUntil(() => app.staffId === undefined, 'never signed out at expiry');
+    await settleAll(app);
+    const signIn = deepAll(app, 'ka-staff-sign-in')[0]!;
+    expect(signIn.shadowRoot!.textContent).to.include(staffStrings.signIn.expired);
   });
 });
 

@@ -9,7 +9,8 @@ import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
 import type { View } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
 import { respondWithError } from '../../services/shared/nats-json.ts';
-import { KaStaffApp, STAFF_ID_STORAGE_KEY } from '../../kiosk/staff/app/ka-staff-app.ts';
+import { KaStaffApp } from '../../kiosk/staff/app/ka-staff-app.ts';
+import { STAFF_SESSION_STORAGE_KEY } from '../../kiosk/staff/staff-session.ts';
 import type { KaStaffCardPanel } from '../../kiosk/staff/card-panel/ka-staff-card-panel.ts';
 import type { KaStaffKioskCard } from '../../kiosk/staff/kiosk-card/ka-staff-kiosk-card.ts';
 import type { KaStaffKioskDetail } from '../../kiosk/staff/kiosk-detail/ka-staff-kiosk-detail.ts';
@@ -24,6 +25,8 @@ import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
 import { deepAll } from './support/helpers.ts';
 
 const STAFF_ID = 'S-0042';
+/** Stands for a staff token here: the test plays the registry (the real check is in tests/integration). */
+const TOKEN = 'test-staff-token';
 const encoder = new TextEncoder();
 const json = (value: unknown) => encoder.encode(JSON.stringify(value));
 
@@ -105,7 +108,10 @@ describe('staff console over NATS', () => {
   let world: World;
 
   async function connectedConsole(): Promise<KaStaffApp> {
-    sessionStorage.setItem(STAFF_ID_STORAGE_KEY, STAFF_ID);
+    sessionStorage.setItem(
+      STAFF_SESSION_STORAGE_KEY,
+      JSON.stringify({ token: TOKEN, staffId: STAFF_ID, name: '林小姐', expiresAt: new Date(Date.now() + 15 * 60_000).toISOString() }),
+    );
     const app = await fixture<KaStaffApp>(html`<ka-staff-app></ka-staff-app>`);
     new StaffController(app, {
       config: { natsWsUrl: wsUrl, kioskId: 'kiosk-1', simulatedReader: false },
@@ -258,7 +264,7 @@ describe('staff console over NATS', () => {
     const count = world.heard.length;
     action(app, 'staff.unlocked').click();
     expect(await heardAfter(count, 2)).to.deep.equal([
-      { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000051', staffId: STAFF_ID } },
+      { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000051', staffId: STAFF_ID, token: TOKEN } },
       { subject: 'kiosk.kiosk-l.staff', body: { type: 'staff.unlocked', staffId: STAFF_ID } },
     ]);
   });
@@ -298,10 +304,10 @@ describe('staff console over NATS', () => {
     root.querySelector<HTMLButtonElement>('[data-op="unlock"]')!.click();
     await waitUntil(() => root.querySelector('[data-status="issued"]') !== null, 'record not shown again after unlock');
     expect(world.heard.slice(count)).to.deep.equal([
-      { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID } },
-      { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID } },
+      { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
+      { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
       { subject: 'kiosk.kiosk-s.staff', body: { type: 'staff.unlocked', staffId: STAFF_ID } },
-      { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID } },
+      { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
     ]);
     const status = root.querySelector('[role="status"]')!.textContent!;
     expect(status).to.include(staffStrings.cardPanel.unlocked('TT00000000000052'));
@@ -329,12 +335,23 @@ describe('staff console over NATS', () => {
     root.querySelector<HTMLButtonElement>('[data-op="return"]')!.click();
     await settleAll(app);
     expect(root.querySelector('#return-question')?.textContent).to.include(staffStrings.cardPanel.giveBackConfirm);
-    root.querySelector<HTMLButtonElement>('[data-confirm="return"]')!.click();
+    const form = root.querySelector('ka-staff-return-form')!.shadowRoot!;
+    const fill = (name: string, value: string) => ((form.querySelector(`[name="${name}"]`) as HTMLInputElement).value = value);
+    fill('name', '王小明');
+    fill('phone', '02-2345-6789');
+    fill('address', '臺北市中正區測試路1號');
+    form.querySelector<HTMLButtonElement>('[data-confirm="return"]')!.click();
+    await waitUntil(() => app.slip !== undefined, 'no return slip');
+    app.slip = undefined;
+    await settleAll(app);
     await waitUntil(() => root.querySelector('[data-status="returned"]') !== null, 'returned record not shown');
     expect(world.heard.slice(count)).to.deep.equal([
-      { subject: REGISTRY_SUBJECTS.staffReturn, body: { cardNumber: 'TT00000000000058', staffId: STAFF_ID } },
+      {
+        subject: REGISTRY_SUBJECTS.staffReturn,
+        body: { cardNumber: 'TT00000000000058', staffId: STAFF_ID, token: TOKEN, reason: '27011', contact: { name: '王小明', phone: '02-2345-6789', address: '臺北市中正區測試路1號' } },
+      },
       { subject: 'kiosk.kiosk-r.staff', body: { type: 'staff.takeCard', staffId: STAFF_ID } },
-      { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000058', staffId: STAFF_ID } },
+      { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000058', staffId: STAFF_ID, token: TOKEN } },
     ]);
     expect(root.querySelector('[data-op="return"]')).to.equal(null);
   });

@@ -19,6 +19,7 @@ const UNIT_OF_PART: Record<Part, string> = {
   'card-agent': 'kiosk-card-agent.service',
   engine: 'kiosk-engine.service',
   ui: 'kiosk-ui.service',
+  'staff-auth': 'kiosk-staff-auth.service',
 };
 
 /** `Key=value` lines of a unit, continuation lines joined; a key may repeat. */
@@ -75,6 +76,7 @@ describe('production systemd units (deploy/production/systemd)', () => {
       'kiosk-engine.service',
       'kiosk-nats.service',
       'kiosk-registry.service',
+      'kiosk-staff-auth.service',
       'kiosk-ui.service',
     ]);
     for (const unit of units) {

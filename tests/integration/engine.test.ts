@@ -6,6 +6,7 @@ import { encodeJson } from '../../services/shared/nats-json.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { collectStoredText } from '../support/jetstream-dump.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { until } from '../support/until.ts';
 
 const USER_CODE = 'Uc$Canary7';
@@ -162,7 +163,7 @@ describe('kiosk engine with the real stack', () => {
     expect(locked.accepts).toContain('staff.unlocked');
 
     // Staff unlock the record at the registry, then tell the kiosk.
-    const unlock = await stack.nc.request('ra.staff.unlock', encodeJson({ cardNumber: CARDS.lockMe, staffId: 'S01' }), { timeout: 5_000 });
+    const unlock = await stack.nc.request('ra.staff.unlock', encodeJson({ cardNumber: CARDS.lockMe, token: await staffTokenFor(stack.dataDir, 'S01') }), { timeout: 5_000 });
     expect(unlock.headers?.get('Nats-Service-Error-Code') ?? '').toBe('');
     stack.staff({ type: 'staff.unlocked' });
     await stack.waitForView((v) => v.screen === 'enterUserCode' && v.error === undefined, 'user code again');

@@ -27,6 +27,7 @@ import { StaffCardReplySchema } from '../../services/registry/registry-messages.
 import { PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
 const USER_CODE = 'Canary$UC1';
@@ -143,7 +144,7 @@ beforeAll(async () => {
   expect((await refusal('verify', { ...bundledBase, responsibleId: RESPONSIBLE_ID, birthDate: BIRTH_DATE, extra: USER_CODE, route: 'x' })).code).toBe('BAD_REQUEST');
   expect((await refusal('verify', { cardNumber: 'CN000001', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode: `${USER_CODE}${'!'.repeat(60)}` })).code).toBe('BAD_REQUEST');
 
-  for (const cardNumber of ['CN000001', 'CN000002']) seenReplies.push(JSON.stringify(await ask('staffCard', { cardNumber }, StaffCardReplySchema)));
+  for (const cardNumber of ['CN000001', 'CN000002']) seenReplies.push(JSON.stringify(await ask('staffCard', { cardNumber, token: await staffTokenFor(join(nats.dataDir, 'registry'), 'staff-canary') }, StaffCardReplySchema)));
   seenReplies.push(JSON.stringify(await listCards(nc)));
 });
 

@@ -24,6 +24,7 @@ import { RegistryEventSchema, StaffCardReplySchema, StaffCardSummarySchema } fro
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { jetstream } from '@nats-io/jetstream';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
 type ImportRecord = AdminImportRequest['records'][number];
@@ -97,6 +98,12 @@ function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportR
     certificateKeySha256: CARD_KEY.certificateKeySha256,
     ...extra,
   } as ImportRecord;
+}
+
+/** A staff request body with a token for its staffId (or staff-0), valid at the registry's clock. */
+async function signed(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const staffId = typeof body.staffId === 'string' ? body.staffId : 'staff-0';
+  return { ...body, token: await staffTokenFor(nats.dataDir, staffId, new Date(clockMs)) };
 }
 
 /** A request that must succeed, its reply checked against the contract's schema. */
@@ -426,7 +433,7 @@ describe('lockout and staff', () => {
     expect(await identify('LK000001')).toEqual({ route: 'self-applied', status: 'locked', attemptsLeft: 0 });
     expect((await refusal('verify', verifySelf('LK000001', 'Ab3$xyz9', 'kiosk-l4'))).code).toBe('LOCKED');
 
-    const unlocked = await ask('staffUnlock', { cardNumber: 'LK000001', staffId: 'staff-7' }, StaffCardSummarySchema);
+    const unlocked = await ask('staffUnlock', await signed({ cardNumber: 'LK000001', staffId: 'staff-7' }), StaffCardSummarySchema);
     expect(unlocked).toMatchObject({ status: 'issued', attemptsLeft: 5 });
     await verified('LK000001', 'kiosk-l4');
     const events = await eventsOf('LK000001');
@@ -458,7 +465,7 @@ describe('lockout and staff', () => {
     expect((await identify('LK000002')).status).toBe('locked');
     const grant = await grantFor(activationId, 'LK000002', 'kiosk-m1');
     expect((await refusal('pinGrant', grant)).code).toBe('LOCKED');
-    expect((await ask('staffUnlock', { cardNumber: 'LK000002' }, StaffCardSummarySchema)).status).toBe('accepted');
+    expect((await ask('staffUnlock', await signed({ cardNumber: 'LK000002' }), StaffCardSummarySchema)).status).toBe('accepted');
     expect((await verified('LK000002', 'kiosk-m1')).acceptedAt).toBe(acceptedAt);
   });
 
@@ -476,25 +483,25 @@ describe('lockout and staff', () => {
   });
 
   it('takes a card in for return; a returned card is out of self-service', async () => {
-    const summary = await ask('staffReturn', { cardNumber: 'UB000001', staffId: 'staff-1' }, StaffCardSummarySchema);
+    const summary = await ask('staffReturn', await signed({ cardNumber: 'UB000001', staffId: 'staff-1' }), StaffCardSummarySchema);
     expect(summary.status).toBe('returned');
     expect(summary.returnedAt).toBeTruthy();
     expect((await identify('UB000001')).status).toBe('returned');
     expect((await refusal('verify', verifySelf('UB000001'))).code).toBe('UNKNOWN_CARD');
-    expect((await ask('staffReturn', { cardNumber: 'UB000001' }, StaffCardSummarySchema)).status).toBe('returned');
+    expect((await ask('staffReturn', await signed({ cardNumber: 'UB000001' }), StaffCardSummarySchema)).status).toBe('returned');
     expect((await eventsOf('UB000001')).map((event) => event.type)).toEqual(['imported', 'returned']);
   });
 
   it('refuses staff changes that make no sense, with the card’s own code', async () => {
-    expect((await refusal('staffReturn', { cardNumber: 'SA000007' })).code).toBe('ALREADY_ACTIVATED');
-    expect((await refusal('staffUnlock', { cardNumber: 'RV000001' })).code).toBe('4931');
-    expect((await refusal('staffUnlock', { cardNumber: 'NO000001' })).code).toBe('UNKNOWN_CARD');
-    expect((await refusal('staffCard', { cardNumber: 'NO000001' })).code).toBe('UNKNOWN_CARD');
-    expect((await refusal('staffUnlock', { card: 'SA000001' })).code).toBe('BAD_REQUEST');
+    expect((await refusal('staffReturn', await signed({ cardNumber: 'SA000007' }))).code).toBe('ALREADY_ACTIVATED');
+    expect((await refusal('staffUnlock', await signed({ cardNumber: 'RV000001' }))).code).toBe('4931');
+    expect((await refusal('staffUnlock', await signed({ cardNumber: 'NO000001' }))).code).toBe('UNKNOWN_CARD');
+    expect((await refusal('staffCard', await signed({ cardNumber: 'NO000001' }))).code).toBe('UNKNOWN_CARD');
+    expect((await refusal('staffUnlock', await signed({ card: 'SA000001' }))).code).toBe('BAD_REQUEST');
   });
 
   it('shows staff a card’s record and history, without secrets or hashes', async () => {
-    const reply = await ask('staffCard', { cardNumber: 'SA000007' }, StaffCardReplySchema);
+    const reply = await ask('staffCard', await signed({ cardNumber: 'SA000007' }), StaffCardReplySchema);
     expect(reply).toMatchObject({ cardNumber: 'SA000007', status: 'activated', route: 'self-applied', certSerial: 'a1b2c3d4e5f' });
     expect(reply.acceptedAt).toBeTruthy();
     expect(reply.activatedAt).toBeTruthy();

@@ -9,11 +9,14 @@ import type { StaffBackend } from '../staff-client.ts';
 import { staffStrings } from '../staff-strings.ts';
 import '../kiosk-card/ka-staff-kiosk-card.ts';
 import '../kiosk-detail/ka-staff-kiosk-detail.ts';
-import '../staff-id/ka-staff-id-form.ts';
+import '../sign-in/ka-staff-sign-in.ts';
+import '../return-slip/ka-staff-return-slip.ts';
+import type { ReturnSlip } from '../return-slip/ka-staff-return-slip.ts';
+import type { StaffAuthClient } from '../staff-auth-client.ts';
+import { readStoredSession, storeSession, type StaffSession } from '../staff-session.ts';
+import { formatTime } from '../staff-strings.ts';
 import '../staff-events.ts';
 
-/** Where the staff id is kept: for this browser tab's session only. */
-export const STAFF_ID_STORAGE_KEY = 'ka-staff-id';
 
 const s = staffStrings;
 
@@ -30,7 +33,11 @@ export class KaStaffApp extends LitElement {
     kiosks: { attribute: false },
     connection: { reflect: true },
     problem: { attribute: false },
-    staffId: { attribute: false },
+    session: { attribute: false },
+    auth: { attribute: false },
+    enrollCode: { attribute: false },
+    signInNotice: { attribute: false },
+    slip: { attribute: false },
     selectedKioskId: { attribute: false },
     backend: { attribute: false },
     announcement: { state: true },
@@ -40,27 +47,43 @@ export class KaStaffApp extends LitElement {
   declare connection: ConnectionState;
   /** Why the console could not start (a bad config.json), shown as is. */
   declare problem: string | undefined;
-  declare staffId: string | undefined;
+  /** The signed-in staff member (staff token and who it names); none shows the sign-in screen. */
+  declare session: StaffSession | undefined;
+  declare auth: StaffAuthClient | undefined;
+  declare enrollCode: string | undefined;
+  declare signInNotice: string | undefined;
+  /** A return slip on screen (print-ready) instead of the console. */
+  declare slip: ReturnSlip | undefined;
   declare selectedKioskId: string | undefined;
   declare backend: StaffBackend | undefined;
   declare announcement: string;
 
   #needingStaff = new Set<string>();
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  get staffId(): string | undefined {
+    return this.session?.staffId;
+  }
 
   constructor() {
     super();
     this.kiosks = new Map();
     this.connection = 'offline';
     this.problem = undefined;
-    this.staffId = readStoredStaffId();
+    this.session = readStoredSession();
+    this.auth = undefined;
+    this.enrollCode = undefined;
+    this.signInNotice = undefined;
+    this.slip = undefined;
     this.selectedKioskId = undefined;
     this.backend = undefined;
     this.announcement = '';
     this.addEventListener('ka-staff-kiosk-select', (event) => (this.selectedKioskId = event.detail.kioskId));
-    this.addEventListener('ka-staff-id-set', (event) => {
-      this.staffId = event.detail.staffId;
-      sessionStorage.setItem(STAFF_ID_STORAGE_KEY, event.detail.staffId);
+    this.addEventListener('ka-staff-signed-in', (event) => {
+      this.signInNotice = undefined;
+      this.session = event.detail.session;
     });
+    this.addEventListener('ka-staff-return-slip', (event) => (this.slip = event.detail.slip));
   }
 
   static override styles = [
@@ -84,6 +107,26 @@ export class KaStaffApp extends LitElement {
         margin: 0;
         border-radius: 0;
         border-width: 0 0 2px;
+      }
+      .slip-page {
+        padding: var(--ka-space-4);
+        overflow: auto;
+      }
+      .slip-page .buttons {
+        display: flex;
+        gap: var(--ka-space-2);
+        justify-content: center;
+        margin-bottom: var(--ka-space-4);
+      }
+      @media print {
+        header,
+        .banner,
+        .slip-page .buttons {
+          display: none !important;
+        }
+        .slip-page {
+          padding: 0;
+        }
       }
       main {
         flex: 1;
@@ -124,17 +167,55 @@ export class KaStaffApp extends LitElement {
     return html`<header>
         <h1>${s.title}</h1>
         ${this.renderConnection()}
-        ${this.staffId !== undefined
+        ${this.session !== undefined
           ? html`<span class="who">
-                ${icons.staff}${s.staffId.current}：<strong data-staff-id>${this.staffId}</strong>
-                <button type="button" data-change-staff @click=${this.changeStaff}>${s.staffId.change}</button>
+                ${icons.staff}${s.signIn.signedInAs}：<strong data-staff-id>${this.session.name}（${this.session.staffId}）</strong>
+                <span class="until" data-session-until>${s.signIn.until(formatTime(this.session.expiresAt))}</span>
+                <button type="button" data-sign-out @click=${() => this.signOut()}>${s.signIn.signOut}</button>
               </span>
               <button type="button" data-rediscover @click=${() => emit(this, 'ka-staff-rediscover', {})}>${s.rediscover}</button>`
           : nothing}
       </header>
       ${this.problem ? html`<div class="notice error banner" role="alert">${icons.error}<p class="body">${this.problem}</p></div>` : nothing}
-      ${this.staffId === undefined ? html`<ka-staff-id-form></ka-staff-id-form>` : this.renderConsole()}
+      ${this.session === undefined
+        ? html`<ka-staff-sign-in .auth=${this.auth} .enrollCode=${this.enrollCode} .notice=${this.signInNotice}></ka-staff-sign-in>`
+        : this.slip
+          ? this.renderSlip(this.slip)
+          : this.renderConsole()}
       <p class="visually-hidden" role="status" aria-live="polite">${this.announcement}</p>`;
+  }
+
+  private renderSlip(slip: ReturnSlip) {
+    return html`<section class="slip-page" aria-label="寄回單">
+      <div class="buttons">
+        <button type="button" class="primary" data-print @click=${() => window.print()}>列印寄回單</button>
+        <button type="button" data-close-slip @click=${() => (this.slip = undefined)}>返回服務台</button>
+      </div>
+      <ka-staff-return-slip .slip=${slip}></ka-staff-return-slip>
+    </section>`;
+  }
+
+  /** Ends the session here (the token simply expires at the registry); `notice` says why, if not by choice. */
+  signOut(notice?: string): void {
+    this.session = undefined;
+    this.slip = undefined;
+    this.signInNotice = notice;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (!changed.has('session')) return;
+    storeSession(this.session);
+    clearTimeout(this.#expiryTimer);
+    if (this.session) {
+      // Signed out when the token expires, not at the next refused request.
+      const left = Date.parse(this.session.expiresAt) - Date.now();
+      this.#expiryTimer = setTimeout(() => this.signOut(s.signIn.expired), Math.max(0, Math.min(left, 2 ** 31 - 1)));
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this.#expiryTimer);
   }
 
   private renderConnection() {
@@ -181,18 +262,6 @@ export class KaStaffApp extends LitElement {
     document.title = now.size > 0 ? `(${now.size}) ${s.title}` : s.title;
   }
 
-  private readonly changeStaff = (): void => {
-    sessionStorage.removeItem(STAFF_ID_STORAGE_KEY);
-    this.staffId = undefined;
-  };
-}
-
-function readStoredStaffId(): string | undefined {
-  try {
-    return sessionStorage.getItem(STAFF_ID_STORAGE_KEY) ?? undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 define('ka-staff-app', KaStaffApp);

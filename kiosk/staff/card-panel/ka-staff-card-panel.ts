@@ -1,12 +1,14 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { View } from '../../../machines/contract/messages.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
-import { define } from '../../src/events.ts';
+import { define, emit } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
 import { consoleStyles } from '../console-styles.ts';
 import type { StaffEventType } from '../kiosk-status.ts';
-import type { StaffBackend, StaffCardReply } from '../staff-client.ts';
+import type { ReturnDetails, StaffBackend, StaffCardReply } from '../staff-client.ts';
+import type { ReturnSlip } from '../return-slip/ka-staff-return-slip.ts';
+import '../return-slip/ka-staff-return-form.ts';
 import { describeRequestError, formatDateTime, staffStrings } from '../staff-strings.ts';
 
 const zh = strings('zh-TW');
@@ -258,12 +260,12 @@ export class KaStaffCardPanel extends LitElement {
             ${this.confirmingReturn
               ? html`<div class="confirm" role="group" aria-labelledby="return-question">
                   <p id="return-question">${icons.warning} ${record.cardNumber}：${p.giveBackConfirm}</p>
-                  <div class="buttons">
-                    <button type="button" class="danger primary" data-confirm="return" @click=${() => void this.giveBack(record.cardNumber)}>
-                      ${p.giveBackConfirmButton}
-                    </button>
-                    <button type="button" data-cancel @click=${() => (this.confirmingReturn = false)}>${staffStrings.actions.cancel}</button>
-                  </div>
+                  <ka-staff-return-form
+                    .cardNumber=${record.cardNumber}
+                    reason=${this.kiosk?.card?.cardNumber === record.cardNumber && this.kiosk.error?.code === 'CARD_UNREADABLE' ? 'CARD_UNREADABLE' : '27011'}
+                    @ka-staff-return-details=${(event: CustomEvent<{ details: ReturnDetails }>) => void this.giveBack(record.cardNumber, event.detail.details)}
+                    @ka-staff-return-cancel=${() => (this.confirmingReturn = false)}
+                  ></ka-staff-return-form>
                 </div>`
               : nothing}
           </div>`
@@ -356,12 +358,21 @@ export class KaStaffCardPanel extends LitElement {
     });
   }
 
-  private giveBack(cardNumber: string): Promise<void> {
+  private giveBack(cardNumber: string, details: ReturnDetails): Promise<void> {
     this.confirmingReturn = false;
     return this.run('return', async (backend) => {
-      await backend.returnCard(cardNumber, this.staffId);
+      const returned = await backend.returnCard(cardNumber, this.staffId, details);
+      const slip: ReturnSlip = {
+        cardNumber,
+        holderName: returned.holderName,
+        reason: returned.returnReason ?? details.reason,
+        takenAt: returned.returnedAt ?? new Date().toISOString(),
+        staffId: this.staffId,
+        contact: returned.returnContact ?? details.contact,
+      };
       const told = await this.tellKiosk(backend, cardNumber, 'staff.takeCard');
       this.record = await backend.lookupCard(cardNumber, this.staffId);
+      emit(this, 'ka-staff-return-slip', { slip });
       return p.returned(cardNumber) + told;
     });
   }

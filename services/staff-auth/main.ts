@@ -1,0 +1,38 @@
+// The staff-auth part as its own process (`npm run serve -- staff-auth`; `npm start` supervises it).
+import { resolve } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { createLogger } from '../shared/log.ts';
+import { startStaffAuth } from './staff-auth.service.ts';
+import { staffOrigin } from './staff-origin.ts';
+import { loadStaffTokenKeys } from './staff-token.ts';
+
+const log = createLogger('staff-auth');
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const dataDir = resolve(config.dataDir);
+  const nc = await connect(natsConnectOptions(config, 'staff-auth'));
+  const service = await startStaffAuth({
+    nc,
+    keys: await loadStaffTokenKeys(dataDir),
+    origin: staffOrigin(config),
+    replicas: config.registryReplicas,
+    log: (fields) => log.info(String(fields.msg ?? 'request'), fields),
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await service.stop();
+    await nc.drain();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`staff-auth failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,292 @@
+// The staff-auth service: enrolls staff passkeys from one-time codes an operator makes, runs the
+// WebAuthn sign-in ceremony (@simplewebauthn/server) and issues the short-lived staff token the
+// registry checks. Staff records and passkeys are in the KV bucket `ra_staff`; codes and open
+// ceremonies in `ra_staff_pending` (they age out). Codes are stored only as SHA-256 hashes, and
+// every ceremony and code is used at most once (deleted by compare-and-set before it counts).
+import { createHash, randomBytes } from 'node:crypto';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { StorageType } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import * as v from 'valibot';
+import {
+  AdminEnrollSchema,
+  AdminRemoveSchema,
+  CeremonyFinishSchema,
+  EnrollBeginSchema,
+  SignInBeginSchema,
+  STAFF_AUTH_QUEUE,
+  STAFF_AUTH_SUBJECTS,
+} from './staff-auth-messages.ts';
+import { respondWithStaffError, StaffError } from './staff-errors.ts';
+import { signStaffToken, type StaffTokenKeys } from './staff-token.ts';
+
+export const STAFF_BUCKET = 'ra_staff';
+export const STAFF_PENDING_BUCKET = 'ra_staff_pending';
+/** An enrollment code is good for a day: long enough to reach the desk, short enough to matter little if lost. */
+const ENROLL_CODE_TTL_MS = 24 * 3_600_000;
+const CEREMONY_TTL_MS = 5 * 60_000;
+const RP_NAME = '工商憑證IC卡開卡 櫃檯服務台';
+
+interface Passkey {
+  readonly id: string;
+  /** COSE public key, base64url. */
+  readonly publicKey: string;
+  readonly counter: number;
+  readonly transports?: string[];
+  readonly addedAt: string;
+}
+
+interface StaffRecord {
+  readonly staffId: string;
+  readonly name: string;
+  readonly enrolledAt: string;
+  readonly passkeys: Passkey[];
+}
+
+interface Ceremony {
+  readonly kind: 'signin' | 'enroll';
+  readonly challenge: string;
+  readonly expiresAt: string;
+  readonly staffId?: string;
+  readonly name?: string;
+}
+
+export interface StaffAuthOptions {
+  nc: NatsConnection;
+  keys: StaffTokenKeys;
+  /** The staff console's origin (scheme, host, port); its host is the WebAuthn RP ID. */
+  origin: string;
+  now?: () => Date;
+  replicas?: number;
+  log?: (fields: Record<string, unknown>) => void;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const staffKey = (staffId: string) => `staff.${staffId}`;
+const passkeyKey = (credentialId: string) => `passkey.${sha256(credentialId)}`;
+
+export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(): Promise<void> }> {
+  const { nc, keys } = options;
+  const clock = options.now ?? (() => new Date());
+  const log = options.log ?? (() => undefined);
+  const origin = new URL(options.origin).origin;
+  const rpID = new URL(origin).hostname;
+  const kvm = new Kvm(nc);
+  const replicas = options.replicas ?? 1;
+  const staff = await kvm.create(STAFF_BUCKET, { history: 5, storage: StorageType.File, replicas });
+  const pending = await kvm.create(STAFF_PENDING_BUCKET, { history: 1, ttl: ENROLL_CODE_TTL_MS, storage: StorageType.File, replicas });
+
+  const readJson = async <T>(kv: KV, key: string): Promise<{ value: T; revision: number } | undefined> => {
+    const entry = await kv.get(key);
+    return entry && entry.operation === 'PUT' ? { value: entry.json<T>(), revision: entry.revision } : undefined;
+  };
+
+  /** Takes a pending entry once: the delete is conditional on the revision that was read. */
+  const takeOnce = async <T>(key: string, refusal: StaffError): Promise<T> => {
+    const found = await readJson<T & { expiresAt: string }>(pending, key);
+    if (!found || Date.parse(found.value.expiresAt) <= clock().getTime()) throw refusal;
+    try {
+      await pending.delete(key, { previousSeq: found.revision });
+    } catch {
+      throw refusal;
+    }
+    return found.value;
+  };
+
+  const newCeremony = async (ceremony: Ceremony): Promise<string> => {
+    const id = randomBytes(18).toString('base64url');
+    await pending.create(`ceremony.${id}`, JSON.stringify(ceremony));
+    return id;
+  };
+  const ceremonyExpiry = () => new Date(clock().getTime() + CEREMONY_TTL_MS).toISOString();
+  const passkeyRefused = (why: string) => new StaffError('PASSKEY_REFUSED', why);
+
+  const handlers: Record<string, (body: unknown) => Promise<unknown>> = {
+    async [STAFF_AUTH_SUBJECTS.adminEnroll](body) {
+      const request = parse(AdminEnrollSchema, body);
+      const code = randomBytes(24).toString('base64url');
+      const expiresAt = new Date(clock().getTime() + ENROLL_CODE_TTL_MS).toISOString();
+      await pending.put(`enroll.${sha256(code)}`, JSON.stringify({ staffId: request.staffId, name: request.name, expiresAt }));
+      log({ msg: 'enrollment code made', staff: request.staffId });
+      return { staffId: request.staffId, name: request.name, code, link: `${origin}/staff#enroll=${code}`, expiresAt };
+    },
+    async [STAFF_AUTH_SUBJECTS.adminList]() {
+      const list: { staffId: string; name: string; passkeys: number; enrolledAt: string }[] = [];
+      for await (const key of await staff.keys('staff.>')) {
+        const record = (await readJson<StaffRecord>(staff, key))?.value;
+        if (record) list.push({ staffId: record.staffId, name: record.name, passkeys: record.passkeys.length, enrolledAt: record.enrolledAt });
+      }
+      return { staff: list.sort((a, b) => a.staffId.localeCompare(b.staffId)) };
+    },
+    async [STAFF_AUTH_SUBJECTS.adminRemove](body) {
+      const { staffId } = parse(AdminRemoveSchema, body);
+      const record = (await readJson<StaffRecord>(staff, staffKey(staffId)))?.value;
+      if (!record) return { removed: false };
+      for (const passkey of record.passkeys) await staff.delete(passkeyKey(passkey.id));
+      await staff.delete(staffKey(staffId));
+      log({ msg: 'staff removed', staff: staffId });
+      return { removed: true };
+    },
+    async [STAFF_AUTH_SUBJECTS.enrollBegin](body) {
+      const { code } = parse(EnrollBeginSchema, body);
+      const invalid = new StaffError('ENROLL_CODE_INVALID', 'unknown, used or expired enrollment code');
+      // The code is spent here: a second browser with the same link gets nothing.
+      const enrollment = await takeOnce<{ staffId: string; name: string }>(`enroll.${sha256(code)}`, invalid);
+      const existing = (await readJson<StaffRecord>(staff, staffKey(enrollment.staffId)))?.value;
+      const options = await generateRegistrationOptions({
+        rpName: RP_NAME,
+        rpID,
+        userName: enrollment.staffId,
+        userDisplayName: enrollment.name,
+        userID: new TextEncoder().encode(enrollment.staffId),
+        attestationType: 'none',
+        excludeCredentials: (existing?.passkeys ?? []).map((p) => ({ id: p.id })),
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      });
+      const ceremonyId = await newCeremony({ kind: 'enroll', challenge: options.challenge, staffId: enrollment.staffId, name: enrollment.name, expiresAt: ceremonyExpiry() });
+      return { ceremonyId, origin, options, staffId: enrollment.staffId, name: enrollment.name };
+    },
+    async [STAFF_AUTH_SUBJECTS.enrollFinish](body) {
+      const request = parse(CeremonyFinishSchema, body);
+      const ceremony = await takeOnce<Ceremony>(`ceremony.${request.ceremonyId}`, passkeyRefused('unknown, used or expired ceremony'));
+      if (ceremony.kind !== 'enroll' || !ceremony.staffId || !ceremony.name) throw passkeyRefused('not an enrollment ceremony');
+      const verified = await verifyRegistrationResponse({
+        response: request.response as unknown as RegistrationResponseJSON,
+        expectedChallenge: ceremony.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+        requireUserVerification: true,
+      }).catch((error: unknown) => {
+        throw passkeyRefused(`the new passkey does not verify: ${error instanceof Error ? error.message : 'error'}`);
+      });
+      if (!verified.verified) throw passkeyRefused('the new passkey does not verify');
+      const { credential } = verified.registrationInfo;
+      const passkey: Passkey = {
+        id: credential.id,
+        publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+        counter: credential.counter,
+        ...(credential.transports ? { transports: credential.transports } : {}),
+        addedAt: clock().toISOString(),
+      };
+      const { staffId, name } = ceremony;
+      const current = await readJson<StaffRecord>(staff, staffKey(staffId));
+      const record: StaffRecord = {
+        staffId,
+        name,
+        enrolledAt: current?.value.enrolledAt ?? clock().toISOString(),
+        passkeys: [...(current?.value.passkeys ?? []), passkey],
+      };
+      if (current) await staff.update(staffKey(staffId), JSON.stringify(record), current.revision);
+      else await staff.create(staffKey(staffId), JSON.stringify(record));
+      await staff.put(passkeyKey(passkey.id), JSON.stringify({ staffId }));
+      log({ msg: 'passkey enrolled', staff: staffId });
+      return { staffId, name };
+    },
+    async [STAFF_AUTH_SUBJECTS.signInBegin](body) {
+      const request = parse(SignInBeginSchema, body);
+      // With a staff id, the browser is told which passkeys may answer (security keys without a
+      // stored account need that); without, any discoverable passkey of this site may.
+      const record = request.staffId ? (await readJson<StaffRecord>(staff, staffKey(request.staffId)))?.value : undefined;
+      if (request.staffId && !record) throw new StaffError('UNKNOWN_STAFF', 'no staff member with this id is enrolled');
+      const options = await generateAuthenticationOptions({
+        rpID,
+        userVerification: 'required',
+        ...(record ? { allowCredentials: record.passkeys.map((p) => ({ id: p.id, ...(p.transports ? { transports: p.transports as never } : {}) })) } : {}),
+      });
+      const ceremonyId = await newCeremony({ kind: 'signin', challenge: options.challenge, expiresAt: ceremonyExpiry(), ...(record ? { staffId: record.staffId } : {}) });
+      return { ceremonyId, origin, options };
+    },
+    async [STAFF_AUTH_SUBJECTS.signInFinish](body) {
+      const request = parse(CeremonyFinishSchema, body);
+      const ceremony = await takeOnce<Ceremony>(`ceremony.${request.ceremonyId}`, passkeyRefused('unknown, used or expired ceremony'));
+      if (ceremony.kind !== 'signin') throw passkeyRefused('not a sign-in ceremony');
+      const response = request.response as unknown as AuthenticationResponseJSON;
+      const owner = (await readJson<{ staffId: string }>(staff, passkeyKey(response.id)))?.value;
+      const found = owner ? await readJson<StaffRecord>(staff, staffKey(owner.staffId)) : undefined;
+      const passkey = found?.value.passkeys.find((p) => p.id === response.id);
+      if (!found || !passkey) throw new StaffError('UNKNOWN_STAFF', 'this passkey is not enrolled');
+      if (ceremony.staffId !== undefined && ceremony.staffId !== found.value.staffId) throw passkeyRefused('the passkey belongs to another staff member');
+      const verified = await verifyAuthenticationResponse({
+        response,
+        expectedChallenge: ceremony.challenge,
+        expectedOrigin: origin,
+        expectedRPID: rpID,
+        credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: passkey.counter },
+        requireUserVerification: true,
+      }).catch((error: unknown) => {
+        throw passkeyRefused(`the assertion does not verify: ${error instanceof Error ? error.message : 'error'}`);
+      });
+      if (!verified.verified) throw passkeyRefused('the assertion does not verify');
+      const { newCounter } = verified.authenticationInfo;
+      if (newCounter !== passkey.counter) {
+        const passkeys = found.value.passkeys.map((p) => (p.id === passkey.id ? { ...p, counter: newCounter } : p));
+        // A lost race here means another sign-in with the same key just stored a counter: refuse.
+        await staff.update(staffKey(found.value.staffId), JSON.stringify({ ...found.value, passkeys }), found.revision).catch(() => {
+          throw passkeyRefused('the passkey was used twice at once');
+        });
+      }
+      const { staffId, name } = found.value;
+      const issued = await signStaffToken(keys.privateKey, { staffId, name }, clock());
+      log({ msg: 'signed in', staff: staffId, until: issued.expiresAt });
+      return { token: issued.token, staffId, name, expiresAt: issued.expiresAt };
+    },
+  };
+
+  const subscriptions: Subscription[] = [];
+  const inFlight = new Set<Promise<void>>();
+  for (const [subject, handle] of Object.entries(handlers)) {
+    subscriptions.push(
+      nc.subscribe(subject, {
+        queue: STAFF_AUTH_QUEUE,
+        callback: (_error, msg) => {
+          const work = answer(msg, handle);
+          inFlight.add(work);
+          void work.finally(() => inFlight.delete(work));
+        },
+      }),
+    );
+  }
+
+  async function answer(msg: Msg, handle: (body: unknown) => Promise<unknown>): Promise<void> {
+    let outcome = 'ok';
+    try {
+      let body: unknown;
+      try {
+        body = msg.data.length === 0 ? {} : msg.json();
+      } catch {
+        throw new StaffError('STAFF_BAD_REQUEST', 'the request is not JSON');
+      }
+      msg.respond(new TextEncoder().encode(JSON.stringify(await handle(body))));
+    } catch (error) {
+      const failure = error instanceof StaffError ? error : new StaffError('PASSKEY_REFUSED', 'the staff service could not complete the request');
+      outcome = failure.code;
+      if (!(error instanceof StaffError)) log({ msg: 'failed', subject: msg.subject, error: error instanceof Error ? error.message : 'error' });
+      respondWithStaffError(msg, failure);
+    } finally {
+      log({ subject: msg.subject, outcome });
+    }
+  }
+
+  await nc.flush();
+  log({ msg: 'ready', origin, rpID });
+  return {
+    async stop() {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+function parse<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, body);
+  if (!result.success) throw new StaffError('STAFF_BAD_REQUEST', result.issues.map((issue) => issue.message).join('; ').slice(0, 300));
+  return result.output;
+}

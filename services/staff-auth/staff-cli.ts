@@ -1,0 +1,85 @@
+// `npm run staff -- enroll <staffId> <name>` | `list` | `remove <staffId>`: the operator's side of
+// staff sign-in. Enroll prints a one-time link (and its code) that the staff member opens on the
+// staff console's desk to register a passkey or security key; the link works once, for 24 hours.
+// Talks to the running stack's staff-auth part on NATS_URL, or on 127.0.0.1:$NATS_PORT.
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type * as v from 'valibot';
+import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { AdminEnrollReplySchema, AdminListReplySchema, STAFF_AUTH_SUBJECTS } from './staff-auth-messages.ts';
+import { staffErrorIn } from './staff-errors.ts';
+import * as valibot from 'valibot';
+
+const USAGE = `usage: npm run staff -- enroll <staffId> <name>
+       npm run staff -- list
+       npm run staff -- remove <staffId>`;
+
+export async function askStaffAuth<S extends v.GenericSchema>(nc: NatsConnection, subject: string, body: unknown, schema: S): Promise<v.InferOutput<S>> {
+  const msg = await nc.request(subject, JSON.stringify(body), { timeout: 10_000 });
+  const parsed: unknown = msg.json();
+  const failure = staffErrorIn(parsed);
+  if (failure) throw failure;
+  return valibot.parse(schema, parsed);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = readConfig();
+  const url = config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
+  const run = async (work: (nc: NatsConnection) => Promise<void>) => {
+    let nc: NatsConnection;
+    try {
+      nc = await connect({ ...natsConnectOptions(config, 'staff-cli', url), maxReconnectAttempts: 0 });
+    } catch {
+      throw new Error(`no stack answers on ${url}: start it (npm start) or set NATS_URL`);
+    }
+    try {
+      await work(nc);
+    } finally {
+      await nc.drain();
+    }
+  };
+  if (command === 'enroll' && rest.length >= 2) {
+    const [staffId, ...name] = rest as [string, ...string[]];
+    await run(async (nc) => {
+      const reply = await askStaffAuth(nc, STAFF_AUTH_SUBJECTS.adminEnroll, { staffId, name: name.join(' ') }, AdminEnrollReplySchema);
+      process.stdout.write(
+        [
+          `Enrollment for ${reply.staffId} (${reply.name}), valid once until ${reply.expiresAt}:`,
+          `  open on the staff desk:  ${reply.link}`,
+          'Hand it to the staff member only; it registers one passkey or security key.',
+          '',
+        ].join('\n'),
+      );
+    });
+    return 0;
+  }
+  if (command === 'list' && rest.length === 0) {
+    await run(async (nc) => {
+      const { staff } = await askStaffAuth(nc, STAFF_AUTH_SUBJECTS.adminList, {}, AdminListReplySchema);
+      for (const member of staff) process.stdout.write(`${member.staffId.padEnd(12)}  ${member.name}  passkeys ${member.passkeys}  since ${member.enrolledAt}\n`);
+      if (staff.length === 0) process.stdout.write('no staff enrolled\n');
+    });
+    return 0;
+  }
+  if (command === 'remove' && rest.length === 1) {
+    await run(async (nc) => {
+      const msg = await nc.request(STAFF_AUTH_SUBJECTS.adminRemove, JSON.stringify({ staffId: rest[0] }), { timeout: 10_000 });
+      const failure = staffErrorIn(msg.json());
+      if (failure) throw failure;
+      process.stdout.write(`${(msg.json() as { removed: boolean }).removed ? 'removed' : 'not enrolled'}: ${rest[0]}\n`);
+    });
+    return 0;
+  }
+  process.stderr.write(`${USAGE}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const code = (error as { code?: string }).code;
+    process.stderr.write(`staff: ${code ? `${code} ` : ''}${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

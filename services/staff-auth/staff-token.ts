@@ -1,0 +1,105 @@
+// The staff token: a short-lived JWT (EdDSA over Ed25519, `jose`) that the staff-auth service
+// issues after a verified WebAuthn assertion and the registry checks on every staff request. The
+// registry needs only the public key; both read the key pair from `$DATA_DIR/staff-token.jwk`
+// (mode 0600), made by whichever part starts first.
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { StaffError } from './staff-errors.ts';
+
+export const STAFF_TOKEN_FILE = 'staff-token.jwk';
+export const STAFF_TOKEN_ISSUER = 'moeaca-staff-auth';
+export const STAFF_TOKEN_AUDIENCE = 'moeaca-registry';
+/** How long a sign-in lasts: a desk shift is longer, but a forgotten open console should not be. */
+export const STAFF_TOKEN_TTL_S = 15 * 60;
+const ALGORITHM = 'EdDSA';
+
+export interface StaffTokenKeys {
+  readonly privateKey: CryptoKey;
+  readonly publicKey: CryptoKey;
+}
+
+export interface StaffIdentity {
+  readonly staffId: string;
+  readonly name: string;
+  /** ISO time the token stops being accepted. */
+  readonly expiresAt: string;
+}
+
+/**
+ * The key pair: STAFF_TOKEN_KEY (the private JWK, as JSON; production gives every hub node the
+ * same one, as it does REGISTRY_KEY), else the file, made on first use (exclusive create: two
+ * parts starting together agree on one).
+ */
+export async function loadStaffTokenKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<StaffTokenKeys> {
+  const file = join(dataDir, STAFF_TOKEN_FILE);
+  let jwk: JWK;
+  try {
+    if (env.STAFF_TOKEN_KEY) return await keysOf(JSON.parse(env.STAFF_TOKEN_KEY) as JWK);
+    jwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const pair = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+    const made = await exportJWK(pair.privateKey);
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    try {
+      await writeFile(file, JSON.stringify(made), { mode: 0o600, flag: 'wx' });
+      jwk = made;
+    } catch (raced) {
+      if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
+      jwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
+    }
+  }
+  return keysOf(jwk);
+}
+
+async function keysOf(jwk: JWK): Promise<StaffTokenKeys> {
+  if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new Error('the staff token key must be an Ed25519 private JWK');
+  const { d: _private, ...publicJwk } = jwk;
+  return {
+    privateKey: (await importJWK(jwk, ALGORITHM)) as CryptoKey,
+    publicKey: (await importJWK(publicJwk, ALGORITHM)) as CryptoKey,
+  };
+}
+
+export async function signStaffToken(
+  privateKey: CryptoKey,
+  staff: { staffId: string; name: string },
+  now: Date,
+  ttlSeconds = STAFF_TOKEN_TTL_S,
+): Promise<{ token: string; expiresAt: string }> {
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  const token = await new SignJWT({ name: staff.name })
+    .setProtectedHeader({ alg: ALGORITHM })
+    .setSubject(staff.staffId)
+    .setIssuer(STAFF_TOKEN_ISSUER)
+    .setAudience(STAFF_TOKEN_AUDIENCE)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
+    .setJti(randomUUID())
+    .sign(privateKey);
+  return { token, expiresAt: new Date((issuedAt + ttlSeconds) * 1000).toISOString() };
+}
+
+/** The staff member a token proves, or a StaffError saying why it proves nothing. */
+export async function verifyStaffToken(publicKey: CryptoKey, token: string | undefined, now: Date): Promise<StaffIdentity> {
+  if (token === undefined || token === '') throw new StaffError('STAFF_SIGN_IN_REQUIRED', 'staff requests need a staff token: sign in first');
+  try {
+    const { payload } = await jwtVerify(token, publicKey, {
+      algorithms: [ALGORITHM],
+      issuer: STAFF_TOKEN_ISSUER,
+      audience: STAFF_TOKEN_AUDIENCE,
+      currentDate: now,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    });
+    if (typeof payload.sub !== 'string' || typeof payload.name !== 'string' || typeof payload.exp !== 'number') {
+      throw new StaffError('STAFF_TOKEN_INVALID', 'the staff token lacks its subject or name');
+    }
+    return { staffId: payload.sub, name: payload.name, expiresAt: new Date(payload.exp * 1000).toISOString() };
+  } catch (error) {
+    if (error instanceof StaffError) throw error;
+    if (error instanceof errors.JWTExpired) throw new StaffError('STAFF_TOKEN_EXPIRED', 'the staff token has expired: sign in again');
+    throw new StaffError('STAFF_TOKEN_INVALID', 'the staff token does not verify');
+  }
+}
