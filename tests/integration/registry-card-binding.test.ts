@@ -25,6 +25,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { enrolledAgentKey, testAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
 const SERIAL = '0c0ffee1';
@@ -88,8 +89,13 @@ function signedGrant(activationId: string, cardNumber: string, signer: TestAgent
   return { activationId, cardNumber, agentPublicKey: oneTime, agentKeySignature: signer.signGrant(activationId, oneTime) };
 }
 
+/** A staff request body with a token the registry under test accepts (signed with its DATA_DIR key). */
+async function asStaff(body: { cardNumber: string }) {
+  return { ...body, token: await staffTokenFor(nats.dataDir, 'staff-binding') };
+}
+
 async function staffCard(cardNumber: string) {
-  return ask('staffCard', { cardNumber }, v.object({ ...StaffCardSummarySchema.entries, history: v.array(v.object({ type: v.string() })) }));
+  return ask('staffCard', await asStaff({ cardNumber }), v.object({ ...StaffCardSummarySchema.entries, history: v.array(v.object({ type: v.string() })) }));
 }
 
 beforeAll(async () => {
@@ -155,7 +161,7 @@ describe('a failed SO login stops grants for the card until staff act', () => {
     expect((await refusal('pinGrant', signedGrant(elsewhere, 'SO000001', agent2), K2)).code).toBe('CARD_UNREADABLE');
     expect((await staffCard('SO000001')).soLoginFailedAt).toBeTruthy();
 
-    await ask('staffUnlock', { cardNumber: 'SO000001' }, StaffCardSummarySchema);
+    await ask('staffUnlock', await asStaff({ cardNumber: 'SO000001' }), StaffCardSummarySchema);
     expect((await staffCard('SO000001')).soLoginFailedAt).toBeUndefined();
     await ask('pinGrant', signedGrant(elsewhere, 'SO000001', agent2), PinGrantReplySchema, K2);
   });

@@ -14,6 +14,7 @@ import { readAll } from '../../services/registry/registry-store.ts';
 import { STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER } from '../../services/staff-auth/staff-token.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
+import { testCardKey } from '../support/card-keys.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import * as v from 'valibot';
 
@@ -23,6 +24,9 @@ let registry: RunningRegistry;
 let clockMs = Date.parse('2026-06-01T09:00:00Z');
 const SERIAL = '0a1b2c3d4e5f';
 const CONTACT = { name: '王小明', phone: '02-2345-6789', address: '臺北市中正區測試路1號' };
+
+/** One card key stands for every card here: binding is not what this file tests. */
+const CARD_KEY = testCardKey();
 
 function card(cardNumber: string): AdminImportRequest['records'][number] {
   return {
@@ -36,6 +40,7 @@ function card(cardNumber: string): AdminImportRequest['records'][number] {
     status: 'issued',
     userCode: 'Ab3$xyz9',
     certSerial: SERIAL,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
     soCredential: `so-${cardNumber}`,
   } as AdminImportRequest['records'][number];
 }
@@ -53,7 +58,7 @@ async function lock(cardNumber: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
     await nc.request(registrySubjectFor('verify'), encodeJson({ cardNumber, certSerial: SERIAL, kioskId: `kiosk-${cardNumber.toLowerCase()}-${i}`, route: 'self-applied', userCode: 'Wrong$123' }));
   }
-  expect((await call('identify', { cardNumber, certSerial: SERIAL })).body.status).toBe('locked');
+  expect((await call('identify', { cardNumber, certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
 }
 
 async function eventsOf(cardNumber: string) {
@@ -91,7 +96,7 @@ describe('staff requests need a verified staff token', () => {
     expect((await call('staffReturn', { cardNumber: 'ST000001' })).code).toBe('STAFF_SIGN_IN_REQUIRED');
     expect((await call('staffCard', { cardNumber: 'ST000001', staffId: 'S-1' })).code).toBe('STAFF_SIGN_IN_REQUIRED');
     expect(await eventsOf('ST000001')).toEqual(before);
-    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
   });
 
   it('refuses a forged token (another key, or claims edited) and an expired one', async () => {
@@ -112,12 +117,12 @@ describe('staff requests need a verified staff token', () => {
     expect((await call('staffUnlock', { cardNumber: 'ST000001', token: 'not.a.token' })).code).toBe('STAFF_TOKEN_INVALID');
     const expired = await token('S-1', clockMs - 16 * 60_000, 15 * 60);
     expect((await call('staffUnlock', { cardNumber: 'ST000001', token: expired })).code).toBe('STAFF_TOKEN_EXPIRED');
-    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
   });
 
   it('refuses another staff member’s token for a request that names someone else', async () => {
     expect((await call('staffUnlock', { cardNumber: 'ST000001', staffId: 'S-2', token: await token('S-1') })).code).toBe('STAFF_MISMATCH');
-    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
   });
 
   it('acts with a valid token, and records the token’s staff id', async () => {
@@ -164,7 +169,7 @@ describe('a return records the contact', () => {
   it('refuses a malformed contact and changes nothing', async () => {
     const bad = { ...CONTACT, phone: 'call me<script>' };
     expect((await call('staffReturn', { cardNumber: 'ST000004', token: await token('S-4'), contact: bad })).code).toBe('BAD_REQUEST');
-    expect((await call('identify', { cardNumber: 'ST000004', certSerial: SERIAL })).body.status).toBe('issued');
+    expect((await call('identify', { cardNumber: 'ST000004', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('issued');
   });
 });
 
@@ -180,7 +185,7 @@ describe('unlocks per card per day', () => {
     const before = await eventsOf('ST000005');
     expect((await call('staffUnlock', { cardNumber: 'ST000005', token: await t() })).code).toBe('UNLOCK_LIMIT');
     expect(await eventsOf('ST000005')).toEqual(before);
-    expect((await call('identify', { cardNumber: 'ST000005', certSerial: SERIAL })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000005', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
     clockMs += 23 * 3_600_000;
     expect((await call('staffUnlock', { cardNumber: 'ST000005', token: await t() })).body.status).toBe('issued');
   });
