@@ -8,6 +8,7 @@ import { ERROR_CODES, ERRORS, type ErrorCode } from '../contract/index.ts';
 import { exploreSessionGraph, type SessionPath } from './graph-model.ts';
 import { DEFAULT_TIMING, sessionMachine, type SessionMeta } from './session.machine.ts';
 import { deriveView } from './view.ts';
+import { eventLabel, guardLabel } from './introspect.ts';
 
 const HEADER = `# The kiosk session statechart
 
@@ -69,34 +70,6 @@ reads only the View (\`deriveView\`): screen, step, tags as \`busy\`, \`accepts\
 
 type Transition = { target?: readonly AnyStateNode[]; guard?: unknown; actions: readonly unknown[]; eventType: string };
 
-function guardLabel(guard: unknown): string {
-  if (guard === undefined) return '';
-  if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') {
-    const inner = (guard as { guards?: unknown[] }).guards;
-    return inner === undefined ? guard.name : `${guard.name}(${inner.map(guardLabel).join(', ')})`;
-  }
-  if (typeof guard === 'object' && guard !== null && 'type' in guard) {
-    const { type, params } = guard as { type: string; params?: unknown };
-    if (typeof params === 'object' && params !== null) {
-      const shown = Object.entries(params)
-        .filter(([key]) => key !== 'fallback')
-        .map(([, value]) => (Array.isArray(value) ? value.join('|') : String(value)));
-      return `${type}(${shown.join(', ')})`;
-    }
-    return type;
-  }
-  return 'guard';
-}
-
-function eventLabel(eventType: string): string {
-  const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
-  if (after !== null) return `after ${after[1]}`;
-  if (eventType.startsWith('xstate.done.actor.')) return `${eventType.slice('xstate.done.actor.'.length)} done`;
-  if (eventType.startsWith('xstate.error.actor.')) return `${eventType.slice('xstate.error.actor.'.length)} failed`;
-  return eventType;
-}
-
 /** One line per event: its targets in order of the guards that choose them. */
 function transitionsOf(node: AnyStateNode): string[] {
   const lines: string[] = [];
@@ -105,7 +78,7 @@ function transitionsOf(node: AnyStateNode): string[] {
     const choices = list.map((transition) => {
       const target =
         transition.target?.map((t) => t.key).join(', ') ?? (transition.actions.length > 0 ? '(stays)' : '(ignored)');
-      const guard = guardLabel(transition.guard);
+      const guard = guardLabel(transition.guard) ?? '';
       return guard === '' ? target : `${target} [${guard}]`;
     });
     lines.push(`\`${eventLabel(eventType)}\` → ${[...new Set(choices)].join(' / ')}`);
@@ -184,7 +157,7 @@ function stepText(event: EventObject): string {
   }
   if (type === 'xstate.done.actor.identifyCard') {
     const output = (event as { output?: { status?: string; route?: string } }).output;
-    return `identifyCard done (${output?.status}, ${output?.route})`;
+    return `done identifyCard (${output?.status}, ${output?.route})`;
   }
   if (type === 'user.choosePath') return `user.choosePath (${(event as { path?: string }).path})`;
   return eventLabel(type);
