@@ -2,8 +2,23 @@
 // algorithm, compound states as containers holding their children), and its answer turned into
 // absolute boxes and edge polylines. Runs the same in the browser (the inspector) and in Node
 // (`npm run states` writes docs/states.svg from it).
-import ELK from 'elkjs/lib/elk.bundled.js';
+import * as elkBundle from 'elkjs/lib/elk.bundled.js';
+import type ElkApi from 'elkjs/lib/elk-api';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+
+type ElkConstructor = typeof ElkApi;
+
+/**
+ * elkjs ships one UMD file. Bundlers and Node hand it over as the default export; served
+ * unbundled as an ES module (the component tests) it runs as a script and sets `window.ELK`.
+ */
+function elkConstructor(): ElkConstructor {
+  const fromModule = (elkBundle as unknown as { default?: ElkConstructor }).default;
+  const fromGlobal = (globalThis as { ELK?: ElkConstructor }).ELK;
+  const found = fromModule ?? fromGlobal;
+  if (found === undefined) throw new Error('elkjs did not load');
+  return found;
+}
 import { statechartGraph, type DescribedState, type GraphEdge, type GraphNode, type StatechartGraph } from '../../../machines/session/introspect.ts';
 
 export interface Box {
@@ -102,7 +117,7 @@ function labelBox(points: { x: number; y: number }[], text: string): Box {
   return { x: at.x - width / 2, y: at.y - LABEL_HEIGHT / 2, width, height: LABEL_HEIGHT };
 }
 
-let engine: InstanceType<typeof ELK> | undefined;
+let engine: InstanceType<ElkConstructor> | undefined;
 
 /** Lays the machine out; the same description always gives the same drawing. */
 export async function layoutStatechart(root: DescribedState): Promise<StatechartLayout> {
@@ -136,7 +151,7 @@ export async function layoutStatechart(root: DescribedState): Promise<Statechart
     'elk.spacing.nodeNode': '24',
     'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
   };
-  engine ??= new ELK();
+  engine ??= new (elkConstructor())();
   const laid = await engine.layout(elkRoot);
 
   const nodes: LaidOutNode[] = [];
