@@ -31,7 +31,7 @@ interface Bar {
 /** A horizontal bar chart as plain SVG; the numbers are written on the bars and in the label. */
 function barChart(bars: readonly Bar[], name: string, colour = '#0b57d0') {
   const rowHeight = 30;
-  const labelWidth = 120;
+  const labelWidth = 170;
   const width = 520;
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   const summary = `${name}：${bars.map((bar) => `${bar.label} ${bar.value}`).join('，')}`;
@@ -55,7 +55,7 @@ function hourChart(counts: readonly number[]) {
   const columnWidth = width / 24;
   const max = Math.max(1, ...counts);
   const summary = `${t.perHour}：${counts.map((count, hour) => (count > 0 ? `${hour} 時 ${count}` : '')).filter(Boolean).join('，') || t.none}`;
-  return html`<svg class="chart" role="img" aria-label=${summary} viewBox="0 0 ${width} ${height + 20}">
+  return html`<svg class="chart" role="img" aria-label=${summary} viewBox="0 -16 ${width} ${height + 36}">
     ${counts.map((count, hour) => {
       const barHeight = (height * count) / max;
       return svg`<g data-hour=${hour} data-value=${count}>
