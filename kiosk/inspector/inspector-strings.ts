@@ -51,6 +51,21 @@ export const inspectorStrings = {
   },
   requestFailed: (what: string) => `無法取得${what}`,
   machineDescription: '狀態機結構',
+  graph: '流程圖',
+  graphLabel: '狀態機流程圖：拖曳可移動，滾輪或＋－可縮放',
+  boxes: '巢狀方框圖',
+  zoomIn: '放大',
+  zoomOut: '縮小',
+  centre: '顯示目前狀態',
+  trace: '操作紀錄',
+  traceSteps: (count: number) => `已記錄 ${count} 步`,
+  exportTrace: '匯出紀錄（JSON）',
+  loadTrace: '載入紀錄',
+  traceBack: '上一步',
+  traceForward: '下一步',
+  traceAt: (index: number, count: number, event: string) => `第 ${index} / ${count} 步：${event}`,
+  traceLive: '回到即時',
+  traceInvalid: '無法讀取此紀錄檔。',
 };
 
 const clock = new Intl.DateTimeFormat('zh-TW', {

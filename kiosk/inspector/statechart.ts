@@ -17,6 +17,8 @@ export const DescribedStateSchema: v.GenericSchema<DescribedState> = v.lazy(() =
     tags: v.array(v.string()),
     description: v.optional(v.string()),
     invokes: v.array(v.string()),
+    timer: v.optional(v.string()),
+    error: v.optional(v.string()),
     transitions: v.array(v.object({ event: v.string(), targets: v.array(v.string()), guard: v.optional(v.string()) })),
     states: v.array(DescribedStateSchema),
   }),

@@ -381,7 +381,8 @@ export const InspectionEventSchema = v.object({
   at: isoTime,
   kind: v.picklist(['snapshot', 'event', 'actor']),
   state: v.optional(v.unknown()),
-  event: v.optional(v.object({ type: v.string() })),
+  /** The event's type and its payload with secret fields replaced (machines/session/redact.ts). */
+  event: v.optional(v.looseObject({ type: v.string() })),
   actor: v.optional(v.string()),
 });
 export type InspectionEvent = v.InferOutput<typeof InspectionEventSchema>;

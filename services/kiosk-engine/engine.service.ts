@@ -35,6 +35,8 @@ import { encodeJson } from '../shared/nats-json.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { describeMachine } from './machine-description.ts';
 import { DEFAULT_EFFECT_TIMEOUTS, natsSessionEffects, type EffectTimeouts } from './session-effects.ts';
+import { statelyInspectorFromEnv } from './stately-inspect.ts';
+import { redactEvent } from '../../machines/session/redact.ts';
 
 export interface EngineOptions {
   nc: NatsConnection;
@@ -102,11 +104,17 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     nc.publish(subjects.inspect, encodeJson(message));
   };
 
+  // Opt-in (STATELY_INSPECT_URL): the same events, redacted, to Stately's websocket inspector too.
+  const stately = statelyInspectorFromEnv();
+
   // A restored snapshot carries its own timing in context; the input only shapes a fresh session.
   const actor: Actor<typeof machine> = createActor(machine, {
     input: options.timing === undefined ? {} : { timing: options.timing },
     ...(stored === undefined ? {} : { snapshot: restoreSnapshot(stored.session) }),
-    inspect: (event) => inspectionOf(event).forEach(publishInspection),
+    inspect: (event) => {
+      inspectionOf(event).forEach(publishInspection);
+      stately?.inspect.next?.(event);
+    },
   });
   stats.restoredFromSnapshot = stored !== undefined;
 
@@ -237,6 +245,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       // must find the live session, not a dead one.
       await persistChain;
       actor.stop();
+      stately?.stop();
       log.info('engine stopped', { seq });
     },
   };
@@ -259,8 +268,9 @@ async function loadStoredSession(kv: KV, kioskId: string, log: Logger): Promise<
 }
 
 /**
- * XState's inspection events, redacted: an event becomes its type, a snapshot its state value,
- * an actor its id. Payloads (which carry user codes, PINs) and contexts never leave.
+ * XState's inspection events, redacted: an event keeps its type and its non-secret payload
+ * (`redactEvent`: user codes, PINs, IDs, activation ids become a placeholder), a snapshot becomes
+ * its state value, an actor its id. Contexts never leave.
  */
 function inspectionOf(event: XStateInspectionEvent): Omit<InspectionEvent, 'seq' | 'at'>[] {
   const ref = event.actorRef as { id?: string; sessionId: string };
@@ -268,7 +278,7 @@ function inspectionOf(event: XStateInspectionEvent): Omit<InspectionEvent, 'seq'
   const isSession = ref.sessionId === event.rootId;
   switch (event.type) {
     case '@xstate.event':
-      return [{ kind: 'event', event: { type: event.event.type }, actor: actorId }];
+      return [{ kind: 'event', event: redactEvent(event.event), actor: actorId }];
     case '@xstate.snapshot': {
       // Only the session's own state: a child's snapshot holds its input (which may be a secret).
       if (!isSession) return [];

@@ -156,6 +156,7 @@ async function main(): Promise<void> {
       `  kiosk      ${http}/`,
       `  staff      ${http}/staff`,
       `  inspector  ${http}/inspector`,
+      `  dashboard  ${http}/dashboard`,
       `  health     ${http}/healthz`,
       `  NATS       ${natsUrl} (websocket ws://127.0.0.1:${config.natsWsPort})   data in ${config.dataDir}`,
       ...(config.cardReader === 'sim'

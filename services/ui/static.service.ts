@@ -79,7 +79,8 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
       sendJson(res, 200, options.browserConfig());
       return;
     }
-    const path = url.pathname === '/staff' ? '/staff.html' : url.pathname === '/inspector' ? '/inspector.html' : url.pathname;
+    const pages: Record<string, string> = { '/staff': '/staff.html', '/inspector': '/inspector.html', '/dashboard': '/dashboard.html' };
+    const path = pages[url.pathname] ?? url.pathname;
     await sendFile(res, options.distDir, path);
   };
   const server = createServer((req, res) => {

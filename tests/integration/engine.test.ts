@@ -293,6 +293,8 @@ describe('kiosk engine with the real stack', () => {
     const everything = `${stored}\n${published}\n${stack.logs.join('\n')}`;
     expect(stored.length).toBeGreaterThan(0);
     expect(stack.inspections.length).toBeGreaterThan(0);
+    // Events keep their payload for traces, with the secret fields replaced (machines/session/redact.ts).
+    expect(published).toContain('‹secret›');
     for (const canary of [USER_CODE, NEW_USER_CODE, RESPONSIBLE_ID, BIRTH_DATE_ISO, PIN]) {
       expect(everything).not.toContain(canary);
     }

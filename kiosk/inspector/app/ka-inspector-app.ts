@@ -21,7 +21,11 @@ import {
   type LogEntry,
   type MachineIndex,
 } from '../statechart.ts';
+import { edgeTaken, statechartGraph, type StatechartGraph } from '../../../machines/session/introspect.ts';
+import { redactEvent } from '../../../machines/session/redact.ts';
+import { parseTrace, TraceRecorder, type SessionTrace } from '../trace.ts';
 import '../chart/ka-inspector-chart.ts';
+import '../graph/ka-statechart-graph.ts';
 import '../log/ka-inspector-log.ts';
 import '../stats/ka-inspector-stats.ts';
 import '../transitions/ka-inspector-transitions.ts';
@@ -59,6 +63,9 @@ export class KaInspectorApp extends LitElement {
     selectedStateId: { attribute: false },
     activeIds: { state: true },
     previousIds: { state: true },
+    takenEdgeId: { state: true },
+    replay: { state: true },
+    recordedSteps: { state: true },
   };
 
   declare kiosks: ReadonlyMap<string, KioskEntry>;
@@ -77,6 +84,16 @@ export class KaInspectorApp extends LitElement {
   declare activeIds: ReadonlySet<string>;
   /** The leaves that were active before the current ones. */
   declare previousIds: ReadonlySet<string>;
+  /** The drawn edge of the last transition (animated). */
+  declare takenEdgeId: string | undefined;
+  /** A loaded trace being stepped through on the drawing; undefined follows the kiosk live. */
+  declare replay: { trace: SessionTrace; index: number } | undefined;
+  /** How many steps the live recording holds. */
+  declare recordedSteps: number;
+
+  #graph: StatechartGraph | undefined;
+  #lastEventType: string | undefined;
+  #recorder = new TraceRecorder('kioskSession');
 
   #index: MachineIndex | undefined;
 
@@ -95,6 +112,9 @@ export class KaInspectorApp extends LitElement {
     this.selectedStateId = undefined;
     this.activeIds = new Set();
     this.previousIds = new Set();
+    this.takenEdgeId = undefined;
+    this.replay = undefined;
+    this.recordedSteps = 0;
     this.addEventListener('ka-inspector-state-select', (event) => {
       const leaf = this.activeLeafId;
       this.selectedStateId = event.detail.id === leaf ? undefined : event.detail.id;
@@ -105,13 +125,19 @@ export class KaInspectorApp extends LitElement {
   showView(view: View, at = new Date().toISOString()): void {
     this.view = view;
     this.log = prependBounded(this.log, logEntryOfView(view, at));
-    if (view.state !== undefined) this.#setActive({ kind: 'view', path: view.state, detail: `#${view.seq}` });
+    this.#recorder.view(view);
+    if (view.state !== undefined && !this.replay) this.#setActive({ kind: 'view', path: view.state, detail: `#${view.seq}` });
   }
 
   /** An inspection event arrived: log it; a snapshot of the session says which state is active. */
-  recordInspection(event: InspectionEvent): void {
+  recordInspection(received: InspectionEvent): void {
+    // Redacted again here, whatever the engine sent: the log and the trace never hold a secret.
+    const event = received.event === undefined ? received : { ...received, event: redactEvent(received.event) };
+    this.#recorder.inspection(event);
+    this.recordedSteps = this.#recorder.steps.length;
+    if (event.kind === 'event' && event.event !== undefined) this.#lastEventType = event.event.type;
     this.log = prependBounded(this.log, logEntryOfInspection(event));
-    if (event.kind === 'snapshot' && event.state !== undefined) {
+    if (event.kind === 'snapshot' && event.state !== undefined && !this.replay) {
       this.#setActive({ kind: 'snapshot', value: event.state, detail: `#${event.seq}` });
     }
   }
@@ -125,6 +151,42 @@ export class KaInspectorApp extends LitElement {
     this.statsAt = undefined;
     this.selectedStateId = undefined;
     this.previousIds = new Set();
+    this.takenEdgeId = undefined;
+    this.#recorder.clear();
+    this.recordedSteps = 0;
+  }
+
+  /** The live session so far, as a trace (what 匯出紀錄 downloads). */
+  exportTrace(): SessionTrace {
+    return this.#recorder.toTrace(this.kioskId === undefined ? undefined : `recorded at ${this.kioskId}`);
+  }
+
+  /** Shows a recorded trace on the drawing from its first step; the live kiosk is followed again by `stopReplay`. */
+  loadTrace(trace: SessionTrace): void {
+    this.replay = { trace, index: 0 };
+    this.#showReplayStep();
+  }
+
+  /** One step forwards (1) or backwards (-1) through the loaded trace. */
+  stepTrace(delta: number): void {
+    if (!this.replay) return;
+    const index = Math.min(this.replay.trace.steps.length - 1, Math.max(0, this.replay.index + delta));
+    this.replay = { ...this.replay, index };
+    this.#showReplayStep();
+  }
+
+  stopReplay(): void {
+    this.replay = undefined;
+    this.takenEdgeId = undefined;
+  }
+
+  #showReplayStep(): void {
+    if (!this.replay) return;
+    const { trace, index } = this.replay;
+    const step = trace.steps[index];
+    if (step?.state === undefined) return;
+    this.#lastEventType = step.event.type;
+    this.#setActive({ kind: 'view', path: step.state, detail: `trace ${index + 1}/${trace.steps.length}` });
   }
 
   /** The deepest active state (the first, for parallel regions). */
@@ -178,7 +240,22 @@ export class KaInspectorApp extends LitElement {
       }
       .chart {
         overflow: auto;
+        display: flex;
+        flex-direction: column;
+        gap: var(--ka-space-2);
         padding: var(--ka-space-3) var(--ka-space-4);
+      }
+      ka-statechart-graph {
+        flex: 1 0 420px;
+      }
+      .trace {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: var(--ka-space-2);
+      }
+      .trace .file input {
+        margin-left: var(--ka-space-2);
       }
       .side {
         display: flex;
@@ -229,6 +306,7 @@ export class KaInspectorApp extends LitElement {
   ];
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('machine')) this.#graph = this.machine ? statechartGraph(this.machine) : undefined;
     if (changed.has('machine') || changed.has('activeSource')) this.activeIds = new Set(this.#activeIdsOf(this.activeSource));
   }
 
@@ -253,6 +331,11 @@ export class KaInspectorApp extends LitElement {
     const after = index ? activeLeaves(index, this.#activeIdsOf(source)) : [];
     if (before.length > 0 && after.length > 0 && before.join() !== after.join()) {
       this.previousIds = new Set(before.filter((id) => !after.includes(id)));
+      this.#graph ??= this.machine ? statechartGraph(this.machine) : undefined;
+      const taken = this.#graph
+        ? edgeTaken(this.#graph, this.#activeIdsOf(this.activeSource), this.#activeIdsOf(source), this.#lastEventType)
+        : undefined;
+      this.takenEdgeId = taken?.id;
     }
     this.activeSource = source;
   }
@@ -270,15 +353,25 @@ export class KaInspectorApp extends LitElement {
       <main>
         <section class="chart" aria-labelledby="chart-title">
           <h2 id="chart-title">${t.chart}${this.machine ? html` <code>${this.machine.id}</code>` : nothing}</h2>
-          <ka-inspector-chart
+          ${this.renderTraceBar()}
+          <ka-statechart-graph
             .machine=${this.machine}
             .activeIds=${this.activeIds}
             .previousIds=${this.previousIds}
-            .selectedId=${this.selectedStateId ?? leaf}
-          ></ka-inspector-chart>
+            .takenEdgeId=${this.takenEdgeId}
+          ></ka-statechart-graph>
+          <details>
+            <summary>${t.boxes}</summary>
+            <ka-inspector-chart
+              .machine=${this.machine}
+              .activeIds=${this.activeIds}
+              .previousIds=${this.previousIds}
+              .selectedId=${this.selectedStateId ?? leaf}
+            ></ka-inspector-chart>
+          </details>
         </section>
         <div class="side">
-          <ka-inspector-transitions .index=${this.#machineIndex()} .stateId=${this.selectedStateId ?? leaf} .activeId=${leaf}></ka-inspector-transitions>
+          <ka-inspector-transitions tabindex="0" role="region" aria-label=${t.transitions} .index=${this.#machineIndex()} .stateId=${this.selectedStateId ?? leaf} .activeId=${leaf}></ka-inspector-transitions>
           <ka-inspector-log .entries=${this.log}></ka-inspector-log>
           <div class="bottom">
             <section aria-labelledby="view-title">
@@ -290,6 +383,45 @@ export class KaInspectorApp extends LitElement {
         </div>
       </main>`;
   }
+
+  private renderTraceBar() {
+    const replay = this.replay;
+    const step = replay?.trace.steps[replay.index];
+    return html`<div class="trace" role="group" aria-label=${t.trace}>
+      ${replay && step
+        ? html`<button type="button" data-trace-back ?disabled=${replay.index === 0} @click=${() => this.stepTrace(-1)}>◀ ${t.traceBack}</button>
+            <span data-trace-position>${t.traceAt(replay.index + 1, replay.trace.steps.length, step.event.type)}</span>
+            <button type="button" data-trace-forward ?disabled=${replay.index === replay.trace.steps.length - 1} @click=${() => this.stepTrace(1)}>
+              ${t.traceForward} ▶
+            </button>
+            <button type="button" data-trace-live @click=${() => this.stopReplay()}>${t.traceLive}</button>`
+        : html`<span data-trace-count>${t.traceSteps(this.recordedSteps)}</span>
+            <button type="button" data-trace-export ?disabled=${this.recordedSteps === 0} @click=${() => this.#download()}>${t.exportTrace}</button>`}
+      <label class="file">${t.loadTrace}<input type="file" accept="application/json,.json" data-trace-load @change=${this.#onFile} /></label>
+    </div>`;
+  }
+
+  #download(): void {
+    const blob = new Blob([JSON.stringify(this.exportTrace(), null, 2)], { type: 'application/json' });
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(blob);
+    link.download = `trace-${this.kioskId ?? 'kiosk'}-${new Date().toISOString().replaceAll(':', '')}.json`;
+    link.click();
+    URL.revokeObjectURL(link.href);
+  }
+
+  #onFile = async (event: Event) => {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    try {
+      this.loadTrace(parseTrace(await file.text()));
+      this.problem = undefined;
+    } catch {
+      this.problem = t.traceInvalid;
+    }
+    input.value = '';
+  };
 
   private renderKioskChoice() {
     const kiosks = sortKiosks(this.kiosks.values());

@@ -1,0 +1,71 @@
+// The office dashboard from a known RA_EVENTS history and known kiosk views: the figures the
+// model computes and the charts the page draws; axe-core on the page.
+import { expect, fixture, html } from '@open-wc/testing';
+import { computeFigures, type RegistryEventLike } from '../../kiosk/dashboard/dashboard-model.ts';
+import { KaDashboardApp } from '../../kiosk/dashboard/ka-dashboard-app.ts';
+import { fixtureKiosks } from '../../kiosk/staff/fixtures.ts';
+import { axeViolations, describeViolations } from './support/helpers.ts';
+
+// 2026-06-01 in Taipei: 09:00 is 01:00Z.
+const NOW = Date.parse('2026-06-01T08:00:00Z');
+const at = (hhmmss: string) => `2026-06-01T${hhmmss}Z`;
+
+/** Three activations today (two complete, one stopped after acceptance), one wrong attempt, one lock, one from yesterday. */
+const HISTORY: RegistryEventLike[] = [
+  { type: 'imported', cardNumber: 'TT1', at: '2026-05-30T01:00:00Z' },
+  { type: 'verified', cardNumber: 'TT9', at: '2026-05-31T03:00:00Z', activation: 'old' },
+  { type: 'activated', cardNumber: 'TT9', at: '2026-05-31T03:05:00Z', activation: 'old' },
+  { type: 'attempt-failed', cardNumber: 'TT1', at: at('01:00:00'), attemptsLeft: 4 },
+  { type: 'verified', cardNumber: 'TT1', at: at('01:01:00'), activation: 'a1' },
+  { type: 'accepted', cardNumber: 'TT1', at: at('01:02:00'), activation: 'a1' },
+  { type: 'pin-granted', cardNumber: 'TT1', at: at('01:02:30'), activation: 'a1' },
+  { type: 'activated', cardNumber: 'TT1', at: at('01:03:00'), activation: 'a1' },
+  { type: 'verified', cardNumber: 'TT2', at: at('02:10:00'), activation: 'a2' },
+  { type: 'accepted', cardNumber: 'TT2', at: at('02:13:00'), activation: 'a2' },
+  { type: 'pin-granted', cardNumber: 'TT2', at: at('02:14:00'), activation: 'a2' },
+  { type: 'pin-granted', cardNumber: 'TT2', at: at('02:14:20'), activation: 'a2' },
+  { type: 'activated', cardNumber: 'TT2', at: at('02:15:00'), activation: 'a2' },
+  { type: 'verified', cardNumber: 'TT3', at: at('03:00:00'), activation: 'a3' },
+  { type: 'accepted', cardNumber: 'TT3', at: at('03:04:00'), activation: 'a3' },
+  { type: 'locked', cardNumber: 'TT4', at: at('04:00:00') },
+];
+
+describe('office dashboard', () => {
+  const views = [...fixtureKiosks().values()].map((entry) => entry.view);
+  const figures = computeFigures(HISTORY, views, NOW);
+
+  it('counts a known history', () => {
+    expect(figures.day).to.equal('2026-06-01');
+    expect(figures.activationsToday).to.equal(2);
+    expect(figures.activationsPerHour[9]).to.equal(1);
+    expect(figures.activationsPerHour[10]).to.equal(1);
+    expect(figures.activationsPerHour.reduce((a, b) => a + b, 0)).to.equal(2);
+    expect(figures.funnel).to.deep.equal({ verified: 3, accepted: 3, 'pin-granted': 2, activated: 2 });
+    expect(figures.endedAt).to.deep.equal({ verified: 0, accepted: 1, 'pin-granted': 0, activated: 2 });
+    // verified→accepted: 60 s, 180 s, 240 s; accepted→pin-granted: 30 s, 60 s (first grant); pin-granted→activated: 30 s, 60 s
+    expect(figures.medianSeconds).to.deep.equal({ 'verified→accepted': 180, 'accepted→pin-granted': 45, 'pin-granted→activated': 45 });
+    expect(figures.outcomes['3005']).to.be.at.least(1);
+    expect(figures.outcomes.LOCKED).to.be.at.least(1);
+    expect(figures.kiosks.inService + figures.kiosks.outOfService).to.equal(views.length);
+  });
+
+  it('draws the figures as charts', async () => {
+    const app = await fixture<KaDashboardApp>(html`<ka-dashboard-app .figures=${figures} connection="connected"></ka-dashboard-app>`);
+    const root = app.shadowRoot!;
+    expect(root.querySelector('[data-figure="activationsToday"]')!.textContent!.trim()).to.equal('2');
+    const bar = (figure: string, label: string) =>
+      root.querySelector<SVGGElement>(`[data-figure="${figure}"] [data-bar="${label}"]`)!.dataset.value;
+    expect(bar('funnel', '身分驗證')).to.equal('3');
+    expect(bar('funnel', '開卡完成')).to.equal('2');
+    expect(bar('endedAt', '憑證接受')).to.equal('1');
+    expect(bar('median', '→ 憑證接受')).to.equal('180');
+    expect(root.querySelector<SVGGElement>('[data-hour="9"]')!.dataset.value).to.equal('1');
+    expect(root.querySelector('[data-figure="funnel"] svg')!.getAttribute('aria-label')).to.contain('身分驗證 3');
+  });
+
+  it('has no axe-core violations', async () => {
+    const app = await fixture<KaDashboardApp>(html`<ka-dashboard-app .figures=${figures} connection="connected"></ka-dashboard-app>`);
+    const violations = await axeViolations(app);
+    expect(violations, describeViolations(violations)).to.have.length(0);
+  });
+});
