@@ -41,7 +41,7 @@ function startWithHeldChecks() {
     actors: sessionActorsFrom(effects),
     actions: { readClock: readClockFrom(() => clock.now()) },
   });
-  const actor = createActor(machine, { clock });
+  const actor = createActor(machine, { clock, input: {} });
   const screens: string[] = [];
   actor.subscribe((snapshot) => {
     const view: View = deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 });
