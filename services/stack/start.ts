@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   const stopAll = (reason: string) => {
     stopping ??= (async () => {
       log.info('stopping', { reason });
+      for (const supervised of [...parts, ...(supervisedServer === undefined ? [] : [supervisedServer])]) supervised.standDown();
       // The UI and the engine first (no new input), then the card agent, the registry, the server.
       for (const part of [...parts].reverse()) await part.stop();
       await nc?.close().catch(() => undefined);

@@ -29,6 +29,11 @@ export interface Supervised {
   readonly name: string;
   /** The pid of the current run, if one is running. */
   pid(): number | undefined;
+  /**
+   * No more restarts from now on (the stack is stopping): an exit after this is logged as a stop.
+   * Called for every process first, since a signal to the process group reaches them all at once.
+   */
+  standDown(): void;
   /** Stops it for good (no restart) and waits until it has exited. */
   stop(): Promise<void>;
 }
@@ -104,9 +109,12 @@ export function supervise(name: string, start: () => Promise<RunningProcess>, ho
   return {
     name,
     pid: () => current?.pid,
-    async stop() {
+    standDown() {
       stopping = true;
       wakeFromBackoff?.();
+    },
+    async stop() {
+      this.standDown();
       await current?.stop();
       await done;
     },
