@@ -6,6 +6,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
+import { kioskSubjects } from '../../machines/contract/index.ts';
 import { listCards } from '../../services/registry/admin-client.ts';
 import { PID_FILE_NAME } from '../../services/stack/pid-file.ts';
 import { descendantsOf, isListening, isRunning, startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
@@ -106,13 +107,41 @@ describe('npm start leaves no orphans', () => {
     await nothingLeft(second);
   }, 300_000);
 
-  it('nats-server killed: /healthz says so, the launcher logs it and restarts it on the same store, the kiosk is back in service; then parts restarted and SIGTERM to the group: nothing left', async () => {
+  it('card agent restarted and nats-server killed: /healthz says so each time, the launcher logs it and restarts it on the same store, the kiosk is back in service; then parts restarted and SIGTERM to the group: nothing left', async () => {
     const stack = await start({ ownGroup: true });
     remember(stack);
     const natsPid = (await pidsInFile(stack.dataDir))['nats-server']!;
     const before = await health(stack);
     expect(before.status).toBe(200);
     expect(before.body).toMatchObject({ ok: true, screen: 'insertCard', parts: { nats: { ok: true }, kiosk: { ok: true } } });
+
+    // The card agent stopped while the launcher cannot restart it (frozen): the kiosk goes out of
+    // service and /healthz says so, with the screen; once the launcher runs again it restarts the
+    // agent, whose announcement puts the kiosk back in service at once.
+    const views = await connect({ servers: stack.natsUrl, name: 'test-views' });
+    const screens: string[] = [];
+    views.subscribe(kioskSubjects(stack.kioskId).view, {
+      callback: (_error, msg) => {
+        const screen = msg.json<{ screen: string }>().screen;
+        if (screens.at(-1) !== screen) screens.push(screen);
+      },
+    });
+    await views.flush();
+    process.kill(stack.pid, 'SIGSTOP');
+    try {
+      process.kill((await pidsInFile(stack.dataDir))['card-agent']!, 'SIGTERM');
+      await until(() => screens.at(-1) === 'outOfService', 'out of service without the agent');
+      const outOfService = await health(stack);
+      expect(outOfService.status).toBe(503);
+      expect(outOfService.body).toMatchObject({ ok: false, screen: 'outOfService', parts: { kiosk: { ok: false } } });
+    } finally {
+      process.kill(stack.pid, 'SIGCONT');
+    }
+    await until(() => screens.at(-1) === 'insertCard', 'back in service once the agent is restarted', { giveUpMs: 60_000 });
+    expect(screens).toEqual(['outOfService', 'insertCard']);
+    await views.close();
+    expect((await health(stack)).status).toBe(200);
+    remember(stack);
 
     // A server that does not answer (frozen) is reported down, not "ok because the client is not closed".
     process.kill(natsPid, 'SIGSTOP');
