@@ -36,7 +36,7 @@ import {
 } from '../services/shared/card-proofs.ts';
 import { loadOrCreateAgentKey } from './agent-key.ts';
 import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';
-import type { CardReaders, ReaderState } from './readers/reader.ts';
+import type { CardReaders, ReaderEvent, ReaderState } from './readers/reader.ts';
 import { PcscReaders, type BackoffOptions } from './readers/pcsc.reader.ts';
 import { SimulatedReaders } from './readers/sim.reader.ts';
 import { certificatePublicKey, chooseCardCertificate, parseCardCertificate } from './token/certificate.ts';
@@ -114,9 +114,17 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   /** One set-pin at a time: each releases a grant and logs in as SO. */
   let setPinQueue: Promise<unknown> = Promise.resolve();
 
-  const unsubscribe = readers.subscribe((event) => {
+  /**
+   * Reader events go out only once the endpoints answer: an engine told `reader.attached` checks
+   * the reader at once, and a check that finds nobody answering would put the kiosk out of service.
+   */
+  let answering = false;
+  const publishEvent = (event: ReaderEvent) => {
     nc.publish(subjects.cardEvents, encodeJson(event));
     log.info('card event', { type: event.type, reader: event.reader });
+  };
+  const unsubscribe = readers.subscribe((event) => {
+    if (answering) publishEvent(event);
   });
 
   function cardInReader(): ReaderState {
@@ -355,13 +363,41 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   }
   // The endpoints must reach the server before anyone is told the agent is up.
   await nc.flush();
+  answering = true;
+  announceReaders();
+  const stopAnnouncingOnReconnect = announceOnReconnect();
   // The public key is no secret: an operator enrolls it (`npm run cards -- enroll-agent`).
   log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath, agentPublicKey: agentKey.publicKey });
+
+  /**
+   * The agent announces itself (CONTRACT.md section 2): `reader.attached` for every reader it has,
+   * when it starts answering and again after each reconnect to NATS. An engine that checked while
+   * the agent was not there checks again at once instead of waiting out its retry timer; one that
+   * is already in service ignores it.
+   */
+  function announceReaders(): void {
+    const at = new Date().toISOString();
+    for (const reader of readers.readers()) publishEvent({ type: 'reader.attached', reader: reader.name, at });
+  }
+
+  function announceOnReconnect(): () => void {
+    let stopped = false;
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (stopped) return;
+        if (status.type === 'reconnect') announceReaders();
+      }
+    })().catch(() => undefined);
+    return () => {
+      stopped = true;
+    };
+  }
 
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
+        stopAnnouncingOnReconnect();
         await service.stop();
         await setPinQueue;
         await readers.stop();

@@ -668,6 +668,14 @@ export const sessionMachine = sessionSetup.createMachine({
         ],
         onError: { target: 'outOfService' },
       },
+      // What the reader or the agent says while the check is in flight may make its answer stale
+      // (an agent that announces itself has just started answering): check again at once, never drop it.
+      on: {
+        'reader.attached': { target: 'checkingReader', reenter: true },
+        'reader.detached': { target: 'checkingReader', reenter: true },
+        'card.inserted': { target: 'checkingReader', reenter: true },
+        'card.removed': { target: 'checkingReader', reenter: true },
+      },
     },
 
     outOfService: {
@@ -681,6 +689,8 @@ export const sessionMachine = sessionSetup.createMachine({
       after: { selfcheckRetryDelay: { target: 'checkingReader' } },
       on: {
         'reader.attached': { target: 'checkingReader' },
+        // A card put in means a reader (and an agent) that works again: no need to wait for the timer.
+        'card.inserted': { target: 'checkingReader' },
         'staff.resume': { target: 'checkingReader' },
       },
     },

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { onShutdown } from '../shared/lifecycle.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
 import { startRegistry } from './registry.service.ts';
 
@@ -37,18 +38,8 @@ async function main(): Promise<void> {
   const registry = await startRegistry({ nc, dataDir, replicas: readConfig().registryReplicas, log: (text) => process.stdout.write(`${text}\n`) });
   line({ ready: true, nats: nc.getServer(), dataDir });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    line({ stopping: signal });
-    await registry.stop();
-    await nc.drain();
-    await server?.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Stoppers run in reverse: the registry, then the connection, then a server of its own.
+  onShutdown([() => server?.stop(), () => nc.drain(), () => registry.stop()], (stopping) => line({ stopping }));
 }
 
 main().catch((error: unknown) => {

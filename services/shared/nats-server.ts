@@ -25,8 +25,20 @@ export interface RunningNatsServer {
   readonly wsUrl: string | undefined;
   readonly pid: number;
   readonly logFile: string;
+  /** Settles when the process ends, however it ends (the launcher restarts it). */
+  readonly exited: Promise<NatsServerExit>;
+  /**
+   * Starts it again after it exited: the same options, ports and JetStream store (the launcher's
+   * supervisor uses this; streams and buckets survive).
+   */
+  restart(): Promise<RunningNatsServer>;
   /** Stops the server (SIGTERM, then SIGKILL if it lingers) and waits for it to exit. */
   stop(): Promise<void>;
+}
+
+export interface NatsServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 /** Asks the kernel for a free loopback port. */
@@ -96,7 +108,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
     stdio: 'ignore',
     detached: true,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<NatsServerExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
@@ -115,6 +127,8 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
     wsUrl: wsPort === undefined ? undefined : `ws://127.0.0.1:${wsPort}`,
     pid: child.pid ?? -1,
     logFile,
+    exited,
+    restart: () => startNatsServer({ ...options, port, ...(wsPort === undefined ? {} : { wsPort }) }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -1,9 +1,10 @@
 // `npm start`: the whole embedded stack in the foreground. nats-server (JetStream + websocket on
 // 127.0.0.1), then each part as its own process exactly as `npm run serve -- PART` runs it:
 // registry, card agent (simulated reader over SoftHSM2 demo cards, imported on first start),
-// kiosk engine, and the UI server. Prints the URLs and the demo cards once /healthz is green.
-// A part that dies is restarted with back-off; Ctrl-C stops everything and leaves nothing running.
-import { spawn, type ChildProcess } from 'node:child_process';
+// kiosk engine, and the UI server. Prints the URLs and the demo cards once /healthz is green (the
+// kiosk in service). Any process that dies, nats-server included, is restarted with back-off and a
+// log line; Ctrl-C or SIGTERM stops everything and leaves nothing running. DATA_DIR/stack.pid
+// names what runs, so that a start after a launcher killed by SIGKILL stops what it left.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -16,47 +17,35 @@ import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
+import { claimDataDir, type StackPidFile } from './pid-file.ts';
+import { spawnProcess, supervise, type Supervised } from './supervisor.ts';
 
 const log = createLogger('stack');
 
-interface SupervisedPart {
-  readonly part: Part;
-  child: ChildProcess | undefined;
-  restarts: number[];
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function supervise(part: Part, env: NodeJS.ProcessEnv, isStopping: () => boolean): SupervisedPart {
-  const supervised: SupervisedPart = { part, child: undefined, restarts: [] };
-  const launch = () => {
-    const { command, args } = partCommand(part);
-    const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
-    supervised.child = child;
-    child.on('exit', (code, signal) => {
-      if (isStopping()) return;
-      // A crash loop is not worth hiding: back off, and say so every time.
-      const now = Date.now();
-      supervised.restarts = supervised.restarts.filter((at) => now - at < 60_000).concat(now);
-      const delay = Math.min(30_000, 500 * 2 ** (supervised.restarts.length - 1));
-      log.error('part exited; restarting', { part, code, signal, restartsLastMinute: supervised.restarts.length, inMs: delay });
-      setTimeout(() => {
-        if (!isStopping()) launch();
-      }, delay);
-    });
+/** The stack's processes, each restarted when it dies and recorded in the pid file while it runs. */
+function superviseWithPidFile(pidFile: StackPidFile) {
+  return {
+    log,
+    onStarted: (name: string, pid: number) => pidFile.set(name, pid),
+    onExited: (name: string) => pidFile.set(name, undefined),
   };
-  launch();
-  return supervised;
 }
 
-async function stopPart(supervised: SupervisedPart): Promise<void> {
-  const child = supervised.child;
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
+function supervisePart(part: Part, env: NodeJS.ProcessEnv, pidFile: StackPidFile): Supervised {
+  const { command, args } = partCommand(part);
+  return supervise(part, () => spawnProcess(command, args, env), superviseWithPidFile(pidFile));
+}
+
+/**
+ * nats-server under the same supervision as the parts: restarted on the same config, ports and
+ * JetStream store, so the parts (which reconnect for ever) find their streams and buckets again.
+ */
+function superviseNatsServer(first: RunningNatsServer, pidFile: StackPidFile): Supervised {
+  let latest = first;
+  const restart = async () => (latest = await latest.restart());
+  return supervise('nats-server', restart, superviseWithPidFile(pidFile), first);
 }
 
 async function waitFor<T>(what: string, attempt: () => Promise<T | undefined>, isStopping: () => boolean): Promise<T> {
@@ -96,26 +85,35 @@ async function demoCardLines(): Promise<string[]> {
 async function main(): Promise<void> {
   const config = readConfig();
   await mkdir(config.dataDir, { recursive: true });
-  let stopping = false;
-  const isStopping = () => stopping;
-  const parts: SupervisedPart[] = [];
+  let stopping: Promise<void> | undefined;
+  const isStopping = () => stopping !== undefined;
+  const parts: Supervised[] = [];
   let server: RunningNatsServer | undefined;
+  let supervisedServer: Supervised | undefined;
   let nc: NatsConnection | undefined;
+  let pidFile: StackPidFile | undefined;
 
-  const stopAll = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { reason });
-    // The UI and the engine first (no new input), then the card agent, the registry, the server.
-    for (const part of [...parts].reverse()) await stopPart(part);
-    await nc?.close().catch(() => undefined);
-    await server?.stop();
-    log.info('stopped');
+  const stopAll = (reason: string) => {
+    stopping ??= (async () => {
+      log.info('stopping', { reason });
+      for (const supervised of [...parts, ...(supervisedServer === undefined ? [] : [supervisedServer])]) supervised.standDown();
+      // The UI and the engine first (no new input), then the card agent, the registry, the server.
+      for (const part of [...parts].reverse()) await part.stop();
+      await nc?.close().catch(() => undefined);
+      await (supervisedServer?.stop() ?? server?.stop());
+      pidFile?.remove();
+      log.info('stopped');
+    })();
+    return stopping;
   };
-  process.once('SIGINT', () => void stopAll('SIGINT').then(() => process.exit(0)));
-  process.once('SIGTERM', () => void stopAll('SIGTERM').then(() => process.exit(0)));
+  // `on`, not `once`: Ctrl-C reaches us from the terminal and again from whoever started us (npm);
+  // a second signal must not kill the launcher half-way and leave nats-server behind.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void stopAll(signal).then(() => process.exit(0)));
+  }
 
   try {
+    pidFile = await claimDataDir(config.dataDir, log);
     if (config.natsUrl === undefined) {
       server = await startNatsServer({
         dataDir: join(config.dataDir, 'nats'),
@@ -129,12 +127,13 @@ async function main(): Promise<void> {
         );
       });
       log.info('nats-server up', { url: server.url, ws: server.wsUrl, pid: server.pid, log: server.logFile });
+      supervisedServer = superviseNatsServer(server, pidFile);
     }
     const natsUrl = server?.url ?? natsUrlOf(config);
     nc = await connect({ servers: natsUrl, name: 'stack', maxReconnectAttempts: -1 });
     const env = { ...process.env, NATS_URL: natsUrl, DATA_DIR: config.dataDir };
 
-    parts.push(supervise('registry', env, isStopping));
+    parts.push(supervisePart('registry', env, pidFile));
     const connection = nc;
     await waitFor('the registry', async () => (await connection.request('$SRV.PING.registry', undefined, { timeout: 500 })) && true, isStopping);
     if (config.cardReader === 'sim') await importDemoCardsIfNeeded(connection, config);
@@ -142,10 +141,7 @@ async function main(): Promise<void> {
     // same file) and enrolled with the registry, as an operator does in production.
     const agentKey = await loadOrCreateAgentKey(config.dataDir, config.kioskId);
     await enrollAgentKey(connection, config.kioskId, agentKey.publicKey);
-    parts.push(supervise('card-agent', env, isStopping));
-    parts.push(supervise('engine', env, isStopping));
-    parts.push(supervise('ui', env, isStopping));
-    parts.push(supervise('staff-auth', env, isStopping));
+    for (const part of ['card-agent', 'engine', 'ui', 'staff-auth'] as const) parts.push(supervisePart(part, env, pidFile));
 
     const http = `http://127.0.0.1:${config.httpPort}`;
     // Asked the way an operator or a probe asks: over HTTP, so the UI part is checked too.
@@ -168,7 +164,7 @@ async function main(): Promise<void> {
     ];
     process.stdout.write(`${banner.join('\n')}\n`);
   } catch (error) {
-    log.error('start failed', { error });
+    log.error('start failed', { error: (error as Error).message });
     await stopAll('start failed');
     process.exit(1);
   }

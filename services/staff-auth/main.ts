@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { onShutdown } from '../shared/lifecycle.ts';
 import { createLogger } from '../shared/log.ts';
 import { startStaffAuth } from './staff-auth.service.ts';
 import { staffOrigin } from './staff-origin.ts';
@@ -20,16 +21,7 @@ async function main(): Promise<void> {
     replicas: config.registryReplicas,
     log: (fields) => log.info(String(fields.msg ?? 'request'), fields),
   });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await service.stop();
-    await nc.drain();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  onShutdown([() => nc.drain(), () => service.stop()], (msg) => log.info(msg));
 }
 
 main().catch((error: unknown) => {

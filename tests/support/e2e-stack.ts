@@ -30,6 +30,21 @@ export interface E2eStack {
   stop(): Promise<StopResult>;
   /** Last resort for a test that failed half-way: SIGKILL the stack and everything under it (no-op once stopped). */
   kill(): void;
+  /** SIGKILL the launcher alone, as an OOM kill would: what it started is left to itself. */
+  killLauncher(): Promise<void>;
+  /** With `ownGroup`: `signal` to the whole process group (what Ctrl-C or a service manager sends); waits for the launcher's exit. */
+  signalGroup(signal: NodeJS.Signals): Promise<StopResult>;
+}
+
+export interface E2eStackOptions {
+  kioskId?: string;
+  startWithinMs?: number;
+  /** Reuse a data dir (and the caller removes it); default a new temp dir. */
+  dataDir?: string;
+  /** Reuse ports (a start after a killed stack); default free ones. */
+  ports?: { nats: number; natsWs: number; http: number };
+  /** Start the launcher as the leader of its own process group, as a terminal or a service manager does. */
+  ownGroup?: boolean;
 }
 
 export interface StopResult {
@@ -126,11 +141,12 @@ async function waitForHealthy(httpUrl: string, child: ChildProcess, output: Outp
  * Starts the stack and waits for /healthz; gives up after `startWithinMs` (keep it under the
  * test hook's timeout, so that a stack that never comes up is stopped here, not orphaned).
  */
-export async function startE2eStack(options: { kioskId?: string; startWithinMs?: number } = {}): Promise<E2eStack> {
+export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eStack> {
   const kioskId = options.kioskId ?? 'kiosk-e2e';
   const deadline = Date.now() + (options.startWithinMs ?? 150_000);
-  const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-e2e-'));
-  const ports = { nats: await freePort(), natsWs: await freePort(), http: await freePort() };
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kiosk-e2e-')));
+  const ports = options.ports ?? { nats: await freePort(), natsWs: await freePort(), http: await freePort() };
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Whatever the shell that runs the tests has set must not point the stack elsewhere.
   for (const name of ['NATS_URL', 'CARD_READER', 'PKCS11_MODULE', 'CARD_TOKEN_LABEL', 'CARD_NUMBER_FROM', 'SOFTHSM2_CONF']) delete env[name];
@@ -145,6 +161,7 @@ export async function startE2eStack(options: { kioskId?: string; startWithinMs?:
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownGroup ?? false,
   });
   const output: OutputLine[] = [];
   collectLines(child, output);
@@ -153,6 +170,17 @@ export async function startE2eStack(options: { kioskId?: string; startWithinMs?:
   );
   const httpUrl = `http://127.0.0.1:${ports.http}`;
   const pid = child.pid ?? -1;
+
+  const exitAndOutput = async () => {
+    const result = await exit;
+    // The pipes close after the exit event: wait for the last lines.
+    await Promise.all(
+      [child.stdout, child.stderr].map((stream) =>
+        stream === null || stream.readableEnded ? undefined : new Promise((resolve) => stream.once('end', resolve)),
+      ),
+    );
+    return result;
+  };
 
   const kill = () => {
     // Once it has exited its pid may belong to someone else: never signal that.
@@ -173,7 +201,7 @@ export async function startE2eStack(options: { kioskId?: string; startWithinMs?:
     await waitForHealthy(httpUrl, child, output, deadline);
   } catch (error) {
     kill();
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
 
@@ -188,15 +216,19 @@ export async function startE2eStack(options: { kioskId?: string; startWithinMs?:
     async stop() {
       const descendants = descendantsOf(pid);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const result = await exit;
-      // The pipes close after the exit event: wait for the last lines.
-      await Promise.all(
-        [child.stdout, child.stderr].map((stream) =>
-          stream === null || stream.readableEnded ? undefined : new Promise((resolve) => stream.once('end', resolve)),
-        ),
-      );
-      return { ...result, descendants };
+      return { ...(await exitAndOutput()), descendants };
     },
     kill,
+    async killLauncher() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      // Not the pipes: the parts it left hold them open until they are gone.
+      await exit;
+    },
+    async signalGroup(signal) {
+      if (!options.ownGroup) throw new Error('signalGroup needs ownGroup: true');
+      const descendants = descendantsOf(pid);
+      if (child.exitCode === null && child.signalCode === null) process.kill(-pid, signal);
+      return { ...(await exitAndOutput()), descendants };
+    },
   };
 }
