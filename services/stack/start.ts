@@ -14,6 +14,7 @@ import { partCommand, type Part } from '../serve.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
+import { embeddedUsers, ensureCredentials, inboxPrefixOf, serverUserEntries } from './credentials/index.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
 
 const log = createLogger('stack');
@@ -92,6 +93,16 @@ async function demoCardLines(): Promise<string[]> {
   return lines;
 }
 
+/**
+ * The embedded server's users (docs/security.md, "Embedded stack"): the websocket accepts only
+ * the UI's own page origin. STACK_TEST_OBSERVER=1 adds a read-everything user for the canary tests.
+ */
+async function stackAccess(config: StackConfig) {
+  const users = embeddedUsers({ kioskId: config.kioskId, demoTray: config.cardReader === 'sim', observer: process.env.STACK_TEST_OBSERVER === '1' });
+  const origins = ['127.0.0.1', 'localhost', ...config.uiHostNames].map((host) => `http://${host}:${config.httpPort}`);
+  return { users: await serverUserEntries(config.dataDir, users), allowedOrigins: origins };
+}
+
 async function main(): Promise<void> {
   const config = readConfig();
   await mkdir(config.dataDir, { recursive: true });
@@ -121,6 +132,7 @@ async function main(): Promise<void> {
         port: config.natsPort,
         wsPort: config.natsWsPort,
         name: `kiosk-${config.kioskId}`,
+        access: await stackAccess(config),
       }).catch((error: Error) => {
         throw new Error(
           `${error.message}\nIs another stack running on port ${config.natsPort} or ${config.natsWsPort}? ` +
@@ -130,16 +142,25 @@ async function main(): Promise<void> {
       log.info('nats-server up', { url: server.url, ws: server.wsUrl, pid: server.pid, log: server.logFile });
     }
     const natsUrl = server?.url ?? natsUrlOf(config);
-    nc = await connect({ servers: natsUrl, name: 'stack', maxReconnectAttempts: -1 });
+    const own = server === undefined ? undefined : await ensureCredentials(config.dataDir, 'stack');
+    nc = await connect({
+      servers: natsUrl,
+      name: 'stack',
+      maxReconnectAttempts: -1,
+      ...(own === undefined ? {} : { user: own.user, pass: own.password, inboxPrefix: inboxPrefixOf('stack') }),
+    });
     const env = { ...process.env, NATS_URL: natsUrl, DATA_DIR: config.dataDir };
+    // Each part logs in as itself; its password is read from the credentials folder, not passed.
+    const partEnv = (user: string): NodeJS.ProcessEnv =>
+      server === undefined ? env : { ...env, NATS_USER: user, NATS_PASSWORD: '', NATS_INBOX_PREFIX: '' };
 
-    parts.push(supervise('registry', env, isStopping));
+    parts.push(supervise('registry', partEnv('registry'), isStopping));
     const connection = nc;
     await waitFor('the registry', async () => (await connection.request('$SRV.PING.registry', undefined, { timeout: 500 })) && true, isStopping);
     if (config.cardReader === 'sim') await importDemoCardsIfNeeded(connection, config);
-    parts.push(supervise('card-agent', env, isStopping));
-    parts.push(supervise('engine', env, isStopping));
-    parts.push(supervise('ui', env, isStopping));
+    parts.push(supervise('card-agent', partEnv('card-agent'), isStopping));
+    parts.push(supervise('engine', partEnv('engine'), isStopping));
+    parts.push(supervise('ui', partEnv('ui'), isStopping));
 
     const http = `http://127.0.0.1:${config.httpPort}`;
     // Asked the way an operator or a probe asks: over HTTP, so the UI part is checked too.
@@ -152,6 +173,7 @@ async function main(): Promise<void> {
       `  inspector  ${http}/inspector`,
       `  health     ${http}/healthz`,
       `  NATS       ${natsUrl} (websocket ws://127.0.0.1:${config.natsWsPort})   data in ${config.dataDir}`,
+      ...(server === undefined ? [] : [`  logins     ${join(config.dataDir, 'credentials')} (one file per user; never anonymous)`]),
       ...(config.cardReader === 'sim'
         ? ['', 'Demo cards (demo data; insert one from the tray on the kiosk page):', ...(await demoCardLines())]
         : []),
