@@ -14,7 +14,7 @@ import { partCommand, type Part } from '../serve.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
-import { embeddedUsers, ensureCredentials, inboxPrefixOf, serverUserEntries } from './credentials/index.ts';
+import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from './credentials/index.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
 
 const log = createLogger('stack');
@@ -93,16 +93,6 @@ async function demoCardLines(): Promise<string[]> {
   return lines;
 }
 
-/**
- * The embedded server's users (docs/security.md, "Embedded stack"): the websocket accepts only
- * the UI's own page origin. STACK_TEST_OBSERVER=1 adds a read-everything user for the canary tests.
- */
-async function stackAccess(config: StackConfig) {
-  const users = embeddedUsers({ kioskId: config.kioskId, demoTray: config.cardReader === 'sim', observer: process.env.STACK_TEST_OBSERVER === '1' });
-  const origins = ['127.0.0.1', 'localhost', ...config.uiHostNames].map((host) => `http://${host}:${config.httpPort}`);
-  return { users: await serverUserEntries(config.dataDir, users), allowedOrigins: origins };
-}
-
 async function main(): Promise<void> {
   const config = readConfig();
   await mkdir(config.dataDir, { recursive: true });
@@ -132,7 +122,7 @@ async function main(): Promise<void> {
         port: config.natsPort,
         wsPort: config.natsWsPort,
         name: `kiosk-${config.kioskId}`,
-        access: await stackAccess(config),
+        access: await embeddedServerAccess(config, { observer: process.env.STACK_TEST_OBSERVER === '1' }),
       }).catch((error: Error) => {
         throw new Error(
           `${error.message}\nIs another stack running on port ${config.natsPort} or ${config.natsWsPort}? ` +
