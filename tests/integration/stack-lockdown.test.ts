@@ -156,7 +156,7 @@ describe('the kiosk page\'s user (browser)', () => {
     const browser = await page('browser');
     const engine = await part('engine');
     const inputs: string[] = [];
-    engine.nc.subscribe(k.input, { callback: (_error, msg) => inputs.push(msg.string()) });
+    engine.nc.subscribe(k.input, { callback: (_error, msg) => void inputs.push(msg.string()) });
     await engine.nc.flush();
     browser.nc.publish(k.input, '{"type":"test"}');
     await until(() => inputs.length === 1, 'the engine got the page\'s input');

@@ -94,7 +94,7 @@ describe('the pages\' NATS login in /config.json', () => {
   });
 
   it('is refused to a foreign page', async () => {
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' },
       { 'sec-fetch-site': 'same-site' },
       { origin: 'http://evil.example' },
