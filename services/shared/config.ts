@@ -48,6 +48,17 @@ function replicas(raw: string | undefined): number {
   return value;
 }
 
+/**
+ * NATS_PASSWORD_FILE: the password in a file, as systemd's LoadCredential= provides it
+ * (`%d/nats-password`), so it never sits in the environment or a unit file.
+ */
+function passwordFile(file: string | undefined): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  const password = readFileSync(file, 'utf8').trim();
+  if (password === '') throw new Error(`NATS_PASSWORD_FILE ${file} is empty`);
+  return password;
+}
+
 function hostNames(raw: string | undefined): string[] {
   const names = (raw ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of names) {
@@ -76,7 +87,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     natsUrl: env.NATS_URL || undefined,
     cardReader,
     natsUser: env.NATS_USER || undefined,
-    natsPassword: env.NATS_PASSWORD || undefined,
+    natsPassword: env.NATS_PASSWORD || passwordFile(env.NATS_PASSWORD_FILE),
     natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
     registryReplicas: replicas(env.REGISTRY_REPLICAS),
     uiHostNames: hostNames(env.UI_HOST_NAMES),
