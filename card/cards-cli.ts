@@ -3,7 +3,9 @@
 // Talks to the registry on NATS_URL, or on 127.0.0.1:$NATS_PORT; when nothing answers there it
 // starts a nats-server on the same DATA_DIR (the store `npm start` and the registry use) and a
 // registry in this process, does its work and stops both: the command works alone and beside a
-// running stack alike.
+// running stack alike. It logs in as the stack's `admin` user (and its temporary registry as
+// `registry`) with the credentials `npm start` keeps in $DATA_DIR/credentials (made here when
+// this command runs first).
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -12,6 +14,7 @@ import { enrollAgentKey, listCards } from '../services/registry/admin-client.ts'
 import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
 import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
+import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from '../services/stack/credentials/index.ts';
 import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
 import { useSoftHsmDataDir } from './token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
@@ -30,31 +33,46 @@ interface Registry {
 async function openRegistry(): Promise<Registry> {
   const config = readConfig();
   const url = config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
+  // NATS_USER (production) wins; otherwise the embedded stack's admin login.
+  const login = async (user: 'admin' | 'registry') => {
+    if (config.natsUser !== undefined) return {};
+    const { password } = await ensureCredentials(config.dataDir, user);
+    return { user, pass: password, inboxPrefix: inboxPrefixOf(user) };
+  };
   try {
-    const nc = await connect({ ...natsConnectOptions(config, 'cards-cli', url), maxReconnectAttempts: 10 });
+    const nc = await connect({ ...natsConnectOptions(config, 'cards-cli', url), ...(await login('admin')), maxReconnectAttempts: 10 });
     return { nc, where: url, close: () => nc.drain() };
   } catch (error) {
     if (config.natsUrl !== undefined) throw error;
   }
   let server: RunningNatsServer | undefined;
   let nc: NatsConnection | undefined;
+  let registryNc: NatsConnection | undefined;
   let registry: RunningRegistry | undefined;
   try {
-    server = await startNatsServer({ dataDir: join(config.dataDir, 'nats'), port: config.natsPort, name: 'cards-nats' });
-    nc = await connect({ servers: server.url, name: 'cards-cli' });
-    registry = await startRegistry({ nc, dataDir: config.dataDir });
+    server = await startNatsServer({
+      dataDir: join(config.dataDir, 'nats'),
+      port: config.natsPort,
+      name: 'cards-nats',
+      access: await embeddedServerAccess(config),
+    });
+    registryNc = await connect({ servers: server.url, name: 'cards-registry', ...(await login('registry')) });
+    nc = await connect({ servers: server.url, name: 'cards-cli', ...(await login('admin')) });
+    registry = await startRegistry({ nc: registryNc, dataDir: config.dataDir });
   } catch (error) {
     await nc?.close();
+    await registryNc?.close();
     await server?.stop();
     throw error;
   }
-  const [startedServer, startedNc, startedRegistry] = [server, nc, registry];
+  const [startedServer, startedNc, startedRegistry, startedRegistryNc] = [server, nc, registry, registryNc];
   return {
     nc: startedNc,
     where: `a temporary nats-server on ${startedServer.url} and registry (DATA_DIR ${config.dataDir})`,
     async close() {
       await startedRegistry.stop();
       await startedNc.drain();
+      await startedRegistryNc.drain();
       await startedServer.stop();
     },
   };

@@ -24,7 +24,9 @@ import {
   renderKioskLeaf,
   renderStaffDeskLeaf,
   renderStaffHubLink,
-  requiredSecretVariables,
+  siteSecretVariables,
+  deskConsoleSecret,
+  PASSWORD_VARIABLES,
   validateSite,
   type Site,
   type SiteSecrets,
@@ -53,7 +55,7 @@ export function renderExamples(site: Site): Map<string, string> {
 /** Keeps every secret already made, adds the missing ones. */
 export function completeSecrets(site: Site, existing: SiteSecrets): SiteSecrets {
   const secrets: SiteSecrets = { ...existing };
-  for (const variable of requiredSecretVariables(site)) {
+  for (const variable of siteSecretVariables(site)) {
     secrets[variable] ??= randomBytes(24).toString('base64url');
   }
   return secrets;
@@ -78,12 +80,19 @@ export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets
   const hubSecrets = renderHubSecrets(site, secrets, PRODUCTION_HUB);
   for (const node of site.hub.nodes) {
     await machine(join(outDir, 'hub', node.name), renderHubNode({ site, node }), 'secrets.conf', hubSecrets);
+    // For systemd's LoadCredential= of kiosk-registry.service (install as /etc/moeaca-kiosk/credentials/registry-nats-password).
+    await writeSecretFile(join(outDir, 'hub', node.name, 'registry-nats-password'), `${secrets[PASSWORD_VARIABLES.registry]}\n`);
   }
   for (const kioskId of site.kiosks) {
     await machine(join(outDir, 'kiosk', kioskId), renderKioskLeaf({ kioskId, site }), 'hub-link.conf', renderKioskHubLink(kioskId, site, secrets));
   }
   for (const desk of site.staffDesks) {
-    await machine(join(outDir, 'staff-desk', desk), renderStaffDeskLeaf({ desk, site }), 'hub-link.conf', renderStaffHubLink(site, secrets));
+    await machine(join(outDir, 'staff-desk', desk), renderStaffDeskLeaf({ desk, site }), 'hub-link.conf', renderStaffHubLink(site, secrets, PRODUCTION_HUB, desk));
+    // The desk's UI server hands the console login to its own pages (install under DATA_DIR/credentials).
+    const logins = join(outDir, 'staff-desk', desk, 'credentials');
+    await mkdir(logins, { recursive: true, mode: 0o700 });
+    const login = `${JSON.stringify({ user: 'console', password: secrets[deskConsoleSecret(desk)] })}\n`;
+    for (const page of ['staff', 'inspector']) await writeSecretFile(join(logins, `${page}.json`), login);
   }
   return configs;
 }

@@ -68,7 +68,23 @@ export const PASSWORD_VARIABLES = {
   staff: 'STAFF_PASSWORD',
   admin: 'ADMIN_PASSWORD',
   route: 'ROUTE_PASSWORD',
+  /** The registry instances' login (each node's registry reads it through systemd LoadCredential=). */
+  registry: 'REGISTRY_PASSWORD',
 } as const;
+/** A staff desk's own server: the console user's password, in the desk's hub-link.conf. */
+export const CONSOLE_PASSWORD_VARIABLE = 'CONSOLE_PASSWORD';
+
+/** The site secret behind one desk's console password (config variables are per machine). */
+export function deskConsoleSecret(desk: string): string {
+  return `DESK_CONSOLE_PASSWORD_${desk.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/**
+ * Never granted to anyone: deleting or purging a stream or a bucket (a KV bucket is a stream), or
+ * deleting single messages. The registry's history is its audit trail; an operator who must remove
+ * data does it with the system account, not with an application user (docs/security.md).
+ */
+export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
 /** Defined in the hub's secrets include: the cluster routes, with the route credentials in each URL. */
 export const HUB_ROUTES_VARIABLE = 'HUB_ROUTES';
 /** Defined in a leaf's `hub-link.conf`: the hub nodes' leafnode URLs, with the link's credentials in each URL. */
@@ -180,9 +196,10 @@ export function hubUsers(site: Pick<Site, 'kiosks'>): NatsUser[] {
   return [
     {
       user: REGISTRY_USER,
+      passwordVariable: PASSWORD_VARIABLES.registry,
       permissions: registryPermissions(),
       connectionTypes: ['STANDARD'],
-      note: 'registry instances on this node: they connect on 127.0.0.1 without credentials (no_auth_user)',
+      note: 'registry instances on this node, on 127.0.0.1 (password through systemd LoadCredential=)',
     },
     {
       user: STAFF_USER,
@@ -231,9 +248,10 @@ export function staffDeskLocalUsers(): NatsUser[] {
   return [
     {
       user: 'console',
+      passwordVariable: CONSOLE_PASSWORD_VARIABLE,
       permissions: staffPermissions(),
       connectionTypes: ['STANDARD', 'WEBSOCKET'],
-      note: 'the staff console and inspector pages (websocket) and the UI server serving them, on 127.0.0.1',
+      note: 'the staff console and inspector pages (websocket, login from the UI server) and the UI server, on 127.0.0.1',
     },
   ];
 }
@@ -259,6 +277,8 @@ export interface Site {
   staffDesks: string[];
   /** Render the TLS blocks active (certificates under `tlsDir`); otherwise they are written commented out. */
   tls?: boolean;
+  /** A lab or rehearsal without TLS: the generator refuses `tls: false` unless this is set. */
+  lab?: boolean;
   /**
    * JetStream's `sync_interval` (nats-server >= 2.10 only; 2.9 refuses the field): `"always"` to
    * fsync every write before acknowledging it. Absent, the configs carry it commented out.
@@ -282,6 +302,8 @@ export interface HubListen {
 export interface LeafListen {
   clientPort: number;
   websocketPort: number;
+  /** The UI server's port: the only page origin whose websocket is accepted (default 8080). */
+  uiPort?: number;
   monitorPort: number;
   storeDir: string;
   tlsDir: string;
@@ -305,7 +327,15 @@ export const PRODUCTION_LEAF: LeafListen = {
   tlsDir: '/etc/moeaca-kiosk/tls',
 };
 
+/** Links without TLS carry passwords in the clear: only where someone said "this is a lab". */
+export function requireTlsOrLab(site: Pick<Site, 'tls' | 'lab'>): void {
+  if (site.tls !== true && site.lab !== true) {
+    throw new Error('the site has no TLS ("tls": true): set "lab": true to generate configs without TLS for a lab or rehearsal');
+  }
+}
+
 export function validateSite(site: Site): void {
+  requireTlsOrLab(site);
   if (site.hub.nodes.length === 0) throw new Error('the hub needs at least one node');
   const names = new Set(site.hub.nodes.map((node) => node.name));
   if (names.size !== site.hub.nodes.length) throw new Error('hub node names must differ');
@@ -317,6 +347,11 @@ export function validateSite(site: Site): void {
   for (const desk of site.staffDesks) {
     if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(desk)) throw new Error(`staff desk ${JSON.stringify(desk)}: use [a-z0-9-]`);
   }
+}
+
+/** The page origins of the machine's own UI server: loopback under both names. */
+export function uiOrigins(uiPort = 8080): string[] {
+  return [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +373,7 @@ function renderUser(user: NatsUser): string {
   if (user.permissions !== undefined) {
     const p = user.permissions;
     lines.push('  permissions: {');
-    lines.push(`    publish: { allow: ${list(p.publish)} }`);
+    lines.push(`    publish: { allow: ${list(p.publish)}, deny: ${list(JETSTREAM_DESTRUCTION)} }`);
     lines.push(`    subscribe: { allow: ${list(p.subscribe)} }`);
     if (p.allowResponses) lines.push('    allow_responses: true');
     lines.push('  }');
@@ -433,15 +468,15 @@ export function renderHubNode(options: HubNodeOptions): string {
     GENERATED,
     '',
     `server_name: ${q(node.name)}`,
-    '# Clients only from this node: the registry instances (no credentials, see no_auth_user) and',
-    '# the admin tool. Kiosks and staff desks come in as leaf nodes, other hub nodes as routes.',
+    '# Clients only from this node: the registry instances and the admin tool, each with its own',
+    '# password. Kiosks and staff desks come in as leaf nodes, other hub nodes as routes.',
     `host: "127.0.0.1"`,
     `port: ${listen.clientPort}`,
     ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
     'max_payload: 1048576',
     '',
     '# secrets.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines',
-    `# ${PASSWORD_VARIABLES.route}, ${HUB_ROUTES_VARIABLE}, ${PASSWORD_VARIABLES.staff}, ${PASSWORD_VARIABLES.admin} and one KIOSK_PASSWORD_<ID> per kiosk.`,
+    `# ${PASSWORD_VARIABLES.route}, ${HUB_ROUTES_VARIABLE}, ${PASSWORD_VARIABLES.registry}, ${PASSWORD_VARIABLES.staff}, ${PASSWORD_VARIABLES.admin} and one KIOSK_PASSWORD_<ID> per kiosk.`,
     'include "secrets.conf"',
     '',
     'jetstream {',
@@ -480,9 +515,7 @@ export function renderHubNode(options: HubNodeOptions): string {
     indent(renderTls(tls, [...certs(node.name), 'verify: true', 'timeout: 2'], 'Kiosk and staff desk links: TLS with client certificates (set "tls": true in the site file).'), '  '),
     '}',
     '',
-    `# A client without credentials is the registry; the user admits standard connections only,`,
-    '# so a leaf link without credentials is refused.',
-    `no_auth_user: ${q(REGISTRY_USER)}`,
+    '# No anonymous user: a client without credentials is refused, whatever it asks for.',
     '',
     renderAccount(HUB_ACCOUNT, users, true, hubMappings(site)),
     '',
@@ -492,7 +525,7 @@ export function renderHubNode(options: HubNodeOptions): string {
 
 export interface KioskLeafOptions {
   kioskId: string;
-  site: Pick<Site, 'tls' | 'syncInterval'>;
+  site: Pick<Site, 'tls' | 'lab' | 'syncInterval'>;
   listen?: LeafListen;
   /** Defaults to `kioskLocalUsers(kioskId)`; tests add an observer. */
   users?: readonly NatsUser[];
@@ -503,6 +536,7 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
   assertKiosk(kioskId);
   const listen = options.listen ?? PRODUCTION_LEAF;
   const users = options.users ?? kioskLocalUsers(kioskId);
+  requireTlsOrLab(options.site);
   const tls = options.site.tls === true;
   return [
     `# nats-server configuration of kiosk "${kioskId}": its own server, a leaf node of the hub.`,
@@ -533,6 +567,8 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     `  port: ${listen.websocketPort}`,
     '  # Plain websocket only because it listens on loopback for the browser on this box.',
     '  no_tls: true',
+    '  # Only the kiosk page itself: a page from any other origin is refused at the upgrade.',
+    `  allowed_origins: ${list(uiOrigins(listen.uiPort))}`,
     '  no_auth_user: "browser"',
     '}',
     '',
@@ -568,7 +604,7 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
 
 export interface StaffDeskLeafOptions {
   desk: string;
-  site: Pick<Site, 'tls'>;
+  site: Pick<Site, 'tls' | 'lab'>;
   listen?: Omit<LeafListen, 'storeDir'>;
 }
 
@@ -579,6 +615,7 @@ export interface StaffDeskLeafOptions {
  */
 export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
   const listen = options.listen ?? PRODUCTION_LEAF;
+  requireTlsOrLab(options.site);
   const tls = options.site.tls === true;
   return [
     `# nats-server configuration of staff desk "${options.desk}": a leaf node of the hub.`,
@@ -590,17 +627,19 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
     ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
     'max_payload: 1048576',
     '',
-    `# hub-link.conf (0600) defines ${HUB_LINK_VARIABLE} with the staff credentials.`,
+    `# hub-link.conf (0600) defines ${HUB_LINK_VARIABLE} with the staff credentials and`,
+    `# ${CONSOLE_PASSWORD_VARIABLE}, the console's login (the desk's UI server hands it to its own pages only).`,
     'include "hub-link.conf"',
     '',
     'websocket {',
     '  host: "127.0.0.1"',
     `  port: ${listen.websocketPort}`,
     '  no_tls: true',
-    '  no_auth_user: "console"',
+    '  # Only the desk\'s own pages: a page from any other origin is refused at the upgrade.',
+    `  allowed_origins: ${list(uiOrigins(listen.uiPort))}`,
     '}',
     '',
-    'no_auth_user: "console"',
+    '# No anonymous user: every client logs in as the console user.',
     '',
     renderAccount(LEAF_ACCOUNT, staffDeskLocalUsers(), false),
     '',
@@ -637,7 +676,12 @@ export type SiteSecrets = Record<string, string>;
 /** Every variable the hub's secrets include must define (nats-server refuses one that no config uses). */
 export function requiredSecretVariables(site: Pick<Site, 'hub' | 'kiosks'>): string[] {
   const routes = site.hub.nodes.length > 1 ? [PASSWORD_VARIABLES.route] : [];
-  return [...routes, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...site.kiosks.map(kioskPasswordVariable)];
+  return [...routes, PASSWORD_VARIABLES.registry, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...site.kiosks.map(kioskPasswordVariable)];
+}
+
+/** Every secret of a site: the hub's, and each desk's console password. */
+export function siteSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'staffDesks'>): string[] {
+  return [...requiredSecretVariables(site), ...site.staffDesks.map(deskConsoleSecret)];
 }
 
 function secret(secrets: SiteSecrets, variable: string): string {
@@ -670,6 +714,7 @@ export function renderKioskHubLink(kioskId: string, site: Site, secrets: SiteSec
   return renderHubLink(kioskLinkUser(kioskId), secret(secrets, kioskPasswordVariable(kioskId)), site, listen);
 }
 
-export function renderStaffHubLink(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
-  return renderHubLink(STAFF_USER, secret(secrets, PASSWORD_VARIABLES.staff), site, listen);
+export function renderStaffHubLink(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB, desk = site.staffDesks[0] ?? ''): string {
+  const console = `${CONSOLE_PASSWORD_VARIABLE}: ${q(secret(secrets, deskConsoleSecret(desk)))}`;
+  return renderHubLink(STAFF_USER, secret(secrets, PASSWORD_VARIABLES.staff), site, listen).replace(/\n$/, `\n${console}\n`);
 }

@@ -23,10 +23,21 @@ export function parseKioskConfig(value: unknown): KioskConfig {
         )
         .map(({ cardNumber, label }) => ({ cardNumber, label }))
     : undefined;
+  const login = v.nats as Record<string, unknown> | undefined;
+  const nats =
+    typeof login === 'object' && login !== null && typeof login.user === 'string' && typeof login.password === 'string' && typeof login.inboxPrefix === 'string'
+      ? { user: login.user, password: login.password, inboxPrefix: login.inboxPrefix }
+      : undefined;
   return {
     natsWsUrl: v.natsWsUrl,
     kioskId: v.kioskId,
     simulatedReader: v.simulatedReader === true,
     ...(demoCards ? { demoCards } : {}),
+    ...(nats ? { nats } : {}),
   };
+}
+
+/** The wsconnect options that log the page in, when the server gave it a login. */
+export function natsLoginOptions(config: KioskConfig): { user?: string; pass?: string; inboxPrefix?: string } {
+  return config.nats === undefined ? {} : { user: config.nats.user, pass: config.nats.password, inboxPrefix: config.nats.inboxPrefix };
 }

@@ -5,7 +5,7 @@ import type { ReactiveController } from 'lit';
 import { wsconnect, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { kioskSubjects } from '../../machines/contract/subjects.ts';
 import { decodeJson, ViewSchema, type UserEvent, type View } from '../../machines/contract/messages.ts';
-import { parseKioskConfig, type KioskConfig } from './config.ts';
+import { natsLoginOptions, parseKioskConfig, type KioskConfig } from './config.ts';
 import type { KaKioskApp } from './kiosk-app.ts';
 
 const encoder = new TextEncoder();
@@ -67,6 +67,7 @@ export class ViewController implements ReactiveController {
     const nc = await wsconnect({
       servers: config.natsWsUrl,
       name: `kiosk-ui-${config.kioskId}`,
+      ...natsLoginOptions(config),
       // A kiosk never gives up: the engine or the server may restart under it.
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,

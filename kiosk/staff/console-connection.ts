@@ -1,7 +1,7 @@
 // The NATS connection of the staff console and the inspector: `/config.json` says where the
 // websocket is (the same file the kiosk page reads), then `wsconnect`, retrying for ever.
 import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
-import { parseKioskConfig, type KioskConfig } from '../src/config.ts';
+import { natsLoginOptions, parseKioskConfig, type KioskConfig } from '../src/config.ts';
 
 export type ConnectionState = 'offline' | 'connecting' | 'connected' | 'disconnected';
 
@@ -15,6 +15,7 @@ export async function connectConsole(config: KioskConfig, name: string): Promise
   return wsconnect({
     servers: config.natsWsUrl,
     name,
+    ...natsLoginOptions(config),
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,

@@ -397,6 +397,8 @@ export interface BrowserConfig {
   /** The demo card tray is shown only with the simulated reader. */
   simulatedReader: boolean;
   demoCards?: { cardNumber: string; label: string }[];
+  /** The page's own NATS login (docs/security.md): served only to a same-origin request. */
+  nats?: { user: string; password: string; inboxPrefix: string };
 }
 
 // ---------------------------------------------------------------------------------------------

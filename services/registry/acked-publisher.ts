@@ -38,7 +38,7 @@ interface PubAckBody {
 
 export class AckedPublisher {
   readonly #nc: NatsConnection;
-  readonly #inbox = createInbox();
+  readonly #inbox: string;
   readonly #subscription: Subscription;
   readonly #waiting = new Map<string, Waiting>();
   readonly #sweeper: NodeJS.Timeout;
@@ -48,7 +48,9 @@ export class AckedPublisher {
   constructor(nc: NatsConnection, timeoutMs = 5_000) {
     this.#nc = nc;
     this.#timeoutMs = timeoutMs;
-    this.#subscription = nc.subscribe(`${this.#inbox}.*`, { callback: (_error, msg) => this.#settle(msg) });
+    // Under the connection's own inbox prefix: the only inboxes its NATS user may read.
+    this.#inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
+    this.#subscription = nc.subscribe(`${this.#inbox}.*`, { callback: (error, msg) => (error ? undefined : this.#settle(msg)) });
     // One timer for all publishes, instead of one per publish: a late ack is as good as none.
     this.#sweeper = setInterval(() => this.#expire(Date.now(), 'timed out waiting for the JetStream ack'), Math.min(1_000, timeoutMs)).unref();
   }

@@ -1,12 +1,18 @@
 // The per-kiosk limit on wrong attempts (ARCHITECTURE.md invariant 3: one kiosk must not try many
-// cards). A token bucket per kiosk: each wrong user code / ID takes a token, tokens refill at a
-// steady rate, and a kiosk with no token left is refused before any secret is compared.
+// cards). A token bucket per kiosk: every verify takes a token BEFORE any secret is compared and
+// gets it back when the secret matched, tokens refill at a steady rate, and a kiosk with no token
+// left is refused. Taking first is what makes the limit hold under concurrency: with "check, then
+// charge after a wrong answer" a kiosk sending 100 verifies at once passed 100 checks before the
+// first charge landed (docs/security.md, "rate limit").
 //
 // The buckets live in KV (`ra_kiosk_limits`), written with compare-and-set, so every registry
 // instance of the queue group enforces one shared limit; an in-memory bucket would let a kiosk
-// try n times as often with n instances. The cost is one KV read per verify and one write per
-// wrong attempt, small next to the scrypt hash each verify pays anyway.
+// try n times as often with n instances. On top, each instance bounds its own work: a kiosk may
+// have only a few verifies in flight at once, and the scrypt comparisons waiting for the thread
+// pool are capped, so a flood from one kiosk can neither queue unbounded hashing nor starve the
+// other kiosks.
 import type { KV } from '@nats-io/kv';
+import { ContractError } from '../../machines/contract/errors.ts';
 import { compareAndSet } from './registry-store.ts';
 
 export interface KioskRateLimit {
@@ -14,10 +20,18 @@ export interface KioskRateLimit {
   readonly burst: number;
   /** Tokens added back per minute. */
   readonly perMinute: number;
+  /** Verifies of one kiosk this instance works on at once; more are refused (3125, retry later). */
+  readonly maxInFlightPerKiosk?: number;
+  /** Secret comparisons (scrypt) this instance lets wait at once, all kiosks together. */
+  readonly maxPendingComparisons?: number;
 }
 
 /** Two cards' worth of attempts in a burst, then one every 6 s on average. */
 export const DEFAULT_KIOSK_RATE_LIMIT: KioskRateLimit = { burst: 10, perMinute: 10 };
+/** A kiosk has one user at a time: two verifies at once already mean a retry racing its original. */
+export const DEFAULT_MAX_IN_FLIGHT_PER_KIOSK = 2;
+/** About a second of hashing on the 2-core reference machine (about 40 ms per scrypt). */
+export const DEFAULT_MAX_PENDING_COMPARISONS = 32;
 
 export interface TokenBucket {
   readonly tokens: number;
@@ -42,27 +56,114 @@ export function takeToken(bucket: TokenBucket | null, now: number, limit: KioskR
   return { tokens: Math.max(0, current.tokens - 1), at: now };
 }
 
+/** Gives back a token taken for an attempt that turned out right (never above the burst). */
+export function refundToken(bucket: TokenBucket | null, now: number, limit: KioskRateLimit): TokenBucket {
+  const current = refill(bucket, now, limit);
+  return { tokens: Math.min(limit.burst, current.tokens + 1), at: now };
+}
+
+/** What `admit` hands back: `refund()` unless a secret was compared and wrong; `release()` always. */
+export interface Admission {
+  refund(): Promise<void>;
+  release(): void;
+}
+
 export class KioskLimiter {
   readonly #kv: KV;
   readonly #limit: KioskRateLimit;
+  readonly #maxInFlight: number;
+  /** The secret comparisons of this instance, all kiosks together. */
+  readonly comparisons: ComparisonGate;
+  readonly #inFlight = new Map<string, number>();
+  /** One instance's own takes of one kiosk run one after another: CAS is for other instances. */
+  readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(kv: KV, limit: KioskRateLimit) {
     this.#kv = kv;
     this.#limit = limit;
+    this.#maxInFlight = limit.maxInFlightPerKiosk ?? DEFAULT_MAX_IN_FLIGHT_PER_KIOSK;
+    this.comparisons = new ComparisonGate(limit.maxPendingComparisons ?? DEFAULT_MAX_PENDING_COMPARISONS);
   }
 
-  /** Whether `kioskId` may try a secret now. */
-  async allows(kioskId: string, now: Date): Promise<boolean> {
-    const entry = await this.#kv.get(kioskId);
-    const bucket = entry && entry.operation === 'PUT' ? entry.json<TokenBucket>() : null;
-    return hasToken(bucket, now.getTime(), this.#limit);
+  /**
+   * Admits one verify of `kioskId`, or throws: 3125 when the kiosk already has its in-flight
+   * verifies (retryable: the kiosk asks again shortly), LOCKED when its bucket is empty.
+   * The token is taken here, before any comparison.
+   */
+  async admit(kioskId: string, now: Date): Promise<Admission> {
+    const running = this.#inFlight.get(kioskId) ?? 0;
+    if (running >= this.#maxInFlight) {
+      throw new ContractError('3125', `this kiosk already has ${running} verifies in flight: try again shortly`);
+    }
+    this.#inFlight.set(kioskId, running + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.#inFlight.get(kioskId) ?? 1) - 1;
+      if (left <= 0) this.#inFlight.delete(kioskId);
+      else this.#inFlight.set(kioskId, left);
+    };
+    try {
+      const at = now.getTime();
+      const took = await this.#serialised(kioskId, () =>
+        this.#change(kioskId, (bucket) => (hasToken(bucket, at, this.#limit) ? takeToken(bucket, at, this.#limit) : undefined)),
+      );
+      if (!took) throw new ContractError('LOCKED', 'this kiosk made too many wrong attempts: it is rate-limited for a while (staff can help)');
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return {
+      refund: async () => {
+        await this.#serialised(kioskId, () => this.#change(kioskId, (bucket) => refundToken(bucket, now.getTime(), this.#limit)));
+      },
+      release,
+    };
   }
 
-  /** Counts one wrong attempt against `kioskId`. */
-  async charge(kioskId: string, now: Date): Promise<void> {
-    await compareAndSet<TokenBucket, null>(this.#kv, kioskId, (current) => ({
-      write: takeToken(current?.value ?? null, now.getTime(), this.#limit),
-      result: null,
-    }));
+  /** Applies `next` to the kiosk's bucket with compare-and-set; false when `next` declined. */
+  async #change(kioskId: string, next: (bucket: TokenBucket | null) => TokenBucket | undefined): Promise<boolean> {
+    const { result } = await compareAndSet<TokenBucket, boolean>(this.#kv, kioskId, (current) => {
+      const write = next(current?.value ?? null);
+      return write === undefined ? { result: false } : { write, result: true };
+    });
+    return result;
+  }
+
+  #serialised<T>(kioskId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(kioskId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.catch(() => undefined);
+    this.#queues.set(kioskId, tail);
+    void tail.then(() => {
+      if (this.#queues.get(kioskId) === tail) this.#queues.delete(kioskId);
+    });
+    return run;
+  }
+}
+
+/**
+ * Bounds the secret comparisons waiting for the thread pool. Each scrypt holds 20 MiB and a
+ * thread for ~40 ms; an unbounded queue turns a flood into memory and latency for everyone.
+ */
+export class ComparisonGate {
+  readonly #max: number;
+  #pending = 0;
+
+  constructor(max = DEFAULT_MAX_PENDING_COMPARISONS) {
+    this.#max = max;
+  }
+
+  async run<T>(compare: () => Promise<T>): Promise<T> {
+    if (this.#pending >= this.#max) {
+      throw new ContractError('3125', 'the registry is busy comparing secrets: try again shortly');
+    }
+    this.#pending++;
+    try {
+      return await compare();
+    } finally {
+      this.#pending--;
+    }
   }
 }

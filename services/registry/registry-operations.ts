@@ -175,22 +175,33 @@ export class Registry {
     if (context.kiosk === undefined) context.note('kiosk', request.kioskId);
     const now = this.clock();
     const matches = this.secretCheck(request, now);
-    if (!(await this.limiter.allows(request.kioskId, now))) {
-      throw new ContractError('LOCKED', 'this kiosk made too many wrong attempts: it is rate-limited for a while (staff can help)');
-    }
-    const found = withSerial(await this.readCard(request.cardNumber), request.certSerial);
-    checkVerifiable(found.value, request.route, now);
+    // The token is taken before the comparison and given back only when the secret matched, so
+    // parallel verifies cannot all pass the check before the first wrong one is charged.
+    const admission = await this.limiter.admit(request.kioskId, now);
+    let comparedWrong = false;
+    try {
+      const found = withSerial(await this.readCard(request.cardNumber), request.certSerial);
+      checkVerifiable(found.value, request.route, now);
 
-    if (!(await matches(found.value))) {
-      await this.limiter.charge(request.kioskId, now);
-      const failed = await this.changeCard(request.cardNumber, found, (current) => {
-        const wrong = recordWrongAttempt(current, request.kioskId, now);
-        return { write: wrong.record, result: wrong };
-      });
-      await publishEvent(this.store.publisher, failed.event);
-      throw failed.reply;
+      if (!(await this.limiter.comparisons.run(() => matches(found.value)))) {
+        comparedWrong = true;
+        const failed = await this.changeCard(request.cardNumber, found, (current) => {
+          const wrong = recordWrongAttempt(current, request.kioskId, now);
+          return { write: wrong.record, result: wrong };
+        });
+        await publishEvent(this.store.publisher, failed.event);
+        throw failed.reply;
+      }
+      return await this.startActivation(request, found, now);
+    } finally {
+      // Only a wrong secret costs the token; an unknown card, a refused status or a busy
+      // registry compared nothing.
+      if (!comparedWrong) await admission.refund().catch(() => undefined);
+      admission.release();
     }
+  }
 
+  private async startActivation(request: VerifyRequest, found: Versioned<CardRecord>, now: Date): Promise<VerifyReply> {
     const activationId = newActivationId(request.cardNumber);
     const ref = activationRef(activationId);
     const expiresAt = new Date(now.getTime() + this.ttlMs).toISOString();

@@ -53,9 +53,12 @@ export interface RegistryStore {
 /** `replicas` applies when this call creates the stream and buckets; existing ones keep theirs. */
 export async function openRegistryStore(nc: NatsConnection, replicas = 1): Promise<RegistryStore> {
   const jsm = await jetstreamManager(nc);
-  const js = jetstream(nc);
+  // KV watchers deliver to the connection's own inbox prefix, so a registry allowed only its own
+  // inboxes (docs/security.md) can still follow the card bucket.
+  const inboxPrefix = (nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
+  const js = jetstream(nc, inboxPrefix ? { watcherPrefix: inboxPrefix } : {});
   await ensureEventsStream(jsm, replicas);
-  const kvm = new Kvm(nc);
+  const kvm = new Kvm(js);
   const [cards, activations, kioskLimits] = await Promise.all([
     kvm.create(JETSTREAM.registryCardsBucket, { history: CARD_HISTORY, storage: StorageType.File, replicas }),
     kvm.create(JETSTREAM.registryActivationsBucket, { history: 1, ttl: ACTIVATION_RECORD_TTL_MS, storage: StorageType.File, replicas }),

@@ -1,7 +1,8 @@
 // The environment of CONTRACT.md section 1, read once. Every command (start, serve, cards) uses
 // the same names and defaults, so a `npm run cards` beside a running `npm start` with the same
 // environment talks to that stack.
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { isKioskId } from '../../machines/contract/index.ts';
 
 export interface StackConfig {
@@ -21,6 +22,11 @@ export interface StackConfig {
   natsInboxPrefix: string | undefined;
   /** JetStream replicas of the registry's stream and buckets (1 embedded, 3 on the hub). */
   registryReplicas: number;
+  /**
+   * Host names the UI server answers to besides loopback (`UI_HOST_NAMES`, comma-separated): any
+   * other Host header is refused, so a DNS-rebinding page cannot reach it under its own name.
+   */
+  uiHostNames: string[];
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -42,6 +48,27 @@ function replicas(raw: string | undefined): number {
   return value;
 }
 
+/**
+ * NATS_PASSWORD_FILE: the password in a file, as systemd's LoadCredential= provides it
+ * (`%d/nats-password`), so it never sits in the environment or a unit file.
+ */
+function passwordFile(file: string | undefined): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  const password = readFileSync(file, 'utf8').trim();
+  if (password === '') throw new Error(`NATS_PASSWORD_FILE ${file} is empty`);
+  return password;
+}
+
+function hostNames(raw: string | undefined): string[] {
+  const names = (raw ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  for (const name of names) {
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name)) {
+      throw new Error(`UI_HOST_NAMES must be host names separated by commas, got ${JSON.stringify(name)}`);
+    }
+  }
+  return names;
+}
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   const kioskId = env.KIOSK_ID || 'kiosk-1';
   if (!isKioskId(kioskId)) {
@@ -60,9 +87,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     natsUrl: env.NATS_URL || undefined,
     cardReader,
     natsUser: env.NATS_USER || undefined,
-    natsPassword: env.NATS_PASSWORD || undefined,
+    natsPassword: env.NATS_PASSWORD || passwordFile(env.NATS_PASSWORD_FILE),
     natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
     registryReplicas: replicas(env.REGISTRY_REPLICAS),
+    uiHostNames: hostNames(env.UI_HOST_NAMES),
   };
 }
 
@@ -76,12 +104,30 @@ export function natsUrlOf(config: StackConfig): string {
  * forever (a nats-server restart must not take the kiosk down with it).
  */
 export function natsConnectOptions(config: StackConfig, name: string, servers = natsUrlOf(config)) {
+  const password = config.natsUser === undefined ? undefined : (config.natsPassword ?? stackPassword(config.dataDir, config.natsUser));
+  // The embedded stack gives each user the inbox prefix its permissions allow (`_INBOX.<user>`).
+  const inboxPrefix = config.natsInboxPrefix ?? (config.natsUser !== undefined && config.natsPassword === undefined ? `_INBOX.${config.natsUser}` : undefined);
   return {
     servers,
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
-    ...(config.natsUser === undefined ? {} : { user: config.natsUser, pass: config.natsPassword ?? '' }),
-    ...(config.natsInboxPrefix === undefined ? {} : { inboxPrefix: config.natsInboxPrefix }),
+    ...(config.natsUser === undefined ? {} : { user: config.natsUser, pass: password ?? '' }),
+    ...(inboxPrefix === undefined ? {} : { inboxPrefix }),
   };
+}
+
+/**
+ * The password `npm start` generated for `user` (`$DATA_DIR/credentials/<user>.json`,
+ * docs/operations.md "Credentials"): a part started with NATS_USER and no NATS_PASSWORD reads it
+ * there, so no password travels in an environment variable.
+ */
+function stackPassword(dataDir: string, user: string): string | undefined {
+  if (!/^[a-z][a-z0-9-]*$/.test(user)) return undefined;
+  try {
+    const parsed = JSON.parse(readFileSync(join(dataDir, 'credentials', `${user}.json`), 'utf8')) as { password?: unknown };
+    return typeof parsed.password === 'string' ? parsed.password : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -17,6 +17,28 @@ export interface NatsServerOptions {
   name?: string;
   /** Path of the binary; Debian installs it in /usr/sbin. */
   binary?: string;
+  /** Users and permissions; absent means an open server (unit-level tests only, never `npm start`). */
+  access?: NatsServerAccess;
+}
+
+/** Who may connect and do what (docs/security.md, "Embedded stack"). */
+export interface NatsServerAccess {
+  /** nats-server `authorization.users` entries (passwords as bcrypt hashes). */
+  users: readonly unknown[];
+  /** The only page origins whose websocket upgrade is accepted (the UI's own). */
+  allowedOrigins: readonly string[];
+}
+
+/**
+ * The config fields that lock a server: every client must log in as one of `users` (no
+ * no_auth_user, so an anonymous client is refused), and a websocket upgrade from any other page
+ * origin is refused by the server before any NATS traffic.
+ */
+export function accessConfig(access: NatsServerAccess): { authorization: Record<string, unknown>; websocket: Record<string, unknown> } {
+  return {
+    authorization: { users: access.users, timeout: 2 },
+    websocket: { allowed_origins: access.allowedOrigins, same_origin: false },
+  };
 }
 
 export interface RunningNatsServer {
@@ -57,7 +79,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function configText(options: Required<Pick<NatsServerOptions, 'name'>> & { port: number; wsPort?: number; storeDir: string }): string {
+function configText(options: Required<Pick<NatsServerOptions, 'name'>> & { port: number; wsPort?: number; storeDir: string; access?: NatsServerAccess }): string {
   // JSON is valid nats-server config syntax, and quoting every value keeps paths safe.
   const config: Record<string, unknown> = {
     server_name: options.name,
@@ -70,6 +92,11 @@ function configText(options: Required<Pick<NatsServerOptions, 'name'>> & { port:
   if (options.wsPort !== undefined) {
     // Plain websocket is acceptable only because it listens on loopback.
     config.websocket = { host: '127.0.0.1', port: options.wsPort, no_tls: true };
+  }
+  if (options.access !== undefined) {
+    const locked = accessConfig(options.access);
+    config.authorization = locked.authorization;
+    if (config.websocket !== undefined) config.websocket = { ...(config.websocket as object), ...locked.websocket };
   }
   return JSON.stringify(config, null, 2);
 }
@@ -100,7 +127,12 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
   await mkdir(storeDir, { recursive: true });
   const configFile = join(options.dataDir, 'nats-server.conf');
   const logFile = join(options.dataDir, 'nats-server.log');
-  await writeFile(configFile, configText({ name, port, ...(wsPort === undefined ? {} : { wsPort }), storeDir }));
+  // 0600: the config holds the users' password hashes.
+  await writeFile(
+    configFile,
+    configText({ name, port, ...(wsPort === undefined ? {} : { wsPort }), storeDir, ...(options.access ? { access: options.access } : {}) }),
+    { mode: 0o600 },
+  );
 
   // Its own process group: a Ctrl-C in the terminal must not stop the server under the parts
   // that are still draining their connections; whoever started it stops it, last.

@@ -16,6 +16,7 @@ import { partCommand, type Part } from '../serve.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
+import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from './credentials/index.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
 import { claimDataDir, type StackPidFile } from './pid-file.ts';
 import { spawnProcess, supervise, type Supervised } from './supervisor.ts';
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
         port: config.natsPort,
         wsPort: config.natsWsPort,
         name: `kiosk-${config.kioskId}`,
+        access: await embeddedServerAccess(config, { observer: process.env.STACK_TEST_OBSERVER === '1' }),
       }).catch((error: Error) => {
         throw new Error(
           `${error.message}\nIs another stack running on port ${config.natsPort} or ${config.natsWsPort}? ` +
@@ -130,10 +132,19 @@ async function main(): Promise<void> {
       supervisedServer = superviseNatsServer(server, pidFile);
     }
     const natsUrl = server?.url ?? natsUrlOf(config);
-    nc = await connect({ servers: natsUrl, name: 'stack', maxReconnectAttempts: -1 });
+    const own = server === undefined ? undefined : await ensureCredentials(config.dataDir, 'stack');
+    nc = await connect({
+      servers: natsUrl,
+      name: 'stack',
+      maxReconnectAttempts: -1,
+      ...(own === undefined ? {} : { user: own.user, pass: own.password, inboxPrefix: inboxPrefixOf('stack') }),
+    });
     const env = { ...process.env, NATS_URL: natsUrl, DATA_DIR: config.dataDir };
+    // Each part logs in as itself; its password is read from the credentials folder, not passed.
+    const partEnv = (user: string): NodeJS.ProcessEnv =>
+      server === undefined ? env : { ...env, NATS_USER: user, NATS_PASSWORD: '', NATS_INBOX_PREFIX: '' };
 
-    parts.push(supervisePart('registry', env, pidFile));
+    parts.push(supervisePart('registry', partEnv('registry'), pidFile));
     const connection = nc;
     await waitFor('the registry', async () => (await connection.request('$SRV.PING.registry', undefined, { timeout: 500 })) && true, isStopping);
     if (config.cardReader === 'sim') await importDemoCardsIfNeeded(connection, config);
@@ -141,7 +152,7 @@ async function main(): Promise<void> {
     // same file) and enrolled with the registry, as an operator does in production.
     const agentKey = await loadOrCreateAgentKey(config.dataDir, config.kioskId);
     await enrollAgentKey(connection, config.kioskId, agentKey.publicKey);
-    for (const part of ['card-agent', 'engine', 'ui', 'staff-auth'] as const) parts.push(supervisePart(part, env, pidFile));
+    for (const part of ['card-agent', 'engine', 'ui', 'staff-auth'] as const) parts.push(supervisePart(part, partEnv(part), pidFile));
 
     const http = `http://127.0.0.1:${config.httpPort}`;
     // Asked the way an operator or a probe asks: over HTTP, so the UI part is checked too.
@@ -155,6 +166,7 @@ async function main(): Promise<void> {
       `  dashboard  ${http}/dashboard`,
       `  health     ${http}/healthz`,
       `  NATS       ${natsUrl} (websocket ws://127.0.0.1:${config.natsWsPort})   data in ${config.dataDir}`,
+      ...(server === undefined ? [] : [`  logins     ${join(config.dataDir, 'credentials')} (one file per user; never anonymous)`]),
       ...(config.cardReader === 'sim'
         ? ['', 'Demo cards (demo data; insert one from the tray on the kiosk page):', ...(await demoCardLines())]
         : []),

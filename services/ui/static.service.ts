@@ -1,6 +1,8 @@
 // The kiosk's HTTP side: the built UI as static files, `/config.json` (where the browser finds the
-// kiosk's NATS websocket), and `/healthz` (200 with JSON once every part answers). Loopback only:
-// the kiosk's own Chromium is the only client.
+// kiosk's NATS websocket, and the page's NATS login), and `/healthz` (200 with JSON once every part
+// answers). Loopback only: the kiosk's own Chromium is the only client. Every answer carries the
+// headers of docs/security.md ("Web pages"), and a request naming a host that is neither loopback
+// nor configured is refused, so a DNS-rebinding page cannot read the login under its own name.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -17,8 +19,61 @@ export interface UiServerOptions {
   host?: string;
   /** The folder with the built pages (index.html, staff.html, inspector.html, bundles). */
   distDir: string;
-  browserConfig: () => BrowserConfig;
+  /** What `/config.json?page=…` says to `page`. */
+  browserConfig: (page: BrowserPage) => BrowserConfig;
   health: () => Promise<HealthReport>;
+  /** Host names answered besides loopback (UI_HOST_NAMES). */
+  hostNames?: readonly string[];
+  /** The NATS websocket URL, the only place the pages may connect to besides their own origin. */
+  natsWsUrl?: string;
+}
+
+/** The browser pages, each with its own NATS login. */
+export type BrowserPage = 'kiosk' | 'staff' | 'inspector' | 'dashboard';
+const PAGES: readonly BrowserPage[] = ['kiosk', 'staff', 'inspector', 'dashboard'];
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The host name of a Host header (without the port), lower case; undefined if it is malformed. */
+export function hostNameOf(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.exec(host);
+  return match ? (match[1] as string).toLowerCase() : undefined;
+}
+
+/** Headers on every answer: nothing may frame the pages, sniff a type, or learn where they are. */
+export function securityHeaders(natsWsUrl: string | undefined): Record<string, string> {
+  const connect = ["'self'", ...(natsWsUrl === undefined ? ['ws://127.0.0.1:*', 'ws://localhost:*'] : [natsWsUrl])].join(' ');
+  return {
+    'content-security-policy': [
+      "default-src 'self'",
+      `connect-src ${connect}`,
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+  };
+}
+
+/**
+ * Whether a request for the NATS login comes from one of our own pages. Chromium says where a
+ * fetch comes from (Sec-Fetch-Site); a foreign page's request also names its Origin. A local
+ * process can still ask with no such headers: the login is no secret from the machine's own
+ * users (docs/security.md, "What is still open").
+ */
+function isSameOrigin(req: IncomingMessage, ownOrigins: ReadonlySet<string>): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || ownOrigins.has(origin);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -51,9 +106,6 @@ async function sendFile(res: ServerResponse, distDir: string, urlPath: string): 
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-cache',
-      // The kiosk pages load nothing from elsewhere; the websocket goes to loopback.
-      'content-security-policy':
-        "default-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
     });
     res.end(body);
   } catch {
@@ -62,7 +114,16 @@ async function sendFile(res: ServerResponse, distDir: string, urlPath: string): 
 }
 
 export async function startUiServer(options: UiServerOptions): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
+  const allowedHosts = new Set([...LOOPBACK_HOSTS, ...(options.hostNames ?? []).map((name) => name.toLowerCase())]);
+  const headers = securityHeaders(options.natsWsUrl);
+  let ownOrigins = new Set<string>();
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    const host = hostNameOf(req.headers.host);
+    if (host === undefined || !allowedHosts.has(host)) {
+      sendJson(res, 421, { error: 'unknown host' });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: 'method not allowed' });
@@ -76,7 +137,16 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
       return;
     }
     if (url.pathname === '/config.json') {
-      sendJson(res, 200, options.browserConfig());
+      const page = (url.searchParams.get('page') ?? 'kiosk') as BrowserPage;
+      if (!PAGES.includes(page)) {
+        sendJson(res, 404, { error: 'no such page' });
+        return;
+      }
+      if (!isSameOrigin(req, ownOrigins)) {
+        sendJson(res, 403, { error: 'cross-origin request' });
+        return;
+      }
+      sendJson(res, 200, options.browserConfig(page));
       return;
     }
     const pages: Record<string, string> = { '/staff': '/staff.html', '/inspector': '/inspector.html', '/dashboard': '/dashboard.html' };
@@ -94,6 +164,7 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  ownOrigins = new Set([...allowedHosts].map((name) => `http://${name}:${port}`));
   return {
     server,
     url: `http://127.0.0.1:${port}`,

@@ -9,7 +9,8 @@ import { natsConnectOptions, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
-import { startUiServer } from './static.service.ts';
+import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
+import { startUiServer, type BrowserPage } from './static.service.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEMO_CARD_FILES = [join(root, 'deploy/demo/cards.json'), join(root, 'deploy/demo/unregistered-cards.json')];
@@ -36,20 +37,36 @@ export async function demoCardsForTray(): Promise<NonNullable<BrowserConfig['dem
   return cards;
 }
 
+/** Which NATS user each page logs in as (docs/security.md, "Embedded stack"). */
+const PAGE_USERS: Record<BrowserPage, string> = { kiosk: 'browser', staff: 'staff', inspector: 'inspector', dashboard: 'dashboard' };
+
+/** The page's login from the credentials `npm start` generated; none where there are none. */
+function pageLogin(dataDir: string, page: BrowserPage) {
+  const credentials = readCredentialsSync(dataDir, PAGE_USERS[page]);
+  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: `_INBOX.${credentials.user}` };
+}
+
 export async function runUi(config: StackConfig, distDir = join(root, 'kiosk', 'dist')) {
   const log = createLogger('ui');
   await buildKiosk({ outdir: distDir });
   const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
+  const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
   const server = await startUiServer({
     port: config.httpPort,
     distDir,
-    browserConfig: () => ({
-      natsWsUrl: `ws://127.0.0.1:${config.natsWsPort}`,
-      kioskId: config.kioskId,
-      simulatedReader: config.cardReader === 'sim',
-      ...(demoCards === undefined ? {} : { demoCards }),
-    }),
+    hostNames: config.uiHostNames,
+    natsWsUrl,
+    browserConfig: (page) => {
+      const login = pageLogin(config.dataDir, page);
+      return {
+        natsWsUrl,
+        kioskId: config.kioskId,
+        simulatedReader: config.cardReader === 'sim',
+        ...(demoCards === undefined ? {} : { demoCards }),
+        ...(login === undefined ? {} : { nats: login }),
+      };
+    },
     health: () => checkHealth(nc, config.kioskId),
   });
   log.info('serving', { url: server.url });

@@ -74,7 +74,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     expect(cardB?.birthDate).toBeTruthy();
 
     stack = await startE2eStack();
-    nc = await connect({ servers: stack.natsUrl, name: 'e2e-recorder' });
+    nc = await connect({ servers: stack.natsUrl, name: 'e2e-recorder', ...stack.login('observer') });
     traffic = recordAllTraffic(nc);
     await nc.flush();
 

@@ -39,8 +39,11 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
   let kiosk: ConfiguredServer;
   const connections: NatsConnection[] = [];
 
+  let registryPassword = '';
+  /** The kiosk's parts connect as its loopback user; on a hub node, clients log in as the registry. */
   const open = async (server: ConfiguredServer) => {
-    const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+    const login = server === kiosk ? {} : { user: 'registry', pass: registryPassword };
+    const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200, ...login });
     connections.push(nc);
     return nc;
   };
@@ -59,8 +62,9 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
     for (const name of ['hub-1', 'hub-2', 'hub-3']) {
       nodes.push({ name, host: '127.0.0.1', clusterPort: await freePort(), leafPort: await freePort() });
     }
-    site = { hub: { cluster: 'test-cluster', nodes }, kiosks: ['k1'], staffDesks: [] };
+    site = { hub: { cluster: 'test-cluster', nodes }, kiosks: ['k1'], staffDesks: [], lab: true };
     const secrets = completeSecrets(site, {});
+    registryPassword = secrets.REGISTRY_PASSWORD!;
     const listens: HubListen[] = [];
     for (const node of nodes) {
       listens.push({

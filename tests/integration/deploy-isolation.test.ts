@@ -12,6 +12,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +35,8 @@ import {
   kioskLocalUsers,
   kioskPasswordVariable,
   PASSWORD_VARIABLES,
+  REGISTRY_USER,
+  deskConsoleSecret,
   renderHubNode,
   renderHubSecrets,
   renderKioskHubLink,
@@ -147,6 +150,28 @@ async function publishUntilSeen(nc: NatsConnection, subject: string, seen: Seen[
   }, `${subject} (${marker}) arriving`);
 }
 
+/** A websocket upgrade as a page at `origin` asks for it: the server's HTTP status. */
+function websocketUpgrade(port: number, origin: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/',
+      headers: { connection: 'Upgrade', upgrade: 'websocket', origin, 'sec-websocket-version': '13', 'sec-websocket-key': 'MDEyMzQ1Njc4OWFiY2RlZg==' },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // The topology
 
@@ -160,13 +185,14 @@ interface Topology {
   k2: Server;
   k1Ws: number;
   desk: Server;
+  deskWs: number;
   tampered: Server;
   unauthenticated: Server;
 }
 
 async function startTopology(): Promise<Topology> {
   const root = await mkdtemp(join(tmpdir(), 'deploy-isolation-'));
-  const site: Site = { hub: { cluster: 'test-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: [K1, K2], staffDesks: ['desk-1'] };
+  const site: Site = { hub: { cluster: 'test-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: [K1, K2], staffDesks: ['desk-1'], lab: true };
   const secrets: Record<string, string> = { ...completeSecrets(site, {}), [OBSERVER_VARIABLE]: 'observer-only-in-tests' };
   const observerLine = `${OBSERVER_VARIABLE}: "${secrets[OBSERVER_VARIABLE]}"\n`;
   const listen: HubListen = {
@@ -199,11 +225,12 @@ async function startTopology(): Promise<Topology> {
   const [k1, k2] = await Promise.all([leaf(K1), leaf(K2)]);
 
   const deskPort = await freePort();
+  const deskWs = await freePort();
   const desk = await startServer(
     join(root, 'desk'),
-    renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: deskPort, websocketPort: await freePort(), monitorPort: 0, tlsDir: listen.tlsDir } }),
+    renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: deskPort, websocketPort: deskWs, monitorPort: 0, tlsDir: listen.tlsDir } }),
     deskPort,
-    { 'hub-link.conf': renderStaffHubLink(site, secrets, listen) },
+    { 'hub-link.conf': renderStaffHubLink(site, secrets, listen, 'desk-1') },
   );
 
   // A kiosk box whose own config was rewritten: no local rules at all, no deny lists, but still
@@ -250,6 +277,7 @@ async function startTopology(): Promise<Topology> {
     k2: k2.server,
     k1Ws: k1.websocketPort,
     desk,
+    deskWs,
     tampered,
     unauthenticated,
   };
@@ -277,6 +305,8 @@ describe('production NATS configs (deploy/production)', () => {
   const observerLogin = () => ({ user: observer.user, pass: topology.secrets[OBSERVER_VARIABLE]! });
   const staffLogin = () => ({ user: STAFF_USER, pass: topology.secrets[PASSWORD_VARIABLES.staff]! });
   const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]! });
+  const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]! });
+  const consoleLogin = () => ({ user: 'console', pass: topology.secrets[deskConsoleSecret('desk-1')]! });
 
   beforeAll(async () => {
     topology = await startTopology();
@@ -401,7 +431,7 @@ describe('production NATS configs (deploy/production)', () => {
 
   it('(c) k1\'s registry requests reach the registry on the hub under k1\'s own id, and the replies come back', async () => {
     // Subscribed as the registry subscribes: one queue-group wildcard per endpoint, over all kiosks.
-    const registry = await open(topology.hub);
+    const registry = await open(topology.hub, registryLogin());
     const endpoints = ['identify', 'verify', 'accept', 'pin-grant', 'complete'];
     const asked: Seen[] = [];
     for (const endpoint of endpoints) {
@@ -421,7 +451,7 @@ describe('production NATS configs (deploy/production)', () => {
   });
 
   it('(d) k1 cannot ask under k2\'s id, nor use admin or staff subjects; nothing of it reaches the hub', async () => {
-    const registry = await open(topology.hub);
+    const registry = await open(topology.hub, registryLogin());
     const asked = respond(registry, 'ra.>', () => ({ ok: true }));
     await registry.flush();
     const k1Parts = await open(topology.k1);
@@ -453,7 +483,7 @@ describe('production NATS configs (deploy/production)', () => {
   });
 
   it('(f) the staff user is held to the console\'s subjects: no admin, no registry activation, no kiosk input or card', async () => {
-    const registry = await open(topology.hub);
+    const registry = await open(topology.hub, registryLogin());
     const asked = respond(registry, 'ra.>', () => ({ ok: true }));
     await registry.flush();
     const staff = await open(topology.hub, staffLogin());
@@ -487,13 +517,54 @@ describe('production NATS configs (deploy/production)', () => {
     expect(received.filter((m) => m.subject.startsWith(`kiosk.${K1}.`) || m.subject.startsWith('ra.'))).toEqual([]);
   });
 
-  it('link credentials work for links only, and a link without credentials is refused', async () => {
+  it('link credentials work for links only, and a link without credentials gets no application account', async () => {
     const k1Link = { user: kioskLinkUser(K1), pass: topology.secrets[kioskPasswordVariable(K1)]! };
     await expect(connect({ servers: topology.hub.url, ...k1Link })).rejects.toThrow(/Authorization Violation/);
-    await until(async () => (await readFile(topology.unauthenticated.logFile, 'utf8')).includes('Authorization Violation') || undefined, 'the unauthenticated link refused');
-    const links = await leafLinks(topology.hubMonitor);
-    expect(links).toHaveLength(4);
-    expect(links.every((leaf) => leaf.account === HUB_ACCOUNT)).toBe(true);
+    // Without a no_auth_user, nats-server 2.9 lets a leaf without credentials into its empty
+    // global account: no user, no JetStream, nothing of MOEACA (docs/security.md, "still open").
+    const links = await until(async () => {
+      const found = await leafLinks(topology.hubMonitor);
+      return found.length === 5 ? found : undefined;
+    }, 'five leaf links on the hub');
+    expect(links.filter((leaf) => leaf.account === HUB_ACCOUNT)).toHaveLength(4);
+    expect(links.filter((leaf) => leaf.account !== HUB_ACCOUNT).map((leaf) => leaf.account)).toEqual(['$G']);
+  });
+
+  it('no anonymous power: a client without credentials is refused on the hub and at the desk', async () => {
+    await expect(connect({ servers: topology.hub.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/);
+    await expect(connect({ servers: topology.desk.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/);
+    for (const text of renderExamples(await readSite(EXAMPLE_SITE_FILE)).values()) {
+      // Only the kiosk's own loopback (parts, and the page behind allowed_origins) keeps one.
+      if (!text.includes('configuration of kiosk')) expect(text).not.toMatch(/no_auth_user/);
+    }
+  });
+
+  it('nobody may delete or purge RA_EVENTS or a bucket, not even the registry', async () => {
+    const registry = await open(topology.hub, registryLogin());
+    const violations = violationsOf(registry);
+    for (const subject of ['$JS.API.STREAM.DELETE.RA_EVENTS', '$JS.API.STREAM.PURGE.RA_EVENTS', '$JS.API.STREAM.PURGE.KV_ra_cards', '$JS.API.STREAM.MSG.DELETE.RA_EVENTS']) {
+      registry.publish(subject, encodeJson({}));
+      await until(() => violations.some((v) => v.includes(`Publish to "${subject}"`)) || undefined, `${subject} refused to the registry`);
+    }
+    const admin = await open(topology.hub, adminLogin());
+    const adminViolations = violationsOf(admin);
+    admin.publish('$JS.API.STREAM.DELETE.RA_EVENTS', encodeJson({}));
+    await until(() => adminViolations.some((v) => v.includes('Publish to "$JS.API.STREAM.DELETE.RA_EVENTS"')) || undefined, 'delete refused to admin');
+  });
+
+  it('the kiosk\'s and the desk\'s websockets refuse a page from a foreign origin', async () => {
+    for (const port of [topology.k1Ws, topology.deskWs]) {
+      expect(await websocketUpgrade(port, 'http://127.0.0.1:8080')).toBe(101);
+      expect(await websocketUpgrade(port, 'http://evil.example')).toBe(403);
+    }
+  });
+
+  it('the generator refuses a site without TLS unless it is marked a lab', () => {
+    const { lab: _lab, ...production } = topology.site;
+    expect(() => renderHubNode({ site: production, node: production.hub.nodes[0]! })).toThrow(/lab/);
+    expect(() => renderKioskLeaf({ kioskId: K1, site: { tls: false } })).toThrow(/lab/);
+    expect(() => renderStaffDeskLeaf({ desk: 'desk-1', site: {} })).toThrow(/lab/);
+    expect(renderHubNode({ site: { ...production, tls: true }, node: production.hub.nodes[0]! })).toContain('tls {');
   });
 
   it('the kiosk page over the websocket sends input and reads views, and cannot reach the card agent', async () => {
@@ -535,7 +606,7 @@ describe('production NATS configs (deploy/production)', () => {
   });
 
   it('a staff desk\'s console reaches every kiosk through its own leaf link, with the staff allowlist', async () => {
-    const console_ = await open(topology.desk);
+    const console_ = await open(topology.desk, consoleLogin());
     const violations = violationsOf(console_);
     const views = collect(console_, 'kiosk.*.view');
     await console_.flush();
@@ -571,7 +642,7 @@ describe('production NATS configs (deploy/production)', () => {
       const sink = (line: string) => logs.push(line);
       // As in production: the registry connects on the hub node without credentials.
       registry = await startRegistry({
-        nc: await open(topology.hub, undefined, 'kept'),
+        nc: await open(topology.hub, registryLogin(), 'kept'),
         dataDir: join(topology.root, 'registry-data'),
         log: sink,
         scryptCost: { N: 1024, r: 8, p: 1 },
@@ -635,7 +706,7 @@ describe('production NATS configs (deploy/production)', () => {
       expect(tamperedGot.filter((m) => m.subject.startsWith(`kiosk.${K1}.`) || m.subject.startsWith('ra.'))).toEqual([]);
 
       // The engine's snapshots live in k1's own JetStream domain, not the hub's.
-      const hubStreams = await (await jetstreamManager(await open(topology.hub))).streams.names().next();
+      const hubStreams = await (await jetstreamManager(await open(topology.hub, registryLogin()))).streams.names().next();
       const k1Streams = await (await jetstreamManager(await open(topology.k1))).streams.names().next();
       expect(k1Streams).toContain('KV_kiosk_snapshots');
       expect(hubStreams).not.toContain('KV_kiosk_snapshots');

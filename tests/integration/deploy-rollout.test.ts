@@ -35,7 +35,7 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
   let secrets: SiteSecrets;
   const leaves: ConfiguredServer[] = [];
   const connections: NatsConnection[] = [];
-  const siteWith = (kiosks: string[]): Site => ({ hub: { cluster: 'rollout', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks, staffDesks: [] });
+  const siteWith = (kiosks: string[]): Site => ({ hub: { cluster: 'rollout', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks, staffDesks: [], lab: true });
 
   /** What the operator does on a hub node: install the regenerated config, then reload. */
   async function installAndReload(site: Site): Promise<void> {
@@ -63,7 +63,7 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
 
   /** A registry stand-in on the hub, subscribed as the registry is: a queue-group wildcard. */
   async function startRegistryStandIn(): Promise<void> {
-    const registry = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}` });
+    const registry = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: 'registry', pass: secrets.REGISTRY_PASSWORD! });
     connections.push(registry);
     registry.subscribe('ra.activation.verify.*', {
       queue: 'registry',

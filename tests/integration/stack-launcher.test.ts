@@ -118,7 +118,7 @@ describe('npm start leaves no orphans', () => {
     // The card agent stopped while the launcher cannot restart it (frozen): the kiosk goes out of
     // service and /healthz says so, with the screen; once the launcher runs again it restarts the
     // agent, whose announcement puts the kiosk back in service at once.
-    const views = await connect({ servers: stack.natsUrl, name: 'test-views' });
+    const views = await connect({ servers: stack.natsUrl, name: 'test-views', ...stack.login('observer') });
     const screens: string[] = [];
     views.subscribe(kioskSubjects(stack.kioskId).view, {
       callback: (_error, msg) => {
@@ -162,7 +162,7 @@ describe('npm start leaves no orphans', () => {
     await until(async () => (await health(stack)).status === 200, 'back in service after nats-server came back', { giveUpMs: 60_000, everyMs: 200 });
     expect((await health(stack)).body.screen).toBe('insertCard');
     // JetStream state kept: the demo cards imported at first start are still registered.
-    const nc = await connect({ servers: stack.natsUrl, name: 'test' });
+    const nc = await connect({ servers: stack.natsUrl, name: 'test', ...stack.login('admin') });
     try {
       expect((await listCards(nc)).length).toBeGreaterThan(0);
     } finally {

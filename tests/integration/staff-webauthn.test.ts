@@ -23,6 +23,7 @@ import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts'
 import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
 import { startUiServer } from '../../services/ui/static.service.ts';
 import { launchChromium } from '../support/e2e-kiosk-page.ts';
+import { testCardKey } from '../support/card-keys.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import * as v from 'valibot';
 
@@ -41,6 +42,9 @@ let origin: string;
 let browser: Browser;
 const subscriptions: Subscription[] = [];
 
+/** One card key stands for every card here: binding is not what this file tests. */
+const CARD_KEY = testCardKey();
+
 function card(cardNumber: string, status: 'issued' | 'used-before-activation'): AdminImportRequest['records'][number] {
   return {
     cardNumber,
@@ -53,6 +57,7 @@ function card(cardNumber: string, status: 'issued' | 'used-before-activation'): 
     status,
     userCode: 'Ab3$xyz9',
     certSerial: SERIAL,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
     soCredential: `so-${cardNumber}`,
   } as AdminImportRequest['records'][number];
 }
@@ -138,7 +143,7 @@ describe('staff sign-in with a passkey, end to end', () => {
     await page.locator('[data-status="locked"]').waitFor();
     await page.locator('[data-op="unlock"]').click();
     await page.locator('[data-status="issued"]').waitFor();
-    const identified = (await nc.request(registrySubjectFor('identify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SERIAL }), { timeout: 5_000 })).json<{ status: string }>();
+    const identified = (await nc.request(registrySubjectFor('identify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 }), { timeout: 5_000 })).json<{ status: string }>();
     expect(identified.status).toBe('issued');
     const trail = (await audit()).filter((entry) => entry.cardNumber === LOCKED_CARD);
     expect(trail.map((entry) => [entry.action, entry.staffId, entry.outcome])).toEqual([

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../services/shared/nats-server.ts';
+import { readCredentialsSync } from '../../services/stack/credentials/credential-files.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -26,6 +27,12 @@ export interface E2eStack {
   readonly ports: { nats: number; natsWs: number; http: number };
   readonly pid: number;
   readonly output: OutputLine[];
+  /**
+   * The connect options of one of the stack's users, read from `$DATA_DIR/credentials/<user>.json`
+   * as any client of `npm start` does. `observer` (read-only, every subject) exists because this
+   * helper starts the stack with STACK_TEST_OBSERVER=1.
+   */
+  login(user: string): { user: string; pass: string; inboxPrefix: string };
   /** Sends SIGTERM and waits for the stack to exit; what was running under it just before. */
   stop(): Promise<StopResult>;
   /** Last resort for a test that failed half-way: SIGKILL the stack and everything under it (no-op once stopped). */
@@ -149,13 +156,15 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
   const ports = options.ports ?? { nats: await freePort(), natsWs: await freePort(), http: await freePort() };
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Whatever the shell that runs the tests has set must not point the stack elsewhere.
-  for (const name of ['NATS_URL', 'CARD_READER', 'PKCS11_MODULE', 'CARD_TOKEN_LABEL', 'CARD_NUMBER_FROM', 'SOFTHSM2_CONF']) delete env[name];
+  for (const name of ['NATS_URL', 'NATS_USER', 'NATS_PASSWORD', 'NATS_INBOX_PREFIX', 'UI_HOST_NAMES', 'CARD_READER', 'PKCS11_MODULE', 'CARD_TOKEN_LABEL', 'CARD_NUMBER_FROM', 'SOFTHSM2_CONF']) delete env[name];
   Object.assign(env, {
     DATA_DIR: dataDir,
     NATS_PORT: String(ports.nats),
     NATS_WS_PORT: String(ports.natsWs),
     HTTP_PORT: String(ports.http),
     KIOSK_ID: kioskId,
+    // The canary checks read every subject and stream: a read-only user for them.
+    STACK_TEST_OBSERVER: '1',
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/stack/start.ts'], {
     cwd: root,
@@ -213,6 +222,11 @@ export async function startE2eStack(options: E2eStackOptions = {}): Promise<E2eS
     ports,
     pid,
     output,
+    login(user) {
+      const credentials = readCredentialsSync(dataDir, user);
+      if (credentials === undefined) throw new Error(`the stack made no credentials for ${user}`);
+      return { user: credentials.user, pass: credentials.password, inboxPrefix: `_INBOX.${credentials.user}` };
+    },
     async stop() {
       const descendants = descendantsOf(pid);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -22,6 +22,7 @@ describe('stack configuration', () => {
       NATS_PASSWORD: 'pw',
       NATS_INBOX_PREFIX: '_INBOX_k1',
       REGISTRY_REPLICAS: '3',
+      UI_HOST_NAMES: 'Kiosk-7.example.tw, localhost',
     });
     expect(config).toEqual({
       dataDir: '/tmp/x',
@@ -35,6 +36,7 @@ describe('stack configuration', () => {
       natsPassword: 'pw',
       natsInboxPrefix: '_INBOX_k1',
       registryReplicas: 3,
+      uiHostNames: ['kiosk-7.example.tw', 'localhost'],
     });
     expect(natsUrlOf(config)).toBe('nats://127.0.0.1:6000');
     expect(natsConnectOptions(config, 'engine')).toMatchObject({
@@ -58,6 +60,7 @@ describe('stack configuration', () => {
     [{ HTTP_PORT: '70000' }, /HTTP_PORT/],
     [{ KIOSK_ID: 'Kiosk 1' }, /KIOSK_ID/],
     [{ CARD_READER: 'usb' }, /CARD_READER/],
+    [{ UI_HOST_NAMES: 'evil.example/x' }, /UI_HOST_NAMES/],
     [{ REGISTRY_REPLICAS: '0' }, /REGISTRY_REPLICAS/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(message);
