@@ -46,17 +46,17 @@ export class KaCardTray extends LitElement {
     css`
       :host {
         /* Out of the page's layout: the kiosk's screens keep the whole window. */
+        display: contents;
+      }
+      .tab,
+      .scrim,
+      section {
         position: fixed;
-        inset: 0;
-        pointer-events: none;
         z-index: 10;
       }
       .tab {
-        pointer-events: auto;
-        position: absolute;
         right: 0;
-        top: 50%;
-        transform: translateY(-50%);
+        top: calc(50% - 100px);
         writing-mode: vertical-rl;
         min-width: var(--ka-target-min);
         min-height: 200px;
@@ -70,14 +70,10 @@ export class KaCardTray extends LitElement {
         gap: var(--ka-space-1);
       }
       .scrim {
-        pointer-events: auto;
-        position: absolute;
         inset: 0;
         background: rgb(0 0 0 / 35%);
       }
       section {
-        pointer-events: auto;
-        position: absolute;
         top: 0;
         right: 0;
         bottom: 0;
