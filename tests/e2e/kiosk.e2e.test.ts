@@ -180,7 +180,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     expect(alertText).toContain(ERRORS.BIRTH_DATE_REQUIRED.text['zh-TW']);
     expect(alertText).not.toContain('用戶代碼');
     expect(alertText).not.toContain('尚可嘗試');
-    expect(await page.getByRole('textbox', { name: /^出生年（民國年）.+/ }).count()).toBe(1);
+    // The mark is on the birth date, not on the ID.
+    for (const name of ['出生年（民國年）', '出生月', '出生日']) expect(await field(page, name).getAttribute('aria-invalid')).toBe('true');
+    expect(await field(page, '工商負責人身分證字號').getAttribute('aria-invalid')).toBe('false');
     await tapText(page, field(page, '出生年（民國年）'), rocYear);
     await tapText(page, field(page, '出生月'), month);
     await tapText(page, field(page, '出生日'), day);
