@@ -31,6 +31,9 @@ const REPRESENTATIVE: { name: FixtureName; lang: Language; orientation: 'portrai
   { name: 'confirmCardData', lang: 'zh-TW', orientation: 'portrait' },
   { name: 'enterPin', lang: 'en', orientation: 'portrait' },
   { name: 'failed-WRONG_PATH', lang: 'zh-TW', orientation: 'portrait' },
+  { name: 'failed-3125', lang: 'zh-TW', orientation: 'portrait' },
+  { name: 'failed-27011', lang: 'zh-TW', orientation: 'portrait' },
+  { name: 'enterResponsibleId-BIRTH_DATE_REQUIRED', lang: 'zh-TW', orientation: 'portrait' },
   { name: 'enterResponsibleId', lang: 'zh-TW', orientation: 'landscape' },
   { name: 'stillThere', lang: 'en', orientation: 'landscape' },
 ];

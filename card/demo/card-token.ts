@@ -51,6 +51,7 @@ export async function createCardToken(
   );
   const issued = await issueCardCertificate(ca, {
     holderName: record.holderName,
+    ...(record.orgUnit === undefined ? {} : { orgUnit: record.orgUnit }),
     ubn: record.ubn,
     email: record.email,
     validFrom: record.validFrom,

@@ -103,6 +103,8 @@ export function serialNumberDer(hex: string): Uint8Array {
 
 export interface CardCertificateRequest {
   holderName: string;
+  /** The OU (a branch or unit), as in the manual's C=TW,O=測試公司1,OU=測試分公司1. */
+  orgUnit?: string;
   ubn: string;
   email: string;
   validFrom: string;
@@ -129,6 +131,7 @@ export async function issueCardCertificate(ca: DemoCa, request: CardCertificateR
     subject: new x509.Name([
       { '2.5.4.6': [{ printableString: 'TW' }] },
       { '2.5.4.10': [{ utf8String: request.holderName }] },
+      ...(request.orgUnit === undefined ? [] : [{ '2.5.4.11': [{ utf8String: request.orgUnit }] }]),
       { '2.5.4.5': [{ printableString: request.ubn }] },
       { '2.5.4.3': [{ utf8String: request.holderName }] },
     ]),

@@ -16,6 +16,8 @@ export interface CertificateFields {
   /** Upper-case hex of the serial's value, without leading zero bytes (how the manual writes it). */
   certSerial: string;
   holderName: string;
+  /** The subject's OU that names a branch or unit (an OU of 8 digits is a UBN, not a unit). */
+  orgUnit?: string;
   ubn: string;
   email: string;
   validFrom: string;
@@ -70,9 +72,11 @@ export function parseCardCertificate(der: Uint8Array): CertificateFields {
   if (holderName === undefined || holderName === '' || ubn === undefined) {
     throw situationError('not-a-business-certificate');
   }
+  const orgUnit = subject.getField(OID.organizationalUnit).find((value) => value !== '' && !UBN.test(value));
   return {
     certSerial: normalizeSerial(certificate.serialNumber),
     holderName,
+    ...(orgUnit === undefined ? {} : { orgUnit }),
     ubn,
     email: emailOf(certificate),
     validFrom: certificate.notBefore.toISOString(),

@@ -2,7 +2,7 @@
 // English. Error texts come from the contract's catalogue; this module only adds what the user can
 // do next. The English table must have exactly the keys of the Chinese one (the type says so).
 import type { ActivationPath, ErrorCode, Language, Remedy, Screen } from '../../machines/contract/index.ts';
-import { CUSTOMER_SERVICE, ERRORS } from '../../machines/contract/errors.ts';
+import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, errorTextFor, RET_CODE_3125 } from '../../machines/contract/errors.ts';
 
 const zhTW = {
   org: '經濟部工商憑證管理中心',
@@ -31,6 +31,8 @@ const zhTW = {
   buttons: {
     readCard: '讀取卡片資料',
     accept: '進行憑證接受',
+    dataCorrectNext: '資料正確，下一步',
+    closeTray: '關閉',
     setPin: '設定IC卡PIN碼',
     reset: '重新輸入',
     dispute: '資料有誤',
@@ -48,7 +50,7 @@ const zhTW = {
   fields: {
     userCode: '用戶代碼',
     responsibleId: '工商負責人身分證字號',
-    birthDate: '工商負責人出生年月日（民國，可免填）',
+    birthDate: '工商負責人出生年月日（民國）',
     birthYear: '民國年',
     birthYearName: '出生年（民國年）',
     birthMonth: '月',
@@ -85,13 +87,32 @@ const zhTW = {
   },
   tray: {
     title: '示範卡片（僅供展示）',
+    open: '示範卡片',
     insert: (label: string) => `插入：${label}`,
     remove: '取出卡片',
   },
   inputError: '輸入有誤',
   attemptsLeft: (n: number) => `尚可嘗試 ${n} 次，輸入錯誤次數過多將暫停自助開卡。`,
   customerService: '客服專線',
-  customerServiceLine: `${CUSTOMER_SERVICE.phone}（行動電話及外島請撥 ${CUSTOMER_SERVICE.phoneFromMobile}）`,
+  customerServiceLines: [
+    `當地電話七碼或八碼地區（含金門地區）請撥：${CUSTOMER_SERVICE.phone}`,
+    `當地電話號碼六碼地區請撥：${CUSTOMER_SERVICE.phoneSixDigitArea}`,
+    `外島（如馬祖、烏坵、東沙、綠島、蘭嶼等地區）及國內行動電話請撥：${CUSTOMER_SERVICE.phoneFromMobile}`,
+    `國外地區請撥：${CUSTOMER_SERVICE.phoneFromAbroad}`,
+  ],
+  callIfSure: {
+    'self-applied': `若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服電話：${CUSTOMER_SERVICE.phone} 由專人幫您確認。`,
+    'registration-bundled': `若您確認輸入的身分證字號及出生年月日正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服電話：${CUSTOMER_SERVICE.phone} 由專人幫您確認。`,
+  } satisfies Record<ActivationPath, string>,
+  forTheCall: (code: string, cardNumber: string | undefined) =>
+    `來電時請告知：錯誤代碼 ${code}${cardNumber === undefined ? '' : `、IC卡卡號 ${cardNumber}`}`,
+  retCode3125: (cardNumber: string | undefined) =>
+    `執行結果：卡片未完成開卡:${cardNumber ?? ''},RetCode=${RET_CODE_3125}　回傳碼：Error:3125或${RET_CODE_3125}`,
+  mailIn: {
+    unlock: `請將IC卡交給櫃檯服務人員。此張憑證須寄回憑證管理中心進行解卡（${CA_MAIL_ADDRESS}），並於信中註明操作時之錯誤訊息、公司聯絡資訊（聯絡人姓名、電話、郵寄地址）；憑證管理中心完成解卡後將以掛號方式將憑證寄回。`,
+    test: `請將IC卡交給櫃檯服務人員。若只有此張工商憑證無法讀取，須將憑證寄回憑證管理中心進行檢測（${CA_MAIL_ADDRESS}），並於信中註明操作時之錯誤訊息、公司聯絡人姓名、電話、郵寄地址；憑證管理中心完成檢測後將以掛號方式將憑證寄回。`,
+  },
+  notDetectedAgain: '已連續兩次未偵測到卡片，請不要再重新插入：請按〔呼叫服務人員〕，由櫃檯服務人員協助您。',
   remedies: {
     retry: '請按〔再試一次〕。如問題持續發生，請洽櫃檯服務人員。',
     reinsert: '請取出IC卡後重新插入。',
@@ -121,11 +142,13 @@ const zhTW = {
     enterResponsibleId: {
       title: '輸入工商負責人身分證字號',
       body: '請輸入工商負責人身分證字號，再按〔讀取卡片資料〕。',
-      hint: '出生年月日請以民國年輸入，例如民國75年3月9日。',
+      hint: '出生年月日請以民國年輸入，例如民國75年3月9日；若申請資料載有負責人出生年月日，須一併輸入。',
+      idHint: '外籍負責人請輸入護照號碼等6至20碼英文字母或數字。',
     },
     idChecksumWarning: {
       title: '身分證字號有誤',
       body: '您所輸入之身分證字號不符合公式',
+      idLabel: '身分證字號：',
       question: '確定輸入無誤？',
       hint: '按〔是〕繼續作業；按〔否〕重新輸入身分證字號。',
     },
@@ -133,6 +156,7 @@ const zhTW = {
     confirmCardData: {
       title: '確認憑證IC卡資料',
       body: '請確認下列憑證IC卡資料正確無誤後，按〔進行憑證接受〕。',
+      bodyBundled: '請確認下列憑證IC卡資料正確無誤後，按〔資料正確，下一步〕，再輸入聯絡人電子信箱及設定用戶代碼，即可進行憑證接受。',
       hint: '若資料不正確，請暫停後續啟用憑證，按〔資料有誤〕並洽服務人員協助。',
     },
     enterContact: {
@@ -198,6 +222,8 @@ const en: Strings = {
   buttons: {
     readCard: 'Read card data',
     accept: 'Accept certificate',
+    dataCorrectNext: 'Data is correct: next',
+    closeTray: 'Close',
     setPin: 'Set card PIN',
     reset: 'Re-enter',
     dispute: 'Data is wrong',
@@ -215,7 +241,7 @@ const en: Strings = {
   fields: {
     userCode: 'User code',
     responsibleId: "Responsible person's national ID",
-    birthDate: "Responsible person's date of birth (ROC calendar, optional)",
+    birthDate: "Responsible person's date of birth (ROC calendar)",
     birthYear: 'ROC year',
     birthYearName: 'Birth year (ROC year)',
     birthMonth: 'Month',
@@ -252,6 +278,7 @@ const en: Strings = {
   },
   tray: {
     title: 'Demo cards (demonstration only)',
+    open: 'Demo cards',
     insert: (label: string) => `Insert: ${label}`,
     remove: 'Remove card',
   },
@@ -259,7 +286,25 @@ const en: Strings = {
   attemptsLeft: (n: number) =>
     `${n} ${n === 1 ? 'attempt' : 'attempts'} left; too many wrong attempts lock self-service activation.`,
   customerService: 'Customer service',
-  customerServiceLine: `${CUSTOMER_SERVICE.phone} (from a mobile phone or the outlying islands: ${CUSTOMER_SERVICE.phoneFromMobile})`,
+  customerServiceLines: [
+    `From a local line of seven or eight digits (Kinmen included): ${CUSTOMER_SERVICE.phone}`,
+    `Where local numbers have six digits: ${CUSTOMER_SERVICE.phoneSixDigitArea}`,
+    `From the outlying islands (Matsu, Wuqiu, Dongsha, Green Island, Orchid Island…) and mobile phones: ${CUSTOMER_SERVICE.phoneFromMobile}`,
+    `From abroad: ${CUSTOMER_SERVICE.phoneFromAbroad}`,
+  ],
+  callIfSure: {
+    'self-applied': `If you are sure the user code is right, please call the MOEACA customer service on ${CUSTOMER_SERVICE.phone}: to protect your personal data, a staff member will check it with you.`,
+    'registration-bundled': `If you are sure the ID number and date of birth are right, please call the MOEACA customer service on ${CUSTOMER_SERVICE.phone}: to protect your personal data, a staff member will check them with you.`,
+  },
+  forTheCall: (code: string, cardNumber: string | undefined) =>
+    `When you call, please give: error code ${code}${cardNumber === undefined ? '' : `, card number ${cardNumber}`}`,
+  retCode3125: (cardNumber: string | undefined) =>
+    `Result: card not activated:${cardNumber ?? ''},RetCode=${RET_CODE_3125}  Return code: Error:3125 or ${RET_CODE_3125}`,
+  mailIn: {
+    unlock: `Please hand the card to the counter staff. It must be sent to the CA to be unlocked (${CA_MAIL_ADDRESS}) with the error message and the company's contact (name, phone, postal address); the CA returns it by registered mail once unlocked.`,
+    test: `Please hand the card to the counter staff. If only this business certificate card cannot be read, it must be sent to the CA to be tested (${CA_MAIL_ADDRESS}) with the error message and the company's contact (name, phone, postal address); the CA returns it by registered mail once tested.`,
+  },
+  notDetectedAgain: 'No card was detected twice in a row. Please do not insert it again: press "Call staff" and the counter staff will help you.',
   remedies: {
     retry: 'Press "Try again". If it keeps happening, please ask the counter staff.',
     reinsert: 'Take the card out and insert it again.',
@@ -289,11 +334,13 @@ const en: Strings = {
     enterResponsibleId: {
       title: "Enter the responsible person's national ID",
       body: 'Enter the responsible person\'s national ID number, then press "Read card data".',
-      hint: 'Give the date of birth in the ROC calendar: ROC year = Western year − 1911 (e.g. 75 for 1986).',
+      hint: 'Give the date of birth in the ROC calendar: ROC year = Western year − 1911 (e.g. 75 for 1986). If the application recorded it, it is required.',
+      idHint: 'A foreign responsible person enters their passport or other number: 6 to 20 letters or digits.',
     },
     idChecksumWarning: {
       title: 'Please check the ID number',
       body: 'The ID number you entered does not match the checksum formula.',
+      idLabel: 'ID number: ',
       question: 'Are you sure it is correct?',
       hint: 'Press "Yes" to continue, or "No" to enter the ID number again.',
     },
@@ -301,6 +348,7 @@ const en: Strings = {
     confirmCardData: {
       title: 'Check the card data',
       body: 'Check that the data below is correct, then press "Accept certificate".',
+      bodyBundled: 'Check that the data below is correct, then press "Data is correct: next" to enter a contact e-mail and set a user code; the acceptance comes after that.',
       hint: 'If anything is wrong, stop here: press "Data is wrong" and the staff will help you.',
     },
     enterContact: {
@@ -342,7 +390,7 @@ export function strings(lang: Language): Strings {
   return tables[lang];
 }
 
-/** The catalogue's text for an error code, in the view's language. */
-export function errorText(code: ErrorCode, lang: Language): string {
-  return ERRORS[code].text[lang];
+/** The catalogue's text for an error code, in the view's language (and path B's wording where it has one). */
+export function errorText(code: ErrorCode, lang: Language, path?: ActivationPath): string {
+  return errorTextFor(code, lang, path);
 }

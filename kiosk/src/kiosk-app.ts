@@ -81,6 +81,27 @@ export class KaKioskApp extends LitElement {
 
   private firstScreenMarked = false;
 
+  /**
+   * The ID just submitted on path B, for the checksum warning to show as typed (fig. 19). Held by
+   * the page only while the ID screens are up; dropped on any other screen. Never in the view.
+   */
+  private typedResponsibleId: string | undefined;
+
+  private readonly rememberTypedId = (event: Event): void => {
+    const detail = (event as CustomEvent<{ type?: string; responsibleId?: string }>).detail;
+    if (detail?.type === 'user.submitResponsibleId') this.typedResponsibleId = detail.responsibleId;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.addEventListener('ka-input-send', this.rememberTypedId);
+  }
+
+  override disconnectedCallback(): void {
+    this.removeEventListener('ka-input-send', this.rememberTypedId);
+    super.disconnectedCallback();
+  }
+
   constructor() {
     super();
     this.view = undefined;
@@ -250,7 +271,7 @@ export class KaKioskApp extends LitElement {
       case 'ka-enter-responsible-id-screen':
         return html`<ka-enter-responsible-id-screen .view=${view}></ka-enter-responsible-id-screen>`;
       case 'ka-id-checksum-warning-screen':
-        return html`<ka-id-checksum-warning-screen .view=${view}></ka-id-checksum-warning-screen>`;
+        return html`<ka-id-checksum-warning-screen .view=${view} .typedId=${this.typedResponsibleId}></ka-id-checksum-warning-screen>`;
       case 'ka-confirm-card-data-screen':
         return html`<ka-confirm-card-data-screen .view=${view}></ka-confirm-card-data-screen>`;
       case 'ka-enter-contact-screen':
@@ -279,6 +300,7 @@ export class KaKioskApp extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('view')) this.screen = this.view?.screen;
+    if (this.view?.screen !== 'enterResponsibleId' && this.view?.screen !== 'idChecksumWarning') this.typedResponsibleId = undefined;
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {

@@ -17,6 +17,8 @@ export type Remedy =
   /** Nothing to do: the card is not usable here (or already done). */
   | 'none';
 
+export const REMEDIES = ['retry', 'reinsert', 'correctInput', 'startOver', 'staff', 'none'] as const satisfies readonly Remedy[];
+
 export interface ErrorInfo {
   readonly code: string;
   /** Whether repeating the same request may succeed (wire meaning of `retryable`). */
@@ -24,14 +26,32 @@ export interface ErrorInfo {
   readonly remedy: Remedy;
   /** What the user reads, in the manual's wording where it has one. */
   readonly text: { readonly 'zh-TW': string; readonly en: string };
+  /** Wording for path B where the code means something else there (3005: the ID or birth date). */
+  readonly bundledText?: { readonly 'zh-TW': string; readonly en: string };
 }
 
-/** 客服專線 as the manual gives it; shown with every error a user cannot fix alone. */
+/**
+ * 客服專線 as the manual's 「客服專線」 section lists them: 412-1166 from a local line of seven or
+ * eight digits (Kinmen included), 41-1166 where local numbers have six digits, (02/04/07)-412-1166
+ * from the outlying islands and from mobile phones, +886-(2/4/7)-412-1166 from abroad.
+ */
 export const CUSTOMER_SERVICE = {
   phone: '412-1166',
+  phoneSixDigitArea: '41-1166',
   phoneFromMobile: '(02/04/07)-412-1166',
+  phoneFromAbroad: '+886-(2/4/7)-412-1166',
   email: 'moeaca@moeaca.nat.gov.tw',
 } as const;
+
+/**
+ * Where the manual sends a card the CA must unlock (27011) or test (a genuine card that cannot be
+ * read), with the error message and the company's contact (name, phone, postal address); the CA
+ * returns it by registered mail.
+ */
+export const CA_MAIL_ADDRESS = '100 臺北市信義路一段 21 號數據大樓 4 樓，憑證管理中心收';
+
+/** The manual's return code for 3125 (卡片未完成開卡:<card number>,RetCode=10011502). */
+export const RET_CODE_3125 = '10011502';
 
 const catalogue = [
   {
@@ -39,8 +59,12 @@ const catalogue = [
     retryable: true,
     remedy: 'correctInput',
     text: {
-      'zh-TW': '用戶代碼錯誤：3005。用戶代碼有區分大小寫，請確認後重新輸入。',
-      en: 'Error 3005: the user code (or ID) does not match. User codes are case-sensitive; check and enter it again.',
+      'zh-TW': '用戶代碼錯誤：3005。用戶代碼可能有誤（英文大小寫有別），請確認後重新輸入。',
+      en: 'Error 3005: the user code does not match. User codes are case-sensitive (upper and lower case differ); check it and enter it again.',
+    },
+    bundledText: {
+      'zh-TW': '身分證字號或出生年月日錯誤：3005。請確認工商負責人身分證字號及出生年月日後重新輸入。',
+      en: "Error 3005: the responsible person's ID number or date of birth does not match. Check both and enter them again.",
     },
   },
   {
@@ -145,10 +169,11 @@ const catalogue = [
   {
     code: 'UNKNOWN_CARD',
     retryable: false,
-    remedy: 'none',
+    // A genuine card the reader or the card module cannot read lands here too: staff look at it.
+    remedy: 'staff',
     text: {
-      'zh-TW': '此卡片不是工商憑證IC卡，或憑證管理中心查無此卡。',
-      en: 'This is not a MOEACA business certificate card, or the CA does not know it.',
+      'zh-TW': '無法辨識此張IC卡：讀卡機或卡片元件無法讀取此卡，或憑證管理中心查無此卡。',
+      en: 'This card cannot be recognised: the reader or the card module cannot read it, or the CA does not know it.',
     },
   },
   {
@@ -246,8 +271,26 @@ const catalogue = [
     retryable: true,
     remedy: 'correctInput',
     text: {
-      'zh-TW': '身分證字號或出生日期格式不正確，請重新輸入。',
-      en: 'The ID number or birth date is not in a valid format. Please enter it again.',
+      'zh-TW': '身分證字號格式不正確，請輸入6至20碼英文字母或數字。',
+      en: 'The ID number is not valid: enter 6 to 20 letters or digits.',
+    },
+  },
+  {
+    code: 'BIRTH_DATE_FORMAT',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '出生年月日不正確，請以民國年輸入正確的日期。',
+      en: 'The date of birth is not a valid date. Please enter it in the ROC calendar.',
+    },
+  },
+  {
+    code: 'BIRTH_DATE_REQUIRED',
+    retryable: true,
+    remedy: 'correctInput',
+    text: {
+      'zh-TW': '此張憑證須核對工商負責人出生年月日，請輸入出生年月日（民國）。',
+      en: "This certificate needs the responsible person's date of birth as well. Please enter it (ROC calendar).",
     },
   },
 ] as const satisfies readonly ErrorInfo[];
@@ -259,6 +302,12 @@ export const ERROR_CODES: readonly ErrorCode[] = catalogue.map((entry) => entry.
 export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = Object.fromEntries(
   catalogue.map((entry) => [entry.code, entry]),
 ) as Record<ErrorCode, ErrorInfo>;
+
+/** The catalogue's text for `code`, in path B's wording where it has one. */
+export function errorTextFor(code: ErrorCode, lang: 'zh-TW' | 'en', path?: 'self-applied' | 'registration-bundled'): string {
+  const info = ERRORS[code];
+  return (path === 'registration-bundled' ? info.bundledText?.[lang] : undefined) ?? info.text[lang];
+}
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERRORS, value);
@@ -272,6 +321,8 @@ export const INPUT_ERROR_CODES = [
   'USER_CODE_MISMATCH',
   'EMAIL_FORMAT',
   'ID_FORMAT',
+  'BIRTH_DATE_FORMAT',
+  'BIRTH_DATE_REQUIRED',
 ] as const satisfies readonly ErrorCode[];
 
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];

@@ -5,7 +5,7 @@
 // valid user code. Format checks belong to the machine (they become input errors on the screen,
 // not BAD_REQUEST), and the registry checks the rest again.
 import * as v from 'valibot';
-import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { ERROR_CODES, REMEDIES, type ErrorCode } from './errors.ts';
 import { ACTIVATION_PATHS, LANGUAGES, SCREENS } from './screens.ts';
 
 /** Bounded free text typed by a person: long enough for any valid value, short enough to be safe. */
@@ -112,6 +112,8 @@ export const CardDataSchema = v.object({
   cardNumber,
   certSerial,
   holderName: typed(256),
+  /** The certificate subject's OU (a branch or unit), when it names one: shown with the holder. */
+  orgUnit: v.optional(typed(256)),
   ubn: v.pipe(v.string(), v.regex(/^\d{8}$/)),
   email: typed(254),
   validFrom: isoTime,
@@ -266,6 +268,8 @@ export const IMPORT_STATUSES = ['issued', 'revoked', 'suspended', 'used-before-a
 const importCommon = {
   cardNumber,
   holderName: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
+  /** The certificate's OU: the branch or unit, e.g. 測試分公司1 (optional). */
+  orgUnit: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
   ubn: v.pipe(v.string(), v.regex(/^\d{8}$/)),
   email: typed(254),
   validFrom: isoTime,
@@ -345,6 +349,8 @@ export type WireErrorBody = v.InferOutput<typeof WireErrorBodySchema>;
 export const ViewCardSchema = v.object({
   cardNumber,
   holderName: v.string(),
+  /** Our extension: the certificate's OU, shown as 憑證用戶名稱 C=TW,O=…,OU=…. */
+  orgUnit: v.optional(v.string()),
   ubn: v.string(),
   certSerial,
   validFrom: isoTime,
@@ -364,7 +370,13 @@ export const ViewSchema = v.object({
   accepts: v.array(v.string()),
   card: v.optional(ViewCardSchema),
   error: v.optional(
-    v.object({ code: errorCode, retryable: v.boolean(), attemptsLeft: v.optional(v.number()) }),
+    v.object({
+      code: errorCode,
+      retryable: v.boolean(),
+      attemptsLeft: v.optional(v.number()),
+      /** Our extension: what to do next when it differs from the catalogue's (a repeated CARD_NOT_DETECTED: staff). */
+      remedy: v.optional(v.picklist(REMEDIES)),
+    }),
   ),
   deadline: v.optional(isoTime),
   /** Our extension: the path chosen, so the UI can title the screens. */

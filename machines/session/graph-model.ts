@@ -93,6 +93,8 @@ const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {
     'LOCKED',
     'WRONG_PATH',
     'ID_FORMAT',
+    'BIRTH_DATE_FORMAT',
+    'BIRTH_DATE_REQUIRED',
     'USER_CODE_FORMAT',
     '27011',
     '4931',
@@ -245,6 +247,8 @@ export function serializeForTraversal(snapshot: SessionSnapshot): string {
     chosenPath: context.chosenPath,
     card: context.card?.cardNumber ?? null,
     resumeAt: context.resumeAt,
+    // Only "fewer than two" and "two or more" differ in what happens next, so the count is capped.
+    cardNotDetectedInARow: Math.min(context.cardNotDetectedInARow, 2),
     ...(leaf === 'registryUnreachable' || context.resumeAt === 'registryUnreachable' ? { retryAt: context.retryAt } : {}),
     ...(INPUT_STATES.has(leaf) ? { inputError: context.inputError?.code ?? null } : {}),
     ...(leaf === 'accepting' || leaf === 'awaitingAcceptRetry' ? { acceptRetries: context.acceptRetries } : {}),

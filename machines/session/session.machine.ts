@@ -135,6 +135,11 @@ export interface SessionContext {
   /** Where "try again" on the 3125 failure screen goes: the step whose request failed. */
   readonly retryAt: ResumeTarget | null;
   readonly acceptRetries: number;
+  /**
+   * How many sessions in a row ended on CARD_NOT_DETECTED. Kept when a session is wiped (it says
+   * nothing about the user): the second one in a row offers staff rather than another reinsertion.
+   */
+  readonly cardNotDetectedInARow: number;
   readonly secrets: SessionSecrets;
 }
 
@@ -166,9 +171,13 @@ export function initialSessionContext(timing: SessionTiming, lang: Language): Se
     resumeAt: null,
     retryAt: null,
     acceptRetries: 0,
+    cardNotDetectedInARow: 0,
     secrets: {},
   };
 }
+
+/** CARD_NOT_DETECTED this many times in a row: the failure screen offers staff. */
+export const CARD_NOT_DETECTED_STAFF_AFTER = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Events
@@ -403,6 +412,10 @@ const sessionSetup = setup({
     isResumingAt: ({ context }, params: { at: ResumeTarget; route?: ActivationPath }) =>
       context.resumeAt === params.at && isOnRoute(context, params.route),
     isRetryingAt: ({ context }, params: { at: ResumeTarget }) => context.retryAt === params.at,
+    isHoldingContact: ({ context }) =>
+      context.retryAt === 'awaitingContact' &&
+      context.secrets.contactEmail !== undefined &&
+      context.secrets.newUserCode !== undefined,
   },
   actions: {
     readClock: assign({ now: () => new Date().toISOString() }),
@@ -421,7 +434,22 @@ const sessionSetup = setup({
         context.resumeAt !== null && FAILURE_STATE_NAMES.has(context.resumeAt) ? context.retryAt : context.resumeAt,
     }),
     forgetSecrets: assign({ secrets: () => ({}) }),
-    wipeSession: assign(({ context }) => initialSessionContext(context.timing, context.defaultLang)),
+    // After 3125 on path B the e-mail and new user code stay (engine memory only) so that "try
+    // again" resends the acceptance without retyping; every other exit forgets them.
+    forgetSecretsButContact: assign({
+      secrets: ({ context }) => {
+        const { contactEmail, newUserCode } = context.secrets;
+        return context.route === 'registration-bundled' && contactEmail !== undefined && newUserCode !== undefined
+          ? { contactEmail, newUserCode }
+          : {};
+      },
+    }),
+    wipeSession: assign(({ context }) => ({
+      ...initialSessionContext(context.timing, context.defaultLang),
+      cardNotDetectedInARow: context.cardNotDetectedInARow,
+    })),
+    countCardNotDetected: assign({ cardNotDetectedInARow: ({ context }) => context.cardNotDetectedInARow + 1 }),
+    resetCardNotDetected: assign({ cardNotDetectedInARow: () => 0 }),
     setLanguage: assign({
       lang: ({ context, event }) => (event.type === 'user.setLanguage' ? event.lang : context.lang),
     }),
@@ -504,7 +532,7 @@ export function readClockFrom(now: () => number): ProvidedAction<'readClock'> {
 // State-config building blocks
 
 /** Entry actions every screen gets from its meta: read the clock, stamp its deadline, note where to resume. */
-function screen<const M extends SessionMeta>(meta: M, also: readonly 'forgetSecrets'[] = []) {
+function screen<const M extends SessionMeta>(meta: M, also: readonly ('forgetSecrets' | 'forgetSecretsButContact')[] = []) {
   return {
     meta,
     entry: [
@@ -566,7 +594,7 @@ const IDENTITY_INPUT = {
 /** The codes a verification may answer that belong on the identity input of each path. */
 const IDENTITY_INPUT_CODES: Record<ActivationPath, ErrorCode[]> = {
   'self-applied': ['3005', 'USER_CODE_FORMAT'],
-  'registration-bundled': ['3005', 'ID_FORMAT'],
+  'registration-bundled': ['3005', 'ID_FORMAT', 'BIRTH_DATE_FORMAT', 'BIRTH_DATE_REQUIRED'],
 };
 
 /** The identity input screen of the card's path. */
@@ -614,7 +642,12 @@ function failureTags(code: ErrorCode): SessionTag[] {
 }
 
 /** A failure screen: says the code, forgets secrets, wipes itself after a while. */
-function failure(code: FailureCode, description: string, resumeAt?: ResumeTarget) {
+function failure(
+  code: FailureCode,
+  description: string,
+  resumeAt?: ResumeTarget,
+  forget: 'forgetSecrets' | 'forgetSecretsButContact' = 'forgetSecrets',
+) {
   return {
     ...screen(
       {
@@ -624,7 +657,7 @@ function failure(code: FailureCode, description: string, resumeAt?: ResumeTarget
         timer: 'failureScreenTimeout',
         ...(resumeAt === undefined ? {} : { resumeAt }),
       },
-      ['forgetSecrets'],
+      [forget],
     ),
     tags: failureTags(code),
     after: { failureScreenTimeout: { target: END_SESSION } },
@@ -778,7 +811,7 @@ export const sessionMachine = sessionSetup.createMachine({
               },
               {
                 target: 'identifyingCard',
-                actions: { type: 'storeCardData', params: ({ event }) => ({ card: event.output }) },
+                actions: ['resetCardNotDetected', { type: 'storeCardData', params: ({ event }) => ({ card: event.output }) }],
               },
             ],
             onError: routeFailure('CARD_UNREADABLE'),
@@ -894,7 +927,7 @@ export const sessionMachine = sessionSetup.createMachine({
           on: {
             'user.submitResponsibleId': [
               rejectUnless('isIdWellFormed', 'awaitingResponsibleId', 'ID_FORMAT'),
-              rejectUnless('isBirthDateWellFormed', 'awaitingResponsibleId', 'ID_FORMAT'),
+              rejectUnless('isBirthDateWellFormed', 'awaitingResponsibleId', 'BIRTH_DATE_FORMAT'),
               {
                 guard: not('isIdChecksumValid'),
                 target: 'awaitingIdConfirmation',
@@ -1056,6 +1089,11 @@ export const sessionMachine = sessionSetup.createMachine({
                     params: ({ event }) => ({ code: errorCodeOf(rejectionOf(event), 'USER_CODE_FORMAT') }),
                   },
                 ],
+              },
+              {
+                guard: { type: 'isFailedWith', params: { codes: ['3125'], fallback: '3125' } },
+                target: '#session.registryUnreachable',
+                actions: ['forgetSecretsButContact', 'recordRetryPoint', 'resetAcceptRetries'],
               },
               ...routeFailure('3125').map((route) => ({
                 ...route,
@@ -1270,14 +1308,26 @@ export const sessionMachine = sessionSetup.createMachine({
         },
 
         registryUnreachable: {
-          ...failure('3125', 'The registry did not answer (after automatic retries for an acceptance). Try again.', 'registryUnreachable'),
-          on: { ...endOnCardRemoval, 'user.reset': retry },
+          ...failure(
+            '3125',
+            'The registry did not answer (after automatic retries for an acceptance). Try again: on path B the e-mail and new user code typed are sent again.',
+            'registryUnreachable',
+            'forgetSecretsButContact',
+          ),
+          on: {
+            ...endOnCardRemoval,
+            'user.reset': [{ guard: 'isHoldingContact', target: 'accepting', actions: 'resetAcceptRetries' }, ...retry],
+          },
         },
 
-        cardNotDetected: {
-          ...failure('CARD_NOT_DETECTED', 'No card detected, or it failed to initialise: take it out and insert it again.', 'cardNotDetected'),
-          on: endOnCardRemoval,
-        },
+        cardNotDetected: (() => {
+          const base = failure(
+            'CARD_NOT_DETECTED',
+            'No card detected, or it failed to initialise: take it out and insert it again (the second time in a row: staff).',
+            'cardNotDetected',
+          );
+          return { ...base, entry: [...base.entry, 'countCardNotDetected' as const], on: endOnCardRemoval };
+        })(),
 
         cardUnreadable: {
           ...failure('CARD_UNREADABLE', 'The card answers but its token or certificate cannot be read ("不明連接卡").', 'cardUnreadable'),

@@ -3,7 +3,7 @@
 // `context.secrets` is never read here.
 import type { SnapshotFrom } from 'xstate';
 import { ERRORS, type Screen, type View, type ViewCard } from '../contract/index.ts';
-import type { SessionEvent, SessionMeta, sessionMachine } from './session.machine.ts';
+import { CARD_NOT_DETECTED_STAFF_AFTER, type SessionEvent, type SessionMeta, type sessionMachine } from './session.machine.ts';
 
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
@@ -84,12 +84,16 @@ export function deriveView(snapshot: SessionSnapshot, where: { kioskId: string; 
   const step = meta.step?.[path];
   const errorCode = meta.error ?? (INPUT_SCREENS.has(meta.screen) ? context.inputError?.code : undefined);
   const attemptsLeft = meta.error === undefined ? context.inputError?.attemptsLeft : undefined;
+  // The second CARD_NOT_DETECTED in a row: reinserting again is not the answer, staff are.
+  const remedy =
+    meta.error === 'CARD_NOT_DETECTED' && context.cardNotDetectedInARow >= CARD_NOT_DETECTED_STAFF_AFTER ? 'staff' : undefined;
   const card: ViewCard | undefined =
     context.card === null
       ? undefined
       : {
           cardNumber: context.card.cardNumber,
           holderName: context.card.holderName,
+          ...(context.card.orgUnit === undefined ? {} : { orgUnit: context.card.orgUnit }),
           ubn: context.card.ubn,
           certSerial: context.card.certSerial,
           validFrom: context.card.validFrom,
@@ -114,6 +118,7 @@ export function deriveView(snapshot: SessionSnapshot, where: { kioskId: string; 
             code: errorCode,
             retryable: ERRORS[errorCode].retryable,
             ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
+            ...(remedy === undefined ? {} : { remedy }),
           },
         }),
     ...(meta.timer === undefined || context.deadline === null ? {} : { deadline: context.deadline }),

@@ -1,15 +1,25 @@
 import { normalizeInput } from './text.validator.ts';
 
-export type PersonalIdKind = 'national' | 'residentNew' | 'residentOld';
+/**
+ * `other`: 6–20 letters and digits that are neither a national nor a resident ID: a foreign
+ * responsible person's passport or other number. The manual's fig. 19 lets the user confirm such an
+ * ID after the checksum warning (是(Y)), so it is well-formed but never passes a checksum.
+ */
+export type PersonalIdKind = 'national' | 'residentNew' | 'residentOld' | 'other';
+
+/** The shortest and longest ID the kiosk, the registry and import accept (any letters and digits). */
+export const RESPONSIBLE_ID_LENGTH = { min: 6, max: 20 } as const;
+
+const ANY_ID = new RegExp(`^[A-Z0-9]{${RESPONSIBLE_ID_LENGTH.min},${RESPONSIBLE_ID_LENGTH.max}}$`);
 
 export interface PersonalIdCheck {
   /** normalizeInput + upper-cased. */
   normalized: string;
-  /** null when the format matches none of the three. */
+  /** null when it is not even 6–20 letters and digits. */
   kind: PersonalIdKind | null;
-  /** Matches one of the formats. */
+  /** Well-formed: a national or resident ID, or any 6–20 letters and digits (`other`). */
   formatOk: boolean;
-  /** false when !formatOk. */
+  /** Only a national or resident ID can pass; `other` and malformed IDs never do. */
   checksumOk: boolean;
 }
 
@@ -53,12 +63,15 @@ function checksumHolds(areaCode: number, secondDigit: number, id: string): boole
  * counts as the units digit of its own area code (A→0, B→1, C→2, D→3) in the same sum, as the
  * published valid old IDs (AA00000009 … AD00000005, AC01234567) confirm.
  *
- * A failing checksum is reported, not refused: CONTRACT.md makes it a warning the user may confirm.
+ * A failing checksum is reported, not refused: the manual makes it a warning the user may confirm
+ * (fig. 19, 是(Y)), and so is any other 6–20 letters and digits (kind `other`). This is the one
+ * rule for the kiosk, the registry's verify and the card import alike.
  */
 export function checkPersonalId(raw: string): PersonalIdCheck {
   const normalized = normalizeInput(raw).toUpperCase();
-  const kind = FORMATS.find(([, format]) => format.test(normalized))?.[0] ?? null;
+  const kind = FORMATS.find(([, format]) => format.test(normalized))?.[0] ?? (ANY_ID.test(normalized) ? 'other' : null);
   if (kind === null) return { normalized, kind, formatOk: false, checksumOk: false };
+  if (kind === 'other') return { normalized, kind, formatOk: true, checksumOk: false };
   const areaCode = AREA_CODE[normalized.charAt(0)] ?? 0;
   const second = normalized.charAt(1);
   const secondDigit = kind === 'residentOld' ? (AREA_CODE[second] ?? 0) % 10 : digit(second);

@@ -38,6 +38,8 @@ export interface CardRecord {
   readonly certSerial: string;
   readonly route: ActivationPath;
   readonly holderName: string;
+  /** The certificate's OU (a branch or unit), when the issuance record names one. */
+  readonly orgUnit?: string;
   readonly ubn: string;
   readonly email: string;
   readonly validFrom: string;
@@ -51,7 +53,7 @@ export interface CardRecord {
   readonly importedAt: string;
   /** scrypt hash of the user code (self-applied: from issuance; registration-bundled: set at accept). */
   readonly userCodeHash?: string;
-  /** HMAC of the responsible person's normalized national ID (registration-bundled). */
+  /** HMAC of the responsible person's normalized ID: national, resident or any other 6–20 letters and digits (registration-bundled). */
   readonly responsibleIdMac?: string;
   /** HMAC of the responsible person's birth date, when the issuance record has one. */
   readonly birthDateMac?: string;

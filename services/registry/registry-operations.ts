@@ -233,17 +233,24 @@ export class Registry {
       if (!isValidUserCode(userCode)) throw new ContractError('USER_CODE_FORMAT', 'a user code is 6–10 letters, digits or symbols');
       return async (record) => record.userCodeHash !== undefined && (await verifyUserCode(userCode, record.userCodeHash));
     }
+    // One rule for every ID (machines/validators): a national or resident ID, or any 6–20
+    // letters and digits the user confirmed after the checksum warning; all compared as the MAC
+    // of the normalised form.
     const id = checkPersonalId(request.responsibleId);
-    if (!id.formatOk) throw new ContractError('ID_FORMAT', 'the responsible person\'s ID is not in a known format');
+    if (!id.formatOk) throw new ContractError('ID_FORMAT', 'the responsible person\'s ID is not 6–20 letters and digits');
     let birthDate: string | undefined;
     if (request.birthDate !== undefined) {
       const parsed = parseBirthDate(request.birthDate, now);
-      if (!parsed.ok) throw new ContractError('ID_FORMAT', 'the birth date is not a valid date');
+      if (!parsed.ok) throw new ContractError('BIRTH_DATE_FORMAT', 'the birth date is not a valid date');
       birthDate = parsed.iso;
     }
     const idMac = this.secrets.macResponsibleId(id.normalized);
     const birthMac = birthDate === undefined ? undefined : this.secrets.macBirthDate(birthDate);
     return async (record) => {
+      // A record that holds a birth date needs one: asked for, never counted as a wrong attempt.
+      if (record.birthDateMac !== undefined && birthMac === undefined) {
+        throw new ContractError('BIRTH_DATE_REQUIRED', 'this card\'s record needs the responsible person\'s birth date');
+      }
       if (record.responsibleIdMac === undefined || !this.secrets.sameMac(record.responsibleIdMac, idMac)) return false;
       if (record.birthDateMac === undefined) return true;
       return birthMac !== undefined && this.secrets.sameMac(record.birthDateMac, birthMac);
@@ -504,6 +511,7 @@ export class Registry {
       cardNumber: record.cardNumber,
       certSerial: record.certSerial,
       holderName: record.holderName,
+      ...(record.orgUnit === undefined ? {} : { orgUnit: record.orgUnit }),
       ubn: record.ubn,
       email: record.email,
       validFrom: record.validFrom,

@@ -33,6 +33,8 @@ export function statusOf(code: ErrorCode): number {
     case 'USER_CODE_MISMATCH':
     case 'EMAIL_FORMAT':
     case 'ID_FORMAT':
+    case 'BIRTH_DATE_FORMAT':
+    case 'BIRTH_DATE_REQUIRED':
       return 400;
     case '3005':
     case 'WRONG_PATH':

@@ -137,7 +137,7 @@ describe('user events', () => {
       name: '透過登記機關之公司或商業『設立/變更登記表』併案申請工商憑證',
       event: { type: 'user.choosePath', path: 'registration-bundled' },
     },
-    { fixture: 'confirmCardData', name: '進行憑證接受', event: { type: 'user.confirmCardData' } },
+    { fixture: 'confirmCardData', name: '資料正確，下一步', event: { type: 'user.confirmCardData' } },
     { fixture: 'confirmCardData', name: '資料有誤', event: { type: 'user.disputeCardData' } },
     { fixture: 'idChecksumWarning', name: '是', event: { type: 'user.confirmIdWarning' } },
     { fixture: 'idChecksumWarning', name: '否', event: { type: 'user.correctId' } },

@@ -14,7 +14,7 @@ import { readCardFile } from '../../card/demo/provision.ts';
 import { ERRORS } from '../../machines/contract/errors.ts';
 import { kioskSubjects, REGISTRY_SUBJECTS, registrySubjectFor, type CardImportRecord } from '../../machines/contract/index.ts';
 import { collectStoredText } from '../support/jetstream-dump.ts';
-import { button, field, launchChromium, openKioskPage, startingWith, tapText, trayInsertButton, waitForScreen } from '../support/e2e-kiosk-page.ts';
+import { button, field, launchChromium, openDemoTray, openKioskPage, removeDemoCard, startingWith, tapText, trayInsertButton, waitForScreen } from '../support/e2e-kiosk-page.ts';
 import { isListening, isRunning, startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { channelsCarrying, recordAllTraffic, type TrafficRecorder } from '../support/e2e-traffic.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
@@ -111,11 +111,14 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
   }
 
   async function removeCard(): Promise<void> {
-    await button(page, '取出卡片').tap();
+    await removeDemoCard(page);
     await waitForScreen(page, SCREENS.insertCard);
   }
 
   it('path A (self-applied): a wrong user code is 3005 with attempts left; the right one, card data, acceptance, PIN; the PIN opens the card', async () => {
+    // The demo tray is a closed drawer: only its tab shows, the kiosk's screen keeps the window.
+    await button(page, '示範卡片').waitFor();
+    expect(await button(page, '取出卡片').count()).toBe(0);
     await trayInsertButton(page, cardA.holderName).tap();
     await waitForScreen(page, SCREENS.choosePath);
 
@@ -123,8 +126,10 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     await button(page, 'English').tap();
     await waitForScreen(page, 'How was your certificate issued?');
     await button(page, startingWith('Applied for on the MOEACA website')).waitFor();
+    await openDemoTray(page, 'Demo cards');
     await button(page, 'Remove card').waitFor();
     expect(await button(page, '取出卡片').count()).toBe(0);
+    await button(page, 'Close').tap();
     await button(page, '中文').tap();
     await waitForScreen(page, SCREENS.choosePath);
 
@@ -138,6 +143,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alertText = (await alert.textContent()) ?? '';
     expect(alertText).toContain(ERRORS['3005'].text['zh-TW']);
     expect(alertText).toContain('尚可嘗試 4 次');
+    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服電話：412-1166 由專人幫您確認。');
 
     await button(page, '重新輸入').tap();
     await field(page, '用戶代碼').waitForFunction((input) => (input as HTMLInputElement).value === '');
@@ -146,7 +152,10 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
 
     await waitForScreen(page, SCREENS.confirmCardData);
     expect(await cardValue('IC卡卡號')).toBe(cardA.cardNumber);
-    expect(await cardValue('憑證用戶名稱')).toBe(cardA.holderName);
+    expect(await cardValue('憑證用戶名稱')).toBe(`C=TW,O=${cardA.holderName},OU=${cardA.orgUnit}`);
+    // On the kiosk's own 1080×1920 the main button is on screen, not under a demo tray.
+    const acceptBox = await button(page, '進行憑證接受').boundingBox();
+    expect(acceptBox!.y + acceptBox!.height).toBeLessThanOrEqual(1920);
     await button(page, '進行憑證接受').tap();
 
     await setPinAndFinish(TYPED.pinA);
@@ -163,6 +172,17 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
 
     const [rocYear, month, day] = rocParts(cardB.birthDate!);
     await tapText(page, field(page, '工商負責人身分證字號'), cardB.responsibleId);
+    // Without the birth date the record holds: asked for, worded as such, no attempt counted.
+    await button(page, '讀取卡片資料').tap();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const alertText = (await alert.textContent()) ?? '';
+    expect(alertText).toContain(ERRORS.BIRTH_DATE_REQUIRED.text['zh-TW']);
+    expect(alertText).not.toContain('用戶代碼');
+    expect(alertText).not.toContain('尚可嘗試');
+    // The mark is on the birth date, not on the ID.
+    for (const name of ['出生年（民國年）', '出生月', '出生日']) expect(await field(page, name).getAttribute('aria-invalid')).toBe('true');
+    expect(await field(page, '工商負責人身分證字號').getAttribute('aria-invalid')).toBe('false');
     await tapText(page, field(page, '出生年（民國年）'), rocYear);
     await tapText(page, field(page, '出生月'), month);
     await tapText(page, field(page, '出生日'), day);
@@ -170,7 +190,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
 
     await waitForScreen(page, SCREENS.confirmCardData);
     expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
-    expect(await cardValue('憑證用戶名稱')).toBe(cardB.holderName);
+    expect(await cardValue('憑證用戶名稱')).toBe(`C=TW,O=${cardB.holderName},OU=${cardB.orgUnit}`);
 
     // A reload mid-flow: the page asks the engine for its view and shows the same screen again.
     const viewGet = kioskSubjects(stack!.kioskId).viewGet;
@@ -179,7 +199,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     await waitForScreen(page, SCREENS.confirmCardData);
     expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
     expect(traffic.messages.filter((message) => message.subject === viewGet).length).toBeGreaterThan(viewGetsBefore);
-    await button(page, '進行憑證接受').tap();
+    // Path B accepts only after the contact step: the button says what it does.
+    expect(await button(page, '進行憑證接受').count()).toBe(0);
+    await button(page, '資料正確，下一步').tap();
 
     await waitForScreen(page, SCREENS.enterContact);
     await tapText(page, field(page, '請輸入新聯絡人電子郵件'), CONTACT_EMAIL);

@@ -169,6 +169,8 @@ beforeAll(async () => {
     bundled('RB000001'),
     bundled('RB000002', { birthDate: undefined }),
     bundled('RB000003'),
+    // A foreign responsible person: a passport number, confirmed after the kiosk's checksum warning.
+    bundled('PP000001', { responsibleId: 'p12345678', orgUnit: '台灣分公司' }),
     selfApplied('RV000001', { status: 'revoked' }),
     selfApplied('SU000001', { status: 'suspended' }),
     selfApplied('UB000001', { status: 'used-before-activation' }),
@@ -204,6 +206,8 @@ describe('import and list (ra.admin.import, ra.admin.list)', () => {
     expect((await refusal('adminImport', { records: [{ cardNumber: 'X1' }] })).code).toBe('BAD_REQUEST');
     expect((await refusal('adminImport', { records: [selfApplied('IM000003', { userCode: 'short' })] })).code).toBe('BAD_REQUEST');
     expect((await refusal('adminImport', { records: [bundled('IM000004', { responsibleId: 'nope' })] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [bundled('IM000006', { responsibleId: 'P-1234567' })] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [bundled('IM000007', { orgUnit: '' })] })).code).toBe('BAD_REQUEST');
     expect((await refusal('adminImport', { records: [selfApplied('IM000005'), selfApplied('IM000005')] })).code).toBe('BAD_REQUEST');
   });
 
@@ -282,16 +286,28 @@ describe('verify (ra.activation.verify)', () => {
     expect(reply.activationId).toMatch(/^RB000001\./);
   });
 
-  it('needs the birth date when the issuance record has one, and not when it has none', async () => {
+  it('asks for the birth date when the issuance record has one (BIRTH_DATE_REQUIRED, no attempt counted), and not when it has none', async () => {
     const base = { certSerial: SERIAL, kioskId: 'kiosk-3', route: 'registration-bundled' as const, responsibleId: 'A123456789' };
     const missing = await refusal('verify', { ...base, cardNumber: 'RB000003' });
-    expect(missing.code).toBe('3005');
+    expect(missing.code).toBe('BIRTH_DATE_REQUIRED');
+    expect(missing.attemptsLeft).toBeUndefined();
+    // Even with a wrong ID: the missing date is asked for first, and nothing is counted.
+    expect((await refusal('verify', { ...base, cardNumber: 'RB000003', responsibleId: 'B123456780' })).code).toBe('BIRTH_DATE_REQUIRED');
+    expect((await identify('RB000003')).attemptsLeft).toBe(5);
     const wrongDate = await refusal('verify', { ...base, cardNumber: 'RB000003', birthDate: '1975-03-06' });
     expect(wrongDate.code).toBe('3005');
-    expect(wrongDate.attemptsLeft).toBe(3);
+    expect(wrongDate.attemptsLeft).toBe(4);
     const wrongId = await refusal('verify', { ...base, cardNumber: 'RB000003', responsibleId: 'B123456780', birthDate: '1975-03-05' });
     expect(wrongId.code).toBe('3005');
     await ask('verify', { ...base, cardNumber: 'RB000002' }, VerifyReplySchema);
+  });
+
+  it('compares a passport number (any 6–20 letters and digits) as it compares national IDs: by the MAC of the normalised form', async () => {
+    const base = { cardNumber: 'PP000001', certSerial: SERIAL, kioskId: 'kiosk-4', route: 'registration-bundled' as const, birthDate: '1975-03-05' };
+    const wrong = await refusal('verify', { ...base, responsibleId: 'P12345679' });
+    expect(wrong).toMatchObject({ code: '3005', attemptsLeft: 4 });
+    const reply = await ask('verify', { ...base, responsibleId: ' Ｐ12345678 ' }, VerifyReplySchema);
+    expect(reply.activationId).toMatch(/^PP000001\./);
   });
 
   it('answers each closed status with its own code, and never counts an attempt for it', async () => {
@@ -307,8 +323,12 @@ describe('verify (ra.activation.verify)', () => {
   it('refuses malformed input before comparing anything (format codes, BAD_REQUEST)', async () => {
     expect((await refusal('verify', verifySelf('SA000003', 'abc'))).code).toBe('USER_CODE_FORMAT');
     const bundledBase = { cardNumber: 'RB000003', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled' as const };
+    const attemptsBefore = (await identify('RB000003')).attemptsLeft;
     expect((await refusal('verify', { ...bundledBase, responsibleId: '12345' })).code).toBe('ID_FORMAT');
-    expect((await refusal('verify', { ...bundledBase, responsibleId: 'A123456789', birthDate: '1975-02-30' })).code).toBe('ID_FORMAT');
+    expect((await refusal('verify', { ...bundledBase, responsibleId: 'P-1234567' })).code).toBe('ID_FORMAT');
+    expect((await refusal('verify', { ...bundledBase, responsibleId: 'P12345678901234567890' })).code).toBe('ID_FORMAT');
+    expect((await refusal('verify', { ...bundledBase, responsibleId: 'A123456789', birthDate: '1975-02-30' })).code).toBe('BIRTH_DATE_FORMAT');
+    expect((await identify('RB000003')).attemptsLeft).toBe(attemptsBefore);
     expect((await refusal('verify', { cardNumber: 'SA000003', certSerial: SERIAL, route: 'self-applied', userCode: 'Ab3$xyz9' })).code).toBe('BAD_REQUEST');
     expect(await identify('SA000003')).toEqual({ route: 'self-applied', status: 'issued', attemptsLeft: 5 });
   });

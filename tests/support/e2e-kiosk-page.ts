@@ -29,9 +29,31 @@ export function button(page: Page, name: string | RegExp): Locator {
   return page.getByRole('button', { name, exact: typeof name === 'string' });
 }
 
-/** The demo tray's insert button for the card held by `holderName` (its label may lead with a short card number). */
-export function trayInsertButton(page: Page, holderName: string): Locator {
-  return page.getByRole('button', { name: new RegExp(`^插入：(?:.*\\s)?${escapeRegExp(holderName)} ·`) });
+/** Opens the demo tray's drawer (a tab on the right edge) unless it is open already. */
+export async function openDemoTray(page: Page, tabName: string | RegExp = /^(示範卡片|Demo cards)$/): Promise<void> {
+  const tab = page.getByRole('button', { name: tabName });
+  if (await tab.isVisible()) await tab.tap();
+}
+
+/**
+ * The demo tray's insert button for the card held by `holderName` (its label may lead with a short
+ * card number). The tray is a drawer: `tap()` opens it first, as a person would.
+ */
+export function trayInsertButton(page: Page, holderName: string): Pick<Locator, 'tap'> & { locator: Locator } {
+  const locator = page.getByRole('button', { name: new RegExp(`^插入：(?:.*\\s)?${escapeRegExp(holderName)} ·`) });
+  return {
+    locator,
+    async tap(options) {
+      await openDemoTray(page);
+      await locator.tap(options);
+    },
+  };
+}
+
+/** Takes the demo card out, from the tray's drawer. */
+export async function removeDemoCard(page: Page, name = '取出卡片'): Promise<void> {
+  await openDemoTray(page);
+  await button(page, name).tap();
 }
 
 /** Waits for the screen whose heading is `name`. */

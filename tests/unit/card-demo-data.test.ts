@@ -45,8 +45,14 @@ describe('deploy/demo/cards.json', () => {
     }
   });
 
-  it('gives every ID that is meant to pass a valid checksum (only one is meant to fail)', () => {
+  it('gives every ID that is meant to pass a valid checksum (one national ID fails it, one is a passport number)', () => {
     const failing = cards.flatMap(ids).filter((id) => !checkPersonalId(id).checksumOk);
-    expect(failing).toHaveLength(1);
+    expect(failing.map((id) => checkPersonalId(id).kind).sort()).toEqual(['national', 'other']);
+  });
+
+  it('has a card of a branch (an OU, as the manual shows C=TW,O=測試公司1,OU=測試分公司1) on each path', () => {
+    for (const route of ['self-applied', 'registration-bundled'] as const) {
+      expect(cards.some((c) => c.route === route && c.status === 'issued' && c.orgUnit !== undefined)).toBe(true);
+    }
   });
 });

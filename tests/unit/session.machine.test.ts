@@ -378,8 +378,10 @@ describe('input checks on the input screens', () => {
   const cases: Array<{ name: string; route: ActivationPath; setup: (s: Session) => Promise<unknown>; event: Parameters<Session['send']>[0]; screen: string; code: ErrorCode }> = [
     { name: 'user code too short', route: 'self-applied', setup: toIdentityInput, event: { type: 'user.submitUserCode', userCode: 'abc' }, screen: 'enterUserCode', code: 'USER_CODE_FORMAT' },
     { name: 'user code with a space', route: 'self-applied', setup: toIdentityInput, event: { type: 'user.submitUserCode', userCode: 'Ab3 xyz9' }, screen: 'enterUserCode', code: 'USER_CODE_FORMAT' },
-    { name: 'ID of no known format', route: 'registration-bundled', setup: toIdentityInput, event: { type: 'user.submitResponsibleId', responsibleId: 'A12345' }, screen: 'enterResponsibleId', code: 'ID_FORMAT' },
-    { name: 'birth date in the future', route: 'registration-bundled', setup: toIdentityInput, event: { type: 'user.submitResponsibleId', responsibleId: NATIONAL_ID, birthDate: '2999-01-01' }, screen: 'enterResponsibleId', code: 'ID_FORMAT' },
+    { name: 'ID of no known format', route: 'registration-bundled', setup: toIdentityInput, event: { type: 'user.submitResponsibleId', responsibleId: 'A1234' }, screen: 'enterResponsibleId', code: 'ID_FORMAT' },
+    { name: 'ID of 21 characters', route: 'registration-bundled', setup: toIdentityInput, event: { type: 'user.submitResponsibleId', responsibleId: 'P12345678901234567890' }, screen: 'enterResponsibleId', code: 'ID_FORMAT' },
+    { name: 'ID with a hyphen', route: 'registration-bundled', setup: toIdentityInput, event: { type: 'user.submitResponsibleId', responsibleId: 'P-1234567' }, screen: 'enterResponsibleId', code: 'ID_FORMAT' },
+    { name: 'birth date in the future', route: 'registration-bundled', setup: toIdentityInput, event: { type: 'user.submitResponsibleId', responsibleId: NATIONAL_ID, birthDate: '2999-01-01' }, screen: 'enterResponsibleId', code: 'BIRTH_DATE_FORMAT' },
     { name: 'e-mail without a domain', route: 'registration-bundled', setup: async (s) => { await toCardData(s); await s.send({ type: 'user.confirmCardData' }); }, event: { type: 'user.submitContact', email: 'someone@', userCode: 'Nw7#code', userCodeConfirm: 'Nw7#code' }, screen: 'enterContact', code: 'EMAIL_FORMAT' },
     { name: 'new user code too long', route: 'registration-bundled', setup: async (s) => { await toCardData(s); await s.send({ type: 'user.confirmCardData' }); }, event: { type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Nw7#code-too-long', userCodeConfirm: 'Nw7#code-too-long' }, screen: 'enterContact', code: 'USER_CODE_FORMAT' },
     { name: 'new user codes differ (case matters)', route: 'registration-bundled', setup: async (s) => { await toCardData(s); await s.send({ type: 'user.confirmCardData' }); }, event: { type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Nw7#code', userCodeConfirm: 'nw7#code' }, screen: 'enterContact', code: 'USER_CODE_MISMATCH' },
@@ -1016,5 +1018,116 @@ describe('cancel, language and ignored events', () => {
     // The placeholder rejects, which the machine treats as a card agent that does not answer.
     expect(deriveView(actor.getSnapshot(), { kioskId: 'kiosk-1', seq: 0 }).screen).toBe('outOfService');
     actor.stop();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The manual, point by point (issue 12)
+
+describe('the manual: IDs, birth dates, retries and repeated failures', () => {
+  it("takes a passport number after the checksum warning (是(Y)) and sends it as typed, normalised", async () => {
+    const session = await ready({ world: { route: 'registration-bundled' } });
+    await toIdentityInput(session);
+    const warning = await session.send({ type: 'user.submitResponsibleId', responsibleId: 'p12345678', birthDate: BIRTH_DATE_ROC });
+    expect(warning.screen).toBe('idChecksumWarning');
+    expect(JSON.stringify(warning)).not.toContain('12345678');
+    await session.send({ type: 'user.confirmIdWarning' });
+    expect(session.callsOf('verifyIdentity')).toEqual([
+      expect.objectContaining({ route: 'registration-bundled', responsibleId: 'P12345678', birthDate: BIRTH_DATE_ISO }),
+    ]);
+  });
+
+  it('asks for a birth date the record needs (BIRTH_DATE_REQUIRED on the ID screen, no attempts shown)', async () => {
+    const session = await ready({
+      world: { route: 'registration-bundled' },
+      effects: { verifyIdentity: async () => Promise.reject(new ContractError('BIRTH_DATE_REQUIRED')) },
+    });
+    await toIdentityInput(session);
+    const view = await session.send({ type: 'user.submitResponsibleId', responsibleId: NATIONAL_ID });
+    expect(view).toMatchObject({ screen: 'enterResponsibleId', error: { code: 'BIRTH_DATE_REQUIRED', retryable: true } });
+    expect(view.error?.attemptsLeft).toBeUndefined();
+    expect(session.actor.getSnapshot().context.secrets).toEqual({});
+  });
+
+  it('shows a wrong ID or birth date on path B as 3005 on the ID screen with the attempts left', async () => {
+    const session = await ready({ world: { route: 'registration-bundled' } });
+    await toIdentityInput(session);
+    const view = await session.send({ type: 'user.submitResponsibleId', responsibleId: 'M162773050', birthDate: BIRTH_DATE_ROC });
+    expect(view).toMatchObject({ screen: 'enterResponsibleId', path: 'registration-bundled', error: { code: '3005', attemptsLeft: 4 } });
+  });
+
+  it('offers staff on the second CARD_NOT_DETECTED in a row, and forgets the count once a card is read', async () => {
+    const session = await ready();
+    const notDetected = async () => {
+      session.world.inReader = CARD;
+      session.world.readerPresent = true;
+      // The agent sees the card event but the self-test finds no card: CARD_NOT_DETECTED.
+      const original = session.world.inReader;
+      session.world.inReader = null;
+      await session.send({ type: 'card.inserted', reader: 'reader-0' });
+      session.world.inReader = original;
+      const view = session.view();
+      await session.remove();
+      return view;
+    };
+    const first = await notDetected();
+    expect(first).toMatchObject({ screen: 'failed', error: { code: 'CARD_NOT_DETECTED' } });
+    expect(first.error?.remedy).toBeUndefined();
+    const second = await notDetected();
+    expect(second).toMatchObject({ screen: 'failed', error: { code: 'CARD_NOT_DETECTED', remedy: 'staff' } });
+    expect(second.accepts).toContain('user.callStaff');
+    expect((await session.insert()).screen).toBe('choosePath');
+    await session.remove();
+    const afterRead = await notDetected();
+    expect(afterRead.error?.remedy).toBeUndefined();
+  });
+
+  it('path B: after 3125, try again resends the acceptance with the e-mail and user code typed, without retyping', async () => {
+    let failures = 1 + DEFAULT_TIMING.acceptRetryLimit;
+    const session = await ready({
+      world: { route: 'registration-bundled' },
+      effects: {
+        acceptCertificate: async () => {
+          if (failures-- > 0) throw new ContractError('3125');
+          return { acceptedAt: '2026-06-01T00:05:00Z' };
+        },
+      },
+    });
+    await toCardData(session);
+    await session.send({ type: 'user.confirmCardData' });
+    await session.send({ type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Nw7#code', userCodeConfirm: 'Nw7#code' });
+    for (let i = 0; i < DEFAULT_TIMING.acceptRetryLimit; i++) await session.advance(DEFAULT_TIMING.acceptRetryBaseDelay * 2 ** i);
+    const failed = session.view();
+    expect(failed).toMatchObject({ screen: 'failed', error: { code: '3125' } });
+    // Held in the engine's memory only: never in the view.
+    expect(JSON.stringify(failed)).not.toContain('Nw7#code');
+    expect(JSON.stringify(failed)).not.toContain('new@example.com.tw');
+    const retried = await session.send({ type: 'user.reset' });
+    expect(retried.screen).toBe('enterPin');
+    const accepts = session.callsOf('acceptCertificate');
+    expect(accepts.at(-1)).toEqual({ activationId: 'act-1', contactEmail: 'new@example.com.tw', newUserCode: 'Nw7#code' });
+    expect(session.actor.getSnapshot().context.secrets).toEqual({});
+  });
+
+  it('path B: the contact held after 3125 is wiped when the card is taken out', async () => {
+    const session = await ready({
+      world: { route: 'registration-bundled' },
+      input: { timing: { acceptRetryLimit: 0 } },
+      effects: { acceptCertificate: async () => Promise.reject(new ContractError('3125')) },
+    });
+    await toCardData(session);
+    await session.send({ type: 'user.confirmCardData' });
+    await session.send({ type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Nw7#code', userCodeConfirm: 'Nw7#code' });
+    expect(errorOf(session.view())).toBe('3125');
+    expect(session.actor.getSnapshot().context.secrets).toEqual({ contactEmail: 'new@example.com.tw', newUserCode: 'Nw7#code' });
+    await session.remove();
+    expect(session.actor.getSnapshot().context.secrets).toEqual({});
+  });
+
+  it("shows the certificate's OU with the holder, and a failure view carries the card number and its code", async () => {
+    const branch: CardData = { ...CARD, orgUnit: '測試分公司1' };
+    const session = await ready({ world: { status: 'used-before-activation' } });
+    const view = await session.insert(branch);
+    expect(view).toMatchObject({ screen: 'failed', error: { code: '27011' }, card: { cardNumber: CARD.cardNumber, orgUnit: '測試分公司1' } });
   });
 });

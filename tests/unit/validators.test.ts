@@ -91,15 +91,22 @@ describe('checkPersonalId', () => {
     expect(checkPersonalId('ac01234567')).toMatchObject({ kind: 'residentOld', checksumOk: true });
   });
 
+  it.each(['', 'A1234', 'A 123456789', 'Ä123456789', '@90y8fgtear0g8', 'P-1234567', 'P12345678901234567890'])(
+    '%j is not 6–20 letters and digits: no format',
+    (raw) => {
+      const check = checkPersonalId(raw);
+      expect(check.kind).toBeNull();
+      expect(check.formatOk).toBe(false);
+      expect(check.checksumOk).toBe(false);
+    },
+  );
+
+  // The manual's fig. 19: 12345678 gets the warning, and the user may confirm it (是(Y)).
   it.each([
-    '', 'A12345678', 'A1234567899', '1123456789', '2123456789', 'A323456789', 'A023456789',
-    'A723456789', 'FG31104091', 'OY58238842', 'AE12345678', 'A12345678X', 'A 123456789',
-    'Ä123456789', '@90y8fgtear0g8',
-  ])('%j matches no format', (raw) => {
-    const check = checkPersonalId(raw);
-    expect(check.kind).toBeNull();
-    expect(check.formatOk).toBe(false);
-    expect(check.checksumOk).toBe(false);
+    '12345678', 'A12345678', 'A1234567899', '1123456789', 'A323456789', 'A723456789', 'FG31104091',
+    'AE12345678', 'A12345678X', 'P12345678', 'E1234567890123456789', 'a12345',
+  ])('%j is another ID (passport or other number): well-formed, never a valid checksum', (raw) => {
+    expect(checkPersonalId(raw)).toEqual({ normalized: raw.toUpperCase(), kind: 'other', formatOk: true, checksumOk: false });
   });
 
   // A property of any single check digit, independent of the vectors above.

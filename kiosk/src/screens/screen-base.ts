@@ -2,6 +2,7 @@
 // about the flow. A button appears only when the view's `accepts` has its event type.
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { UserEvent, View } from '../../../machines/contract/messages.ts';
+import type { ActivationPath } from '../../../machines/contract/screens.ts';
 import { CUSTOMER_SERVICE, type ErrorCode } from '../../../machines/contract/errors.ts';
 import type { KaTextField } from '../components/text-field/ka-text-field.ts';
 import type { KeyboardLayout } from '../components/keyboard/keyboard-layouts.ts';
@@ -44,6 +45,10 @@ const screenLayout = css`
       font-size: 40px;
       margin-bottom: var(--ka-space-2);
     }
+  }
+  ul.lines {
+    margin: 0;
+    padding-inline-start: 1.2em;
   }
   .center .actions {
     justify-content: center;
@@ -105,10 +110,17 @@ export abstract class ScreenElement extends LitElement {
       ${icons.phone}
       <div>
         <p class="title">${this.s.customerService}</p>
-        <p class="body">${this.s.customerServiceLine}</p>
+        <ul class="body lines">
+          ${this.s.customerServiceLines.map((line) => html`<li>${line}</li>`)}
+        </ul>
         <p class="body">${CUSTOMER_SERVICE.email}</p>
       </div>
     </div>`;
+  }
+
+  /** The path the session is on: the one chosen, else the card's. */
+  protected get path(): ActivationPath | undefined {
+    return this.view.path ?? this.view.card?.route;
   }
 
   protected heading(text: string) {
@@ -122,8 +134,9 @@ export abstract class ScreenElement extends LitElement {
       ${icons.error}
       <div>
         <p class="title">${this.s.inputError}</p>
-        <p class="body">${errorText(error.code, this.view.lang)}</p>
+        <p class="body">${errorText(error.code, this.view.lang, this.path)}</p>
         ${error.attemptsLeft === undefined ? nothing : html`<p class="body attempts">${this.s.attemptsLeft(error.attemptsLeft)}</p>`}
+        ${error.code === '3005' ? html`<p class="body call-if-sure">${icons.phone}${this.s.callIfSure[this.path ?? 'self-applied']}</p>` : nothing}
       </div>
     </div>`;
   }

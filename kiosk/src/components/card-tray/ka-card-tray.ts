@@ -13,7 +13,9 @@ export interface DemoCard {
 
 /**
  * Demo only: stands in for the card slot when the kiosk runs the simulated reader. Shown only
- * when the kiosk's config says so, marked as a demonstration.
+ * when the kiosk's config says so, marked as a demonstration. A drawer: closed, only a narrow tab
+ * on the right edge shows, so every screen looks as it will on the kiosk; one tap opens the panel
+ * over the screen, and inserting or removing a card closes it again.
  *
  * @summary Insert or remove a demo card.
  * @fires ka-card-insert - `{cardNumber}`
@@ -23,15 +25,18 @@ export class KaCardTray extends LitElement {
   static override properties = {
     cards: { attribute: false },
     lang: { reflect: true },
+    open: { type: Boolean, reflect: true },
   };
 
   declare cards: DemoCard[];
   declare lang: Language;
+  declare open: boolean;
 
   constructor() {
     super();
     this.cards = [];
     this.lang = 'zh-TW';
+    this.open = false;
   }
 
   static override styles = [
@@ -40,16 +45,50 @@ export class KaCardTray extends LitElement {
     buttons,
     css`
       :host {
-        display: block;
+        /* Out of the page's layout: the kiosk's screens keep the whole window. */
+        display: contents;
+      }
+      .tab,
+      .scrim,
+      section {
+        position: fixed;
+        z-index: 10;
+      }
+      .tab {
+        right: 0;
+        top: calc(50% - 100px);
+        writing-mode: vertical-rl;
+        min-width: var(--ka-target-min);
+        min-height: 200px;
+        padding: var(--ka-space-2) var(--ka-space-1);
+        border: 3px dashed var(--ka-warning-text);
+        border-right: 0;
+        border-radius: 12px 0 0 12px;
         background: var(--ka-demo-bg);
-        border-top: 4px dashed var(--ka-warning-text);
-        padding: var(--ka-space-2) var(--ka-space-3);
+        color: var(--ka-warning-text);
+        font-size: var(--ka-text-small);
+        gap: var(--ka-space-1);
+      }
+      .scrim {
+        inset: 0;
+        background: rgb(0 0 0 / 35%);
       }
       section {
+        top: 0;
+        right: 0;
+        bottom: 0;
+        width: min(640px, 88vw);
+        overflow-y: auto;
         display: flex;
-        flex-wrap: wrap;
-        align-items: center;
+        flex-direction: column;
+        align-items: stretch;
         gap: var(--ka-space-2);
+        padding: var(--ka-space-4) var(--ka-space-3);
+        background: var(--ka-demo-bg);
+        border-left: 4px dashed var(--ka-warning-text);
+      }
+      [hidden] {
+        display: none !important;
       }
       h2 {
         margin: 0;
@@ -59,26 +98,48 @@ export class KaCardTray extends LitElement {
         align-items: center;
         gap: var(--ka-space-1);
       }
-      button {
+      section button {
         font-size: var(--ka-text-small);
         min-height: var(--ka-target-min);
         padding: var(--ka-space-1) var(--ka-space-3);
+        justify-content: flex-start;
+        text-align: start;
       }
     `,
   ];
 
   override render() {
     const s = strings(this.lang).tray;
-    return html`<section aria-labelledby="title">
-      <h2 id="title">${icons.card}${s.title}</h2>
-      ${this.cards.map(
-        (card) =>
-          html`<button type="button" @click=${() => emit(this, 'ka-card-insert', { cardNumber: card.cardNumber })}>
-            ${s.insert(card.label)}
-          </button>`,
-      )}
-      <button type="button" @click=${() => emit(this, 'ka-card-remove', {})}>${s.remove}</button>
-    </section>`;
+    return html`<button
+        type="button"
+        class="tab"
+        aria-expanded=${this.open ? 'true' : 'false'}
+        aria-controls="drawer"
+        ?hidden=${this.open}
+        @click=${() => (this.open = true)}
+      >
+        ${icons.card}${s.open}
+      </button>
+      <div class="scrim" ?hidden=${!this.open} @click=${() => (this.open = false)}></div>
+      <section id="drawer" role="dialog" aria-labelledby="title" ?hidden=${!this.open}>
+        <h2 id="title">${icons.card}${s.title}</h2>
+        ${this.cards.map(
+          (card) =>
+            html`<button type="button" @click=${() => this.insert(card.cardNumber)}>${s.insert(card.label)}</button>`,
+        )}
+        <button type="button" @click=${() => this.removeCard()}>${s.remove}</button>
+        <button type="button" @click=${() => (this.open = false)}>${strings(this.lang).buttons.closeTray}</button>
+      </section>`;
+  }
+
+  private insert(cardNumber: string): void {
+    this.open = false;
+    emit(this, 'ka-card-insert', { cardNumber });
+  }
+
+  private removeCard(): void {
+    this.open = false;
+    emit(this, 'ka-card-remove', {});
   }
 }
 

@@ -1,13 +1,15 @@
 import { css, html } from 'lit';
 import type { ErrorCode } from '../../../../machines/contract/errors.ts';
+import { RESPONSIBLE_ID_LENGTH } from '../../../../machines/validators/personal-id.validator.ts';
 import { define } from '../../events.ts';
 import '../../components/text-field/ka-text-field.ts';
 import { InputScreen, type UserEventType } from '../screen-base.ts';
 import { rocBirthDateToIso } from './roc-birth-date.ts';
 
 /**
- * Path B: the responsible person's national ID (digits-first keyboard, capitals) and, optionally,
- * their birth date as 民國 年 月 日.
+ * Path B: the responsible person's ID (national or resident ID, or a foreign responsible person's
+ * passport or other number: 6–20 letters and digits; digits-first keyboard, capitals) and their
+ * birth date as 民國 年 月 日 (needed when the issuance record holds one: the registry asks for it).
  *
  * @summary Enter the responsible person's ID and birth date.
  * @fires ka-input-send - `user.submitResponsibleId {responsibleId, birthDate?}`, `user.reset`, `user.cancel`
@@ -39,16 +41,19 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
         label=${f.responsibleId}
         keyboard="id"
         charset="upper"
-        maxlength="10"
+        maxlength=${RESPONSIBLE_ID_LENGTH.max}
         ?invalid=${invalid}
         invalid-text=${f.invalid}
       ></ka-text-field>
+      <p class="hint">${this.s.screens.enterResponsibleId.idHint}</p>
       <fieldset>
         <legend>${f.birthDate}</legend>
         <p class="hint">${this.s.screens.enterResponsibleId.hint}</p>
         <div class="date" role="group" aria-label=${f.birthDate}>
           <ka-text-field
             name="birthYear"
+            ?invalid=${this.isInvalid('birthYear')}
+            invalid-text=${f.invalid}
             label=${f.birthYear}
             accessible-name=${f.birthYearName}
             keyboard="digits"
@@ -58,6 +63,8 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
           ></ka-text-field>
           <ka-text-field
             name="birthMonth"
+            ?invalid=${this.isInvalid('birthMonth')}
+            invalid-text=${f.invalid}
             label=${f.birthMonth}
             accessible-name=${f.birthMonthName}
             keyboard="digits"
@@ -67,6 +74,8 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
           ></ka-text-field>
           <ka-text-field
             name="birthDay"
+            ?invalid=${this.isInvalid('birthDay')}
+            invalid-text=${f.invalid}
             label=${f.birthDay}
             accessible-name=${f.birthDayName}
             keyboard="digits"
@@ -100,8 +109,13 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
     });
   }
 
+  /** Each error marks the field it is about; a 3005 here may be either, so it marks both. */
   protected override fieldsFor(code: ErrorCode): string[] {
-    return code === '3005' || code === 'ID_FORMAT' ? ['responsibleId'] : [];
+    const birthDate = ['birthYear', 'birthMonth', 'birthDay'];
+    if (code === 'ID_FORMAT') return ['responsibleId'];
+    if (code === 'BIRTH_DATE_FORMAT' || code === 'BIRTH_DATE_REQUIRED') return birthDate;
+    if (code === '3005') return ['responsibleId', ...birthDate];
+    return [];
   }
 }
 

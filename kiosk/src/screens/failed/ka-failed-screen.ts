@@ -41,30 +41,54 @@ export class KaFailedScreen extends ScreenElement {
   override render() {
     const error = this.view.error;
     const text = this.s.screens.failed;
-    const remedy = error ? ERRORS[error.code].remedy : 'staff';
+    const remedy: Remedy = error ? (error.remedy ?? ERRORS[error.code].remedy) : 'staff';
     const offersPath = this.accepts('user.choosePath');
+    const cardNumber = this.view.card?.cardNumber;
     return html`<div class="content">
       ${this.heading(text.title)}
       <div class="notice error" role="alert">
         ${icons.error}
         <div>
-          ${error ? html`<p class="title">${errorText(error.code, this.view.lang)}</p>` : nothing}
+          ${error ? html`<p class="title">${errorText(error.code, this.view.lang, this.path)}</p>` : nothing}
           ${error?.attemptsLeft === undefined ? nothing : html`<p class="body">${this.s.attemptsLeft(error.attemptsLeft)}</p>`}
-          ${error ? html`<p class="code">${error.code}</p>` : nothing}
+          ${error?.code === '3125' ? html`<p class="code ret-code">${this.s.retCode3125(cardNumber)}</p>` : nothing}
+          ${error ? html`<p class="code for-the-call">${this.s.forTheCall(error.code, cardNumber)}</p>` : nothing}
         </div>
       </div>
       <h2>${this.s.whatNext}</h2>
-      <p class="lead">${offersPath ? this.s.remedyOtherPath : this.s.remedies[remedy]}</p>
+      <p class="lead">${this.advice(remedy, offersPath)}</p>
+      ${this.mailIn()}
       <div class="actions">${this.renderActions(remedy, offersPath)}</div>
       ${this.customerService()}
     </div>`;
+  }
+
+  private advice(remedy: Remedy, offersPath: boolean): string {
+    if (offersPath) return this.s.remedyOtherPath;
+    if (this.view.error?.code === 'CARD_NOT_DETECTED' && remedy === 'staff') return this.s.notDetectedAgain;
+    return this.s.remedies[remedy];
+  }
+
+  /** The manual's mail-in procedure for a card the kiosk cannot help with: unlock (27011) or test (unreadable). */
+  private mailIn() {
+    const code = this.view.error?.code;
+    const procedure =
+      code === '27011' ? this.s.mailIn.unlock : code === 'CARD_UNREADABLE' || code === 'UNKNOWN_CARD' ? this.s.mailIn.test : undefined;
+    return procedure === undefined
+      ? nothing
+      : html`<div class="notice info mail-in">${icons.card}<p class="body">${procedure}</p></div>`;
   }
 
   private renderActions(remedy: Remedy, offersPath: boolean) {
     const b = this.s.buttons;
     const resetLabel = remedy === 'retry' ? b.retry : remedy === 'correctInput' ? b.reset : b.startOver;
     const resetIsMain = !offersPath && (remedy === 'retry' || remedy === 'correctInput' || remedy === 'startOver');
+    // Staff are the next step: offered here as the main button, not only in the footer.
+    const staffIsMain = remedy === 'staff';
     return html`${offersPath ? this.pathButtons() : nothing}
+    ${staffIsMain
+      ? this.action('user.callStaff', b.callStaff, () => this.send({ type: 'user.callStaff' }), { primary: true, icon: icons.staff })
+      : nothing}
     ${this.action('user.reset', resetLabel, () => this.send({ type: 'user.reset' }), { primary: resetIsMain })}
     ${this.cancelAction()}`;
   }

@@ -1,16 +1,23 @@
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import { define } from '../../events.ts';
 import { icons } from '../../styles/icons.ts';
 import { ScreenElement } from '../screen-base.ts';
 
 /**
- * The manual's fig. 19 dialog: the ID fails its checksum; the user may go on (the registry decides)
- * or correct it. The ID itself is not shown: the view never carries it.
+ * The manual's fig. 19 dialog: the ID fails its checksum (or is no national or resident ID at all);
+ * the user may go on (the registry decides) or correct it. The ID is shown as typed, as in the
+ * manual: the page hands it over from the screen where it was typed (`typedId`), the view never
+ * carries it.
  *
  * @summary 您所輸入之身分證字號不符合公式 … 確定輸入無誤？
  * @fires ka-input-send - `user.confirmIdWarning`, `user.correctId`
  */
 export class KaIdChecksumWarningScreen extends ScreenElement {
+  static override properties = { ...ScreenElement.properties, typedId: { attribute: false } };
+
+  /** The ID as the user typed it on the previous screen; kept by the page only, never in an attribute. */
+  declare typedId: string | undefined;
+
   override render() {
     const text = this.s.screens.idChecksumWarning;
     const b = this.s.buttons;
@@ -20,6 +27,7 @@ export class KaIdChecksumWarningScreen extends ScreenElement {
         ${icons.warning}
         <div>
           <p class="title">${text.body}</p>
+          ${this.typedId ? html`<p class="body lead typed-id">${text.idLabel}<span class="id">${this.typedId}</span></p>` : nothing}
           <p class="body lead">${text.question}</p>
         </div>
       </div>
