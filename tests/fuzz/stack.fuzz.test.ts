@@ -19,9 +19,9 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { until } from '../support/until.ts';
 import { fuzzSubjects, hostilePayload, hugePayload, type FuzzKind } from './fuzz-messages.ts';
 
-const MESSAGES = Number(process.env.FUZZ_MESSAGES || 3000);
-const HUGE = Number(process.env.FUZZ_HUGE || 40);
-const FLOOD = Number(process.env.FUZZ_FLOOD || 1000);
+const MESSAGES = Number(process.env.FUZZ_MESSAGES || 2000);
+const HUGE = Number(process.env.FUZZ_HUGE || 12);
+const FLOOD = Number(process.env.FUZZ_FLOOD || 500);
 const IN_FLIGHT = 64;
 const PIN = 'Fz!Pin12';
 const USER_CODE = 'Fz$Code1';
