@@ -26,11 +26,15 @@ export interface SimulatedKiosk {
   readonly id: string;
   /** Publishes a user event and resolves with the first later view that matches. */
   step(event: UserEvent | 'insert' | 'remove', until: (view: View) => boolean, cardNumber?: string): Promise<View>;
+  /** After a failed activation: the card out, staff abort, and back on the idle screen. */
+  reset(): Promise<void>;
 }
 
 interface Watch {
   readonly match: (view: View) => boolean;
   readonly resolve: (view: View) => void;
+  /** A view with an error the step did not expect ends the step: the activation failed with it. */
+  readonly fail: (view: View) => void;
 }
 
 /** Starts `count` kiosks; their parts share `partsConnections` round-robin, the driver uses `driver`. */
@@ -50,6 +54,9 @@ export async function startKiosks(options: {
         if (watch.match(decoded.value)) {
           watches.get(decoded.value.kioskId)?.delete(watch);
           watch.resolve(decoded.value);
+        } else if (decoded.value.error !== undefined && decoded.value.screen !== 'insertCard') {
+          watches.get(decoded.value.kioskId)?.delete(watch);
+          watch.fail(decoded.value);
         }
       }
     },
@@ -74,12 +81,27 @@ export async function startKiosks(options: {
             watches.get(id)?.delete(watch);
             reject(new Error(`${id}: no matching view after ${typeof event === 'string' ? event : event.type}`));
           }, STEP_GUARD_MS);
-          const watch: Watch = { match: until, resolve: (view) => (clearTimeout(guard), resolve(view)) };
+          const what = typeof event === 'string' ? event : event.type;
+          const watch: Watch = {
+            match: until,
+            resolve: (view) => (clearTimeout(guard), resolve(view)),
+            fail: (view) => (clearTimeout(guard), reject(new Error(`${id}: ${view.error?.code} on ${view.screen} after ${what}`))),
+          };
           watches.get(id)!.add(watch);
           if (event === 'insert') void options.driver.request(subjects.cardSimInsert, encodeJson({ cardNumber }), { timeout: STEP_GUARD_MS }).catch(reject);
           else if (event === 'remove') void options.driver.request(subjects.cardSimRemove, encodeJson({}), { timeout: STEP_GUARD_MS }).catch(reject);
           else options.driver.publish(subjects.input, encodeJson(event));
         });
+      },
+      async reset() {
+        const idle = new Promise<void>((resolve) => {
+          const guard = setTimeout(resolve, STEP_GUARD_MS);
+          const watch: Watch = { match: (view) => view.screen === 'insertCard', resolve: () => (clearTimeout(guard), resolve()), fail: () => watches.get(id)?.add(watch) };
+          watches.get(id)!.add(watch);
+        });
+        await options.driver.request(subjects.cardSimRemove, encodeJson({}), { timeout: STEP_GUARD_MS }).catch(() => undefined);
+        options.driver.publish(subjects.staff, encodeJson({ type: 'staff.abort' }));
+        await idle;
       },
     });
   }

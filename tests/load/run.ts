@@ -172,6 +172,7 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
             else refused++;
           } catch (error) {
             failures.push(`${cardFor(index).cardNumber}: ${(error as Error).message}`);
+            await kiosk.reset();
           }
         }
       }),
