@@ -14,6 +14,7 @@ import { kioskSubjects, type View } from '../../machines/contract/index.ts';
 import { partCommand } from '../../services/serve.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { record } from './measures.ts';
 
 const ROUND_TRIPS = Number(process.env.ENGINE_BENCH_ROUND_TRIPS || 2_000);
 const WARM_UP = 200;
@@ -110,7 +111,8 @@ try {
   console.log(`engine benchmark, ${ROUND_TRIPS} sequential round trips each (after ${WARM_UP} warm-up), screen: ${initial.screen}`);
   console.log(`  bare NATS request/reply     p50 ${ms(b.p50)}  p99 ${ms(b.p99)}  ${b.perSecond.toFixed(0)}/s`);
   console.log(`  engine input → new view     p50 ${ms(e.p50)}  p99 ${ms(e.p99)}  ${e.perSecond.toFixed(0)}/s  (transition + KV put + publish)`);
-  console.log(`  ratio engine/bare           p50 ×${(e.p50 / b.p50).toFixed(2)}  p99 ×${(e.p99 / b.p99).toFixed(2)}  added p50 ${ms(e.p50 - b.p50)}`);
+  console.log(`  ratio engine/bare           p50 ×${(e.p50 / b.p50).toFixed(2)}  p99 ×${(e.p99 / b.p99).toFixed(2)}  added p50 ${ms(e.p50 - b.p50)}  (target ≤ ×2)`);
+  record({ bench: 'engine', name: 'input → new view round trip p50', value: e.p50, unit: 'ms', baseline: { name: 'bare request/reply p50', value: b.p50 }, compared: 'ratio', target: { op: '≤', value: 2 } });
 } finally {
   for (const child of children) await stopChild(child);
   await server.stop();

@@ -12,6 +12,7 @@ import { buildKiosk, KIOSK_GZIP_BUDGET_BYTES } from '../../kiosk/build.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from '../../kiosk/preview-server.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { record } from './measures.ts';
 
 const RUNS = Number(process.env.UI_BENCH_RUNS ?? 15);
 const KIOSK = 'kiosk-bench';
@@ -88,6 +89,7 @@ try {
     `kiosk bundle: ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped; budget ${kb(KIOSK_GZIP_BUDGET_BYTES)} ` +
       `(${((built.gzipBytes / KIOSK_GZIP_BUDGET_BYTES) * 100).toFixed(0)} % of it${built.gzipBytes > KIOSK_GZIP_BUDGET_BYTES ? ', OVER' : ''})`,
   );
+  record({ bench: 'ui', name: 'kiosk bundle, gzipped', value: built.gzipBytes / 1024, unit: 'KB', compared: 'value', target: { op: '≤', value: 60 } });
   console.log(`navigation → first screen, median of ${RUNS}, headless Chromium, 1080×1920:`);
   console.log(`  bare static page (baseline)        ${bare.toFixed(1)} ms`);
   console.log(`  kiosk, fixture view                ${fixture.toFixed(1)} ms   ×${(fixture / bare).toFixed(2)} of baseline`);

@@ -1,0 +1,116 @@
+// Simulated kiosks for the load run: each one the real engine (its XState actor) and the real card
+// agent with the simulated reader over SoftHSM2 tokens, many of them in one process, and a driver
+// that plays the person at each kiosk by publishing user events and waiting for the views.
+import type { NatsConnection } from '@nats-io/nats-core';
+import { decodeJson, kioskSubjects, ViewSchema, type UserEvent, type View } from '../../machines/contract/index.ts';
+import type { SessionTiming } from '../../machines/session/index.ts';
+import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
+import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
+import { createLogger } from '../../services/shared/log.ts';
+import { encodeJson } from '../../services/shared/nats-json.ts';
+
+/** Timers long enough that no session times out under load; the machine's own floors apply. */
+const LOAD_TIMING: Partial<SessionTiming> = {
+  idleTimeout: 600_000,
+  reinsertGrace: 600_000,
+  finishedScreenTimeout: 600_000,
+  failureScreenTimeout: 600_000,
+  staffWaitTimeout: 600_000,
+  selfcheckRetryDelay: 600_000,
+};
+
+/** How long one step may take before the driver calls the activation failed (a guard, not a measure). */
+const STEP_GUARD_MS = 120_000;
+
+export interface SimulatedKiosk {
+  readonly id: string;
+  /** Publishes a user event and resolves with the first later view that matches. */
+  step(event: UserEvent | 'insert' | 'remove', until: (view: View) => boolean, cardNumber?: string): Promise<View>;
+  /** After a failed activation: the card out, staff abort, and back on the idle screen. */
+  reset(): Promise<void>;
+}
+
+interface Watch {
+  readonly match: (view: View) => boolean;
+  readonly resolve: (view: View) => void;
+  /** A view with an error the step did not expect ends the step: the activation failed with it. */
+  readonly fail: (view: View) => void;
+}
+
+/** Starts `count` kiosks; their parts share `partsConnections` round-robin, the driver uses `driver`. */
+export async function startKiosks(options: {
+  count: number;
+  dataDir: string;
+  partsConnections: NatsConnection[];
+  driver: NatsConnection;
+}): Promise<{ kiosks: SimulatedKiosk[]; stop(): Promise<void> }> {
+  const silent = () => undefined;
+  const watches = new Map<string, Set<Watch>>();
+  const sub = options.driver.subscribe('kiosk.*.view', {
+    callback: (_error, msg) => {
+      const decoded = decodeJson(ViewSchema, msg.data);
+      if (!decoded.ok) return;
+      for (const watch of watches.get(decoded.value.kioskId) ?? []) {
+        if (watch.match(decoded.value)) {
+          watches.get(decoded.value.kioskId)?.delete(watch);
+          watch.resolve(decoded.value);
+        } else if (decoded.value.error !== undefined && decoded.value.screen !== 'insertCard') {
+          watches.get(decoded.value.kioskId)?.delete(watch);
+          watch.fail(decoded.value);
+        }
+      }
+    },
+  });
+  await options.driver.flush();
+
+  const engines: RunningEngine[] = [];
+  const agents: CardAgent[] = [];
+  const kiosks: SimulatedKiosk[] = [];
+  for (let index = 0; index < options.count; index++) {
+    const id = `load-${index}`;
+    const nc = options.partsConnections[index % options.partsConnections.length]!;
+    agents.push(await startCardAgent({ nc, kioskId: id, dataDir: options.dataDir, reader: 'sim', log: silent }));
+    engines.push(await startEngine({ nc, kioskId: id, timing: LOAD_TIMING, log: createLogger('engine', silent) }));
+    watches.set(id, new Set());
+    const subjects = kioskSubjects(id);
+    kiosks.push({
+      id,
+      step(event, until, cardNumber) {
+        return new Promise<View>((resolve, reject) => {
+          const guard = setTimeout(() => {
+            watches.get(id)?.delete(watch);
+            reject(new Error(`${id}: no matching view after ${typeof event === 'string' ? event : event.type}`));
+          }, STEP_GUARD_MS);
+          const what = typeof event === 'string' ? event : event.type;
+          const watch: Watch = {
+            match: until,
+            resolve: (view) => (clearTimeout(guard), resolve(view)),
+            fail: (view) => (clearTimeout(guard), reject(new Error(`${id}: ${view.error?.code} on ${view.screen} after ${what}`))),
+          };
+          watches.get(id)!.add(watch);
+          if (event === 'insert') void options.driver.request(subjects.cardSimInsert, encodeJson({ cardNumber }), { timeout: STEP_GUARD_MS }).catch(reject);
+          else if (event === 'remove') void options.driver.request(subjects.cardSimRemove, encodeJson({}), { timeout: STEP_GUARD_MS }).catch(reject);
+          else options.driver.publish(subjects.input, encodeJson(event));
+        });
+      },
+      async reset() {
+        const idle = new Promise<void>((resolve) => {
+          const guard = setTimeout(resolve, STEP_GUARD_MS);
+          const watch: Watch = { match: (view) => view.screen === 'insertCard', resolve: () => (clearTimeout(guard), resolve()), fail: () => watches.get(id)?.add(watch) };
+          watches.get(id)!.add(watch);
+        });
+        await options.driver.request(subjects.cardSimRemove, encodeJson({}), { timeout: STEP_GUARD_MS }).catch(() => undefined);
+        options.driver.publish(subjects.staff, encodeJson({ type: 'staff.abort' }));
+        await idle;
+      },
+    });
+  }
+  return {
+    kiosks,
+    async stop() {
+      for (const engine of engines) await engine.stop();
+      for (const agent of agents) await agent.stop();
+      sub.unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,276 @@
+// `npm run load -- --kiosks N[,N2,...] --activations M`: N simulated kiosks (real engines and card
+// agents over SoftHSM2 tokens, in one process) doing M full activations on both paths, a share of
+// them with a wrong user code or ID first and a share of revoked cards, against one nats-server and
+// two registry instances (each its own process, production scrypt cost). At most --in-flight
+// activations run at once (default 64): every kiosk is alive the whole run, as many are busy as
+// people at the counters would keep busy. Each N runs in a fresh process; the report goes to
+// stdout and into docs/benchmarks.md. Loopback only; every loop is bounded.
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { CardImportRecord, View } from '../../machines/contract/index.ts';
+import { provisionCards } from '../../card/demo/provision.ts';
+import { startRegistry } from '../../services/registry/registry.service.ts';
+import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { until } from '../support/until.ts';
+import { startKiosks, type SimulatedKiosk } from './kiosks.ts';
+import { writeLoadReport, type LoadResult } from './report.ts';
+
+const SELF = 'Ld$Code1';
+const WRONG = 'Ld$Wrng2';
+const ID = 'A123456789';
+const WRONG_ID = 'F131104093';
+const BIRTH = '1980-05-17';
+const PIN = 'Ld!Pin12';
+
+function argument(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A registry instance, in its own process.
+
+async function registryHost(natsUrl: string, dataDir: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl, name: 'load-registry', noAsyncTraces: true });
+  const registry = await startRegistry({ nc, dataDir, log: () => undefined });
+  process.send?.('ready');
+  process.once('SIGTERM', () => void registry.stop().then(() => nc.drain()).then(() => process.exit(0)));
+}
+
+async function spawnRegistry(natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(import.meta.url), ['registry-host', natsUrl, dataDir], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, REGISTRY_KEY: key },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`registry host exited with ${code}`)));
+  });
+  return child;
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc readings: CPU seconds and resident memory of a process.
+
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  const ticks = spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim();
+  return (Number(fields[11]) + Number(fields[12])) / Number(ticks || 100);
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One activation, as the person at the kiosk does it, timing every step.
+
+type Kind = 'self' | 'bundled' | 'self-wrong-first' | 'bundled-wrong-first' | 'revoked';
+const KINDS: Kind[] = ['self', 'bundled', 'self', 'bundled', 'self-wrong-first', 'bundled', 'self', 'bundled-wrong-first', 'self', 'bundled', 'revoked', 'self', 'bundled', 'self', 'bundled', 'self', 'bundled', 'self', 'bundled', 'revoked'];
+
+function cardFor(index: number): { cardNumber: string; kind: Kind; record: CardImportRecord } {
+  const cardNumber = `TL${String(index).padStart(14, '0')}`;
+  const kind = KINDS[index % KINDS.length]!;
+  const common = { cardNumber, holderName: '負載公司', ubn: '97969933', email: 'load@example.com.tw', validFrom: '2026-01-01T00:00:00Z', validTo: '2031-01-01T00:00:00Z', status: kind === 'revoked' ? 'revoked' : 'issued' } as const;
+  const record = (kind.startsWith('bundled')
+    ? { ...common, route: 'registration-bundled', responsibleId: ID, birthDate: BIRTH }
+    : { ...common, route: 'self-applied', userCode: SELF }) as CardImportRecord;
+  return { cardNumber, kind, record };
+}
+
+const on = (screen: View['screen']) => (view: View) => view.screen === screen;
+const failedWith = (code: string) => (view: View) => view.error?.code === code;
+
+async function activate(kiosk: SimulatedKiosk, index: number, time: (step: string, ms: number) => void): Promise<'activated' | 'refused'> {
+  const { cardNumber, kind } = cardFor(index);
+  const timed = async (step: string, run: () => Promise<View>) => {
+    const started = performance.now();
+    const view = await run();
+    time(step, performance.now() - started);
+    return view;
+  };
+  if (kind === 'revoked') {
+    await timed('insert → refused 4931 (read, identify)', () => kiosk.step('insert', (v) => v.error?.code === '4931', cardNumber));
+    await timed('remove → idle', () => kiosk.step('remove', on('insertCard')));
+    return 'refused';
+  }
+  const bundled = kind.startsWith('bundled');
+  await timed('insert → choose path (read, identify)', () => kiosk.step('insert', (v) => v.screen === 'choosePath' && v.card?.cardNumber === cardNumber, cardNumber));
+  await kiosk.step({ type: 'user.choosePath', path: bundled ? 'registration-bundled' : 'self-applied' }, on(bundled ? 'enterResponsibleId' : 'enterUserCode'));
+  if (kind.endsWith('wrong-first')) {
+    const wrong = bundled ? { type: 'user.submitResponsibleId' as const, responsibleId: WRONG_ID, birthDate: '69/5/17' } : { type: 'user.submitUserCode' as const, userCode: WRONG };
+    await timed('verify refused (3005)', () => kiosk.step(wrong, failedWith('3005')));
+  }
+  const right = bundled ? { type: 'user.submitResponsibleId' as const, responsibleId: ID, birthDate: '69/5/17' } : { type: 'user.submitUserCode' as const, userCode: SELF };
+  await timed('verify', () => kiosk.step(right, on('confirmCardData')));
+  if (bundled) {
+    await kiosk.step({ type: 'user.confirmCardData' }, on('enterContact'));
+    await timed('accept (with new user code)', () =>
+      kiosk.step({ type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Ld#NewUc1', userCodeConfirm: 'Ld#NewUc1' }, on('enterPin')),
+    );
+  } else {
+    await timed('accept', () => kiosk.step({ type: 'user.confirmCardData' }, on('enterPin')));
+  }
+  await timed('PIN grant, C_InitPIN, complete', () => kiosk.step({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN }, on('activated')));
+  await timed('remove → idle', () => kiosk.step('remove', on('insertCard')));
+  return 'activated';
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run at one N, in this process.
+
+async function runOnce(kioskCount: number, activations: number, inFlight: number): Promise<LoadResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-load-'));
+  const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'load' });
+  const key = randomBytes(32).toString('hex');
+  process.env.REGISTRY_KEY = key;
+  const registries = [await spawnRegistry(nats.url, dataDir, key), await spawnRegistry(nats.url, dataDir, key)];
+  const driver = await connect({ servers: nats.url, name: 'load-driver' });
+  const parts = await Promise.all(Array.from({ length: Math.max(1, Math.ceil(kioskCount / 100)) }, (_, i) => connect({ servers: nats.url, name: `load-parts-${i}` })));
+  try {
+    const records = Array.from({ length: activations }, (_, index) => cardFor(index).record);
+    const provisionStarted = performance.now();
+    for (let at = 0; at < records.length; at += 500) {
+      await provisionCards({ dataDir, records: records.slice(at, at + 500), nc: driver, log: () => undefined });
+    }
+    const provisionSeconds = (performance.now() - provisionStarted) / 1000;
+
+    const rssBefore = await rssMb(process.pid);
+    const fleet = await startKiosks({ count: kioskCount, dataDir, partsConnections: parts, driver });
+    await until(async () => {
+      const probe = await Promise.all(fleet.kiosks.map((k) => driver.request(`kiosk.${k.id}.view.get`, new Uint8Array(), { timeout: 30_000 }).then((m) => m.json<View>().screen)));
+      return probe.every((screen) => screen === 'insertCard');
+    }, 'every kiosk idle', { giveUpMs: 300_000, everyMs: 500 });
+    const rssKiosks = await rssMb(process.pid);
+
+    const steps = new Map<string, number[]>();
+    const time = (step: string, ms: number) => steps.set(step, [...(steps.get(step) ?? []), ms]);
+    const failures: string[] = [];
+    let activated = 0;
+    let refused = 0;
+    const registryCpu0 = await Promise.all(registries.map((r) => cpuSeconds(r.pid!)));
+    const started = performance.now();
+    let next = 0;
+    const workers = Math.min(inFlight, kioskCount);
+    await Promise.all(
+      Array.from({ length: workers }, async (_, worker) => {
+        // Worker w drives kiosks w, w + workers, …, so every kiosk serves and none serves twice at once.
+        for (let turn = 0; next < activations; turn++) {
+          const index = next++;
+          const owned = Math.ceil((kioskCount - worker) / workers);
+          const kiosk = fleet.kiosks[worker + (turn % owned) * workers]!;
+          try {
+            if ((await activate(kiosk, index, time)) === 'activated') activated++;
+            else refused++;
+          } catch (error) {
+            failures.push(`${cardFor(index).cardNumber}: ${(error as Error).message}`);
+            await kiosk.reset();
+          }
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const registryCpu1 = await Promise.all(registries.map((r) => cpuSeconds(r.pid!)));
+
+    // The records: one activated and one accepted event per activated card, none for the rest.
+    const jsm = await jetstreamManager(driver);
+    const perCard = new Map<string, number>();
+    const info = await jsm.streams.info('RA_EVENTS');
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const msg = await jsm.streams.getMessage('RA_EVENTS', { seq }).catch(() => null);
+      if (msg === null) continue;
+      const [, , card, type] = msg.subject.split('.');
+      if (type === 'activated' || type === 'accepted') perCard.set(`${card}.${type}`, (perCard.get(`${card}.${type}`) ?? 0) + 1);
+    }
+    let doubled = 0;
+    let lost = 0;
+    for (let index = 0; index < activations; index++) {
+      const { cardNumber, kind } = cardFor(index);
+      for (const type of ['activated', 'accepted']) {
+        const count = perCard.get(`${cardNumber}.${type}`) ?? 0;
+        const expected = kind === 'revoked' || failures.some((f) => f.startsWith(cardNumber)) ? count : 1;
+        if (count > 1) doubled++;
+        if (count < expected || (kind !== 'revoked' && !failures.some((f) => f.startsWith(cardNumber)) && count === 0)) lost++;
+        if (kind === 'revoked' && count > 0) doubled++;
+      }
+    }
+
+    const memory = {
+      'kiosk host (driver, engines, card agents)': await rssMb(process.pid),
+      'nats-server': await rssMb(nats.pid),
+      'registry 1': await rssMb(registries[0]!.pid!),
+      'registry 2': await rssMb(registries[1]!.pid!),
+    };
+    await fleet.stop();
+    return {
+      kiosks: kioskCount,
+      activations,
+      inFlight: workers,
+      seconds,
+      provisionSeconds,
+      activated,
+      refused,
+      failures,
+      lost,
+      doubled,
+      activationsPerSecond: activated / seconds,
+      steps: [...steps].map(([step, values]) => ({ step, ...percentiles(values) })),
+      registryCpuPercent: registryCpu1.map((value, i) => (100 * (value - registryCpu0[i]!)) / seconds),
+      memoryMb: memory,
+      memoryPerKioskKb: ((rssKiosks - rssBefore) * 1024) / kioskCount,
+      cores: availableParallelism(),
+    };
+  } finally {
+    await Promise.allSettled([driver.close(), ...parts.map((p) => p.close())]);
+    for (const child of registries) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await nats.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function percentiles(values: number[]): { count: number; p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { count: values.length, p50: at(0.5), p99: at(0.99) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const [mode, ...rest] = process.argv.slice(2);
+if (mode === 'registry-host') {
+  await registryHost(rest[0]!, rest[1]!);
+} else if (mode === 'one') {
+  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+  process.send?.(result);
+  process.exit(0);
+} else {
+  const sizes = argument('kiosks', '10,100,1000').split(',').map(Number);
+  const inFlight = Number(argument('in-flight', '64'));
+  const results: LoadResult[] = [];
+  for (const size of sizes) {
+    const activations = Number(argument('activations', String(Math.max(size, 100))));
+    console.log(`\n=== ${size} kiosks, ${activations} activations, at most ${inFlight} at once`);
+    const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as LoadResult));
+      child.once('exit', (code) => reject(new Error(`load run at ${size} exited with ${code}`)));
+    });
+    console.log(JSON.stringify(result, null, 1));
+    results.push(result);
+  }
+  await writeLoadReport(results);
+  const bad = results.some((r) => r.failures.length > 0 || r.lost > 0 || r.doubled > 0);
+  process.exit(bad ? 1 : 0);
+}

@@ -1,0 +1,118 @@
+// A fast-check arbitrary for any valibot schema of the contract, read from the schema itself, so
+// that a message added to machines/contract gets valid samples without anyone writing them. It
+// knows the schema kinds and pipe actions the contract uses; an unknown one fails loudly (a new kind
+// in the contract must be taught here, not silently skipped).
+import fc from 'fast-check';
+
+/** The parts of a valibot schema object this walker reads (valibot's own types are too deep to name). */
+interface SchemaNode {
+  readonly kind: string;
+  readonly type: string;
+  readonly pipe?: readonly SchemaNode[];
+  readonly entries?: Readonly<Record<string, SchemaNode>>;
+  readonly options?: readonly (SchemaNode | string)[];
+  readonly key?: string;
+  readonly literal?: unknown;
+  readonly item?: SchemaNode;
+  readonly wrapped?: SchemaNode;
+  readonly default?: unknown;
+  readonly requirement?: unknown;
+}
+
+// Dates inside what JSON and `toISOString` both keep exact, and that valibot's iso checks accept.
+const isoTimestamp = fc
+  .date({ min: new Date('1900-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true })
+  .map((date) => date.toISOString());
+const isoDate = isoTimestamp.map((text) => text.slice(0, 10));
+
+function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
+  let min = 0;
+  let max = 300;
+  let base: fc.Arbitrary<string> | undefined;
+  for (const action of actions) {
+    switch (action.type) {
+      case 'max_length':
+        max = Math.min(max, action.requirement as number);
+        break;
+      case 'min_length':
+        min = Math.max(min, action.requirement as number);
+        break;
+      case 'regex':
+        base = fc.stringMatching(action.requirement as RegExp);
+        break;
+      case 'iso_timestamp':
+        base = isoTimestamp;
+        break;
+      case 'iso_date':
+        base = isoDate;
+        break;
+      default:
+        throw new Error(`schema-arbitrary: unknown string action ${action.type}`);
+    }
+  }
+  // Any code point, astral ones included: a person may type anything the keyboard or an IME gives.
+  const chosen = base ?? fc.string({ unit: 'binary', minLength: min, maxLength: max });
+  return chosen.filter((text) => text.length >= min && text.length <= max);
+}
+
+function mergeObjects(parts: readonly unknown[]): Record<string, unknown> {
+  return Object.assign({}, ...parts) as Record<string, unknown>;
+}
+
+/** Valid values of `schema` (as its input: a value that decodes). */
+export function arbitraryFor(schema: unknown): fc.Arbitrary<unknown> {
+  const node = schema as SchemaNode;
+  const [head, ...actions] = node.pipe ?? [node];
+  const base = head ?? node;
+  switch (base.type) {
+    case 'string':
+      return stringArbitrary(actions);
+    case 'number':
+      if (actions.length > 0) throw new Error('schema-arbitrary: number actions are not supported yet');
+      return fc.double({ noNaN: true, noDefaultInfinity: true });
+    case 'boolean':
+      return fc.boolean();
+    case 'unknown':
+      return fc.jsonValue({ maxDepth: 3 });
+    case 'literal':
+      return fc.constant(base.literal);
+    case 'picklist':
+      return fc.constantFrom(...(base.options as readonly string[]));
+    case 'object': {
+      const entries = Object.entries(base.entries ?? {});
+      const record: Record<string, fc.Arbitrary<unknown>> = {};
+      const optionalKeys: string[] = [];
+      for (const [key, entry] of entries) {
+        // An optional with a default is always given: decoding would otherwise add it.
+        if (entry.type === 'optional' && entry.default === undefined) {
+          optionalKeys.push(key);
+          record[key] = arbitraryFor(entry.wrapped);
+        } else {
+          record[key] = arbitraryFor(entry.type === 'optional' ? entry.wrapped : entry);
+        }
+      }
+      const required = entries.map(([key]) => key).filter((key) => !optionalKeys.includes(key));
+      return fc.record(record, { requiredKeys: required }) as fc.Arbitrary<unknown>;
+    }
+    case 'variant':
+    case 'union':
+      return fc.oneof(...(base.options as SchemaNode[]).map((option) => arbitraryFor(option)));
+    case 'intersect':
+      return fc.tuple(...(base.options as SchemaNode[]).map((option) => arbitraryFor(option))).map(mergeObjects);
+    case 'array': {
+      const maxAction = actions.find((action) => action.type === 'max_length');
+      return fc.array(arbitraryFor(base.item), { maxLength: Math.min(5, (maxAction?.requirement as number | undefined) ?? 5) });
+    }
+    case 'optional':
+      return fc.option(arbitraryFor(base.wrapped), { nil: undefined });
+    default:
+      throw new Error(`schema-arbitrary: unknown schema type ${base.type}`);
+  }
+}
+
+/** Every valibot schema a module exports, by export name. */
+export function schemasOf(module: Record<string, unknown>): Array<[string, unknown]> {
+  return Object.entries(module).filter(
+    ([name, value]) => name.endsWith('Schema') && typeof value === 'object' && value !== null && (value as SchemaNode).kind === 'schema',
+  );
+}
