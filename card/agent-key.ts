@@ -2,7 +2,7 @@
 // `<DATA_DIR>/card-agent/<kiosk>.ed25519.pem` (directory 0700, file 0600) and enrolled with the
 // registry for that kiosk (`ra.admin.enroll-agent`; `npm start` does it for its embedded kiosk, an
 // operator does it in production with `npm run cards -- enroll-agent`). The registry seals SO
-// credentials only to one-time keys this key signed (docs/security-cards.md).
+// credentials only to one-time keys this key signed (docs/security.md, "Card agent keys and card binding").
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

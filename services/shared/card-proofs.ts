@@ -1,4 +1,4 @@
-// What the card agent signs and the registry verifies (docs/security-cards.md):
+// What the card agent signs and the registry verifies (docs/security.md, "Card agent keys and card binding"):
 //   - with the kiosk's enrolled card-agent key (Ed25519): the one-time X25519 key of a PIN grant,
 //     and a report of a failed SO login — each bound to one activation and one kiosk;
 //   - with the card's own key (on the card, after its new PIN is set): the registry's nonce, so

@@ -1,5 +1,5 @@
 // Grants only to the right agent, SO-login failures kept on the card record, and the card bound to
-// its record (docs/security-cards.md), against a real nats-server and registry: a PIN grant whose
+// its record (docs/security.md, "Card agent keys and card binding"), against a real nats-server and registry: a PIN grant whose
 // one-time key is unsigned, signed by an unenrolled key, by another kiosk's enrolled key or for
 // another key is refused and counts nothing; a reported SO-login failure stops grants for the card
 // on every kiosk and across a registry restart until staff unlock; identify refuses a card whose
