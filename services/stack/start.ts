@@ -18,6 +18,7 @@ import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
 import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from './credentials/index.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
+import { staffOrigin } from '../staff-auth/staff-origin.ts';
 import { claimDataDir, type StackPidFile } from './pid-file.ts';
 import { spawnProcess, supervise, type Supervised } from './supervisor.ts';
 
@@ -161,7 +162,8 @@ async function main(): Promise<void> {
       '',
       'MOEACA card activation kiosk is running.',
       `  kiosk      ${http}/`,
-      `  staff      ${http}/staff`,
+      // WebAuthn binds passkeys to a host name, never an IP address: the console lives on localhost.
+      `  staff      ${staffOrigin(config)}/staff   (sign in with a passkey; enroll one: npm run staff -- enroll <staffId> <name>)`,
       `  inspector  ${http}/inspector`,
       `  dashboard  ${http}/dashboard`,
       `  health     ${http}/healthz`,

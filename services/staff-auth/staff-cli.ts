@@ -6,6 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
 import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
 import { AdminEnrollReplySchema, AdminListReplySchema, STAFF_AUTH_SUBJECTS } from './staff-auth-messages.ts';
 import { staffErrorIn } from './staff-errors.ts';
 import * as valibot from 'valibot';
@@ -29,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
   const run = async (work: (nc: NatsConnection) => Promise<void>) => {
     let nc: NatsConnection;
     try {
-      nc = await connect({ ...natsConnectOptions(config, 'staff-cli', url), maxReconnectAttempts: 0 });
+      // NATS_USER (production) wins; otherwise the embedded stack's admin login from its DATA_DIR.
+      const admin = config.natsUser === undefined ? readCredentialsSync(config.dataDir, 'admin') : undefined;
+      const login = admin === undefined ? {} : { user: admin.user, pass: admin.password, inboxPrefix: inboxPrefixOf('admin') };
+      nc = await connect({ ...natsConnectOptions(config, 'staff-cli', url), ...login, maxReconnectAttempts: 0 });
     } catch {
       throw new Error(`no stack answers on ${url}: start it (npm start) or set NATS_URL`);
     }
