@@ -43,6 +43,6 @@ ${table}
 
 ## Open
 
-${failing.length === 0 ? 'Nothing: every row holds.' : `${failing.length} row(s) fail${known.length > 0 ? `; ${known.length} of them are the known bug of the activation's last step: the card agent calls \`complete\` itself after C_InitPIN, so when that reply is lost the user sees 3125 and "try again" asks for a PIN that is already set; the registry never hears of it. The fix makes \`complete\` its own machine state (\`completingActivation\`, invoked and retried by the engine); these rows key off the \`complete\` request subject and hold after it lands` : ''}.`}
+${failing.length === 0 ? 'Nothing: every row holds.' : `${failing.length} row(s) fail${known.length > 0 ? `; ${known.length} of them are the known bug of the activation's last step: today the card agent calls \`complete\` itself right after C_InitPIN, inside the engine's one \`set-pin\` request, so when that request or its reply is lost the user sees 3125 although the PIN is set, and "try again" asks for a PIN that is already set (ending on ALREADY_ACTIVATED when the registry had acted, or leaving a PIN the registry does not know of when it had not). The fix makes \`complete\` its own machine state (\`completingActivation\`, invoked and retried by the engine); these rows key off the \`complete\` request subject and hold after it lands` : ''}.`}
 `;
 }
