@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   AcceptReplySchema,
   CardDataSchema,
+  CompleteReplySchema,
   IdentifyReplySchema,
   kioskSubjects,
   registrySubjectFor,
@@ -21,7 +22,7 @@ export interface EffectTimeouts {
   cardMs: number;
   /** One registry request. The machine retries acceptance itself after a 3125. */
   registryMs: number;
-  /** card.set-pin: the agent asks the registry twice and talks to the token in between. */
+  /** card.set-pin: the agent asks the registry for the grant, then sets the PIN and signs on the token. */
   setPinMs: number;
 }
 
@@ -52,7 +53,10 @@ export function natsSessionEffects(nc: NatsConnection, kioskId: string, timeouts
         timeout: timeouts.setPinMs,
         unreachable: '3125',
       });
-      return { at: reply.at };
+      return { at: reply.at, proof: reply.proof };
     },
+    // The machine resends this (with back-off) until the registry answers: it is idempotent.
+    completeActivation: (input) =>
+      requestJson(nc, registry('complete'), input, CompleteReplySchema, { timeout: timeouts.registryMs, unreachable: '3125' }),
   };
 }
