@@ -723,6 +723,31 @@ describe('confirming the card data', () => {
   });
 });
 
+describe('the per-session self-check', () => {
+  it("keeps the code of a failing token check (a certificate without a UBN is UNKNOWN_CARD, not CARD_UNREADABLE)", async () => {
+    let inserted = false;
+    const session = await ready({
+      effects: {
+        selfcheck: async () => {
+          const checks = selfcheck(true, inserted, false).checks.map((check) =>
+            check.id === 'token' && inserted ? { ...check, code: 'UNKNOWN_CARD' as const } : check,
+          );
+          return { ok: checks.every((check) => check.ok), checks };
+        },
+      },
+    });
+    inserted = true;
+    expect(errorOf(await session.insert())).toBe('UNKNOWN_CARD');
+  });
+
+  it('is CARD_UNREADABLE when the failing token check names no code', async () => {
+    let inserted = false;
+    const session = await ready({ effects: { selfcheck: async () => selfcheck(true, inserted, false) } });
+    inserted = true;
+    expect(errorOf(await session.insert())).toBe('CARD_UNREADABLE');
+  });
+});
+
 describe('completing the activation after the PIN is set', () => {
   /** `complete` answers 3125 (a registry that is down or silent: the engine's timeout is 3125 too) `failures` times. */
   function registryDownAtComplete(failures: number) {
