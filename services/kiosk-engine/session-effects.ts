@@ -14,7 +14,7 @@ import {
   SetPinReplySchema,
   VerifyReplySchema,
 } from '../../machines/contract/index.ts';
-import type { SessionEffects } from '../../machines/session/index.ts';
+import { readClockFrom, type SessionEffects } from '../../machines/session/index.ts';
 import { requestJson } from '../shared/nats-json.ts';
 
 export interface EffectTimeouts {
@@ -59,4 +59,21 @@ export function natsSessionEffects(nc: NatsConnection, kioskId: string, timeouts
     completeActivation: (input) =>
       requestJson(nc, registry('complete'), input, CompleteReplySchema, { timeout: timeouts.registryMs, unreachable: '3125' }),
   };
+}
+
+/**
+ * The clock the session runs on: its timers (XState's `clock`) and what it reads as now (the
+ * machine's `readClock`). Production leaves it out (the system clock); tests pass a SimulatedClock
+ * so that a 20 s "still there?" passes without waiting 20 s.
+ */
+export interface EngineClock {
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown;
+  clearTimeout(id: unknown): void;
+  now(): number;
+}
+
+/** What `createActor` and `sessionMachine.provide` take for a clock, or nothing for the system clock. */
+export function sessionClockOptions(clock: EngineClock | undefined) {
+  if (clock === undefined) return { actor: {} as { clock?: EngineClock }, actions: {} };
+  return { actor: { clock } as { clock?: EngineClock }, actions: { readClock: readClockFrom(() => clock.now()) } };
 }
