@@ -243,8 +243,12 @@ describe('inspector page from fixtures', () => {
     await settleAll(app);
     expect(root().querySelector('h2')!.textContent).to.equal(inspectorStrings.transitionsOf('session.awaitingStaff'));
     const staff = root().querySelector(`table[data-from="${CSS.escape(`${ROOT}.session.awaitingStaff`)}"]`)!;
-    expect(staff.textContent).to.include('staff.unlocked');
-    expect(staff.textContent).to.include('isResumingAt');
+    expect(staff.textContent).to.include('staff.resume');
+    expect(staff.textContent).to.include('hasCardData');
+    // staff.unlocked is handled once, on `session`: inherited here.
+    const sessionWide = root().querySelector('table[data-from="session"]')!;
+    expect(sessionWide.textContent).to.include('staff.unlocked');
+    expect(sessionWide.textContent).to.include('isLockedOnRoute');
     expect(box(app, `${ROOT}.session.awaitingStaff`).querySelector('button.name')!.getAttribute('aria-pressed')).to.equal('true');
 
     root().querySelector<HTMLButtonElement>('[data-follow]')!.click();
