@@ -89,7 +89,8 @@ export async function recordFixtureSession(kioskId = 'kiosk-1', startAt = Date.p
         return { activationId: 'fixture-activation', expiresAt: new Date(clock + 600_000).toISOString() };
       },
       acceptCertificate: async () => ({ acceptedAt: new Date(clock).toISOString() }),
-      setPin: async () => ({ at: new Date(clock).toISOString() }),
+      setPin: async () => ({ at: new Date(clock).toISOString(), proof: { publicKey: 'fixture-key', signature: 'fixture-signature' } }),
+      completeActivation: async () => ({ activatedAt: new Date(clock).toISOString() }),
     }),
   });
   const actor = createActor(machine, {

@@ -121,7 +121,7 @@ const SITUATIONS: Situation[] = [
   },
   {
     kioskId: 'kiosk-3',
-    value: { session: 'usedBeforeActivation' },
+    value: { session: { failed: 'usedBeforeActivation' } },
     card: FIXTURE_CARDS['58'],
     route: 'self-applied',
     context: { recordStatus: 'used-before-activation' },
@@ -150,7 +150,7 @@ const SITUATIONS: Situation[] = [
   },
   {
     kioskId: 'kiosk-8',
-    value: { session: 'cardLocked' },
+    value: { session: { failed: 'cardLocked' } },
     card: FIXTURE_CARDS['51'],
     route: 'self-applied',
     context: { recordStatus: 'locked', attemptsLeft: 0 },

@@ -130,7 +130,20 @@ export const SetPinRequestSchema = v.object({
 });
 export type SetPinRequest = v.InferOutput<typeof SetPinRequestSchema>;
 
-export const SetPinReplySchema = v.object({ ok: v.literal(true), at: isoTime });
+/** Our extension: proof that the card's own key signed the grant's nonce after its PIN was set. */
+export const PossessionProofSchema = v.object({
+  /** The certificate's SubjectPublicKeyInfo (DER, base64url); its SHA-256 must be the record's. */
+  publicKey: base64url(40, 2000),
+  /** The card's signature (ECDSA P-256 as r‖s, or RSA PKCS#1 v1.5) over the possession statement, base64url. */
+  signature: base64url(40, 700),
+});
+export type PossessionProof = v.InferOutput<typeof PossessionProofSchema>;
+
+/**
+ * The PIN is set on the card. The agent does not tell the registry: it hands back the card's
+ * proof of possession, and the engine sends `complete` (retrying until the registry answers).
+ */
+export const SetPinReplySchema = v.object({ ok: v.literal(true), at: isoTime, proof: PossessionProofSchema });
 export type SetPinReply = v.InferOutput<typeof SetPinReplySchema>;
 
 export const SimInsertRequestSchema = v.object({ cardNumber });
@@ -221,14 +234,6 @@ export const PinGrantReplySchema = v.object({
 });
 export type PinGrantReply = v.InferOutput<typeof PinGrantReplySchema>;
 
-/** Our extension: proof that the card's own key signed the grant's nonce after its PIN was set. */
-export const PossessionProofSchema = v.object({
-  /** The certificate's SubjectPublicKeyInfo (DER, base64url); its SHA-256 must be the record's. */
-  publicKey: base64url(40, 2000),
-  /** The card's signature (ECDSA P-256 as r‖s, or RSA PKCS#1 v1.5) over the possession statement, base64url. */
-  signature: base64url(40, 700),
-});
-export type PossessionProof = v.InferOutput<typeof PossessionProofSchema>;
 
 export const CompleteRequestSchema = v.object({ activationId: typed(128), cardNumber, proof: PossessionProofSchema });
 export type CompleteRequest = v.InferOutput<typeof CompleteRequestSchema>;

@@ -10,7 +10,9 @@ import type {
   AcceptReply,
   ActivationPath,
   CardData,
+  CompleteReply,
   IdentifyReply,
+  PossessionProof,
   Selfcheck,
   VerifyReply,
 } from '../contract/index.ts';
@@ -71,14 +73,31 @@ export interface AcceptCertificateInput {
 }
 export type AcceptCertificateOutput = AcceptReply;
 
-/** `kiosk.<kiosk>.card.set-pin`; the card agent fetches the PIN grant itself. `newPin` is a secret. */
+/**
+ * `kiosk.<kiosk>.card.set-pin`; the card agent fetches the PIN grant itself, sets the PIN and has
+ * the card sign the grant's nonce. It does not tell the registry: `completeActivation` does.
+ * `newPin` is a secret.
+ */
 export interface SetPinInput {
   readonly activationId: string;
   readonly newPin: string;
 }
 export interface SetPinOutput {
   readonly at: string;
+  /** What `complete` needs: the card's public key and its signature over the grant's nonce. */
+  readonly proof: PossessionProof;
 }
+
+/**
+ * `ra.activation.complete`: the PIN is set; the registry records the card as activated. Idempotent
+ * for the activation that completed it, so the machine resends it until the registry answers.
+ */
+export interface CompleteActivationInput {
+  readonly activationId: string;
+  readonly cardNumber: string;
+  readonly proof: PossessionProof;
+}
+export type CompleteActivationOutput = CompleteReply;
 
 // A type alias, not an interface: setup() wants an index-signature-compatible record.
 export type SessionActorLogic = {
@@ -88,6 +107,7 @@ export type SessionActorLogic = {
   verifyIdentity: PromiseActorLogic<VerifyIdentityOutput, VerifyIdentityInput>;
   acceptCertificate: PromiseActorLogic<AcceptCertificateOutput, AcceptCertificateInput>;
   setPin: PromiseActorLogic<SetPinOutput, SetPinInput>;
+  completeActivation: PromiseActorLogic<CompleteActivationOutput, CompleteActivationInput>;
 };
 
 /** What a real implementation of each named actor looks like: a function of its input. */
@@ -98,6 +118,7 @@ export interface SessionEffects {
   verifyIdentity(input: VerifyIdentityInput, signal: AbortSignal): Promise<VerifyIdentityOutput>;
   acceptCertificate(input: AcceptCertificateInput, signal: AbortSignal): Promise<AcceptCertificateOutput>;
   setPin(input: SetPinInput, signal: AbortSignal): Promise<SetPinOutput>;
+  completeActivation(input: CompleteActivationInput, signal: AbortSignal): Promise<CompleteActivationOutput>;
 }
 
 /**
@@ -113,6 +134,7 @@ export function sessionActorsFrom(effects: SessionEffects): SessionActorLogic {
     verifyIdentity: fromPromise(({ input, signal }) => effects.verifyIdentity(input, signal)),
     acceptCertificate: fromPromise(({ input, signal }) => effects.acceptCertificate(input, signal)),
     setPin: fromPromise(({ input, signal }) => effects.setPin(input, signal)),
+    completeActivation: fromPromise(({ input, signal }) => effects.completeActivation(input, signal)),
   };
 }
 
@@ -130,4 +152,7 @@ export const unprovidedActors: SessionActorLogic = {
     notProvided('acceptCertificate'),
   ),
   setPin: fromPromise<SetPinOutput, SetPinInput>(async () => notProvided('setPin')),
+  completeActivation: fromPromise<CompleteActivationOutput, CompleteActivationInput>(async () =>
+    notProvided('completeActivation'),
+  ),
 };

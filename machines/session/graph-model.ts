@@ -48,6 +48,9 @@ export const SAMPLE_CARD: CardData = {
   certificateKeySha256: '5a17c0de'.repeat(8),
 };
 
+/** What the card agent returns after setting the PIN: the card's key and its signature over the grant's nonce. */
+export const SAMPLE_PROOF = { publicKey: 'sample-card-public-key', signature: 'sample-signature-over-nonce' };
+
 const usedCard: CardData = { ...SAMPLE_CARD, pinFlags: { ...cleanPin, userPinCountLow: true } };
 
 /** A first read: a good card, an expired one, one whose PIN was tried before activation. */
@@ -130,6 +133,8 @@ const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {
     '3125',
     null,
   ],
+  // The registry's answers to `complete`; 3125 (and no code) is resent by the machine.
+  completeActivation: ['CARD_MISMATCH', 'SESSION_EXPIRED', 'ALREADY_ACTIVATED', 'BAD_REQUEST', '3125', null],
 };
 
 function rejectionsOf(src: string): unknown[] {
@@ -199,7 +204,8 @@ const SAMPLES: Record<string, readonly SampleEvent[]> = {
         { activationId: 'act-1', expiresAt: '2026-06-01T01:00:00Z', acceptedAt: '2026-05-31T10:00:00Z' },
       ]),
       ...outcomes('acceptCertificate', 'acceptCertificate', [{ acceptedAt: '2026-06-01T00:05:00Z' }]),
-      ...outcomes('setPin', 'setPin', [{ at: '2026-06-01T00:06:00Z' }]),
+      ...outcomes('setPin', 'setPin', [{ at: '2026-06-01T00:06:00Z', proof: SAMPLE_PROOF }]),
+      ...outcomes('completeActivation', 'completeActivation', [{ activatedAt: '2026-06-01T00:06:01Z' }]),
     ].reduce<Map<string, SampleEvent[]>>((byType, event) => {
       byType.set(event.type, [...(byType.get(event.type) ?? []), event]);
       return byType;

@@ -64,10 +64,16 @@ export function guardLabel(guard: unknown): string | undefined {
   return 'guard';
 }
 
-function describeNode(node: Definition): DescribedState {
+/** A state's `always` transitions (its definition leaves them out). */
+type AlwaysOf = (id: string) => readonly unknown[];
+
+function describeNode(node: Definition, alwaysOf: AlwaysOf): DescribedState {
   const meta = (node.meta ?? {}) as { screen?: unknown; timer?: unknown; error?: unknown };
   const transitions: DescribedTransition[] = [];
-  for (const [eventType, list] of Object.entries(node.on ?? {})) {
+  // `always` (taken at once, e.g. failed.routing and resuming) is drawn as an edge like any other.
+  const always = alwaysOf(node.id);
+  const on = { ...(node.on ?? {}), ...(always.length > 0 ? { always } : {}) };
+  for (const [eventType, list] of Object.entries(on)) {
     if (eventType === 'xstate.route') continue;
     for (const transition of list as unknown as { target?: (string | { id: string })[]; guard?: unknown; delay?: unknown }[]) {
       const guard = guardLabel(transition.guard);
@@ -89,13 +95,14 @@ function describeNode(node: Definition): DescribedState {
     ...(typeof meta.timer === 'string' ? { timer: meta.timer } : {}),
     ...(typeof meta.error === 'string' ? { error: meta.error } : {}),
     transitions,
-    states: Object.values(node.states ?? {}).map((child) => describeNode(child as Definition)),
+    states: Object.values(node.states ?? {}).map((child) => describeNode(child as Definition, alwaysOf)),
   };
 }
 
 /** The machine's structure as plain JSON (what `kiosk.<kiosk>.inspect.machine` answers). */
 export function describeMachine(machine: AnyStateMachine): DescribedState {
-  return describeNode(machine.root.definition as unknown as Definition);
+  const alwaysOf: AlwaysOf = (id) => machine.getStateNodeById(id).always ?? [];
+  return describeNode(machine.root.definition as unknown as Definition, alwaysOf);
 }
 
 // ---------------------------------------------------------------------------------------------

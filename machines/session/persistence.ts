@@ -5,7 +5,11 @@
 // both. It also cannot hold timers (XState does not persist delayed events) nor restart a request
 // whose input is gone, so `restoreSnapshot` never lands in the state that was saved. It lands in
 // one of three safe places:
-//   - `awaitingCard` as it was (no timer, no request, nothing to lose);
+//   - `awaitingCard` after a fresh self-check of the reader (`checkingReader`): the reader may
+//     have gone while the engine was down;
+//   - mid-activation with the PIN already set (`context.resumeAt` is `completingActivation`):
+//     `session.completingActivation` itself, which sends `complete` again with the card's proof
+//     kept in context (the card is not needed, and the PIN is never asked for again);
 //   - mid-session with a card read: `session.checkingReinsertedCard`, which reads the card again
 //     and, if it is the same card, enters `context.resumeAt` afresh (timers armed, and for a busy
 //     state its meta.resumeAt: verifying → the identity input, accepting → the card data or contact
@@ -14,8 +18,9 @@
 // The request that lands there is re-created as a running child actor (same id and src as the
 // state's own invoke), which XState starts when the restored actor starts.
 import type { Actor, Snapshot } from 'xstate';
-import type { ReadCardInput, SelfcheckInput } from './actors.ts';
+import type { CompleteActivationInput, ReadCardInput, SelfcheckInput } from './actors.ts';
 import { DEFAULT_TIMING, initialSessionContext, type SessionContext, type SessionMachine } from './session.machine.ts';
+import { completeInputOf } from './setup.ts';
 import type { SessionSnapshot } from './view.ts';
 
 type JsonObject = { [key: string]: unknown };
@@ -46,7 +51,7 @@ export function toPersisted(source: Actor<SessionMachine> | SessionSnapshot): Pe
   return JSON.parse(JSON.stringify({ ...raw, context, children })) as PersistedSession;
 }
 
-function runningRequest(src: string, input: SelfcheckInput | ReadCardInput) {
+function runningRequest(src: string, input: SelfcheckInput | ReadCardInput | CompleteActivationInput) {
   return { src, snapshot: { status: 'active', output: undefined, error: undefined, input } };
 }
 
@@ -67,10 +72,13 @@ export function restoreSnapshot(persisted: PersistedSession): Snapshot<unknown> 
   const fresh = initialSessionContext(timing, lang);
   const context: SessionContext = { ...fresh, ...saved, timing, secrets: {}, deadline: null };
 
-  if (persisted.status === 'active' && persisted.value === 'awaitingCard') {
-    return machineSnapshot('awaitingCard', fresh, {});
+  const inSession = persisted.status === 'active' && isInSession(persisted.value);
+  if (inSession && context.resumeAt === 'completingActivation' && context.possessionProof !== null) {
+    return machineSnapshot({ session: 'completingActivation' }, context, {
+      completeActivation: runningRequest('completeActivation', completeInputOf(context)),
+    });
   }
-  if (persisted.status === 'active' && isInSession(persisted.value) && context.card !== null && context.resumeAt !== null) {
+  if (inSession && context.card !== null && context.resumeAt !== null) {
     return machineSnapshot({ session: 'checkingReinsertedCard' }, context, {
       rereadCard: runningRequest('readCard', { reason: 'reinserted' }),
     });

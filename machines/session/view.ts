@@ -3,7 +3,7 @@
 // `context.secrets` is never read here.
 import type { SnapshotFrom } from 'xstate';
 import { ERRORS, type Screen, type View, type ViewCard } from '../contract/index.ts';
-import { CARD_NOT_DETECTED_STAFF_AFTER, type SessionEvent, type SessionMeta, type sessionMachine } from './session.machine.ts';
+import { CARD_NOT_DETECTED_STAFF_AFTER, stateIdOf, type SessionEvent, type SessionMeta, type sessionMachine } from './session.machine.ts';
 
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
@@ -67,7 +67,7 @@ export function statePathOf(value: unknown): string {
 function returnScreenOf(snapshot: SessionSnapshot): Screen | undefined {
   const { resumeAt } = snapshot.context;
   if (resumeAt === null) return undefined;
-  const node = snapshot.machine.getStateNodeById(`session.${resumeAt}`);
+  const node = snapshot.machine.getStateNodeById(stateIdOf(resumeAt));
   return (node.meta as SessionMeta | undefined)?.screen;
 }
 

@@ -34,7 +34,13 @@ import {
 import { encodeJson } from '../shared/nats-json.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { describeMachine } from './machine-description.ts';
-import { DEFAULT_EFFECT_TIMEOUTS, natsSessionEffects, type EffectTimeouts } from './session-effects.ts';
+import {
+  DEFAULT_EFFECT_TIMEOUTS,
+  natsSessionEffects,
+  sessionClockOptions,
+  type EffectTimeouts,
+  type EngineClock,
+} from './session-effects.ts';
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { redactEvent } from '../../machines/session/redact.ts';
 
@@ -45,6 +51,8 @@ export interface EngineOptions {
   /** Overrides of the machine's timers (tests use short ones). */
   timing?: Partial<SessionTiming>;
   timeouts?: EffectTimeouts;
+  /** The session's clock (timers and now); the system clock when left out. */
+  clock?: EngineClock;
 }
 
 /** Counters an operator can read on `kiosk.<kiosk>.engine.stats`. */
@@ -95,8 +103,10 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   let seq = stored?.seq ?? 0;
   let inspectSeq = 0;
 
+  const clocked = sessionClockOptions(options.clock);
   const machine = sessionMachine.provide({
     actors: sessionActorsFrom(natsSessionEffects(nc, kioskId, options.timeouts ?? DEFAULT_EFFECT_TIMEOUTS)),
+    actions: clocked.actions,
   });
 
   const publishInspection = (event: Omit<InspectionEvent, 'seq' | 'at'>) => {
@@ -109,6 +119,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
 
   // A restored snapshot carries its own timing in context; the input only shapes a fresh session.
   const actor: Actor<typeof machine> = createActor(machine, {
+    ...clocked.actor,
     input: options.timing === undefined ? {} : { timing: options.timing },
     ...(stored === undefined ? {} : { snapshot: restoreSnapshot(stored.session) }),
     inspect: (event) => {

@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import {
   AcceptReplySchema,
   CardDataSchema,
+  CompleteReplySchema,
   IdentifyReplySchema,
   kioskSubjects,
   registrySubjectFor,
@@ -13,7 +14,7 @@ import {
   SetPinReplySchema,
   VerifyReplySchema,
 } from '../../machines/contract/index.ts';
-import type { SessionEffects } from '../../machines/session/index.ts';
+import { readClockFrom, type SessionEffects } from '../../machines/session/index.ts';
 import { requestJson } from '../shared/nats-json.ts';
 
 export interface EffectTimeouts {
@@ -21,7 +22,7 @@ export interface EffectTimeouts {
   cardMs: number;
   /** One registry request. The machine retries acceptance itself after a 3125. */
   registryMs: number;
-  /** card.set-pin: the agent asks the registry twice and talks to the token in between. */
+  /** card.set-pin: the agent asks the registry for the grant, then sets the PIN and signs on the token. */
   setPinMs: number;
 }
 
@@ -52,7 +53,27 @@ export function natsSessionEffects(nc: NatsConnection, kioskId: string, timeouts
         timeout: timeouts.setPinMs,
         unreachable: '3125',
       });
-      return { at: reply.at };
+      return { at: reply.at, proof: reply.proof };
     },
+    // The machine resends this (with back-off) until the registry answers: it is idempotent.
+    completeActivation: (input) =>
+      requestJson(nc, registry('complete'), input, CompleteReplySchema, { timeout: timeouts.registryMs, unreachable: '3125' }),
   };
+}
+
+/**
+ * The clock the session runs on: its timers (XState's `clock`) and what it reads as now (the
+ * machine's `readClock`). Production leaves it out (the system clock); tests pass a SimulatedClock
+ * so that a 20 s "still there?" passes without waiting 20 s.
+ */
+export interface EngineClock {
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown;
+  clearTimeout(id: unknown): void;
+  now(): number;
+}
+
+/** What `createActor` and `sessionMachine.provide` take for a clock, or nothing for the system clock. */
+export function sessionClockOptions(clock: EngineClock | undefined) {
+  if (clock === undefined) return { actor: {} as { clock?: EngineClock }, actions: {} };
+  return { actor: { clock } as { clock?: EngineClock }, actions: { readClock: readClockFrom(() => clock.now()) } };
 }

@@ -150,7 +150,7 @@ describe('inspector page from fixtures', () => {
     const view = fixtureKiosks().get('kiosk-8')!.view;
     app.showView(view);
     await settleAll(app);
-    const locked = box(app, `${ROOT}.session.cardLocked`);
+    const locked = box(app, `${ROOT}.session.failed.cardLocked`);
     expect(locked.classList.contains('active')).to.equal(true);
     expect(locked.getAttribute('aria-current')).to.equal('true');
     expect(locked.querySelector('.marker.active')?.textContent).to.include(inspectorStrings.active);
@@ -158,7 +158,7 @@ describe('inspector page from fixtures', () => {
     expect(box(app, ROOT).classList.contains('active')).to.equal(true);
     expect(current(app).length).to.equal(1);
     expect(box(app, PIN).classList.contains('active')).to.equal(false);
-    expect(app.shadowRoot!.querySelector('[data-active-path]')?.textContent).to.equal('session.cardLocked');
+    expect(app.shadowRoot!.querySelector('[data-active-path]')?.textContent).to.equal('session.failed.cardLocked');
   });
 
   it('follows a snapshot’s state value, and marks the state before it', async () => {
@@ -168,7 +168,7 @@ describe('inspector page from fixtures', () => {
     await settleAll(app);
     expect(current(app).length).to.equal(1);
     expect(box(app, `${ROOT}.session.verifying`).getAttribute('aria-current')).to.equal('true');
-    const before = box(app, `${ROOT}.session.cardLocked`);
+    const before = box(app, `${ROOT}.session.failed.cardLocked`);
     expect(before.classList.contains('previous')).to.equal(true);
     expect(before.querySelector('.marker.previous')?.textContent).to.include(inspectorStrings.previous);
 
@@ -243,8 +243,12 @@ describe('inspector page from fixtures', () => {
     await settleAll(app);
     expect(root().querySelector('h2')!.textContent).to.equal(inspectorStrings.transitionsOf('session.awaitingStaff'));
     const staff = root().querySelector(`table[data-from="${CSS.escape(`${ROOT}.session.awaitingStaff`)}"]`)!;
-    expect(staff.textContent).to.include('staff.unlocked');
-    expect(staff.textContent).to.include('isResumingAt');
+    expect(staff.textContent).to.include('staff.resume');
+    expect(staff.textContent).to.include('hasCardData');
+    // staff.unlocked is handled once, on `session`: inherited here.
+    const sessionWide = root().querySelector('table[data-from="session"]')!;
+    expect(sessionWide.textContent).to.include('staff.unlocked');
+    expect(sessionWide.textContent).to.include('isLockedOnRoute');
     expect(box(app, `${ROOT}.session.awaitingStaff`).querySelector('button.name')!.getAttribute('aria-pressed')).to.equal('true');
 
     root().querySelector<HTMLButtonElement>('[data-follow]')!.click();
@@ -277,7 +281,7 @@ describe('inspector page from fixtures', () => {
     const app = await renderInspector();
     await replay(app, recorded);
     app.stats = { accepted: 5, ignored: 0, rejected: 0, viewsPublished: 11, snapshotsPersisted: 20, persistFailures: 0, restoredFromSnapshot: false };
-    app.selectedStateId = `${ROOT}.session.cardLocked`;
+    app.selectedStateId = `${ROOT}.session.failed.cardLocked`;
     await settleAll(app);
     const violations = await axeViolations(app);
     expect(violations, describeViolations(violations)).to.deep.equal([]);

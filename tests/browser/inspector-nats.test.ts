@@ -146,7 +146,7 @@ describe('inspector over NATS', () => {
   it('starts with the config’s kiosk when none is asked for', async () => {
     const app = await inspector({ configKiosk: 'kiosk-i2' });
     expect(app.kioskId).to.equal('kiosk-i2');
-    expect(activeBox(app)).to.equal(`${ROOT}.session.cardLocked`);
+    expect(activeBox(app)).to.equal(`${ROOT}.session.failed.cardLocked`);
   });
 
   it('follows a session live: the active state moves, the log fills, newest first', async () => {
@@ -180,7 +180,7 @@ describe('inspector over NATS', () => {
     await waitUntil(() => app.kioskId === 'kiosk-i2' && app.view?.kioskId === 'kiosk-i2', 'did not switch', { timeout: 10_000 });
     await settleAll(app);
     expect(engines[1]!.machineAsked).to.equal(1);
-    expect(activeBox(app)).to.equal(`${ROOT}.session.cardLocked`);
+    expect(activeBox(app)).to.equal(`${ROOT}.session.failed.cardLocked`);
     expect(app.log.map((entry) => entry.kind)).to.deep.equal(['view']);
     await engines[0]!.play(recorded.slice(10));
     await engines[1]!.play([{ kind: 'inspect', event: { seq: 1, at: new Date().toISOString(), kind: 'event', event: { type: 'staff.unlocked' }, actor: 'x:0' } }]);

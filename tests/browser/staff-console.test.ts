@@ -136,7 +136,7 @@ describe('staff console from fixture kiosks', () => {
     expect(cardOf(app, 'kiosk-2').shadowRoot!.querySelector('button')!.getAttribute('aria-pressed')).to.equal('false');
     const shown = text(detail(app));
     expect(shown).to.include('kiosk-8');
-    expect(shown).to.include('session.cardLocked');
+    expect(shown).to.include('session.failed.cardLocked');
     expect(shown).to.include(ERRORS.LOCKED.text['zh-TW']);
     expect(panel(app).shadowRoot!.querySelector('input')!.value).to.equal('TT00000000000051');
   });

@@ -31,7 +31,7 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
 import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { PinGrantReplySchema, registrySubjectFor, StaffCardRequestSchema } from '../../machines/contract/index.ts';
+import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor, StaffCardRequestSchema } from '../../machines/contract/index.ts';
 import { StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
@@ -383,6 +383,9 @@ describe('card.set-pin', () => {
     const activationId = await acceptedActivation(CARD.happy);
     const reply = await must(s.cardSetPin, { activationId, newPin: PIN_HAPPY }, SetPinReplySchema);
     expect(reply.ok).toBe(true);
+    // The agent does not tell the registry; the engine does, with the proof the agent returned.
+    expect(await registryStatus(CARD.happy)).toBe('accepted');
+    await must(registrySubjectFor('complete', KIOSK), { activationId, cardNumber: CARD.happy, proof: reply.proof }, CompleteReplySchema);
     expect(await registryStatus(CARD.happy)).toBe('activated');
     const check = await checkTokenElsewhere(tokens.dataDir, CARD.happy, PIN_HAPPY);
     expect(check).toMatchObject({ found: true, accepted: true, userPinCountLow: false });
@@ -428,7 +431,8 @@ describe('card.set-pin', () => {
 
     await insert(CARD.removed);
     const resumed = await acceptedActivation(CARD.removed);
-    expect((await must(s.cardSetPin, { activationId: resumed, newPin: PIN_RESUMED }, SetPinReplySchema)).ok).toBe(true);
+    const done = await must(s.cardSetPin, { activationId: resumed, newPin: PIN_RESUMED }, SetPinReplySchema);
+    await must(registrySubjectFor('complete', KIOSK), { activationId: resumed, cardNumber: CARD.removed, proof: done.proof }, CompleteReplySchema);
     expect(await registryStatus(CARD.removed)).toBe('activated');
     expect(await checkTokenElsewhere(tokens.dataDir, CARD.removed, PIN_RESUMED)).toMatchObject({ accepted: true });
   });

@@ -1,7 +1,7 @@
 // The kiosk engine over real NATS with every other part real: registry, SoftHSM2 card tokens, card
 // agent (simulated reader). Each error code is produced by a real cause where one exists.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioskSubjects, type CardImportRecord, type View } from '../../machines/contract/index.ts';
+import { kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -50,6 +50,7 @@ const CARDS = {
   suspended: 'TE00000000000009',
   expired: 'TE00000000000010',
   unregistered: 'TE00000000000011',
+  completeLate: 'TE00000000000012',
 };
 
 const onScreen = (screen: View['screen']) => (view: View) => view.screen === screen;
@@ -69,6 +70,7 @@ describe('kiosk engine with the real stack', () => {
       record(CARDS.removeMe),
       record(CARDS.other),
       record(CARDS.suspended, { status: 'suspended' }),
+      record(CARDS.completeLate),
       record(CARDS.expired, { validFrom: '2020-01-01T00:00:00Z', validTo: '2021-01-01T00:00:00Z' }),
     ]);
     await stack.provision([record(CARDS.unregistered)], { tokenOnly: true });
@@ -208,10 +210,10 @@ describe('kiosk engine with the real stack', () => {
     await endSession();
   });
 
-  it('a card with no readable token is CARD_UNREADABLE', async () => {
+  it("a card with no token shows the self-check's own code (no-token-for-card: UNKNOWN_CARD), not a blanket CARD_UNREADABLE", async () => {
     await stack.insert('ZZ00000000000999');
-    const failed = await stack.waitForView((v) => v.screen === 'failed', 'unreadable');
-    expect(failed.error).toMatchObject({ code: 'CARD_UNREADABLE', retryable: false });
+    const failed = await stack.waitForView((v) => v.screen === 'failed', 'no token');
+    expect(failed.error).toMatchObject({ code: 'UNKNOWN_CARD', retryable: false });
     await endSession();
   });
 
@@ -242,6 +244,41 @@ describe('kiosk engine with the real stack', () => {
     await stack.waitForView(onScreen('enterPin'), 'accepted after the registry came back');
     stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
     await stack.waitForView(onScreen('activated'), 'activated');
+    await endSession();
+  });
+
+  it('registry down at complete after the PIN is set: complete is resent until it is back, and no second PIN is asked', async () => {
+    await insertAndChoose(CARDS.completeLate, 'self-applied');
+    await stack.waitForView(onScreen('enterUserCode'), 'user code');
+    stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    await stack.waitForView(onScreen('confirmCardData'), 'card data');
+    stack.send({ type: 'user.confirmCardData' });
+    const pinScreen = await stack.waitForView(onScreen('enterPin'), 'PIN screen');
+
+    // The registry goes down right after it has released the PIN grant: the drain answers the grant
+    // in flight, and the complete that follows finds nobody.
+    const grants = stack.nc.subscribe(registrySubjectFor('pinGrant', stack.kioskId), { max: 1 });
+    const registryDown = (async () => {
+      for await (const _grant of grants) await stack.stopRegistry();
+    })();
+    const inspectedBefore = stack.inspections.length;
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+    await registryDown;
+    const completes = () =>
+      stack.inspections.slice(inspectedBefore).filter((event) => event.kind === 'actor' && event.actor === 'completeActivation');
+    await until(() => completes().length >= 2, 'complete resent while the registry is down');
+    expect(await checkTokenElsewhere(stack.dataDir, CARDS.completeLate, PIN)).toMatchObject({ userPinInitialized: true });
+
+    await stack.startRegistry();
+    const activated = await stack.waitForView(onScreen('activated'), 'activated once the registry is back');
+    const after = stack.views.filter((v) => v.seq > pinScreen.seq && v.seq <= activated.seq).map((v) => v.screen);
+    expect(after).not.toContain('enterPin');
+    expect(after).not.toContain('failed');
+    expect(stack.inspections.slice(inspectedBefore).filter((event) => event.kind === 'actor' && event.actor === 'setPin')).toHaveLength(1);
+    await endSession();
+    // The registry recorded the activation: the card is now ALREADY_ACTIVATED.
+    await stack.insert(CARDS.completeLate);
+    await stack.waitForView((v) => v.error?.code === 'ALREADY_ACTIVATED', 'already activated');
     await endSession();
   });
 

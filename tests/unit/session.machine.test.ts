@@ -48,6 +48,9 @@ function selfcheck(reader: boolean, card: boolean, token = card): Selfcheck {
   };
 }
 
+/** What the card agent hands back after C_InitPIN: the card's key and its signature over the grant's nonce. */
+const PROOF = { publicKey: 'card-public-key', signature: 'card-signature-over-nonce' };
+
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface World {
@@ -103,7 +106,8 @@ function startSession(options: { world?: Partial<World>; effects?: Partial<Sessi
       world.acceptedAt ??= '2026-06-01T00:05:00Z';
       return { acceptedAt: world.acceptedAt };
     },
-    setPin: async () => ({ at: '2026-06-01T00:06:00Z' }),
+    setPin: async () => ({ at: '2026-06-01T00:06:00Z', proof: PROOF }),
+    completeActivation: async () => ({ activatedAt: '2026-06-01T00:06:01Z' }),
     ...options.effects,
   };
   const recording = Object.fromEntries(
@@ -719,6 +723,97 @@ describe('confirming the card data', () => {
   });
 });
 
+describe('the per-session self-check', () => {
+  it("keeps the code of a failing token check (a certificate without a UBN is UNKNOWN_CARD, not CARD_UNREADABLE)", async () => {
+    let inserted = false;
+    const session = await ready({
+      effects: {
+        selfcheck: async () => {
+          const checks = selfcheck(true, inserted, false).checks.map((check) =>
+            check.id === 'token' && inserted ? { ...check, code: 'UNKNOWN_CARD' as const } : check,
+          );
+          return { ok: checks.every((check) => check.ok), checks };
+        },
+      },
+    });
+    inserted = true;
+    expect(errorOf(await session.insert())).toBe('UNKNOWN_CARD');
+  });
+
+  it('is CARD_UNREADABLE when the failing token check names no code', async () => {
+    let inserted = false;
+    const session = await ready({ effects: { selfcheck: async () => selfcheck(true, inserted, false) } });
+    inserted = true;
+    expect(errorOf(await session.insert())).toBe('CARD_UNREADABLE');
+  });
+});
+
+describe('completing the activation after the PIN is set', () => {
+  /** `complete` answers 3125 (a registry that is down or silent: the engine's timeout is 3125 too) `failures` times. */
+  function registryDownAtComplete(failures: number) {
+    let left = failures;
+    return {
+      completeActivation: async () => {
+        if (left-- > 0) throw new ContractError('3125');
+        return { activatedAt: '2026-06-01T00:07:00Z' };
+      },
+    };
+  }
+
+  it('tells the registry with the proof the card agent returned', async () => {
+    const session = await ready();
+    await toPin(session);
+    expect((await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' })).screen).toBe('activated');
+    expect(session.callsOf('completeActivation')).toEqual([{ activationId: 'act-1', cardNumber: CARD.cardNumber, proof: PROOF }]);
+  });
+
+  it('resends complete with back-off while the registry is down, and never asks for the PIN again', async () => {
+    const session = await ready({ effects: registryDownAtComplete(5) });
+    await toPin(session);
+    const before = session.views.length;
+    const waiting = await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    expect(waiting).toMatchObject({ screen: 'settingPin', busy: true });
+    expect(session.actor.getSnapshot().value).toEqual({ session: 'awaitingCompletionRetry' });
+    // 1 s, 2 s, 4 s, 8 s, 16 s: each back-off ends in one more try.
+    for (const [tries, delay] of [[2, 1_000], [3, 2_000], [4, 4_000], [5, 8_000], [6, 16_000]] as const) {
+      await session.advance(delay);
+      expect(session.callsOf('completeActivation')).toHaveLength(tries);
+    }
+    expect(session.view().screen).toBe('activated');
+    const shown = session.views.slice(before).map((view) => view.screen);
+    expect(shown).not.toContain('enterPin');
+    expect(shown.some((screen) => screen === 'failed')).toBe(false);
+    expect(session.callsOf('setPin')).toHaveLength(1);
+  });
+
+  it('caps the back-off and keeps trying however long the registry stays down', async () => {
+    const session = await ready({ effects: registryDownAtComplete(12) });
+    await toPin(session);
+    await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    for (let tries = 2; tries <= 13; tries++) {
+      await session.advance(DEFAULT_TIMING.completeRetryMaxDelay);
+      expect(session.callsOf('completeActivation')).toHaveLength(tries);
+    }
+    expect(session.view().screen).toBe('activated');
+    expect(session.callsOf('setPin')).toHaveLength(1);
+  });
+
+  it('keeps completing when the card is taken out: the proof is already in hand', async () => {
+    const session = await ready({ effects: registryDownAtComplete(1) });
+    await toPin(session);
+    await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    expect((await session.remove()).screen).toBe('settingPin');
+    expect((await session.advance(1_000)).screen).toBe('activated');
+  });
+
+  it('shows the registry\'s refusal of the proof as CARD_MISMATCH', async () => {
+    const session = await ready({ effects: { completeActivation: async () => Promise.reject(new ContractError('CARD_MISMATCH')) } });
+    await toPin(session);
+    const refused = await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    expect(refused).toMatchObject({ screen: 'failed', error: { code: 'CARD_MISMATCH' } });
+  });
+});
+
 describe('expired activation and the walked-away card', () => {
   it('SESSION_EXPIRED at setPin: start again, prove identity, and go straight to the PIN', async () => {
     let expire = true;
@@ -729,7 +824,7 @@ describe('expired activation and the walked-away card', () => {
             expire = false;
             throw new ContractError('SESSION_EXPIRED');
           }
-          return { at: '2026-06-01T00:06:00Z' };
+          return { at: '2026-06-01T00:06:00Z', proof: PROOF };
         },
       },
     });

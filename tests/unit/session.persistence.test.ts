@@ -42,7 +42,11 @@ interface World {
   inReader: CardData | null;
   acceptedAt: string | null;
   acceptFailures: number;
+  /** How many times `complete` answers 3125 before it works. */
+  completeFailures?: number;
 }
+
+const PROOF = { publicKey: 'card-public-key', signature: 'card-signature-over-nonce' };
 
 function effectsFor(world: World, calls: Array<{ effect: string; input: unknown }>): SessionEffects {
   const record = <I, O>(effect: string, run: (input: I) => Promise<O>) => (input: I) => {
@@ -81,7 +85,14 @@ function effectsFor(world: World, calls: Array<{ effect: string; input: unknown 
       world.acceptedAt ??= '2026-06-01T00:05:00Z';
       return { acceptedAt: world.acceptedAt };
     }),
-    setPin: record('setPin', async () => ({ at: '2026-06-01T00:06:00Z' })),
+    setPin: record('setPin', async () => ({ at: '2026-06-01T00:06:00Z', proof: PROOF })),
+    completeActivation: record('completeActivation', async () => {
+      if ((world.completeFailures ?? 0) > 0) {
+        world.completeFailures = (world.completeFailures ?? 0) - 1;
+        throw new ContractError('3125');
+      }
+      return { activatedAt: '2026-06-01T00:06:01Z' };
+    }),
   };
 }
 
@@ -221,7 +232,8 @@ describe('restoreSnapshot', () => {
   const landings: Record<ActivationPath, Record<string, string>> = {
     'self-applied': {
       checkingReader: 'choosePath',
-      awaitingCard: 'insertCard',
+      // The reader is checked again first: the card in it is read as at a fresh start.
+      awaitingCard: 'choosePath',
       'session.checkingCard': 'choosePath',
       'session.readingCard': 'choosePath',
       'session.identifyingCard': 'choosePath',
@@ -232,6 +244,7 @@ describe('restoreSnapshot', () => {
       'session.accepting': 'confirmCardData',
       'session.awaitingPin': 'enterPin',
       'session.settingPin': 'enterPin',
+      'session.completingActivation': 'activated',
       'session.activated': 'activated',
     },
     'registration-bundled': {
@@ -325,6 +338,47 @@ describe('restoreSnapshot', () => {
     const restored = startKiosk(world, restoreSnapshot(toPersisted(kiosk.actor)));
     await settle();
     expect(restored.view().screen).toBe('enterUserCode');
+  });
+
+  it('checks the reader before showing insertCard when restored from a saved awaitingCard', async () => {
+    const { kiosk: before } = await fullRun('self-applied');
+    await before.advance(DEFAULT_TIMING.finishedScreenTimeout);
+    const saved = toPersisted(before.actor);
+    expect(saved.value).toBe('awaitingCard');
+    const world: World = { route: 'self-applied', inReader: null, acceptedAt: null, acceptFailures: 0 };
+    const kiosk = startKiosk(world, restoreSnapshot(saved));
+    expect(kiosk.view().screen).toBe('outOfService');
+    await settle();
+    expect(kiosk.calls).toEqual([{ effect: 'selfcheck', input: { expectCard: false } }]);
+    expect(kiosk.view().screen).toBe('insertCard');
+  });
+
+  it('restarted after the PIN was set but before the registry answered complete: resumes completing, never asks for the PIN', async () => {
+    const world: World = { route: 'self-applied', inReader: null, acceptedAt: null, acceptFailures: 0, completeFailures: 1_000 };
+    const kiosk = startKiosk(world);
+    await settle();
+    world.inReader = CARD;
+    await kiosk.send({ type: 'card.inserted', reader: 'reader-0' });
+    await kiosk.send({ type: 'user.choosePath', path: 'self-applied' });
+    await kiosk.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    await kiosk.send({ type: 'user.confirmCardData' });
+    expect((await kiosk.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN })).screen).toBe('settingPin');
+    await kiosk.advance(DEFAULT_TIMING.completeRetryBaseDelay);
+    expect(kiosk.calls.filter((call) => call.effect === 'completeActivation')).toHaveLength(2);
+    const saved = toPersisted(kiosk.actor);
+    kiosk.actor.stop();
+    expect(leaked(JSON.stringify(saved))).toEqual([]);
+    expect(saved.context.possessionProof).toEqual(PROOF);
+
+    // The engine is back, the registry too; the card was taken out meanwhile.
+    const after: World = { ...world, inReader: null, completeFailures: 0 };
+    const restored = startKiosk(after, restoreSnapshot(saved));
+    await settle();
+    expect(restored.view().screen).toBe('activated');
+    expect(restored.calls).toEqual([
+      { effect: 'completeActivation', input: { activationId: 'act-1', cardNumber: CARD.cardNumber, proof: PROOF } },
+    ]);
+    expect(restored.snapshots.map((snapshot) => deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 }).screen)).not.toContain('enterPin');
   });
 
   it('starts fresh from a snapshot it cannot continue', async () => {

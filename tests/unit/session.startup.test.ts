@@ -34,6 +34,7 @@ function startWithHeldChecks() {
     verifyIdentity: unused,
     acceptCertificate: unused,
     setPin: unused,
+    completeActivation: unused,
   };
   const clock = new SimulatedClock();
   clock.set(Date.parse('2026-06-01T00:00:00Z'));

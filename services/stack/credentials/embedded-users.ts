@@ -90,6 +90,7 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
           registrySubjectFor('identify', options.kioskId),
           registrySubjectFor('verify', options.kioskId),
           registrySubjectFor('accept', options.kioskId),
+          registrySubjectFor('complete', options.kioskId),
           ...kvBucketApi(JETSTREAM.kioskSnapshotsBucket),
           `$KV.${JETSTREAM.kioskSnapshotsBucket}.${options.kioskId}`,
         ],
@@ -105,7 +106,6 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
         allow: [
           k.cardEvents,
           registrySubjectFor('pinGrant', options.kioskId),
-          registrySubjectFor('complete', options.kioskId),
           registrySubjectFor('soLoginFailed', options.kioskId),
         ],
       },
