@@ -5,17 +5,12 @@
 // also signs the console out).
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { StaffError, staffErrorIn } from '../../services/staff-auth/staff-errors.ts';
+import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
 import { ContractError } from '../../machines/contract/errors.ts';
 import { decode, StaffEventSchema, type StaffEvent } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
 import { encodeJson, readReply } from '../../services/shared/nats-json.ts';
-import {
-  StaffCardReplySchema,
-  StaffCardSummarySchema,
-  type StaffCardReply,
-  type StaffCardSummary,
-} from '../../services/registry/registry-messages.ts';
+import { StaffCardReplySchema, StaffCardSummarySchema, type StaffCardReply, type StaffCardSummary } from '../../machines/contract/staff.ts';
 import { kioskSubjects } from '../../machines/contract/subjects.ts';
 import type { StaffEventType } from './kiosk-status.ts';
 

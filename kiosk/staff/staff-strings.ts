@@ -4,7 +4,7 @@
 import type { CardRecordStatus } from '../../machines/contract/messages.ts';
 import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
 import type { StaffEventType } from './kiosk-status.ts';
-import { STAFF_ERRORS, StaffError } from '../../services/staff-auth/staff-errors.ts';
+import { STAFF_ERRORS, StaffError } from '../../machines/contract/staff.ts';
 
 export interface StaffActionText {
   readonly label: string;

@@ -4,3 +4,5 @@ export * from './errors.ts';
 export * from './messages.ts';
 export * from './screens.ts';
 export * from './subjects.ts';
+export * from './registry.ts';
+export * from './staff.ts';

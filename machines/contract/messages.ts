@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { ERROR_CODES, REMEDIES, type ErrorCode } from './errors.ts';
 import { ACTIVATION_PATHS, LANGUAGES, SCREENS } from './screens.ts';
+import { KIOSK_ID_PATTERN } from './subjects.ts';
 
 /** Bounded free text typed by a person: long enough for any valid value, short enough to be safe. */
 const typed = (max = 64) => v.pipe(v.string(), v.maxLength(max));
@@ -402,16 +403,19 @@ export type InspectionEvent = v.InferOutput<typeof InspectionEventSchema>;
 // ---------------------------------------------------------------------------------------------
 // `/config.json`: what the kiosk's static server tells the browser pages
 
-export interface BrowserConfig {
+const browserKioskId = v.pipe(v.string(), v.regex(KIOSK_ID_PATTERN, 'a kiosk id'));
+
+export const BrowserConfigSchema = v.object({
   /** The kiosk's own nats-server, over websocket (loopback). */
-  natsWsUrl: string;
-  kioskId: string;
+  natsWsUrl: v.pipe(v.string(), v.regex(/^wss?:\/\//, 'a ws:// or wss:// URL')),
+  kioskId: browserKioskId,
   /** The demo card tray is shown only with the simulated reader. */
-  simulatedReader: boolean;
-  demoCards?: { cardNumber: string; label: string }[];
+  simulatedReader: v.optional(v.boolean(), false),
+  demoCards: v.optional(v.array(v.object({ cardNumber: v.pipe(v.string(), v.maxLength(32)), label: v.pipe(v.string(), v.maxLength(200)) }))),
   /** The page's own NATS login (docs/security.md): served only to a same-origin request. */
-  nats?: { user: string; password: string; inboxPrefix: string };
-}
+  nats: v.optional(v.object({ user: v.string(), password: v.string(), inboxPrefix: v.string() })),
+});
+export type BrowserConfig = v.InferOutput<typeof BrowserConfigSchema>;
 
 // ---------------------------------------------------------------------------------------------
 

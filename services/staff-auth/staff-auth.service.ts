@@ -16,16 +16,9 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import * as v from 'valibot';
-import {
-  AdminEnrollSchema,
-  AdminRemoveSchema,
-  CeremonyFinishSchema,
-  EnrollBeginSchema,
-  SignInBeginSchema,
-  STAFF_AUTH_QUEUE,
-  STAFF_AUTH_SUBJECTS,
-} from './staff-auth-messages.ts';
-import { respondWithStaffError, StaffError } from './staff-errors.ts';
+import { AdminEnrollSchema, AdminRemoveSchema, CeremonyFinishSchema, EnrollBeginSchema, SignInBeginSchema, STAFF_AUTH_QUEUE, STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
+import { respondWithStaffError } from './staff-errors.ts';
 import { signStaffToken, type StaffTokenKeys } from './staff-token.ts';
 
 export const STAFF_BUCKET = 'ra_staff';

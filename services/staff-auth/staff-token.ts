@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { StaffError } from './staff-errors.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
 
 export const STAFF_TOKEN_FILE = 'staff-token.jwk';
 export const STAFF_TOKEN_ISSUER = 'moeaca-staff-auth';

@@ -18,7 +18,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { readAll } from '../../services/registry/registry-store.ts';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
-import { AdminEnrollReplySchema, STAFF_AUTH_SUBJECTS } from '../../services/staff-auth/staff-auth-messages.ts';
+import { AdminEnrollReplySchema, STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
 import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts';
 import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
 import { startUiServer } from '../../services/ui/static.service.ts';

@@ -1,7 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { define, emit } from '../../src/events.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { STAFF_ID_PATTERN } from '../../../services/staff-auth/staff-auth-messages.ts';
+import { STAFF_ID_PATTERN } from '../../../machines/contract/staff.ts';
 import { consoleStyles } from '../console-styles.ts';
 import { WrongOriginError, type StaffAuthClient } from '../staff-auth-client.ts';
 import { describeRequestError, staffStrings } from '../staff-strings.ts';
