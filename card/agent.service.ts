@@ -1,5 +1,5 @@
-// The card agent: the only code that touches readers and cards (CONTRACT.md section 2,
-// `kiosk.<kiosk>.card.*`). A NATS service on the kiosk's own server that
+// The card agent: the only code that touches readers and cards (docs/card-agent.md;
+// `kiosk.<kiosk>.card.*` in docs/contract.md, "Subjects"). A NATS service on the kiosk's own server that
 //   - publishes reader and card events from the configured readers (PC/SC or simulated),
 //   - answers card.status, card.selfcheck (never tries a PIN), card.read and card.set-pin,
 //   - and, with the simulated reader only, card.sim.insert / card.sim.remove.
@@ -250,7 +250,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       }
       const oneTimeKey = generateOneTimeKeyPair();
       // The registry's per-kiosk subject: NATS permissions, not a body field, say which kiosk asks
-      // for the grant (CONTRACT.md, "Who is asking"); the agent key's signature says the one-time
+      // for the grant (docs/security-cards.md, "PIN grants only to that key"); the agent key's signature says the one-time
       // key is this kiosk's agent's, for this activation.
       const grant = await requestJson(
         nc,
@@ -370,7 +370,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath, agentPublicKey: agentKey.publicKey });
 
   /**
-   * The agent announces itself (CONTRACT.md section 2): `reader.attached` for every reader it has,
+   * The agent announces itself (docs/card-agent.md, "Subjects"): `reader.attached` for every reader it has,
    * when it starts answering and again after each reconnect to NATS. An engine that checked while
    * the agent was not there checks again at once instead of waiting out its retry timer; one that
    * is already in service ignores it.

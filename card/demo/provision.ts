@@ -1,4 +1,4 @@
-// Demo cards from a card import file (CONTRACT.md section 1): a SoftHSM2 token per card under
+// Demo cards from a card import file (docs/contract.md, "The card import file"; docs/card-agent.md, "Demo cards"): a SoftHSM2 token per card under
 // `<DATA_DIR>/softhsm/`, certificates from the demo CA, and the issuance records registered with
 // the registry — `npm run cards -- import FILE` and `npm start`'s first start both come here.
 //

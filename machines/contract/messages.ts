@@ -1,4 +1,4 @@
-// Runtime schemas (valibot) for every message of CONTRACT.md sections 2–4, and the types inferred
+// Runtime schemas (valibot) for every message of docs/contract.md, and the types inferred
 // from them. Every process decodes at its edge with `decode()` and then works with plain types.
 //
 // Shape only: a user event schema checks that `userCode` is a bounded string, not that it is a
@@ -281,7 +281,7 @@ const importCommon = {
   certificateKeySha256: v.optional(keySha256),
 };
 
-/** One element of the card import file (CONTRACT.md section 1). */
+/** One element of the card import file (docs/contract.md, "The card import file"). */
 export const CardImportRecordSchema = v.variant('route', [
   v.object({ ...importCommon, route: v.literal('self-applied'), userCode: typed() }),
   v.object({

@@ -50,7 +50,7 @@ export interface EngineOptions {
 /** Counters an operator can read on `kiosk.<kiosk>.engine.stats`. */
 export interface EngineStats {
   accepted: number;
-  /** Well-formed events the current state does not take (CONTRACT.md: ignored and counted). */
+  /** Well-formed events the current state does not take (docs/contract.md: ignored and counted). */
   ignored: number;
   /** Messages that failed their schema. */
   rejected: number;

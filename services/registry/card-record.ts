@@ -11,7 +11,7 @@
 //   a failed (or refused) SO login sets soLoginFailed: no PIN grant until staff unlock clears it
 import { ContractError, type ActivationPath, type CardRecordStatus } from '../../machines/contract/index.ts';
 
-/** Wrong user codes / IDs a card takes before self-service is locked (ARCHITECTURE.md invariant 3). */
+/** Wrong user codes / IDs a card takes before self-service is locked (docs/registry.md, "Rules worth knowing"). */
 export const MAX_WRONG_ATTEMPTS = 5;
 
 /** The activation a card is currently bound to (the latest successful verify). */

@@ -1,4 +1,4 @@
-// The registry: the CA side of activation (CONTRACT.md section 2). A NATS micro-service in the queue
+// The registry: the CA side of activation (docs/registry.md, docs/contract.md "Subjects"). A NATS micro-service in the queue
 // group `registry`, so any number of instances answer side by side; all state is in JetStream KV,
 // changed only by compare-and-set, and every change is one RA_EVENTS event.
 //
