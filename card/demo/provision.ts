@@ -60,7 +60,7 @@ export async function readCardFile(path: string): Promise<CardImportRecord[]> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new Error(`${path}: not readable JSON (${(error as Error).message})`);
+    throw new Error(`${path}: not readable JSON (${(error as Error).message})`, { cause: error });
   }
   const decoded = decode(CardImportFileSchema, parsed);
   if (!decoded.ok) throw new Error(`${path}: not a card import file:\n  ${decoded.problems.join('\n  ')}`);

@@ -9,10 +9,10 @@ import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
 import { ContractError } from '../../machines/contract/errors.ts';
 import { decode, StaffEventSchema, type StaffEvent } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
-import { encodeJson, readReply } from '../../services/shared/nats-json.ts';
+import { encodeJson, readReply } from '../../machines/contract/wire.ts';
 import { StaffCardReplySchema, StaffCardSummarySchema, type StaffCardReply, type StaffCardSummary } from '../../machines/contract/staff.ts';
 import { kioskSubjects } from '../../machines/contract/subjects.ts';
-import type { StaffEventType } from './kiosk-status.ts';
+import type { StaffEventType } from '../consoles/kiosk-status.ts';
 
 export type { StaffCardReply, StaffCardSummary };
 

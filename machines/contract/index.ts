@@ -6,3 +6,4 @@ export * from './screens.ts';
 export * from './subjects.ts';
 export * from './registry.ts';
 export * from './staff.ts';
+export * from './wire.ts';

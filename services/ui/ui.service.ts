@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import { buildKiosk } from '../../kiosk/build.ts';
+import { buildKiosk } from '../../kiosk/tools/build.ts';
 import { natsConnectOptions, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { checkHealth } from '../stack/health.ts';

@@ -19,7 +19,7 @@ import {
   fixtureKioskView,
   fixtureLockedCardReply,
   fixtureUnlockedCardReply,
-} from '../../kiosk/staff/fixtures.ts';
+} from '../../kiosk/consoles/fixtures.ts';
 import { StaffController } from '../../kiosk/staff/staff-controller.ts';
 import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
 import { deepAll } from './support/helpers.ts';

@@ -19,7 +19,7 @@ import {
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
-import { testAgentKey, testCardKey, enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
+import { testCardKey, enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
 import { RegistryEventSchema } from '../../machines/contract/registry.ts';
 import { StaffCardReplySchema, StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
