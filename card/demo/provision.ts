@@ -7,6 +7,7 @@
 // because its SO credential was never kept anywhere but in the registry. A record whose token is
 // gone cannot be repaired here (the registry holds an SO credential no new token would have) and
 // is reported as a conflict.
+import './demo-worker.ts';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
