@@ -69,7 +69,9 @@ export function natsStaffBackend(nc: NatsConnection, credentials?: StaffCredenti
 
   return {
     async sendStaffEvent(kioskId, type, staffId) {
-      const checked = decode(StaffEventSchema, { type, staffId });
+      // The engine acts only on a valid staff token and takes the staff id from it.
+      const token = credentials?.token();
+      const checked = decode(StaffEventSchema, { type, staffId, ...(token ? { token } : {}) });
       if (!checked.ok) throw new ContractError('BAD_REQUEST', checked.problems.join('; '));
       const event: StaffEvent = checked.value;
       nc.publish(kioskSubjects(kioskId).staff, encodeJson(event));

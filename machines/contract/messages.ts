@@ -51,12 +51,17 @@ export const UserEventSchema = v.variant('type', [
 ]);
 export type UserEvent = v.InferOutput<typeof UserEventSchema>;
 
+/**
+ * A staff action on a kiosk. `token` is the staff token from sign-in: the engine acts only on a
+ * valid one and takes the staff id from it; a `staffId` in the body is not trusted (docs/security-staff.md).
+ */
+const staffEventFields = { staffId: v.optional(typed()), token: v.optional(v.pipe(v.string(), v.maxLength(4096))) };
 export const StaffEventSchema = v.variant('type', [
-  v.object({ type: v.literal('staff.overrideIdWarning'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.abort'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.takeCard'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.unlocked'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.resume'), staffId: v.optional(typed()) }),
+  v.object({ type: v.literal('staff.overrideIdWarning'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.abort'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.takeCard'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.unlocked'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.resume'), ...staffEventFields }),
 ]);
 export type StaffEvent = v.InferOutput<typeof StaffEventSchema>;
 

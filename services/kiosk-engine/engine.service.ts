@@ -37,6 +37,11 @@ import { describeMachine } from './machine-description.ts';
 import { DEFAULT_EFFECT_TIMEOUTS, natsSessionEffects, type EffectTimeouts } from './session-effects.ts';
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { redactEvent } from '../../machines/session/redact.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
+import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
+import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
+
+type StaffTokenKey = StaffTokenKeys['publicKey'];
 
 export interface EngineOptions {
   nc: NatsConnection;
@@ -45,6 +50,15 @@ export interface EngineOptions {
   /** Overrides of the machine's timers (tests use short ones). */
   timing?: Partial<SessionTiming>;
   timeouts?: EffectTimeouts;
+  /**
+   * The public key staff tokens verify with. Without one (and without `dataDir` to load it from)
+   * the engine refuses every staff event: secure by default.
+   */
+  staffTokenKey?: StaffTokenKey;
+  /** Where loadStaffTokenPublicKey finds the key when `staffTokenKey` is not given. */
+  dataDir?: string;
+  /** The time staff tokens are checked against (tests). */
+  clock?: () => Date;
 }
 
 /** Counters an operator can read on `kiosk.<kiosk>.engine.stats`. */
@@ -54,6 +68,8 @@ export interface EngineStats {
   ignored: number;
   /** Messages that failed their schema. */
   rejected: number;
+  /** Staff events refused for want of a valid staff token. */
+  staffRefused: number;
   viewsPublished: number;
   snapshotsPersisted: number;
   persistFailures: number;
@@ -85,11 +101,16 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     accepted: 0,
     ignored: 0,
     rejected: 0,
+    staffRefused: 0,
     viewsPublished: 0,
     snapshotsPersisted: 0,
     persistFailures: 0,
     restoredFromSnapshot: false,
   };
+
+  const staffTokenKey =
+    options.staffTokenKey ?? (options.dataDir === undefined ? undefined : await loadStaffTokenPublicKey(options.dataDir));
+  const clock = options.clock ?? (() => new Date());
 
   const stored = await loadStoredSession(kv, kioskId, log);
   let seq = stored?.seq ?? 0;
@@ -202,11 +223,28 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     if (!decoded.ok) return rejectMessage('input', decoded.problems, msg);
     deliver(decoded.value, 'input');
   });
+  // A staff event acts only with a valid staff token; the staff id is the token's, and the token
+  // itself goes no further than this check (not into the machine, its snapshots or inspection).
   listen(subjects.staff, (msg) => {
     const decoded = decodeJson(StaffEventSchema, msg.data);
     if (!decoded.ok) return rejectMessage('staff', decoded.problems, msg);
-    log.info('staff event', { type: decoded.value.type, staffId: decoded.value.staffId });
-    deliver(decoded.value, 'staff');
+    const { type, token } = decoded.value;
+    const verified =
+      staffTokenKey === undefined
+        ? Promise.reject(new StaffError('STAFF_TOKEN_INVALID', 'this engine has no staff token key'))
+        : verifyStaffToken(staffTokenKey, token, clock());
+    verified.then(
+      (staff) => {
+        log.info('staff event', { type, staffId: staff.staffId });
+        deliver({ type, staffId: staff.staffId } as SessionEvent, 'staff');
+      },
+      (error: unknown) => {
+        stats.staffRefused++;
+        const refusal = error instanceof StaffError ? error : new StaffError('STAFF_TOKEN_INVALID', 'the staff token does not verify');
+        log.warn('staff event refused', { type, code: refusal.code });
+        if (msg.reply) respondWithStaffError(msg, refusal);
+      },
+    );
   });
   listen(subjects.cardEvents, (msg) => {
     const decoded = decodeJson(CardEventSchema, msg.data);

@@ -54,6 +54,20 @@ export async function loadStaffTokenKeys(dataDir: string, env: NodeJS.ProcessEnv
   return keysOf(jwk);
 }
 
+/**
+ * The key that verifies staff tokens, for the parts that only check them (the kiosk engine):
+ * STAFF_TOKEN_PUBLIC_KEY (the public JWK, as JSON: what a production kiosk gets, never the private
+ * key), else the pair of loadStaffTokenKeys (STAFF_TOKEN_KEY or the file in DATA_DIR).
+ */
+export async function loadStaffTokenPublicKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<CryptoKey> {
+  if (env.STAFF_TOKEN_PUBLIC_KEY) {
+    const jwk = JSON.parse(env.STAFF_TOKEN_PUBLIC_KEY) as JWK;
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || jwk.d !== undefined) throw new Error('STAFF_TOKEN_PUBLIC_KEY must be an Ed25519 public JWK');
+    return (await importJWK(jwk, ALGORITHM)) as CryptoKey;
+  }
+  return (await loadStaffTokenKeys(dataDir, env)).publicKey;
+}
+
 async function keysOf(jwk: JWK): Promise<StaffTokenKeys> {
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new Error('the staff token key must be an Ed25519 private JWK');
   const { d: _private, ...publicJwk } = jwk;
