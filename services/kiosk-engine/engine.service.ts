@@ -194,6 +194,23 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     actor.send(event);
   };
 
+  // Events reach the machine in the order they arrived. A staff event waits for its token check
+  // (asynchronous); whatever arrives meanwhile waits behind it, so that a staff abort sent before a
+  // card insert never lands after it.
+  let waiting = 0;
+  let backlog: Promise<void> = Promise.resolve();
+  const inArrivalOrder = (step: (() => void) | Promise<() => void>) => {
+    if (waiting === 0 && typeof step === 'function') return step();
+    waiting++;
+    backlog = backlog
+      .then(() => step)
+      .then((run) => run())
+      .catch((error: unknown) => log.error('event delivery failed', { error }))
+      .finally(() => {
+        waiting--;
+      });
+  };
+
   const subscriptions: Subscription[] = [];
   const listen = (subject: string, handle: (msg: Msg) => void) => {
     const sub = nc.subscribe(subject, {
@@ -221,7 +238,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   listen(subjects.input, (msg) => {
     const decoded = decodeJson(UserEventSchema, msg.data);
     if (!decoded.ok) return rejectMessage('input', decoded.problems, msg);
-    deliver(decoded.value, 'input');
+    const event = decoded.value;
+    inArrivalOrder(() => deliver(event, 'input'));
   });
   // A staff event acts only with a valid staff token; the staff id is the token's, and the token
   // itself goes no further than this check (not into the machine, its snapshots or inspection).
@@ -233,24 +251,26 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       staffTokenKey === undefined
         ? Promise.reject(new StaffError('STAFF_TOKEN_INVALID', 'this engine has no staff token key'))
         : verifyStaffToken(staffTokenKey, token, clock());
-    verified.then(
-      (staff) => {
-        log.info('staff event', { type, staffId: staff.staffId });
-        deliver({ type, staffId: staff.staffId } as SessionEvent, 'staff');
-      },
-      (error: unknown) => {
-        stats.staffRefused++;
-        const refusal = error instanceof StaffError ? error : new StaffError('STAFF_TOKEN_INVALID', 'the staff token does not verify');
-        log.warn('staff event refused', { type, code: refusal.code });
-        if (msg.reply) respondWithStaffError(msg, refusal);
-      },
+    inArrivalOrder(
+      verified.then(
+        (staff) => () => {
+          log.info('staff event', { type, staffId: staff.staffId });
+          deliver({ type, staffId: staff.staffId } as SessionEvent, 'staff');
+        },
+        (error: unknown) => () => {
+          stats.staffRefused++;
+          const refusal = error instanceof StaffError ? error : new StaffError('STAFF_TOKEN_INVALID', 'the staff token does not verify');
+          log.warn('staff event refused', { type, code: refusal.code });
+          if (msg.reply) respondWithStaffError(msg, refusal);
+        },
+      ),
     );
   });
   listen(subjects.cardEvents, (msg) => {
     const decoded = decodeJson(CardEventSchema, msg.data);
     if (!decoded.ok) return rejectMessage('card.events', decoded.problems, msg);
     const { type, reader, atr, at } = decoded.value;
-    deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card');
+    inArrivalOrder(() => deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card'));
   });
   listen(subjects.viewGet, (msg) => msg.respond(encodeJson(publishedView)));
   listen(KIOSK_DISCOVER_SUBJECT, (msg) => msg.respond(encodeJson(publishedView)));
