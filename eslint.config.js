@@ -61,7 +61,8 @@ export default tseslint.config(
             { from: { element: { type: 'card' } }, allow: { to: { element: { types: { anyOf: ['machines', 'card', 'services'] } } } } },
             // Services never import the UI's code, only the tools that build it.
             { from: { element: { type: 'services' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'kiosk-tools'] } } } } },
-            { from: { element: { type: 'deploy' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'deploy'] } } } } },
+            // The release build (deploy/build.ts) bundles the UI with the kiosk's build tool.
+            { from: { element: { type: 'deploy' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'deploy', 'kiosk-tools'] } } } } },
             { from: { element: { type: 'tests' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser', 'kiosk-tools', 'card', 'services', 'deploy', 'tests'] } } } } },
           ],
         },

@@ -323,7 +323,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   await readers.start();
   // @nats-io/services is typed against its own prerelease copy of nats-core; the connection and
   // the messages are the same objects at run time.
-  const service: Service = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+  const service: Service = await new Svcm(nc).add({
     name: 'card-agent',
     version: '1.0.0',
     description: 'Readers (PC/SC) and card tokens (PKCS#11) of one kiosk',
@@ -337,8 +337,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
           log.error('endpoint stopped', { endpoint: name, error });
           return;
         }
-        const plain = msg as unknown as Msg;
-        void answer(name, plain, () => handle(plain));
+        void answer(name, msg, () => handle(msg));
       },
     });
 

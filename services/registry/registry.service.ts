@@ -122,7 +122,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
 
   // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
   // connection and messages are the same objects at run time.
-  const service = await new Svcm(options.nc as unknown as ConstructorParameters<typeof Svcm>[0])
+  const service = await new Svcm(options.nc)
     .add({
       name: 'registry',
       version: REGISTRY_VERSION,
@@ -153,7 +153,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
       void work.finally(() => inFlight.delete(work));
     };
     const onMessage = (error: Error | null, msg: ServiceMsg) => {
-      if (error === null) handler(msg as unknown as Msg);
+      if (error === null) handler(msg);
     };
     if (perKiosk) groupFor(group).addEndpoint(`${name}-kiosk`, { subject: `${name}.*`, handler: onMessage });
     else groupFor(group).addEndpoint(name, { subject: name, handler: onMessage });
