@@ -4,13 +4,12 @@
 //   - answers card.status, card.selfcheck (never tries a PIN), card.read and card.set-pin,
 //   - and, with the simulated reader only, card.sim.insert / card.sim.remove.
 // PKCS#11 runs in a worker thread (token/), errors are mapped once (errors.ts).
-import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { Svcm, type Service } from '@nats-io/services';
-import type * as v from 'valibot';
+import * as v from 'valibot';
 import {
   CompleteReplySchema,
   ContractError,
-  decodeJson,
   kioskSubjects,
   PinGrantReplySchema,
   registrySubjectFor,
@@ -24,8 +23,9 @@ import {
   type Selfcheck,
   type SetPinReply,
 } from '../machines/contract/index.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
 import { createLogger, type Logger } from '../services/shared/log.ts';
-import { encodeJson, requestJson, respondWithError } from '../services/shared/nats-json.ts';
+import { encodeJson, requestJson } from '../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
 import {
   grantKeyStatement,
@@ -83,11 +83,8 @@ export interface CardStatusReply extends CardStatus {
 
 const CARD_NUMBER = /^[A-Z0-9]{4,32}$/;
 
-function decodeRequest<S extends v.GenericSchema>(schema: S, msg: Msg): v.InferOutput<S> {
-  const decoded = decodeJson(schema, msg.data.length === 0 ? '{}' : msg.data);
-  if (!decoded.ok) throw new ContractError('BAD_REQUEST', `invalid request: ${decoded.problems.join('; ')}`);
-  return decoded.value;
-}
+/** status, selfcheck and read take no request body: whatever comes is not read. */
+const NO_BODY = v.unknown();
 
 export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
   const { nc, kioskId } = options;
@@ -307,58 +304,57 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     return { ok: true, at: done.activatedAt };
   }
 
-  async function answer(name: string, msg: Msg, handle: () => Promise<unknown> | unknown): Promise<void> {
-    try {
-      msg.respond(encodeJson(await handle()));
-    } catch (error) {
-      const contract = error instanceof ContractError ? error : situationError('internal-error');
-      const cause = rawCauseOf(contract);
-      const fields = { endpoint: name, code: contract.code, ...(cause === undefined ? {} : { cause }) };
-      if (error instanceof ContractError) log.warn('request failed', fields);
-      else log.error('request failed', { ...fields, error: error instanceof Error ? error : String(error) });
-      respondWithError(msg, contract);
-    }
-  }
+  const runtime: EndpointRuntime = {
+    log,
+    counters: new EndpointCounters(),
+    logEveryRequest: false,
+    badRequest: (_name, problems) => new ContractError('BAD_REQUEST', `invalid request: ${problems.join('; ')}`),
+    unexpected: () => situationError('internal-error'),
+    failureFields: (failure) => {
+      const cause = failure instanceof ContractError ? rawCauseOf(failure) : undefined;
+      return { code: failure.code, ...(cause === undefined ? {} : { cause }) };
+    },
+  };
 
   await readers.start();
-  // @nats-io/services is typed against its own prerelease copy of nats-core; the connection and
-  // the messages are the same objects at run time.
   const service: Service = await new Svcm(nc).add({
     name: 'card-agent',
     version: '1.0.0',
     description: 'Readers (PC/SC) and card tokens (PKCS#11) of one kiosk',
     metadata: { kiosk: kioskId, reader: readers.kind },
   });
-  const endpoint = (name: string, subject: string, handle: (msg: Msg) => Promise<unknown> | unknown) =>
-    service.addEndpoint(name, {
+  const serve = <S extends v.GenericSchema>(subject: string, answered: Endpoint<S>) =>
+    service.addEndpoint(answered.name, {
       subject,
       handler: (error, msg) => {
         if (error !== null) {
-          log.error('endpoint stopped', { endpoint: name, error });
+          log.error('endpoint stopped', { endpoint: answered.name, error });
           return;
         }
-        void answer(name, msg, () => handle(msg));
+        void answerRequest(runtime, answered, msg);
       },
     });
 
-  endpoint('status', subjects.cardStatus, () => status());
-  endpoint('selfcheck', subjects.cardSelfcheck, () => selfcheck());
-  endpoint('read', subjects.cardRead, () => readCard());
-  endpoint('set-pin', subjects.cardSetPin, (msg) => {
-    const request = decodeRequest(SetPinRequestSchema, msg);
-    const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
-    setPinQueue = run.catch(() => undefined);
-    return run;
-  });
+  serve(subjects.cardStatus, endpoint('status', NO_BODY, () => status()));
+  serve(subjects.cardSelfcheck, endpoint('selfcheck', NO_BODY, () => selfcheck()));
+  serve(subjects.cardRead, endpoint('read', NO_BODY, () => readCard()));
+  serve(
+    subjects.cardSetPin,
+    endpoint('set-pin', SetPinRequestSchema, (request) => {
+      const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
+      setPinQueue = run.catch(() => undefined);
+      return run;
+    }),
+  );
   if (sim !== undefined) {
-    endpoint('sim-insert', subjects.cardSimInsert, (msg) => {
-      sim.insert(decodeRequest(SimInsertRequestSchema, msg).cardNumber);
-      return { ok: true };
-    });
-    endpoint('sim-remove', subjects.cardSimRemove, (msg) => {
-      decodeRequest(SimRemoveRequestSchema, msg);
-      return { ok: sim.remove() };
-    });
+    serve(
+      subjects.cardSimInsert,
+      endpoint('sim-insert', SimInsertRequestSchema, (request) => {
+        sim.insert(request.cardNumber);
+        return { ok: true };
+      }),
+    );
+    serve(subjects.cardSimRemove, endpoint('sim-remove', SimRemoveRequestSchema, () => ({ ok: sim.remove() })));
   }
   // The endpoints must reach the server before anyone is told the agent is up.
   await nc.flush();
