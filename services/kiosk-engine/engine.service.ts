@@ -9,9 +9,11 @@
 // event types and state values, and logs name event types, never payloads.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { Kvm, type KV } from '@nats-io/kv';
+import * as v from 'valibot';
 import { createActor, type Actor, type InspectionEvent as XStateInspectionEvent } from 'xstate';
 import {
   CardEventSchema,
+  ContractError,
   decodeJson,
   JETSTREAM,
   KIOSK_DISCOVER_SUBJECT,
@@ -32,6 +34,7 @@ import {
   type SessionTiming,
 } from '../../machines/session/index.ts';
 import { encodeJson } from '../shared/nats-json.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { describeMachine } from './machine-description.ts';
 import { DEFAULT_EFFECT_TIMEOUTS, natsSessionEffects, type EffectTimeouts } from './session-effects.ts';
@@ -42,6 +45,9 @@ import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
 import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
 
 type StaffTokenKey = StaffTokenKeys['publicKey'];
+
+/** The engine's requests take no body: whatever comes is not read. */
+const NO_BODY = v.unknown();
 
 export interface EngineOptions {
   nc: NatsConnection;
@@ -272,11 +278,21 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     const { type, reader, atr, at } = decoded.value;
     inArrivalOrder(() => deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card'));
   });
-  listen(subjects.viewGet, (msg) => msg.respond(encodeJson(publishedView)));
-  listen(KIOSK_DISCOVER_SUBJECT, (msg) => msg.respond(encodeJson(publishedView)));
-  listen(subjects.engineStats, (msg) => msg.respond(encodeJson(stats)));
-  const machineDescription = encodeJson(describeMachine(sessionMachine));
-  listen(subjects.inspectMachine, (msg) => msg.respond(machineDescription));
+
+  // The engine's requests, answered through the shared endpoint helper (none takes a body).
+  const runtime: EndpointRuntime = {
+    log,
+    counters: new EndpointCounters(),
+    logEveryRequest: false,
+    badRequest: (_name, problems) => new ContractError('BAD_REQUEST', problems.join('; ')),
+    unexpected: () => new ContractError('BAD_REQUEST', 'the engine could not answer'),
+  };
+  const serve = (subject: string, answered: Endpoint<typeof NO_BODY>) => listen(subject, (msg) => void answerRequest(runtime, answered, msg));
+  const machineDescription = describeMachine(sessionMachine);
+  serve(subjects.viewGet, endpoint('view.get', NO_BODY, () => publishedView));
+  serve(KIOSK_DISCOVER_SUBJECT, endpoint('discover', NO_BODY, () => publishedView));
+  serve(subjects.engineStats, endpoint('engine.stats', NO_BODY, () => stats));
+  serve(subjects.inspectMachine, endpoint('inspect.machine', NO_BODY, () => machineDescription));
 
   const subscription = actor.subscribe({
     next: onSnapshot,
