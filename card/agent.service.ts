@@ -1,15 +1,14 @@
-// The card agent: the only code that touches readers and cards (CONTRACT.md section 2,
-// `kiosk.<kiosk>.card.*`). A NATS service on the kiosk's own server that
+// The card agent: the only code that touches readers and cards (docs/card-agent.md;
+// `kiosk.<kiosk>.card.*` in docs/contract.md, "Subjects"). A NATS service on the kiosk's own server that
 //   - publishes reader and card events from the configured readers (PC/SC or simulated),
 //   - answers card.status, card.selfcheck (never tries a PIN), card.read and card.set-pin,
 //   - and, with the simulated reader only, card.sim.insert / card.sim.remove.
 // PKCS#11 runs in a worker thread (token/), errors are mapped once (errors.ts).
-import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { Svcm, type Service } from '@nats-io/services';
-import type * as v from 'valibot';
+import * as v from 'valibot';
 import {
   ContractError,
-  decodeJson,
   kioskSubjects,
   PinGrantReplySchema,
   registrySubjectFor,
@@ -23,8 +22,9 @@ import {
   type Selfcheck,
   type SetPinReply,
 } from '../machines/contract/index.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
 import { createLogger, type Logger } from '../services/shared/log.ts';
-import { encodeJson, requestJson, respondWithError } from '../services/shared/nats-json.ts';
+import { encodeJson, requestJson } from '../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
 import {
   grantKeyStatement,
@@ -82,11 +82,8 @@ export interface CardStatusReply extends CardStatus {
 
 const CARD_NUMBER = /^[A-Z0-9]{4,32}$/;
 
-function decodeRequest<S extends v.GenericSchema>(schema: S, msg: Msg): v.InferOutput<S> {
-  const decoded = decodeJson(schema, msg.data.length === 0 ? '{}' : msg.data);
-  if (!decoded.ok) throw new ContractError('BAD_REQUEST', `invalid request: ${decoded.problems.join('; ')}`);
-  return decoded.value;
-}
+/** status, selfcheck and read take no request body: whatever comes is not read. */
+const NO_BODY = v.unknown();
 
 export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
   const { nc, kioskId } = options;
@@ -249,7 +246,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       }
       const oneTimeKey = generateOneTimeKeyPair();
       // The registry's per-kiosk subject: NATS permissions, not a body field, say which kiosk asks
-      // for the grant (CONTRACT.md, "Who is asking"); the agent key's signature says the one-time
+      // for the grant (docs/security-cards.md, "PIN grants only to that key"); the agent key's signature says the one-time
       // key is this kiosk's agent's, for this activation.
       const grant = await requestJson(
         nc,
@@ -300,59 +297,57 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     };
   }
 
-  async function answer(name: string, msg: Msg, handle: () => Promise<unknown> | unknown): Promise<void> {
-    try {
-      msg.respond(encodeJson(await handle()));
-    } catch (error) {
-      const contract = error instanceof ContractError ? error : situationError('internal-error');
-      const cause = rawCauseOf(contract);
-      const fields = { endpoint: name, code: contract.code, ...(cause === undefined ? {} : { cause }) };
-      if (error instanceof ContractError) log.warn('request failed', fields);
-      else log.error('request failed', { ...fields, error: error instanceof Error ? error : String(error) });
-      respondWithError(msg, contract);
-    }
-  }
+  const runtime: EndpointRuntime = {
+    log,
+    counters: new EndpointCounters(),
+    logEveryRequest: false,
+    badRequest: (_name, problems) => new ContractError('BAD_REQUEST', `invalid request: ${problems.join('; ')}`),
+    unexpected: () => situationError('internal-error'),
+    failureFields: (failure) => {
+      const cause = failure instanceof ContractError ? rawCauseOf(failure) : undefined;
+      return { code: failure.code, ...(cause === undefined ? {} : { cause }) };
+    },
+  };
 
   await readers.start();
-  // @nats-io/services is typed against its own prerelease copy of nats-core; the connection and
-  // the messages are the same objects at run time.
-  const service: Service = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+  const service: Service = await new Svcm(nc).add({
     name: 'card-agent',
     version: '1.0.0',
     description: 'Readers (PC/SC) and card tokens (PKCS#11) of one kiosk',
     metadata: { kiosk: kioskId, reader: readers.kind },
   });
-  const endpoint = (name: string, subject: string, handle: (msg: Msg) => Promise<unknown> | unknown) =>
-    service.addEndpoint(name, {
+  const serve = <S extends v.GenericSchema>(subject: string, answered: Endpoint<S>) =>
+    service.addEndpoint(answered.name, {
       subject,
       handler: (error, msg) => {
         if (error !== null) {
-          log.error('endpoint stopped', { endpoint: name, error });
+          log.error('endpoint stopped', { endpoint: answered.name, error });
           return;
         }
-        const plain = msg as unknown as Msg;
-        void answer(name, plain, () => handle(plain));
+        void answerRequest(runtime, answered, msg);
       },
     });
 
-  endpoint('status', subjects.cardStatus, () => status());
-  endpoint('selfcheck', subjects.cardSelfcheck, () => selfcheck());
-  endpoint('read', subjects.cardRead, () => readCard());
-  endpoint('set-pin', subjects.cardSetPin, (msg) => {
-    const request = decodeRequest(SetPinRequestSchema, msg);
-    const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
-    setPinQueue = run.catch(() => undefined);
-    return run;
-  });
+  serve(subjects.cardStatus, endpoint('status', NO_BODY, () => status()));
+  serve(subjects.cardSelfcheck, endpoint('selfcheck', NO_BODY, () => selfcheck()));
+  serve(subjects.cardRead, endpoint('read', NO_BODY, () => readCard()));
+  serve(
+    subjects.cardSetPin,
+    endpoint('set-pin', SetPinRequestSchema, (request) => {
+      const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
+      setPinQueue = run.catch(() => undefined);
+      return run;
+    }),
+  );
   if (sim !== undefined) {
-    endpoint('sim-insert', subjects.cardSimInsert, (msg) => {
-      sim.insert(decodeRequest(SimInsertRequestSchema, msg).cardNumber);
-      return { ok: true };
-    });
-    endpoint('sim-remove', subjects.cardSimRemove, (msg) => {
-      decodeRequest(SimRemoveRequestSchema, msg);
-      return { ok: sim.remove() };
-    });
+    serve(
+      subjects.cardSimInsert,
+      endpoint('sim-insert', SimInsertRequestSchema, (request) => {
+        sim.insert(request.cardNumber);
+        return { ok: true };
+      }),
+    );
+    serve(subjects.cardSimRemove, endpoint('sim-remove', SimRemoveRequestSchema, () => ({ ok: sim.remove() })));
   }
   // The endpoints must reach the server before anyone is told the agent is up.
   await nc.flush();
@@ -363,7 +358,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   log.info('card agent started', { kioskId, reader: readers.kind, module: modulePath, agentPublicKey: agentKey.publicKey });
 
   /**
-   * The agent announces itself (CONTRACT.md section 2): `reader.attached` for every reader it has,
+   * The agent announces itself (docs/card-agent.md, "Subjects"): `reader.attached` for every reader it has,
    * when it starts answering and again after each reconnect to NATS. An engine that checked while
    * the agent was not there checks again at once instead of waiting out its retry timer; one that
    * is already in service ignores it.

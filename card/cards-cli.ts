@@ -1,4 +1,4 @@
-// `npm run cards -- import [--token-only] FILE` and `npm run cards -- list` (CONTRACT.md section 1).
+// `npm run cards -- import [--token-only] FILE` and `npm run cards -- list` (docs/contract.md, "The card import file").
 //
 // Talks to the registry on NATS_URL, or on 127.0.0.1:$NATS_PORT; when nothing answers there it
 // starts a nats-server on the same DATA_DIR (the store `npm start` and the registry use) and a

@@ -1,5 +1,5 @@
 // The one place where what readers, tokens and the agent itself report becomes a contract error
-// code (CONTRACT.md section 5). PC/SC return codes, PKCS#11 CKR_* values, the token's user-PIN
+// code (docs/contract.md, "Screens and error codes"; docs/card-agent.md, "Errors"). PC/SC return codes, PKCS#11 CKR_* values, the token's user-PIN
 // flags and the agent's own situations each have a row; nothing raw crosses the NATS edge. The raw
 // cause travels on as `ContractError.cause` for the agent's log only.
 import { ContractError, type ErrorCode, type PinFlags } from '../machines/contract/index.ts';

@@ -16,6 +16,15 @@ export const PARTS = {
 
 export type Part = keyof typeof PARTS;
 
+/** What production runs: each part compiled by `npm run build` (deploy/build.ts). */
+export const BUILT_PARTS: Record<Part, string> = {
+  registry: 'dist/registry.mjs',
+  'card-agent': 'dist/card-agent.mjs',
+  engine: 'dist/engine.mjs',
+  ui: 'dist/ui.mjs',
+  'staff-auth': 'dist/staff-auth.mjs',
+};
+
 export function isPart(value: string): value is Part {
   return Object.hasOwn(PARTS, value);
 }
@@ -23,6 +32,11 @@ export function isPart(value: string): value is Part {
 /** The command line that runs one part: this Node with tsx's loader, no extra process in between. */
 export function partCommand(part: Part): { command: string; args: string[] } {
   return { command: process.execPath, args: ['--import', 'tsx', join(root, PARTS[part])] };
+}
+
+/** The command line that runs one part from the release build (`npm run build` first). */
+export function builtPartCommand(part: Part, distRoot = root): { command: string; args: string[] } {
+  return { command: process.execPath, args: [join(distRoot, BUILT_PARTS[part])] };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -2,6 +2,7 @@
 // the card number, a random SO credential (only the registry will hold it) and a random user PIN
 // that nobody keeps, an EC P-256 key pair generated on the token, and the demo CA's certificate
 // for it written next to the key.
+import './demo-worker.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { CardImportRecord } from '../../machines/contract/index.ts';
 import { secretBytes, type TokenClient } from '../token/token.client.ts';

@@ -5,6 +5,7 @@
 // Card certificates follow what the kiosk reads (token/certificate.ts): subject C=TW, O=<holder>,
 // serialNumber=<UBN>, CN=<holder>; e-mail as an rfc822Name in subjectAltName; validity and serial
 // from the import record.
+import './demo-worker.ts';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

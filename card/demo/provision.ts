@@ -1,4 +1,4 @@
-// Demo cards from a card import file (CONTRACT.md section 1): a SoftHSM2 token per card under
+// Demo cards from a card import file (docs/contract.md, "The card import file"; docs/card-agent.md, "Demo cards"): a SoftHSM2 token per card under
 // `<DATA_DIR>/softhsm/`, certificates from the demo CA, and the issuance records registered with
 // the registry — `npm run cards -- import FILE` and `npm start`'s first start both come here.
 //
@@ -7,6 +7,7 @@
 // because its SO credential was never kept anywhere but in the registry. A record whose token is
 // gone cannot be repaired here (the registry holds an SO credential no new token would have) and
 // is reported as a conflict.
+import './demo-worker.ts';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -60,7 +61,7 @@ export async function readCardFile(path: string): Promise<CardImportRecord[]> {
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new Error(`${path}: not readable JSON (${(error as Error).message})`);
+    throw new Error(`${path}: not readable JSON (${(error as Error).message})`, { cause: error });
   }
   const decoded = decode(CardImportFileSchema, parsed);
   if (!decoded.ok) throw new Error(`${path}: not a card import file:\n  ${decoded.problems.join('\n  ')}`);

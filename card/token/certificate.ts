@@ -1,4 +1,4 @@
-// Reads what the kiosk shows from a card's X.509 certificate (FLOWS.md, path A step 3): serial,
+// Reads what the kiosk shows from a card's X.509 certificate (docs/card-agent.md, "Certificates"): serial,
 // holder name, UBN (統一編號), e-mail and validity. Pure: DER in, fields out.
 //
 // Where a MOEACA business certificate keeps each field (docs/card-agent.md, "Certificates"):

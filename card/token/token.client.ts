@@ -16,10 +16,25 @@ import type { WorkerFailure, WorkerReply, WorkerRequest, WorkerResults, WorkerSe
 export const DEFAULT_PKCS11_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 
 /**
- * The worker is TypeScript. Worker threads do not inherit a loader for their entry file, so the
- * entry is a two-line bootstrap that registers tsx and imports the real one.
+ * Which worker the process's clients start: the production one (card operations only) unless a
+ * demo module asked for the demo worker (useDemoWorker) before the first client started. From the
+ * sources the entries are TypeScript; from the release build (`npm run build`) they are the
+ * bundles beside this one.
  */
-function bootstrapSource(): string {
+const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
+export const PRODUCTION_WORKER_ENTRY = new URL(RUNS_FROM_SOURCE ? './pkcs11.worker.ts' : './pkcs11.worker.mjs', import.meta.url);
+let workerEntry = PRODUCTION_WORKER_ENTRY;
+
+/** Makes clients created from now on start `entry` (the demo worker: card/demo/demo-worker.ts). */
+export function useDemoWorker(entry: URL): void {
+  workerEntry = entry;
+}
+
+/**
+ * A TypeScript entry needs a loader: worker threads do not inherit one for their entry file, so
+ * the entry is a two-line bootstrap that registers tsx and imports the real one.
+ */
+function bootstrapSource(entry: URL): string {
   // `require.resolve` would pick tsx's CommonJS build; the worker needs the ESM one, which the
   // package's export map names.
   const require = createRequire(import.meta.url);
@@ -30,8 +45,12 @@ function bootstrapSource(): string {
   const esmApi = manifest.exports['./esm/api']?.import?.default;
   if (esmApi === undefined) throw new Error('tsx does not export ./esm/api for import');
   const tsx = pathToFileURL(join(dirname(manifestPath), esmApi)).href;
-  const entry = new URL('./pkcs11.worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
+}
+
+function startWorker(entry: URL, setup: WorkerSetup): Worker {
+  if (entry.pathname.endsWith('.ts')) return new Worker(bootstrapSource(entry), { eval: true, workerData: setup });
+  return new Worker(entry, { workerData: setup });
 }
 
 /** The contract error for a worker failure; the raw value and step ride along as `cause`. */
@@ -74,14 +93,14 @@ export class TokenClient {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(readonly modulePath: string) {}
+  constructor(
+    readonly modulePath: string,
+    private readonly entry: URL = workerEntry,
+  ) {}
 
   private start(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(bootstrapSource(), {
-      eval: true,
-      workerData: { modulePath: this.modulePath } satisfies WorkerSetup,
-    });
+    const worker = startWorker(this.entry, { modulePath: this.modulePath });
     worker.on('message', (reply: WorkerReply) => {
       const pending = this.pending.get(reply.id);
       if (pending === undefined) return;

@@ -5,8 +5,8 @@ import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import * as v from 'valibot';
 import { JETSTREAM } from '../../machines/contract/subjects.ts';
-import { connectConsole, fetchConsoleConfig, watchConnection } from '../staff/console-connection.ts';
-import { KioskDirectory } from '../staff/kiosk-directory.ts';
+import { connectConsole, fetchConsoleConfig, watchConnection } from '../consoles/connection.ts';
+import { KioskDirectory } from '../consoles/kiosk-directory.ts';
 import { computeFigures, dayOf, type RegistryEventLike } from './dashboard-model.ts';
 import type { KaDashboardApp } from './ka-dashboard-app.ts';
 

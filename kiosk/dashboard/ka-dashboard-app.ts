@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing, svg } from 'lit';
-import { consolePageStyles, consoleStyles } from '../staff/console-styles.ts';
-import type { ConnectionState } from '../staff/console-connection.ts';
+import { consolePageStyles, consoleStyles } from '../consoles/styles.ts';
+import type { ConnectionState } from '../consoles/connection.ts';
 import { define } from '../src/events.ts';
 import { FUNNEL_STEPS, type DashboardFigures } from './dashboard-model.ts';
 

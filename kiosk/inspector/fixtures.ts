@@ -7,7 +7,7 @@ import { createActor, type InspectionEvent as XStateInspectionEvent } from 'xsta
 import { ContractError } from '../../machines/contract/errors.ts';
 import type { CardData, InspectionEvent, Selfcheck, View } from '../../machines/contract/messages.ts';
 import { deriveView, sessionActorsFrom, sessionMachine, type SessionEvent } from '../../machines/session/index.ts';
-import { describeMachine, type DescribedState } from '../../services/kiosk-engine/machine-description.ts';
+import { describeMachine, type DescribedState } from '../../machines/session/introspect.ts';
 
 export function fixtureMachine(): DescribedState {
   return describeMachine(sessionMachine);

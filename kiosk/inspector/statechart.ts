@@ -1,10 +1,10 @@
 // The inspector's reading of a machine description (`kiosk.<kiosk>.inspect.machine`, built by
-// services/kiosk-engine/machine-description.ts) and of what the engine streams: which states are
+// machines/session/introspect.ts) and of what the engine streams: which states are
 // active for a view's state path or a snapshot's state value, the transitions out of a state, and
 // the event log. Pure functions; the browser tests call them directly.
 import * as v from 'valibot';
 import type { InspectionEvent, View } from '../../machines/contract/messages.ts';
-import type { DescribedState, DescribedTransition } from '../../services/kiosk-engine/machine-description.ts';
+import type { DescribedState, DescribedTransition } from '../../machines/session/introspect.ts';
 
 export type { DescribedState, DescribedTransition };
 

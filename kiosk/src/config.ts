@@ -1,40 +1,16 @@
 // `/config.json`, served beside the page by the kiosk's static server: where the kiosk's NATS
-// websocket is, which kiosk this is, and whether the demo card tray is shown.
-import type { BrowserConfig } from '../../machines/contract/messages.ts';
-import { isKioskId } from '../../machines/contract/subjects.ts';
-import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
+// websocket is, which kiosk this is, and whether the demo card tray is shown. Its shape is the
+// contract's `BrowserConfigSchema` (docs/contract.md).
+import { BrowserConfigSchema, decode, type BrowserConfig } from '../../machines/contract/messages.ts';
 
 /** The contract's `BrowserConfig`, as the static server sends it. */
 export type KioskConfig = BrowserConfig;
 
-/** Checks the shape of a fetched config; a bad one is an error the app shows, never a guess. */
+/** Checks a fetched config against the contract; a bad one is an error the app shows, never a guess. */
 export function parseKioskConfig(value: unknown): KioskConfig {
-  if (typeof value !== 'object' || value === null) throw new Error('config.json: not an object');
-  const v = value as Record<string, unknown>;
-  if (typeof v.natsWsUrl !== 'string' || !/^wss?:\/\//.test(v.natsWsUrl)) {
-    throw new Error('config.json: natsWsUrl must be a ws:// or wss:// URL');
-  }
-  if (!isKioskId(v.kioskId)) throw new Error('config.json: kioskId is not a kiosk id');
-  const demoCards = Array.isArray(v.demoCards)
-    ? v.demoCards
-        .filter(
-          (c): c is DemoCard =>
-            typeof c === 'object' && c !== null && typeof c.cardNumber === 'string' && typeof c.label === 'string',
-        )
-        .map(({ cardNumber, label }) => ({ cardNumber, label }))
-    : undefined;
-  const login = v.nats as Record<string, unknown> | undefined;
-  const nats =
-    typeof login === 'object' && login !== null && typeof login.user === 'string' && typeof login.password === 'string' && typeof login.inboxPrefix === 'string'
-      ? { user: login.user, password: login.password, inboxPrefix: login.inboxPrefix }
-      : undefined;
-  return {
-    natsWsUrl: v.natsWsUrl,
-    kioskId: v.kioskId,
-    simulatedReader: v.simulatedReader === true,
-    ...(demoCards ? { demoCards } : {}),
-    ...(nats ? { nats } : {}),
-  };
+  const decoded = decode(BrowserConfigSchema, value);
+  if (!decoded.ok) throw new Error(`config.json: ${decoded.problems.join('; ')}`);
+  return decoded.value;
 }
 
 /** The wsconnect options that log the page in, when the server gave it a login. */

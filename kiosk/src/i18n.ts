@@ -107,7 +107,7 @@ const zhTW = {
   forTheCall: (code: string, cardNumber: string | undefined) =>
     `來電時請告知：錯誤代碼 ${code}${cardNumber === undefined ? '' : `、IC卡卡號 ${cardNumber}`}`,
   retCode3125: (cardNumber: string | undefined) =>
-    `執行結果：卡片未完成開卡:${cardNumber ?? ''},RetCode=${RET_CODE_3125}　回傳碼：Error:3125或${RET_CODE_3125}`,
+    `執行結果：卡片未完成開卡:${cardNumber ?? ''},RetCode=${RET_CODE_3125}\u3000回傳碼：Error:3125或${RET_CODE_3125}`,
   mailIn: {
     unlock: `請將IC卡交給櫃檯服務人員。此張憑證須寄回憑證管理中心進行解卡（${CA_MAIL_ADDRESS}），並於信中註明操作時之錯誤訊息、公司聯絡資訊（聯絡人姓名、電話、郵寄地址）；憑證管理中心完成解卡後將以掛號方式將憑證寄回。`,
     test: `請將IC卡交給櫃檯服務人員。若只有此張工商憑證無法讀取，須將憑證寄回憑證管理中心進行檢測（${CA_MAIL_ADDRESS}），並於信中註明操作時之錯誤訊息、公司聯絡人姓名、電話、郵寄地址；憑證管理中心完成檢測後將以掛號方式將憑證寄回。`,

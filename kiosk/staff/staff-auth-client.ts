@@ -4,14 +4,8 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import * as v from 'valibot';
-import {
-  CeremonyReplySchema,
-  EnrollFinishReplySchema,
-  SignInReplySchema,
-  STAFF_AUTH_SUBJECTS,
-  type CeremonyReply,
-} from '../../services/staff-auth/staff-auth-messages.ts';
-import { StaffError, staffErrorIn } from '../../services/staff-auth/staff-errors.ts';
+import { CeremonyReplySchema, EnrollFinishReplySchema, SignInReplySchema, STAFF_AUTH_SUBJECTS, type CeremonyReply } from '../../machines/contract/staff.ts';
+import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
 import type { StaffSession } from './staff-session.ts';
 
 export interface StaffAuthClient {

@@ -5,19 +5,14 @@
 // also signs the console out).
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { StaffError, staffErrorIn } from '../../services/staff-auth/staff-errors.ts';
+import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
 import { ContractError } from '../../machines/contract/errors.ts';
 import { decode, StaffEventSchema, type StaffEvent } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
-import { encodeJson, readReply } from '../../services/shared/nats-json.ts';
-import {
-  StaffCardReplySchema,
-  StaffCardSummarySchema,
-  type StaffCardReply,
-  type StaffCardSummary,
-} from '../../services/registry/registry-messages.ts';
+import { encodeJson, readReply } from '../../machines/contract/wire.ts';
+import { StaffCardReplySchema, StaffCardSummarySchema, type StaffCardReply, type StaffCardSummary } from '../../machines/contract/staff.ts';
 import { kioskSubjects } from '../../machines/contract/subjects.ts';
-import type { StaffEventType } from './kiosk-status.ts';
+import type { StaffEventType } from '../consoles/kiosk-status.ts';
 
 export type { StaffCardReply, StaffCardSummary };
 
@@ -74,7 +69,9 @@ export function natsStaffBackend(nc: NatsConnection, credentials?: StaffCredenti
 
   return {
     async sendStaffEvent(kioskId, type, staffId) {
-      const checked = decode(StaffEventSchema, { type, staffId });
+      // The engine acts only on a valid staff token and takes the staff id from it.
+      const token = credentials?.token();
+      const checked = decode(StaffEventSchema, { type, staffId, ...(token ? { token } : {}) });
       if (!checked.ok) throw new ContractError('BAD_REQUEST', checked.problems.join('; '));
       const event: StaffEvent = checked.value;
       nc.publish(kioskSubjects(kioskId).staff, encodeJson(event));

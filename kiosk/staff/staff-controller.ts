@@ -4,8 +4,8 @@
 import type { ReactiveController } from 'lit';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { KioskConfig } from '../src/config.ts';
-import { connectConsole, fetchConsoleConfig, watchConnection } from './console-connection.ts';
-import { KioskDirectory, type KioskDirectoryOptions } from './kiosk-directory.ts';
+import { connectConsole, fetchConsoleConfig, watchConnection } from '../consoles/connection.ts';
+import { KioskDirectory, type KioskDirectoryOptions } from '../consoles/kiosk-directory.ts';
 import { natsStaffBackend } from './staff-client.ts';
 import { natsStaffAuth } from './staff-auth-client.ts';
 import { describeRequestError } from './staff-strings.ts';

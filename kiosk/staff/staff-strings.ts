@@ -3,8 +3,9 @@
 // says exactly what the kiosk's screen says.
 import type { CardRecordStatus } from '../../machines/contract/messages.ts';
 import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
-import type { StaffEventType } from './kiosk-status.ts';
-import { STAFF_ERRORS, StaffError } from '../../services/staff-auth/staff-errors.ts';
+import { kioskBadges } from '../consoles/console-strings.ts';
+import type { StaffEventType } from '../consoles/kiosk-status.ts';
+import { STAFF_ERRORS, StaffError } from '../../machines/contract/staff.ts';
 
 export interface StaffActionText {
   readonly label: string;
@@ -80,12 +81,7 @@ export const staffStrings = {
   noKiosks: '尚未找到任何機台。機台的開卡程式啟動後會自動出現在這裡。',
   selectHint: '請從左側選擇一部機台。',
   selected: '已選取',
-  badges: {
-    needsStaff: '需要協助',
-    busy: '處理中',
-    silent: '無回應',
-    idle: '待機中',
-  },
+  badges: kioskBadges,
   factsHeading: '機台目前的畫面',
   fields: {
     screen: '畫面',

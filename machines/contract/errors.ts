@@ -1,4 +1,4 @@
-// The error catalogue of CONTRACT.md section 5: every code the system can show a user or return
+// The error catalogue of docs/contract.md ("Screens and error codes"): every code the system can show a user or return
 // on the wire, with what the user sees and what they can do next. The session machine must have a
 // state for each code (a test checks that adding a code here without a state fails).
 
@@ -328,7 +328,7 @@ export const INPUT_ERROR_CODES = [
 export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
 
 /**
- * The wire form of an error (CONTRACT.md section 2): the JSON body of a failed request, also
+ * The wire form of an error (docs/contract.md, "Subjects": Errors): the JSON body of a failed request, also
  * carried in NATS service-error headers.
  */
 export interface WireError {

@@ -4,3 +4,6 @@ export * from './errors.ts';
 export * from './messages.ts';
 export * from './screens.ts';
 export * from './subjects.ts';
+export * from './registry.ts';
+export * from './staff.ts';
+export * from './wire.ts';

@@ -1,4 +1,4 @@
-// Runtime schemas (valibot) for every message of CONTRACT.md sections 2–4, and the types inferred
+// Runtime schemas (valibot) for every message of docs/contract.md, and the types inferred
 // from them. Every process decodes at its edge with `decode()` and then works with plain types.
 //
 // Shape only: a user event schema checks that `userCode` is a bounded string, not that it is a
@@ -7,6 +7,7 @@
 import * as v from 'valibot';
 import { ERROR_CODES, REMEDIES, type ErrorCode } from './errors.ts';
 import { ACTIVATION_PATHS, LANGUAGES, SCREENS } from './screens.ts';
+import { KIOSK_ID_PATTERN } from './subjects.ts';
 
 /** Bounded free text typed by a person: long enough for any valid value, short enough to be safe. */
 const typed = (max = 64) => v.pipe(v.string(), v.maxLength(max));
@@ -50,12 +51,17 @@ export const UserEventSchema = v.variant('type', [
 ]);
 export type UserEvent = v.InferOutput<typeof UserEventSchema>;
 
+/**
+ * A staff action on a kiosk. `token` is the staff token from sign-in: the engine acts only on a
+ * valid one and takes the staff id from it; a `staffId` in the body is not trusted (docs/security.md, "Staff sign-in").
+ */
+const staffEventFields = { staffId: v.optional(typed()), token: v.optional(v.pipe(v.string(), v.maxLength(4096))) };
 export const StaffEventSchema = v.variant('type', [
-  v.object({ type: v.literal('staff.overrideIdWarning'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.abort'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.takeCard'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.unlocked'), staffId: v.optional(typed()) }),
-  v.object({ type: v.literal('staff.resume'), staffId: v.optional(typed()) }),
+  v.object({ type: v.literal('staff.overrideIdWarning'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.abort'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.takeCard'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.unlocked'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.resume'), ...staffEventFields }),
 ]);
 export type StaffEvent = v.InferOutput<typeof StaffEventSchema>;
 
@@ -285,7 +291,7 @@ const importCommon = {
   certificateKeySha256: v.optional(keySha256),
 };
 
-/** One element of the card import file (CONTRACT.md section 1). */
+/** One element of the card import file (docs/contract.md, "The card import file"). */
 export const CardImportRecordSchema = v.variant('route', [
   v.object({ ...importCommon, route: v.literal('self-applied'), userCode: typed() }),
   v.object({
@@ -407,16 +413,19 @@ export type InspectionEvent = v.InferOutput<typeof InspectionEventSchema>;
 // ---------------------------------------------------------------------------------------------
 // `/config.json`: what the kiosk's static server tells the browser pages
 
-export interface BrowserConfig {
+const browserKioskId = v.pipe(v.string(), v.regex(KIOSK_ID_PATTERN, 'a kiosk id'));
+
+export const BrowserConfigSchema = v.object({
   /** The kiosk's own nats-server, over websocket (loopback). */
-  natsWsUrl: string;
-  kioskId: string;
+  natsWsUrl: v.pipe(v.string(), v.regex(/^wss?:\/\//, 'a ws:// or wss:// URL')),
+  kioskId: browserKioskId,
   /** The demo card tray is shown only with the simulated reader. */
-  simulatedReader: boolean;
-  demoCards?: { cardNumber: string; label: string }[];
+  simulatedReader: v.optional(v.boolean(), false),
+  demoCards: v.optional(v.array(v.object({ cardNumber: v.pipe(v.string(), v.maxLength(32)), label: v.pipe(v.string(), v.maxLength(200)) }))),
   /** The page's own NATS login (docs/security.md): served only to a same-origin request. */
-  nats?: { user: string; password: string; inboxPrefix: string };
-}
+  nats: v.optional(v.object({ user: v.string(), password: v.string(), inboxPrefix: v.string() })),
+});
+export type BrowserConfig = v.InferOutput<typeof BrowserConfigSchema>;
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-// The screen ids of CONTRACT.md section 4. Each state of the session machine names one in its
+// The screen ids of docs/contract.md ("Screens and error codes"). Each state of the session machine names one in its
 // `meta.screen`; the UI has one component per id.
 
 export const SCREENS = [

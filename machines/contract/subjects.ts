@@ -1,4 +1,4 @@
-// The NATS subjects of CONTRACT.md section 2, and the JetStream names that go with them.
+// The NATS subjects of docs/contract.md ("Subjects"), and the JetStream names that go with them.
 // Kiosk-local subjects carry secrets (PIN, user code, ID) and are never exported to the hub;
 // `kioskHubSubjects` lists the ones that may be.
 

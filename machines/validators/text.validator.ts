@@ -19,8 +19,8 @@ export function normalizeInput(raw: string): string {
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 /**
- * The CA's manual (FLOWS.md) and CONTRACT.md: a user code is 6–10 letters, digits or symbols and
- * is case-sensitive. CONTRACT.md reads "symbols" as printable ASCII, 0x21–0x7E, so a space or any
+ * The CA's manual and docs/contract.md ("The card import file"): a user code is 6–10 letters, digits or symbols and is
+ * case-sensitive. We read "symbols" as printable ASCII, 0x21–0x7E, so a space or any
  * non-ASCII letter is refused rather than silently changed.
  */
 export function isValidUserCode(code: string): boolean {

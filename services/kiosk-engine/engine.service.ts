@@ -9,9 +9,11 @@
 // event types and state values, and logs name event types, never payloads.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { Kvm, type KV } from '@nats-io/kv';
+import * as v from 'valibot';
 import { createActor, type Actor, type InspectionEvent as XStateInspectionEvent } from 'xstate';
 import {
   CardEventSchema,
+  ContractError,
   decodeJson,
   JETSTREAM,
   KIOSK_DISCOVER_SUBJECT,
@@ -32,6 +34,7 @@ import {
   type SessionTiming,
 } from '../../machines/session/index.ts';
 import { encodeJson } from '../shared/nats-json.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { describeMachine } from './machine-description.ts';
 import {
@@ -43,6 +46,14 @@ import {
 } from './session-effects.ts';
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { redactEvent } from '../../machines/session/redact.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
+import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
+import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
+
+type StaffTokenKey = StaffTokenKeys['publicKey'];
+
+/** The engine's requests take no body: whatever comes is not read. */
+const NO_BODY = v.unknown();
 
 export interface EngineOptions {
   nc: NatsConnection;
@@ -51,17 +62,26 @@ export interface EngineOptions {
   /** Overrides of the machine's timers (tests use short ones). */
   timing?: Partial<SessionTiming>;
   timeouts?: EffectTimeouts;
-  /** The session's clock (timers and now); the system clock when left out. */
+  /** The session's clock (timers and now; staff tokens are checked against it too); the system clock when left out. */
   clock?: EngineClock;
+  /**
+   * The public key staff tokens verify with. Without one (and without `dataDir` to load it from)
+   * the engine refuses every staff event: secure by default.
+   */
+  staffTokenKey?: StaffTokenKey;
+  /** Where loadStaffTokenPublicKey finds the key when `staffTokenKey` is not given. */
+  dataDir?: string;
 }
 
 /** Counters an operator can read on `kiosk.<kiosk>.engine.stats`. */
 export interface EngineStats {
   accepted: number;
-  /** Well-formed events the current state does not take (CONTRACT.md: ignored and counted). */
+  /** Well-formed events the current state does not take (docs/contract.md: ignored and counted). */
   ignored: number;
   /** Messages that failed their schema. */
   rejected: number;
+  /** Staff events refused for want of a valid staff token. */
+  staffRefused: number;
   viewsPublished: number;
   snapshotsPersisted: number;
   persistFailures: number;
@@ -93,11 +113,17 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     accepted: 0,
     ignored: 0,
     rejected: 0,
+    staffRefused: 0,
     viewsPublished: 0,
     snapshotsPersisted: 0,
     persistFailures: 0,
     restoredFromSnapshot: false,
   };
+
+  const staffTokenKey =
+    options.staffTokenKey ?? (options.dataDir === undefined ? undefined : await loadStaffTokenPublicKey(options.dataDir));
+  const sessionClock = options.clock;
+  const clock = () => (sessionClock === undefined ? new Date() : new Date(sessionClock.now()));
 
   const stored = await loadStoredSession(kv, kioskId, log);
   let seq = stored?.seq ?? 0;
@@ -184,6 +210,23 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     actor.send(event);
   };
 
+  // Events reach the machine in the order they arrived. A staff event waits for its token check
+  // (asynchronous); whatever arrives meanwhile waits behind it, so that a staff abort sent before a
+  // card insert never lands after it.
+  let waiting = 0;
+  let backlog: Promise<void> = Promise.resolve();
+  const inArrivalOrder = (step: (() => void) | Promise<() => void>) => {
+    if (waiting === 0 && typeof step === 'function') return step();
+    waiting++;
+    backlog = backlog
+      .then(() => step)
+      .then((run) => run())
+      .catch((error: unknown) => log.error('event delivery failed', { error }))
+      .finally(() => {
+        waiting--;
+      });
+  };
+
   const subscriptions: Subscription[] = [];
   const listen = (subject: string, handle: (msg: Msg) => void) => {
     const sub = nc.subscribe(subject, {
@@ -211,25 +254,55 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   listen(subjects.input, (msg) => {
     const decoded = decodeJson(UserEventSchema, msg.data);
     if (!decoded.ok) return rejectMessage('input', decoded.problems, msg);
-    deliver(decoded.value, 'input');
+    const event = decoded.value;
+    inArrivalOrder(() => deliver(event, 'input'));
   });
+  // A staff event acts only with a valid staff token; the staff id is the token's, and the token
+  // itself goes no further than this check (not into the machine, its snapshots or inspection).
   listen(subjects.staff, (msg) => {
     const decoded = decodeJson(StaffEventSchema, msg.data);
     if (!decoded.ok) return rejectMessage('staff', decoded.problems, msg);
-    log.info('staff event', { type: decoded.value.type, staffId: decoded.value.staffId });
-    deliver(decoded.value, 'staff');
+    const { type, token } = decoded.value;
+    const verified =
+      staffTokenKey === undefined
+        ? Promise.reject(new StaffError('STAFF_TOKEN_INVALID', 'this engine has no staff token key'))
+        : verifyStaffToken(staffTokenKey, token, clock());
+    inArrivalOrder(
+      verified.then(
+        (staff) => () => {
+          log.info('staff event', { type, staffId: staff.staffId });
+          deliver({ type, staffId: staff.staffId } as SessionEvent, 'staff');
+        },
+        (error: unknown) => () => {
+          stats.staffRefused++;
+          const refusal = error instanceof StaffError ? error : new StaffError('STAFF_TOKEN_INVALID', 'the staff token does not verify');
+          log.warn('staff event refused', { type, code: refusal.code });
+          if (msg.reply) respondWithStaffError(msg, refusal);
+        },
+      ),
+    );
   });
   listen(subjects.cardEvents, (msg) => {
     const decoded = decodeJson(CardEventSchema, msg.data);
     if (!decoded.ok) return rejectMessage('card.events', decoded.problems, msg);
     const { type, reader, atr, at } = decoded.value;
-    deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card');
+    inArrivalOrder(() => deliver({ type, reader, at, ...(atr === undefined ? {} : { atr }) } as SessionEvent, 'card'));
   });
-  listen(subjects.viewGet, (msg) => msg.respond(encodeJson(publishedView)));
-  listen(KIOSK_DISCOVER_SUBJECT, (msg) => msg.respond(encodeJson(publishedView)));
-  listen(subjects.engineStats, (msg) => msg.respond(encodeJson(stats)));
-  const machineDescription = encodeJson(describeMachine(sessionMachine));
-  listen(subjects.inspectMachine, (msg) => msg.respond(machineDescription));
+
+  // The engine's requests, answered through the shared endpoint helper (none takes a body).
+  const runtime: EndpointRuntime = {
+    log,
+    counters: new EndpointCounters(),
+    logEveryRequest: false,
+    badRequest: (_name, problems) => new ContractError('BAD_REQUEST', problems.join('; ')),
+    unexpected: () => new ContractError('BAD_REQUEST', 'the engine could not answer'),
+  };
+  const serve = (subject: string, answered: Endpoint<typeof NO_BODY>) => listen(subject, (msg) => void answerRequest(runtime, answered, msg));
+  const machineDescription = describeMachine(sessionMachine);
+  serve(subjects.viewGet, endpoint('view.get', NO_BODY, () => publishedView));
+  serve(KIOSK_DISCOVER_SUBJECT, endpoint('discover', NO_BODY, () => publishedView));
+  serve(subjects.engineStats, endpoint('engine.stats', NO_BODY, () => stats));
+  serve(subjects.inspectMachine, endpoint('inspect.machine', NO_BODY, () => machineDescription));
 
   const subscription = actor.subscribe({
     next: onSnapshot,

@@ -1,5 +1,6 @@
 // One kiosk engine against an existing nats-server, as production runs it (one unit per part).
-// Environment: NATS_URL (default nats://127.0.0.1:$NATS_PORT), KIOSK_ID. Reconnects forever: the
+// Environment: NATS_URL (default nats://127.0.0.1:$NATS_PORT), KIOSK_ID, and the staff token's
+// public key (STAFF_TOKEN_PUBLIC_KEY, else the key in DATA_DIR). Reconnects forever: the
 // engine outlives a nats-server restart, and its session lives in KV in any case.
 import { connect } from '@nats-io/transport-node';
 import { natsConnectOptions, readConfig } from '../shared/config.ts';
@@ -10,5 +11,5 @@ import { startEngine } from './engine.service.ts';
 const config = readConfig();
 const log = createLogger('engine');
 const nc = await connect(natsConnectOptions(config, `engine-${config.kioskId}`));
-const engine = await startEngine({ nc, kioskId: config.kioskId, log });
+const engine = await startEngine({ nc, kioskId: config.kioskId, log, dataDir: config.dataDir });
 onShutdown([() => nc.drain(), () => engine.stop()], (msg) => log.info(msg));

@@ -11,7 +11,7 @@
 //   a failed (or refused) SO login sets soLoginFailed: no PIN grant until staff unlock clears it
 import { ContractError, type ActivationPath, type CardRecordStatus } from '../../machines/contract/index.ts';
 
-/** Wrong user codes / IDs a card takes before self-service is locked (ARCHITECTURE.md invariant 3). */
+/** Wrong user codes / IDs a card takes before self-service is locked (docs/registry.md, "Rules worth knowing"). */
 export const MAX_WRONG_ATTEMPTS = 5;
 
 /** The activation a card is currently bound to (the latest successful verify). */
@@ -99,19 +99,8 @@ export interface ReturnedCard {
 export const DEFAULT_UNLOCKS_PER_CARD_PER_DAY = 3;
 const UNLOCK_WINDOW_MS = 24 * 3_600_000;
 
-export const EVENT_TYPES = [
-  'imported',
-  'verified',
-  'attempt-failed',
-  'locked',
-  'accepted',
-  'pin-granted',
-  'so-login-failed',
-  'activated',
-  'unlocked',
-  'returned',
-] as const;
-export type RegistryEventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type RegistryEventType } from '../../machines/contract/registry.ts';
+import type { RegistryEventType } from '../../machines/contract/registry.ts';
 
 /** One entry of RA_EVENTS. Carries no secret and no activation id (only its hash). */
 export interface RegistryEvent {

@@ -1,5 +1,5 @@
-// The per-kiosk limit on wrong attempts (ARCHITECTURE.md invariant 3: one kiosk must not try many
-// cards). A token bucket per kiosk: every verify takes a token BEFORE any secret is compared and
+// The per-kiosk limit on wrong attempts (docs/registry.md, "The per-kiosk rate limit": one kiosk
+// must not try many cards). A token bucket per kiosk: every verify takes a token BEFORE any secret is compared and
 // gets it back when the secret matched, tokens refill at a steady rate, and a kiosk with no token
 // left is refused. Taking first is what makes the limit hold under concurrency: with "check, then
 // charge after a wrong answer" a kiosk sending 100 verifies at once passed 100 checks before the

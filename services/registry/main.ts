@@ -7,12 +7,12 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { natsConnectOptions, readConfig } from '../shared/config.ts';
 import { onShutdown } from '../shared/lifecycle.ts';
+import { createLogger } from '../shared/log.ts';
 import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
 import { startRegistry } from './registry.service.ts';
 
-function line(fields: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), service: 'registry', ...fields })}\n`);
-}
+/** Every line of this process goes through the shared, scrubbing logger, the registry's own included. */
+const log = createLogger('registry');
 
 async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; server?: RunningNatsServer }> {
   const config = readConfig();
@@ -27,7 +27,7 @@ async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; se
     return { nc: await connect({ ...options, servers: `nats://127.0.0.1:${port}`, reconnect: true }) };
   } catch {
     const server = await startNatsServer({ dataDir: join(dataDir, 'nats'), port, name: 'registry-nats' });
-    line({ natsServer: server.url, pid: server.pid, log: server.logFile });
+    log.info('started its own nats-server', { natsServer: server.url, pid: server.pid, log: server.logFile });
     return { nc: await connect({ ...options, servers: server.url }), server };
   }
 }
@@ -36,10 +36,10 @@ async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR || './.data');
   const { nc, server } = await connectOrStart(dataDir);
   const registry = await startRegistry({ nc, dataDir, replicas: readConfig().registryReplicas, log: (text) => process.stdout.write(`${text}\n`) });
-  line({ ready: true, nats: nc.getServer(), dataDir });
+  log.info('ready', { ready: true, nats: nc.getServer(), dataDir });
 
   // Stoppers run in reverse: the registry, then the connection, then a server of its own.
-  onShutdown([() => server?.stop(), () => nc.drain(), () => registry.stop()], (stopping) => line({ stopping }));
+  onShutdown([() => server?.stop(), () => nc.drain(), () => registry.stop()], (stopping) => log.info('stopping', { stopping }));
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
-// How the registry keeps what it must never store in the clear (ARCHITECTURE.md, security
-// invariant 2): user codes as salted scrypt hashes, national IDs and birth dates as keyed HMACs,
+// How the registry keeps what it must never store in the clear (docs/registry.md, "Secrets";
+// docs/security.md, "Assets"): user codes as salted scrypt hashes, national IDs and birth dates as keyed HMACs,
 // SO credentials encrypted at rest. One 32-byte registry key is the root of the last two; every
 // instance of the registry must hold the same key.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';

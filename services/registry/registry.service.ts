@@ -1,11 +1,11 @@
-// The registry: the CA side of activation (CONTRACT.md section 2). A NATS micro-service in the queue
+// The registry: the CA side of activation (docs/registry.md, docs/contract.md "Subjects"). A NATS micro-service in the queue
 // group `registry`, so any number of instances answer side by side; all state is in JetStream KV,
 // changed only by compare-and-set, and every change is one RA_EVENTS event.
 //
 // Each activation endpoint answers on its contract subject and on `<subject>.<kiosk>`: there the
 // kiosk id comes from the subject (which NATS permissions tie to the kiosk), a body kioskId must
 // equal it, and an activation may only be used by the kiosk that verified it.
-import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { Svcm, type ServiceGroup, type ServiceMsg } from '@nats-io/services';
 import type * as v from 'valibot';
 import {
@@ -14,7 +14,6 @@ import {
   AdminImportRequestSchema,
   CompleteRequestSchema,
   ContractError,
-  decodeJson,
   IdentifyRequestSchema,
   isKioskId,
   PinGrantRequestSchema,
@@ -23,13 +22,14 @@ import {
   VerifyRequestSchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { encodeJson, respondWithError } from '../shared/nats-json.ts';
+import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../shared/endpoint.ts';
+import { createLogger, type LogSink } from '../shared/log.ts';
 import { CardView } from './card-view.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import type { CryptoKey } from 'jose';
-import { respondWithStaffError, StaffError } from '../staff-auth/staff-errors.ts';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
-import { AdminListRequestSchema, StaffRequestSchema, StaffReturnRequestSchema } from './registry-messages.ts';
+import { AdminListRequestSchema } from '../../machines/contract/registry.ts';
+import { StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
 import { ensureStaffAuditStream } from './staff-audit.ts';
 import { staffEndpoint } from './staff-endpoints.ts';
 import { Registry, type RequestContext } from './registry-operations.ts';
@@ -49,8 +49,8 @@ export interface RegistryOptions {
   dataDir: string;
   /** The 32-byte registry key; else REGISTRY_KEY (hex), else `<dataDir>/registry.key` (0600, made on first start). */
   secretKey?: Buffer;
-  /** One JSON line per request (endpoint, card, kiosk, outcome, ms); never a secret. */
-  log?: (line: string) => void;
+  /** Where the registry's log lines go (services/shared/log.ts): one per request (endpoint, card, kiosk, outcome, ms); never a secret. */
+  log?: LogSink;
   now?: () => Date;
   activationTtlMs?: number;
   /** scrypt cost for new user-code hashes; tests lower it, production keeps the default. */
@@ -82,17 +82,10 @@ function splitSubject(subject: string): { group: string; name: string } {
   return { group: subject.slice(0, dot), name: subject.slice(dot + 1) };
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${code === undefined ? '' : ` ${String(code)}`}: ${error.message}`.slice(0, 300);
-  }
-  return 'non-error thrown';
-}
 
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const clock = options.now ?? (() => new Date());
-  const log = options.log ?? (() => undefined);
+  const log = createLogger('registry', options.log ?? (() => undefined));
   const ttlMs = options.activationTtlMs ?? DEFAULT_ACTIVATION_TTL_MS;
   const scryptCost = options.scryptCost ?? PRODUCTION_SCRYPT_COST;
   const maxGrants = options.maxGrantsPerActivation ?? DEFAULT_MAX_GRANTS;
@@ -107,7 +100,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   try {
     await checkRegistryKey(store, secrets);
     view = await CardView.follow(store.cards, (error) =>
-      log(JSON.stringify({ at: clock().toISOString(), service: 'registry', view: 'stopped: reading KV for every request', error: describe(error) })),
+      log.error('card view stopped: reading KV for every request', { view: 'stopped', error: describeError(error) }),
     );
   } catch (error) {
     store.close();
@@ -118,9 +111,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
   const registry = new Registry({ store, secrets, limiter, view, clock, ttlMs, scryptCost, maxGrants, ...(options.unlocksPerCardPerDay === undefined ? {} : { unlocksPerCardPerDay: options.unlocksPerCardPerDay }) });
 
-  // @nats-io/services 3.0.0-25 is typed against its own prerelease copy of nats-core; the
-  // connection and messages are the same objects at run time.
-  const service = await new Svcm(options.nc as unknown as ConstructorParameters<typeof Svcm>[0])
+  const service = await new Svcm(options.nc)
     .add({
       name: 'registry',
       version: REGISTRY_VERSION,
@@ -143,68 +134,34 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     return group;
   };
 
-  function serve<S extends v.GenericSchema>(endpoint: RegistryEndpoint, schema: S, handle: Handler<S>, perKiosk: boolean): void {
-    const { group, name } = splitSubject(REGISTRY_SUBJECTS[endpoint]);
-    const handler = (msg: Msg) => {
-      const work = answer(endpoint, msg, schema, handle, perKiosk ? msg.subject.slice(REGISTRY_SUBJECTS[endpoint].length + 1) : undefined);
+  const runtime: EndpointRuntime = {
+    log,
+    counters: new EndpointCounters(),
+    logEveryRequest: true,
+    badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
+    unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
+  };
+
+  /** Serves one registry endpoint on its contract subject, or (perKiosk) on `<subject>.<kiosk>`. */
+  function serve<S extends v.GenericSchema>(name: RegistryEndpoint, schema: S, handle: Handler<S>, perKiosk: boolean): void {
+    const { group, name: last } = splitSubject(REGISTRY_SUBJECTS[name]);
+    const onMessage = (error: Error | null, msg: ServiceMsg) => {
+      if (error !== null) return;
+      const kiosk = perKiosk ? msg.subject.slice(REGISTRY_SUBJECTS[name].length + 1) : undefined;
+      const work = answerRequest(
+        runtime,
+        endpoint(name, schema, (request, notes) => {
+          if (kiosk !== undefined && !isKioskId(kiosk)) throw new ContractError('BAD_REQUEST', 'the subject does not end in a kiosk id');
+          return handle(request, { kiosk, card: (cardNumber) => notes.note('card', cardNumber), note: notes.note });
+        }),
+        msg,
+        kiosk === undefined ? {} : { kiosk },
+      );
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work));
     };
-    const onMessage = (error: Error | null, msg: ServiceMsg) => {
-      if (error === null) handler(msg as unknown as Msg);
-    };
-    if (perKiosk) groupFor(group).addEndpoint(`${name}-kiosk`, { subject: `${name}.*`, handler: onMessage });
-    else groupFor(group).addEndpoint(name, { subject: name, handler: onMessage });
-  }
-
-  async function answer<S extends v.GenericSchema>(
-    endpoint: RegistryEndpoint,
-    msg: Msg,
-    schema: S,
-    handle: Handler<S>,
-    kiosk: string | undefined,
-  ): Promise<void> {
-    const started = performance.now();
-    const fields: Record<string, string | number> = {};
-    let outcome = 'ok';
-    try {
-      if (kiosk !== undefined && !isKioskId(kiosk)) throw new ContractError('BAD_REQUEST', 'the subject does not end in a kiosk id');
-      const decoded = decodeJson(schema, msg.data.length === 0 ? '{}' : msg.data);
-      if (!decoded.ok) throw new ContractError('BAD_REQUEST', `invalid ${endpoint} request: ${decoded.problems.join('; ')}`);
-      const context: RequestContext = {
-        kiosk,
-        card: (cardNumber) => {
-          fields.card = cardNumber;
-        },
-        note: (field, value) => {
-          fields[field] = value;
-        },
-      };
-      const reply = await handle(decoded.value, context);
-      msg.respond(encodeJson(reply));
-    } catch (error) {
-      if (error instanceof StaffError) {
-        outcome = error.code;
-        respondWithStaffError(msg, error);
-        return;
-      }
-      const failure = error instanceof ContractError ? error : new ContractError('3125', 'the registry could not complete the request: try again');
-      if (!(error instanceof ContractError)) fields.error = describe(error);
-      outcome = failure.code;
-      respondWithError(msg, failure);
-    } finally {
-      log(
-        JSON.stringify({
-          at: clock().toISOString(),
-          service: 'registry',
-          endpoint,
-          ...(kiosk === undefined ? {} : { kiosk }),
-          ...fields,
-          outcome,
-          ms: Math.round((performance.now() - started) * 100) / 100,
-        }),
-      );
-    }
+    if (perKiosk) groupFor(group).addEndpoint(`${last}-kiosk`, { subject: `${last}.*`, handler: onMessage });
+    else groupFor(group).addEndpoint(last, { subject: last, handler: onMessage });
   }
 
   for (const perKiosk of [false, true]) {
@@ -226,7 +183,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   // Ready means the server has our subscriptions: a request sent the moment we return finds us.
   await options.nc.flush();
   const id = service.info().id;
-  log(JSON.stringify({ at: clock().toISOString(), service: 'registry', id, started: true, queue: REGISTRY_QUEUE }));
+  log.info('started', { id, started: true, queue: REGISTRY_QUEUE });
   return {
     id,
     async stop() {

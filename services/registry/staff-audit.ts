@@ -3,7 +3,7 @@
 // denies delete and purge, so a staff member cannot erase their own look-ups.
 import { JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
-import type { StaffAuditEvent } from './registry-messages.ts';
+import type { StaffAuditEvent } from '../../machines/contract/staff.ts';
 
 export const STAFF_AUDIT_STREAM = 'RA_AUDIT';
 export const staffAuditSubject = (action: StaffAuditEvent['action']) => `ra.audit.staff.${action}`;

@@ -4,10 +4,10 @@
 import type { CryptoKey } from 'jose';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { ContractError } from '../../machines/contract/index.ts';
-import { StaffError } from '../staff-auth/staff-errors.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
 import { verifyStaffToken } from '../staff-auth/staff-token.ts';
 import { UnlockLimitError } from './card-record.ts';
-import type { StaffAuditEvent, StaffRequest } from './registry-messages.ts';
+import type { StaffAuditEvent, StaffRequest } from '../../machines/contract/staff.ts';
 import type { RequestContext } from './registry-operations.ts';
 import { publishStaffAudit } from './staff-audit.ts';
 

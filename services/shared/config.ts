@@ -1,4 +1,4 @@
-// The environment of CONTRACT.md section 1, read once. Every command (start, serve, cards) uses
+// The environment of docs/contract.md ("Commands"), read once. Every command (start, serve, cards) uses
 // the same names and defaults, so a `npm run cards` beside a running `npm start` with the same
 // environment talks to that stack.
 import { readFileSync } from 'node:fs';

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     keys: await loadStaffTokenKeys(dataDir),
     origin: staffOrigin(config),
     replicas: config.registryReplicas,
-    log: (fields) => log.info(String(fields.msg ?? 'request'), fields),
+    log,
   });
   onShutdown([() => nc.drain(), () => service.stop()], (msg) => log.info(msg));
 }

@@ -4,7 +4,7 @@
 // ceremonies in `ra_staff_pending` (they age out). Codes are stored only as SHA-256 hashes, and
 // every ceremony and code is used at most once (deleted by compare-and-set before it counts).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import {
@@ -16,16 +16,10 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import * as v from 'valibot';
-import {
-  AdminEnrollSchema,
-  AdminRemoveSchema,
-  CeremonyFinishSchema,
-  EnrollBeginSchema,
-  SignInBeginSchema,
-  STAFF_AUTH_QUEUE,
-  STAFF_AUTH_SUBJECTS,
-} from './staff-auth-messages.ts';
-import { respondWithStaffError, StaffError } from './staff-errors.ts';
+import { AdminEnrollSchema, AdminRemoveSchema, CeremonyFinishSchema, EnrollBeginSchema, SignInBeginSchema, STAFF_AUTH_QUEUE, STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
+import { createLogger, type Logger } from '../shared/log.ts';
 import { signStaffToken, type StaffTokenKeys } from './staff-token.ts';
 
 export const STAFF_BUCKET = 'ra_staff';
@@ -66,7 +60,8 @@ export interface StaffAuthOptions {
   origin: string;
   now?: () => Date;
   replicas?: number;
-  log?: (fields: Record<string, unknown>) => void;
+  /** Where its lines go (services/shared/log.ts); none by default. */
+  log?: Logger;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -76,7 +71,8 @@ const passkeyKey = (credentialId: string) => `passkey.${sha256(credentialId)}`;
 export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(): Promise<void> }> {
   const { nc, keys } = options;
   const clock = options.now ?? (() => new Date());
-  const log = options.log ?? (() => undefined);
+  const logger = options.log ?? createLogger('staff-auth', () => undefined);
+  const log = ({ msg, ...fields }: Record<string, unknown>) => logger.info(String(msg), fields);
   const origin = new URL(options.origin).origin;
   const rpID = new URL(origin).hostname;
   const kvm = new Kvm(nc);
@@ -109,34 +105,31 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   const ceremonyExpiry = () => new Date(clock().getTime() + CEREMONY_TTL_MS).toISOString();
   const passkeyRefused = (why: string) => new StaffError('PASSKEY_REFUSED', why);
 
-  const handlers: Record<string, (body: unknown) => Promise<unknown>> = {
-    async [STAFF_AUTH_SUBJECTS.adminEnroll](body) {
-      const request = parse(AdminEnrollSchema, body);
+  const endpoints = [
+    endpoint(STAFF_AUTH_SUBJECTS.adminEnroll, AdminEnrollSchema, async (request) => {
       const code = randomBytes(24).toString('base64url');
       const expiresAt = new Date(clock().getTime() + ENROLL_CODE_TTL_MS).toISOString();
       await pending.put(`enroll.${sha256(code)}`, JSON.stringify({ staffId: request.staffId, name: request.name, expiresAt }));
       log({ msg: 'enrollment code made', staff: request.staffId });
       return { staffId: request.staffId, name: request.name, code, link: `${origin}/staff#enroll=${code}`, expiresAt };
-    },
-    async [STAFF_AUTH_SUBJECTS.adminList]() {
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.adminList, ANY_BODY, async () => {
       const list: { staffId: string; name: string; passkeys: number; enrolledAt: string }[] = [];
       for await (const key of await staff.keys('staff.>')) {
         const record = (await readJson<StaffRecord>(staff, key))?.value;
         if (record) list.push({ staffId: record.staffId, name: record.name, passkeys: record.passkeys.length, enrolledAt: record.enrolledAt });
       }
       return { staff: list.sort((a, b) => a.staffId.localeCompare(b.staffId)) };
-    },
-    async [STAFF_AUTH_SUBJECTS.adminRemove](body) {
-      const { staffId } = parse(AdminRemoveSchema, body);
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.adminRemove, AdminRemoveSchema, async ({ staffId }) => {
       const record = (await readJson<StaffRecord>(staff, staffKey(staffId)))?.value;
       if (!record) return { removed: false };
       for (const passkey of record.passkeys) await staff.delete(passkeyKey(passkey.id));
       await staff.delete(staffKey(staffId));
       log({ msg: 'staff removed', staff: staffId });
       return { removed: true };
-    },
-    async [STAFF_AUTH_SUBJECTS.enrollBegin](body) {
-      const { code } = parse(EnrollBeginSchema, body);
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.enrollBegin, EnrollBeginSchema, async ({ code }) => {
       const invalid = new StaffError('ENROLL_CODE_INVALID', 'unknown, used or expired enrollment code');
       // The code is spent here: a second browser with the same link gets nothing.
       const enrollment = await takeOnce<{ staffId: string; name: string }>(`enroll.${sha256(code)}`, invalid);
@@ -153,9 +146,8 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       });
       const ceremonyId = await newCeremony({ kind: 'enroll', challenge: options.challenge, staffId: enrollment.staffId, name: enrollment.name, expiresAt: ceremonyExpiry() });
       return { ceremonyId, origin, options, staffId: enrollment.staffId, name: enrollment.name };
-    },
-    async [STAFF_AUTH_SUBJECTS.enrollFinish](body) {
-      const request = parse(CeremonyFinishSchema, body);
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.enrollFinish, CeremonyFinishSchema, async (request) => {
       const ceremony = await takeOnce<Ceremony>(`ceremony.${request.ceremonyId}`, passkeyRefused('unknown, used or expired ceremony'));
       if (ceremony.kind !== 'enroll' || !ceremony.staffId || !ceremony.name) throw passkeyRefused('not an enrollment ceremony');
       const verified = await verifyRegistrationResponse({
@@ -189,9 +181,8 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       await staff.put(passkeyKey(passkey.id), JSON.stringify({ staffId }));
       log({ msg: 'passkey enrolled', staff: staffId });
       return { staffId, name };
-    },
-    async [STAFF_AUTH_SUBJECTS.signInBegin](body) {
-      const request = parse(SignInBeginSchema, body);
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.signInBegin, SignInBeginSchema, async (request) => {
       // With a staff id, the browser is told which passkeys may answer (security keys without a
       // stored account need that); without, any discoverable passkey of this site may.
       const record = request.staffId ? (await readJson<StaffRecord>(staff, staffKey(request.staffId)))?.value : undefined;
@@ -203,9 +194,8 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       });
       const ceremonyId = await newCeremony({ kind: 'signin', challenge: options.challenge, expiresAt: ceremonyExpiry(), ...(record ? { staffId: record.staffId } : {}) });
       return { ceremonyId, origin, options };
-    },
-    async [STAFF_AUTH_SUBJECTS.signInFinish](body) {
-      const request = parse(CeremonyFinishSchema, body);
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.signInFinish, CeremonyFinishSchema, async (request) => {
       const ceremony = await takeOnce<Ceremony>(`ceremony.${request.ceremonyId}`, passkeyRefused('unknown, used or expired ceremony'));
       if (ceremony.kind !== 'signin') throw passkeyRefused('not a sign-in ceremony');
       const response = request.response as unknown as AuthenticationResponseJSON;
@@ -237,42 +227,29 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       const issued = await signStaffToken(keys.privateKey, { staffId, name }, clock());
       log({ msg: 'signed in', staff: staffId, until: issued.expiresAt });
       return { token: issued.token, staffId, name, expiresAt: issued.expiresAt };
-    },
-  };
+    }),
+  ];
 
   const subscriptions: Subscription[] = [];
   const inFlight = new Set<Promise<void>>();
-  for (const [subject, handle] of Object.entries(handlers)) {
+  const runtime: EndpointRuntime = {
+    log: logger,
+    counters: new EndpointCounters(),
+    logEveryRequest: true,
+    badRequest: (_name, problems) => new StaffError('STAFF_BAD_REQUEST', problems.join('; ').slice(0, 300)),
+    unexpected: () => new StaffError('PASSKEY_REFUSED', 'the staff service could not complete the request'),
+  };
+  for (const answered of endpoints) {
     subscriptions.push(
-      nc.subscribe(subject, {
+      nc.subscribe(answered.name, {
         queue: STAFF_AUTH_QUEUE,
         callback: (_error, msg) => {
-          const work = answer(msg, handle);
+          const work = answerRequest(runtime, answered as Endpoint<v.GenericSchema>, msg);
           inFlight.add(work);
           void work.finally(() => inFlight.delete(work));
         },
       }),
     );
-  }
-
-  async function answer(msg: Msg, handle: (body: unknown) => Promise<unknown>): Promise<void> {
-    let outcome = 'ok';
-    try {
-      let body: unknown;
-      try {
-        body = msg.data.length === 0 ? {} : msg.json();
-      } catch {
-        throw new StaffError('STAFF_BAD_REQUEST', 'the request is not JSON');
-      }
-      msg.respond(new TextEncoder().encode(JSON.stringify(await handle(body))));
-    } catch (error) {
-      const failure = error instanceof StaffError ? error : new StaffError('PASSKEY_REFUSED', 'the staff service could not complete the request');
-      outcome = failure.code;
-      if (!(error instanceof StaffError)) log({ msg: 'failed', subject: msg.subject, error: error instanceof Error ? error.message : 'error' });
-      respondWithStaffError(msg, failure);
-    } finally {
-      log({ subject: msg.subject, outcome });
-    }
   }
 
   await nc.flush();
@@ -285,8 +262,5 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   };
 }
 
-function parse<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
-  const result = v.safeParse(schema, body);
-  if (!result.success) throw new StaffError('STAFF_BAD_REQUEST', result.issues.map((issue) => issue.message).join('; ').slice(0, 300));
-  return result.output;
-}
+/** `ra.admin.staff.list` takes no request body: whatever comes is not read. */
+const ANY_BODY = v.unknown();

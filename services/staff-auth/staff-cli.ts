@@ -7,8 +7,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
 import { natsConnectOptions, readConfig } from '../shared/config.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
-import { AdminEnrollReplySchema, AdminListReplySchema, STAFF_AUTH_SUBJECTS } from './staff-auth-messages.ts';
-import { staffErrorIn } from './staff-errors.ts';
+import { AdminEnrollReplySchema, StaffAdminListReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
 import * as valibot from 'valibot';
 
 const USAGE = `usage: npm run staff -- enroll <staffId> <name>
@@ -60,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'list' && rest.length === 0) {
     await run(async (nc) => {
-      const { staff } = await askStaffAuth(nc, STAFF_AUTH_SUBJECTS.adminList, {}, AdminListReplySchema);
+      const { staff } = await askStaffAuth(nc, STAFF_AUTH_SUBJECTS.adminList, {}, StaffAdminListReplySchema);
       for (const member of staff) process.stdout.write(`${member.staffId.padEnd(12)}  ${member.name}  passkeys ${member.passkeys}  since ${member.enrolledAt}\n`);
       if (staff.length === 0) process.stdout.write('no staff enrolled\n');
     });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { StaffError } from './staff-errors.ts';
+import { StaffError } from '../../machines/contract/staff.ts';
 
 export const STAFF_TOKEN_FILE = 'staff-token.jwk';
 export const STAFF_TOKEN_ISSUER = 'moeaca-staff-auth';
@@ -52,6 +52,20 @@ export async function loadStaffTokenKeys(dataDir: string, env: NodeJS.ProcessEnv
     }
   }
   return keysOf(jwk);
+}
+
+/**
+ * The key that verifies staff tokens, for the parts that only check them (the kiosk engine):
+ * STAFF_TOKEN_PUBLIC_KEY (the public JWK, as JSON: what a production kiosk gets, never the private
+ * key), else the pair of loadStaffTokenKeys (STAFF_TOKEN_KEY or the file in DATA_DIR).
+ */
+export async function loadStaffTokenPublicKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<CryptoKey> {
+  if (env.STAFF_TOKEN_PUBLIC_KEY) {
+    const jwk = JSON.parse(env.STAFF_TOKEN_PUBLIC_KEY) as JWK;
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || jwk.d !== undefined) throw new Error('STAFF_TOKEN_PUBLIC_KEY must be an Ed25519 public JWK');
+    return (await importJWK(jwk, ALGORITHM)) as CryptoKey;
+  }
+  return (await loadStaffTokenKeys(dataDir, env)).publicKey;
 }
 
 async function keysOf(jwk: JWK): Promise<StaffTokenKeys> {

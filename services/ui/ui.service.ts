@@ -1,10 +1,11 @@
-// The kiosk's HTTP part: builds the pages, serves them with /config.json and /healthz on
-// 127.0.0.1:$HTTP_PORT, and tells the browser where the kiosk's NATS websocket is.
+// The kiosk's HTTP part: serves the pages with /config.json and /healthz on 127.0.0.1:$HTTP_PORT,
+// and tells the browser where the kiosk's NATS websocket is. The release (dist/ui.mjs) serves the
+// pages `npm run build` prebuilt in dist/ui; from the sources (`npm start`) it builds them first.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import { buildKiosk } from '../../kiosk/build.ts';
+import { existsSync } from 'node:fs';
 import { natsConnectOptions, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { checkHealth } from '../stack/health.ts';
@@ -12,7 +13,28 @@ import type { BrowserConfig } from '../../machines/contract/index.ts';
 import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
 import { startUiServer, type BrowserPage } from './static.service.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** From the sources this file is services/ui/ui.service.ts; in the release it is dist/ui.mjs. */
+const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), ...(RUNS_FROM_SOURCE ? ['..', '..'] : ['..']));
+/** Where `npm run build` puts the pages. */
+export const PREBUILT_UI_DIR = join(root, 'dist', 'ui');
+
+/**
+ * The pages to serve: the release's prebuilt ones, or (from the sources) built now. The build tool
+ * is imported by a name esbuild does not follow, so the release bundle never needs esbuild.
+ */
+async function pagesDir(distDir: string | undefined): Promise<string> {
+  if (!RUNS_FROM_SOURCE) {
+    const dir = distDir ?? PREBUILT_UI_DIR;
+    if (!existsSync(join(dir, 'index.html'))) throw new Error(`${dir}: no prebuilt pages; run npm run build`);
+    return dir;
+  }
+  const buildTool = '../../kiosk/tools/build.ts';
+  const { buildKiosk } = (await import(buildTool)) as typeof import('../../kiosk/tools/build.ts');
+  const dir = distDir ?? join(root, 'kiosk', 'dist');
+  await buildKiosk({ outdir: dir });
+  return dir;
+}
 export const DEMO_CARD_FILES = [join(root, 'deploy/demo/cards.json'), join(root, 'deploy/demo/unregistered-cards.json')];
 
 /** The demo tray's cards: number and a short label (route and status), never their secrets. */
@@ -46,9 +68,9 @@ function pageLogin(dataDir: string, page: BrowserPage) {
   return credentials === undefined ? undefined : { ...credentials, inboxPrefix: `_INBOX.${credentials.user}` };
 }
 
-export async function runUi(config: StackConfig, distDir = join(root, 'kiosk', 'dist')) {
+export async function runUi(config: StackConfig, outDir?: string) {
   const log = createLogger('ui');
-  await buildKiosk({ outdir: distDir });
+  const distDir = await pagesDir(outDir);
   const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { chromium, type Browser } from 'playwright-core';
 import { kioskSubjects } from '../../machines/contract/subjects.ts';
-import { buildKiosk, KIOSK_GZIP_BUDGET_BYTES } from '../../kiosk/build.ts';
+import { buildKiosk, KIOSK_GZIP_BUDGET_BYTES } from '../../kiosk/tools/build.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from '../../kiosk/preview-server.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from '../../kiosk/tools/preview-server.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
 import { record } from './measures.ts';
 

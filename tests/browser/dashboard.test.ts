@@ -3,7 +3,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { computeFigures, type RegistryEventLike } from '../../kiosk/dashboard/dashboard-model.ts';
 import { KaDashboardApp } from '../../kiosk/dashboard/ka-dashboard-app.ts';
-import { fixtureKiosks } from '../../kiosk/staff/fixtures.ts';
+import { fixtureKiosks } from '../../kiosk/consoles/fixtures.ts';
 import { axeViolations, describeViolations } from './support/helpers.ts';
 
 // 2026-06-01 in Taipei: 09:00 is 01:00Z.

@@ -23,7 +23,7 @@ import {
   type LogEntry,
 } from '../../kiosk/inspector/statechart.ts';
 import type { KaInspectorTransitions } from '../../kiosk/inspector/transitions/ka-inspector-transitions.ts';
-import { fixtureKiosks } from '../../kiosk/staff/fixtures.ts';
+import { fixtureKiosks } from '../../kiosk/consoles/fixtures.ts';
 import { axeViolations, deepAll, describeViolations } from './support/helpers.ts';
 
 const machine = fixtureMachine();

@@ -7,7 +7,7 @@ import { fixtureMachine } from '../../kiosk/inspector/fixtures.ts';
 import type { KaStatechartGraph } from '../../kiosk/inspector/graph/ka-statechart-graph.ts';
 import { parseTrace } from '../../kiosk/inspector/trace.ts';
 import type { DescribedState } from '../../machines/session/introspect.ts';
-import { fixtureKiosks } from '../../kiosk/staff/fixtures.ts';
+import { fixtureKiosks } from '../../kiosk/consoles/fixtures.ts';
 import { axeViolations, deepAll, describeViolations } from './support/helpers.ts';
 
 const machine = fixtureMachine();

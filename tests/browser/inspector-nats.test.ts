@@ -10,7 +10,7 @@ import { KaInspectorApp } from '../../kiosk/inspector/app/ka-inspector-app.ts';
 import { fixtureMachine, recordFixtureSession, type RecordedMessage } from '../../kiosk/inspector/fixtures.ts';
 import { InspectorController } from '../../kiosk/inspector/inspector-controller.ts';
 import type { KaInspectorLog } from '../../kiosk/inspector/log/ka-inspector-log.ts';
-import { fixtureKioskView } from '../../kiosk/staff/fixtures.ts';
+import { fixtureKioskView } from '../../kiosk/consoles/fixtures.ts';
 import { deepAll } from './support/helpers.ts';
 
 const encoder = new TextEncoder();

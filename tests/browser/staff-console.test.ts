@@ -16,8 +16,8 @@ import {
   fixture27011CardReply,
   fixtureKiosks,
   fixtureLockedCardReply,
-} from '../../kiosk/staff/fixtures.ts';
-import { applyView, needsStaff, sortKiosks, STAFF_ACTION_ORDER, staffActionsFor, type KioskEntry } from '../../kiosk/staff/kiosk-status.ts';
+} from '../../kiosk/consoles/fixtures.ts';
+import { applyView, needsStaff, sortKiosks, STAFF_ACTION_ORDER, staffActionsFor, type KioskEntry } from '../../kiosk/consoles/kiosk-status.ts';
 import { formatTime, staffStrings } from '../../kiosk/staff/staff-strings.ts';
 import { axeViolations, deepAll, describeViolations } from './support/helpers.ts';
 

@@ -19,7 +19,7 @@ import {
   fixtureKioskView,
   fixtureLockedCardReply,
   fixtureUnlockedCardReply,
-} from '../../kiosk/staff/fixtures.ts';
+} from '../../kiosk/consoles/fixtures.ts';
 import { StaffController } from '../../kiosk/staff/staff-controller.ts';
 import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
 import { deepAll } from './support/helpers.ts';
@@ -206,13 +206,13 @@ describe('staff console over NATS', () => {
     await waitUntil(() => app.kiosks.get('kiosk-a')?.answering === true, 'mark not cleared');
   });
 
-  it('publishes staff.resume with the staff id on the kiosk’s staff subject', async () => {
+  it('publishes staff.resume with the staff id and the staff token on the kiosk’s staff subject', async () => {
     world.add(viewAs('kiosk-h', 'kiosk-2', 40));
     const app = await connectedConsole();
     await select(app, 'kiosk-h');
     const count = world.heard.length;
     action(app, 'staff.resume').click();
-    expect(await heardAfter(count, 1)).to.deep.equal([{ subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.resume', staffId: STAFF_ID } }]);
+    expect(await heardAfter(count, 1)).to.deep.equal([{ subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.resume', staffId: STAFF_ID, token: TOKEN } }]);
     await waitUntil(() => detail(app).shadowRoot!.querySelector('[role="status"]') !== null);
     expect(detail(app).shadowRoot!.querySelector('[role="status"]')!.textContent).to.include('kiosk-h');
   });
@@ -223,7 +223,7 @@ describe('staff console over NATS', () => {
     await select(app, 'kiosk-w');
     const count = world.heard.length;
     action(app, 'staff.overrideIdWarning').click();
-    expect(await heardAfter(count, 1)).to.deep.equal([{ subject: 'kiosk.kiosk-w.staff', body: { type: 'staff.overrideIdWarning', staffId: STAFF_ID } }]);
+    expect(await heardAfter(count, 1)).to.deep.equal([{ subject: 'kiosk.kiosk-w.staff', body: { type: 'staff.overrideIdWarning', staffId: STAFF_ID, token: TOKEN } }]);
   });
 
   it('sends staff.abort and staff.takeCard only after their confirmation', async () => {
@@ -248,8 +248,8 @@ describe('staff console over NATS', () => {
     await settleAll(app);
     confirmButton()!.click();
     expect(await heardAfter(count, 2)).to.deep.equal([
-      { subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.takeCard', staffId: STAFF_ID } },
-      { subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.abort', staffId: STAFF_ID } },
+      { subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.takeCard', staffId: STAFF_ID, token: TOKEN } },
+      { subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.abort', staffId: STAFF_ID, token: TOKEN } },
     ]);
   });
 
@@ -265,7 +265,7 @@ describe('staff console over NATS', () => {
     action(app, 'staff.unlocked').click();
     expect(await heardAfter(count, 2)).to.deep.equal([
       { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000051', staffId: STAFF_ID, token: TOKEN } },
-      { subject: 'kiosk.kiosk-l.staff', body: { type: 'staff.unlocked', staffId: STAFF_ID } },
+      { subject: 'kiosk.kiosk-l.staff', body: { type: 'staff.unlocked', staffId: STAFF_ID, token: TOKEN } },
     ]);
   });
 
@@ -306,7 +306,7 @@ describe('staff console over NATS', () => {
     expect(world.heard.slice(count)).to.deep.equal([
       { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
       { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
-      { subject: 'kiosk.kiosk-s.staff', body: { type: 'staff.unlocked', staffId: STAFF_ID } },
+      { subject: 'kiosk.kiosk-s.staff', body: { type: 'staff.unlocked', staffId: STAFF_ID, token: TOKEN } },
       { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
     ]);
     const status = root.querySelector('[role="status"]')!.textContent!;
@@ -350,7 +350,7 @@ describe('staff console over NATS', () => {
         subject: REGISTRY_SUBJECTS.staffReturn,
         body: { cardNumber: 'TT00000000000058', staffId: STAFF_ID, token: TOKEN, reason: '27011', contact: { name: '王小明', phone: '02-2345-6789', address: '臺北市中正區測試路1號' } },
       },
-      { subject: 'kiosk.kiosk-r.staff', body: { type: 'staff.takeCard', staffId: STAFF_ID } },
+      { subject: 'kiosk.kiosk-r.staff', body: { type: 'staff.takeCard', staffId: STAFF_ID, token: TOKEN } },
       { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000058', staffId: STAFF_ID, token: TOKEN } },
     ]);
     expect(root.querySelector('[data-op="return"]')).to.equal(null);

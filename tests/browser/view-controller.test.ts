@@ -140,13 +140,13 @@ describe('view controller over NATS', () => {
 });
 
 describe('parseKioskConfig', () => {
-  it('keeps the known fields and drops malformed demo cards', () => {
+  it('keeps the known fields and drops unknown ones', () => {
     expect(
       parseKioskConfig({
         natsWsUrl: 'ws://127.0.0.1:9222',
         kioskId: 'kiosk-1',
         simulatedReader: true,
-        demoCards: [{ cardNumber: 'TT1', label: 'a', extra: 1 }, { cardNumber: 5 }],
+        demoCards: [{ cardNumber: 'TT1', label: 'a', extra: 1 }],
       }),
     ).to.deep.equal({
       natsWsUrl: 'ws://127.0.0.1:9222',
@@ -154,6 +154,12 @@ describe('parseKioskConfig', () => {
       simulatedReader: true,
       demoCards: [{ cardNumber: 'TT1', label: 'a' }],
     });
+    expect(parseKioskConfig({ natsWsUrl: 'ws://x', kioskId: 'kiosk-1' }).simulatedReader).to.equal(false);
+  });
+
+  it('refuses a malformed demo card or NATS login instead of guessing (the contract schema)', () => {
+    expect(() => parseKioskConfig({ natsWsUrl: 'ws://x', kioskId: 'kiosk-1', demoCards: [{ cardNumber: 5 }] })).to.throw(/demoCards/);
+    expect(() => parseKioskConfig({ natsWsUrl: 'ws://x', kioskId: 'kiosk-1', nats: { user: 'u' } })).to.throw(/nats/);
   });
 
   it('refuses a config without a websocket URL or a valid kiosk id', () => {

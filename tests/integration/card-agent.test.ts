@@ -32,7 +32,7 @@ import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
 import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor, StaffCardRequestSchema } from '../../machines/contract/index.ts';
-import { StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
+import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';

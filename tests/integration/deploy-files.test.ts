@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PARTS, type Part } from '../../services/serve.ts';
+import { BUILT_PARTS, type Part } from '../../services/serve.ts';
 import { PRODUCTION_DIR } from '../../deploy/production/make-kiosk-config.ts';
 import { PRODUCTION_HUB, PRODUCTION_LEAF } from '../../deploy/production/nats-config.ts';
 
@@ -93,10 +93,10 @@ describe('production systemd units (deploy/production/systemd)', () => {
     }
   });
 
-  it('each part\'s unit runs that part as `npm run serve -- PART` does, restarted and confined', async () => {
+  it('each part\'s unit runs that part from the release build with plain node, restarted and confined', async () => {
     for (const [part, unit] of Object.entries(UNIT_OF_PART) as Array<[Part, string]>) {
       const settings = unitSettings(await readFile(join(SYSTEMD_DIR, unit), 'utf8'));
-      expect(valuesOf(settings, 'ExecStart'), unit).toEqual([`/usr/bin/node --import tsx ${PARTS[part]}`]);
+      expect(valuesOf(settings, 'ExecStart'), unit).toEqual([`/usr/bin/node ${BUILT_PARTS[part]}`]);
       expect(valuesOf(settings, 'WorkingDirectory'), unit).toEqual(['/opt/moeaca-kiosk']);
       expect(valuesOf(settings, 'User'), unit).toEqual(['moeaca']);
       expect(valuesOf(settings, 'ReadWritePaths')[0], unit).toMatch(/^\/var\/lib\/moeaca-kiosk\b/);

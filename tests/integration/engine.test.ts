@@ -1,10 +1,12 @@
 // The kiosk engine over real NATS with every other part real: registry, SoftHSM2 card tokens, card
 // agent (simulated reader). Each error code is produced by a real cause where one exists.
+import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { signStaffToken } from '../../services/staff-auth/staff-token.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { until } from '../support/until.ts';
 
@@ -94,6 +96,36 @@ describe('kiosk engine with the real stack', () => {
     await stack.waitForView((v) => v.screen === 'choosePath' && v.card?.cardNumber === cardNumber, 'choose path');
     stack.send({ type: 'user.choosePath', path });
   }
+
+  it('acts on a staff event only with a valid staff token, and takes the staff id from it', async () => {
+    await insertAndChoose(CARDS.other, 'self-applied');
+    const waiting = await stack.waitForView(onScreen('enterUserCode'), 'user code screen');
+    expect(waiting.accepts).toContain('staff.abort');
+    const engine = stack.engine!;
+    const refusedBefore = engine.stats().staffRefused;
+    const acceptedBefore = engine.stats().accepted;
+
+    const otherKey = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const forged = (await signStaffToken(otherKey.privateKey, { staffId: 'S01', name: 'x' }, new Date())).token;
+    const expired = await staffTokenFor(stack.dataDir, 'S01', new Date(Date.now() - 3_600_000), 60);
+    const staffSubject = kioskSubjects(stack.kioskId).staff;
+    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }]) {
+      stack.nc.publish(staffSubject, encodeJson(body));
+    }
+    await until(() => engine.stats().staffRefused === refusedBefore + 3, 'three refused staff events');
+    expect(engine.stats().accepted).toBe(acceptedBefore);
+    expect(stack.views.at(-1)?.screen).toBe('enterUserCode');
+    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(3);
+    expect(stack.logs.join('\n')).not.toContain(forged);
+
+    // A valid token acts; the body's staffId is not believed, the token's is logged.
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    await stack.waitForView(onScreen('insertCard'), 'aborted by staff');
+    const accepted = stack.logs.filter((line) => line.includes('"staff event"')).at(-1) ?? '';
+    expect(accepted).toContain('S07');
+    expect(accepted).not.toContain('S99');
+    await stack.remove();
+  });
 
   it('path A: user code, card data, acceptance, PIN; the new PIN opens the token', async () => {
     await insertAndChoose(CARDS.selfA, 'self-applied');

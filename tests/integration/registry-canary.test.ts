@@ -23,7 +23,7 @@ import { importCards, listCards } from '../../services/registry/admin-client.ts'
 import { enrolledAgentKey, testCardKey } from '../support/card-keys.ts';
 
 const CARD_KEY = testCardKey();
-import { StaffCardReplySchema } from '../../services/registry/registry-messages.ts';
+import { StaffCardReplySchema } from '../../machines/contract/staff.ts';
 import { PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';

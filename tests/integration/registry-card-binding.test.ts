@@ -20,7 +20,7 @@ import {
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
-import { StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
+import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';

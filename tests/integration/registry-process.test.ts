@@ -109,7 +109,7 @@ describe('main.ts', () => {
       await expect.poll(() => identifies(first).length + identifies(second).length).toBe(40);
       expect(identifies(first).length).toBeGreaterThan(0);
       expect(identifies(second).length).toBeGreaterThan(0);
-      expect(identifies(first)[0]).toMatchObject({ service: 'registry', card: 'PR000001', outcome: 'ok' });
+      expect(identifies(first)[0]).toMatchObject({ part: 'registry', msg: 'request', card: 'PR000001', outcome: 'ok' });
       expect(typeof identifies(first)[0]?.ms).toBe('number');
       expect((await stat(join(dataDir, 'registry.key'))).mode & 0o777).toBe(0o600);
     } finally {

@@ -19,8 +19,9 @@ import {
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
-import { testAgentKey, testCardKey, enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
-import { RegistryEventSchema, StaffCardReplySchema, StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
+import { testCardKey, enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
+import { RegistryEventSchema } from '../../machines/contract/registry.ts';
+import { StaffCardReplySchema, StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { jetstream } from '@nats-io/jetstream';

@@ -8,6 +8,7 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { createLogger } from '../../services/shared/log.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 
 /** Timers long enough that no session times out under load; the machine's own floors apply. */
 const LOAD_TIMING: Partial<SessionTiming> = {
@@ -63,6 +64,8 @@ export async function startKiosks(options: {
   });
   await options.driver.flush();
 
+  // The staff abort after a failed activation needs a staff token the engines verify (DATA_DIR's key).
+  const staffToken = await staffTokenFor(options.dataDir, 'LOAD');
   const engines: RunningEngine[] = [];
   const agents: CardAgent[] = [];
   const kiosks: SimulatedKiosk[] = [];
@@ -70,7 +73,7 @@ export async function startKiosks(options: {
     const id = `load-${index}`;
     const nc = options.partsConnections[index % options.partsConnections.length]!;
     agents.push(await startCardAgent({ nc, kioskId: id, dataDir: options.dataDir, reader: 'sim', log: silent }));
-    engines.push(await startEngine({ nc, kioskId: id, timing: LOAD_TIMING, log: createLogger('engine', silent) }));
+    engines.push(await startEngine({ nc, kioskId: id, timing: LOAD_TIMING, log: createLogger('engine', silent), dataDir: options.dataDir }));
     watches.set(id, new Set());
     const subjects = kioskSubjects(id);
     kiosks.push({
@@ -100,7 +103,7 @@ export async function startKiosks(options: {
           watches.get(id)!.add(watch);
         });
         await options.driver.request(subjects.cardSimRemove, encodeJson({}), { timeout: STEP_GUARD_MS }).catch(() => undefined);
-        options.driver.publish(subjects.staff, encodeJson({ type: 'staff.abort' }));
+        options.driver.publish(subjects.staff, encodeJson({ type: 'staff.abort', token: staffToken }));
         await idle;
       },
     });

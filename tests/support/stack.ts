@@ -1,6 +1,7 @@
 // The whole kiosk stack for one test file, every part real: a nats-server, the registry, SoftHSM2
 // card tokens provisioned the way `npm run cards` does, the card agent with the simulated reader,
 // and the kiosk engine. Every log line of every part is captured, for canary checks.
+import { staffTokenFor } from './staff-token.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,9 @@ export async function startTestStack(options: { kioskId?: string; timing?: Parti
   let engine: RunningEngine | undefined;
   let agent: CardAgent | undefined;
 
+  // Staff events need a staff token (the engine verifies it); one signed-in member for the whole stack.
+  const staffToken = await staffTokenFor(dataDir, 'S01');
+
   const stack: TestStack = {
     nats,
     dataDir,
@@ -121,7 +125,7 @@ export async function startTestStack(options: { kioskId?: string; timing?: Parti
       registry = undefined;
     },
     async startEngine(timing = options.timing ?? TEST_TIMING) {
-      engine = await startEngine({ nc: partsNc, kioskId, timing, log: createLogger('engine', sink) });
+      engine = await startEngine({ nc: partsNc, kioskId, timing, log: createLogger('engine', sink), dataDir });
     },
     async stopEngine() {
       await engine?.stop();
@@ -141,7 +145,7 @@ export async function startTestStack(options: { kioskId?: string; timing?: Parti
       nc.publish(subjects.input, encodeJson(event));
     },
     staff(event) {
-      nc.publish(subjects.staff, encodeJson(event));
+      nc.publish(subjects.staff, encodeJson({ token: staffToken, ...event }));
     },
     latestSeq: () => views.at(-1)?.seq ?? 0,
     waitForView(match, what) {

@@ -2,10 +2,10 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { InspectionEvent, View } from '../../../machines/contract/messages.ts';
 import { define, emit } from '../../src/events.ts';
 import { icons } from '../../src/styles/icons.ts';
-import type { ConnectionState } from '../../staff/console-connection.ts';
-import { consoleStyles, consolePageStyles } from '../../staff/console-styles.ts';
-import { needsStaff, sortKiosks, type KioskEntry } from '../../staff/kiosk-status.ts';
-import { staffStrings } from '../../staff/staff-strings.ts';
+import type { ConnectionState } from '../../consoles/connection.ts';
+import { consoleStyles, consolePageStyles } from '../../consoles/styles.ts';
+import { needsStaff, sortKiosks, type KioskEntry } from '../../consoles/kiosk-status.ts';
+import { kioskBadges } from '../../consoles/console-strings.ts';
 import { inspectorStrings } from '../inspector-strings.ts';
 import {
   activeIdsFromPath,
@@ -431,7 +431,7 @@ export class KaInspectorApp extends LitElement {
         ${this.kioskId === undefined || kiosks.length === 0 ? html`<option value="" ?selected=${this.kioskId === undefined}>${t.noKiosks}</option>` : nothing}
         ${kiosks.map(
           (entry) => html`<option value=${entry.view.kioskId} ?selected=${entry.view.kioskId === this.kioskId}>
-            ${entry.view.kioskId}${needsStaff(entry.view) ? `（${staffStrings.badges.needsStaff}）` : ''}
+            ${entry.view.kioskId}${needsStaff(entry.view) ? `（${kioskBadges.needsStaff}）` : ''}
           </option>`,
         )}
       </select>

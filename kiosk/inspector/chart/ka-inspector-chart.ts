@@ -1,7 +1,7 @@
 import { css, html, LitElement, nothing, type TemplateResult } from 'lit';
 import { classMap } from 'lit/directives/class-map.js';
 import { define, emit } from '../../src/events.ts';
-import { consoleStyles } from '../../staff/console-styles.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import { inspectorStrings } from '../inspector-strings.ts';
 import type { DescribedState } from '../statechart.ts';
 import '../../staff/staff-events.ts';

@@ -1,7 +1,7 @@
 import { css, html, LitElement } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { define } from '../../src/events.ts';
-import { consoleStyles } from '../../staff/console-styles.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import { formatClock, inspectorStrings } from '../inspector-strings.ts';
 import { LOG_LIMIT, type LogEntry, type LogKind } from '../statechart.ts';
 

@@ -1,6 +1,6 @@
 import { css, html, LitElement } from 'lit';
 import { define } from '../../src/events.ts';
-import { consoleStyles } from '../../staff/console-styles.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import { formatClock, inspectorStrings } from '../inspector-strings.ts';
 import type { EngineStatsReply } from '../statechart.ts';
 

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { define, emit } from '../../src/events.ts';
-import { consoleStyles } from '../../staff/console-styles.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import { inspectorStrings } from '../inspector-strings.ts';
 import { targetLabel, transitionsOut, type MachineIndex } from '../statechart.ts';
 import '../../staff/staff-events.ts';

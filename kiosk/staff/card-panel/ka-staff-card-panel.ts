@@ -4,8 +4,8 @@ import { formatRocRange } from '../../../machines/validators/roc-date.formatter.
 import { define, emit } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { consoleStyles } from '../console-styles.ts';
-import type { StaffEventType } from '../kiosk-status.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
+import type { StaffEventType } from '../../consoles/kiosk-status.ts';
 import type { ReturnDetails, StaffBackend, StaffCardReply } from '../staff-client.ts';
 import type { ReturnSlip } from '../return-slip/ka-staff-return-slip.ts';
 import '../return-slip/ka-staff-return-form.ts';

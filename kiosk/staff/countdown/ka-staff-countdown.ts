@@ -1,7 +1,7 @@
 import { html, LitElement } from 'lit';
 import { define } from '../../src/events.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { consoleStyles } from '../console-styles.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import { staffStrings } from '../staff-strings.ts';
 
 /**

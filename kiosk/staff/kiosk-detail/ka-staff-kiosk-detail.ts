@@ -5,8 +5,8 @@ import { formatRocRange } from '../../../machines/validators/roc-date.formatter.
 import { define } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { consoleStyles } from '../console-styles.ts';
-import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../kiosk-status.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
+import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../../consoles/kiosk-status.ts';
 import type { StaffBackend } from '../staff-client.ts';
 import { describeRequestError, formatTime, staffStrings } from '../staff-strings.ts';
 import '../card-panel/ka-staff-card-panel.ts';

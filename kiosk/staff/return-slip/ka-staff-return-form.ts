@@ -1,6 +1,6 @@
 import { css, html, LitElement } from 'lit';
 import { define, emit } from '../../src/events.ts';
-import { consoleStyles } from '../console-styles.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import type { ReturnDetails } from '../staff-client.ts';
 
 /** The codes that send a card to the CA by mail, as the manual lists them. */

@@ -1,8 +1,8 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { define, emit } from '../../src/events.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { STAFF_ID_PATTERN } from '../../../services/staff-auth/staff-auth-messages.ts';
-import { consoleStyles } from '../console-styles.ts';
+import { STAFF_ID_PATTERN } from '../../../machines/contract/staff.ts';
+import { consoleStyles } from '../../consoles/styles.ts';
 import { WrongOriginError, type StaffAuthClient } from '../staff-auth-client.ts';
 import { describeRequestError, staffStrings } from '../staff-strings.ts';
 import '../staff-events.ts';

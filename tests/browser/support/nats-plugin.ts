@@ -14,7 +14,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startNatsServer, type RunningNatsServer } from '../../../services/shared/nats-server.ts';
 import { kioskSubjects } from '../../../machines/contract/subjects.ts';
-import { buildKiosk } from '../../../kiosk/build.ts';
+import { buildKiosk } from '../../../kiosk/tools/build.ts';
 
 const NATS_CORE_URL = '/__test/nats-core.js';
 /** Where the built kiosk page is served, with `/config.json` beside the root as the stack serves it. */

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import type { Language } from '../machines/contract/screens.ts';
+import type { Language } from '../../machines/contract/screens.ts';
 import { buildKiosk } from './build.ts';
-import { shootConsoles } from './staff/console-screenshots.ts';
-import { FIXTURE_NAMES, fixtureView, type FixtureName } from './fixtures/views.ts';
+import { shootConsoles } from './console-screenshots.ts';
+import { FIXTURE_NAMES, fixtureView, type FixtureName } from '../fixtures/views.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from './preview-server.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const allDir = join(root, 'docs/screenshots/tmp');
 const docsDir = join(root, 'docs/screenshots');
 

@@ -9,7 +9,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** The kiosk/ folder: the pages and their entry points. */
+const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const KIOSK_GZIP_BUDGET_BYTES = 80 * 1024;
 

@@ -12,7 +12,7 @@ import {
   type SessionContext,
 } from '../../machines/session/index.ts';
 import type { KioskEntry } from './kiosk-status.ts';
-import type { StaffCardReply } from './staff-client.ts';
+import type { StaffCardReply } from '../staff/staff-client.ts';
 
 const PIN_FLAGS = {
   userPinInitialized: true,

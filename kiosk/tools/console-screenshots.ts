@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { fixtureMachine, recordFixtureSession } from '../inspector/fixtures.ts';
-import type { PreviewServer } from '../preview-server.ts';
-import { fixture27011CardReply, fixtureKiosks, fixtureLockedCardReply } from './fixtures.ts';
+import type { PreviewServer } from './preview-server.ts';
+import { fixture27011CardReply, fixtureKiosks, fixtureLockedCardReply } from '../consoles/fixtures.ts';
 
 const VIEWPORT = { width: 1600, height: 1000 };
 

@@ -2,10 +2,10 @@
 // inspector draws it (introspection → elkjs → SVG), from the machine itself.
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { describeMachine } from '../../../machines/session/introspect.ts';
-import { sessionMachine } from '../../../machines/session/session.machine.ts';
-import { layoutStatechart } from './layout.ts';
-import { renderStatechartSvg } from './render-svg.ts';
+import { describeMachine } from '../../machines/session/introspect.ts';
+import { sessionMachine } from '../../machines/session/session.machine.ts';
+import { layoutStatechart } from '../inspector/graph/layout.ts';
+import { renderStatechartSvg } from '../inspector/graph/render-svg.ts';
 
 export async function sessionStatechartSvg(): Promise<string> {
   const layout = await layoutStatechart(describeMachine(sessionMachine));
