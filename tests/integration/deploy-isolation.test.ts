@@ -26,6 +26,8 @@ import { createLogger } from '../../services/shared/log.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
+import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
 import {
   ADMIN_USER,
@@ -658,7 +660,10 @@ describe('production NATS configs (deploy/production)', () => {
         userCode: USER_CODE,
         status: 'issued',
       } as CardImportRecord;
-      await provisionCards({ dataDir: kioskDataDir, records: [record], nc: await open(topology.hub, adminLogin(), 'kept'), log: sink });
+      const admin = await open(topology.hub, adminLogin(), 'kept');
+      await provisionCards({ dataDir: kioskDataDir, records: [record], nc: admin, log: sink });
+      // As an operator provisions a kiosk: its card agent's key enrolled with the registry.
+      await enrollAgentKey(admin, K1, (await loadOrCreateAgentKey(kioskDataDir, K1)).publicKey);
 
       const staff = await open(topology.hub, staffLogin(), 'kept');
       staffViews = collect(staff, 'kiosk.*.view');
