@@ -153,7 +153,8 @@ const SITUATIONS: Situation[] = [
     value: { session: { failed: 'cardLocked' } },
     card: FIXTURE_CARDS['51'],
     route: 'self-applied',
-    context: { recordStatus: 'locked', attemptsLeft: 0 },
+    // resolveState runs no entry actions: set what entering cardLocked records (its resume point).
+    context: { recordStatus: 'locked', attemptsLeft: 0, resumeAt: 'cardLocked' },
     deadlineIn: 95,
     changedSecondsAgo: 25,
     seq: 58,
