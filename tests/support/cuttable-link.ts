@@ -13,7 +13,11 @@ export interface CuttableLink {
   close(): Promise<void>;
 }
 
-export async function startCuttableLink(targetPort: number, targetHost = '127.0.0.1'): Promise<CuttableLink> {
+/**
+ * Relays `listen` (host, and port: 0 for any free one) to `target`. Listening on another loopback
+ * address with the target's own port lets a server advertise one address for both.
+ */
+export async function startCuttableLink(target: { host: string; port: number }, listen: { host: string; port: number }): Promise<CuttableLink> {
   const open = new Set<Socket>();
   let isCut = false;
   const track = (socket: Socket) => {
@@ -27,7 +31,7 @@ export async function startCuttableLink(targetPort: number, targetHost = '127.0.
       client.destroy();
       return;
     }
-    const upstream = tcpConnect({ host: targetHost, port: targetPort });
+    const upstream = tcpConnect({ host: target.host, port: target.port });
     track(upstream);
     // Either side ending (a killed node included) ends the other: no half-open link is left behind.
     const endBoth = () => {
@@ -42,7 +46,7 @@ export async function startCuttableLink(targetPort: number, targetHost = '127.0.
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(listen.port, listen.host, () => resolve());
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the relay has no TCP port');
