@@ -78,6 +78,12 @@ export interface CardRecord {
   readonly returned?: ReturnedCard;
   /** When staff unlocked this card within the last day (the per-card unlock limit counts these). */
   readonly unlocks?: readonly string[];
+  /**
+   * The event of the latest change (events carry no secret). Before the next change the registry
+   * makes sure it is on RA_EVENTS, so an event whose publish failed after the record was written is
+   * published later, still in order (docs/registry.md, "Events"). Absent on records written before it existed.
+   */
+  readonly lastEvent?: RegistryEvent;
 }
 
 /** Who the card goes back to after the CA has it (the manual: returned by registered mail). */
@@ -199,14 +205,16 @@ function event(
   };
 }
 
+/** The change as written: the record remembers its own event (see CardRecord.lastEvent). */
+function changed(after: CardRecord, event: RegistryEvent): Change {
+  return { record: { ...after, lastEvent: event }, event };
+}
+
 export type NewCardFields = Omit<CardRecord, 'v' | 'failedAttempts' | 'seq' | 'importedAt'>;
 
 export function newCardRecord(fields: NewCardFields, now: Date): Change {
   const record: CardRecord = { v: 1, ...fields, certSerial: normalizeSerial(fields.certSerial), failedAttempts: 0, seq: 1, importedAt: now.toISOString() };
-  return {
-    record,
-    event: { id: eventId(record.cardNumber, 1), type: 'imported', cardNumber: record.cardNumber, at: record.importedAt, to: record.status },
-  };
+  return changed(record, { id: eventId(record.cardNumber, 1), type: 'imported', cardNumber: record.cardNumber, at: record.importedAt, to: record.status });
 }
 
 /**
@@ -231,7 +239,7 @@ export function recordVerification(record: CardRecord, activation: CurrentActiva
     failedAttempts: 0,
     activation,
   });
-  return { record: after, event: event(record, after, 'verified', now, { kioskId: activation.kioskId, activation: activation.ref }) };
+  return changed(after, event(record, after, 'verified', now, { kioskId: activation.kioskId, activation: activation.ref }));
 }
 
 /** A wrong user code / ID / birth date. The reply is 3005 with the attempts left, or LOCKED on the last one. */
@@ -242,8 +250,7 @@ export function recordWrongAttempt(record: CardRecord, kioskId: string, now: Dat
     const after = next(record, { failedAttempts });
     const left = MAX_WRONG_ATTEMPTS - failedAttempts;
     return {
-      record: after,
-      event: event(record, after, 'attempt-failed', now, { kioskId, attemptsLeft: left }),
+      ...changed(after, event(record, after, 'attempt-failed', now, { kioskId, attemptsLeft: left })),
       reply: new ContractError('3005', 'the user code or ID does not match', { attemptsLeft: left }),
     };
   }
@@ -255,8 +262,7 @@ export function recordWrongAttempt(record: CardRecord, kioskId: string, now: Dat
     lockedAt: now.toISOString(),
   });
   return {
-    record: after,
-    event: event(record, after, 'locked', now, { kioskId, attemptsLeft: 0 }),
+    ...changed(after, event(record, after, 'locked', now, { kioskId, attemptsLeft: 0 })),
     reply: new ContractError('LOCKED', 'too many wrong attempts: self-service is locked for this card', { attemptsLeft: 0 }),
   };
 }
@@ -308,7 +314,7 @@ export function recordAcceptance(record: CardRecord, ref: string, now: Date, det
     ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
     ...(details.userCodeHash === undefined ? {} : { userCodeHash: details.userCodeHash }),
   });
-  return { change: { record: after, event: event(record, after, 'accepted', now, { kioskId: activation.kioskId, activation: ref }) }, result: at };
+  return { change: changed(after, event(record, after, 'accepted', now, { kioskId: activation.kioskId, activation: ref })), result: at };
 }
 
 /** Whether a PIN grant may be released for this activation (the count is kept on the activation record). */
@@ -332,7 +338,7 @@ export function refuseIfSoLoginFailed(record: CardRecord): void {
 export function recordSoLoginFailed(record: CardRecord, kioskId: string, problem: string, now: Date): Change | undefined {
   if (record.soLoginFailed !== undefined) return undefined;
   const after = next(record, { soLoginFailed: { at: now.toISOString(), kioskId, problem } });
-  return { record: after, event: event(record, after, 'so-login-failed', now, { kioskId, problem }) };
+  return changed(after, event(record, after, 'so-login-failed', now, { kioskId, problem }));
 }
 
 /** accepted → activated. Idempotent for the activation that completed it. */
@@ -344,7 +350,7 @@ export function recordCompletion(record: CardRecord, ref: string, now: Date, gra
   if (grantsReleased === 0) throw new ContractError('BAD_REQUEST', 'no PIN grant was released for this activation');
   const at = now.toISOString();
   const after = next(record, { status: 'activated', activated: { at, seq: record.seq + 1, by: ref, kioskId: activation.kioskId } });
-  return { change: { record: after, event: event(record, after, 'activated', now, { kioskId: activation.kioskId, activation: ref }) }, result: at };
+  return { change: changed(after, event(record, after, 'activated', now, { kioskId: activation.kioskId, activation: ref })), result: at };
 }
 
 /**
@@ -365,17 +371,17 @@ export function recordUnlock(record: CardRecord, now: Date, staffId?: string, li
   if (soLoginFailed !== undefined && record.status !== 'locked') {
     refuseUnlessOpen(record);
     const after = next(withoutSoBlock as CardRecord, counted({ failedAttempts: 0 }));
-    return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
+    return changed(after, event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }));
   }
   if (record.status === 'locked') {
     const { statusBeforeLock, lockedAt: _lockedAt, soLoginFailed: _cleared, ...rest } = record;
     const after = next(rest as CardRecord, counted({ status: statusBeforeLock ?? 'issued', failedAttempts: 0 }));
-    return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
+    return changed(after, event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }));
   }
   refuseUnlessOpen(record);
   if (record.failedAttempts === 0) return undefined;
   const after = next(record, counted({ failedAttempts: 0 }));
-  return { record: after, event: event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }) };
+  return changed(after, event(record, after, 'unlocked', now, { ...who, attemptsLeft: MAX_WRONG_ATTEMPTS }));
 }
 
 /** Thrown when a card has had its day's unlocks; the service answers it as UNLOCK_LIMIT. */
@@ -400,5 +406,5 @@ export function recordReturn(
     status: 'returned',
     returned: { at: now.toISOString(), ...(staffId === undefined ? {} : { staffId }), ...details },
   });
-  return { record: after, event: event(record, after, 'returned', now, staffId === undefined ? {} : { staffId }) };
+  return changed(after, event(record, after, 'returned', now, staffId === undefined ? {} : { staffId }));
 }

@@ -57,7 +57,7 @@ import type { KioskLimiter } from './kiosk-rate-limit.ts';
 import type { AdminListPage, AdminListRequestSchema } from '../../machines/contract/registry.ts';
 import type { StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from '../../machines/contract/staff.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
-import { cardUpdater, compareAndSet, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
+import { cardUpdater, compareAndSet, ensureEventStored, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
 
 /** Per activation, in `ra_activations` under the activation's ref. */
 export interface ActivationRecord {
@@ -141,6 +141,7 @@ export class Registry {
   private readonly unlocksPerCardPerDay: number;
 
   private readonly updateCard: (key: string, data: string, revision: number) => Promise<number>;
+  private readonly storedEvents = new StoredEvents();
 
   constructor(parts: RegistryParts) {
     this.store = parts.store;
@@ -190,7 +191,7 @@ export class Registry {
           const wrong = recordWrongAttempt(current, request.kioskId, now);
           return { write: wrong.record, result: wrong };
         });
-        await publishEvent(this.store.publisher, failed.event);
+        await this.publish(failed.event);
         throw failed.reply;
       }
       return await this.startActivation(request, found, now);
@@ -219,7 +220,7 @@ export class Registry {
       const verified = recordVerification(current, { ref, kioskId: request.kioskId, expiresAt }, now);
       return { write: verified.record, result: verified };
     });
-    await publishEvent(this.store.publisher, change.event);
+    await this.publish(change.event);
     const acceptedAt = change.record.status === 'accepted' ? change.record.accepted?.at : undefined;
     return { activationId, expiresAt, ...(acceptedAt === undefined ? {} : { acceptedAt }) };
   }
@@ -284,8 +285,8 @@ export class Registry {
 
   /** Publishes the event of an outcome: the change's, or for a repeat the original one again (deduplicated). */
   private async settle<T>(outcome: Outcome<T>): Promise<T> {
-    if (outcome.change) await publishEvent(this.store.publisher, outcome.change.event);
-    else if (outcome.repeat) await publishEvent(this.store.publisher, outcome.repeat);
+    if (outcome.change) await this.publish(outcome.change.event);
+    else if (outcome.repeat) await this.publish(outcome.repeat);
     return outcome.result;
   }
 
@@ -340,6 +341,8 @@ export class Registry {
       return { write: { ...current.value, grants, lastGrantAt: now.toISOString(), proofNonce }, result: grants };
     });
     context.note('grant', grant);
+    // The card's own latest event goes first: events stay in order per card.
+    await this.ensureLastEvent(record);
     await publishEvent(this.store.publisher, {
       id: `${cardNumber}-${ref}-grant-${grant}`,
       type: 'pin-granted',
@@ -395,7 +398,7 @@ export class Registry {
       const reported = recordSoLoginFailed(current, kioskId, request.problem, now);
       return reported ? { write: reported.record, result: reported } : { result: undefined };
     });
-    if (change) await publishEvent(this.store.publisher, change.event);
+    if (change) await this.publish(change.event);
     return { recorded: change !== undefined };
   }
 
@@ -449,7 +452,7 @@ export class Registry {
       const changed = change(current, now);
       return changed ? { write: changed.record, result: changed } : { result: { record: current } };
     });
-    if (event) await publishEvent(this.store.publisher, event);
+    if (event) await this.publish(event);
     return summarize(record, now);
   }
 
@@ -497,7 +500,7 @@ export class Registry {
         }
         return { result: { created: false, record: current.value } };
       }, null);
-      if (result.created) await publishEvent(this.store.publisher, fresh.event);
+      if (result.created) await this.publish(fresh.event);
       return {
         cardNumber: record.cardNumber,
         outcome: result.created ? ('created' as const) : ('unchanged' as const),
@@ -603,9 +606,50 @@ export class Registry {
       },
       known,
       this.updateCard,
+      // The change replaces the record's latest change: its event must be stored first.
+      (current) => this.ensureLastEvent(current.value),
     );
     if (written) this.view.remember(cardNumber, written, written.json);
     return result;
+  }
+
+  /** Publishes a card's change event and remembers that it is stored. */
+  private async publish(event: RegistryEvent): Promise<void> {
+    await publishEvent(this.store.publisher, event);
+    this.storedEvents.note(event.cardNumber, event.id);
+  }
+
+  /**
+   * Makes sure the event of the record's latest change is on RA_EVENTS (it is not if its publish
+   * failed after the record was written). Free when this instance published or checked it itself;
+   * otherwise one publish, deduplicated by its id.
+   */
+  private async ensureLastEvent(record: CardRecord): Promise<void> {
+    const last = record.lastEvent;
+    if (last === undefined || this.storedEvents.has(record.cardNumber, last.id)) return;
+    await ensureEventStored(this.store, last, this.clock());
+    this.storedEvents.note(record.cardNumber, last.id);
+  }
+}
+
+/**
+ * The id of each card's latest event this instance knows to be on RA_EVENTS (it published it, or
+ * checked it), so its own next change needs no check. Bounded: the oldest entries go first, and a
+ * card that is not here is simply checked once.
+ */
+class StoredEvents {
+  readonly #ids = new Map<string, string>();
+
+  constructor(readonly capacity = 50_000) {}
+
+  has(cardNumber: string, id: string): boolean {
+    return this.#ids.get(cardNumber) === id;
+  }
+
+  note(cardNumber: string, id: string): void {
+    this.#ids.delete(cardNumber);
+    this.#ids.set(cardNumber, id);
+    if (this.#ids.size > this.capacity) this.#ids.delete(this.#ids.keys().next().value as string);
   }
 }
 

@@ -25,10 +25,16 @@ export const KIOSK_LIMITS_BUCKET = 'ra_kiosk_limits';
 export const KEY_CHECK_KEY = '_registry_key_check';
 
 /**
- * How long a Nats-Msg-Id is remembered. A repeated accept or complete publishes its event again
- * under the same id, which covers a registry that stopped between the KV write and the event.
+ * How long a Nats-Msg-Id is remembered. A card's latest event is published again under the same id
+ * before its next change (ensureEventStored), which covers a publish that failed after the KV write.
  */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
+/**
+ * An event younger than this is simply published again (the duplicate window drops it if stored).
+ * The margin covers clocks of instances that differ and the original publish's own retries; an
+ * older event is looked up on its subject first, as a repeat past the window would be stored twice.
+ */
+const REPUBLISH_BLINDLY_MS = DUPLICATE_WINDOW_MS - 2 * 60_000;
 /** Activation records outlive any activation: they are the audit of who verified when. */
 const ACTIVATION_RECORD_TTL_MS = 7 * 24 * 3_600_000;
 /** A kiosk whose tokens have refilled needs no entry; idle entries age out. */
@@ -146,12 +152,15 @@ export async function compareAndSet<V, T>(
   decide: (current: Versioned<V> | null) => Step<V, T>,
   known?: Versioned<V> | null,
   update: (key: string, data: string, revision: number) => Promise<number> = (k, data, revision) => kv.update(k, data, revision),
+  beforeWrite?: (current: Versioned<V>) => Promise<void>,
 ): Promise<{ result: T; written?: Versioned<V> & { json: string } }> {
   let current = known === undefined ? await readVersioned<V>(kv, key) : known;
   for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
     const step = decide(current);
     if (step.write === undefined) return { result: step.result };
     const data = JSON.stringify(step.write);
+    // Each round, on the value it replaces: a conflict means another value to prepare for.
+    if (current !== null && beforeWrite) await beforeWrite(current);
     try {
       // kv.create also succeeds over a deleted key; update needs the exact revision decided on.
       const revision = current === null ? await kv.create(key, data) : await update(key, data, current.revision);
@@ -184,6 +193,21 @@ export async function publishEvent(publisher: AckedPublisher, event: RegistryEve
     }
   }
   throw lastError;
+}
+
+/**
+ * Makes sure `event` is on RA_EVENTS, publishing it if it is not (with its own id, so at most once).
+ * Within the duplicate window that is one publish: the stream drops it if it is stored. Past the
+ * window the last message on the event's exact subject is read first: the event is the card's
+ * latest, so if it was stored, nothing of its type came after it.
+ */
+export async function ensureEventStored(store: RegistryStore, event: RegistryEvent, now: Date): Promise<void> {
+  if (now.getTime() - Date.parse(event.at) >= REPUBLISH_BLINDLY_MS) {
+    const subject = JETSTREAM.registryEventsSubject(event.cardNumber, event.type);
+    const last = await store.jsm.streams.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: subject });
+    if (last !== null && last.json<RegistryEvent>().id === event.id) return;
+  }
+  await publishEvent(store.publisher, event);
 }
 
 /**

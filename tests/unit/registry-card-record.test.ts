@@ -73,6 +73,20 @@ describe('a new card record', () => {
   });
 });
 
+describe('the latest event kept on the record', () => {
+  it('every change writes its own event into the record it returns, replacing the one before', () => {
+    const imported = newCardRecord(issued(), NOW);
+    expect(imported.record.lastEvent).toEqual(imported.event);
+    const verify = recordVerification(imported.record, activation, NOW);
+    expect(verify.record.lastEvent).toEqual(verify.event);
+    const wrong = recordWrongAttempt(verify.record, 'kiosk-1', NOW);
+    expect(wrong.record.lastEvent).toEqual(wrong.event);
+    const accept = recordAcceptance(verify.record, 'ref-a', NOW, { userCodeHash: 'scrypt$hash' });
+    expect(accept.change?.record.lastEvent).toEqual(accept.change?.event);
+    expect(JSON.stringify(accept.change?.record.lastEvent)).not.toContain('scrypt$hash');
+  });
+});
+
 describe('statuses that close self-service', () => {
   it.each<[CardRecordStatus, ErrorCode]>([
     ['revoked', '4931'],
