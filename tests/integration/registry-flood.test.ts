@@ -9,6 +9,7 @@ import { jetstream } from '@nats-io/jetstream';
 import * as v from 'valibot';
 import { ContractError, registrySubjectFor, VerifyReplySchema, type AdminImportRequest } from '../../machines/contract/index.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
+import { testCardKey } from '../support/card-keys.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
@@ -22,6 +23,9 @@ let nats: TestNats;
 let nc: NatsConnection;
 let registry: RunningRegistry;
 
+/** One card key stands for every card here: binding is not what this file tests. */
+const CARD_KEY = testCardKey();
+
 function record(cardNumber: string): AdminImportRequest['records'][number] {
   return {
     cardNumber,
@@ -34,6 +38,7 @@ function record(cardNumber: string): AdminImportRequest['records'][number] {
     status: 'issued',
     userCode: 'Ab3$xyz9',
     certSerial: SERIAL,
+    certificateKeySha256: CARD_KEY.certificateKeySha256,
     soCredential: `so-${cardNumber}`,
   } as AdminImportRequest['records'][number];
 }
