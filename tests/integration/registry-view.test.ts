@@ -40,7 +40,9 @@ describe('the card view', () => {
     view.remember('VW000002', { value: record('VW000002', 'accepted'), revision });
     view.remember('VW000002', { value: record('VW000002', 'issued'), revision: revision - 1 });
     expect(view.get('VW000002')?.value.status).toBe('accepted');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The watcher delivers in order: once it has shown a later write, it has shown this one too.
+    const marker = await kv.put('VW000009', JSON.stringify(record('VW000009', 'issued')));
+    await expect.poll(() => view.get('VW000009')?.revision).toBe(marker);
     expect(view.get('VW000002')).toEqual({ value: record('VW000002', 'accepted'), revision });
   });
 
