@@ -14,6 +14,7 @@ import { decodeJson, isErrorCode, kioskSubjects, REGISTRY_SUBJECTS, WireErrorBod
 import { issueCardCertificate, randomCertSerial } from '../../card/demo/demo-ca.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { secretBytes } from '../../card/token/token.client.ts';
+import { testCardKey } from '../support/card-keys.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { until } from '../support/until.ts';
@@ -281,9 +282,13 @@ describe('malformed cards, each with its code', () => {
     ['garbage DER', 'TB00000000000003', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000003', Uint8Array.from(fc.sample(fc.uint8Array({ minLength: 40, maxLength: 400 }), 1)[0]!))],
     // Expiry is the registry's to judge: the card reads, the kiosk shows CERT_EXPIRED at identify.
     ['an expired certificate', 'TB00000000000004', undefined, 'CERT_EXPIRED', () => stack.provision([cardRecord('TB00000000000004', { userCode: USER_CODE, validFrom: '2019-01-01T00:00:00Z', validTo: '2020-01-01T00:00:00Z' })])],
-    // The label names a card the registry knows, but the certificate on the token is another one.
-    ['a token whose label lies', 'TB00000000000005', undefined, 'UNKNOWN_CARD', async () => {
-      await importCards(stack.nc, [{ ...cardRecord('TB00000000000005', { userCode: USER_CODE }), certSerial: randomCertSerial(), soCredential: 'so-the-real-card' }]);
+    // The label names a card the registry knows, but the certificate on the token is another one:
+    // its key is not the record's, so identify refuses it (docs/security-cards.md).
+    ['a token whose label lies', 'TB00000000000005', undefined, 'CARD_MISMATCH', async () => {
+      const realCard = testCardKey();
+      await importCards(stack.nc, [
+        { ...cardRecord('TB00000000000005', { userCode: USER_CODE }), certSerial: randomCertSerial(), soCredential: 'so-the-real-card', certificateKeySha256: realCard.certificateKeySha256 },
+      ]);
       await token('TB00000000000005', await certificate({}));
     }],
   ] as const;

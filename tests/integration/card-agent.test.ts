@@ -31,7 +31,7 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
 import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { PinGrantReplySchema, registrySubjectFor, StaffCardRequestSchema } from '../../machines/contract/index.ts';
+import { PinGrantReplySchema, registrySubjectFor } from '../../machines/contract/index.ts';
 import { StaffCardSummarySchema } from '../../services/registry/registry-messages.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
@@ -39,6 +39,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const KIOSK = 'kiosk-card';
@@ -475,9 +476,12 @@ describe('card.set-pin', () => {
     // The registry refuses a properly signed grant for the card, whatever agent asks (it survives restarts).
     expect(await grantable()).toBe('CARD_UNREADABLE');
 
-    const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, v.parse(StaffCardRequestSchema, { cardNumber: CARD.wrongSo }), StaffCardSummarySchema, { unreachable: '3125' });
+    // Staff requests carry a staff token from sign-in, signed with the registry's staff-token key.
+    const token = await staffTokenFor(nats.dataDir, 'staff-card-agent');
+    const staffRequest = { cardNumber: CARD.wrongSo, token };
+    const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(summary.soLoginFailedAt).toBeTruthy();
-    await requestJson(engine, REGISTRY_SUBJECTS.staffUnlock, { cardNumber: CARD.wrongSo }, StaffCardSummarySchema, { unreachable: '3125' });
+    await requestJson(engine, REGISTRY_SUBJECTS.staffUnlock, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(await grantable()).toBe('granted');
   });
 });
