@@ -3,13 +3,14 @@
 // touch, both activation paths tapped through on the on-screen keyboard, each new PIN proven by a
 // real PKCS#11 login from another process. Every NATS message, every line the stack writes, every
 // stored JetStream message and every file it leaves is then searched for the secrets that were typed.
-import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCardFile } from '../../card/demo/provision.ts';
 import { ERRORS } from '../../machines/contract/errors.ts';
 import { kioskSubjects, REGISTRY_SUBJECTS, registrySubjectFor, type CardImportRecord } from '../../machines/contract/index.ts';
@@ -106,6 +107,29 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     }
   });
 
+  // A failed test keeps what the stack wrote (every part's log lines and the nats-server log) in a
+  // directory of its own, named on the console, since the stack's data dir is removed at the end.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || stack === undefined) return;
+    const kept = await mkdtemp(join(tmpdir(), 'kiosk-e2e-failure-'));
+    await writeFile(join(kept, 'stack-output.log'), stack.output.map((line) => `${line.stream} ${line.text}`).join('\n'));
+    const natsLog = await readFile(join(stack.dataDir, 'nats', 'nats-server.log'), 'utf8').catch(() => '');
+    await writeFile(join(kept, 'nats-server.log'), natsLog);
+    // The kiosk's screen, and the kiosk's events and views by type and screen only (no typed value).
+    await page?.screenshot({ path: join(kept, 'kiosk.png') }).catch(() => undefined);
+    const kiosk = kioskSubjects(stack.kioskId);
+    const shapes = traffic.messages
+      .filter((message) => message.subject === kiosk.input || message.subject === kiosk.view)
+      .map((message) => {
+        const body = JSON.parse(message.text) as { type?: string; screen?: string; state?: string; error?: { code?: string } };
+        return message.subject === kiosk.input
+          ? `input ${body.type} {${Object.keys(body).join(',')}}`
+          : `view ${body.screen} ${body.state} ${body.error?.code ?? ''}`;
+      });
+    await writeFile(join(kept, 'kiosk-events.log'), shapes.join('\n'));
+    console.error(`"${context.task.name}" failed: the stack's output is kept in ${kept}; its last lines:\n${stack.output.slice(-40).map((line) => line.text).join('\n')}`);
+  });
+
   /** The card data table: the value in the row headed `header`. */
   async function cardValue(header: string): Promise<string> {
     const row = page.getByRole('row', { name: startingWith(header) });
@@ -194,6 +218,12 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     // The mark is on the birth date, not on the ID.
     for (const name of ['出生年（民國年）', '出生月', '出生日']) expect(await field(page, name).getAttribute('aria-invalid')).toBe('true');
     expect(await field(page, '工商負責人身分證字號').getAttribute('aria-invalid')).toBe('false');
+    // Typed values are gone once the screen has changed (docs/ui.md): whether the page drew the
+    // 資料處理中 screen in between depends on how fast the registry answered, so the ID may or may
+    // not still be there. 重新輸入 starts from empty fields either way, as a person would.
+    await button(page, '重新輸入').tap();
+    await field(page, '工商負責人身分證字號').waitForFunction((input) => (input as HTMLInputElement).value === '');
+    await tapText(page, field(page, '工商負責人身分證字號'), cardB.responsibleId);
     await tapText(page, field(page, '出生年（民國年）'), rocYear);
     await tapText(page, field(page, '出生月'), month);
     await tapText(page, field(page, '出生日'), day);

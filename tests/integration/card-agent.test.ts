@@ -125,10 +125,19 @@ const soCredentials: string[] = [];
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: ContractError };
 
+/**
+ * A request and its answer. A request nobody answered is thrown, never returned as a code: mapped to
+ * CARD_UNREADABLE (the agent's "unreachable" code) a set-pin still running on a loaded machine
+ * passed for the refusal under test, and the SO-login report it had yet to send was missing from
+ * the registry when the next test asked for a grant.
+ */
 async function ask<S extends v.GenericSchema>(subject: string, body: unknown, schema: S): Promise<Outcome<v.InferOutput<S>>> {
   try {
-    return { ok: true, value: await requestJson(engine, subject, body, schema, { unreachable: 'CARD_UNREADABLE', timeout: 15_000 }) };
+    return { ok: true, value: await requestJson(engine, subject, body, schema, { unreachable: '3125', timeout: 60_000 }) };
   } catch (error) {
+    if (error instanceof ContractError && error.message === `${subject}: no answer`) {
+      throw new Error(`${subject}: no answer within 60 s`, { cause: error });
+    }
     if (error instanceof ContractError) return { ok: false, error };
     throw error;
   }
@@ -438,6 +447,8 @@ describe('card.set-pin', () => {
     await insert(CARD.wrongSo);
     const first = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
     expect(first.code).toBe('CARD_UNREADABLE');
+    // The agent answered only after the registry confirmed its report of the failed SO login.
+    expect(agentLogs.filter((line) => line.includes('SO login problem reported') && line.includes(CARD.wrongSo)).length).toBe(1);
     const grantsAfterFirst = wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length;
 
     const second = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
