@@ -14,6 +14,7 @@ import { decodeJson, isErrorCode, kioskSubjects, REGISTRY_SUBJECTS, WireErrorBod
 import { issueCardCertificate, randomCertSerial } from '../../card/demo/demo-ca.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { secretBytes } from '../../card/token/token.client.ts';
+import { isStaffErrorCode, staffErrorIn } from '../../services/staff-auth/staff-errors.ts';
 import { testCardKey } from '../support/card-keys.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -47,6 +48,11 @@ async function probe(nc: NatsConnection, subject: string, data: Uint8Array, kind
   }
   const decoded = decodeJson(WireErrorBodySchema, reply.data);
   if (decoded.ok) return { subject, kind, result: 'contract-error', code: decoded.value.error.code };
+  // ra.staff.* refuse in the contract's error form with the staff-only codes (docs/contract.md).
+  const staffRefusal = subject.startsWith('ra.staff.') && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
+  if (staffRefusal !== undefined && reply.headers?.get('Nats-Service-Error') === staffRefusal.code) {
+    return { subject, kind, result: 'contract-error', code: staffRefusal.code };
+  }
   if (reply.headers?.get('Nats-Service-Error-Code')) return { subject, kind, result: 'malformed-reply' };
   return reply.data.length === 0 || isJson(reply.data) ? { subject, kind, result: 'answer' } : { subject, kind, result: 'malformed-reply' };
 }
@@ -189,7 +195,7 @@ describe('hostile messages against the running stack', () => {
 
     const unanswered = outcomes.filter((o) => o.result === 'timeout' || o.result === 'malformed-reply');
     expect(unanswered, JSON.stringify(unanswered.slice(0, 5))).toEqual([]);
-    for (const outcome of outcomes) if (outcome.code !== undefined) expect(isErrorCode(outcome.code)).toBe(true);
+    for (const outcome of outcomes) if (outcome.code !== undefined) expect(isErrorCode(outcome.code) || isStaffErrorCode(outcome.code), outcome.code).toBe(true);
     // A subject either has no responder at all, or answers every hostile request.
     const bySubject = new Map<string, Outcome[]>();
     for (const o of outcomes) if (o.kind !== 'out-of-order') bySubject.set(o.subject, [...(bySubject.get(o.subject) ?? []), o]);
@@ -240,7 +246,7 @@ describe('malformed cards, each with its code', () => {
     );
   }
 
-  function certFields(overrides: Partial<{ ubn: string; validFrom: string; validTo: string }> = {}) {
+  function certFields(overrides: Partial<{ ubn: string; validFrom: string; validTo: string; certSerial: string }> = {}) {
     return { holderName: '壞卡公司', ubn: '97969933', email: 'bad@example.com.tw', validFrom: '2026-01-01T00:00:00Z', validTo: '2031-01-01T00:00:00Z', certSerial: randomCertSerial(), ...overrides };
   }
 
@@ -282,14 +288,22 @@ describe('malformed cards, each with its code', () => {
     ['garbage DER', 'TB00000000000003', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000003', Uint8Array.from(fc.sample(fc.uint8Array({ minLength: 40, maxLength: 400 }), 1)[0]!))],
     // Expiry is the registry's to judge: the card reads, the kiosk shows CERT_EXPIRED at identify.
     ['an expired certificate', 'TB00000000000004', undefined, 'CERT_EXPIRED', () => stack.provision([cardRecord('TB00000000000004', { userCode: USER_CODE, validFrom: '2019-01-01T00:00:00Z', validTo: '2020-01-01T00:00:00Z' })])],
-    // The label names a card the registry knows, but the certificate on the token is another one:
-    // its key is not the record's, so identify refuses it (docs/security-cards.md).
-    ['a token whose label lies', 'TB00000000000005', undefined, 'CARD_MISMATCH', async () => {
-      const realCard = testCardKey();
+    // The label names a card the registry knows, but the certificate on the token is another one
+    // (another serial): a certificate the CA did not issue for this card is unknown (docs/contract.md).
+    ['a token whose label lies', 'TB00000000000005', undefined, 'UNKNOWN_CARD', async () => {
       await importCards(stack.nc, [
-        { ...cardRecord('TB00000000000005', { userCode: USER_CODE }), certSerial: randomCertSerial(), soCredential: 'so-the-real-card', certificateKeySha256: realCard.certificateKeySha256 },
+        { ...cardRecord('TB00000000000005', { userCode: USER_CODE }), certSerial: randomCertSerial(), soCredential: 'so-the-real-card', certificateKeySha256: testCardKey().certificateKeySha256 },
       ]);
       await token('TB00000000000005', await certificate({}));
+    }],
+    // A copy of the registered certificate (same serial) on a token with another key: the key is
+    // not the record's, so identify refuses it (docs/security-cards.md).
+    ['a certificate copied onto another key', 'TB00000000000006', undefined, 'CARD_MISMATCH', async () => {
+      const certSerial = randomCertSerial();
+      await importCards(stack.nc, [
+        { ...cardRecord('TB00000000000006', { userCode: USER_CODE }), certSerial, soCredential: 'so-the-real-card', certificateKeySha256: testCardKey().certificateKeySha256 },
+      ]);
+      await token('TB00000000000006', await certificate({ certSerial }));
     }],
   ] as const;
   const seen = new Map<string, { agent: string | undefined; kiosk: string | undefined }>();
