@@ -35,6 +35,8 @@ function record(cardNumber: string): AdminImportRequest['records'][number] {
     userCode: 'Ab3$xyz9',
     certSerial: SERIAL,
     soCredential: `so-${cardNumber}`,
+    // Binding is not what this file tests: one fingerprint for every card.
+    certificateKeySha256: 'f1'.repeat(32),
   } as AdminImportRequest['records'][number];
 }
 
