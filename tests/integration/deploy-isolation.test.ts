@@ -27,6 +27,8 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
+import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import {
   ADMIN_USER,
   HUB_ACCOUNT,
@@ -658,7 +660,10 @@ describe('production NATS configs (deploy/production)', () => {
         userCode: USER_CODE,
         status: 'issued',
       } as CardImportRecord;
-      await provisionCards({ dataDir: kioskDataDir, records: [record], nc: await open(topology.hub, adminLogin(), 'kept'), log: sink });
+      const admin = await open(topology.hub, adminLogin(), 'kept');
+      await provisionCards({ dataDir: kioskDataDir, records: [record], nc: admin, log: sink });
+      // As in production (`npm run cards -- enroll-agent`): the operator enrolls k1's card-agent key on the hub.
+      await enrollAgentKey(admin, K1, (await loadOrCreateAgentKey(kioskDataDir, K1)).publicKey);
 
       const staff = await open(topology.hub, staffLogin(), 'kept');
       staffViews = collect(staff, 'kiosk.*.view');
