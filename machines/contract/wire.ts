@@ -75,7 +75,8 @@ export function readReply<S extends v.GenericSchema>(msg: ReplyMessage, schema: 
   }
   if (msg.headers?.get('Nats-Service-Error-Code')) {
     const text = msg.headers.get('Nats-Service-Error');
-    const code: ErrorCode = text in ERRORS ? (text as ErrorCode) : 'BAD_REQUEST';
+    // Own keys only: `in` also finds the prototype's (a header `valueOf` is no contract code).
+    const code: ErrorCode = text !== null && Object.hasOwn(ERRORS, text) ? (text as ErrorCode) : 'BAD_REQUEST';
     throw new ContractError(code, `${what}: ${text || 'service error'}`);
   }
   const ok = decode(schema, parsed);

@@ -207,7 +207,7 @@ async function main(): Promise<void> {
       activations[index] = reply.activationId as string;
     });
     const probe = { cardNumber: 'BA00000000', certSerial: SERIAL };
-    const identifyOf = (index: number) => ({ cardNumber: (cards[index % cards.length] as ImportRecord).cardNumber, certSerial: SERIAL });
+    const identifyOf = (index: number) => ({ cardNumber: (cards[index % cards.length] as ImportRecord).cardNumber, certSerial: SERIAL, certificateKeySha256: BENCH_CARD_KEY });
     const bareOnce = () => request(nc, ECHO_SUBJECT, probe).then(() => undefined);
     const identifyOnce = (index: number) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined);
     await drive('warm-up', 3_000, bareOnce);

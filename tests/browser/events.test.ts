@@ -5,7 +5,7 @@ import type { View } from '../../machines/contract/messages.ts';
 import type { KaTextField } from '../../kiosk/src/components/text-field/ka-text-field.ts';
 import type { KaKioskApp } from '../../kiosk/src/kiosk-app.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
-import { button, deepActiveElement, deepAll, recordInputs, renderApp, settle } from './support/helpers.ts';
+import { button, buttonsOf, deepActiveElement, deepAll, recordInputs, renderApp, settle } from './support/helpers.ts';
 
 function field(app: KaKioskApp, name: string): KaTextField {
   const found = deepAll<KaTextField>(app, 'ka-text-field, ka-secret-field').find((f) => f.name === name);
@@ -187,9 +187,16 @@ describe('user events', () => {
     const app = await renderApp(fixtureView('insertCard'));
     app.demoCards = [{ cardNumber: 'TT00000000000051', label: '測試公司1' }];
     await settle(app);
+    // The tray is a closed drawer: only its tab shows until it is opened, and it closes after each choice.
+    expect(buttonsOf(app).some((b) => b.textContent?.includes('插入：'))).to.equal(false);
+    button(app, '示範卡片').click();
+    await settle(app);
     const inserted = oneEvent(app, 'ka-card-insert');
     button(app, '插入：測試公司1').click();
     expect((await inserted).detail).to.deep.equal({ cardNumber: 'TT00000000000051' });
+    await settle(app);
+    button(app, '示範卡片').click();
+    await settle(app);
     const removed = oneEvent(app, 'ka-card-remove');
     button(app, '取出卡片').click();
     await removed;

@@ -24,6 +24,10 @@ import { StaffController } from '../../kiosk/staff/staff-controller.ts';
 import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
 import { deepAll } from './support/helpers.ts';
 
+// open-wc's waitUntil gives up after 1 s by default: too short for a NATS round trip and a render
+// while the whole suite loads the machine. A guard that turns a lost message into a failure, not a measure.
+const GIVE_UP = { timeout: 10_000 };
+
 const STAFF_ID = 'S-0042';
 /** Stands for a staff token here: the test plays the registry (the real check is in tests/integration). */
 const TOKEN = 'test-staff-token';
@@ -163,9 +167,9 @@ describe('staff console over NATS', () => {
   it('adds a kiosk when its first view arrives, and moves one that needs staff to the top', async () => {
     const app = await connectedConsole();
     await world.publish(viewAs('kiosk-d', 'kiosk-4', 1));
-    await waitUntil(() => app.kiosks.has('kiosk-d'), 'new kiosk not listed');
+    await waitUntil(() => app.kiosks.has('kiosk-d'), 'new kiosk not listed', GIVE_UP);
     await world.publish(viewAs('kiosk-c', 'kiosk-2', 31));
-    await waitUntil(() => app.kiosks.get('kiosk-c')?.view.screen === 'staffAssist', 'view not followed');
+    await waitUntil(() => app.kiosks.get('kiosk-c')?.view.screen === 'staffAssist', 'view not followed', GIVE_UP);
     await settleAll(app);
     expect(listed(app)).to.deep.equal(['kiosk-c', 'kiosk-a', 'kiosk-b', 'kiosk-d']);
     expect(kioskCards(app)[0]!.hasAttribute('help')).to.equal(true);
@@ -179,7 +183,7 @@ describe('staff console over NATS', () => {
     await world.publish(viewAs('kiosk-x', 'kiosk-2', 99), 'kiosk-b');
     world.nc.publish('kiosk.kiosk-b.view', json({ seq: 500, screen: 'nowhere' }));
     await world.publish(viewAs('kiosk-b', 'kiosk-7', 21));
-    await waitUntil(() => app.kiosks.get('kiosk-b')?.view.seq === 21, 'newer view not shown');
+    await waitUntil(() => app.kiosks.get('kiosk-b')?.view.seq === 21, 'newer view not shown', GIVE_UP);
     expect(app.kiosks.get('kiosk-b')?.view.screen).to.equal('idChecksumWarning');
     expect(app.kiosks.has('kiosk-x')).to.equal(false);
   });
@@ -189,7 +193,7 @@ describe('staff console over NATS', () => {
     const restarted = viewAs('kiosk-a', 'kiosk-1', 2);
     world.views.set('kiosk-a', restarted);
     await world.publish(viewAs('kiosk-a', 'kiosk-4', 1), 'kiosk-a', false);
-    await waitUntil(() => app.kiosks.get('kiosk-a')?.view.seq === 2, 'no view.get after a stale view');
+    await waitUntil(() => app.kiosks.get('kiosk-a')?.view.seq === 2, 'no view.get after a stale view', GIVE_UP);
     expect(app.kiosks.get('kiosk-a')?.view.screen).to.equal('enterUserCode');
   });
 
@@ -197,13 +201,13 @@ describe('staff console over NATS', () => {
     const app = await connectedConsole();
     world.answering.delete('kiosk-a');
     app.shadowRoot!.querySelector<HTMLButtonElement>('[data-rediscover]')!.click();
-    await waitUntil(() => app.kiosks.get('kiosk-a')?.answering === false, 'not marked silent');
+    await waitUntil(() => app.kiosks.get('kiosk-a')?.answering === false, 'not marked silent', GIVE_UP);
     await settleAll(app);
     const card = kioskCards(app).find((c) => c.entry!.view.kioskId === 'kiosk-a')!;
     expect(card.shadowRoot!.querySelector('[data-badge="silent"]')?.textContent?.trim()).to.equal(staffStrings.badges.silent);
     expect(app.kiosks.get('kiosk-b')?.answering).to.equal(true);
     await world.publish(viewAs('kiosk-a', 'kiosk-1', 11));
-    await waitUntil(() => app.kiosks.get('kiosk-a')?.answering === true, 'mark not cleared');
+    await waitUntil(() => app.kiosks.get('kiosk-a')?.answering === true, 'mark not cleared', GIVE_UP);
   });
 
   it('publishes staff.resume with the staff id and the staff token on the kiosk’s staff subject', async () => {
@@ -213,7 +217,7 @@ describe('staff console over NATS', () => {
     const count = world.heard.length;
     action(app, 'staff.resume').click();
     expect(await heardAfter(count, 1)).to.deep.equal([{ subject: 'kiosk.kiosk-h.staff', body: { type: 'staff.resume', staffId: STAFF_ID, token: TOKEN } }]);
-    await waitUntil(() => detail(app).shadowRoot!.querySelector('[role="status"]') !== null);
+    await waitUntil(() => detail(app).shadowRoot!.querySelector('[role="status"]') !== null, undefined, GIVE_UP);
     expect(detail(app).shadowRoot!.querySelector('[role="status"]')!.textContent).to.include('kiosk-h');
   });
 
@@ -242,7 +246,7 @@ describe('staff console over NATS', () => {
     expect(confirmButton()?.dataset.confirm).to.equal('staff.takeCard');
     // Nothing was sent by the two clicks above: the next message heard is the one confirmed.
     confirmButton()!.click();
-    await waitUntil(() => detail(app).pending === undefined && detail(app).outcome !== undefined, 'take card not sent');
+    await waitUntil(() => detail(app).pending === undefined && detail(app).outcome !== undefined, 'take card not sent', GIVE_UP);
     await settleAll(app);
     action(app, 'staff.abort').click();
     await settleAll(app);
@@ -276,7 +280,7 @@ describe('staff console over NATS', () => {
     await select(app, 'kiosk-l');
     const count = world.heard.length;
     action(app, 'staff.unlocked').click();
-    await waitUntil(() => detail(app).shadowRoot!.querySelector('[role="alert"]') !== null, 'no error shown');
+    await waitUntil(() => detail(app).shadowRoot!.querySelector('[role="alert"]') !== null, 'no error shown', GIVE_UP);
     const alert = detail(app).shadowRoot!.querySelector('[role="alert"]')!.textContent!;
     expect(alert).to.include(ERRORS['4931'].text['zh-TW']);
     expect(alert).to.include('4931');
@@ -298,11 +302,11 @@ describe('staff console over NATS', () => {
     expect(root.querySelector('input')!.value).to.equal('TT00000000000052');
     const count = world.heard.length;
     root.querySelector<HTMLButtonElement>('[data-op="lookup"]')!.click();
-    await waitUntil(() => root.querySelector('[data-status]') !== null, 'no record shown');
+    await waitUntil(() => root.querySelector('[data-status]') !== null, 'no record shown', GIVE_UP);
     expect(root.querySelector('[data-status]')!.textContent).to.equal(staffStrings.statuses.locked);
 
     root.querySelector<HTMLButtonElement>('[data-op="unlock"]')!.click();
-    await waitUntil(() => root.querySelector('[data-status="issued"]') !== null, 'record not shown again after unlock');
+    await waitUntil(() => root.querySelector('[data-status="issued"]') !== null, 'record not shown again after unlock', GIVE_UP);
     expect(world.heard.slice(count)).to.deep.equal([
       { subject: REGISTRY_SUBJECTS.staffCard, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
       { subject: REGISTRY_SUBJECTS.staffUnlock, body: { cardNumber: 'TT00000000000052', staffId: STAFF_ID, token: TOKEN } },
@@ -330,7 +334,7 @@ describe('staff console over NATS', () => {
     await select(app, 'kiosk-r');
     const root = panel(app).shadowRoot!;
     root.querySelector<HTMLButtonElement>('[data-op="lookup"]')!.click();
-    await waitUntil(() => root.querySelector('[data-op="return"]') !== null, 'no return offered');
+    await waitUntil(() => root.querySelector('[data-op="return"]') !== null, 'no return offered', GIVE_UP);
     const count = world.heard.length;
     root.querySelector<HTMLButtonElement>('[data-op="return"]')!.click();
     await settleAll(app);
@@ -341,10 +345,10 @@ describe('staff console over NATS', () => {
     fill('phone', '02-2345-6789');
     fill('address', '臺北市中正區測試路1號');
     form.querySelector<HTMLButtonElement>('[data-confirm="return"]')!.click();
-    await waitUntil(() => app.slip !== undefined, 'no return slip');
+    await waitUntil(() => app.slip !== undefined, 'no return slip', GIVE_UP);
     app.slip = undefined;
     await settleAll(app);
-    await waitUntil(() => root.querySelector('[data-status="returned"]') !== null, 'returned record not shown');
+    await waitUntil(() => root.querySelector('[data-status="returned"]') !== null, 'returned record not shown', GIVE_UP);
     expect(world.heard.slice(count)).to.deep.equal([
       {
         subject: REGISTRY_SUBJECTS.staffReturn,
@@ -370,10 +374,10 @@ describe('staff console over NATS', () => {
     input.value = 'tt00000000000052';
     input.dispatchEvent(new Event('input'));
     root.querySelector<HTMLButtonElement>('[data-op="lookup"]')!.click();
-    await waitUntil(() => root.querySelector('[data-op="unlock"]') !== null);
+    await waitUntil(() => root.querySelector('[data-op="unlock"]') !== null, undefined, GIVE_UP);
     const count = world.heard.length;
     root.querySelector<HTMLButtonElement>('[data-op="unlock"]')!.click();
-    await waitUntil(() => root.querySelector('[role="status"]') !== null);
+    await waitUntil(() => root.querySelector('[role="status"]') !== null, undefined, GIVE_UP);
     expect(world.heard.slice(count).map((h) => h.subject)).to.deep.equal([REGISTRY_SUBJECTS.staffUnlock, REGISTRY_SUBJECTS.staffCard]);
   });
 
@@ -384,7 +388,7 @@ describe('staff console over NATS', () => {
     await select(app, 'kiosk-s');
     const root = panel(app).shadowRoot!;
     root.querySelector<HTMLButtonElement>('[data-op="lookup"]')!.click();
-    await waitUntil(() => root.querySelector('[role="alert"]') !== null, 'no error shown');
+    await waitUntil(() => root.querySelector('[role="alert"]') !== null, 'no error shown', GIVE_UP);
     const alert = root.querySelector('[role="alert"]')!.textContent!;
     expect(alert).to.include(ERRORS.UNKNOWN_CARD.text['zh-TW']);
     expect(alert).to.include('UNKNOWN_CARD');
@@ -401,7 +405,7 @@ describe('staff console over NATS', () => {
     const app = await connectedConsole();
     const leaky = { ...viewAs('kiosk-b', 'kiosk-1', 21), secrets: { userCode: 'CANARY-UC-91' }, pin: 'CANARY-PIN-17' };
     await world.publish(leaky as View);
-    await waitUntil(() => app.kiosks.get('kiosk-b')?.view.seq === 21);
+    await waitUntil(() => app.kiosks.get('kiosk-b')?.view.seq === 21, undefined, GIVE_UP);
     await select(app, 'kiosk-b');
     const everything = [app, ...deepAll(app, '*')].map((el) => `${el.shadowRoot?.innerHTML ?? ''}${el.outerHTML}`).join('');
     expect(everything).to.not.include('CANARY');

@@ -96,7 +96,13 @@ describe('view controller over NATS', () => {
     const app = await connectedApp({ ...config(), simulatedReader: true, demoCards: [{ cardNumber: 'TT00000000000051', label: '測試公司1' }] });
     await settle(app);
     const before = (await engineState()).simRequests.length;
+    // The tray is a drawer: opened for each choice, closed after it.
+    button(app, '示範卡片').click();
+    await settle(app);
     button(app, '插入：測試公司1').click();
+    await settle(app);
+    button(app, '示範卡片').click();
+    await settle(app);
     button(app, '取出卡片').click();
     await waitUntil(async () => (await engineState()).simRequests.length >= before + 2);
     expect((await engineState()).simRequests.slice(before)).to.deep.equal([

@@ -3,13 +3,14 @@
 // touch, both activation paths tapped through on the on-screen keyboard, each new PIN proven by a
 // real PKCS#11 login from another process. Every NATS message, every line the stack writes, every
 // stored JetStream message and every file it leaves is then searched for the secrets that were typed.
-import { access, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCardFile } from '../../card/demo/provision.ts';
 import { ERRORS } from '../../machines/contract/errors.ts';
 import { kioskSubjects, REGISTRY_SUBJECTS, registrySubjectFor, type CardImportRecord } from '../../machines/contract/index.ts';
@@ -18,6 +19,8 @@ import { button, field, launchChromium, openDemoTray, openKioskPage, removeDemoC
 import { isListening, isRunning, startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { channelsCarrying, recordAllTraffic, type TrafficRecorder } from '../support/e2e-traffic.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
+import { AdminEnrollReplySchema, STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
+import * as v from 'valibot';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -48,6 +51,15 @@ const SCREENS = {
 function rocParts(isoDate: string): [string, string, string] {
   const [year = '', month = '', day = ''] = isoDate.split('-');
   return [String(Number(year) - 1911), String(Number(month)), String(Number(day))];
+}
+
+/** Chromium's virtual authenticator (DevTools WebAuthn domain) on `page`: a passkey that needs no touch. */
+async function withVirtualAuthenticator(target: Page): Promise<void> {
+  const cdp = await target.context().newCDPSession(target);
+  await cdp.send('WebAuthn.enable');
+  await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -93,6 +105,29 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
       stack.kill();
       await rm(stack.dataDir, { recursive: true, force: true });
     }
+  });
+
+  // A failed test keeps what the stack wrote (every part's log lines and the nats-server log) in a
+  // directory of its own, named on the console, since the stack's data dir is removed at the end.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || stack === undefined) return;
+    const kept = await mkdtemp(join(tmpdir(), 'kiosk-e2e-failure-'));
+    await writeFile(join(kept, 'stack-output.log'), stack.output.map((line) => `${line.stream} ${line.text}`).join('\n'));
+    const natsLog = await readFile(join(stack.dataDir, 'nats', 'nats-server.log'), 'utf8').catch(() => '');
+    await writeFile(join(kept, 'nats-server.log'), natsLog);
+    // The kiosk's screen, and the kiosk's events and views by type and screen only (no typed value).
+    await page?.screenshot({ path: join(kept, 'kiosk.png') }).catch(() => undefined);
+    const kiosk = kioskSubjects(stack.kioskId);
+    const shapes = traffic.messages
+      .filter((message) => message.subject === kiosk.input || message.subject === kiosk.view)
+      .map((message) => {
+        const body = JSON.parse(message.text) as { type?: string; screen?: string; state?: string; error?: { code?: string } };
+        return message.subject === kiosk.input
+          ? `input ${body.type} {${Object.keys(body).join(',')}}`
+          : `view ${body.screen} ${body.state} ${body.error?.code ?? ''}`;
+      });
+    await writeFile(join(kept, 'kiosk-events.log'), shapes.join('\n'));
+    console.error(`"${context.task.name}" failed: the stack's output is kept in ${kept}; its last lines:\n${stack.output.slice(-40).map((line) => line.text).join('\n')}`);
   });
 
   /** The card data table: the value in the row headed `header`. */
@@ -183,6 +218,12 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     // The mark is on the birth date, not on the ID.
     for (const name of ['出生年（民國年）', '出生月', '出生日']) expect(await field(page, name).getAttribute('aria-invalid')).toBe('true');
     expect(await field(page, '工商負責人身分證字號').getAttribute('aria-invalid')).toBe('false');
+    // Typed values are gone once the screen has changed (docs/ui.md): whether the page drew the
+    // 資料處理中 screen in between depends on how fast the registry answered, so the ID may or may
+    // not still be there. 重新輸入 starts from empty fields either way, as a person would.
+    await button(page, '重新輸入').tap();
+    await field(page, '工商負責人身分證字號').waitForFunction((input) => (input as HTMLInputElement).value === '');
+    await tapText(page, field(page, '工商負責人身分證字號'), cardB.responsibleId);
     await tapText(page, field(page, '出生年（民國年）'), rocYear);
     await tapText(page, field(page, '出生月'), month);
     await tapText(page, field(page, '出生日'), day);
@@ -215,7 +256,19 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     await removeCard();
   }, 240_000);
 
-  it("the staff console and the inspector load under the stack's content security policy and follow this kiosk live", async () => {
+  it("the staff console (passkey sign-in), the inspector's drawing and the dashboard load under the stack's content security policy and follow this kiosk live", async () => {
+    // The operator enrolls a staff member on the stack's admin subject, as `npm run staff -- enroll` does.
+    const admin = await connect({ servers: stack!.natsUrl, name: 'e2e-admin', ...stack!.login('admin') });
+    let enrollment: v.InferOutput<typeof AdminEnrollReplySchema>;
+    try {
+      const reply = await admin.request(STAFF_AUTH_SUBJECTS.adminEnroll, JSON.stringify({ staffId: 'E2E01', name: '端對端' }), { timeout: 10_000 });
+      enrollment = v.parse(AdminEnrollReplySchema, reply.json());
+    } finally {
+      await admin.close();
+    }
+    // Passkeys need a host name: the staff origin is http://localhost:<port>.
+    expect(enrollment.link).toBe(`${stack!.httpUrl.replace('127.0.0.1', 'localhost')}/staff#enroll=${enrollment.code}`);
+
     const context = await browser!.newContext({ viewport: { width: 1600, height: 1000 } });
     const policyViolations: string[] = [];
     context.on('console', (message) => {
@@ -223,24 +276,39 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     });
     try {
       const staff = await context.newPage();
-      await staff.goto(`${stack!.httpUrl}/staff`);
-      await staff.getByRole('textbox', { name: '員工代號' }).fill('E2E01');
-      await staff.getByRole('button', { name: '開始' }).click();
+      await withVirtualAuthenticator(staff);
+      await staff.goto(enrollment.link);
+      await staff.getByRole('button', { name: '建立通行金鑰' }).click();
+      await staff.getByText('已為 端對端（E2E01）登錄通行金鑰，請登入。').waitFor();
+      await staff.getByRole('button', { name: '以通行金鑰登入' }).click();
+      await staff.locator('[data-staff-id]').getByText('端對端（E2E01）').waitFor();
       // The kiosk this test drove is listed, on the screen it is on now.
       await staff.getByText(stack!.kioskId, { exact: true }).first().waitFor();
       await staff.getByText(SCREENS.insertCard).first().waitFor();
 
+      // A second tab: the inspector's drawing of the real machine marks the kiosk's state and
+      // follows it as the kiosk moves (a card in, a card out).
       const inspector = await context.newPage();
       await inspector.goto(`${stack!.httpUrl}/inspector`);
-      // The chart of the real machine, with the kiosk's current state marked.
-      await inspector.getByText('awaitingCard', { exact: true }).first().waitFor();
-      await inspector.getByText('awaitingPathChoice', { exact: true }).first().waitFor();
-      await inspector.getByText('目前狀態').first().waitFor();
+      const activeLeaf = (state: string) => inspector.locator(`g.state.atomic.active[data-state-id$=".${state}"]`);
+      await inspector.locator('g.state.atomic[data-state-id$=".awaitingPathChoice"]').waitFor({ state: 'attached' });
+      await activeLeaf('awaitingCard').waitFor({ state: 'attached' });
+      // Card A is activated now: the kiosk says so, and the drawing follows.
+      await trayInsertButton(page, cardA.holderName).tap();
+      await activeLeaf('alreadyActivated').waitFor({ state: 'attached' });
+      await removeCard();
+      await activeLeaf('awaitingCard').waitFor({ state: 'attached' });
+      expect(await inspector.locator('g.state.atomic.active').count()).toBe(1);
+
+      // The office dashboard counts this run's activations (paths A and B), live from RA_EVENTS.
+      const dashboard = await context.newPage();
+      await dashboard.goto(`${stack!.httpUrl}/dashboard`);
+      await dashboard.locator('[data-figure="activationsToday"]').filter({ hasText: /^\s*2\s*$/ }).waitFor();
       expect(policyViolations).toEqual([]);
     } finally {
       await context.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('the PINs, user codes, national ID and birth date travel only on the kiosk-local and registry subjects that must carry them, and are stored nowhere', async () => {
     await traffic.stop();

@@ -14,6 +14,10 @@ import { decodeJson, isErrorCode, kioskSubjects, REGISTRY_SUBJECTS, WireErrorBod
 import { issueCardCertificate, randomCertSerial } from '../../card/demo/demo-ca.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { secretBytes } from '../../card/token/token.client.ts';
+import { DEFAULT_KIOSK_RATE_LIMIT } from '../../services/registry/kiosk-rate-limit.ts';
+import { KIOSK_LIMITS_BUCKET } from '../../services/registry/registry-store.ts';
+import { isStaffErrorCode, staffErrorIn } from '../../machines/contract/staff.ts';
+import { testCardKey } from '../support/card-keys.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { until } from '../support/until.ts';
@@ -46,6 +50,11 @@ async function probe(nc: NatsConnection, subject: string, data: Uint8Array, kind
   }
   const decoded = decodeJson(WireErrorBodySchema, reply.data);
   if (decoded.ok) return { subject, kind, result: 'contract-error', code: decoded.value.error.code };
+  // ra.staff.* refuse in the contract's error form with the staff-only codes (docs/contract.md).
+  const staffRefusal = subject.startsWith('ra.staff.') && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
+  if (staffRefusal !== undefined && reply.headers?.get('Nats-Service-Error') === staffRefusal.code) {
+    return { subject, kind, result: 'contract-error', code: staffRefusal.code };
+  }
   if (reply.headers?.get('Nats-Service-Error-Code')) return { subject, kind, result: 'malformed-reply' };
   return reply.data.length === 0 || isJson(reply.data) ? { subject, kind, result: 'answer' } : { subject, kind, result: 'malformed-reply' };
 }
@@ -74,8 +83,28 @@ async function bounded<T>(jobs: Array<() => Promise<T>>, limit = IN_FLIGHT): Pro
   return results;
 }
 
-/** Every message of the registry's stream and buckets: its records. */
+/**
+ * Every message of the registry's stream and buckets: its records. RA_AUDIT is not one: it records
+ * every staff request, refused ones included (docs/contract.md), and is checked on its own.
+ */
 async function registryRecords(nc: NatsConnection): Promise<string> {
+  return (await registryStreams(nc)).filter((line) => !line.startsWith('RA_AUDIT ') && !line.startsWith(`KV_${KIOSK_LIMITS_BUCKET} `)).join('\n');
+}
+
+/** The kiosk's verify tokens as the rate limit stores them (every admission writes; a refund gives the token back). */
+async function kioskTokens(nc: NatsConnection): Promise<number | undefined> {
+  const line = (await registryStreams(nc)).filter((entry) => entry.startsWith(`KV_${KIOSK_LIMITS_BUCKET} `) && entry.includes(`.${KIOSK} `)).at(-1);
+  return line === undefined ? undefined : (JSON.parse(line.slice(line.indexOf('{'))) as { tokens: number }).tokens;
+}
+
+/** The staff audit's entries, as stored. */
+async function staffAudit(nc: NatsConnection): Promise<Array<{ action: string; outcome: string }>> {
+  return (await registryStreams(nc))
+    .filter((line) => line.startsWith('RA_AUDIT ') && !line.includes(' last='))
+    .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { action: string; outcome: string });
+}
+
+async function registryStreams(nc: NatsConnection): Promise<string[]> {
   const jsm = await jetstreamManager(nc);
   const lines: string[] = [];
   for await (const stream of jsm.streams.list()) {
@@ -87,7 +116,7 @@ async function registryRecords(nc: NatsConnection): Promise<string> {
       if (msg) lines.push(`${name} ${seq} ${msg.subject} ${msg.string()}`);
     }
   }
-  return lines.join('\n');
+  return lines;
 }
 
 let stack: TestStack;
@@ -188,7 +217,7 @@ describe('hostile messages against the running stack', () => {
 
     const unanswered = outcomes.filter((o) => o.result === 'timeout' || o.result === 'malformed-reply');
     expect(unanswered, JSON.stringify(unanswered.slice(0, 5))).toEqual([]);
-    for (const outcome of outcomes) if (outcome.code !== undefined) expect(isErrorCode(outcome.code)).toBe(true);
+    for (const outcome of outcomes) if (outcome.code !== undefined) expect(isErrorCode(outcome.code) || isStaffErrorCode(outcome.code), outcome.code).toBe(true);
     // A subject either has no responder at all, or answers every hostile request.
     const bySubject = new Map<string, Outcome[]>();
     for (const o of outcomes) if (o.kind !== 'out-of-order') bySubject.set(o.subject, [...(bySubject.get(o.subject) ?? []), o]);
@@ -208,6 +237,12 @@ describe('hostile messages against the running stack', () => {
     const changed = after.split('\n').filter((line) => !before.split('\n').includes(line));
     expect(changed, 'records written by the fuzz run').toEqual([]);
     expect(after).toBe(before);
+    // Not one hostile verify cost the kiosk a token: none compared a secret.
+    expect(await kioskTokens(stack.nc)).toBe(DEFAULT_KIOSK_RATE_LIMIT.burst);
+    // The hostile staff requests are in the audit, every one of them refused.
+    const audit = await staffAudit(stack.nc);
+    expect(audit.length).toBeGreaterThan(0);
+    expect(audit.filter((entry) => entry.outcome === 'ok'), 'staff requests the fuzz run got answered').toEqual([]);
   }, 600_000);
 
   it('left every part alive and serving: the kiosk still activates a card, and nothing changed before that', async () => {
@@ -239,7 +274,7 @@ describe('malformed cards, each with its code', () => {
     );
   }
 
-  function certFields(overrides: Partial<{ ubn: string; validFrom: string; validTo: string }> = {}) {
+  function certFields(overrides: Partial<{ ubn: string; validFrom: string; validTo: string; certSerial: string }> = {}) {
     return { holderName: '壞卡公司', ubn: '97969933', email: 'bad@example.com.tw', validFrom: '2026-01-01T00:00:00Z', validTo: '2031-01-01T00:00:00Z', certSerial: randomCertSerial(), ...overrides };
   }
 
@@ -281,10 +316,22 @@ describe('malformed cards, each with its code', () => {
     ['garbage DER', 'TB00000000000003', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000003', Uint8Array.from(fc.sample(fc.uint8Array({ minLength: 40, maxLength: 400 }), 1)[0]!))],
     // Expiry is the registry's to judge: the card reads, the kiosk shows CERT_EXPIRED at identify.
     ['an expired certificate', 'TB00000000000004', undefined, 'CERT_EXPIRED', () => stack.provision([cardRecord('TB00000000000004', { userCode: USER_CODE, validFrom: '2019-01-01T00:00:00Z', validTo: '2020-01-01T00:00:00Z' })])],
-    // The label names a card the registry knows, but the certificate on the token is another one.
+    // The label names a card the registry knows, but the certificate on the token is another one
+    // (another serial): a certificate the CA did not issue for this card is unknown (docs/contract.md).
     ['a token whose label lies', 'TB00000000000005', undefined, 'UNKNOWN_CARD', async () => {
-      await importCards(stack.nc, [{ ...cardRecord('TB00000000000005', { userCode: USER_CODE }), certSerial: randomCertSerial(), soCredential: 'so-the-real-card' }]);
+      await importCards(stack.nc, [
+        { ...cardRecord('TB00000000000005', { userCode: USER_CODE }), certSerial: randomCertSerial(), soCredential: 'so-the-real-card', certificateKeySha256: testCardKey().certificateKeySha256 },
+      ]);
       await token('TB00000000000005', await certificate({}));
+    }],
+    // A copy of the registered certificate (same serial) on a token with another key: the key is
+    // not the record's, so identify refuses it (docs/security-cards.md).
+    ['a certificate copied onto another key', 'TB00000000000006', undefined, 'CARD_MISMATCH', async () => {
+      const certSerial = randomCertSerial();
+      await importCards(stack.nc, [
+        { ...cardRecord('TB00000000000006', { userCode: USER_CODE }), certSerial, soCredential: 'so-the-real-card', certificateKeySha256: testCardKey().certificateKeySha256 },
+      ]);
+      await token('TB00000000000006', await certificate({ certSerial }));
     }],
   ] as const;
   const seen = new Map<string, { agent: string | undefined; kiosk: string | undefined }>();

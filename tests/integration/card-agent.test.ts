@@ -31,7 +31,7 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
 import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor, StaffCardRequestSchema } from '../../machines/contract/index.ts';
+import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor } from '../../machines/contract/index.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
@@ -39,6 +39,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const KIOSK = 'kiosk-card';
@@ -124,10 +125,19 @@ const soCredentials: string[] = [];
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: ContractError };
 
+/**
+ * A request and its answer. A request nobody answered is thrown, never returned as a code: mapped to
+ * CARD_UNREADABLE (the agent's "unreachable" code) a set-pin still running on a loaded machine
+ * passed for the refusal under test, and the SO-login report it had yet to send was missing from
+ * the registry when the next test asked for a grant.
+ */
 async function ask<S extends v.GenericSchema>(subject: string, body: unknown, schema: S): Promise<Outcome<v.InferOutput<S>>> {
   try {
-    return { ok: true, value: await requestJson(engine, subject, body, schema, { unreachable: 'CARD_UNREADABLE', timeout: 15_000 }) };
+    return { ok: true, value: await requestJson(engine, subject, body, schema, { unreachable: '3125', timeout: 60_000 }) };
   } catch (error) {
+    if (error instanceof ContractError && error.message === `${subject}: no answer`) {
+      throw new Error(`${subject}: no answer within 60 s`, { cause: error });
+    }
     if (error instanceof ContractError) return { ok: false, error };
     throw error;
   }
@@ -441,6 +451,8 @@ describe('card.set-pin', () => {
     await insert(CARD.wrongSo);
     const first = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
     expect(first.code).toBe('CARD_UNREADABLE');
+    // The agent answered only after the registry confirmed its report of the failed SO login.
+    expect(agentLogs.filter((line) => line.includes('SO login problem reported') && line.includes(CARD.wrongSo)).length).toBe(1);
     const grantsAfterFirst = wire.filter((m) => m.subject.startsWith(REGISTRY_SUBJECTS.pinGrant)).length;
 
     const second = await failure(s.cardSetPin, { activationId: await acceptedActivation(CARD.wrongSo), newPin: PIN_WRONG_SO });
@@ -479,9 +491,12 @@ describe('card.set-pin', () => {
     // The registry refuses a properly signed grant for the card, whatever agent asks (it survives restarts).
     expect(await grantable()).toBe('CARD_UNREADABLE');
 
-    const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, v.parse(StaffCardRequestSchema, { cardNumber: CARD.wrongSo }), StaffCardSummarySchema, { unreachable: '3125' });
+    // Staff requests carry a staff token from sign-in, signed with the registry's staff-token key.
+    const token = await staffTokenFor(nats.dataDir, 'staff-card-agent');
+    const staffRequest = { cardNumber: CARD.wrongSo, token };
+    const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(summary.soLoginFailedAt).toBeTruthy();
-    await requestJson(engine, REGISTRY_SUBJECTS.staffUnlock, { cardNumber: CARD.wrongSo }, StaffCardSummarySchema, { unreachable: '3125' });
+    await requestJson(engine, REGISTRY_SUBJECTS.staffUnlock, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(await grantable()).toBe('granted');
   });
 });

@@ -5,6 +5,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, kioskSubjects, ViewSchema, type UserEvent, type View } from '../../machines/contract/index.ts';
 import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
+import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
+import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { createLogger } from '../../services/shared/log.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
@@ -72,6 +74,8 @@ export async function startKiosks(options: {
   for (let index = 0; index < options.count; index++) {
     const id = `load-${index}`;
     const nc = options.partsConnections[index % options.partsConnections.length]!;
+    // Provisioning of each kiosk, as `npm start` does it: its card-agent key enrolled with the registry.
+    await enrollAgentKey(nc, id, (await loadOrCreateAgentKey(options.dataDir, id)).publicKey);
     agents.push(await startCardAgent({ nc, kioskId: id, dataDir: options.dataDir, reader: 'sim', log: silent }));
     engines.push(await startEngine({ nc, kioskId: id, timing: LOAD_TIMING, log: createLogger('engine', silent), dataDir: options.dataDir }));
     watches.set(id, new Set());

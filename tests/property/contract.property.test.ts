@@ -93,6 +93,22 @@ describe('readReply, the one way every client reads a reply', () => {
   );
   const headerPairs = fc.option(fc.tuple(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom(...contract.ERROR_CODES))), { nil: undefined });
 
+  it('never takes a name of Object.prototype for an error code (a property run found `valueOf`)', () => {
+    for (const name of ['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const headers = natsHeaders();
+      headers.set('Nats-Service-Error-Code', '500');
+      headers.set('Nats-Service-Error', name);
+      const data = new Uint8Array();
+      const msg = { data, headers, string: () => '' } as unknown as Msg;
+      expect(() => readReply(msg, contract.OkReplySchema, 'prototype')).toThrow(ContractError);
+      try {
+        readReply(msg, contract.OkReplySchema, 'prototype');
+      } catch (error) {
+        expect((error as ContractError).code, name).toBe('BAD_REQUEST');
+      }
+    }
+  });
+
   it('fails with a ContractError and nothing else, whatever arrives', () => {
     fc.assert(
       fc.property(replyBytes, headerPairs, fc.constantFrom(...SCHEMAS.map(([, schema]) => schema as v.GenericSchema)), (data, header, schema) => {

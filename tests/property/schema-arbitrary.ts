@@ -50,9 +50,38 @@ function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
         throw new Error(`schema-arbitrary: unknown string action ${action.type}`);
     }
   }
+  const regex = actions.find((action) => action.type === 'regex')?.requirement as RegExp | undefined;
+  const bounded = min > 0 || max < 300;
+  if (regex !== undefined && bounded) {
+    // A character class repeated, with the length given by min/max actions (the base64url fields):
+    // stringMatching's lengths would rarely reach a minimum of 43 or 86, and the filter below
+    // would then draw forever. Drawn from the class with the bounds instead.
+    const characters = repeatedClassOf(regex);
+    if (characters === undefined) throw new Error(`schema-arbitrary: a regex with length bounds must be one repeated class: ${regex}`);
+    return fc.string({ unit: fc.constantFrom(...characters), minLength: min, maxLength: max });
+  }
   // Any code point, astral ones included: a person may type anything the keyboard or an IME gives.
   const chosen = base ?? fc.string({ unit: 'binary', minLength: min, maxLength: max });
   return chosen.filter((text) => text.length >= min && text.length <= max);
+}
+
+/** The characters of `^[class]+$` or `^[class]*$` (ranges and single characters), or undefined for any other regex. */
+function repeatedClassOf(regex: RegExp): string[] | undefined {
+  const match = /^\^\[((?:[^\]\\]|\\.)+)\][+*]\$$/.exec(regex.source);
+  if (match === null || regex.flags !== '') return undefined;
+  const body = (match[1] as string).replace(/\\(.)/g, '$1');
+  const characters: string[] = [];
+  for (let index = 0; index < body.length; index++) {
+    const from = body[index] as string;
+    if (body[index + 1] === '-' && index + 2 < body.length) {
+      const to = body[index + 2] as string;
+      for (let code = from.charCodeAt(0); code <= to.charCodeAt(0); code++) characters.push(String.fromCharCode(code));
+      index += 2;
+    } else {
+      characters.push(from);
+    }
+  }
+  return characters;
 }
 
 function mergeObjects(parts: readonly unknown[]): Record<string, unknown> {
@@ -78,6 +107,13 @@ export function arbitraryFor(schema: unknown): fc.Arbitrary<unknown> {
       return fc.constant(base.literal);
     case 'picklist':
       return fc.constantFrom(...(base.options as readonly string[]));
+    case 'loose_object': {
+      // Its own keys as an object's, and any other keys with JSON values, kept as they are.
+      const known = new Set(Object.keys(base.entries ?? {}));
+      const extraKey = fc.stringMatching(/^[a-z][a-zA-Z0-9]{0,11}$/).filter((key) => !known.has(key));
+      const extras = fc.dictionary(extraKey, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+      return fc.tuple(extras, arbitraryFor({ ...base, type: 'object' })).map(mergeObjects);
+    }
     case 'object': {
       const entries = Object.entries(base.entries ?? {});
       const record: Record<string, fc.Arbitrary<unknown>> = {};
