@@ -29,6 +29,8 @@ function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
   let min = 0;
   let max = 300;
   let base: fc.Arbitrary<string> | undefined;
+  // A `trim` transform: only an already-trimmed value decodes to itself (round-trips byte for byte).
+  let trimmed = false;
   for (const action of actions) {
     switch (action.type) {
       case 'max_length':
@@ -46,6 +48,9 @@ function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
       case 'iso_date':
         base = isoDate;
         break;
+      case 'trim':
+        trimmed = true;
+        break;
       default:
         throw new Error(`schema-arbitrary: unknown string action ${action.type}`);
     }
@@ -57,12 +62,39 @@ function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
     // stringMatching's lengths would rarely reach a minimum of 43 or 86, and the filter below
     // would then draw forever. Drawn from the class with the bounds instead.
     const characters = repeatedClassOf(regex);
-    if (characters === undefined) throw new Error(`schema-arbitrary: a regex with length bounds must be one repeated class: ${regex}`);
-    return fc.string({ unit: fc.constantFrom(...characters), minLength: min, maxLength: max });
+    if (characters !== undefined) return fc.string({ unit: fc.constantFrom(...characters), minLength: min, maxLength: max });
+    // A negated class (`^[^\p{Cc}]*$`: no control characters) lets almost every code point through.
+    if (!/^\^\[\^/.test(regex.source)) throw new Error(`schema-arbitrary: a regex with length bounds must be one repeated class: ${regex}`);
+    return fc
+      .string({ unit: 'binary', minLength: min, maxLength: max })
+      .filter((text) => regex.test(text) && (!trimmed || text === text.trim()));
   }
   // Any code point, astral ones included: a person may type anything the keyboard or an IME gives.
   const chosen = base ?? fc.string({ unit: 'binary', minLength: min, maxLength: max });
-  return chosen.filter((text) => text.length >= min && text.length <= max);
+  return chosen.filter((text) => text.length >= min && text.length <= max && (!trimmed || text === text.trim()));
+}
+
+function numberArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<number> {
+  let integer = false;
+  let min = -Number.MAX_SAFE_INTEGER;
+  let max = Number.MAX_SAFE_INTEGER;
+  for (const action of actions) {
+    switch (action.type) {
+      case 'integer':
+        integer = true;
+        break;
+      case 'min_value':
+        min = Math.max(min, action.requirement as number);
+        break;
+      case 'max_value':
+        max = Math.min(max, action.requirement as number);
+        break;
+      default:
+        throw new Error(`schema-arbitrary: unknown number action ${action.type}`);
+    }
+  }
+  if (integer) return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
+  return fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 }
 
 /** The characters of `^[class]+$` or `^[class]*$` (ranges and single characters), or undefined for any other regex. */
@@ -97,8 +129,7 @@ export function arbitraryFor(schema: unknown): fc.Arbitrary<unknown> {
     case 'string':
       return stringArbitrary(actions);
     case 'number':
-      if (actions.length > 0) throw new Error('schema-arbitrary: number actions are not supported yet');
-      return fc.double({ noNaN: true, noDefaultInfinity: true });
+      return numberArbitrary(actions);
     case 'boolean':
       return fc.boolean();
     case 'unknown':
