@@ -25,7 +25,6 @@ import {
   JETSTREAM,
   registrySubjectFor,
   VerifyReplySchema,
-  type AdminImportRequest,
 } from '../../machines/contract/index.ts';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
@@ -47,7 +46,7 @@ import {
 } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { testCardKey } from '../support/card-keys.ts';
+import { sampleCardRecord } from '../support/sample-cards.ts';
 import { startCuttableLink, type CuttableLink } from '../support/cuttable-link.ts';
 import { until as untilShared, type UntilOptions } from '../support/until.ts';
 
@@ -57,7 +56,6 @@ const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string, opt
 const K1 = 'k1';
 const USER_CODE = 'Fail$0ver';
 const SERIAL = 'f00d';
-const CARD_KEY = testCardKey();
 /** Activations during the kill: enough that many are in flight on both instances when it lands. */
 const CARDS = 36;
 const IN_FLIGHT = 6;
@@ -68,24 +66,8 @@ const REGISTRY_KEY = Buffer.alloc(32, 7);
 /** The address the hub nodes are known by (relays); they listen on 127.0.0.1. */
 const ADVERTISED_HOST = '127.0.0.2';
 
-type ImportRecord = AdminImportRequest['records'][number];
-
-function card(cardNumber: string): ImportRecord {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '容錯測試公司',
-    ubn: '97969933',
-    email: 'failover@example.com.tw',
-    validFrom: '2020-01-01T00:00:00Z',
-    validTo: '2040-01-01T00:00:00Z',
-    status: 'issued',
-    userCode: USER_CODE,
-    certSerial: SERIAL,
-    soCredential: `so-${cardNumber}`,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-  };
-}
+/** The sample card, with this file's own serial and user code. */
+const card = (cardNumber: string) => sampleCardRecord(cardNumber, { certSerial: SERIAL, userCode: USER_CODE });
 
 const cardNumber = (index: number) => `HF${String(index).padStart(6, '0')}`;
 

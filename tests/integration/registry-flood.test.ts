@@ -7,15 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import * as v from 'valibot';
-import { ContractError, registrySubjectFor, VerifyReplySchema, type AdminImportRequest } from '../../machines/contract/index.ts';
+import { ContractError, registrySubjectFor, VerifyReplySchema } from '../../machines/contract/index.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
-import { testCardKey } from '../support/card-keys.ts';
+import { SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../support/sample-cards.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
-const SERIAL = '0a1b2c3d4e5f';
 const BURST = 10;
 const CARDS = Array.from({ length: 25 }, (_, i) => `FL${String(i).padStart(6, '0')}`);
 
@@ -23,28 +22,8 @@ let nats: TestNats;
 let nc: NatsConnection;
 let registry: RunningRegistry;
 
-/** One card key stands for every card here: binding is not what this file tests. */
-const CARD_KEY = testCardKey();
-
-function record(cardNumber: string): AdminImportRequest['records'][number] {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '測試公司',
-    ubn: '97969933',
-    email: 'test@example.com.tw',
-    validFrom: '2026-01-01T00:00:00Z',
-    validTo: '2036-01-01T00:00:00Z',
-    status: 'issued',
-    userCode: 'Ab3$xyz9',
-    certSerial: SERIAL,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-    soCredential: `so-${cardNumber}`,
-  } as AdminImportRequest['records'][number];
-}
-
 function verify(cardNumber: string, userCode: string, kioskId: string) {
-  const body = { cardNumber, certSerial: SERIAL, kioskId, route: 'self-applied', userCode };
+  const body = { cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId, route: 'self-applied', userCode };
   return requestJson(nc, registrySubjectFor('verify', kioskId), body, VerifyReplySchema, { unreachable: '3125', timeout: 20_000 });
 }
 
@@ -59,7 +38,7 @@ beforeAll(async () => {
     scryptCost: { N: 4096, r: 8, p: 1 },
     kioskRateLimit: { burst: BURST, perMinute: 1 },
   });
-  await importCards(nc, [...CARDS, 'FL999999'].map(record));
+  await importCards(nc, [...CARDS, 'FL999999'].map((cardNumber) => sampleCardRecord(cardNumber)));
 }, 60_000);
 
 afterAll(async () => {
@@ -70,7 +49,7 @@ afterAll(async () => {
 describe('a flood of wrong verifies from one kiosk', () => {
   it('compares at most the burst, refuses the rest with a clear code, and keeps serving other kiosks', async () => {
     const flood = CARDS.flatMap((card) => [0, 1, 2, 3].map(() => verify(card, 'Wrong$123', 'kiosk-flood')));
-    const other = verify('FL999999', 'Ab3$xyz9', 'kiosk-calm');
+    const other = verify('FL999999', SAMPLE_USER_CODE, 'kiosk-calm');
     const [outcomes, calm] = await Promise.all([Promise.allSettled(flood), other]);
 
     expect(calm.activationId).toBeTruthy();
@@ -102,7 +81,7 @@ describe('a flood of wrong verifies from one kiosk', () => {
       wrong++;
     }
     expect(wrong).toBe(BURST);
-    const right = await verify('FL000024', 'Ab3$xyz9', 'kiosk-flood').catch((error: unknown) => error);
+    const right = await verify('FL000024', SAMPLE_USER_CODE, 'kiosk-flood').catch((error: unknown) => error);
     expect((right as ContractError).code).toBe('LOCKED');
   }, 60_000);
 });

@@ -6,47 +6,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import * as v from 'valibot';
-import { ContractError, registrySubjectFor, VerifyReplySchema, type AdminImportRequest, type RegistryEndpoint } from '../../machines/contract/index.ts';
+import { ContractError, registrySubjectFor, VerifyReplySchema, type RegistryEndpoint } from '../../machines/contract/index.ts';
 import { EVENT_TYPES, RegistryEventSchema, type RegistryEventType } from '../../machines/contract/registry.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
-import { testCardKey } from '../support/card-keys.ts';
+import { SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../support/sample-cards.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
-const SERIAL = '0a1b2c3d4e5f';
-const USER_CODE = 'Ab3$xyz9';
-const CARD_KEY = testCardKey();
 
 let nats: TestNats;
 let nc: NatsConnection;
 const registries: RunningRegistry[] = [];
 let clockMs = Date.parse('2026-06-01T09:00:00Z');
 
-function selfApplied(cardNumber: string): AdminImportRequest['records'][number] {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '測試公司',
-    ubn: '97969933',
-    email: 'test@example.com.tw',
-    validFrom: '2026-01-01T00:00:00Z',
-    validTo: '2031-01-01T00:00:00Z',
-    status: 'issued',
-    userCode: USER_CODE,
-    certSerial: SERIAL,
-    soCredential: `so-${cardNumber}`,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-  };
-}
-
 function ask<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<v.InferOutput<S>> {
   return requestJson(nc, registrySubjectFor(endpoint), body, schema, { unreachable: '3125' });
 }
 
-function verify(cardNumber: string, userCode = USER_CODE) {
-  return ask('verify', { cardNumber, certSerial: SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode }, VerifyReplySchema);
+function verify(cardNumber: string, userCode = SAMPLE_USER_CODE) {
+  return ask('verify', { cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode }, VerifyReplySchema);
 }
 
 async function refusalOf(request: Promise<unknown>): Promise<ContractError> {
@@ -98,7 +78,7 @@ beforeAll(async () => {
   nats = await startTestNats();
   nc = await nats.connect('registry-test');
   registries.push(await startInstance());
-  await importCards(nc, [selfApplied('LE000001'), selfApplied('LE000002'), selfApplied('LE000003')]);
+  await importCards(nc, [sampleCardRecord('LE000001'), sampleCardRecord('LE000002'), sampleCardRecord('LE000003')]);
 });
 
 afterAll(async () => {

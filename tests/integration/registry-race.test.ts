@@ -11,20 +11,17 @@ import {
   PinGrantReplySchema,
   REGISTRY_SUBJECTS,
   VerifyReplySchema,
-  type AdminImportRequest,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
-import { enrolledAgentKey, testCardKey } from '../support/card-keys.ts';
-
-const CARD_KEY = testCardKey();
+import { enrolledAgentKey } from '../support/card-keys.ts';
+import { SAMPLE_CARD_KEY, sampleCardRecord } from '../support/sample-cards.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
-type ImportRecord = AdminImportRequest['records'][number];
 const SERIAL = 'c0ffee';
 const USER_CODE = 'Race$123';
 
@@ -33,22 +30,8 @@ let nc: NatsConnection;
 const instances: RunningRegistry[] = [];
 const logs: string[][] = [[], []];
 
-function card(cardNumber: string): ImportRecord {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '競速公司',
-    ubn: '97969933',
-    email: 'race@example.com.tw',
-    validFrom: '2020-01-01T00:00:00Z',
-    validTo: '2040-01-01T00:00:00Z',
-    status: 'issued',
-    userCode: USER_CODE,
-    certSerial: SERIAL,
-    soCredential: `so-${cardNumber}`,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-  };
-}
+/** The sample card, with this file's own serial and user code. */
+const card = (cardNumber: string) => sampleCardRecord(cardNumber, { certSerial: SERIAL, userCode: USER_CODE });
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: ContractError };
 
@@ -162,7 +145,7 @@ describe('two registry instances racing on one card', () => {
     for (const grant of grants) if (!grant.ok) expect(grant.error.code).toBe('SESSION_EXPIRED');
     // Each grant issues a nonce; the last one written is the one the card must sign.
     const nonces = grants.flatMap((grant) => (grant.ok ? [grant.value.proofNonce] : []));
-    const completeBody = (nonce: string) => ({ activationId, cardNumber: 'RC000021', proof: CARD_KEY.prove(activationId, 'RC000021', nonce) });
+    const completeBody = (nonce: string) => ({ activationId, cardNumber: 'RC000021', proof: SAMPLE_CARD_KEY.prove(activationId, 'RC000021', nonce) });
     const tried = await Promise.all(nonces.map((nonce) => attempt('complete', completeBody(nonce), CompleteReplySchema)));
     const current = nonces.find((_nonce, index) => tried[index]?.ok) ?? '';
     const completions = await Promise.all(

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import { generateKeyPair, SignJWT } from 'jose';
-import { registrySubjectFor, type AdminImportRequest, type RegistryEndpoint } from '../../machines/contract/index.ts';
+import { registrySubjectFor, type RegistryEndpoint } from '../../machines/contract/index.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { RegistryEventSchema } from '../../machines/contract/registry.ts';
 import { StaffAuditEventSchema } from '../../machines/contract/staff.ts';
@@ -15,7 +15,7 @@ import { readAll } from '../../services/registry/registry-store.ts';
 import { STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_ISSUER } from '../../services/staff-auth/staff-token.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
-import { testCardKey } from '../support/card-keys.ts';
+import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, sampleCardRecord } from '../support/sample-cards.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import * as v from 'valibot';
 
@@ -23,28 +23,7 @@ let nats: TestNats;
 let nc: NatsConnection;
 let registry: RunningRegistry;
 let clockMs = Date.parse('2026-06-01T09:00:00Z');
-const SERIAL = '0a1b2c3d4e5f';
 const CONTACT = { name: '王小明', phone: '02-2345-6789', address: '臺北市中正區測試路1號' };
-
-/** One card key stands for every card here: binding is not what this file tests. */
-const CARD_KEY = testCardKey();
-
-function card(cardNumber: string): AdminImportRequest['records'][number] {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '測試公司',
-    ubn: '97969933',
-    email: 'test@example.com.tw',
-    validFrom: '2026-01-01T00:00:00Z',
-    validTo: '2031-01-01T00:00:00Z',
-    status: 'issued',
-    userCode: 'Ab3$xyz9',
-    certSerial: SERIAL,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-    soCredential: `so-${cardNumber}`,
-  } as AdminImportRequest['records'][number];
-}
 
 /** Any reply: `{ok, body}` or `{code}` of the error. */
 async function call(endpoint: RegistryEndpoint, body: unknown): Promise<{ code?: string; body: Record<string, unknown> }> {
@@ -57,9 +36,9 @@ const token = (staffId: string, atMs = clockMs, ttlSeconds?: number) => staffTok
 
 async function lock(cardNumber: string): Promise<void> {
   for (let i = 0; i < 5; i++) {
-    await nc.request(registrySubjectFor('verify'), encodeJson({ cardNumber, certSerial: SERIAL, kioskId: `kiosk-${cardNumber.toLowerCase()}-${i}`, route: 'self-applied', userCode: 'Wrong$123' }));
+    await nc.request(registrySubjectFor('verify'), encodeJson({ cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId: `kiosk-${cardNumber.toLowerCase()}-${i}`, route: 'self-applied', userCode: 'Wrong$123' }));
   }
-  expect((await call('identify', { cardNumber, certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
+  expect((await call('identify', { cardNumber, certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
 }
 
 async function eventsOf(cardNumber: string) {
@@ -81,7 +60,7 @@ beforeAll(async () => {
     now: () => new Date(clockMs),
     unlocksPerCardPerDay: 2,
   });
-  await importCards(nc, ['ST000001', 'ST000002', 'ST000003', 'ST000004', 'ST000005'].map(card));
+  await importCards(nc, ['ST000001', 'ST000002', 'ST000003', 'ST000004', 'ST000005'].map((cardNumber) => sampleCardRecord(cardNumber)));
 });
 
 afterAll(async () => {
@@ -97,7 +76,7 @@ describe('staff requests need a verified staff token', () => {
     expect((await call('staffReturn', { cardNumber: 'ST000001' })).code).toBe('STAFF_SIGN_IN_REQUIRED');
     expect((await call('staffCard', { cardNumber: 'ST000001', staffId: 'S-1' })).code).toBe('STAFF_SIGN_IN_REQUIRED');
     expect(await eventsOf('ST000001')).toEqual(before);
-    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
   });
 
   it('refuses a forged token (another key, or claims edited) and an expired one', async () => {
@@ -118,12 +97,12 @@ describe('staff requests need a verified staff token', () => {
     expect((await call('staffUnlock', { cardNumber: 'ST000001', token: 'not.a.token' })).code).toBe('STAFF_TOKEN_INVALID');
     const expired = await token('S-1', clockMs - 16 * 60_000, 15 * 60);
     expect((await call('staffUnlock', { cardNumber: 'ST000001', token: expired })).code).toBe('STAFF_TOKEN_EXPIRED');
-    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
   });
 
   it('refuses another staff member’s token for a request that names someone else', async () => {
     expect((await call('staffUnlock', { cardNumber: 'ST000001', staffId: 'S-2', token: await token('S-1') })).code).toBe('STAFF_MISMATCH');
-    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000001', certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
   });
 
   it('acts with a valid token, and records the token’s staff id', async () => {
@@ -170,7 +149,7 @@ describe('a return records the contact', () => {
   it('refuses a malformed contact and changes nothing', async () => {
     const bad = { ...CONTACT, phone: 'call me<script>' };
     expect((await call('staffReturn', { cardNumber: 'ST000004', token: await token('S-4'), contact: bad })).code).toBe('BAD_REQUEST');
-    expect((await call('identify', { cardNumber: 'ST000004', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('issued');
+    expect((await call('identify', { cardNumber: 'ST000004', certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 })).body.status).toBe('issued');
   });
 });
 
@@ -186,7 +165,7 @@ describe('unlocks per card per day', () => {
     const before = await eventsOf('ST000005');
     expect((await call('staffUnlock', { cardNumber: 'ST000005', token: await t() })).code).toBe('UNLOCK_LIMIT');
     expect(await eventsOf('ST000005')).toEqual(before);
-    expect((await call('identify', { cardNumber: 'ST000005', certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
+    expect((await call('identify', { cardNumber: 'ST000005', certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 })).body.status).toBe('locked');
     clockMs += 23 * 3_600_000;
     expect((await call('staffUnlock', { cardNumber: 'ST000005', token: await t() })).body.status).toBe('issued');
   });

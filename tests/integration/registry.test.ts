@@ -13,13 +13,13 @@ import {
   registrySubjectFor,
   VerifyReplySchema,
   WireErrorBodySchema,
-  type AdminImportRequest,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
-import { testCardKey, enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
+import { enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
+import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord, type ImportRecord } from '../support/sample-cards.ts';
 import { RegistryEventSchema } from '../../machines/contract/registry.ts';
 import { StaffCardReplySchema, StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
@@ -28,19 +28,14 @@ import { jetstream } from '@nats-io/jetstream';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
-type ImportRecord = AdminImportRequest['records'][number];
-
 const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const TTL_MS = 10 * 60_000;
-const SERIAL = '0a1b2c3d4e5f';
 
 let nats: TestNats;
 let nc: NatsConnection;
 let registry: RunningRegistry;
 let clockMs = Date.parse('2026-06-01T09:00:00Z');
 const logs: string[] = [];
-/** Every test card stands for one key pair: the registry only sees its fingerprint and signatures. */
-const CARD_KEY = testCardKey();
 const agents = new Map<string, Promise<TestAgentKey>>();
 
 /** The kiosk's enrolled card-agent key (enrolled on first use). */
@@ -61,25 +56,7 @@ async function grantFor(activationId: string, cardNumber: string, kioskId = 'kio
 
 /** A complete request with the card's proof of possession over `nonce`. */
 function completeWith(activationId: string, cardNumber: string, nonce = 'no-grant-yet') {
-  return { activationId, cardNumber, proof: CARD_KEY.prove(activationId, cardNumber, nonce) };
-}
-
-function selfApplied(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportRecord {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '測試公司',
-    ubn: '97969933',
-    email: 'test@example.com.tw',
-    validFrom: '2026-01-01T00:00:00Z',
-    validTo: '2031-01-01T00:00:00Z',
-    status: 'issued',
-    userCode: 'Ab3$xyz9',
-    certSerial: SERIAL,
-    soCredential: `so-${cardNumber}`,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-    ...extra,
-  } as ImportRecord;
+  return { activationId, cardNumber, proof: SAMPLE_CARD_KEY.prove(activationId, cardNumber, nonce) };
 }
 
 function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportRecord {
@@ -94,9 +71,9 @@ function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportR
     status: 'issued',
     responsibleId: 'A123456789',
     birthDate: '1975-03-05',
-    certSerial: SERIAL,
+    certSerial: SAMPLE_CERT_SERIAL,
     soCredential: `so-${cardNumber}`,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
+    certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256,
     ...extra,
   } as ImportRecord;
 }
@@ -123,16 +100,16 @@ async function refusal(endpoint: RegistryEndpoint, body: unknown, kioskId?: stri
   throw new Error(`${endpoint} succeeded where it should have failed`);
 }
 
-function verifySelf(cardNumber: string, userCode = 'Ab3$xyz9', kioskId = 'kiosk-1') {
-  return { cardNumber, certSerial: SERIAL, kioskId, route: 'self-applied' as const, userCode };
+function verifySelf(cardNumber: string, userCode = SAMPLE_USER_CODE, kioskId = 'kiosk-1') {
+  return { cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId, route: 'self-applied' as const, userCode };
 }
 
 async function verified(cardNumber: string, kioskId = 'kiosk-1') {
-  return ask('verify', verifySelf(cardNumber, 'Ab3$xyz9', kioskId), VerifyReplySchema);
+  return ask('verify', verifySelf(cardNumber, SAMPLE_USER_CODE, kioskId), VerifyReplySchema);
 }
 
 async function identify(cardNumber: string) {
-  return ask('identify', { cardNumber, certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 }, IdentifyReplySchema);
+  return ask('identify', { cardNumber, certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 }, IdentifyReplySchema);
 }
 
 async function eventsOf(cardNumber: string) {
@@ -154,29 +131,29 @@ beforeAll(async () => {
     log: (line) => logs.push(line),
   });
   const results = await importCards(nc, [
-    selfApplied('SA000001'),
-    selfApplied('SA000002'),
-    selfApplied('SA000003'),
-    selfApplied('SA000004'),
-    selfApplied('SA000005'),
-    selfApplied('SA000006'),
-    selfApplied('SA000007'),
-    selfApplied('SA000008'),
-    selfApplied('LK000001'),
-    selfApplied('LK000002'),
-    selfApplied('LK000003'),
-    selfApplied('LK000004'),
-    selfApplied('LK000005'),
+    sampleCardRecord('SA000001'),
+    sampleCardRecord('SA000002'),
+    sampleCardRecord('SA000003'),
+    sampleCardRecord('SA000004'),
+    sampleCardRecord('SA000005'),
+    sampleCardRecord('SA000006'),
+    sampleCardRecord('SA000007'),
+    sampleCardRecord('SA000008'),
+    sampleCardRecord('LK000001'),
+    sampleCardRecord('LK000002'),
+    sampleCardRecord('LK000003'),
+    sampleCardRecord('LK000004'),
+    sampleCardRecord('LK000005'),
     bundled('RB000001'),
     bundled('RB000002', { birthDate: undefined }),
     bundled('RB000003'),
     // A foreign responsible person: a passport number, confirmed after the kiosk's checksum warning.
     bundled('PP000001', { responsibleId: 'p12345678', orgUnit: '台灣分公司' }),
-    selfApplied('RV000001', { status: 'revoked' }),
-    selfApplied('SU000001', { status: 'suspended' }),
-    selfApplied('UB000001', { status: 'used-before-activation' }),
-    selfApplied('EX000001', { validFrom: '2020-01-01T00:00:00Z', validTo: '2025-01-01T00:00:00Z' }),
-    selfApplied('KS000001'),
+    sampleCardRecord('RV000001', { status: 'revoked' }),
+    sampleCardRecord('SU000001', { status: 'suspended' }),
+    sampleCardRecord('UB000001', { status: 'used-before-activation' }),
+    sampleCardRecord('EX000001', { validFrom: '2020-01-01T00:00:00Z', validTo: '2025-01-01T00:00:00Z' }),
+    sampleCardRecord('KS000001'),
   ]);
   expect(results.every((result) => result.outcome === 'created')).toBe(true);
 });
@@ -188,7 +165,7 @@ afterAll(async () => {
 
 describe('import and list (ra.admin.import, ra.admin.list)', () => {
   it('is idempotent per card number: a second import changes nothing', async () => {
-    const again = await importCards(nc, [selfApplied('SA000001'), selfApplied('IM000001')]);
+    const again = await importCards(nc, [sampleCardRecord('SA000001'), sampleCardRecord('IM000001')]);
     expect(again).toEqual([
       { cardNumber: 'SA000001', outcome: 'unchanged', status: 'issued' },
       { cardNumber: 'IM000001', outcome: 'created', status: 'issued' },
@@ -197,7 +174,7 @@ describe('import and list (ra.admin.import, ra.admin.list)', () => {
   });
 
   it('refuses a known card with another serial, and writes nothing of that batch', async () => {
-    const error = await refusal('adminImport', { records: [selfApplied('IM000002'), selfApplied('SA000002', { certSerial: 'ffff' })] });
+    const error = await refusal('adminImport', { records: [sampleCardRecord('IM000002'), sampleCardRecord('SA000002', { certSerial: 'ffff' })] });
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toContain('SA000002');
     expect((await listCards(nc)).some((card) => card.cardNumber === 'IM000002')).toBe(false);
@@ -205,11 +182,11 @@ describe('import and list (ra.admin.import, ra.admin.list)', () => {
 
   it('refuses malformed records with BAD_REQUEST', async () => {
     expect((await refusal('adminImport', { records: [{ cardNumber: 'X1' }] })).code).toBe('BAD_REQUEST');
-    expect((await refusal('adminImport', { records: [selfApplied('IM000003', { userCode: 'short' })] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [sampleCardRecord('IM000003', { userCode: 'short' })] })).code).toBe('BAD_REQUEST');
     expect((await refusal('adminImport', { records: [bundled('IM000004', { responsibleId: 'nope' })] })).code).toBe('BAD_REQUEST');
     expect((await refusal('adminImport', { records: [bundled('IM000006', { responsibleId: 'P-1234567' })] })).code).toBe('BAD_REQUEST');
     expect((await refusal('adminImport', { records: [bundled('IM000007', { orgUnit: '' })] })).code).toBe('BAD_REQUEST');
-    expect((await refusal('adminImport', { records: [selfApplied('IM000005'), selfApplied('IM000005')] })).code).toBe('BAD_REQUEST');
+    expect((await refusal('adminImport', { records: [sampleCardRecord('IM000005'), sampleCardRecord('IM000005')] })).code).toBe('BAD_REQUEST');
   });
 
   it('lists every card with route and status, sorted, across pages', async () => {
@@ -236,18 +213,18 @@ describe('identify (ra.activation.identify)', () => {
   });
 
   it('reads the serial however a reader spells it', async () => {
-    const reply = await ask('identify', { cardNumber: 'SA000001', certSerial: '000A1B2C3D4E5F', certificateKeySha256: CARD_KEY.certificateKeySha256 }, IdentifyReplySchema);
+    const reply = await ask('identify', { cardNumber: 'SA000001', certSerial: '000A1B2C3D4E5F', certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 }, IdentifyReplySchema);
     expect(reply.status).toBe('issued');
   });
 
   it('does not know an unknown card or a card with another certificate (UNKNOWN_CARD)', async () => {
-    const key = { certificateKeySha256: CARD_KEY.certificateKeySha256 };
-    expect((await refusal('identify', { cardNumber: 'NO000001', certSerial: SERIAL, ...key })).code).toBe('UNKNOWN_CARD');
+    const key = { certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 };
+    expect((await refusal('identify', { cardNumber: 'NO000001', certSerial: SAMPLE_CERT_SERIAL, ...key })).code).toBe('UNKNOWN_CARD');
     expect((await refusal('identify', { cardNumber: 'SA000001', certSerial: 'abcdef', ...key })).code).toBe('UNKNOWN_CARD');
   });
 
   it('refuses a malformed request (BAD_REQUEST)', async () => {
-    expect((await refusal('identify', { cardNumber: 'lower-case', certSerial: SERIAL })).code).toBe('BAD_REQUEST');
+    expect((await refusal('identify', { cardNumber: 'lower-case', certSerial: SAMPLE_CERT_SERIAL })).code).toBe('BAD_REQUEST');
     expect((await refusal('identify', {})).code).toBe('BAD_REQUEST');
   });
 });
@@ -269,7 +246,7 @@ describe('verify (ra.activation.verify)', () => {
     const wrong = await refusal('verify', verifySelf('SA000002', 'Ab3$xyz8', 'kiosk-2'));
     expect(wrong.code).toBe('3005');
     expect(wrong.attemptsLeft).toBe(4);
-    const path = await refusal('verify', { cardNumber: 'SA000002', certSerial: SERIAL, kioskId: 'kiosk-2', route: 'registration-bundled', responsibleId: 'A123456789' });
+    const path = await refusal('verify', { cardNumber: 'SA000002', certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-2', route: 'registration-bundled', responsibleId: 'A123456789' });
     expect(path.code).toBe('WRONG_PATH');
     expect(await identify('SA000002')).toEqual({ route: 'self-applied', status: 'issued', attemptsLeft: 4 });
   });
@@ -281,14 +258,14 @@ describe('verify (ra.activation.verify)', () => {
   it('verifies a registration-bundled card by ID and birth date, however they are typed', async () => {
     const reply = await ask(
       'verify',
-      { cardNumber: 'RB000001', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled', responsibleId: ' ａ123456789 ', birthDate: '民國64年3月5日' },
+      { cardNumber: 'RB000001', certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled', responsibleId: ' ａ123456789 ', birthDate: '民國64年3月5日' },
       VerifyReplySchema,
     );
     expect(reply.activationId).toMatch(/^RB000001\./);
   });
 
   it('asks for the birth date when the issuance record has one (BIRTH_DATE_REQUIRED, no attempt counted), and not when it has none', async () => {
-    const base = { certSerial: SERIAL, kioskId: 'kiosk-3', route: 'registration-bundled' as const, responsibleId: 'A123456789' };
+    const base = { certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-3', route: 'registration-bundled' as const, responsibleId: 'A123456789' };
     const missing = await refusal('verify', { ...base, cardNumber: 'RB000003' });
     expect(missing.code).toBe('BIRTH_DATE_REQUIRED');
     expect(missing.attemptsLeft).toBeUndefined();
@@ -304,7 +281,7 @@ describe('verify (ra.activation.verify)', () => {
   });
 
   it('compares a passport number (any 6–20 letters and digits) as it compares national IDs: by the MAC of the normalised form', async () => {
-    const base = { cardNumber: 'PP000001', certSerial: SERIAL, kioskId: 'kiosk-4', route: 'registration-bundled' as const, birthDate: '1975-03-05' };
+    const base = { cardNumber: 'PP000001', certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-4', route: 'registration-bundled' as const, birthDate: '1975-03-05' };
     const wrong = await refusal('verify', { ...base, responsibleId: 'P12345679' });
     expect(wrong).toMatchObject({ code: '3005', attemptsLeft: 4 });
     const reply = await ask('verify', { ...base, responsibleId: ' Ｐ12345678 ' }, VerifyReplySchema);
@@ -323,14 +300,14 @@ describe('verify (ra.activation.verify)', () => {
 
   it('refuses malformed input before comparing anything (format codes, BAD_REQUEST)', async () => {
     expect((await refusal('verify', verifySelf('SA000003', 'abc'))).code).toBe('USER_CODE_FORMAT');
-    const bundledBase = { cardNumber: 'RB000003', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled' as const };
+    const bundledBase = { cardNumber: 'RB000003', certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled' as const };
     const attemptsBefore = (await identify('RB000003')).attemptsLeft;
     expect((await refusal('verify', { ...bundledBase, responsibleId: '12345' })).code).toBe('ID_FORMAT');
     expect((await refusal('verify', { ...bundledBase, responsibleId: 'P-1234567' })).code).toBe('ID_FORMAT');
     expect((await refusal('verify', { ...bundledBase, responsibleId: 'P12345678901234567890' })).code).toBe('ID_FORMAT');
     expect((await refusal('verify', { ...bundledBase, responsibleId: 'A123456789', birthDate: '1975-02-30' })).code).toBe('BIRTH_DATE_FORMAT');
     expect((await identify('RB000003')).attemptsLeft).toBe(attemptsBefore);
-    expect((await refusal('verify', { cardNumber: 'SA000003', certSerial: SERIAL, route: 'self-applied', userCode: 'Ab3$xyz9' })).code).toBe('BAD_REQUEST');
+    expect((await refusal('verify', { cardNumber: 'SA000003', certSerial: SAMPLE_CERT_SERIAL, route: 'self-applied', userCode: SAMPLE_USER_CODE })).code).toBe('BAD_REQUEST');
     expect(await identify('SA000003')).toEqual({ route: 'self-applied', status: 'issued', attemptsLeft: 5 });
   });
 });
@@ -350,7 +327,7 @@ describe('accept (ra.activation.accept)', () => {
   it('needs contact e-mail and a new user code on a registration-bundled card, checked', async () => {
     const { activationId } = await ask(
       'verify',
-      { cardNumber: 'RB000003', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1975-03-05' },
+      { cardNumber: 'RB000003', certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1975-03-05' },
       VerifyReplySchema,
     );
     expect((await refusal('accept', { activationId })).code).toBe('BAD_REQUEST');
@@ -452,7 +429,7 @@ describe('lockout and staff', () => {
       ['LOCKED', 0],
     ]);
     expect(await identify('LK000001')).toEqual({ route: 'self-applied', status: 'locked', attemptsLeft: 0 });
-    expect((await refusal('verify', verifySelf('LK000001', 'Ab3$xyz9', 'kiosk-l4'))).code).toBe('LOCKED');
+    expect((await refusal('verify', verifySelf('LK000001', SAMPLE_USER_CODE, 'kiosk-l4'))).code).toBe('LOCKED');
 
     const unlocked = await ask('staffUnlock', await signed({ cardNumber: 'LK000001', staffId: 'staff-7' }), StaffCardSummarySchema);
     expect(unlocked).toMatchObject({ status: 'issued', attemptsLeft: 5 });
@@ -494,7 +471,7 @@ describe('lockout and staff', () => {
     const kiosk = 'kiosk-rate';
     const cards = ['LK000003', 'LK000004', 'LK000003', 'LK000004', 'LK000003', 'LK000004'];
     for (const card of cards) expect((await refusal('verify', verifySelf(card, 'Wrong$123', kiosk))).code).toBe('3005');
-    const limited = await refusal('verify', verifySelf('SA000003', 'Ab3$xyz9', kiosk));
+    const limited = await refusal('verify', verifySelf('SA000003', SAMPLE_USER_CODE, kiosk));
     expect(limited.code).toBe('LOCKED');
     expect(limited.message).toMatch(/kiosk/);
     expect((await identify('SA000003')).attemptsLeft).toBe(5);
@@ -528,17 +505,17 @@ describe('lockout and staff', () => {
     expect(reply.activatedAt).toBeTruthy();
     expect(reply.history.map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'activated']);
     const text = JSON.stringify(reply);
-    for (const secret of ['scrypt$', 'Ab3$xyz9', 'so-SA000007', 'userCodeHash', 'soCredential']) expect(text).not.toContain(secret);
+    for (const secret of ['scrypt$', SAMPLE_USER_CODE, 'so-SA000007', 'userCodeHash', 'soCredential']) expect(text).not.toContain(secret);
   });
 });
 
 describe('per-kiosk subjects (<subject>.<kiosk>)', () => {
   it('takes the kiosk from the subject and refuses a body that claims another', async () => {
-    expect((await refusal('verify', verifySelf('SA000005', 'Ab3$xyz9', 'kiosk-1'), 'kiosk-2')).code).toBe('BAD_REQUEST');
-    const key = { certificateKeySha256: CARD_KEY.certificateKeySha256 };
-    expect((await refusal('identify', { cardNumber: 'SA000005', certSerial: SERIAL, kioskId: 'kiosk-1', ...key }, 'kiosk-2')).code).toBe('BAD_REQUEST');
-    expect((await ask('identify', { cardNumber: 'SA000005', certSerial: SERIAL, ...key }, IdentifyReplySchema, 'kiosk-2')).route).toBe('self-applied');
-    const { activationId } = await ask('verify', verifySelf('SA000005', 'Ab3$xyz9', 'kiosk-2'), VerifyReplySchema, 'kiosk-2');
+    expect((await refusal('verify', verifySelf('SA000005', SAMPLE_USER_CODE, 'kiosk-1'), 'kiosk-2')).code).toBe('BAD_REQUEST');
+    const key = { certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 };
+    expect((await refusal('identify', { cardNumber: 'SA000005', certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', ...key }, 'kiosk-2')).code).toBe('BAD_REQUEST');
+    expect((await ask('identify', { cardNumber: 'SA000005', certSerial: SAMPLE_CERT_SERIAL, ...key }, IdentifyReplySchema, 'kiosk-2')).route).toBe('self-applied');
+    const { activationId } = await ask('verify', verifySelf('SA000005', SAMPLE_USER_CODE, 'kiosk-2'), VerifyReplySchema, 'kiosk-2');
     expect((await refusal('accept', { activationId }, 'kiosk-3')).code).toBe('BAD_REQUEST');
     await ask('accept', { activationId }, AcceptReplySchema, 'kiosk-2');
     const grant = await grantFor(activationId, 'SA000005', 'kiosk-2');
@@ -549,7 +526,7 @@ describe('per-kiosk subjects (<subject>.<kiosk>)', () => {
   });
 
   it('refuses a last token that is not a kiosk id', async () => {
-    const reply = await nc.request(`${REGISTRY_SUBJECTS.identify}.NOT_A_KIOSK`, JSON.stringify({ cardNumber: 'SA000001', certSerial: SERIAL }));
+    const reply = await nc.request(`${REGISTRY_SUBJECTS.identify}.NOT_A_KIOSK`, JSON.stringify({ cardNumber: 'SA000001', certSerial: SAMPLE_CERT_SERIAL }));
     expect(reply.headers?.get('Nats-Service-Error')).toBe('BAD_REQUEST');
   });
 });

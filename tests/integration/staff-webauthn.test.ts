@@ -12,7 +12,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { Browser, Page } from 'playwright-core';
 import { buildKiosk } from '../../kiosk/tools/build.ts';
 import { fixtureKioskView } from '../../kiosk/consoles/fixtures.ts';
-import { registrySubjectFor, type AdminImportRequest } from '../../machines/contract/index.ts';
+import { registrySubjectFor } from '../../machines/contract/index.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
@@ -23,11 +23,10 @@ import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts'
 import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
 import { startUiServer } from '../../services/ui/static.service.ts';
 import { launchChromium } from '../support/e2e-kiosk-page.ts';
-import { testCardKey } from '../support/card-keys.ts';
+import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../support/sample-cards.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import * as v from 'valibot';
 
-const SERIAL = '0a1b2c3d4e5f';
 const LOCKED_CARD = fixtureKioskView('kiosk-2').card!.cardNumber;
 const RETURN_CARD = 'TT00000000000077';
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
@@ -41,26 +40,6 @@ let distDir: string;
 let origin: string;
 let browser: Browser;
 const subscriptions: Subscription[] = [];
-
-/** One card key stands for every card here: binding is not what this file tests. */
-const CARD_KEY = testCardKey();
-
-function card(cardNumber: string, status: 'issued' | 'used-before-activation'): AdminImportRequest['records'][number] {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '測試公司',
-    ubn: '97969933',
-    email: 'test@example.com.tw',
-    validFrom: '2026-01-01T00:00:00Z',
-    validTo: '2031-01-01T00:00:00Z',
-    status,
-    userCode: 'Ab3$xyz9',
-    certSerial: SERIAL,
-    certificateKeySha256: CARD_KEY.certificateKeySha256,
-    soCredential: `so-${cardNumber}`,
-  } as AdminImportRequest['records'][number];
-}
 
 /** A kiosk engine's part, played by the test: kiosk-2 answers discover with its view. */
 function playKiosk(view: ReturnType<typeof fixtureKioskView>): void {
@@ -87,9 +66,9 @@ beforeAll(async () => {
   origin = `http://localhost:${port}`;
   registry = await startRegistry({ nc: await nats.connect('registry'), dataDir: nats.dataDir, secretKey: Buffer.alloc(32, 3), scryptCost: { N: 1024, r: 8, p: 1 } });
   staffAuth = await startStaffAuth({ nc: await nats.connect('staff-auth'), keys: await loadStaffTokenKeys(nats.dataDir), origin });
-  await importCards(nc, [card(LOCKED_CARD, 'issued'), card(RETURN_CARD, 'used-before-activation')]);
+  await importCards(nc, [sampleCardRecord(LOCKED_CARD), sampleCardRecord(RETURN_CARD, { status: 'used-before-activation' })]);
   for (let i = 0; i < 5; i++) {
-    await nc.request(registrySubjectFor('verify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SERIAL, kioskId: `kiosk-w${i}`, route: 'self-applied', userCode: 'Wrong$123' }));
+    await nc.request(registrySubjectFor('verify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SAMPLE_CERT_SERIAL, kioskId: `kiosk-w${i}`, route: 'self-applied', userCode: 'Wrong$123' }));
   }
   distDir = await mkdtemp(join(tmpdir(), 'staff-webauthn-dist-'));
   await buildKiosk({ outdir: distDir });
@@ -143,7 +122,7 @@ describe('staff sign-in with a passkey, end to end', () => {
     await page.locator('[data-status="locked"]').waitFor();
     await page.locator('[data-op="unlock"]').click();
     await page.locator('[data-status="issued"]').waitFor();
-    const identified = (await nc.request(registrySubjectFor('identify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SERIAL, certificateKeySha256: CARD_KEY.certificateKeySha256 }), { timeout: 5_000 })).json<{ status: string }>();
+    const identified = (await nc.request(registrySubjectFor('identify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 }), { timeout: 5_000 })).json<{ status: string }>();
     expect(identified.status).toBe('issued');
     const trail = (await audit()).filter((entry) => entry.cardNumber === LOCKED_CARD);
     expect(trail.map((entry) => [entry.action, entry.staffId, entry.outcome])).toEqual([
@@ -167,7 +146,7 @@ describe('staff sign-in with a passkey, end to end', () => {
     expect(slipText).toContain('27011');
     expect(slipText).toMatch(/民國\d+年\d+月\d+日/);
     expect(slipText).toContain('02-2345-6789');
-    expect(slipText).not.toContain('Ab3$xyz9');
+    expect(slipText).not.toContain(SAMPLE_USER_CODE);
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: join(SCREENSHOTS, 'staff-return-slip.png'), fullPage: true });
     expect(await page.getByRole('button', { name: '列印寄回單' }).isVisible()).toBe(false);
