@@ -15,6 +15,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import {
+  CONSOLE_PASSWORD_VARIABLE,
+  deskConsoleSecret,
   kioskLinkUser,
   kioskLocalUsers,
   PASSWORD_VARIABLES,
@@ -22,6 +24,8 @@ import {
   renderHubSecrets,
   renderKioskHubLink,
   renderKioskLeaf,
+  renderStaffDeskLeaf,
+  renderStaffHubLink,
   STAFF_USER,
   type HubListen,
   type NatsUser,
@@ -56,6 +60,7 @@ async function makeCertificates(dir: string): Promise<void> {
   await leaf('kiosk-k2', 'other-ca', 'clientAuth');
   // The site's own CA, for a name that is no kiosk of the site.
   await leaf('kiosk-k9', 'ca', 'clientAuth');
+  await leaf('staff-desk-1', 'ca', 'clientAuth');
 }
 
 /** A box's TLS directory holding `certificate` under the file names of `asKiosk`'s certificate. */
@@ -81,6 +86,8 @@ describe('production configs with TLS turned on', () => {
   let secrets: Record<string, string>;
   let listen: HubListen;
   let site: Site;
+  /** Kiosk k1's box, linked by the first test. */
+  let k1: Server;
 
   const leafCount = async () => (await leafLinks(monitorPort)).length;
 
@@ -88,7 +95,7 @@ describe('production configs with TLS turned on', () => {
     root = await mkdtemp(join(tmpdir(), 'deploy-tls-'));
     tlsDir = join(root, 'tls');
     await makeCertificates(tlsDir);
-    site = { hub: { cluster: 'tls-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: ['k1', 'k2'], staffDesks: [], tls: true };
+    site = { hub: { cluster: 'tls-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: ['k1', 'k2'], staffDesks: ['desk-1'], tls: true };
     secrets = completeSecrets(site, {});
     monitorPort = await freePort();
     listen = {
@@ -137,7 +144,7 @@ describe('production configs with TLS turned on', () => {
     expect(hubConfig).toContain('verify_and_map: true');
     // The link is its certificate: no kiosk password exists, and the kiosk's URLs carry none.
     expect(renderKioskHubLink('k1', site, secrets, listen)).not.toMatch(/nats-leaf:\/\/[^"]*@/);
-    const k1 = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen));
+    k1 = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen));
     await until(async () => ((await leafCount()) === 1 ? true : undefined), 'the k1 link up');
 
     const staff = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff]! });
@@ -236,5 +243,33 @@ describe('production configs with TLS turned on', () => {
       'the hub refusing the certificate\'s name',
     );
     expect(await leafCount()).toBe(linksBefore);
+  });
+
+  it("a staff desk links by its certificate as the staff: its console sees k1's view", async () => {
+    const linksBefore = await leafCount();
+    const dir = join(root, 'desk-1');
+    const port = await freePort();
+    const hubLink = renderStaffHubLink(site, secrets, listen, 'desk-1');
+    expect(hubLink).not.toMatch(/nats-leaf:\/\/[^"]*@/);
+    const desk = await startServer(
+      dir,
+      renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, tlsDir } }),
+      port,
+      { 'hub-link.conf': hubLink },
+    );
+    servers.push(desk);
+    await until(async () => ((await leafCount()) === linksBefore + 1 ? true : undefined), 'the desk link up');
+    expect(hubLink).toContain(CONSOLE_PASSWORD_VARIABLE);
+    const console = await connect({ servers: desk.url, user: 'console', pass: secrets[deskConsoleSecret('desk-1')]! });
+    const parts = await connect({ servers: k1.url });
+    connections.push(console, parts);
+    const views: string[] = [];
+    console.subscribe('kiosk.k1.view', { callback: (_error, msg) => void views.push(msg.string()) });
+    await console.flush();
+    await until(() => {
+      if (views.includes('"to-the-desk"')) return true;
+      parts.publish('kiosk.k1.view', encodeJson('to-the-desk'));
+      return undefined;
+    }, 'k1 view at the desk');
   });
 });
