@@ -54,6 +54,27 @@ export function kioskLinkUser(kioskId: string): string {
   return `kiosk-${kioskId}`;
 }
 
+/**
+ * With TLS the hub maps each leaf link's client certificate to its user (`verify_and_map`):
+ * nats-server 2.9 takes the first of the certificate's SAN e-mails, SAN DNS names and subject DN
+ * that names a user. Certificates carry the machine's certificate name as the subject
+ * (`CN=kiosk-<id>`, `CN=staff-<desk>`) and no SAN that is a user name, so the subject decides.
+ */
+export function certificateUser(certificateName: string): string {
+  return `CN=${certificateName}`;
+}
+
+/** The base name of a kiosk's certificate files and its certificate's CN. */
+export function kioskCertificateName(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `kiosk-${kioskId}`;
+}
+
+/** The base name of a staff desk's certificate files and its certificate's CN. */
+export function deskCertificateName(desk: string): string {
+  return `staff-${desk}`;
+}
+
 /** Config variable names can hold letters, digits and underscores; kiosk ids have no underscores, so this is one-to-one. */
 export function kioskPasswordVariable(kioskId: string): string {
   assertKiosk(kioskId);
@@ -192,7 +213,20 @@ export const KIOSK_LINK_DENY_IMPORTS: readonly string[] = [
   '$KV.>',
 ];
 
-export function hubUsers(site: Pick<Site, 'kiosks'>): NatsUser[] {
+export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: readonly string[] }): NatsUser[] {
+  // With TLS a leaf link is the user its certificate names, and a password does nothing; without
+  // (a lab), the link's password decides.
+  const mapped = site.tls === true;
+  const staffDesks = mapped
+    ? (site.staffDesks ?? []).map(
+        (desk): NatsUser => ({
+          user: certificateUser(deskCertificateName(desk)),
+          permissions: staffPermissions(),
+          connectionTypes: ['LEAFNODE'],
+          note: `the leaf link of staff desk ${desk}, by its client certificate`,
+        }),
+      )
+    : [];
   return [
     {
       user: REGISTRY_USER,
@@ -205,8 +239,10 @@ export function hubUsers(site: Pick<Site, 'kiosks'>): NatsUser[] {
       user: STAFF_USER,
       passwordVariable: PASSWORD_VARIABLES.staff,
       permissions: staffPermissions(),
-      connectionTypes: ['STANDARD', 'LEAFNODE'],
-      note: 'staff console and inspector: a staff desk leaf node, or a client on a hub node',
+      connectionTypes: mapped ? ['STANDARD'] : ['STANDARD', 'LEAFNODE'],
+      note: mapped
+        ? 'staff console and inspector as a client on a hub node (desks link by certificate, below)'
+        : 'staff console and inspector: a staff desk leaf node, or a client on a hub node',
     },
     {
       user: ADMIN_USER,
@@ -215,14 +251,23 @@ export function hubUsers(site: Pick<Site, 'kiosks'>): NatsUser[] {
       connectionTypes: ['STANDARD'],
       note: 'registering issuance records (ra.admin.*), from a hub node only',
     },
+    ...staffDesks,
     ...site.kiosks.map(
-      (kioskId): NatsUser => ({
-        user: kioskLinkUser(kioskId),
-        passwordVariable: kioskPasswordVariable(kioskId),
-        permissions: kioskLinkPermissions(kioskId),
-        connectionTypes: ['LEAFNODE'],
-        note: `the leaf link of kiosk ${kioskId}: its own subjects only`,
-      }),
+      (kioskId): NatsUser =>
+        mapped
+          ? {
+              user: certificateUser(kioskCertificateName(kioskId)),
+              permissions: kioskLinkPermissions(kioskId),
+              connectionTypes: ['LEAFNODE'],
+              note: `the leaf link of kiosk ${kioskId}, by its client certificate: its own subjects only`,
+            }
+          : {
+              user: kioskLinkUser(kioskId),
+              passwordVariable: kioskPasswordVariable(kioskId),
+              permissions: kioskLinkPermissions(kioskId),
+              connectionTypes: ['LEAFNODE'],
+              note: `the leaf link of kiosk ${kioskId}: its own subjects only`,
+            },
     ),
   ];
 }
@@ -476,7 +521,7 @@ export function renderHubNode(options: HubNodeOptions): string {
     'max_payload: 1048576',
     '',
     '# secrets.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines',
-    `# ${PASSWORD_VARIABLES.route}, ${HUB_ROUTES_VARIABLE}, ${PASSWORD_VARIABLES.registry}, ${PASSWORD_VARIABLES.staff}, ${PASSWORD_VARIABLES.admin} and one KIOSK_PASSWORD_<ID> per kiosk.`,
+    `# ${PASSWORD_VARIABLES.route}, ${HUB_ROUTES_VARIABLE}, ${PASSWORD_VARIABLES.registry}, ${PASSWORD_VARIABLES.staff}, ${PASSWORD_VARIABLES.admin}${tls ? '' : ' and one KIOSK_PASSWORD_<ID> per kiosk'}.`,
     'include "secrets.conf"',
     '',
     'jetstream {',
@@ -512,7 +557,12 @@ export function renderHubNode(options: HubNodeOptions): string {
     `  advertise: ${q(`${node.host}:${leafPortOf(node, listen)}`)}`,
     '  # No authorization block here on purpose: leaf links authenticate as users of the account',
     '  # below, so their permissions apply (nats-server has no permissions on leafnode-only users).',
-    indent(renderTls(tls, [...certs(node.name), 'verify: true', 'timeout: 2'], 'Kiosk and staff desk links: TLS with client certificates (set "tls": true in the site file).'), '  '),
+    '  # With TLS, verify_and_map makes each link the user its client certificate names',
+    '  # ("CN=kiosk-<id>", "CN=staff-<desk>"): a password sent along is ignored.',
+    indent(
+      renderTls(tls, [...certs(node.name), 'verify_and_map: true', 'timeout: 2'], 'Kiosk and staff desk links: TLS with client certificates mapped to their users (set "tls": true in the site file and generate again).'),
+      '  ',
+    ),
     '}',
     '',
     '# No anonymous user: a client without credentials is refused, whatever it asks for.',
@@ -549,7 +599,8 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     'max_payload: 1048576',
     '',
     `# hub-link.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines`,
-    `# ${HUB_LINK_VARIABLE}: the hub nodes' leafnode URLs carrying this kiosk's link credentials.`,
+    `# ${HUB_LINK_VARIABLE}: the hub nodes' leafnode URLs (with TLS the client certificate is the login;`,
+    '# without, the URLs carry this kiosk\'s link password).',
     'include "hub-link.conf"',
     '',
     '# The engine\'s session snapshots stay on the box, in a JetStream domain of its own: the',
@@ -587,11 +638,11 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
       renderTls(
         tls,
         [
-          `cert_file: ${q(`${listen.tlsDir}/kiosk-${kioskId}.crt`)}`,
-          `key_file: ${q(`${listen.tlsDir}/kiosk-${kioskId}.key`)}`,
+          `cert_file: ${q(`${listen.tlsDir}/${kioskCertificateName(kioskId)}.crt`)}`,
+          `key_file: ${q(`${listen.tlsDir}/${kioskCertificateName(kioskId)}.key`)}`,
           `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
         ],
-        'The link to the hub: TLS with this kiosk\'s client certificate (set "tls": true in the site file).',
+        'The link to the hub: TLS with this kiosk\'s client certificate, subject "CN=kiosk-<id>", which the hub maps to this kiosk\'s link user (set "tls": true in the site file).',
       ),
       '      ',
     ),
@@ -627,7 +678,7 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
     ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
     'max_payload: 1048576',
     '',
-    `# hub-link.conf (0600) defines ${HUB_LINK_VARIABLE} with the staff credentials and`,
+    `# hub-link.conf (0600) defines ${HUB_LINK_VARIABLE} (the staff credentials in a lab; with TLS the desk's certificate) and`,
     `# ${CONSOLE_PASSWORD_VARIABLE}, the console's login (the desk's UI server hands it to its own pages only).`,
     'include "hub-link.conf"',
     '',
@@ -652,8 +703,8 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
       renderTls(
         tls,
         [
-          `cert_file: ${q(`${listen.tlsDir}/staff-${options.desk}.crt`)}`,
-          `key_file: ${q(`${listen.tlsDir}/staff-${options.desk}.key`)}`,
+          `cert_file: ${q(`${listen.tlsDir}/${deskCertificateName(options.desk)}.crt`)}`,
+          `key_file: ${q(`${listen.tlsDir}/${deskCertificateName(options.desk)}.key`)}`,
           `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
         ],
         'The link to the hub: TLS with this desk\'s client certificate (set "tls": true in the site file).',
@@ -674,13 +725,15 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
 export type SiteSecrets = Record<string, string>;
 
 /** Every variable the hub's secrets include must define (nats-server refuses one that no config uses). */
-export function requiredSecretVariables(site: Pick<Site, 'hub' | 'kiosks'>): string[] {
+export function requiredSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'tls'>): string[] {
   const routes = site.hub.nodes.length > 1 ? [PASSWORD_VARIABLES.route] : [];
-  return [...routes, PASSWORD_VARIABLES.registry, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...site.kiosks.map(kioskPasswordVariable)];
+  // With TLS kiosk links are their certificates (verify_and_map): no kiosk password exists.
+  const kioskPasswords = site.tls === true ? [] : site.kiosks.map(kioskPasswordVariable);
+  return [...routes, PASSWORD_VARIABLES.registry, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...kioskPasswords];
 }
 
 /** Every secret of a site: the hub's, and each desk's console password. */
-export function siteSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'staffDesks'>): string[] {
+export function siteSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'staffDesks' | 'tls'>): string[] {
   return [...requiredSecretVariables(site), ...site.staffDesks.map(deskConsoleSecret)];
 }
 
@@ -705,16 +758,20 @@ export function renderHubSecrets(site: Site, secrets: SiteSecrets, listen: HubLi
   return [...lines, ''].join('\n');
 }
 
-function renderHubLink(user: string, password: string, site: Site, listen: HubListen): string {
-  const urls = site.hub.nodes.map((node) => `nats-leaf://${user}:${password}@${node.host}:${leafPortOf(node, listen)}`);
+/** `login` absent: the link is its client certificate (a TLS site), and the URLs carry no credentials. */
+function renderHubLink(login: { user: string; password: string } | undefined, site: Site, listen: HubListen): string {
+  const credentials = login === undefined ? '' : `${login.user}:${login.password}@`;
+  const urls = site.hub.nodes.map((node) => `nats-leaf://${credentials}${node.host}:${leafPortOf(node, listen)}`);
   return [SECRET_HEADER, `${HUB_LINK_VARIABLE}: ${list(urls)}`, ''].join('\n');
 }
 
 export function renderKioskHubLink(kioskId: string, site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
-  return renderHubLink(kioskLinkUser(kioskId), secret(secrets, kioskPasswordVariable(kioskId)), site, listen);
+  const login = site.tls === true ? undefined : { user: kioskLinkUser(kioskId), password: secret(secrets, kioskPasswordVariable(kioskId)) };
+  return renderHubLink(login, site, listen);
 }
 
 export function renderStaffHubLink(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB, desk = site.staffDesks[0] ?? ''): string {
   const console = `${CONSOLE_PASSWORD_VARIABLE}: ${q(secret(secrets, deskConsoleSecret(desk)))}`;
-  return renderHubLink(STAFF_USER, secret(secrets, PASSWORD_VARIABLES.staff), site, listen).replace(/\n$/, `\n${console}\n`);
+  const login = site.tls === true ? undefined : { user: STAFF_USER, password: secret(secrets, PASSWORD_VARIABLES.staff) };
+  return renderHubLink(login, site, listen).replace(/\n$/, `\n${console}\n`);
 }

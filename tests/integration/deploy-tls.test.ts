@@ -1,10 +1,12 @@
 // The TLS blocks of the production configs, turned on ("tls": true in the site file), with
 // certificates made here by openssl: a kiosk with its client certificate links to the hub and its
-// view reaches the staff; a box with the right password but no client certificate, or with a
-// certificate from another CA, does not get a link.
+// view reaches the staff; a box with no client certificate, or with a certificate from another CA,
+// does not get a link. The hub maps each certificate to its user (verify_and_map): kiosk k1's
+// certificate is k1 whatever the box's settings say, and a site certificate that names no kiosk
+// gets no link.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,15 +15,20 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import {
+  CONSOLE_PASSWORD_VARIABLE,
+  deskConsoleSecret,
   kioskLinkUser,
-  kioskPasswordVariable,
+  kioskLocalUsers,
   PASSWORD_VARIABLES,
   renderHubNode,
   renderHubSecrets,
   renderKioskHubLink,
   renderKioskLeaf,
+  renderStaffDeskLeaf,
+  renderStaffHubLink,
   STAFF_USER,
   type HubListen,
+  type NatsUser,
   type Site,
 } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
@@ -51,6 +58,17 @@ async function makeCertificates(dir: string): Promise<void> {
   await leaf('hub-1', 'ca', 'serverAuth,clientAuth');
   await leaf('kiosk-k1', 'ca', 'clientAuth');
   await leaf('kiosk-k2', 'other-ca', 'clientAuth');
+  // The site's own CA, for a name that is no kiosk of the site.
+  await leaf('kiosk-k9', 'ca', 'clientAuth');
+  await leaf('staff-desk-1', 'ca', 'clientAuth');
+}
+
+/** A box's TLS directory holding `certificate` under the file names of `asKiosk`'s certificate. */
+async function tlsDirWith(tlsDir: string, dir: string, certificate: string, asKiosk: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await copyFile(join(tlsDir, 'ca.crt'), join(dir, 'ca.crt'));
+  for (const ext of ['crt', 'key']) await copyFile(join(tlsDir, `${certificate}.${ext}`), join(dir, `kiosk-${asKiosk}.${ext}`));
+  return dir;
 }
 
 type Server = ConfiguredServer;
@@ -68,6 +86,8 @@ describe('production configs with TLS turned on', () => {
   let secrets: Record<string, string>;
   let listen: HubListen;
   let site: Site;
+  /** Kiosk k1's box, linked by the first test. */
+  let k1: Server;
 
   const leafCount = async () => (await leafLinks(monitorPort)).length;
 
@@ -75,7 +95,7 @@ describe('production configs with TLS turned on', () => {
     root = await mkdtemp(join(tmpdir(), 'deploy-tls-'));
     tlsDir = join(root, 'tls');
     await makeCertificates(tlsDir);
-    site = { hub: { cluster: 'tls-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: ['k1', 'k2'], staffDesks: [], tls: true };
+    site = { hub: { cluster: 'tls-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: ['k1', 'k2'], staffDesks: ['desk-1'], tls: true };
     secrets = completeSecrets(site, {});
     monitorPort = await freePort();
     listen = {
@@ -100,12 +120,18 @@ describe('production configs with TLS turned on', () => {
     if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
-  async function startKiosk(kioskId: string, hubLink: string, dir = join(root, kioskId)): Promise<Server> {
+  async function startKiosk(
+    kioskId: string,
+    hubLink: string,
+    dir = join(root, kioskId),
+    options: { certificates?: string; users?: NatsUser[] } = {},
+  ): Promise<Server> {
     const port = await freePort();
     const config = renderKioskLeaf({
       kioskId,
       site,
-      listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, storeDir: join(dir, 'jetstream'), tlsDir },
+      users: options.users,
+      listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, storeDir: join(dir, 'jetstream'), tlsDir: options.certificates ?? tlsDir },
     });
     const server = await startServer(dir, config, port, { 'hub-link.conf': hubLink });
     servers.push(server);
@@ -113,8 +139,12 @@ describe('production configs with TLS turned on', () => {
   }
 
   it('a kiosk with its client certificate links to the hub over TLS, and its view reaches the staff', async () => {
-    expect(await readFile(join(root, 'hub', 'nats.conf'), 'utf8')).toMatch(/\n {2}tls \{\n {4}cert_file: ".*hub-1\.crt"/);
-    const k1 = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen));
+    const hubConfig = await readFile(join(root, 'hub', 'nats.conf'), 'utf8');
+    expect(hubConfig).toMatch(/\n {2}tls \{\n {4}cert_file: ".*hub-1\.crt"/);
+    expect(hubConfig).toContain('verify_and_map: true');
+    // The link is its certificate: no kiosk password exists, and the kiosk's URLs carry none.
+    expect(renderKioskHubLink('k1', site, secrets, listen)).not.toMatch(/nats-leaf:\/\/[^"]*@/);
+    k1 = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen));
     await until(async () => ((await leafCount()) === 1 ? true : undefined), 'the k1 link up');
 
     const staff = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff]! });
@@ -135,13 +165,13 @@ describe('production configs with TLS turned on', () => {
     expect(JSON.parse(views[0]!)).toEqual({ over: 'tls' });
   });
 
-  it('the right password is not enough: no client certificate, or one from another CA, gets no link', async () => {
+  it('a login is not enough: no client certificate, or one from another CA, gets no link', async () => {
     // k2's own config asks for its certificate, which another CA signed.
     const impostor = await startKiosk('k2', renderKioskHubLink('k2', site, secrets, listen));
-    // A box with k2's password that offers no certificate at all.
+    // A box naming k2's link user with a password, and offering no certificate at all.
     const noCertDir = join(root, 'no-cert');
     const noCertPort = await freePort();
-    const url = `nats-leaf://${kioskLinkUser('k2')}:${secrets[kioskPasswordVariable('k2')]}@127.0.0.1:${listen.leafPort}`;
+    const url = `nats-leaf://${kioskLinkUser('k2')}:some-password@127.0.0.1:${listen.leafPort}`;
     const noCert = await startServer(
       noCertDir,
       `host: "127.0.0.1"\nport: ${noCertPort}\nleafnodes { remotes: [ { url: "${url}", tls { ca_file: "${join(tlsDir, 'ca.crt')}" } } ] }\n`,
@@ -159,5 +189,87 @@ describe('production configs with TLS turned on', () => {
       return (hubLog.match(/TLS leafnode handshake error: tls: client didn't provide a certificate/g)?.length ?? 0) >= 2 || undefined;
     }, 'the hub refusing both handshakes');
     expect(await leafCount()).toBe(1);
+  });
+
+  it("k1's certificate on a box set up as k2 links as k1: it never gets k2's subjects", async () => {
+    const linksBefore = await leafCount();
+    const observerPassword = 'observer-password';
+    const observer: NatsUser = { user: 'observer', passwordVariable: 'OBSERVER_PASSWORD', connectionTypes: ['STANDARD'], note: 'test observer' };
+    const dir = join(root, 'k1-as-k2');
+    const box = await startKiosk('k2', `${renderKioskHubLink('k2', site, secrets, listen)}OBSERVER_PASSWORD: "${observerPassword}"\n`, dir, {
+      certificates: await tlsDirWith(tlsDir, join(dir, 'tls'), 'kiosk-k1', 'k2'),
+      users: [...kioskLocalUsers('k2'), observer],
+    });
+    await until(async () => ((await leafCount()) === linksBefore + 1 ? true : undefined), 'the k1-as-k2 link up');
+    const onBox = await connect({ servers: box.url, user: 'observer', pass: observerPassword });
+    const staff = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff]! });
+    connections.push(onBox, staff);
+    const seenOnBox: string[] = [];
+    const seenByStaff: string[] = [];
+    onBox.subscribe('kiosk.*.staff', { callback: (_error, msg) => void seenOnBox.push(msg.subject) });
+    // One subscription per kiosk: the hub offers a link only interest its allowlist fully covers.
+    for (const subject of ['kiosk.k1.view', 'kiosk.k2.view']) {
+      staff.subscribe(subject, { callback: (_error, msg) => void seenByStaff.push(`${msg.subject} ${msg.string()}`) });
+    }
+    await Promise.all([onBox.flush(), staff.flush()]);
+    // Each round sends k2's subject first on the same connection: had it passed the hub, it would
+    // arrive before k1's, which proves the link is up and mapped.
+    await until(() => {
+      if (seenOnBox.includes('kiosk.k1.staff')) return true;
+      staff.publish('kiosk.k2.staff', encodeJson({ type: 'staff.abort' }));
+      staff.publish('kiosk.k1.staff', encodeJson({ type: 'staff.abort' }));
+      return undefined;
+    }, 'k1 staff commands reaching the box with k1\'s certificate');
+    expect(seenOnBox).not.toContain('kiosk.k2.staff');
+    await until(() => {
+      if (seenByStaff.includes('kiosk.k1.view "from-k1-as-k2"')) return true;
+      onBox.publish('kiosk.k2.view', encodeJson('from-k1-as-k2'));
+      onBox.publish('kiosk.k1.view', encodeJson('from-k1-as-k2'));
+      return undefined;
+    }, 'the box\'s k1 view reaching the staff');
+    expect(seenByStaff).not.toContain('kiosk.k2.view "from-k1-as-k2"');
+  });
+
+  it('the site CA\'s certificate for a name that is no kiosk gets no link, even with k1\'s settings', async () => {
+    const linksBefore = await leafCount();
+    const dir = join(root, 'k9-as-k1');
+    const intruder = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen), dir, {
+      certificates: await tlsDirWith(tlsDir, join(dir, 'tls'), 'kiosk-k9', 'k1'),
+    });
+    await until(async () => (await readFile(join(intruder.dir, 'nats-server.log'), 'utf8')).includes('Leafnode connection closed') || undefined, 'the intruder closed');
+    // The handshake passes (the site CA signed it); no user has the certificate's name.
+    await until(
+      async () => (await readFile(join(root, 'hub', 'nats-server.log'), 'utf8')).includes('Leafnode connection closed: Authentication Failure') || undefined,
+      'the hub refusing the certificate\'s name',
+    );
+    expect(await leafCount()).toBe(linksBefore);
+  });
+
+  it("a staff desk links by its certificate as the staff: its console sees k1's view", async () => {
+    const linksBefore = await leafCount();
+    const dir = join(root, 'desk-1');
+    const port = await freePort();
+    const hubLink = renderStaffHubLink(site, secrets, listen, 'desk-1');
+    expect(hubLink).not.toMatch(/nats-leaf:\/\/[^"]*@/);
+    const desk = await startServer(
+      dir,
+      renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, tlsDir } }),
+      port,
+      { 'hub-link.conf': hubLink },
+    );
+    servers.push(desk);
+    await until(async () => ((await leafCount()) === linksBefore + 1 ? true : undefined), 'the desk link up');
+    expect(hubLink).toContain(CONSOLE_PASSWORD_VARIABLE);
+    const console = await connect({ servers: desk.url, user: 'console', pass: secrets[deskConsoleSecret('desk-1')]! });
+    const parts = await connect({ servers: k1.url });
+    connections.push(console, parts);
+    const views: string[] = [];
+    console.subscribe('kiosk.k1.view', { callback: (_error, msg) => void views.push(msg.string()) });
+    await console.flush();
+    await until(() => {
+      if (views.includes('"to-the-desk"')) return true;
+      parts.publish('kiosk.k1.view', encodeJson('to-the-desk'));
+      return undefined;
+    }, 'k1 view at the desk');
   });
 });
