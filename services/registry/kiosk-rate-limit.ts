@@ -68,6 +68,9 @@ export interface Admission {
   release(): void;
 }
 
+/** Retries of a refund while the store is unavailable (back-off 0.1, 0.2, 0.4, 0.8, 1.6 s). */
+const REFUND_RETRIES = 5;
+
 export class KioskLimiter {
   readonly #kv: KV;
   readonly #limit: KioskRateLimit;
@@ -116,7 +119,17 @@ export class KioskLimiter {
     }
     return {
       refund: async () => {
-        await this.#serialised(kioskId, () => this.#change(kioskId, (bucket) => refundToken(bucket, now.getTime(), this.#limit)));
+        // The store may be electing a leader (a hub node just died): a refund dropped then would
+        // cost an honest kiosk a token, so it is tried again for about three seconds first.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.#serialised(kioskId, () => this.#change(kioskId, (bucket) => refundToken(bucket, now.getTime(), this.#limit)));
+            return;
+          } catch (error) {
+            if (attempt >= REFUND_RETRIES) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+          }
+        }
       },
       release,
     };

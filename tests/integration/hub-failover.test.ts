@@ -225,8 +225,10 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
             replicas: 3,
             scryptCost: { N: 1024, r: 8, p: 1 },
             // One kiosk id runs six activations at once here, which no real kiosk does (it has one
-            // card slot): room for the failover under test, not the per-kiosk limit.
-            kioskRateLimit: { burst: 10, perMinute: 10, maxInFlightPerKiosk: IN_FLIGHT * 2 },
+            // card slot), and retries each after every 3125: room for the failover under test, not
+            // the per-kiosk limit (a verify whose instance is SIGKILLed keeps its token: the refund
+            // never runs; docs/registry.md).
+            kioskRateLimit: { burst: 100, perMinute: 100, maxInFlightPerKiosk: IN_FLIGHT * 2 },
             log: (line) => log.push(line),
           }),
         `registry instance on ${site.hub.nodes[node]!.name} started`,
