@@ -122,10 +122,18 @@ async function drive(label: string, total: number, send: (index: number) => Prom
 }
 
 async function request(nc: NatsConnection, subject: string, body: unknown): Promise<Record<string, unknown>> {
-  const msg = await nc.request(subject, JSON.stringify(body), { timeout: 60_000 });
-  const error = msg.headers?.get('Nats-Service-Error');
-  if (error) throw new Error(`${subject} failed: ${error} ${msg.string()}`);
-  return msg.json<Record<string, unknown>>();
+  // A verify past the registry's comparison queue (32) is answered 3125 "busy": back-pressure by
+  // design. The bench asks again as the engine would, so it measures throughput, not the refusal.
+  for (let attempt = 0; ; attempt++) {
+    const msg = await nc.request(subject, JSON.stringify(body), { timeout: 60_000 });
+    const error = msg.headers?.get('Nats-Service-Error');
+    if (error === '3125' && attempt < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
+    if (error) throw new Error(`${subject} failed: ${error} ${msg.string()}`);
+    return msg.json<Record<string, unknown>>();
+  }
 }
 
 /** The run of median throughput. */
