@@ -12,12 +12,12 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../deploy/chromium.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const ENTRY = `
-import { KaInspectorApp } from '../kiosk/inspector/app/ka-inspector-app.ts';
-import '../kiosk/dashboard/ka-dashboard-app.ts';
-import { fixtureMachine } from '../kiosk/inspector/fixtures.ts';
-import { fixtureKiosks } from '../kiosk/consoles/fixtures.ts';
-import { parseTrace } from '../kiosk/inspector/trace.ts';
-import { computeFigures } from '../kiosk/dashboard/dashboard-model.ts';
+import { KaInspectorApp } from './kiosk/inspector/app/ka-inspector-app.ts';
+import './kiosk/dashboard/ka-dashboard-app.ts';
+import { fixtureMachine } from './kiosk/inspector/fixtures.ts';
+import { fixtureKiosks } from './kiosk/consoles/fixtures.ts';
+import { parseTrace } from './kiosk/inspector/trace.ts';
+import { computeFigures } from './kiosk/dashboard/dashboard-model.ts';
 window.showInspector = async (traceJson, steps) => {
   const app = document.createElement('ka-inspector-app');
   app.kiosks = fixtureKiosks(); app.machine = fixtureMachine(); app.kioskId = 'kiosk-1';
