@@ -1,10 +1,8 @@
-import { css, html, LitElement } from 'lit';
-import type { Language } from '../../../../machines/contract/screens.ts';
+import { css, html } from 'lit';
 import { define, emit } from '../../events.ts';
 import { strings } from '../../i18n.ts';
 import { icons } from '../../styles/icons.ts';
-import { base, buttons } from '../../styles/shared.ts';
-import { tokens } from '../../styles/tokens.ts';
+import { componentWithButtonsStyles, KioskElement } from '../kiosk-element.ts';
 
 export interface DemoCard {
   cardNumber: string;
@@ -21,28 +19,24 @@ export interface DemoCard {
  * @fires ka-card-insert - `{cardNumber}`
  * @fires ka-card-remove
  */
-export class KaCardTray extends LitElement {
+export class KaCardTray extends KioskElement {
   static override properties = {
+    ...KioskElement.properties,
     cards: { attribute: false },
-    lang: { reflect: true },
     open: { type: Boolean, reflect: true },
   };
 
   declare cards: DemoCard[];
-  declare lang: Language;
   declare open: boolean;
 
   constructor() {
     super();
     this.cards = [];
-    this.lang = 'zh-TW';
     this.open = false;
   }
 
   static override styles = [
-    tokens,
-    base,
-    buttons,
+    ...componentWithButtonsStyles,
     css`
       :host {
         /* Out of the page's layout: the kiosk's screens keep the whole window. */

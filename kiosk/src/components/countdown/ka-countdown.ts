@@ -1,10 +1,8 @@
-import { css, html, LitElement } from 'lit';
-import type { Language } from '../../../../machines/contract/screens.ts';
+import { css, html } from 'lit';
 import { define } from '../../events.ts';
 import { strings } from '../../i18n.ts';
 import { icons } from '../../styles/icons.ts';
-import { base } from '../../styles/shared.ts';
-import { tokens } from '../../styles/tokens.ts';
+import { componentStyles, KioskElement } from '../kiosk-element.ts';
 
 /**
  * Seconds left until the view's `deadline`. It only shows time: what happens at zero is the
@@ -12,15 +10,14 @@ import { tokens } from '../../styles/tokens.ts';
  *
  * @summary Countdown to a deadline, in whole seconds.
  */
-export class KaCountdown extends LitElement {
+export class KaCountdown extends KioskElement {
   static override properties = {
+    ...KioskElement.properties,
     deadline: {},
-    lang: { reflect: true },
     now: { state: true },
   };
 
   declare deadline: string;
-  declare lang: Language;
   declare now: number;
 
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -28,13 +25,11 @@ export class KaCountdown extends LitElement {
   constructor() {
     super();
     this.deadline = '';
-    this.lang = 'zh-TW';
     this.now = Date.now();
   }
 
   static override styles = [
-    tokens,
-    base,
+    ...componentStyles,
     css`
       :host {
         display: block;

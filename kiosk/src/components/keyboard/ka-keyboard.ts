@@ -1,10 +1,8 @@
-import { css, html, LitElement, nothing } from 'lit';
-import type { Language } from '../../../../machines/contract/screens.ts';
+import { css, html, nothing } from 'lit';
 import { define, emit } from '../../events.ts';
 import { strings } from '../../i18n.ts';
 import { icons } from '../../styles/icons.ts';
-import { base, buttons } from '../../styles/shared.ts';
-import { tokens } from '../../styles/tokens.ts';
+import { componentWithButtonsStyles, keepFocus, KioskElement } from '../kiosk-element.ts';
 import { keyRows, type KeyAction, type KeyboardLayout, type KeyboardPage, type KeySpec } from './keyboard-layouts.ts';
 
 /**
@@ -16,31 +14,26 @@ import { keyRows, type KeyAction, type KeyboardLayout, type KeyboardPage, type K
  * @fires ka-key-press - `{key}`: a character, `Backspace`, or `Tab` (go to the next field).
  * @csspart row - one row of keys
  */
-export class KaKeyboard extends LitElement {
+export class KaKeyboard extends KioskElement {
   static override properties = {
+    ...KioskElement.properties,
     layout: { reflect: true },
-    lang: { reflect: true },
     page: { state: true },
     shifted: { state: true },
   };
 
   declare layout: KeyboardLayout;
-  declare lang: Language;
   declare page: KeyboardPage;
   declare shifted: boolean;
 
   constructor() {
     super();
     this.layout = 'text';
-    this.lang = 'zh-TW';
-    this.page = 'letters';
-    this.shifted = false;
+    this.startOver();
   }
 
   static override styles = [
-    tokens,
-    base,
-    buttons,
+    ...componentWithButtonsStyles,
     css`
       :host {
         display: block;
@@ -170,16 +163,14 @@ export class KaKeyboard extends LitElement {
   }
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('layout') && changed.get('layout') !== undefined) {
-      this.page = 'letters';
-      this.shifted = false;
-    }
+    if (changed.has('layout') && changed.get('layout') !== undefined) this.startOver();
   }
-}
 
-/** Keeps a tap on a key from moving focus off the field being edited. */
-function keepFocus(event: Event): void {
-  event.preventDefault();
+  /** Letters, unshifted: how the keyboard starts, and starts again when a field wants another layout. */
+  private startOver(): void {
+    this.page = 'letters';
+    this.shifted = false;
+  }
 }
 
 define('ka-keyboard', KaKeyboard);

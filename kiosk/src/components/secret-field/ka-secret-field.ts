@@ -2,6 +2,7 @@ import { css, html } from 'lit';
 import { define } from '../../events.ts';
 import { strings } from '../../i18n.ts';
 import { icons } from '../../styles/icons.ts';
+import { keepFocus } from '../kiosk-element.ts';
 import { KaTextField } from '../text-field/ka-text-field.ts';
 import type { Language } from '../../../../machines/contract/screens.ts';
 
@@ -53,7 +54,7 @@ export class KaSecretField extends KaTextField {
       class="toggle"
       aria-pressed=${String(this.revealed)}
       aria-label=${s.fields.showSecret(this.label)}
-      @mousedown=${(event: Event) => event.preventDefault()}
+      @mousedown=${keepFocus}
       @click=${() => (this.revealed = !this.revealed)}
     >
       ${this.revealed ? icons.eyeOff : icons.eye}<span>${s.buttons.show}</span>

@@ -1,10 +1,8 @@
-import { css, html, LitElement, nothing } from 'lit';
-import type { Language } from '../../../../machines/contract/screens.ts';
+import { css, html, nothing } from 'lit';
 import { define } from '../../events.ts';
 import { strings } from '../../i18n.ts';
 import { icons } from '../../styles/icons.ts';
-import { base } from '../../styles/shared.ts';
-import { tokens } from '../../styles/tokens.ts';
+import { componentStyles, KioskElement } from '../kiosk-element.ts';
 
 /**
  * Where the user is in the flow, from the view's `step` (`index` counts from 1). Done steps carry
@@ -12,27 +10,24 @@ import { tokens } from '../../styles/tokens.ts';
  *
  * @summary Progress through the activation steps.
  */
-export class KaStepIndicator extends LitElement {
+export class KaStepIndicator extends KioskElement {
   static override properties = {
+    ...KioskElement.properties,
     index: { type: Number },
     of: { type: Number },
-    lang: { reflect: true },
   };
 
   declare index: number;
   declare of: number;
-  declare lang: Language;
 
   constructor() {
     super();
     this.index = 1;
     this.of = 1;
-    this.lang = 'zh-TW';
   }
 
   static override styles = [
-    tokens,
-    base,
+    ...componentStyles,
     css`
       :host {
         display: block;

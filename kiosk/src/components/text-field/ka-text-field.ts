@@ -2,8 +2,7 @@ import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { live } from 'lit/directives/live.js';
 import { define, emit } from '../../events.ts';
 import { icons } from '../../styles/icons.ts';
-import { base, buttons } from '../../styles/shared.ts';
-import { tokens } from '../../styles/tokens.ts';
+import { componentWithButtonsStyles } from '../kiosk-element.ts';
 import type { KeyboardLayout } from '../keyboard/keyboard-layouts.ts';
 
 /**
@@ -63,9 +62,7 @@ export class KaTextField extends LitElement {
   }
 
   static override styles = [
-    tokens,
-    base,
-    buttons,
+    ...componentWithButtonsStyles,
     css`
       :host {
         display: block;

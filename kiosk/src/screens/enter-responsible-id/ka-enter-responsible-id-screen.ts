@@ -7,6 +7,16 @@ import { InputScreen, type UserEventType } from '../screen-base.ts';
 import { rocBirthDateToIso } from './roc-birth-date.ts';
 
 /**
+ * The birth date's three fields, in the order they stand and are read: 民國 year (up to 3 digits),
+ * month, day. Each has a short visible label and a full name for screen readers.
+ */
+const BIRTH_DATE_PARTS = [
+  { name: 'birthYear', accessibleName: 'birthYearName', maxLength: 3 },
+  { name: 'birthMonth', accessibleName: 'birthMonthName', maxLength: 2 },
+  { name: 'birthDay', accessibleName: 'birthDayName', maxLength: 2 },
+] as const;
+
+/**
  * Path B: the responsible person's ID (national or resident ID, or a foreign responsible person's
  * passport or other number: 6–20 letters and digits; digits-first keyboard, capitals) and their
  * birth date as 民國 年 月 日 (needed when the issuance record holds one: the registry asks for it).
@@ -50,39 +60,19 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
         <legend>${f.birthDate}</legend>
         <p class="hint">${this.s.screens.enterResponsibleId.hint}</p>
         <div class="date" role="group" aria-label=${f.birthDate}>
-          <ka-text-field
-            name="birthYear"
-            ?invalid=${this.isInvalid('birthYear')}
-            invalid-text=${f.invalid}
-            label=${f.birthYear}
-            accessible-name=${f.birthYearName}
-            keyboard="digits"
-            charset="digits"
-            maxlength="3"
-            narrow
-          ></ka-text-field>
-          <ka-text-field
-            name="birthMonth"
-            ?invalid=${this.isInvalid('birthMonth')}
-            invalid-text=${f.invalid}
-            label=${f.birthMonth}
-            accessible-name=${f.birthMonthName}
-            keyboard="digits"
-            charset="digits"
-            maxlength="2"
-            narrow
-          ></ka-text-field>
-          <ka-text-field
-            name="birthDay"
-            ?invalid=${this.isInvalid('birthDay')}
-            invalid-text=${f.invalid}
-            label=${f.birthDay}
-            accessible-name=${f.birthDayName}
-            keyboard="digits"
-            charset="digits"
-            maxlength="2"
-            narrow
-          ></ka-text-field>
+          ${BIRTH_DATE_PARTS.map(
+            (part) => html`<ka-text-field
+              name=${part.name}
+              ?invalid=${this.isInvalid(part.name)}
+              invalid-text=${f.invalid}
+              label=${f[part.name]}
+              accessible-name=${f[part.accessibleName]}
+              keyboard="digits"
+              charset="digits"
+              maxlength=${part.maxLength}
+              narrow
+            ></ka-text-field>`,
+          )}
         </div>
       </fieldset>`;
   }
@@ -111,7 +101,7 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
 
   /** Each error marks the field it is about; a 3005 here may be either, so it marks both. */
   protected override fieldsFor(code: ErrorCode): string[] {
-    const birthDate = ['birthYear', 'birthMonth', 'birthDay'];
+    const birthDate = BIRTH_DATE_PARTS.map((part) => part.name);
     if (code === 'ID_FORMAT') return ['responsibleId'];
     if (code === 'BIRTH_DATE_FORMAT' || code === 'BIRTH_DATE_REQUIRED') return birthDate;
     if (code === '3005') return ['responsibleId', ...birthDate];
