@@ -15,32 +15,17 @@ export type Pkcs11Step =
   | 'prove'
   | 'provision';
 
-/** Things the agent itself finds out, with no PC/SC or PKCS#11 value behind them. */
-export type Situation =
-  | 'no-reader'
-  | 'no-card'
-  | 'no-token-for-card'
-  | 'no-certificate'
-  | 'certificate-unparseable'
-  | 'not-a-business-certificate'
-  | 'card-removed-during-set-pin'
-  | 'so-login-failed-before'
-  | 'so-pin-count-low'
-  | 'so-pin-final-try'
-  | 'so-pin-locked'
-  | 'no-card-key'
-  | 'new-pin-outside-token-bounds'
-  | 'module-not-loadable'
-  | 'grant-unopenable'
-  | 'no-card-number'
-  | 'worker-stopped'
-  | 'internal-error';
-
 export type ErrorRow =
   | { source: 'pcsc'; name: string; value: number; code: ErrorCode; why: string }
   | { source: 'pkcs11'; name: string; value: number; step?: Pkcs11Step; code: ErrorCode; why: string }
   | { source: 'token-flag'; name: keyof typeof PIN_FLAG_BITS; code: ErrorCode; why: string }
-  | { source: 'agent'; name: Situation; code: ErrorCode; why: string; message?: string };
+  | ({ source: 'agent'; name: Situation } & SituationRow);
+
+interface SituationRow {
+  code: ErrorCode;
+  why: string;
+  message?: string;
+}
 
 /** CK_TOKEN_INFO.flags bits of the user PIN (PKCS#11 v2.40 section 3.2). */
 export const PIN_FLAG_BITS = {
@@ -63,6 +48,47 @@ export function soPinTroubleOf(flags: number): 'so-pin-locked' | 'so-pin-final-t
   if ((flags & SO_PIN_FLAG_BITS.CKF_SO_PIN_FINAL_TRY) !== 0) return 'so-pin-final-try';
   if ((flags & SO_PIN_FLAG_BITS.CKF_SO_PIN_COUNT_LOW) !== 0) return 'so-pin-count-low';
   return undefined;
+}
+
+/**
+ * The agent's own findings, with no PC/SC or PKCS#11 value behind them: one row per situation, so
+ * the list of situations is this table's keys and none can be without a row.
+ */
+const SITUATION_ROWS = {
+  'no-reader': { code: 'READER_NOT_FOUND', why: 'no reader is attached (or pcscd is down)' },
+  'no-card': { code: 'CARD_NOT_DETECTED', why: 'the reader is empty' },
+  'no-token-for-card': { code: 'UNKNOWN_CARD', why: 'a card is in the reader but the PKCS#11 module shows no token for it' },
+  'no-certificate': { code: 'CARD_UNREADABLE', why: 'the token carries no certificate' },
+  'certificate-unparseable': { code: 'CARD_UNREADABLE', why: 'the certificate on the token is not valid DER X.509' },
+  'not-a-business-certificate': { code: 'UNKNOWN_CARD', why: 'the certificate has no holder name (O) or UBN: not a MOEACA business certificate' },
+  'card-removed-during-set-pin': { code: 'CARD_NOT_DETECTED', why: 'the card left the reader between the PIN grant and the end of C_InitPIN' },
+  'so-login-failed-before': { code: 'CARD_UNREADABLE', why: 'an SO login already failed on this card since the agent started: it is never tried again' },
+  // The token's SO PIN flags: an SO login is never tried on a card that shows any of them, because
+  // the next wrong one may lock it for good (SoftHSM2 sets COUNT_LOW after one wrong SO login).
+  'so-pin-count-low': { code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_COUNT_LOW: an SO login already failed on this card; reported to the registry, staff' },
+  'so-pin-final-try': { code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_FINAL_TRY: one more wrong SO login locks the card; reported to the registry, staff' },
+  'so-pin-locked': { code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_LOCKED: the SO PIN is locked; only the CA can help' },
+  'no-card-key': { code: 'CARD_UNREADABLE', why: "no private key next to the card's certificate (same CKA_ID) that can sign the proof of possession" },
+  'new-pin-outside-token-bounds': { code: 'PIN_FORMAT', why: "the new PIN is shorter or longer than the token's ulMinPinLen / ulMaxPinLen" },
+  'module-not-loadable': { code: 'READER_NOT_FOUND', why: 'the PKCS#11 module (card middleware) is missing or fails C_Initialize: the kiosk cannot serve' },
+  'grant-unopenable': { code: 'BAD_REQUEST', why: "the registry's sealed SO credential does not open with this set-pin's one-time key and context" },
+  'no-card-number': { code: 'UNKNOWN_CARD', why: 'the token carries no card number in the configured field (label or serial)' },
+  'worker-stopped': { code: 'CARD_UNREADABLE', why: 'the PKCS#11 worker thread is gone' },
+  'internal-error': { code: 'CARD_UNREADABLE', why: 'a fault in the agent itself: logged, answered without detail' },
+} as const satisfies Record<string, { code: ErrorCode; why: string }>;
+
+/** Things the agent itself finds out: the keys of SITUATION_ROWS. */
+export type Situation = keyof typeof SITUATION_ROWS;
+
+/** Where the agent can tell more than the contract's text for the code, its own message replaces it. */
+const SITUATION_MESSAGES: Partial<Record<Situation, string>> = {
+  'card-removed-during-set-pin': 'The card was removed while its PIN was being set. Insert the same card again to finish.',
+  'module-not-loadable': 'The card module could not be loaded.',
+};
+
+function situationRow(situation: Situation): SituationRow {
+  const message = SITUATION_MESSAGES[situation];
+  return { ...SITUATION_ROWS[situation], ...(message === undefined ? {} : { message }) };
 }
 
 /**
@@ -114,49 +140,8 @@ export const ERROR_TABLE: readonly ErrorRow[] = [
   { source: 'token-flag', name: 'CKF_USER_PIN_FINAL_TRY', code: '27011', why: 'one more wrong PIN locks it: it was tried before activation' },
   { source: 'token-flag', name: 'CKF_USER_PIN_COUNT_LOW', code: '27011', why: 'a wrong PIN was tried before activation (all SoftHSM2 can show)' },
 
-  // The agent's own findings.
-  { source: 'agent', name: 'no-reader', code: 'READER_NOT_FOUND', why: 'no reader is attached (or pcscd is down)' },
-  { source: 'agent', name: 'no-card', code: 'CARD_NOT_DETECTED', why: 'the reader is empty' },
-  { source: 'agent', name: 'no-token-for-card', code: 'UNKNOWN_CARD', why: 'a card is in the reader but the PKCS#11 module shows no token for it' },
-  { source: 'agent', name: 'no-certificate', code: 'CARD_UNREADABLE', why: 'the token carries no certificate' },
-  { source: 'agent', name: 'certificate-unparseable', code: 'CARD_UNREADABLE', why: 'the certificate on the token is not valid DER X.509' },
-  { source: 'agent', name: 'not-a-business-certificate', code: 'UNKNOWN_CARD', why: 'the certificate has no holder name (O) or UBN: not a MOEACA business certificate' },
-  {
-    source: 'agent',
-    name: 'card-removed-during-set-pin',
-    code: 'CARD_NOT_DETECTED',
-    why: 'the card left the reader between the PIN grant and the end of C_InitPIN',
-    message: 'The card was removed while its PIN was being set. Insert the same card again to finish.',
-  },
-  {
-    source: 'agent',
-    name: 'so-login-failed-before',
-    code: 'CARD_UNREADABLE',
-    why: 'an SO login already failed on this card since the agent started: it is never tried again',
-  },
-  // The token's SO PIN flags: an SO login is never tried on a card that shows any of them, because
-  // the next wrong one may lock it for good (SoftHSM2 sets COUNT_LOW after one wrong SO login).
-  { source: 'agent', name: 'so-pin-count-low', code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_COUNT_LOW: an SO login already failed on this card; reported to the registry, staff' },
-  { source: 'agent', name: 'so-pin-final-try', code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_FINAL_TRY: one more wrong SO login locks the card; reported to the registry, staff' },
-  { source: 'agent', name: 'so-pin-locked', code: 'CARD_UNREADABLE', why: 'CKF_SO_PIN_LOCKED: the SO PIN is locked; only the CA can help' },
-  { source: 'agent', name: 'no-card-key', code: 'CARD_UNREADABLE', why: "no private key next to the card's certificate (same CKA_ID) that can sign the proof of possession" },
-  { source: 'agent', name: 'new-pin-outside-token-bounds', code: 'PIN_FORMAT', why: "the new PIN is shorter or longer than the token's ulMinPinLen / ulMaxPinLen" },
-  {
-    source: 'agent',
-    name: 'module-not-loadable',
-    code: 'READER_NOT_FOUND',
-    why: 'the PKCS#11 module (card middleware) is missing or fails C_Initialize: the kiosk cannot serve',
-    message: 'The card module could not be loaded.',
-  },
-  {
-    source: 'agent',
-    name: 'grant-unopenable',
-    code: 'BAD_REQUEST',
-    why: "the registry's sealed SO credential does not open with this set-pin's one-time key and context",
-  },
-  { source: 'agent', name: 'no-card-number', code: 'UNKNOWN_CARD', why: 'the token carries no card number in the configured field (label or serial)' },
-  { source: 'agent', name: 'worker-stopped', code: 'CARD_UNREADABLE', why: 'the PKCS#11 worker thread is gone' },
-  { source: 'agent', name: 'internal-error', code: 'CARD_UNREADABLE', why: 'a fault in the agent itself: logged, answered without detail' },
+  // The agent's own findings (SITUATION_ROWS, each with its message where it has one).
+  ...(Object.keys(SITUATION_ROWS) as Situation[]).map((name) => ({ source: 'agent' as const, name, ...situationRow(name) })),
 ];
 
 /** Values and steps with no row of their own. */
@@ -198,8 +183,7 @@ export function pkcs11Error(value: number, step: Pkcs11Step, name?: string): Con
 }
 
 export function situationError(situation: Situation, cause?: RawCause): ContractError {
-  const row = ERROR_TABLE.find((r): r is Extract<ErrorRow, { source: 'agent' }> => r.source === 'agent' && r.name === situation);
-  if (row === undefined) throw new Error(`no error row for situation ${situation}`);
+  const row = situationRow(situation);
   return new ContractError(row.code, row.message, cause === undefined ? {} : { cause });
 }
 

@@ -9,6 +9,7 @@ import { secretBytes, type TokenClient } from '../token/token.client.ts';
 import type { TokenSummary } from '../token/protocol.ts';
 import { certificatePublicKey } from '../token/certificate.ts';
 import { publicKeySha256 } from '../../services/shared/card-proofs.ts';
+import { certificateHolderOf } from '../../services/shared/certificate-holder.ts';
 import { issueCardCertificate, randomCertSerial, type DemoCa } from './demo-ca.ts';
 
 /** The CKA_ID and CKA_LABEL the key and certificate share, as card middleware expects. */
@@ -51,12 +52,7 @@ export async function createCardToken(
     [pinForKey],
   );
   const issued = await issueCardCertificate(ca, {
-    holderName: record.holderName,
-    ...(record.orgUnit === undefined ? {} : { orgUnit: record.orgUnit }),
-    ubn: record.ubn,
-    email: record.email,
-    validFrom: record.validFrom,
-    validTo: record.validTo,
+    ...certificateHolderOf(record),
     certSerial: record.certSerial ?? randomCertSerial(),
     publicPoint: ecPoint,
   });

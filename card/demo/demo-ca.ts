@@ -12,7 +12,7 @@ import { join } from 'node:path';
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { normalizeSerial } from '../token/certificate.ts';
+import { normalizeSerial, type CertificateFields } from '../token/certificate.ts';
 
 const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
@@ -102,15 +102,8 @@ export function serialNumberDer(hex: string): Uint8Array {
   return new Uint8Array(Buffer.concat([Buffer.from([0x02, value.length]), value]));
 }
 
-export interface CardCertificateRequest {
-  holderName: string;
-  /** The OU (a branch or unit), as in the manual's C=TW,O=測試公司1,OU=測試分公司1. */
-  orgUnit?: string;
-  ubn: string;
-  email: string;
-  validFrom: string;
-  validTo: string;
-  certSerial: string;
+/** What goes into a card's certificate, the fields the agent reads back (the OU as in the manual's C=TW,O=測試公司1,OU=測試分公司1), and the key it certifies. */
+export interface CardCertificateRequest extends CertificateFields {
   /** The card key's public point, uncompressed (0x04 ‖ X ‖ Y), as the token reports it. */
   publicPoint: Uint8Array;
 }

@@ -9,19 +9,14 @@
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import type { CertificateHolder } from '../../services/shared/certificate-holder.ts';
 import { situationError } from '../errors.ts';
 import type { TokenCertificate } from './protocol.ts';
 
-export interface CertificateFields {
+/** The holder fields, with `orgUnit` the subject's OU that names a branch or unit (an OU of 8 digits is a UBN, not a unit). */
+export interface CertificateFields extends CertificateHolder {
   /** Upper-case hex of the serial's value, without leading zero bytes (how the manual writes it). */
   certSerial: string;
-  holderName: string;
-  /** The subject's OU that names a branch or unit (an OU of 8 digits is a UBN, not a unit). */
-  orgUnit?: string;
-  ubn: string;
-  email: string;
-  validFrom: string;
-  validTo: string;
 }
 
 const OID = {

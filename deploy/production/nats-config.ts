@@ -488,6 +488,42 @@ function syncNote(site: Pick<Site, 'syncInterval'>, why: string): string[] {
   ];
 }
 
+/** A machine's certificate, key and the site CA, as every TLS block of a site names them. */
+function certificateFiles(tlsDir: string, name: string): string[] {
+  return [`cert_file: ${q(`${tlsDir}/${name}.crt`)}`, `key_file: ${q(`${tlsDir}/${name}.key`)}`, `ca_file: ${q(`${tlsDir}/ca.crt`)}`];
+}
+
+/** Where a server takes clients: loopback only, its monitor when one is asked for, and the payload bound. */
+function loopbackClientLines(listen: { clientPort: number; monitorPort: number }): string[] {
+  return [
+    'host: "127.0.0.1"',
+    `port: ${listen.clientPort}`,
+    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
+    'max_payload: 1048576',
+  ];
+}
+
+/**
+ * A leaf's one link to the hub, the same for a kiosk and a staff desk: the hub nodes' URLs from
+ * hub-link.conf, into the leaf account, with the `filters` (deny lists) a leaf needs, over TLS with
+ * this machine's client certificate.
+ */
+function hubLinkRemote(tls: boolean, tlsDir: string, certificateName: string, why: string, filters: readonly string[] = []): string[] {
+  return [
+    'leafnodes {',
+    '  remotes: [',
+    '    {',
+    `      urls: $${HUB_LINK_VARIABLE}`,
+    `      account: ${q(LEAF_ACCOUNT)}`,
+    ...filters,
+    indent(renderTls(tls, certificateFiles(tlsDir, certificateName), why), '      '),
+    '    }',
+    '  ]',
+    '}',
+    '',
+  ];
+}
+
 export interface HubNodeOptions {
   site: Site;
   node: HubNode;
@@ -502,11 +538,7 @@ export function renderHubNode(options: HubNodeOptions): string {
   const listen = options.listen ?? PRODUCTION_HUB;
   const users = options.users ?? hubUsers(site);
   const tls = site.tls === true;
-  const certs = (name: string) => [
-    `cert_file: ${q(`${listen.tlsDir}/${name}.crt`)}`,
-    `key_file: ${q(`${listen.tlsDir}/${name}.key`)}`,
-    `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
-  ];
+  const certs = (name: string) => certificateFiles(listen.tlsDir, name);
   const clustered = site.hub.nodes.length > 1;
   const parts = [
     `# nats-server configuration of hub node "${node.name}" (cluster "${site.hub.cluster}").`,
@@ -515,10 +547,7 @@ export function renderHubNode(options: HubNodeOptions): string {
     `server_name: ${q(node.name)}`,
     '# Clients only from this node: the registry instances and the admin tool, each with its own',
     '# password. Kiosks and staff desks come in as leaf nodes, other hub nodes as routes.',
-    `host: "127.0.0.1"`,
-    `port: ${listen.clientPort}`,
-    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
-    'max_payload: 1048576',
+    ...loopbackClientLines(listen),
     '',
     '# secrets.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines',
     `# ${PASSWORD_VARIABLES.route}, ${HUB_ROUTES_VARIABLE}, ${PASSWORD_VARIABLES.registry}, ${PASSWORD_VARIABLES.staff}, ${PASSWORD_VARIABLES.admin}${tls ? '' : ' and one KIOSK_PASSWORD_<ID> per kiosk'}.`,
@@ -593,10 +622,7 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     GENERATED,
     '',
     `server_name: ${q(`kiosk-${kioskId}`)}`,
-    'host: "127.0.0.1"',
-    `port: ${listen.clientPort}`,
-    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
-    'max_payload: 1048576',
+    ...loopbackClientLines(listen),
     '',
     `# hub-link.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines`,
     `# ${HUB_LINK_VARIABLE}: the hub nodes' leafnode URLs (with TLS the client certificate is the login;`,
@@ -627,29 +653,13 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     '',
     renderAccount(LEAF_ACCOUNT, users, true),
     '',
-    'leafnodes {',
-    '  remotes: [',
-    '    {',
-    `      urls: $${HUB_LINK_VARIABLE}`,
-    `      account: ${q(LEAF_ACCOUNT)}`,
-    `      deny_exports: ${list(KIOSK_LINK_DENY_EXPORTS)}`,
-    `      deny_imports: ${list(KIOSK_LINK_DENY_IMPORTS)}`,
-    indent(
-      renderTls(
-        tls,
-        [
-          `cert_file: ${q(`${listen.tlsDir}/${kioskCertificateName(kioskId)}.crt`)}`,
-          `key_file: ${q(`${listen.tlsDir}/${kioskCertificateName(kioskId)}.key`)}`,
-          `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
-        ],
-        'The link to the hub: TLS with this kiosk\'s client certificate, subject "CN=kiosk-<id>", which the hub maps to this kiosk\'s link user (set "tls": true in the site file).',
-      ),
-      '      ',
+    ...hubLinkRemote(
+      tls,
+      listen.tlsDir,
+      kioskCertificateName(kioskId),
+      'The link to the hub: TLS with this kiosk\'s client certificate, subject "CN=kiosk-<id>", which the hub maps to this kiosk\'s link user (set "tls": true in the site file).',
+      [`      deny_exports: ${list(KIOSK_LINK_DENY_EXPORTS)}`, `      deny_imports: ${list(KIOSK_LINK_DENY_IMPORTS)}`],
     ),
-    '    }',
-    '  ]',
-    '}',
-    '',
   ].join('\n');
 }
 
@@ -673,10 +683,7 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
     GENERATED,
     '',
     `server_name: ${q(`staff-${options.desk}`)}`,
-    'host: "127.0.0.1"',
-    `port: ${listen.clientPort}`,
-    ...(listen.monitorPort > 0 ? [`http: ${q(`127.0.0.1:${listen.monitorPort}`)}`] : []),
-    'max_payload: 1048576',
+    ...loopbackClientLines(listen),
     '',
     `# hub-link.conf (0600) defines ${HUB_LINK_VARIABLE} (the staff credentials in a lab; with TLS the desk's certificate) and`,
     `# ${CONSOLE_PASSWORD_VARIABLE}, the console's login (the desk's UI server hands it to its own pages only).`,
@@ -694,27 +701,12 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
     '',
     renderAccount(LEAF_ACCOUNT, staffDeskLocalUsers(), false),
     '',
-    'leafnodes {',
-    '  remotes: [',
-    '    {',
-    `      urls: $${HUB_LINK_VARIABLE}`,
-    `      account: ${q(LEAF_ACCOUNT)}`,
-    indent(
-      renderTls(
-        tls,
-        [
-          `cert_file: ${q(`${listen.tlsDir}/${deskCertificateName(options.desk)}.crt`)}`,
-          `key_file: ${q(`${listen.tlsDir}/${deskCertificateName(options.desk)}.key`)}`,
-          `ca_file: ${q(`${listen.tlsDir}/ca.crt`)}`,
-        ],
-        'The link to the hub: TLS with this desk\'s client certificate (set "tls": true in the site file).',
-      ),
-      '      ',
+    ...hubLinkRemote(
+      tls,
+      listen.tlsDir,
+      deskCertificateName(options.desk),
+      'The link to the hub: TLS with this desk\'s client certificate (set "tls": true in the site file).',
     ),
-    '    }',
-    '  ]',
-    '}',
-    '',
   ].join('\n');
 }
 

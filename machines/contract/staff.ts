@@ -8,6 +8,7 @@
 // kiosk state per code); on the wire they take the same form as every contract error:
 // `{error: {code, message, retryable}}` and the service-error headers.
 import * as v from 'valibot';
+import { CodedError } from './coded-error.ts';
 import { ACTIVATION_PATHS } from './screens.ts';
 import { cardNumberSchema as cardNumber, cardRecordStatusSchema as status, isoTimeSchema as isoTime, RegistryEventSchema } from './registry.ts';
 
@@ -108,6 +109,10 @@ export const STAFF_AUTH_SUBJECTS = {
 /** The queue group of staff-auth instances. */
 export const STAFF_AUTH_QUEUE = 'staff-auth';
 
+/** Staff sign-in's KV buckets: staff and their passkeys' public keys; enrollment-code hashes and open ceremonies (they age out). */
+export const STAFF_BUCKET = 'ra_staff';
+export const STAFF_PENDING_BUCKET = 'ra_staff_pending';
+
 export const STAFF_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/;
 export const staffIdSchema = v.pipe(v.string(), v.regex(STAFF_ID_PATTERN));
 const staffName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(64));
@@ -167,12 +172,9 @@ export const STAFF_ERRORS = {
 export type StaffErrorCode = keyof typeof STAFF_ERRORS;
 export const STAFF_ERROR_CODES = Object.keys(STAFF_ERRORS) as StaffErrorCode[];
 
-export class StaffError extends Error {
-  readonly code: StaffErrorCode;
+export class StaffError extends CodedError<StaffErrorCode> {
   constructor(code: StaffErrorCode, message: string) {
-    super(message);
-    this.name = 'StaffError';
-    this.code = code;
+    super('StaffError', code, message);
   }
 }
 

@@ -5,6 +5,7 @@
 // child by the table FAILURE_STATES (targets.ts). States that know their failure go to the child.
 import { ERRORS, type ErrorCode } from '../contract/index.ts';
 import type { SessionTag } from './context.ts';
+import { onToIssuedPath } from './identity.states.ts';
 import { screen, type SessionStates } from './setup.ts';
 import { FAILURE_STATES, type FailureCode, type FailureState } from './targets.ts';
 
@@ -50,18 +51,7 @@ export const failureStates = {
       wrongPathChosen: {
         ...failure('WRONG_PATH', 'wrongPathChosen', 'The user chose the path this card was not issued by: the screen offers the right one.'),
         on: {
-          'user.choosePath': [
-            {
-              guard: { type: 'isIssuedRouteChosen', params: { route: 'self-applied' } },
-              target: '#session.awaitingUserCode',
-              actions: ['storeChosenPath', 'clearInputError'],
-            },
-            {
-              guard: { type: 'isIssuedRouteChosen', params: { route: 'registration-bundled' } },
-              target: '#session.awaitingResponsibleId',
-              actions: ['storeChosenPath', 'clearInputError'],
-            },
-          ],
+          'user.choosePath': onToIssuedPath,
           'user.reset': { target: '#session.awaitingPathChoice' },
         },
       },

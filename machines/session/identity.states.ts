@@ -25,6 +25,23 @@ export function rejectUnless(check: CheckedInput, target: string, code: InputErr
 /** Waiting on a person who is typing or reading: idle timeout asks "still there?". */
 export const idle = { idleTimeout: { target: '#session.awaitingPresence' } };
 
+/**
+ * A path chosen that the card was issued by: on to that path's identity input. Both the path
+ * choice and the wrong-path failure screen (which offers the right one) take it.
+ */
+export const onToIssuedPath = [
+  {
+    guard: { type: 'isIssuedRouteChosen', params: { route: 'self-applied' } },
+    target: '#session.awaitingUserCode',
+    actions: ['storeChosenPath', 'clearInputError'],
+  },
+  {
+    guard: { type: 'isIssuedRouteChosen', params: { route: 'registration-bundled' } },
+    target: '#session.awaitingResponsibleId',
+    actions: ['storeChosenPath', 'clearInputError'],
+  },
+] as const;
+
 /** The codes a verification may answer that belong on the identity input of each path. */
 const SELF_APPLIED_INPUT_CODES: ErrorCode[] = ['3005', 'USER_CODE_FORMAT'];
 const BUNDLED_INPUT_CODES: ErrorCode[] = ['3005', 'ID_FORMAT', 'BIRTH_DATE_FORMAT', 'BIRTH_DATE_REQUIRED'];
@@ -43,16 +60,7 @@ export const identityStates = {
     on: {
       'user.choosePath': [
         { guard: not('isIssuedRoute'), target: '#session.failed.wrongPathChosen', actions: 'storeChosenPath' },
-        {
-          guard: { type: 'isIssuedRouteChosen', params: { route: 'self-applied' } },
-          target: '#session.awaitingUserCode',
-          actions: ['storeChosenPath', 'clearInputError'],
-        },
-        {
-          guard: { type: 'isIssuedRouteChosen', params: { route: 'registration-bundled' } },
-          target: '#session.awaitingResponsibleId',
-          actions: ['storeChosenPath', 'clearInputError'],
-        },
+        ...onToIssuedPath,
       ],
       'user.reset': { target: '#session.awaitingPathChoice', reenter: true },
     },

@@ -5,15 +5,12 @@
 // use this; the protocol is the same: a publish with a reply subject, answered by a PubAck.
 import type { MsgHdrs, NatsConnection, Msg, Subscription } from '@nats-io/nats-core';
 import { createInbox } from '@nats-io/nats-core';
+import { CodedError } from '../../machines/contract/coded-error.ts';
 
 /** A JetStream API error carried in a PubAck (e.g. 10071, a stale expected sequence). */
-export class JetStreamWriteError extends Error {
-  readonly code: number;
-
+export class JetStreamWriteError extends CodedError<number> {
   constructor(code: number, description: string) {
-    super(description);
-    this.name = 'JetStreamWriteError';
-    this.code = code;
+    super('JetStreamWriteError', code, description);
   }
 }
 

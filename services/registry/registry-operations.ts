@@ -58,6 +58,7 @@ import type { AdminListPage, AdminListRequestSchema } from '../../machines/contr
 import type { StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from '../../machines/contract/staff.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
 import { cardUpdater, compareAndSet, ensureEventStored, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
+import { certificateHolderOf } from '../shared/certificate-holder.ts';
 
 /** Per activation, in `ra_activations` under the activation's ref. */
 export interface ActivationRecord {
@@ -514,12 +515,7 @@ export class Registry {
     const common = {
       cardNumber: record.cardNumber,
       certSerial: record.certSerial,
-      holderName: record.holderName,
-      ...(record.orgUnit === undefined ? {} : { orgUnit: record.orgUnit }),
-      ubn: record.ubn,
-      email: record.email,
-      validFrom: record.validFrom,
-      validTo: record.validTo,
+      ...certificateHolderOf(record),
       status: record.status,
       soCredential: this.secrets.encryptSoCredential(record.cardNumber, record.soCredential),
       certificateKeySha256: record.certificateKeySha256,

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
+import { watchChildExit, type ChildExit } from './child-exit.ts';
 
 export interface NatsServerOptions {
   /** Where the config, the JetStream store and the server log go. */
@@ -58,10 +59,7 @@ export interface RunningNatsServer {
   stop(): Promise<void>;
 }
 
-export interface NatsServerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type NatsServerExit = ChildExit;
 
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
@@ -140,7 +138,7 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
     stdio: 'ignore',
     detached: true,
   });
-  const exited = new Promise<NatsServerExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const { exited, stop } = watchChildExit(child);
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
@@ -161,12 +159,6 @@ export async function startNatsServer(options: NatsServerOptions): Promise<Runni
     logFile,
     exited,
     restart: () => startNatsServer({ ...options, port, ...(wsPort === undefined ? {} : { wsPort }) }),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop,
   };
 }

@@ -2,12 +2,10 @@
 // line; an exit while the stack is not stopping is followed by a restart after a back-off that
 // doubles with every exit in the last minute (0.5 s … 30 s), so a crash loop neither spins nor hides.
 import { spawn } from 'node:child_process';
+import { watchChildExit, type ChildExit } from '../shared/child-exit.ts';
 import type { Logger } from '../shared/log.ts';
 
-export interface ProcessExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type ProcessExit = ChildExit;
 
 /** One run of a supervised process. */
 export interface RunningProcess {
@@ -127,21 +125,9 @@ export function supervise(name: string, start: () => Promise<RunningProcess>, ho
  */
 export function spawnProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunningProcess> {
   const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<ProcessExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const { exited, stop } = watchChildExit(child);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('spawn', () =>
-      resolve({
-        pid: child.pid ?? -1,
-        exited,
-        async stop() {
-          if (child.exitCode !== null || child.signalCode !== null) return;
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          await exited;
-          clearTimeout(timer);
-        },
-      }),
-    );
+    child.once('spawn', () => resolve({ pid: child.pid ?? -1, exited, stop }));
   });
 }

@@ -16,14 +16,22 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import * as v from 'valibot';
-import { AdminEnrollSchema, AdminRemoveSchema, CeremonyFinishSchema, EnrollBeginSchema, SignInBeginSchema, STAFF_AUTH_QUEUE, STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
-import { StaffError } from '../../machines/contract/staff.ts';
+import {
+  AdminEnrollSchema,
+  AdminRemoveSchema,
+  CeremonyFinishSchema,
+  EnrollBeginSchema,
+  SignInBeginSchema,
+  STAFF_AUTH_QUEUE,
+  STAFF_AUTH_SUBJECTS,
+  STAFF_BUCKET,
+  STAFF_PENDING_BUCKET,
+  StaffError,
+} from '../../machines/contract/staff.ts';
 import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { signStaffToken, type StaffTokenKeys } from './staff-token.ts';
 
-export const STAFF_BUCKET = 'ra_staff';
-export const STAFF_PENDING_BUCKET = 'ra_staff_pending';
 /** An enrollment code is good for a day: long enough to reach the desk, short enough to matter little if lost. */
 const ENROLL_CODE_TTL_MS = 24 * 3_600_000;
 const CEREMONY_TTL_MS = 5 * 60_000;

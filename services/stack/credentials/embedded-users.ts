@@ -2,8 +2,15 @@
 // browser page, for staff and for the admin tool, each with the least it needs (docs/security.md
 // lists them and the tests that prove each one). Every user has its own inbox prefix
 // (`_INBOX.<user>`) and may subscribe only to that, so no part can read another's replies.
-import { STAFF_BUCKET, STAFF_PENDING_BUCKET } from '../../staff-auth/staff-auth.service.ts';
-import { JETSTREAM, kioskSubjects, KIOSK_DISCOVER_SUBJECT, registrySubjectFor, ALL_KIOSK_VIEWS_SUBJECT } from '../../../machines/contract/index.ts';
+import {
+  JETSTREAM,
+  kioskSubjects,
+  KIOSK_DISCOVER_SUBJECT,
+  registrySubjectFor,
+  ALL_KIOSK_VIEWS_SUBJECT,
+  STAFF_BUCKET,
+  STAFF_PENDING_BUCKET,
+} from '../../../machines/contract/index.ts';
 
 export type EmbeddedUserName =
   | 'registry'
