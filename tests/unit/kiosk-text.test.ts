@@ -1,0 +1,67 @@
+// The kiosk's two text catalogues (kiosk/src/text/*.json) are data a translator edits: these tests
+// hold them to one another — the same keys, the same placeholders in every text — and check that
+// every text the screens get is filled in.
+import { describe, expect, it } from 'vitest';
+import { CATALOGUES, fill, strings } from '../../kiosk/src/i18n.ts';
+
+type Leaf = [path: string, text: string];
+
+function leaves(value: unknown, path = ''): Leaf[] {
+  if (typeof value === 'string') return [[path, value]];
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, child]) => leaves(child, path === '' ? key : `${path}.${key}`));
+  }
+  throw new Error(`${path}: not text (${typeof value})`);
+}
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+
+describe('kiosk text catalogues', () => {
+  const zh = leaves(CATALOGUES['zh-TW']);
+  const en = leaves(CATALOGUES.en);
+
+  it('have the same keys in both languages', () => {
+    expect(en.map(([path]) => path).sort()).toEqual(zh.map(([path]) => path).sort());
+  });
+
+  it('use the same placeholders in both languages, text by text', () => {
+    const english = new Map(en);
+    for (const [path, text] of zh) expect({ path, names: placeholders(english.get(path) ?? '') }).toEqual({ path, names: placeholders(text) });
+  });
+
+  it('leave no placeholder unfilled in what the screens show', () => {
+    for (const lang of ['zh-TW', 'en'] as const) {
+      const s = strings(lang);
+      const shown = [
+        ...leaves(JSON.parse(JSON.stringify(s))).map(([, text]) => text),
+        s.step(2, 5),
+        s.buttons.switchPath('X'),
+        s.fields.showSecret('PIN'),
+        s.countdown.seconds(9),
+        s.tray.insert('A'),
+        s.attemptsLeft(1),
+        s.attemptsLeft(4),
+        s.forTheCall('3005', 'TT01'),
+        s.retCode3125('TT01'),
+      ];
+      for (const text of shown) expect(text).not.toMatch(/\{\w+\}/);
+    }
+  });
+
+  it('says how many attempts are left in the grammar of each language', () => {
+    expect(strings('en').attemptsLeft(1)).toMatch(/^1 attempt left;/);
+    expect(strings('en').attemptsLeft(3)).toMatch(/^3 attempts left;/);
+    expect(strings('zh-TW').attemptsLeft(1)).toMatch(/^尚可嘗試 1 次/);
+  });
+
+  it('fills the service lines and the mail-in address from the contract', () => {
+    expect(strings('zh-TW').customerServiceLines[0]).toContain('412-1166');
+    expect(strings('en').mailIn.unlock).toContain('憑證管理中心收');
+    expect(strings('zh-TW').retCode3125('TT01')).toBe('執行結果：卡片未完成開卡:TT01,RetCode=10011502\u3000回傳碼：Error:3125或10011502');
+  });
+
+  it('keeps a placeholder nobody fills visible instead of dropping it', () => {
+    expect(fill('a {nobody} b')).toBe('a {nobody} b');
+    expect(fill('{n} s', { n: 0 })).toBe('0 s');
+  });
+});
