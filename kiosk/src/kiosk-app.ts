@@ -51,6 +51,9 @@ export const SCREEN_TAGS: Record<Screen, keyof HTMLElementTagNameMap> = {
   staffAssist: 'ka-staff-assist-screen',
 };
 
+/** Where the ID typed on path B is kept: its own screen, the fig. 19 warning and the check between. */
+const ID_SCREENS: ReadonlySet<Screen | undefined> = new Set(['enterResponsibleId', 'idChecksumWarning', 'verifying']);
+
 /**
  * The kiosk page: header (who, which path, language), progress, the current screen, and the
  * always-there call for staff. It renders `view` and nothing else; set it directly (tests,
@@ -82,8 +85,10 @@ export class KaKioskApp extends LitElement {
   private firstScreenMarked = false;
 
   /**
-   * The ID just submitted on path B, for the checksum warning to show as typed (fig. 19). Held by
-   * the page only while the ID screens are up; dropped on any other screen. Never in the view.
+   * The ID just submitted on path B, for the checksum warning to show as typed (fig. 19) and for
+   * the ID screen to keep when the registry asks only for the birth date (BIRTH_DATE_REQUIRED), so
+   * the user does not type the ID again. Held by the page only while the ID screens and the
+   * check between them are up; dropped on any other screen. Never in the view.
    */
   private typedResponsibleId: string | undefined;
 
@@ -269,7 +274,7 @@ export class KaKioskApp extends LitElement {
       case 'ka-enter-user-code-screen':
         return html`<ka-enter-user-code-screen .view=${view}></ka-enter-user-code-screen>`;
       case 'ka-enter-responsible-id-screen':
-        return html`<ka-enter-responsible-id-screen .view=${view}></ka-enter-responsible-id-screen>`;
+        return html`<ka-enter-responsible-id-screen .view=${view} .keptId=${this.typedResponsibleId}></ka-enter-responsible-id-screen>`;
       case 'ka-id-checksum-warning-screen':
         return html`<ka-id-checksum-warning-screen .view=${view} .typedId=${this.typedResponsibleId}></ka-id-checksum-warning-screen>`;
       case 'ka-confirm-card-data-screen':
@@ -300,7 +305,7 @@ export class KaKioskApp extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('view')) this.screen = this.view?.screen;
-    if (this.view?.screen !== 'enterResponsibleId' && this.view?.screen !== 'idChecksumWarning') this.typedResponsibleId = undefined;
+    if (!ID_SCREENS.has(this.view?.screen)) this.typedResponsibleId = undefined;
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {

@@ -73,6 +73,33 @@ describe('user events', () => {
     expect(sent).to.deep.equal([{ type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '1986-00-00' }]);
   });
 
+  it('keeps the ID typed when the registry asks only for the birth date, and not after a wrong ID', async () => {
+    const app = await renderApp(fixtureView('enterResponsibleId'));
+    const sent = recordInputs(app);
+    await typeInto(app, 'responsibleId', 'A123456789');
+    button(app, '讀取卡片資料').click();
+    expect(sent).to.deep.equal([{ type: 'user.submitResponsibleId', responsibleId: 'A123456789' }]);
+    for (const [step, idAfter] of [
+      ['enterResponsibleId-BIRTH_DATE_REQUIRED', 'A123456789'],
+      ['enterResponsibleId-3005', ''],
+    ] as const) {
+      app.view = { ...fixtureView('verifying'), path: 'registration-bundled' };
+      await settle(app);
+      app.view = fixtureView(step);
+      await settle(app);
+      expect(field(app, 'responsibleId').value, step).to.equal(idAfter);
+      expect(field(app, 'birthYear').value, step).to.equal('');
+    }
+    // Once another screen has shown, the page no longer holds the ID.
+    await typeInto(app, 'responsibleId', 'A123456789');
+    button(app, '讀取卡片資料').click();
+    app.view = fixtureView('confirmCardData');
+    await settle(app);
+    app.view = fixtureView('enterResponsibleId-BIRTH_DATE_REQUIRED');
+    await settle(app);
+    expect(field(app, 'responsibleId').value, 'dropped once another screen showed').to.equal('');
+  });
+
   it('進行憑證接受 on the contact screen sends user.submitContact with all three fields', async () => {
     const app = await renderApp(fixtureView('enterContact'));
     const sent = recordInputs(app);

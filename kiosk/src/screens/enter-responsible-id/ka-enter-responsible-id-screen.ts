@@ -25,6 +25,15 @@ const BIRTH_DATE_PARTS = [
  * @fires ka-input-send - `user.submitResponsibleId {responsibleId, birthDate?}`, `user.reset`, `user.cancel`
  */
 export class KaEnterResponsibleIdScreen extends InputScreen {
+  static override properties = { ...InputScreen.properties, keptId: { attribute: false } };
+
+  /**
+   * The ID submitted just before, handed over by the page. It fills the ID field again when the
+   * answer was about the birth date only (BIRTH_DATE_REQUIRED, BIRTH_DATE_FORMAT): the ID was
+   * not wrong, so the user types only what is missing. After any other answer the field starts empty.
+   */
+  declare keptId: string | undefined;
+
   static override styles = [
     ...InputScreen.styles,
     css`
@@ -36,6 +45,11 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
       }
     `,
   ];
+
+  protected override firstUpdated(): void {
+    const idField = this.field('responsibleId');
+    if (idField && this.keptId && this.view.error && !this.isInvalid('responsibleId')) idField.value = this.keptId;
+  }
 
   protected override renderIntro() {
     const text = this.s.screens.enterResponsibleId;
