@@ -80,6 +80,22 @@ const parts = css`
     color: var(--ka-success);
     background: var(--ka-success-bg);
   }
+  /* A console's table (a card's history, a state's transitions): compact rows with a thin rule. */
+  table {
+    border-collapse: collapse;
+    width: 100%;
+    font-size: var(--ka-text-small);
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 2px var(--ka-space-2);
+    border-bottom: 1px solid #c7ced8;
+    vertical-align: top;
+  }
+  th {
+    color: var(--ka-text-muted);
+  }
   dl.facts {
     display: grid;
     grid-template-columns: max-content 1fr;
