@@ -27,15 +27,10 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
     confirming: { state: true },
   };
 
+  /** None selected: a hint instead. */
   declare entry: KioskEntry | undefined;
   /** The destructive action waiting for its confirmation. */
   declare confirming: StaffEventType | undefined;
-
-  constructor() {
-    super();
-    this.entry = undefined;
-    this.confirming = undefined;
-  }
 
   static override styles = [
     ...StaffRequestElement.styles,
