@@ -180,6 +180,25 @@ export function fixtureKioskView(kioskId: string, now = Date.now()): View {
   return machineView(situation, now);
 }
 
+const IMPORTED_AT = '2026-01-02T01:00:00.000Z';
+
+/** `ra.staff.card` for a self-applied card just as the registry imported it: `status`, all its tries, one event. */
+function importedRecord(card: CardData, status: StaffCardReply['status']): StaffCardReply {
+  return {
+    cardNumber: card.cardNumber,
+    route: 'self-applied',
+    status,
+    attemptsLeft: 5,
+    certSerial: card.certSerial,
+    holderName: card.holderName,
+    ubn: card.ubn,
+    validFrom: card.validFrom,
+    validTo: card.validTo,
+    importedAt: IMPORTED_AT,
+    history: [{ id: `${card.cardNumber}-1`, type: 'imported', cardNumber: card.cardNumber, at: IMPORTED_AT, to: status }],
+  };
+}
+
 /** `ra.staff.card` for card 52 after five wrong user codes: locked, with its history. */
 export function fixtureLockedCardReply(): StaffCardReply {
   const card = FIXTURE_CARDS['52'];
@@ -194,20 +213,14 @@ export function fixtureLockedCardReply(): StaffCardReply {
     kioskId: 'kiosk-2',
     attemptsLeft: left,
   }));
+  const imported = importedRecord(card, 'issued');
   return {
-    cardNumber: card.cardNumber,
-    route: 'self-applied',
+    ...imported,
     status: 'locked',
     attemptsLeft: 0,
-    certSerial: card.certSerial,
-    holderName: card.holderName,
-    ubn: card.ubn,
-    validFrom: card.validFrom,
-    validTo: card.validTo,
-    importedAt: '2026-01-02T01:00:00.000Z',
     lockedAt: at(17),
     history: [
-      { id: `${card.cardNumber}-1`, type: 'imported', cardNumber: card.cardNumber, at: '2026-01-02T01:00:00.000Z', to: 'issued' },
+      ...imported.history,
       { id: `${card.cardNumber}-2`, type: 'attempt-failed', cardNumber: card.cardNumber, at: at(10), from: 'issued', to: 'issued', kioskId: 'kiosk-2', attemptsLeft: 4 },
       ...attempts.slice(1),
       { id: `${card.cardNumber}-7`, type: 'locked', cardNumber: card.cardNumber, at: at(17), from: 'issued', to: 'locked', kioskId: 'kiosk-2', attemptsLeft: 0 },
@@ -232,18 +245,5 @@ export function fixtureUnlockedCardReply(staffId: string): StaffCardReply {
 
 /** `ra.staff.card` for card 58, used before activation (27011). */
 export function fixture27011CardReply(): StaffCardReply {
-  const card = FIXTURE_CARDS['58'];
-  return {
-    cardNumber: card.cardNumber,
-    route: 'self-applied',
-    status: 'used-before-activation',
-    attemptsLeft: 5,
-    certSerial: card.certSerial,
-    holderName: card.holderName,
-    ubn: card.ubn,
-    validFrom: card.validFrom,
-    validTo: card.validTo,
-    importedAt: '2026-01-02T01:00:00.000Z',
-    history: [{ id: `${card.cardNumber}-1`, type: 'imported', cardNumber: card.cardNumber, at: '2026-01-02T01:00:00.000Z', to: 'used-before-activation' }],
-  };
+  return importedRecord(FIXTURE_CARDS['58'], 'used-before-activation');
 }

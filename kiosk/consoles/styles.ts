@@ -1,26 +1,13 @@
 // Styles of the staff console and the inspector: the kiosk's design tokens and shared styles
-// (colours, font, focus ring, buttons, notices), with a type scale and targets for a desk screen
-// used with a mouse and keyboard instead of a touchscreen at arm's length.
+// (colours, font, focus ring, buttons, notices), with the tokens' desk sizes (type scale, spacing,
+// targets) for a desk screen used with a mouse and keyboard instead of a touchscreen at arm's length.
 import { css } from 'lit';
 import { base, buttons, notices } from '../src/styles/shared.ts';
-import { tokens } from '../src/styles/tokens.ts';
+import { deskSizes, tokens } from '../src/styles/tokens.ts';
 
-const desk = css`
+/** What only the consoles use, beside the desk sizes of the tokens. */
+const deskExtras = css`
   :host {
-    --ka-text-body: 16px;
-    --ka-text-small: 14px;
-    --ka-text-large: 19px;
-    --ka-text-h1: 22px;
-    --ka-line: 1.45;
-    --ka-space-1: 4px;
-    --ka-space-2: 8px;
-    --ka-space-3: 12px;
-    --ka-space-4: 16px;
-    --ka-space-5: 24px;
-    --ka-radius: 8px;
-    /* WCAG 2.5.5 (enhanced): 44 px targets, also for a mouse. */
-    --ka-target: 44px;
-    --ka-target-min: 44px;
     --ka-mono-size: 13px;
     --ka-highlight-bg: #fff4d6;
     --ka-active-bg: #e8f0fa;
@@ -93,6 +80,22 @@ const parts = css`
     color: var(--ka-success);
     background: var(--ka-success-bg);
   }
+  /* A console's table (a card's history, a state's transitions): compact rows with a thin rule. */
+  table {
+    border-collapse: collapse;
+    width: 100%;
+    font-size: var(--ka-text-small);
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 2px var(--ka-space-2);
+    border-bottom: 1px solid #c7ced8;
+    vertical-align: top;
+  }
+  th {
+    color: var(--ka-text-muted);
+  }
   dl.facts {
     display: grid;
     grid-template-columns: max-content 1fr;
@@ -126,7 +129,7 @@ const parts = css`
 `;
 
 /** Everything a console element starts its `styles` with. */
-export const consoleStyles = [tokens, desk, base, buttons, notices, parts];
+export const consoleStyles = [tokens, deskSizes, deskExtras, base, buttons, notices, parts];
 
 /** A console page's frame: full height, the brand header bar with the title on the left. */
 export const consolePageStyles = css`

@@ -5,9 +5,10 @@
 // engine derives them. Used by the browser tests and the screenshots; never part of a bundle.
 import { createActor, type InspectionEvent as XStateInspectionEvent } from 'xstate';
 import { ContractError } from '../../machines/contract/errors.ts';
-import type { CardData, InspectionEvent, Selfcheck, View } from '../../machines/contract/messages.ts';
+import type { InspectionEvent, Selfcheck, View } from '../../machines/contract/messages.ts';
 import { deriveView, sessionActorsFrom, sessionMachine, type SessionEvent } from '../../machines/session/index.ts';
 import { describeMachine, type DescribedState } from '../../machines/session/introspect.ts';
+import { FIXTURE_CARDS } from '../consoles/fixtures.ts';
 
 export function fixtureMachine(): DescribedState {
   return describeMachine(sessionMachine);
@@ -16,23 +17,8 @@ export function fixtureMachine(): DescribedState {
 /** The user codes typed in the recorded session: canaries that must never reach the screen. */
 export const FIXTURE_SECRETS = { rightUserCode: 'Ab3$xyz9', wrongUserCode: 'Wr0ng#Code' } as const;
 
-const CARD: CardData = {
-  cardNumber: 'TT00000000000051',
-  certSerial: '5c1a7e0d93b24f7a',
-  holderName: '測試公司1',
-  ubn: '97969933',
-  email: 'test1@example.com.tw',
-  validFrom: '2026-01-01T00:00:00.000Z',
-  validTo: '2031-01-01T00:00:00.000Z',
-  pinFlags: {
-    userPinInitialized: true,
-    userPinCountLow: false,
-    userPinFinalTry: false,
-    userPinLocked: false,
-    minPinLength: 6,
-    maxPinLength: 8,
-  },
-};
+/** The card of the recorded session: the staff console's fixture card 51. */
+const CARD = FIXTURE_CARDS['51'];
 
 function selfcheck(cardIn: boolean): Selfcheck {
   return {

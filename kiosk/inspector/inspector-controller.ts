@@ -4,22 +4,17 @@
 // checked against its schema first; fields a schema does not name are dropped, so nothing the
 // engine should not have sent can reach the screen.
 import type { ReactiveController } from 'lit';
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import type { Subscription } from '@nats-io/nats-core';
 import { decodeJson, InspectionEventSchema, ViewSchema } from '../../machines/contract/messages.ts';
-import type { KioskConfig } from '../src/config.ts';
-import { connectConsole, fetchConsoleConfig, watchConnection } from '../consoles/connection.ts';
+import { ConsoleConnection, type ConsoleConnectionOptions } from '../consoles/connection.ts';
 import { kioskSubjects } from '../../machines/contract/subjects.ts';
-import { KioskDirectory, type KioskDirectoryOptions } from '../consoles/kiosk-directory.ts';
 import type { KaInspectorApp } from './app/ka-inspector-app.ts';
 import { inspectorStrings } from './inspector-strings.ts';
 import { DescribedStateSchema, EngineStatsSchema } from './statechart.ts';
 
-export interface InspectorControllerOptions {
-  configUrl?: string;
-  config?: KioskConfig;
+export interface InspectorControllerOptions extends ConsoleConnectionOptions {
   /** The kiosk to show first; default: `?kiosk=` in the page URL, else the config's kiosk. */
   kioskId?: string;
-  directory?: KioskDirectoryOptions;
   /** How often to read the engine's counters (ms). */
   statsEveryMs?: number;
   requestTimeoutMs?: number;
@@ -28,92 +23,58 @@ export interface InspectorControllerOptions {
 export class InspectorController implements ReactiveController {
   readonly #host: KaInspectorApp;
   readonly #options: InspectorControllerOptions;
-  #nc: NatsConnection | undefined;
-  #directory: KioskDirectory | undefined;
+  readonly #connection: ConsoleConnection;
   #subscriptions: Subscription[] = [];
   #statsTimer: ReturnType<typeof setInterval> | undefined;
-  #stopped = false;
   /** Which kiosk the pending requests are for: a late answer for another kiosk is dropped. */
   #following: string | undefined;
 
   constructor(host: KaInspectorApp, options: InspectorControllerOptions) {
     this.#host = host;
     this.#options = options;
+    // The wanted kiosk is followed as soon as it answers; another one only once the first discover
+    // round is over without it (or, if none answered, when the first kiosk shows up later).
+    let wanted: string | undefined;
+    let roundDone = false;
+    const choose = (entries: ReadonlyMap<string, unknown>) => {
+      if (this.#following !== undefined || entries.size === 0) return;
+      if (wanted !== undefined && entries.has(wanted)) this.#follow(wanted);
+      else if (roundDone) this.#follow([...entries.keys()].sort()[0]!);
+    };
+    this.#connection = new ConsoleConnection(host, 'inspector', options, {
+      opened: (_nc, config) => {
+        wanted = options.kioskId ?? new URLSearchParams(location.search).get('kiosk') ?? config.kioskId;
+        roundDone = false;
+      },
+      kiosksChanged: (entries) => {
+        host.kiosks = entries;
+        choose(entries);
+      },
+      firstRoundDone: (entries) => {
+        roundDone = true;
+        choose(entries);
+      },
+      reconnected: () => {
+        if (this.#following !== undefined) void this.#load(this.#following);
+      },
+    });
     host.addController(this);
   }
 
   hostConnected(): void {
-    this.#stopped = false;
     this.#host.addEventListener('ka-inspector-kiosk-select', this.#onSelect);
-    this.#host.addEventListener('ka-staff-rediscover', this.#onRediscover);
-    void this.#start();
+    this.#connection.start();
   }
 
   hostDisconnected(): void {
-    this.#stopped = true;
     this.#host.removeEventListener('ka-inspector-kiosk-select', this.#onSelect);
-    this.#host.removeEventListener('ka-staff-rediscover', this.#onRediscover);
     this.#unfollow();
-    this.#directory?.stop();
-    this.#directory = undefined;
-    const nc = this.#nc;
-    this.#nc = undefined;
-    void nc?.close();
-  }
-
-  async #start(): Promise<void> {
-    const host = this.#host;
-    host.connection = 'connecting';
-    let nc: NatsConnection;
-    let config: KioskConfig;
-    try {
-      config = this.#options.config ?? (await fetchConsoleConfig(this.#options.configUrl ?? '/config.json'));
-      nc = await connectConsole(config, 'inspector');
-    } catch (error) {
-      host.connection = 'disconnected';
-      host.problem = error instanceof Error ? error.message : String(error);
-      return;
-    }
-    if (this.#stopped) {
-      await nc.close();
-      return;
-    }
-    this.#nc = nc;
-    host.connection = 'connected';
-    const wanted = this.#options.kioskId ?? new URLSearchParams(location.search).get('kiosk') ?? config.kioskId;
-    // The wanted kiosk is followed as soon as it answers; another one only once the first discover
-    // round is over without it (or, if none answered, when the first kiosk shows up later).
-    let roundDone = false;
-    const choose = (entries: ReadonlyMap<string, unknown>) => {
-      if (this.#following !== undefined || entries.size === 0) return;
-      if (entries.has(wanted)) this.#follow(wanted);
-      else if (roundDone) this.#follow([...entries.keys()].sort()[0]!);
-    };
-    const directory = new KioskDirectory(
-      nc,
-      (entries) => {
-        host.kiosks = entries;
-        choose(entries);
-      },
-      this.#options.directory,
-    );
-    this.#directory = directory;
-    void watchConnection(
-      nc,
-      (state) => (host.connection = state),
-      () => {
-        void directory.discover();
-        if (this.#following !== undefined) void this.#load(this.#following);
-      },
-    );
-    await directory.start();
-    roundDone = true;
-    choose(directory.entries);
+    this.#connection.stop();
   }
 
   /** Shows another kiosk: drop the old one's streams, subscribe to the new one's, load it. */
   #follow(kioskId: string): void {
-    const nc = this.#nc;
+    const nc = this.#connection.nc;
     if (!nc) return;
     this.#unfollow();
     this.#following = kioskId;
@@ -154,7 +115,7 @@ export class InspectorController implements ReactiveController {
   }
 
   async #request(subject: string): Promise<Uint8Array | undefined> {
-    const nc = this.#nc;
+    const nc = this.#connection.nc;
     if (!nc) return undefined;
     try {
       return (await nc.request(subject, undefined, { timeout: this.#options.requestTimeoutMs ?? 3000 })).data;
@@ -193,9 +154,5 @@ export class InspectorController implements ReactiveController {
 
   readonly #onSelect = (event: CustomEvent<{ kioskId: string }>): void => {
     if (event.detail.kioskId !== '' && event.detail.kioskId !== this.#following) this.#follow(event.detail.kioskId);
-  };
-
-  readonly #onRediscover = (): void => {
-    void this.#directory?.discover();
   };
 }

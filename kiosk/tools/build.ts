@@ -1,15 +1,17 @@
 // Builds the kiosk page: `kiosk/dist/index.html` and one minified ES module, `kiosk.js`; and
-// beside it the staff console (`staff.html`, `staff.js`) and the inspector (`inspector.html`,
-// `inspector.js`), each its own bundle so that the kiosk page carries none of their code.
-// `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the static
-// server and the tests.
+// beside it the staff console (`staff.html`, `staff.js`), the inspector (`inspector.html`,
+// `inspector.js`) and the office dashboard (`dashboard.html`, `dashboard.js`), each its own bundle
+// so that the kiosk page carries none of their code. The pages are written from the table in
+// `pages.ts`. `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the
+// static server and the tests.
 import { build } from 'esbuild';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { pageHtml, PAGES } from './pages.ts';
 
-/** The kiosk/ folder: the pages and their entry points. */
+/** The kiosk/ folder: the pages' entry points. */
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export const KIOSK_GZIP_BUDGET_BYTES = 80 * 1024;
@@ -35,13 +37,6 @@ export interface BuiltKiosk extends BundleSize {
   consoles: { staff: BundleSize; inspector: BundleSize; dashboard: BundleSize };
 }
 
-/** The pages built beside the kiosk's: bundle name → [entry, page]. */
-const CONSOLE_PAGES = {
-  staff: ['staff/main.ts', 'staff/staff.html'],
-  inspector: ['inspector/main.ts', 'inspector/inspector.html'],
-  dashboard: ['dashboard/main.ts', 'dashboard/dashboard.html'],
-} as const;
-
 /** The office dashboard is opened on ordinary office PCs: it gets the kiosk page's budget too. */
 export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES;
 
@@ -53,14 +48,10 @@ async function sizeOf(file: string): Promise<BundleSize> {
 export async function buildKiosk(options: BuildKioskOptions = {}): Promise<BuiltKiosk> {
   const outdir = resolve(options.outdir ?? join(here, 'dist'));
   await mkdir(outdir, { recursive: true });
+  const pages = Object.values(PAGES);
   // One entry per bundle and no code splitting: each page loads exactly one module of its own.
   await build({
-    entryPoints: {
-      kiosk: join(here, 'src/main.ts'),
-      staff: join(here, CONSOLE_PAGES.staff[0]),
-      inspector: join(here, CONSOLE_PAGES.inspector[0]),
-      dashboard: join(here, CONSOLE_PAGES.dashboard[0]),
-    },
+    entryPoints: Object.fromEntries(pages.map((page) => [page.bundle, join(here, page.entry)])),
     outdir,
     bundle: true,
     format: 'esm',
@@ -74,13 +65,12 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
     conditions: ['production'],
     logLevel: 'warning',
   });
-  await copyFile(join(here, 'index.html'), join(outdir, 'index.html'));
-  for (const [, page] of Object.values(CONSOLE_PAGES)) await copyFile(join(here, page), join(outdir, basename(page)));
-  const bundles = ['kiosk', ...Object.keys(CONSOLE_PAGES)];
+  for (const page of pages) await writeFile(join(outdir, page.file), pageHtml(page));
+  const bundles = pages.map((page) => page.bundle);
   return {
     outdir,
     files: [
-      ...bundles.map((name) => (name === 'kiosk' ? 'index.html' : `${name}.html`)),
+      ...pages.map((page) => page.file),
       ...bundles.map((name) => `${name}.js`),
       ...(options.sourcemap ? bundles.map((name) => `${name}.js.map`) : []),
     ],

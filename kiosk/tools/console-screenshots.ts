@@ -5,31 +5,22 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { fixtureMachine, recordFixtureSession } from '../inspector/fixtures.ts';
+import { PAGES, previewHtml, type PageSpec } from './pages.ts';
 import type { PreviewServer } from './preview-server.ts';
 import { fixture27011CardReply, fixtureKiosks, fixtureLockedCardReply } from '../consoles/fixtures.ts';
 
 const VIEWPORT = { width: 1600, height: 1000 };
 
-const page = (bundle: string, tag: string) => `<!doctype html>
-<html lang="zh-TW">
-  <head>
-    <meta charset="utf-8" />
-    <title>preview</title>
-    <style>html, body { margin: 0; height: 100%; background: #f3f5f8; }</style>
-    <script type="module" src="./${bundle}"></script>
-  </head>
-  <body><${tag}></${tag}></body>
-</html>`;
-
-async function open(browser: Browser, server: PreviewServer, distDir: string, bundle: string, tag: string): Promise<Page> {
-  const path = `/${bundle.replace('.js', '')}-preview.html`;
-  server.pages.set(path, page(bundle, tag));
+async function open(browser: Browser, server: PreviewServer, distDir: string, page: PageSpec): Promise<Page> {
+  const bundle = `${page.bundle}.js`;
+  const path = `/${page.bundle}-preview.html`;
+  server.pages.set(path, previewHtml(page));
   const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1 });
   const opened = await context.newPage();
   // The preview server serves the kiosk bundle only; the console bundles come straight from the build.
   await opened.route(`**/${bundle}`, (route) => route.fulfill({ path: join(distDir, bundle), contentType: 'text/javascript' }));
   await opened.goto(`${server.url}${path}`);
-  await opened.waitForFunction((name) => customElements.get(name) !== undefined, tag);
+  await opened.waitForFunction((name) => customElements.get(name) !== undefined, page.element);
   return opened;
 }
 
@@ -46,7 +37,7 @@ async function settle(shot: Page): Promise<void> {
 }
 
 async function staffShots(browser: Browser, server: PreviewServer, distDir: string, outDir: string): Promise<string[]> {
-  const shot = await open(browser, server, distDir, 'staff.js', 'ka-staff-app');
+  const shot = await open(browser, server, distDir, PAGES.staff);
   const show = async (kioskId: string, record: unknown, confirm: string | undefined) => {
     await shot.evaluate(
       async ({ kiosks, kioskId, record, confirm, deep }) => {
@@ -76,7 +67,7 @@ async function staffShots(browser: Browser, server: PreviewServer, distDir: stri
 }
 
 async function inspectorShots(browser: Browser, server: PreviewServer, distDir: string, outDir: string): Promise<string[]> {
-  const shot = await open(browser, server, distDir, 'inspector.js', 'ka-inspector-app');
+  const shot = await open(browser, server, distDir, PAGES.inspector);
   const recorded = await recordFixtureSession('kiosk-1');
   await shot.evaluate(
     async ({ kiosks, machine, recorded }) => {

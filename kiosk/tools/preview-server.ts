@@ -5,18 +5,7 @@ import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
-
-const PREVIEW_HTML = `<!doctype html>
-<html lang="zh-TW">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>preview</title>
-    <style>html, body { margin: 0; height: 100%; background: #f3f5f8; overflow: hidden; }</style>
-    <script type="module" src="./kiosk.js"></script>
-  </head>
-  <body><ka-kiosk-app></ka-kiosk-app></body>
-</html>`;
+import { PAGES, previewHtml } from './pages.ts';
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8' };
 
@@ -28,7 +17,7 @@ export interface PreviewServer {
 }
 
 export async function startPreviewServer(distDir: string): Promise<PreviewServer> {
-  const pages = new Map<string, string>([['/preview.html', PREVIEW_HTML]]);
+  const pages = new Map<string, string>([['/preview.html', previewHtml(PAGES.kiosk)]]);
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const page = pages.get(path);

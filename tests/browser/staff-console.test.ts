@@ -7,6 +7,9 @@ import { sendKeys, setViewport } from '@web/test-runner-commands';
 import { ERRORS } from '../../machines/contract/errors.ts';
 import { strings } from '../../kiosk/src/i18n.ts';
 import { KaStaffApp } from '../../kiosk/staff/app/ka-staff-app.ts';
+import { StaffController } from '../../kiosk/staff/staff-controller.ts';
+import { KaInspectorApp } from '../../kiosk/inspector/app/ka-inspector-app.ts';
+import { InspectorController } from '../../kiosk/inspector/inspector-controller.ts';
 import { STAFF_SESSION_STORAGE_KEY } from '../../kiosk/staff/staff-session.ts';
 import type { KaStaffCardPanel } from '../../kiosk/staff/card-panel/ka-staff-card-panel.ts';
 import type { KaStaffKioskCard } from '../../kiosk/staff/kiosk-card/ka-staff-kiosk-card.ts';
@@ -289,6 +292,26 @@ describe('staff session', () => {
     await settleAll(app);
     const signIn = deepAll(app, 'ka-staff-sign-in')[0]!;
     expect(signIn.shadowRoot!.textContent).to.include(staffStrings.signIn.expired);
+  });
+});
+
+describe('console connection (shared by the staff console and the inspector)', () => {
+  const badConfigUrl = `data:application/json,${encodeURIComponent('{"kioskId":"Bad Id"}')}`;
+
+  it('the staff console shows a bad config.json as its problem, disconnected, with no backend', async () => {
+    const app = await fixture<KaStaffApp>(html`<ka-staff-app></ka-staff-app>`);
+    new StaffController(app, { configUrl: badConfigUrl });
+    await waitUntil(() => app.connection === 'disconnected', 'never reported disconnected');
+    expect(app.problem).to.be.a('string').and.not.equal('');
+    expect(app.backend).to.equal(undefined);
+  });
+
+  it('the inspector shows a bad config.json as its problem, disconnected, following no kiosk', async () => {
+    const app = await fixture<KaInspectorApp>(html`<ka-inspector-app></ka-inspector-app>`);
+    new InspectorController(app, { configUrl: badConfigUrl });
+    await waitUntil(() => app.connection === 'disconnected', 'never reported disconnected');
+    expect(app.problem).to.be.a('string').and.not.equal('');
+    expect(app.kioskId).to.equal(undefined);
   });
 });
 

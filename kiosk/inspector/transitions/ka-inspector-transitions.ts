@@ -50,9 +50,6 @@ export class KaInspectorTransitions extends LitElement {
         margin: 0 auto 0 0;
       }
       table {
-        border-collapse: collapse;
-        width: 100%;
-        font-size: var(--ka-text-small);
         margin-bottom: var(--ka-space-2);
       }
       caption {
@@ -62,14 +59,7 @@ export class KaInspectorTransitions extends LitElement {
       }
       th,
       td {
-        text-align: left;
-        padding: 2px var(--ka-space-2);
-        border-bottom: 1px solid #c7ced8;
-        vertical-align: top;
         overflow-wrap: anywhere;
-      }
-      th {
-        color: var(--ka-text-muted);
       }
       td.event {
         font-weight: 700;

@@ -1,7 +1,37 @@
 // The design tokens of the kiosk UI, in one place. Every component includes them so that it looks
 // right alone (tests, screenshots) as well as inside the app. Colours are chosen for contrast:
 // text ≥ 7:1 on its background, every control edge ≥ 3:1, the focus ring visible on any surface.
-import { css } from 'lit';
+// The sizes depend on the screen: the kiosk's touchscreen, read at arm's length, or the desk screen
+// of the consoles, used with a mouse and keyboard; one table holds both.
+import { css, unsafeCSS } from 'lit';
+
+type Screen = 'touchscreen' | 'desk';
+
+/**
+ * Each size as [custom property, touchscreen, desk]. WCAG 2.5.5 (enhanced) asks for 44 px targets,
+ * which the desk keeps also for a mouse; the product asks for at least 64 px on the touchscreen.
+ */
+const SCREEN_SIZES: readonly (readonly [property: string, touchscreen: string, desk: string])[] = [
+  ['--ka-text-body', '28px', '16px'],
+  ['--ka-text-small', '24px', '14px'],
+  ['--ka-text-large', '34px', '19px'],
+  ['--ka-text-h1', '46px', '22px'],
+  ['--ka-line', '1.5', '1.45'],
+  ['--ka-space-1', '8px', '4px'],
+  ['--ka-space-2', '16px', '8px'],
+  ['--ka-space-3', '24px', '12px'],
+  ['--ka-space-4', '32px', '16px'],
+  ['--ka-space-5', '48px', '24px'],
+  ['--ka-radius', '12px', '8px'],
+  ['--ka-target', '80px', '44px'],
+  ['--ka-target-min', '64px', '44px'],
+];
+
+/** The declarations of one screen's sizes; the values are the constants above, never input. */
+function sizesFor(screen: Screen) {
+  const declarations = SCREEN_SIZES.map(([property, touchscreen, desk]) => `${property}: ${screen === 'desk' ? desk : touchscreen};`);
+  return unsafeCSS(declarations.join('\n'));
+}
 
 export const tokens = css`
   :host {
@@ -36,22 +66,14 @@ export const tokens = css`
     --ka-focus: #111827;
     --ka-focus-halo: #ffd400;
 
-    --ka-text-body: 28px;
-    --ka-text-small: 24px;
-    --ka-text-large: 34px;
-    --ka-text-h1: 46px;
-    --ka-line: 1.5;
-
-    --ka-space-1: 8px;
-    --ka-space-2: 16px;
-    --ka-space-3: 24px;
-    --ka-space-4: 32px;
-    --ka-space-5: 48px;
-    --ka-radius: 12px;
-
-    /* WCAG 2.5.5 asks for 44 px; the product asks for at least 64 px on the touchscreen. */
-    --ka-target: 80px;
-    --ka-target-min: 64px;
+    ${sizesFor('touchscreen')}
     --ka-key: 84px;
+  }
+`;
+
+/** The desk screen's sizes, laid over `tokens` by the consoles. */
+export const deskSizes = css`
+  :host {
+    ${sizesFor('desk')}
   }
 `;

@@ -1,21 +1,20 @@
-import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import type { View } from '../../../machines/contract/messages.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
 import { define, emit } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { consoleStyles } from '../../consoles/styles.ts';
 import type { StaffEventType } from '../../consoles/kiosk-status.ts';
 import type { ReturnDetails, StaffBackend, StaffCardReply } from '../staff-client.ts';
+import { StaffRequestElement } from '../staff-request-element.ts';
 import type { ReturnSlip } from '../return-slip/ka-staff-return-slip.ts';
 import '../return-slip/ka-staff-return-form.ts';
-import { describeRequestError, formatDateTime, staffStrings } from '../staff-strings.ts';
+import { formatDateTime, staffStrings } from '../staff-strings.ts';
 
 const zh = strings('zh-TW');
 const p = staffStrings.cardPanel;
 const CARD_NUMBER = /^[A-Z0-9]{4,32}$/;
 
-type Outcome = { kind: 'ok'; text: string } | { kind: 'error'; text: string; detail: string };
 type Operation = 'lookup' | 'unlock' | 'return';
 
 /**
@@ -26,17 +25,13 @@ type Operation = 'lookup' | 'unlock' | 'return';
  *
  * @summary The registry's view of one card, with unlock and return.
  */
-export class KaStaffCardPanel extends LitElement {
+export class KaStaffCardPanel extends StaffRequestElement<Operation> {
   static override properties = {
     cardNumber: { attribute: false },
     kiosk: { attribute: false },
-    staffId: { attribute: false },
-    backend: { attribute: false },
     headingId: { attribute: 'heading-id' },
     input: { state: true },
     record: { state: true },
-    pending: { state: true },
-    outcome: { state: true },
     invalid: { state: true },
     confirmingReturn: { state: true },
   };
@@ -45,13 +40,9 @@ export class KaStaffCardPanel extends LitElement {
   declare cardNumber: string;
   /** The kiosk being served, told about unlocks and returns of its own card. */
   declare kiosk: View | undefined;
-  declare staffId: string;
-  declare backend: StaffBackend | undefined;
   declare headingId: string;
   declare input: string;
   declare record: StaffCardReply | undefined;
-  declare pending: Operation | undefined;
-  declare outcome: Outcome | undefined;
   declare invalid: boolean;
   declare confirmingReturn: boolean;
 
@@ -59,23 +50,16 @@ export class KaStaffCardPanel extends LitElement {
     super();
     this.cardNumber = '';
     this.kiosk = undefined;
-    this.staffId = '';
-    this.backend = undefined;
     this.headingId = 'card-panel-title';
     this.input = '';
     this.record = undefined;
-    this.pending = undefined;
-    this.outcome = undefined;
     this.invalid = false;
     this.confirmingReturn = false;
   }
 
   static override styles = [
-    ...consoleStyles,
+    ...StaffRequestElement.styles,
     css`
-      :host {
-        display: block;
-      }
       h3 {
         margin-top: 0;
       }
@@ -123,42 +107,6 @@ export class KaStaffCardPanel extends LitElement {
         margin: 0;
         color: var(--ka-text-muted);
         font-size: var(--ka-text-small);
-      }
-      .confirm {
-        border: 2px solid var(--ka-error);
-        background: var(--ka-error-bg);
-        border-radius: var(--ka-radius);
-        padding: var(--ka-space-3);
-      }
-      .confirm p {
-        font-weight: 700;
-      }
-      .confirm .buttons {
-        display: flex;
-        gap: var(--ka-space-2);
-      }
-      table {
-        border-collapse: collapse;
-        width: 100%;
-        font-size: var(--ka-text-small);
-      }
-      th,
-      td {
-        text-align: left;
-        padding: 2px var(--ka-space-2);
-        border-bottom: 1px solid #c7ced8;
-        vertical-align: top;
-      }
-      th {
-        color: var(--ka-text-muted);
-      }
-      .notice {
-        margin: var(--ka-space-3) 0 0;
-      }
-      .detail {
-        font-size: var(--ka-text-small);
-        color: var(--ka-text-muted);
-        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -313,21 +261,6 @@ export class KaStaffCardPanel extends LitElement {
           <dd>${formatDateTime(at)}</dd>`;
   }
 
-  private renderOutcome() {
-    const outcome = this.outcome;
-    if (!outcome) return nothing;
-    if (outcome.kind === 'ok') {
-      return html`<div class="notice success" role="status">${icons.check}<p class="body">${outcome.text}</p></div>`;
-    }
-    return html`<div class="notice error" role="alert">
-      ${icons.error}
-      <div>
-        <p class="title">${outcome.text}</p>
-        <p class="detail">${outcome.detail}</p>
-      </div>
-    </div>`;
-  }
-
   private readonly onSubmit = (event: SubmitEvent): void => {
     event.preventDefault();
     const cardNumber = this.input.trim().toUpperCase();
@@ -338,7 +271,7 @@ export class KaStaffCardPanel extends LitElement {
     }
     this.input = cardNumber;
     this.outcome = undefined;
-    void this.run('lookup', async (backend) => {
+    void this.send('lookup', undefined, async (backend) => {
       this.record = await backend.lookupCard(cardNumber, this.staffId);
       return undefined;
     });
@@ -350,7 +283,7 @@ export class KaStaffCardPanel extends LitElement {
   };
 
   private unlock(cardNumber: string): Promise<void> {
-    return this.run('unlock', async (backend) => {
+    return this.send('unlock', undefined, async (backend) => {
       await backend.unlockCard(cardNumber, this.staffId);
       const told = await this.tellKiosk(backend, cardNumber, 'staff.unlocked');
       this.record = await backend.lookupCard(cardNumber, this.staffId);
@@ -360,7 +293,7 @@ export class KaStaffCardPanel extends LitElement {
 
   private giveBack(cardNumber: string, details: ReturnDetails): Promise<void> {
     this.confirmingReturn = false;
-    return this.run('return', async (backend) => {
+    return this.send('return', undefined, async (backend) => {
       const returned = await backend.returnCard(cardNumber, this.staffId, details);
       const slip: ReturnSlip = {
         cardNumber,
@@ -383,24 +316,6 @@ export class KaStaffCardPanel extends LitElement {
     if (!kiosk || kiosk.card?.cardNumber !== cardNumber || !kiosk.accepts.includes(type)) return '';
     await backend.sendStaffEvent(kiosk.kioskId, type, this.staffId);
     return p.toldKiosk(staffStrings.actions.byType[type].label, kiosk.kioskId);
-  }
-
-  private async run(operation: Operation, body: (backend: StaffBackend) => Promise<string | undefined>): Promise<void> {
-    if (!this.backend) {
-      this.outcome = { kind: 'error', text: staffStrings.requestError.heading, detail: staffStrings.requestError.notConnected };
-      return;
-    }
-    this.pending = operation;
-    this.outcome = undefined;
-    try {
-      const done = await body(this.backend);
-      if (done !== undefined) this.outcome = { kind: 'ok', text: done };
-    } catch (error) {
-      const { text, detail } = describeRequestError(error);
-      this.outcome = { kind: 'error', text, detail };
-    } finally {
-      this.pending = undefined;
-    }
   }
 }
 

@@ -1,21 +1,18 @@
-import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { ERRORS } from '../../../machines/contract/errors.ts';
 import type { View } from '../../../machines/contract/messages.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
 import { define } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
-import { consoleStyles } from '../../consoles/styles.ts';
 import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../../consoles/kiosk-status.ts';
-import type { StaffBackend } from '../staff-client.ts';
-import { describeRequestError, formatTime, staffStrings } from '../staff-strings.ts';
+import { formatTime, staffStrings } from '../staff-strings.ts';
+import { StaffRequestElement } from '../staff-request-element.ts';
 import '../card-panel/ka-staff-card-panel.ts';
 import '../countdown/ka-staff-countdown.ts';
 
 const zh = strings('zh-TW');
 const s = staffStrings;
-
-type Outcome = { kind: 'ok'; text: string } | { kind: 'error'; text: string; detail: string };
 
 /**
  * The selected kiosk: everything its view says, the staff actions it takes now (exactly those of
@@ -24,40 +21,20 @@ type Outcome = { kind: 'ok'; text: string } | { kind: 'error'; text: string; det
  *
  * @summary One kiosk in detail, with its staff actions.
  */
-export class KaStaffKioskDetail extends LitElement {
+export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
   static override properties = {
     entry: { attribute: false },
-    staffId: { attribute: false },
-    backend: { attribute: false },
     confirming: { state: true },
-    pending: { state: true },
-    outcome: { state: true },
   };
 
+  /** None selected: a hint instead. */
   declare entry: KioskEntry | undefined;
-  declare staffId: string;
-  declare backend: StaffBackend | undefined;
   /** The destructive action waiting for its confirmation. */
   declare confirming: StaffEventType | undefined;
-  declare pending: StaffEventType | undefined;
-  declare outcome: Outcome | undefined;
-
-  constructor() {
-    super();
-    this.entry = undefined;
-    this.staffId = '';
-    this.backend = undefined;
-    this.confirming = undefined;
-    this.pending = undefined;
-    this.outcome = undefined;
-  }
 
   static override styles = [
-    ...consoleStyles,
+    ...StaffRequestElement.styles,
     css`
-      :host {
-        display: block;
-      }
       header {
         display: flex;
         flex-wrap: wrap;
@@ -114,27 +91,7 @@ export class KaStaffKioskDetail extends LitElement {
         margin: 0;
       }
       .confirm {
-        border: 2px solid var(--ka-error);
-        background: var(--ka-error-bg);
-        border-radius: var(--ka-radius);
-        padding: var(--ka-space-3);
         margin-top: var(--ka-space-3);
-      }
-      .confirm p {
-        font-weight: 700;
-      }
-      .confirm .buttons {
-        display: flex;
-        gap: var(--ka-space-2);
-        flex-wrap: wrap;
-      }
-      .notice {
-        margin: var(--ka-space-3) 0 0;
-      }
-      .detail {
-        font-size: var(--ka-text-small);
-        color: var(--ka-text-muted);
-        overflow-wrap: anywhere;
       }
     `,
   ];
@@ -215,21 +172,6 @@ export class KaStaffKioskDetail extends LitElement {
     </div>`;
   }
 
-  private renderOutcome() {
-    const outcome = this.outcome;
-    if (!outcome) return nothing;
-    if (outcome.kind === 'ok') {
-      return html`<div class="notice success" role="status">${icons.check}<p class="body">${outcome.text}</p></div>`;
-    }
-    return html`<div class="notice error" role="alert">
-      ${icons.error}
-      <div>
-        <p class="title">${outcome.text}</p>
-        <p class="detail">${outcome.detail}</p>
-      </div>
-    </div>`;
-  }
-
   private renderFacts(view: View) {
     const f = s.fields;
     return html`<section aria-labelledby="facts-title">
@@ -295,22 +237,11 @@ export class KaStaffKioskDetail extends LitElement {
     if (!view) return;
     const label = s.actions.byType[type].label;
     this.confirming = undefined;
-    if (!this.backend) {
-      this.outcome = { kind: 'error', text: s.actions.failed(label), detail: s.requestError.notConnected };
-      return;
-    }
-    this.pending = type;
-    this.outcome = undefined;
-    try {
-      if (type === 'staff.unlocked' && view.card) await this.backend.unlockCard(view.card.cardNumber, this.staffId);
-      await this.backend.sendStaffEvent(view.kioskId, type, this.staffId);
-      this.outcome = { kind: 'ok', text: s.actions.sent(label, view.kioskId) };
-    } catch (error) {
-      const { text, detail } = describeRequestError(error);
-      this.outcome = { kind: 'error', text: `${s.actions.failed(label)}${text}`, detail };
-    } finally {
-      this.pending = undefined;
-    }
+    await this.send(type, label, async (backend) => {
+      if (type === 'staff.unlocked' && view.card) await backend.unlockCard(view.card.cardNumber, this.staffId);
+      await backend.sendStaffEvent(view.kioskId, type, this.staffId);
+      return s.actions.sent(label, view.kioskId);
+    });
   }
 }
 
