@@ -1,7 +1,8 @@
-// `npm run staff -- enroll <staffId> <name>` | `list` | `remove <staffId>`: the operator's side of
-// staff sign-in. Enroll prints a one-time link (and its code) that the staff member opens on the
+// `npm run staff -- enroll <staffId> <name>` | `list` | `remove <staffId>` | `public-key`: the
+// operator's side of staff sign-in. Enroll prints a one-time link (and its code) that the staff member opens on the
 // staff console's desk to register a passkey or security key; the link works once, for 24 hours.
-// Talks to the running stack's staff-auth part on NATS_URL, or on 127.0.0.1:$NATS_PORT.
+// Talks to the running stack's staff-auth part on NATS_URL, or on 127.0.0.1:$NATS_PORT; public-key
+// needs no stack: it prints the line a kiosk's environment needs to check staff tokens.
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
@@ -9,10 +10,12 @@ import { natsConnectOptions, readConfig } from '../shared/config.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
 import { AdminEnrollReplySchema, StaffAdminListReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
 import * as valibot from 'valibot';
+import { staffTokenPublicJwk } from './staff-token.ts';
 
 const USAGE = `usage: npm run staff -- enroll <staffId> <name>
        npm run staff -- list
-       npm run staff -- remove <staffId>`;
+       npm run staff -- remove <staffId>
+       npm run staff -- public-key`;
 
 export async function askStaffAuth<S extends v.GenericSchema>(nc: NatsConnection, subject: string, body: unknown, schema: S): Promise<v.InferOutput<S>> {
   const msg = await nc.request(subject, JSON.stringify(body), { timeout: 10_000 });
@@ -72,6 +75,10 @@ async function main(argv: string[]): Promise<number> {
       if (failure) throw failure;
       process.stdout.write(`${(msg.json() as { removed: boolean }).removed ? 'removed' : 'not enrolled'}: ${rest[0]}\n`);
     });
+    return 0;
+  }
+  if (command === 'public-key' && rest.length === 0) {
+    process.stdout.write(`STAFF_TOKEN_PUBLIC_KEY=${JSON.stringify(await staffTokenPublicJwk(config.dataDir))}\n`);
     return 0;
   }
   process.stderr.write(`${USAGE}\n`);

@@ -68,6 +68,24 @@ export async function loadStaffTokenPublicKey(dataDir: string, env: NodeJS.Proce
   return (await loadStaffTokenKeys(dataDir, env)).publicKey;
 }
 
+/**
+ * The public half of the staff token key, as the JWK a kiosk's STAFF_TOKEN_PUBLIC_KEY takes
+ * (`npm run staff -- public-key`): from STAFF_TOKEN_KEY, else the file in DATA_DIR. It reads and
+ * never makes a key: a key made here would not be the one the staff-auth part signs with.
+ */
+export async function staffTokenPublicJwk(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<JWK> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(env.STAFF_TOKEN_KEY ?? (await readFile(join(dataDir, STAFF_TOKEN_FILE), 'utf8'))) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new Error(`no staff token key: set STAFF_TOKEN_KEY (a hub node) or start the stack once on ${dataDir}`, { cause: error });
+  }
+  await keysOf(jwk);
+  // Only the public fields, by name: nothing else of the private JWK may travel to a kiosk.
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
+}
+
 async function keysOf(jwk: JWK): Promise<StaffTokenKeys> {
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.d !== 'string') throw new Error('the staff token key must be an Ed25519 private JWK');
   const { d: _private, ...publicJwk } = jwk;
