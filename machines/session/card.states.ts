@@ -76,7 +76,17 @@ export const cardStates = {
           actions: ['resetCardNotDetected', { type: 'storeCardData', params: ({ event }) => ({ card: event.output }) }],
         },
       ],
-      onError: { target: '#session.failed', actions: { type: 'noteFailure', params: { fallback: 'CARD_UNREADABLE' } } },
+      onError: [
+        {
+          // Nobody answered (an infrastructure fault, not the card): check the kiosk and the card
+          // again once and read again. A second time lands in failed, and READER_NOT_FOUND routes
+          // to outOfService, which comes back by itself.
+          guard: 'isFirstUnansweredCardRead',
+          target: '#session.checkingCard',
+          actions: 'countUnansweredCardRead',
+        },
+        { target: '#session.failed', actions: { type: 'noteFailure', params: { fallback: 'CARD_UNREADABLE' } } },
+      ],
     },
   },
 

@@ -77,6 +77,11 @@ export interface SessionContext {
   readonly acceptRetries: number;
   readonly completeRetries: number;
   /**
+   * Card reads this session the card agent did not answer (a nats-server or agent restart, a lost
+   * reply): the first sends the session back to its self-test once; the card itself is not at fault.
+   */
+  readonly unansweredCardReads: number;
+  /**
    * How many sessions in a row ended on CARD_NOT_DETECTED. Kept when a session is wiped (it says
    * nothing about the user): the second one in a row offers staff rather than another reinsertion.
    */
@@ -110,6 +115,7 @@ export function initialSessionContext(timing: SessionTiming, lang: Language): Se
     retryAt: null,
     acceptRetries: 0,
     completeRetries: 0,
+    unansweredCardReads: 0,
     cardNotDetectedInARow: 0,
     secrets: {},
   };

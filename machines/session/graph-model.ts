@@ -258,6 +258,7 @@ export function serializeForTraversal(snapshot: SessionSnapshot): string {
     ...(leaf === 'registryUnreachable' || context.resumeAt === 'registryUnreachable' ? { retryAt: context.retryAt } : {}),
     ...(INPUT_STATES.has(leaf) ? { inputError: context.inputError?.code ?? null } : {}),
     ...(leaf === 'accepting' || leaf === 'awaitingAcceptRetry' ? { acceptRetries: context.acceptRetries } : {}),
+    ...(leaf === 'checkingCard' || leaf === 'readingCard' ? { unansweredCardReads: context.unansweredCardReads } : {}),
   });
 }
 

@@ -35,7 +35,9 @@ export function natsSessionEffects(nc: NatsConnection, kioskId: string, timeouts
   return {
     selfcheck: (input) =>
       requestJson(nc, card.cardSelfcheck, input, SelfcheckSchema, { timeout: timeouts.cardMs, unreachable: 'READER_NOT_FOUND' }),
-    readCard: () => requestJson(nc, card.cardRead, {}, CardDataSchema, { timeout: timeouts.cardMs, unreachable: 'CARD_UNREADABLE' }),
+    // No answer is the card agent's (or the link's) fault, not the card's: READER_NOT_FOUND, as for
+    // the self-test, so the machine checks again instead of sending the card to be mailed in.
+    readCard: () => requestJson(nc, card.cardRead, {}, CardDataSchema, { timeout: timeouts.cardMs, unreachable: 'READER_NOT_FOUND' }),
     identifyCard: (input) =>
       requestJson(nc, registry('identify'), { ...input, kioskId }, IdentifyReplySchema, {
         timeout: timeouts.registryMs,
