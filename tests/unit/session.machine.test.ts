@@ -3,22 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import * as v from 'valibot';
-import {
-  ContractError,
-  ViewSchema,
-  type ActivationPath,
-  type CardData,
-  type CardRecordStatus,
-  type ErrorCode,
-  type View,
-} from '../../machines/contract/index.ts';
-import {
-  DEFAULT_TIMING,
-  sessionMachine,
-  type SessionEffects,
-  type SessionInput,
-  type VerifyIdentityInput,
-} from '../../machines/session/index.ts';
+import { ContractError, ViewSchema, type ActivationPath, type CardData, type CardRecordStatus, type ErrorCode, type View } from '../../machines/contract/index.ts';
+import { DEFAULT_TIMING, sessionMachine, type SessionEffects, type SessionInput, type VerifyIdentityInput } from '../../machines/session/index.ts';
 import { CARD, NOW, OTHER_CARD, PROOF, selfcheckOf, settle, startSessionActor, viewOf } from '../support/session-actor.ts';
 
 const USER_CODE = 'Ab3$xyz9';
