@@ -28,6 +28,10 @@ import {
   deskConsoleSecret,
   PASSWORD_VARIABLES,
   validateSite,
+  type HubListen,
+  type HubNode,
+  type LeafListen,
+  type NatsUser,
   type Site,
   type SiteSecrets,
 } from './nats-config.ts';
@@ -67,27 +71,74 @@ async function writeSecretFile(file: string, text: string): Promise<void> {
   await chmod(file, 0o600);
 }
 
+/**
+ * One machine's nats-server files: its nats.conf and the include beside it that holds its secrets
+ * (file name → text, written 0600). `writeSite` writes these for every machine of a site; the deploy
+ * tests start nats-server on the same files, with loopback ports (`listen`, and `hub` for where the
+ * hub listens) and, there only, extra local users.
+ */
+export interface MachineFiles {
+  config: string;
+  includes: Record<string, string>;
+}
+
+export function hubNodeFiles(
+  site: Site,
+  node: HubNode,
+  secrets: SiteSecrets,
+  options: { listen?: HubListen; users?: readonly NatsUser[] } = {},
+): MachineFiles {
+  const listen = options.listen ?? PRODUCTION_HUB;
+  return {
+    config: renderHubNode({ site, node, listen, users: options.users }),
+    includes: { 'secrets.conf': renderHubSecrets(site, secrets, listen) },
+  };
+}
+
+export function kioskFiles(
+  site: Site,
+  kioskId: string,
+  secrets: SiteSecrets,
+  options: { listen?: LeafListen; hub?: HubListen; users?: readonly NatsUser[] } = {},
+): MachineFiles {
+  return {
+    config: renderKioskLeaf({ kioskId, site, listen: options.listen, users: options.users }),
+    includes: { 'hub-link.conf': renderKioskHubLink(kioskId, site, secrets, options.hub) },
+  };
+}
+
+export function staffDeskFiles(
+  site: Site,
+  desk: string,
+  secrets: SiteSecrets,
+  options: { listen?: Omit<LeafListen, 'storeDir'>; hub?: HubListen } = {},
+): MachineFiles {
+  return {
+    config: renderStaffDeskLeaf({ desk, site, listen: options.listen }),
+    includes: { 'hub-link.conf': renderStaffHubLink(site, secrets, options.hub, desk) },
+  };
+}
+
 /** Writes every machine's directory; returns the nats.conf files written. */
 export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets): Promise<string[]> {
   const configs: string[] = [];
-  const machine = async (dir: string, config: string, secretName: string, secretText: string) => {
+  const machine = async (dir: string, files: MachineFiles) => {
     await mkdir(dir, { recursive: true, mode: 0o750 });
     const file = join(dir, 'nats.conf');
-    await writeFile(file, config);
-    await writeSecretFile(join(dir, secretName), secretText);
+    await writeFile(file, files.config);
+    for (const [name, text] of Object.entries(files.includes)) await writeSecretFile(join(dir, name), text);
     configs.push(file);
   };
-  const hubSecrets = renderHubSecrets(site, secrets, PRODUCTION_HUB);
   for (const node of site.hub.nodes) {
-    await machine(join(outDir, 'hub', node.name), renderHubNode({ site, node }), 'secrets.conf', hubSecrets);
+    await machine(join(outDir, 'hub', node.name), hubNodeFiles(site, node, secrets));
     // For systemd's LoadCredential= of kiosk-registry.service (install as /etc/moeaca-kiosk/credentials/registry-nats-password).
     await writeSecretFile(join(outDir, 'hub', node.name, 'registry-nats-password'), `${secrets[PASSWORD_VARIABLES.registry]}\n`);
   }
   for (const kioskId of site.kiosks) {
-    await machine(join(outDir, 'kiosk', kioskId), renderKioskLeaf({ kioskId, site }), 'hub-link.conf', renderKioskHubLink(kioskId, site, secrets));
+    await machine(join(outDir, 'kiosk', kioskId), kioskFiles(site, kioskId, secrets));
   }
   for (const desk of site.staffDesks) {
-    await machine(join(outDir, 'staff-desk', desk), renderStaffDeskLeaf({ desk, site }), 'hub-link.conf', renderStaffHubLink(site, secrets, PRODUCTION_HUB, desk));
+    await machine(join(outDir, 'staff-desk', desk), staffDeskFiles(site, desk, secrets));
     // The desk's UI server hands the console login to its own pages (install under DATA_DIR/credentials).
     const logins = join(outDir, 'staff-desk', desk, 'credentials');
     await mkdir(logins, { recursive: true, mode: 0o700 });

@@ -11,31 +11,20 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
-import {
-  renderHubNode,
-  renderHubSecrets,
-  renderKioskHubLink,
-  renderKioskLeaf,
-  type HubListen,
-  type Site,
-} from '../../deploy/production/nats-config.ts';
+import type { HubListen, Site } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { hubNodesOnOneHost, loopbackHubListen, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { giveUpMs: 60_000, everyMs: 50, retryOnError: true });
 
 
 
-interface HubProcess {
-  server: ConfiguredServer;
-  listen: HubListen;
-}
-
 describe('the hub as a three-node cluster (deploy/production hub configs)', () => {
   let root: string;
   let site: Site;
-  const hubs: HubProcess[] = [];
+  const hubs: StartedHubNode[] = [];
   let kiosk: ConfiguredServer;
   const connections: NatsConnection[] = [];
 
@@ -58,48 +47,14 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'deploy-cluster-'));
-    const nodes = [];
-    for (const name of ['hub-1', 'hub-2', 'hub-3']) {
-      nodes.push({ name, host: '127.0.0.1', clusterPort: await freePort(), leafPort: await freePort() });
-    }
+    const nodes = await hubNodesOnOneHost(['hub-1', 'hub-2', 'hub-3']);
     site = { hub: { cluster: 'test-cluster', nodes }, kiosks: ['k1'], staffDesks: [], lab: true };
-    const secrets = completeSecrets(site, {});
-    registryPassword = secrets.REGISTRY_PASSWORD!;
+    const at = { root, site, secrets: completeSecrets(site, {}) };
+    registryPassword = at.secrets.REGISTRY_PASSWORD!;
     const listens: HubListen[] = [];
-    for (const node of nodes) {
-      listens.push({
-        clientPort: await freePort(),
-        clusterPort: node.clusterPort,
-        leafPort: node.leafPort,
-        monitorPort: await freePort(),
-        listenHost: '127.0.0.1',
-        storeDir: join(root, node.name, 'jetstream'),
-        tlsDir: join(root, 'tls'),
-      });
-    }
-    const started = await Promise.all(
-      nodes.map((node, index) =>
-        startConfiguredServer({
-          dir: join(root, node.name),
-          config: renderHubNode({ site, node, listen: listens[index]! }),
-          clientPort: listens[index]!.clientPort,
-          includes: { 'secrets.conf': renderHubSecrets(site, secrets, listens[index]) },
-        }),
-      ),
-    );
-    started.forEach((server, index) => hubs.push({ server, listen: listens[index]! }));
-
-    const kioskPort = await freePort();
-    kiosk = await startConfiguredServer({
-      dir: join(root, 'k1'),
-      config: renderKioskLeaf({
-        kioskId: 'k1',
-        site,
-        listen: { clientPort: kioskPort, websocketPort: await freePort(), monitorPort: 0, storeDir: join(root, 'k1', 'jetstream'), tlsDir: join(root, 'tls') },
-      }),
-      clientPort: kioskPort,
-      includes: { 'hub-link.conf': renderKioskHubLink('k1', site, secrets, listens[0]) },
-    });
+    for (const node of nodes) listens.push(await loopbackHubListen(root, node));
+    hubs.push(...(await Promise.all(nodes.map((node, index) => startHubNode(at, node, { listen: listens[index] })))));
+    kiosk = (await startKioskLeaf(at, 'k1', { hub: listens[0] })).server;
   });
 
   afterAll(async () => {

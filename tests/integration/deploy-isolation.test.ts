@@ -1,18 +1,17 @@
 // The production NATS configs (deploy/production/) really isolate what they claim to. One hub node
 // and two kiosk leaf nodes (k1, k2), a staff desk leaf and a tampered kiosk, every config generated
-// by the same code that writes the shipped ones (nats-config.ts), run by the real nats-server on
-// loopback with free ports. Clients connect as the configured users; the parts connect as they do in
+// by the same code that writes the shipped ones (make-kiosk-config.ts's machine files, started by
+// tests/support/deploy-sites.ts), run by the real nats-server on loopback with free ports. Clients connect as the configured users; the parts connect as they do in
 // production, without credentials. Then a whole activation runs through this topology with the real
 // registry on the hub and the real card agent and engine on k1, while an observer on the hub and the
 // tampered kiosk listen to everything they can get.
 //
-// Observers (a user with no restrictions, on the hub and on each kiosk) exist only here: they are
+// Observers (a user with no restrictions, on the hub and on each kiosk) exist only in tests: they are
 // added to the generated user lists so that "never arrives" is checked against everything a server
 // carries, not just against what a restricted user may see.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,22 +31,15 @@ import { provisionCards } from '../../card/demo/provision.ts';
 import {
   ADMIN_USER,
   HUB_ACCOUNT,
-  hubUsers,
   kioskLinkUser,
-  kioskLocalUsers,
   kioskPasswordVariable,
   PASSWORD_VARIABLES,
   REGISTRY_USER,
   deskConsoleSecret,
   renderHubNode,
-  renderHubSecrets,
-  renderKioskHubLink,
   renderKioskLeaf,
   renderStaffDeskLeaf,
-  renderStaffHubLink,
   STAFF_USER,
-  type HubListen,
-  type NatsUser,
   type Site,
 } from '../../deploy/production/nats-config.ts';
 import {
@@ -61,7 +53,9 @@ import {
   writeSite,
 } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { OBSERVER, startHubNode, startKioskLeaf, startStaffDesk, type LoopbackSite } from '../support/deploy-sites.ts';
 import { checkTokenElsewhere } from '../support/softhsm.ts';
+import { websocketUpgradeStatus } from '../support/websocket-upgrade.ts';
 import { TEST_TIMING } from '../support/stack.ts';
 import { until as untilShared } from '../support/until.ts';
 
@@ -69,13 +63,7 @@ const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => 
 
 const K1 = 'k1';
 const K2 = 'k2';
-const OBSERVER_VARIABLE = 'OBSERVER_PASSWORD';
-const observer: NatsUser = {
-  user: 'observer',
-  passwordVariable: OBSERVER_VARIABLE,
-  connectionTypes: ['STANDARD'],
-  note: 'test only: sees everything this server carries',
-};
+const OBSERVER_PASSWORD = 'observer-only-in-tests';
 
 // Canary secrets for the activation: none may ever be seen off k1.
 const USER_CODE = 'Uc$Dpl7Cn';
@@ -83,10 +71,6 @@ const PIN = 'Pn!dep7Q';
 const CARD = 'TD00000000000001';
 
 type Server = ConfiguredServer;
-
-async function startServer(dir: string, config: string, clientPort: number, includes: Record<string, string>): Promise<Server> {
-  return startConfiguredServer({ dir, config, clientPort, includes });
-}
 
 // ---------------------------------------------------------------------------------------------
 // Watching traffic
@@ -152,28 +136,6 @@ async function publishUntilSeen(nc: NatsConnection, subject: string, seen: Seen[
   }, `${subject} (${marker}) arriving`);
 }
 
-/** A websocket upgrade as a page at `origin` asks for it: the server's HTTP status. */
-function websocketUpgrade(port: number, origin: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port,
-      path: '/',
-      headers: { connection: 'Upgrade', upgrade: 'websocket', origin, 'sec-websocket-version': '13', 'sec-websocket-key': 'MDEyMzQ1Njc4OWFiY2RlZg==' },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // The topology
 
@@ -195,91 +157,53 @@ interface Topology {
 async function startTopology(): Promise<Topology> {
   const root = await mkdtemp(join(tmpdir(), 'deploy-isolation-'));
   const site: Site = { hub: { cluster: 'test-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: [K1, K2], staffDesks: ['desk-1'], lab: true };
-  const secrets: Record<string, string> = { ...completeSecrets(site, {}), [OBSERVER_VARIABLE]: 'observer-only-in-tests' };
-  const observerLine = `${OBSERVER_VARIABLE}: "${secrets[OBSERVER_VARIABLE]}"\n`;
-  const listen: HubListen = {
-    clientPort: await freePort(),
-    clusterPort: await freePort(),
-    leafPort: await freePort(),
-    monitorPort: await freePort(),
-    listenHost: '127.0.0.1',
-    storeDir: join(root, 'hub', 'jetstream'),
-    tlsDir: join(root, 'tls'),
-  };
-  const node = site.hub.nodes[0]!;
-  const hub = await startServer(join(root, 'hub'), renderHubNode({ site, node, listen, users: [...hubUsers(site), observer] }), listen.clientPort, {
-    'secrets.conf': renderHubSecrets(site, secrets, listen) + observerLine,
-  });
-
-  const leaf = async (kioskId: string) => {
-    const port = await freePort();
-    const websocketPort = await freePort();
-    const dir = join(root, kioskId);
-    const config = renderKioskLeaf({
-      kioskId,
-      site,
-      listen: { clientPort: port, websocketPort, monitorPort: 0, storeDir: join(dir, 'jetstream'), tlsDir: listen.tlsDir },
-      users: [...kioskLocalUsers(kioskId), observer],
-    });
-    const server = await startServer(dir, config, port, { 'hub-link.conf': renderKioskHubLink(kioskId, site, secrets, listen) + observerLine });
-    return { server, websocketPort };
-  };
+  const at: LoopbackSite = { root, site, secrets: completeSecrets(site, {}) };
+  const { server: hub, listen } = await startHubNode(at, site.hub.nodes[0]!, { observerPassword: OBSERVER_PASSWORD });
+  const leaf = (kioskId: string) => startKioskLeaf(at, kioskId, { hub: listen, observerPassword: OBSERVER_PASSWORD });
   const [k1, k2] = await Promise.all([leaf(K1), leaf(K2)]);
-
-  const deskPort = await freePort();
-  const deskWs = await freePort();
-  const desk = await startServer(
-    join(root, 'desk'),
-    renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: deskPort, websocketPort: deskWs, monitorPort: 0, tlsDir: listen.tlsDir } }),
-    deskPort,
-    { 'hub-link.conf': renderStaffHubLink(site, secrets, listen, 'desk-1') },
-  );
+  const desk = await startStaffDesk(at, 'desk-1', { hub: listen });
 
   // A kiosk box whose own config was rewritten: no local rules at all, no deny lists, but still
   // only the link credentials of k2. Whatever it gets or gives is decided by the hub alone.
   const tamperedPort = await freePort();
-  const k2Password = secrets[kioskPasswordVariable(K2)]!;
-  const tampered = await startServer(
-    join(root, 'tampered'),
-    [
+  const k2Password = at.secrets[kioskPasswordVariable(K2)]!;
+  const tampered = await startConfiguredServer({
+    dir: join(root, 'tampered'),
+    config: [
       'server_name: "tampered-k2"',
       'host: "127.0.0.1"',
       `port: ${tamperedPort}`,
       `leafnodes { remotes: [ { url: "nats-leaf://${kioskLinkUser(K2)}:${k2Password}@127.0.0.1:${listen.leafPort}" } ] }`,
       '',
     ].join('\n'),
-    tamperedPort,
-    {},
-  );
+    clientPort: tamperedPort,
+  });
 
   const unauthenticatedPort = await freePort();
-  const unauthenticated = await startServer(
-    join(root, 'unauthenticated'),
-    [
+  const unauthenticated = await startConfiguredServer({
+    dir: join(root, 'unauthenticated'),
+    config: [
       'server_name: "no-credentials"',
       'host: "127.0.0.1"',
       `port: ${unauthenticatedPort}`,
       `leafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${listen.leafPort}" } ] }`,
       '',
     ].join('\n'),
-    unauthenticatedPort,
-    {},
-  );
+    clientPort: unauthenticatedPort,
+  });
 
   // Every legitimate link (two kiosks, the desk, the tampered k2) is up before anything is tested.
   await until(async () => (await leafLinks(listen.monitorPort)).length >= 4 || undefined, 'four leaf links on the hub');
 
   return {
-    root,
-    site,
-    secrets,
+    ...at,
     hub,
     hubMonitor: listen.monitorPort,
     k1: k1.server,
     k2: k2.server,
     k1Ws: k1.websocketPort,
-    desk,
-    deskWs,
+    desk: desk.server,
+    deskWs: desk.websocketPort,
     tampered,
     unauthenticated,
   };
@@ -304,7 +228,7 @@ describe('production NATS configs (deploy/production)', () => {
     (lifetime === 'kept' ? kept : perTest).push(nc);
     return nc;
   }
-  const observerLogin = () => ({ user: observer.user, pass: topology.secrets[OBSERVER_VARIABLE]! });
+  const observerLogin = () => ({ user: OBSERVER.user, pass: OBSERVER_PASSWORD });
   const staffLogin = () => ({ user: STAFF_USER, pass: topology.secrets[PASSWORD_VARIABLES.staff]! });
   const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]! });
   const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]! });
@@ -556,8 +480,8 @@ describe('production NATS configs (deploy/production)', () => {
 
   it('the kiosk\'s and the desk\'s websockets refuse a page from a foreign origin', async () => {
     for (const port of [topology.k1Ws, topology.deskWs]) {
-      expect(await websocketUpgrade(port, 'http://127.0.0.1:8080')).toBe(101);
-      expect(await websocketUpgrade(port, 'http://evil.example')).toBe(403);
+      expect(await websocketUpgradeStatus('127.0.0.1', port, 'http://127.0.0.1:8080')).toBe(101);
+      expect(await websocketUpgradeStatus('127.0.0.1', port, 'http://evil.example')).toBe(403);
     }
   });
 

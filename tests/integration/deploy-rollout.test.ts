@@ -9,19 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
-import {
-  renderHubNode,
-  renderHubSecrets,
-  renderKioskHubLink,
-  renderKioskLeaf,
-  type HubListen,
-  type Site,
-  type SiteSecrets,
-} from '../../deploy/production/nats-config.ts';
-import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
-import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import type { HubListen, Site, SiteSecrets } from '../../deploy/production/nats-config.ts';
+import { completeSecrets, hubNodeFiles } from '../../deploy/production/make-kiosk-config.ts';
+import { leafLinks, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { loopbackHubListen, startHubNode, startKioskLeaf } from '../support/deploy-sites.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { retryOnError: true });
@@ -39,20 +31,17 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
 
   /** What the operator does on a hub node: install the regenerated config, then reload. */
   async function installAndReload(site: Site): Promise<void> {
-    await writeFile(join(root, 'hub', 'nats.conf'), renderHubNode({ site, node: site.hub.nodes[0]!, listen }));
-    await writeFile(join(root, 'hub', 'secrets.conf'), renderHubSecrets(site, secrets, listen));
+    const files = hubNodeFiles(site, site.hub.nodes[0]!, secrets, { listen });
+    await writeFile(join(hub.dir, 'nats.conf'), files.config);
+    for (const [name, text] of Object.entries(files.includes)) await writeFile(join(hub.dir, name), text);
     process.kill(hub.pid, 'SIGHUP');
   }
 
+  /** Starts the hub node on the configs generated for `site`. */
+  const startHub = async (site: Site) => (await startHubNode({ root, site, secrets }, site.hub.nodes[0]!, { listen })).server;
+
   async function startKiosk(kioskId: string, site: Site): Promise<ConfiguredServer> {
-    const port = await freePort();
-    const dir = join(root, kioskId);
-    const server = await startConfiguredServer({
-      dir,
-      config: renderKioskLeaf({ kioskId, site, listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, storeDir: join(dir, 'jetstream'), tlsDir: join(root, 'tls') } }),
-      clientPort: port,
-      includes: { 'hub-link.conf': renderKioskHubLink(kioskId, site, secrets, listen) },
-    });
+    const { server } = await startKioskLeaf({ root, site, secrets }, kioskId, { hub: listen });
     leaves.push(server);
     return server;
   }
@@ -83,24 +72,12 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'deploy-rollout-'));
-    listen = {
-      clientPort: await freePort(),
-      clusterPort: await freePort(),
-      leafPort: await freePort(),
-      monitorPort: await freePort(),
-      listenHost: '127.0.0.1',
-      storeDir: join(root, 'hub', 'jetstream'),
-      tlsDir: join(root, 'tls'),
-    };
+    const site = siteWith(['k1']);
+    // The same ports across the reload and the restart.
+    listen = await loopbackHubListen(root, site.hub.nodes[0]!);
     // Passwords for both kiosks exist from the start, as in a site's secrets.json.
     secrets = completeSecrets(siteWith(['k1', 'k2']), {});
-    const site = siteWith(['k1']);
-    hub = await startConfiguredServer({
-      dir: join(root, 'hub'),
-      config: renderHubNode({ site, node: site.hub.nodes[0]!, listen }),
-      clientPort: listen.clientPort,
-      includes: { 'secrets.conf': renderHubSecrets(site, secrets, listen) },
-    });
+    hub = await startHub(site);
     await startKiosk('k1', site);
     await until(async () => ((await linkCount()) === 1 || undefined), 'k1 linked');
     await startRegistryStandIn();
@@ -136,12 +113,7 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
     const site = siteWith(['k2']);
     await installAndReload(site);
     await hub.stop();
-    hub = await startConfiguredServer({
-      dir: join(root, 'hub'),
-      config: renderHubNode({ site, node: site.hub.nodes[0]!, listen }),
-      clientPort: listen.clientPort,
-      includes: { 'secrets.conf': renderHubSecrets(site, secrets, listen) },
-    });
+    hub = await startHub(site);
     await startRegistryStandIn();
     await until(async () => ((await readFile(k1!.logFile, 'utf8')).includes('Authorization Violation') || undefined), 'k1 refused after the restart');
     expect(await served(k2!, 'k2')).toEqual({ for: 'ra.activation.verify.k2' });

@@ -18,21 +18,13 @@ import {
   CONSOLE_PASSWORD_VARIABLE,
   deskConsoleSecret,
   kioskLinkUser,
-  kioskLocalUsers,
   PASSWORD_VARIABLES,
-  renderHubNode,
-  renderHubSecrets,
-  renderKioskHubLink,
-  renderKioskLeaf,
-  renderStaffDeskLeaf,
-  renderStaffHubLink,
   STAFF_USER,
   type HubListen,
-  type NatsUser,
-  type Site,
 } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { OBSERVER, startHubNode, startKioskLeaf, startStaffDesk, tlsDirOf, type LoopbackSite } from '../support/deploy-sites.ts';
 import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
@@ -73,81 +65,54 @@ async function tlsDirWith(tlsDir: string, dir: string, certificate: string, asKi
 
 type Server = ConfiguredServer;
 
-async function startServer(dir: string, config: string, clientPort: number, includes: Record<string, string>): Promise<Server> {
-  return startConfiguredServer({ dir, config, clientPort, includes });
-}
-
 describe('production configs with TLS turned on', () => {
-  let root: string;
+  let at: LoopbackSite;
   let tlsDir: string;
-  let monitorPort: number;
+  let hub: Server;
   const servers: Server[] = [];
   const connections: NatsConnection[] = [];
-  let secrets: Record<string, string>;
   let listen: HubListen;
-  let site: Site;
   /** Kiosk k1's box, linked by the first test. */
   let k1: Server;
 
-  const leafCount = async () => (await leafLinks(monitorPort)).length;
+  const leafCount = async () => (await leafLinks(listen.monitorPort)).length;
+  const hubLog = () => readFile(hub.logFile, 'utf8');
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'deploy-tls-'));
-    tlsDir = join(root, 'tls');
+    const root = await mkdtemp(join(tmpdir(), 'deploy-tls-'));
+    const site = { hub: { cluster: 'tls-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: ['k1', 'k2'], staffDesks: ['desk-1'], tls: true };
+    at = { root, site, secrets: completeSecrets(site, {}) };
+    tlsDir = tlsDirOf(root);
     await makeCertificates(tlsDir);
-    site = { hub: { cluster: 'tls-hub', nodes: [{ name: 'hub-1', host: '127.0.0.1' }] }, kiosks: ['k1', 'k2'], staffDesks: ['desk-1'], tls: true };
-    secrets = completeSecrets(site, {});
-    monitorPort = await freePort();
-    listen = {
-      clientPort: await freePort(),
-      clusterPort: await freePort(),
-      leafPort: await freePort(),
-      monitorPort,
-      listenHost: '127.0.0.1',
-      storeDir: join(root, 'hub', 'jetstream'),
-      tlsDir,
-    };
-    servers.push(
-      await startServer(join(root, 'hub'), renderHubNode({ site, node: site.hub.nodes[0]!, listen }), listen.clientPort, {
-        'secrets.conf': renderHubSecrets(site, secrets, listen),
-      }),
-    );
+    const started = await startHubNode(at, site.hub.nodes[0]!);
+    ({ server: hub, listen } = started);
+    servers.push(hub);
   });
 
   afterAll(async () => {
     await Promise.allSettled(connections.map((nc) => nc.close()));
     for (const server of servers.reverse()) await server.stop();
-    if (root !== undefined) await rm(root, { recursive: true, force: true });
+    if (at !== undefined) await rm(at.root, { recursive: true, force: true });
   });
 
-  async function startKiosk(
-    kioskId: string,
-    hubLink: string,
-    dir = join(root, kioskId),
-    options: { certificates?: string; users?: NatsUser[] } = {},
-  ): Promise<Server> {
-    const port = await freePort();
-    const config = renderKioskLeaf({
-      kioskId,
-      site,
-      users: options.users,
-      listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, storeDir: join(dir, 'jetstream'), tlsDir: options.certificates ?? tlsDir },
-    });
-    const server = await startServer(dir, config, port, { 'hub-link.conf': hubLink });
-    servers.push(server);
-    return server;
+  /** Starts a kiosk box set up as `kioskId`; `tlsDir` stands for a box holding other certificates. */
+  async function startKiosk(kioskId: string, options: { dir?: string; tlsDir?: string; observerPassword?: string } = {}) {
+    const started = await startKioskLeaf(at, kioskId, { hub: listen, ...options });
+    servers.push(started.server);
+    return started;
   }
 
   it('a kiosk with its client certificate links to the hub over TLS, and its view reaches the staff', async () => {
-    const hubConfig = await readFile(join(root, 'hub', 'nats.conf'), 'utf8');
+    const hubConfig = await readFile(join(hub.dir, 'nats.conf'), 'utf8');
     expect(hubConfig).toMatch(/\n {2}tls \{\n {4}cert_file: ".*hub-1\.crt"/);
     expect(hubConfig).toContain('verify_and_map: true');
+    const started = await startKiosk('k1');
+    k1 = started.server;
     // The link is its certificate: no kiosk password exists, and the kiosk's URLs carry none.
-    expect(renderKioskHubLink('k1', site, secrets, listen)).not.toMatch(/nats-leaf:\/\/[^"]*@/);
-    k1 = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen));
+    expect(started.files.includes['hub-link.conf']).not.toMatch(/nats-leaf:\/\/[^"]*@/);
     await until(async () => ((await leafCount()) === 1 ? true : undefined), 'the k1 link up');
 
-    const staff = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff]! });
+    const staff = await connect({ servers: hub.url, user: STAFF_USER, pass: at.secrets[PASSWORD_VARIABLES.staff]! });
     const parts = await connect({ servers: k1.url });
     connections.push(staff, parts);
     const views: string[] = [];
@@ -167,42 +132,34 @@ describe('production configs with TLS turned on', () => {
 
   it('a login is not enough: no client certificate, or one from another CA, gets no link', async () => {
     // k2's own config asks for its certificate, which another CA signed.
-    const impostor = await startKiosk('k2', renderKioskHubLink('k2', site, secrets, listen));
+    const { server: impostor } = await startKiosk('k2');
     // A box naming k2's link user with a password, and offering no certificate at all.
-    const noCertDir = join(root, 'no-cert');
     const noCertPort = await freePort();
     const url = `nats-leaf://${kioskLinkUser('k2')}:some-password@127.0.0.1:${listen.leafPort}`;
-    const noCert = await startServer(
-      noCertDir,
-      `host: "127.0.0.1"\nport: ${noCertPort}\nleafnodes { remotes: [ { url: "${url}", tls { ca_file: "${join(tlsDir, 'ca.crt')}" } } ] }\n`,
-      noCertPort,
-      {},
-    );
+    const noCert = await startConfiguredServer({
+      dir: join(at.root, 'no-cert'),
+      config: `host: "127.0.0.1"\nport: ${noCertPort}\nleafnodes { remotes: [ { url: "${url}", tls { ca_file: "${join(tlsDir, 'ca.crt')}" } } ] }\n`,
+      clientPort: noCertPort,
+    });
     servers.push(noCert);
     // Each box tries, and the hub ends the handshake: a client certificate from its CA is required
     // (Go's TLS client offers none signed by another CA than the one the hub asks for).
     for (const server of [impostor, noCert]) {
-      await until(async () => (await readFile(join(server.dir, 'nats-server.log'), 'utf8')).includes('Leafnode connection closed') || undefined, `${server.dir} closed`);
+      await until(async () => (await readFile(server.logFile, 'utf8')).includes('Leafnode connection closed') || undefined, `${server.dir} closed`);
     }
-    await until(async () => {
-      const hubLog = await readFile(join(root, 'hub', 'nats-server.log'), 'utf8');
-      return (hubLog.match(/TLS leafnode handshake error: tls: client didn't provide a certificate/g)?.length ?? 0) >= 2 || undefined;
-    }, 'the hub refusing both handshakes');
+    const refusedHandshakes = async () => (await hubLog()).match(/TLS leafnode handshake error: tls: client didn't provide a certificate/g)?.length ?? 0;
+    await until(async () => (await refusedHandshakes()) >= 2 || undefined, 'the hub refusing both handshakes');
     expect(await leafCount()).toBe(1);
   });
 
   it("k1's certificate on a box set up as k2 links as k1: it never gets k2's subjects", async () => {
     const linksBefore = await leafCount();
     const observerPassword = 'observer-password';
-    const observer: NatsUser = { user: 'observer', passwordVariable: 'OBSERVER_PASSWORD', connectionTypes: ['STANDARD'], note: 'test observer' };
-    const dir = join(root, 'k1-as-k2');
-    const box = await startKiosk('k2', `${renderKioskHubLink('k2', site, secrets, listen)}OBSERVER_PASSWORD: "${observerPassword}"\n`, dir, {
-      certificates: await tlsDirWith(tlsDir, join(dir, 'tls'), 'kiosk-k1', 'k2'),
-      users: [...kioskLocalUsers('k2'), observer],
-    });
+    const dir = join(at.root, 'k1-as-k2');
+    const { server: box } = await startKiosk('k2', { dir, tlsDir: await tlsDirWith(tlsDir, join(dir, 'tls'), 'kiosk-k1', 'k2'), observerPassword });
     await until(async () => ((await leafCount()) === linksBefore + 1 ? true : undefined), 'the k1-as-k2 link up');
-    const onBox = await connect({ servers: box.url, user: 'observer', pass: observerPassword });
-    const staff = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff]! });
+    const onBox = await connect({ servers: box.url, user: OBSERVER.user, pass: observerPassword });
+    const staff = await connect({ servers: hub.url, user: STAFF_USER, pass: at.secrets[PASSWORD_VARIABLES.staff]! });
     connections.push(onBox, staff);
     const seenOnBox: string[] = [];
     const seenByStaff: string[] = [];
@@ -232,14 +189,12 @@ describe('production configs with TLS turned on', () => {
 
   it('the site CA\'s certificate for a name that is no kiosk gets no link, even with k1\'s settings', async () => {
     const linksBefore = await leafCount();
-    const dir = join(root, 'k9-as-k1');
-    const intruder = await startKiosk('k1', renderKioskHubLink('k1', site, secrets, listen), dir, {
-      certificates: await tlsDirWith(tlsDir, join(dir, 'tls'), 'kiosk-k9', 'k1'),
-    });
-    await until(async () => (await readFile(join(intruder.dir, 'nats-server.log'), 'utf8')).includes('Leafnode connection closed') || undefined, 'the intruder closed');
+    const dir = join(at.root, 'k9-as-k1');
+    const { server: intruder } = await startKiosk('k1', { dir, tlsDir: await tlsDirWith(tlsDir, join(dir, 'tls'), 'kiosk-k9', 'k1') });
+    await until(async () => (await readFile(intruder.logFile, 'utf8')).includes('Leafnode connection closed') || undefined, 'the intruder closed');
     // The handshake passes (the site CA signed it); no user has the certificate's name.
     await until(
-      async () => (await readFile(join(root, 'hub', 'nats-server.log'), 'utf8')).includes('Leafnode connection closed: Authentication Failure') || undefined,
+      async () => (await hubLog()).includes('Leafnode connection closed: Authentication Failure') || undefined,
       'the hub refusing the certificate\'s name',
     );
     expect(await leafCount()).toBe(linksBefore);
@@ -247,20 +202,13 @@ describe('production configs with TLS turned on', () => {
 
   it("a staff desk links by its certificate as the staff: its console sees k1's view", async () => {
     const linksBefore = await leafCount();
-    const dir = join(root, 'desk-1');
-    const port = await freePort();
-    const hubLink = renderStaffHubLink(site, secrets, listen, 'desk-1');
-    expect(hubLink).not.toMatch(/nats-leaf:\/\/[^"]*@/);
-    const desk = await startServer(
-      dir,
-      renderStaffDeskLeaf({ desk: 'desk-1', site, listen: { clientPort: port, websocketPort: await freePort(), monitorPort: 0, tlsDir } }),
-      port,
-      { 'hub-link.conf': hubLink },
-    );
+    const { server: desk, files } = await startStaffDesk(at, 'desk-1', { hub: listen });
     servers.push(desk);
+    const hubLink = files.includes['hub-link.conf']!;
+    expect(hubLink).not.toMatch(/nats-leaf:\/\/[^"]*@/);
     await until(async () => ((await leafCount()) === linksBefore + 1 ? true : undefined), 'the desk link up');
     expect(hubLink).toContain(CONSOLE_PASSWORD_VARIABLE);
-    const console = await connect({ servers: desk.url, user: 'console', pass: secrets[deskConsoleSecret('desk-1')]! });
+    const console = await connect({ servers: desk.url, user: 'console', pass: at.secrets[deskConsoleSecret('desk-1')]! });
     const parts = await connect({ servers: k1.url });
     connections.push(console, parts);
     const views: string[] = [];

@@ -5,8 +5,8 @@
 import { SimulatedClock } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_STILL_THERE_TIMEOUT } from '../../machines/session/index.ts';
-import type { CardImportRecord } from '../../machines/contract/index.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
+import { cardRecord } from '../support/softhsm.ts';
 import { startTestStack, TEST_TIMING, type TestStack } from '../support/stack.ts';
 
 const CARD = 'TI00000000000001';
@@ -20,19 +20,7 @@ describe('idle timeout', () => {
   beforeAll(async () => {
     clock.set(Date.now());
     stack = await startTestStack({ kioskId: 'kiosk-idle' });
-    await stack.provision([
-      {
-        cardNumber: CARD,
-        route: 'self-applied',
-        holderName: '測試公司I',
-        ubn: '97969933',
-        email: 'idle@example.com.tw',
-        validFrom: '2026-01-01T00:00:00Z',
-        validTo: '2031-01-01T00:00:00Z',
-        userCode: 'Idle$code1',
-        status: 'issued',
-      } as CardImportRecord,
-    ]);
+    await stack.provision([cardRecord(CARD, { userCode: 'Idle$code1' })]);
     engine = await startEngine({ nc: stack.nc, kioskId: stack.kioskId, timing: { ...TEST_TIMING, idleTimeout: IDLE }, clock });
     await stack.waitForView((v) => v.screen === 'insertCard', 'idle kiosk');
   });

@@ -2,9 +2,9 @@
 // continues where it was, from the secret-free snapshot in KV, with the view sequence unbroken.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CardImportRecord, View } from '../../machines/contract/index.ts';
+import type { View } from '../../machines/contract/index.ts';
 import { partCommand } from '../../services/serve.ts';
-import { checkTokenElsewhere } from '../support/softhsm.ts';
+import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const CARD = 'TR00000000000001';
@@ -43,19 +43,7 @@ describe('engine killed and restarted mid-session', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ kioskId: 'kiosk-restart' });
-    await stack.provision([
-      {
-        cardNumber: CARD,
-        route: 'self-applied',
-        holderName: '測試公司R',
-        ubn: '97969933',
-        email: 'restart@example.com.tw',
-        validFrom: '2026-01-01T00:00:00Z',
-        validTo: '2031-01-01T00:00:00Z',
-        userCode: USER_CODE,
-        status: 'issued',
-      } as CardImportRecord,
-    ]);
+    await stack.provision([cardRecord(CARD, { userCode: USER_CODE })]);
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@ import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
-import { checkTokenElsewhere } from '../support/softhsm.ts';
+import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { signStaffToken } from '../../services/staff-auth/staff-token.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
@@ -16,20 +16,9 @@ const RESPONSIBLE_ID = 'A123456789';
 const BIRTH_DATE_ISO = '1980-05-17';
 const PIN = 'Pn!9c4ry';
 
-function record(cardNumber: string, overrides: Partial<CardImportRecord> = {}): CardImportRecord {
-  return {
-    cardNumber,
-    route: 'self-applied',
-    holderName: '測試公司E',
-    ubn: '97969933',
-    email: 'engine@example.com.tw',
-    validFrom: '2026-01-01T00:00:00Z',
-    validTo: '2031-01-01T00:00:00Z',
-    userCode: USER_CODE,
-    status: 'issued',
-    ...overrides,
-  } as CardImportRecord;
-}
+/** This file's self-applied card: its holder is checked on the card data screen. */
+const record = (cardNumber: string, overrides: Partial<CardImportRecord> = {}): CardImportRecord =>
+  cardRecord(cardNumber, { holderName: '測試公司E', userCode: USER_CODE, ...overrides });
 
 const bundled = (cardNumber: string): CardImportRecord =>
   ({

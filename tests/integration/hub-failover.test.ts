@@ -26,26 +26,16 @@ import {
   registrySubjectFor,
   VerifyReplySchema,
 } from '../../machines/contract/index.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { DEFAULT_EFFECT_TIMEOUTS } from '../../services/kiosk-engine/session-effects.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import type { CardRecord, RegistryEvent } from '../../services/registry/card-record.ts';
-import {
-  ADMIN_USER,
-  PASSWORD_VARIABLES,
-  REGISTRY_USER,
-  renderHubNode,
-  renderHubSecrets,
-  renderKioskHubLink,
-  renderKioskLeaf,
-  type HubListen,
-  type Site,
-} from '../../deploy/production/nats-config.ts';
+import { ADMIN_USER, PASSWORD_VARIABLES, REGISTRY_USER, type Site } from '../../deploy/production/nats-config.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
+import { hubNodesOnOneHost, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';
 import { sampleCardRecord } from '../support/sample-cards.ts';
 import { startCuttableLink, type CuttableLink } from '../support/cuttable-link.ts';
 import { until as untilShared, type UntilOptions } from '../support/until.ts';
@@ -71,11 +61,8 @@ const card = (cardNumber: string) => sampleCardRecord(cardNumber, { certSerial: 
 
 const cardNumber = (index: number) => `HF${String(index).padStart(6, '0')}`;
 
-interface HubNode {
-  server: ConfiguredServer;
-  listen: HubListen;
-  config: string;
-  secretsInclude: string;
+/** A hub node as started, and the relay its leaf port is reached through. */
+interface RelayedHubNode extends StartedHubNode {
   relay: CuttableLink;
 }
 
@@ -94,7 +81,7 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
   let root: string;
   let site: Site;
   let secrets: Record<string, string>;
-  const hubs: HubNode[] = [];
+  const hubs: RelayedHubNode[] = [];
   const routeRelays: CuttableLink[] = [];
   let kiosk: ConfiguredServer;
   let engine: NatsConnection;
@@ -173,41 +160,17 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
     // relay stands per port: routes through one never cut, k1's link through one a test can cut.
     // The node advertises its 127.0.0.2 leaf address to the leaf, so a relinking kiosk stays behind
     // the relays too.
-    const nodes = [];
-    for (const name of ['hub-1', 'hub-2', 'hub-3']) {
-      nodes.push({ name, host: ADVERTISED_HOST, clusterPort: await freePort(), leafPort: await freePort() });
-    }
+    const nodes = await hubNodesOnOneHost(['hub-1', 'hub-2', 'hub-3'], ADVERTISED_HOST);
     site = { hub: { cluster: 'failover', nodes }, kiosks: [K1], staffDesks: [], lab: true };
     secrets = completeSecrets(site, {});
+    const at = { root, site, secrets };
     for (const node of nodes) {
-      const listen: HubListen = {
-        clientPort: await freePort(),
-        clusterPort: node.clusterPort,
-        leafPort: node.leafPort,
-        monitorPort: await freePort(),
-        listenHost: '127.0.0.1',
-        storeDir: join(root, node.name, 'jetstream'),
-        tlsDir: join(root, 'tls'),
-      };
       const relayed = (port: number) => startCuttableLink({ host: '127.0.0.1', port }, { host: ADVERTISED_HOST, port });
       routeRelays.push(await relayed(node.clusterPort));
       const relay = await relayed(node.leafPort);
-      const config = renderHubNode({ site, node, listen });
-      const secretsInclude = renderHubSecrets(site, secrets, listen);
-      const server = await startConfiguredServer({ dir: join(root, node.name), config, clientPort: listen.clientPort, includes: { 'secrets.conf': secretsInclude } });
-      hubs.push({ server, listen, config, secretsInclude, relay });
+      hubs.push({ ...(await startHubNode(at, node)), relay });
     }
-    const kioskPort = await freePort();
-    kiosk = await startConfiguredServer({
-      dir: join(root, K1),
-      config: renderKioskLeaf({
-        kioskId: K1,
-        site,
-        listen: { clientPort: kioskPort, websocketPort: await freePort(), monitorPort: 0, storeDir: join(root, K1, 'jetstream'), tlsDir: join(root, 'tls') },
-      }),
-      clientPort: kioskPort,
-      includes: { 'hub-link.conf': renderKioskHubLink(K1, site, secrets) },
-    });
+    kiosk = (await startKioskLeaf(at, K1)).server;
     victim = await until(linkedNode, 'k1 linked to a hub node');
 
     // Instance 0 on the node holding the link (the one to be killed), instance 1 on the next.
@@ -343,12 +306,7 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
   it('the killed node comes back and catches up; the instance stranded on it serves again; nothing is doubled', async () => {
     const hub = hubs[victim]!;
     const startedAt = performance.now();
-    hub.server = await startConfiguredServer({
-      dir: hub.server.dir,
-      config: hub.config,
-      clientPort: hub.listen.clientPort,
-      includes: { 'secrets.conf': hub.secretsInclude },
-    });
+    hub.server = await startConfiguredServer({ dir: hub.server.dir, clientPort: hub.listen.clientPort, ...hub.files });
     await until(replicasCurrent, 'three current replicas again');
     const stranded = registries[0]!;
     await until(async () => ((await stranded.nc.rtt()) >= 0 ? true : undefined), 'instance 0 reconnected to its node');

@@ -17,10 +17,10 @@ import {
   VerifyReplySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { readReply, requestJson } from '../../services/shared/nats-json.ts';
+import { readReply } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
-import { enrolledAgentKey, testCardKey } from '../support/card-keys.ts';
+import { enrolledAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
 
 const CARD_KEY = testCardKey();
 import { StaffCardReplySchema } from '../../machines/contract/staff.ts';
@@ -29,6 +29,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { readAll } from '../../services/registry/registry-store.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
+import { registryRequests } from '../support/registry-requests.ts';
 
 const USER_CODE = 'Canary$UC1';
 const NEW_USER_CODE = 'Canary$UC2';
@@ -67,9 +68,8 @@ function expectNoCanary(where: string, texts: readonly string[]): void {
   }
 }
 
-async function ask<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<v.InferOutput<S>> {
-  return requestJson(nc, REGISTRY_SUBJECTS[endpoint], body, schema, { unreachable: '3125', timeout: 30_000 });
-}
+// The production scrypt cost makes each verify slow: room for it on a busy machine.
+const { ask } = registryRequests(() => nc, { timeout: 30_000 });
 
 async function refusal(endpoint: RegistryEndpoint, body: unknown): Promise<ContractError> {
   const reply = await nc.request(REGISTRY_SUBJECTS[endpoint], JSON.stringify(body), { timeout: 30_000 });
@@ -81,6 +81,23 @@ async function refusal(endpoint: RegistryEndpoint, body: unknown): Promise<Contr
     throw error;
   }
   throw new Error(`${endpoint} should have failed`);
+}
+
+/**
+ * After acceptance, what the card agent and engine do: the PIN grant for a one-time key signed by the
+ * kiosk's enrolled agent key, then `complete` with the card's proof. Returns the SO credential the
+ * grant sealed, as the agent opens it.
+ */
+async function grantAndComplete(activationId: string, cardNumber: string, agent: TestAgentKey): Promise<string> {
+  const oneTimeKey = generateOneTimeKeyPair();
+  const grant = await ask(
+    'pinGrant',
+    { activationId, cardNumber, agentPublicKey: oneTimeKey.publicKey, agentKeySignature: agent.signGrant(activationId, oneTimeKey.publicKey) },
+    PinGrantReplySchema,
+  );
+  const soCredential = open(grant.sealed, oneTimeKey, pinGrantContext(activationId, cardNumber)).toString();
+  await ask('complete', { activationId, cardNumber, proof: CARD_KEY.prove(activationId, cardNumber, grant.proofNonce) }, CompleteReplySchema);
+  return soCredential;
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -114,14 +131,7 @@ beforeAll(async () => {
   const a = await ask('verify', { cardNumber: 'CN000001', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode: USER_CODE }, VerifyReplySchema);
   activationIds.push(a.activationId);
   await ask('accept', { activationId: a.activationId }, AcceptReplySchema);
-  const agentA = generateOneTimeKeyPair();
-  const grantA = await ask(
-    'pinGrant',
-    { activationId: a.activationId, cardNumber: 'CN000001', agentPublicKey: agentA.publicKey, agentKeySignature: agents['kiosk-1'].signGrant(a.activationId, agentA.publicKey) },
-    PinGrantReplySchema,
-  );
-  expect(open(grantA.sealed, agentA, pinGrantContext(a.activationId, 'CN000001')).toString()).toBe(SO_SELF);
-  await ask('complete', { activationId: a.activationId, cardNumber: 'CN000001', proof: CARD_KEY.prove(a.activationId, 'CN000001', grantA.proofNonce) }, CompleteReplySchema);
+  expect(await grantAndComplete(a.activationId, 'CN000001', agents['kiosk-1'])).toBe(SO_SELF);
 
   // Path B, with a wrong ID and a missing birth date first.
   const bundledBase = { cardNumber: 'CN000002', certSerial: SERIAL, kioskId: 'kiosk-2', route: 'registration-bundled' };
@@ -132,14 +142,7 @@ beforeAll(async () => {
   activationIds.push(b.activationId);
   expect((await refusal('accept', { activationId: b.activationId, contactEmail: 'new@example.com', newUserCode: `${NEW_USER_CODE}\u0007` })).code).toBe('USER_CODE_FORMAT');
   await ask('accept', { activationId: b.activationId, contactEmail: 'new@example.com', newUserCode: NEW_USER_CODE }, AcceptReplySchema);
-  const agentB = generateOneTimeKeyPair();
-  const grantB = await ask(
-    'pinGrant',
-    { activationId: b.activationId, cardNumber: 'CN000002', agentPublicKey: agentB.publicKey, agentKeySignature: agents['kiosk-2'].signGrant(b.activationId, agentB.publicKey) },
-    PinGrantReplySchema,
-  );
-  expect(open(grantB.sealed, agentB, pinGrantContext(b.activationId, 'CN000002')).toString()).toBe(SO_BUNDLED);
-  await ask('complete', { activationId: b.activationId, cardNumber: 'CN000002', proof: CARD_KEY.prove(b.activationId, 'CN000002', grantB.proofNonce) }, CompleteReplySchema);
+  expect(await grantAndComplete(b.activationId, 'CN000002', agents['kiosk-2'])).toBe(SO_BUNDLED);
 
   // Requests that fail validation carry secrets too: their error messages must not echo them.
   expect((await refusal('verify', { ...bundledBase, responsibleId: RESPONSIBLE_ID, birthDate: BIRTH_DATE, extra: USER_CODE, route: 'x' })).code).toBe('BAD_REQUEST');

@@ -10,23 +10,20 @@ import * as v from 'valibot';
 import {
   AcceptReplySchema,
   CompleteReplySchema,
-  ContractError,
   IdentifyReplySchema,
   PinGrantReplySchema,
   SoLoginFailedReplySchema,
   VerifyReplySchema,
-  registrySubjectFor,
   type AdminImportRequest,
-  type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { enrolledAgentKey, testAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
+import { registryRequests } from '../support/registry-requests.ts';
 
 const SERIAL = '0c0ffee1';
 const K1 = 'kiosk-b1';
@@ -63,19 +60,7 @@ function start(): Promise<RunningRegistry> {
   );
 }
 
-function ask<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S, kioskId?: string) {
-  return requestJson(nc, registrySubjectFor(endpoint, kioskId), body, schema, { unreachable: '3125', timeout: 10_000 });
-}
-
-async function refusal(endpoint: RegistryEndpoint, body: unknown, kioskId?: string): Promise<ContractError> {
-  try {
-    await ask(endpoint, body, v.unknown(), kioskId);
-  } catch (error) {
-    if (error instanceof ContractError) return error;
-    throw error;
-  }
-  throw new Error(`${endpoint} was expected to fail`);
-}
+const { ask, refusal } = registryRequests(() => nc, { timeout: 10_000 });
 
 /** verify + accept on kiosk `kioskId`: the activation is at the PIN step. */
 async function accepted(cardNumber: CardNumber, kioskId = K1): Promise<string> {

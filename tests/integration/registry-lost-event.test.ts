@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import * as v from 'valibot';
-import { ContractError, registrySubjectFor, VerifyReplySchema, type RegistryEndpoint } from '../../machines/contract/index.ts';
+import { VerifyReplySchema } from '../../machines/contract/index.ts';
 import { EVENT_TYPES, RegistryEventSchema, type RegistryEventType } from '../../machines/contract/registry.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../support/sample-cards.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
+import { refusalOf, registryRequests } from '../support/registry-requests.ts';
 
 
 let nats: TestNats;
@@ -21,21 +21,10 @@ let nc: NatsConnection;
 const registries: RunningRegistry[] = [];
 let clockMs = Date.parse('2026-06-01T09:00:00Z');
 
-function ask<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<v.InferOutput<S>> {
-  return requestJson(nc, registrySubjectFor(endpoint), body, schema, { unreachable: '3125' });
-}
+const { ask } = registryRequests(() => nc);
 
 function verify(cardNumber: string, userCode = SAMPLE_USER_CODE) {
   return ask('verify', { cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode }, VerifyReplySchema);
-}
-
-async function refusalOf(request: Promise<unknown>): Promise<ContractError> {
-  const error = await request.then(
-    () => new Error('the request succeeded where it should have failed'),
-    (failure: unknown) => failure,
-  );
-  if (error instanceof ContractError) return error;
-  throw error;
 }
 
 /** The card's events in stream order: their ids and types. */

@@ -9,11 +9,9 @@ import {
   CompleteReplySchema,
   ContractError,
   PinGrantReplySchema,
-  REGISTRY_SUBJECTS,
   VerifyReplySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
 import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { enrolledAgentKey } from '../support/card-keys.ts';
@@ -21,6 +19,7 @@ import { SAMPLE_CARD_KEY, sampleCardRecord } from '../support/sample-cards.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
+import { registryRequests } from '../support/registry-requests.ts';
 
 const SERIAL = 'c0ffee';
 const USER_CODE = 'Race$123';
@@ -35,19 +34,17 @@ const card = (cardNumber: string) => sampleCardRecord(cardNumber, { certSerial: 
 
 type Result<T> = { ok: true; value: T } | { ok: false; error: ContractError };
 
+/** A request that must succeed. */
+const { ask: must } = registryRequests(() => nc);
+
+/** A request that may win or lose a race: its reply, or the contract error it lost with. */
 async function attempt<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<Result<v.InferOutput<S>>> {
   try {
-    return { ok: true, value: await requestJson(nc, REGISTRY_SUBJECTS[endpoint], body, schema, { unreachable: '3125' }) };
+    return { ok: true, value: await must(endpoint, body, schema) };
   } catch (error) {
     if (error instanceof ContractError) return { ok: false, error };
     throw error;
   }
-}
-
-async function must<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S): Promise<v.InferOutput<S>> {
-  const result = await attempt(endpoint, body, schema);
-  if (!result.ok) throw result.error;
-  return result.value;
 }
 
 function verifyBody(cardNumber: string, kioskId: string, userCode = USER_CODE) {

@@ -10,7 +10,6 @@ import {
   IdentifyReplySchema,
   PinGrantReplySchema,
   REGISTRY_SUBJECTS,
-  registrySubjectFor,
   VerifyReplySchema,
   WireErrorBodySchema,
   type RegistryEndpoint,
@@ -27,6 +26,7 @@ import { readAll } from '../../services/registry/registry-store.ts';
 import { jetstream } from '@nats-io/jetstream';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
+import { registryRequests } from '../support/registry-requests.ts';
 
 const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const TTL_MS = 10 * 60_000;
@@ -84,21 +84,7 @@ async function signed(body: Record<string, unknown>): Promise<Record<string, unk
   return { ...body, token: await staffTokenFor(nats.dataDir, staffId, new Date(clockMs)) };
 }
 
-/** A request that must succeed, its reply checked against the contract's schema. */
-function ask<S extends v.GenericSchema>(endpoint: RegistryEndpoint, body: unknown, schema: S, kioskId?: string): Promise<v.InferOutput<S>> {
-  return requestJson(nc, registrySubjectFor(endpoint, kioskId), body, schema, { unreachable: '3125' });
-}
-
-/** A request that must fail: the ContractError it failed with. */
-async function refusal(endpoint: RegistryEndpoint, body: unknown, kioskId?: string): Promise<ContractError> {
-  try {
-    await ask(endpoint, body, v.unknown(), kioskId);
-  } catch (error) {
-    if (error instanceof ContractError) return error;
-    throw error;
-  }
-  throw new Error(`${endpoint} succeeded where it should have failed`);
-}
+const { ask, refusal } = registryRequests(() => nc);
 
 function verifySelf(cardNumber: string, userCode = SAMPLE_USER_CODE, kioskId = 'kiosk-1') {
   return { cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId, route: 'self-applied' as const, userCode };

@@ -3,7 +3,6 @@
 // clients, over TCP and over the websocket, try what the issue's findings did. Every refusal is
 // the server's own: a permissions violation it reports to the client, or a refused login/upgrade.
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { kioskSubjects } from '../../machines/contract/index.ts';
 import { startNatsServer, type RunningNatsServer } from '../../services/shared/nats-server.ts';
 import { credentialsDir, credentialsFile, embeddedServerAccess, readCredentials } from '../../services/stack/credentials/index.ts';
 import { until } from '../support/until.ts';
+import { websocketUpgradeStatus } from '../support/websocket-upgrade.ts';
 
 // nats.js's websocket transport needs the browser's WebSocket; Node 20 has none of its own.
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -68,33 +68,10 @@ function refusedSubscribe(client: Watched, subject: string): Promise<unknown> {
   return until(() => client.violations.some((v) => v.operation === 'subscription' && v.subject === subject), `subscribe to ${subject} refused`);
 }
 
-/** A websocket upgrade as a page at `origin` asks for it: the server's HTTP status. */
+/** A websocket upgrade to the stack's nats-server as a page at `origin` asks for it: the HTTP status. */
 function upgradeStatus(origin: string): Promise<number> {
   const url = new URL(server.wsUrl!.replace('ws://', 'http://'));
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: url.hostname,
-      port: url.port,
-      path: '/',
-      headers: {
-        connection: 'Upgrade',
-        upgrade: 'websocket',
-        origin,
-        'sec-websocket-version': '13',
-        'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
-      },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return websocketUpgradeStatus(url.hostname, Number(url.port), origin);
 }
 
 beforeAll(async () => {

@@ -68,6 +68,17 @@ function kiosk(kioskId: string) {
     async inService(what: string) {
       await until(() => screens.at(-1) === 'insertCard', `${kioskId} shows insertCard ${what}; screens so far: ${screens.join(' → ')}`);
     },
+    /** The usual beginning of the restart cases: agent, then engine, and the kiosk in service. */
+    async startInService() {
+      await this.startAgent();
+      await this.startEngine();
+      await this.inService('at first');
+    },
+    /** The agent stops (saying so): the kiosk must leave service. */
+    async agentGoesAway() {
+      await this.stopAgent();
+      await until(() => screens.at(-1) === 'outOfService', `${kioskId} out of service once the reader is gone`);
+    },
     async stop() {
       await this.stopEngine();
       await this.stopAgent();
@@ -75,6 +86,18 @@ function kiosk(kioskId: string) {
     },
   };
 }
+
+/** Runs one case on a fresh kiosk whose views are already watched, and always stops its parts. */
+async function withKiosk(kioskId: string, run: (k: Kiosk) => Promise<void>) {
+  const k = kiosk(kioskId);
+  await k.ready();
+  try {
+    await run(k);
+  } finally {
+    await k.stop();
+  }
+}
+type Kiosk = ReturnType<typeof kiosk>;
 
 beforeAll(async () => {
   nats = await startTestNats();
@@ -89,97 +112,65 @@ afterAll(async () => {
 
 describe('the kiosk is in service as soon as its card agent and reader are', () => {
   it('engine first, then the agent: out of service, then insertCard without waiting for the retry timer', async () => {
-    const k = kiosk('kiosk-order-a');
-    await k.ready();
-    try {
+    await withKiosk('kiosk-order-a', async (k) => {
       await k.startEngine();
       await until(() => k.screens.at(-1) === 'outOfService' && k.screens.length === 1, 'the engine alone is out of service');
       await k.startAgent();
       await k.inService('after its agent started');
       expect(k.screens).toEqual(['outOfService', 'insertCard']);
-    } finally {
-      await k.stop();
-    }
+    });
   });
 
   it('agent first, then the engine: straight to insertCard', async () => {
-    const k = kiosk('kiosk-order-b');
-    await k.ready();
-    try {
+    await withKiosk('kiosk-order-b', async (k) => {
       await k.startAgent();
       await k.startEngine();
       await k.inService('with its agent already up');
       expect(k.screens).toEqual(['outOfService', 'insertCard']);
-    } finally {
-      await k.stop();
-    }
+    });
   });
 
   it('agent and engine started together, many times: every start ends in service', async () => {
     for (let round = 0; round < 5; round++) {
-      const k = kiosk(`kiosk-order-c${round}`);
-      await k.ready();
-      try {
+      await withKiosk(`kiosk-order-c${round}`, async (k) => {
         await Promise.all([k.startEngine(), k.startAgent()]);
         await k.inService(`(round ${round})`);
         expect(k.screens).toEqual(['outOfService', 'insertCard']);
-      } finally {
-        await k.stop();
-      }
+      });
     }
   });
 
   it('agent restarted: out of service while it is away, back in service as soon as it is up', async () => {
-    const k = kiosk('kiosk-order-d');
-    await k.ready();
-    try {
-      await k.startAgent();
-      await k.startEngine();
-      await k.inService('at first');
-      await k.stopAgent();
-      await until(() => k.screens.at(-1) === 'outOfService', 'out of service once the reader is gone');
+    await withKiosk('kiosk-order-d', async (k) => {
+      await k.startInService();
+      await k.agentGoesAway();
       await k.startAgent();
       await k.inService('after the agent came back');
       expect(k.screens).toEqual(['outOfService', 'insertCard', 'outOfService', 'insertCard']);
-    } finally {
-      await k.stop();
-    }
+    });
   });
 
   it('engine restarted while the agent is away: out of service, then in service when the agent is back', async () => {
-    const k = kiosk('kiosk-order-e');
-    await k.ready();
-    try {
-      await k.startAgent();
-      await k.startEngine();
-      await k.inService('at first');
-      await k.stopAgent();
-      await until(() => k.screens.at(-1) === 'outOfService', 'out of service once the reader is gone');
+    await withKiosk('kiosk-order-e', async (k) => {
+      await k.startInService();
+      await k.agentGoesAway();
       await k.stopEngine();
       // The engine comes back (from its stored out-of-service session) to a kiosk without an agent.
       await k.startEngine();
       await k.startAgent();
       await k.inService('after the agent came back');
       expect(k.screens).toEqual(['outOfService', 'insertCard', 'outOfService', 'insertCard']);
-    } finally {
-      await k.stop();
-    }
+    });
   });
 
   it('agent killed (no word from it) and started again while the kiosk is in service: it stays in service', async () => {
-    const k = kiosk('kiosk-order-f');
-    await k.ready();
-    try {
-      await k.startAgent();
-      await k.startEngine();
-      await k.inService('at first');
+    await withKiosk('kiosk-order-f', async (k) => {
+      await k.startInService();
       await k.killAgent();
       await k.startAgent();
       // The announcement reached the engine (which ignores it in service): nothing was re-checked.
       await until(() => logs.some((line) => line.includes('event ignored') && line.includes('kiosk-order-f')), 'the announcement reached the engine');
       expect(k.screens).toEqual(['outOfService', 'insertCard']);
-    } finally {
-      await k.stop();
-    }
+    });
   });
 });

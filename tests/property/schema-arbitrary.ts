@@ -25,20 +25,28 @@ const isoTimestamp = fc
   .map((date) => date.toISOString());
 const isoDate = isoTimestamp.map((text) => text.slice(0, 10));
 
+/** The range a pipe's bound actions leave: each `min_<what>` raises `min`, each `max_<what>` lowers `max`. */
+interface Bounds {
+  min: number;
+  max: number;
+}
+
+/** Narrows `bounds` when `action` is a bound on `what` (`length` or `value`); false for any other action. */
+function narrowedBy(bounds: Bounds, action: SchemaNode, what: 'length' | 'value'): boolean {
+  if (action.type === `min_${what}`) bounds.min = Math.max(bounds.min, action.requirement as number);
+  else if (action.type === `max_${what}`) bounds.max = Math.min(bounds.max, action.requirement as number);
+  else return false;
+  return true;
+}
+
 function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
-  let min = 0;
-  let max = 300;
+  const bounds: Bounds = { min: 0, max: 300 };
   let base: fc.Arbitrary<string> | undefined;
   // A `trim` transform: only an already-trimmed value decodes to itself (round-trips byte for byte).
   let trimmed = false;
   for (const action of actions) {
+    if (narrowedBy(bounds, action, 'length')) continue;
     switch (action.type) {
-      case 'max_length':
-        max = Math.min(max, action.requirement as number);
-        break;
-      case 'min_length':
-        min = Math.max(min, action.requirement as number);
-        break;
       case 'regex':
         base = fc.stringMatching(action.requirement as RegExp);
         break;
@@ -55,6 +63,7 @@ function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
         throw new Error(`schema-arbitrary: unknown string action ${action.type}`);
     }
   }
+  const { min, max } = bounds;
   const regex = actions.find((action) => action.type === 'regex')?.requirement as RegExp | undefined;
   const bounded = min > 0 || max < 300;
   if (regex !== undefined && bounded) {
@@ -76,23 +85,13 @@ function stringArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<string> {
 
 function numberArbitrary(actions: readonly SchemaNode[]): fc.Arbitrary<number> {
   let integer = false;
-  let min = -Number.MAX_SAFE_INTEGER;
-  let max = Number.MAX_SAFE_INTEGER;
+  const bounds: Bounds = { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
   for (const action of actions) {
-    switch (action.type) {
-      case 'integer':
-        integer = true;
-        break;
-      case 'min_value':
-        min = Math.max(min, action.requirement as number);
-        break;
-      case 'max_value':
-        max = Math.min(max, action.requirement as number);
-        break;
-      default:
-        throw new Error(`schema-arbitrary: unknown number action ${action.type}`);
-    }
+    if (narrowedBy(bounds, action, 'value')) continue;
+    if (action.type !== 'integer') throw new Error(`schema-arbitrary: unknown number action ${action.type}`);
+    integer = true;
   }
+  const { min, max } = bounds;
   if (integer) return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
   return fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 }

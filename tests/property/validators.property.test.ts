@@ -3,16 +3,7 @@
 // text format that holds for every input, not a copy of the implementation.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  checkPersonalId,
-  formatRocDate,
-  isValidEmail,
-  isValidPin,
-  isValidUbn,
-  isValidUserCode,
-  normalizeInput,
-  parseBirthDate,
-} from '../../machines/validators/index.ts';
+import { checkPersonalId, formatRocDate, isValidEmail, isValidPin, isValidUbn, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 1000);
 const settings = { numRuns: RUNS };

@@ -1,57 +1,17 @@
-// The session statechart driven through createActor with fake effects (.provide) and a
-// SimulatedClock for every timer. Fakes resolve at once; `settle()` lets their promises land.
+// The session statechart driven with fake effects and a SimulatedClock for every timer
+// (`tests/support/session-actor.ts`). Fakes resolve at once; `settle()` lets their promises land.
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock } from 'xstate';
+import { createActor } from 'xstate';
 import * as v from 'valibot';
-import {
-  ContractError,
-  ViewSchema,
-  type ActivationPath,
-  type CardData,
-  type CardRecordStatus,
-  type ErrorCode,
-  type Selfcheck,
-  type View,
-} from '../../machines/contract/index.ts';
-import {
-  DEFAULT_TIMING,
-  deriveView,
-  readClockFrom,
-  sessionActorsFrom,
-  sessionMachine,
-  type SessionEffects,
-  type SessionInput,
-  type VerifyIdentityInput,
-} from '../../machines/session/index.ts';
-import { SAMPLE_CARD } from '../../machines/session/graph-model.ts';
+import { ContractError, ViewSchema, type ActivationPath, type CardData, type CardRecordStatus, type ErrorCode, type View } from '../../machines/contract/index.ts';
+import { DEFAULT_TIMING, sessionMachine, type SessionEffects, type SessionInput, type VerifyIdentityInput } from '../../machines/session/index.ts';
+import { CARD, NOW, OTHER_CARD, PROOF, selfcheckOf, settle, startSessionActor, viewOf } from '../support/session-actor.ts';
 
-const NOW = Date.parse('2026-06-01T00:00:00Z');
 const USER_CODE = 'Ab3$xyz9';
 const NATIONAL_ID = 'A123456789';
 const BAD_CHECKSUM_ID = 'A123456788';
 const BIRTH_DATE_ROC = '民國75年3月5日';
 const BIRTH_DATE_ISO = '1986-03-05';
-
-/** The card of the graph model, so the path tests and these tests read the same card. */
-const CARD: CardData = SAMPLE_CARD;
-const OTHER_CARD: CardData = { ...CARD, cardNumber: 'TT00000000000099', certSerial: '0BADCAFE' };
-
-function selfcheck(reader: boolean, card: boolean, token = card): Selfcheck {
-  return {
-    ok: reader && card && token,
-    checks: [
-      { id: 'service', ok: true },
-      { id: 'reader', ok: reader },
-      { id: 'card', ok: card },
-      { id: 'token', ok: token },
-    ],
-  };
-}
-
-/** What the card agent hands back after C_InitPIN: the card's key and its signature over the grant's nonce. */
-const PROOF = { publicKey: 'card-public-key', signature: 'card-signature-over-nonce' };
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface World {
   route: ActivationPath;
@@ -63,9 +23,7 @@ interface World {
   acceptedAt: string | null;
 }
 
-type Call = { effect: keyof SessionEffects; input: unknown };
-
-/** A fake card agent and registry, recording every call. `overrides` replace single effects. */
+/** A fake card agent and registry over `world`, recording every call. `effects` replace single fakes. */
 function startSession(options: { world?: Partial<World>; effects?: Partial<SessionEffects>; input?: SessionInput } = {}) {
   const world: World = {
     route: 'self-applied',
@@ -76,9 +34,8 @@ function startSession(options: { world?: Partial<World>; effects?: Partial<Sessi
     acceptedAt: null,
     ...options.world,
   };
-  const calls: Call[] = [];
   const fakes: SessionEffects = {
-    selfcheck: async () => selfcheck(world.readerPresent, world.inReader !== null),
+    selfcheck: async () => selfcheckOf(world.readerPresent, world.inReader !== null),
     readCard: async () => {
       if (world.inReader === null) throw new ContractError('CARD_NOT_DETECTED');
       return world.inReader;
@@ -110,48 +67,16 @@ function startSession(options: { world?: Partial<World>; effects?: Partial<Sessi
     completeActivation: async () => ({ activatedAt: '2026-06-01T00:06:01Z' }),
     ...options.effects,
   };
-  const recording = Object.fromEntries(
-    (Object.keys(fakes) as (keyof SessionEffects)[]).map((effect) => [
-      effect,
-      (input: unknown, signal: AbortSignal) => {
-        calls.push({ effect, input });
-        return (fakes[effect] as (i: unknown, s: AbortSignal) => Promise<unknown>)(input, signal);
-      },
-    ]),
-  ) as unknown as SessionEffects;
-
-  const clock = new SimulatedClock();
-  clock.set(NOW);
-  const machine = sessionMachine.provide({
-    actors: sessionActorsFrom(recording),
-    actions: { readClock: readClockFrom(() => clock.now()) },
-  });
-  const actor = createActor(machine, { clock, input: options.input });
-  const views: View[] = [];
-  actor.subscribe((snapshot) => views.push(deriveView(snapshot, { kioskId: 'kiosk-1', seq: views.length })));
-  actor.start();
-
-  const view = () => deriveView(actor.getSnapshot(), { kioskId: 'kiosk-1', seq: views.length });
-  const send = async (event: Parameters<typeof actor.send>[0]) => {
-    actor.send(event);
-    await settle();
-    return view();
-  };
+  const session = startSessionActor(fakes, { input: options.input });
   const insert = async (card: CardData = CARD) => {
     world.inReader = card;
-    return send({ type: 'card.inserted', reader: 'reader-0' });
+    return session.send({ type: 'card.inserted', reader: 'reader-0' });
   };
   const remove = async () => {
     world.inReader = null;
-    return send({ type: 'card.removed', reader: 'reader-0' });
+    return session.send({ type: 'card.removed', reader: 'reader-0' });
   };
-  const advance = async (ms: number) => {
-    clock.increment(ms);
-    await settle();
-    return view();
-  };
-  const callsOf = (effect: keyof SessionEffects) => calls.filter((call) => call.effect === effect).map((call) => call.input);
-  return { actor, clock, world, calls, callsOf, views, view, send, insert, remove, advance };
+  return { ...session, world, insert, remove };
 }
 
 type Session = ReturnType<typeof startSession>;
@@ -185,6 +110,21 @@ async function toPin(session: Session) {
 }
 
 const errorOf = (view: View) => view.error?.code;
+
+/**
+ * An effect whose first `times` calls fail with `failure()` (by default 3125: the registry is down or
+ * silent) and that then answers `answer`, as a registry coming back would.
+ */
+function failsFirst<Answer>(times: number, answer: Answer, failure: () => Error = () => new ContractError('3125')) {
+  let left = times;
+  return async () => {
+    if (left-- > 0) throw failure();
+    return answer;
+  };
+}
+
+/** What the registry answers to an acceptance that worked. */
+const ACCEPTED = { acceptedAt: '2026-06-01T00:05:00Z' };
 
 describe('start-up and the reader', () => {
   it('checks the reader, then waits for a card on a wiped screen', async () => {
@@ -507,15 +447,7 @@ describe('proving identity: 3005 and the lock', () => {
 
 describe('acceptance: automatic retry on 3125', () => {
   it('resends the same acceptance after a back-off and the user never sees 3125', async () => {
-    let failures = 1;
-    const session = await ready({
-      effects: {
-        acceptCertificate: async () => {
-          if (failures-- > 0) throw new ContractError('3125');
-          return { acceptedAt: '2026-06-01T00:05:00Z' };
-        },
-      },
-    });
+    const session = await ready({ effects: { acceptCertificate: failsFirst(1, ACCEPTED) } });
     await toCardData(session);
     const waiting = await session.send({ type: 'user.confirmCardData' });
     expect(waiting).toMatchObject({ screen: 'accepting', busy: true });
@@ -528,15 +460,9 @@ describe('acceptance: automatic retry on 3125', () => {
   });
 
   it('keeps path B contact data through the retries and forgets it once accepted', async () => {
-    let failures = 2;
     const session = await ready({
       world: { route: 'registration-bundled' },
-      effects: {
-        acceptCertificate: async () => {
-          if (failures-- > 0) throw new ContractError('3125');
-          return { acceptedAt: '2026-06-01T00:05:00Z' };
-        },
-      },
+      effects: { acceptCertificate: failsFirst(2, ACCEPTED) },
     });
     await toPin(session);
     await session.advance(DEFAULT_TIMING.acceptRetryBaseDelay);
@@ -549,15 +475,7 @@ describe('acceptance: automatic retry on 3125', () => {
   });
 
   it('backs off 1 s, 2 s, 4 s, then shows 3125 with a retry that starts the acceptance again', async () => {
-    let failures = 4;
-    const session = await ready({
-      effects: {
-        acceptCertificate: async () => {
-          if (failures-- > 0) throw new ContractError('3125');
-          return { acceptedAt: '2026-06-01T00:05:00Z' };
-        },
-      },
-    });
+    const session = await ready({ effects: { acceptCertificate: failsFirst(4, ACCEPTED) } });
     await toCardData(session);
     await session.send({ type: 'user.confirmCardData' });
     for (const delay of [1_000, 2_000, 4_000]) {
@@ -575,15 +493,7 @@ describe('acceptance: automatic retry on 3125', () => {
   });
 
   it('turns an unexplained acceptance failure into 3125 (retried) rather than a crash', async () => {
-    let failures = 1;
-    const session = await ready({
-      effects: {
-        acceptCertificate: async () => {
-          if (failures-- > 0) throw new Error('socket hang up');
-          return { acceptedAt: '2026-06-01T00:05:00Z' };
-        },
-      },
-    });
+    const session = await ready({ effects: { acceptCertificate: failsFirst(1, ACCEPTED, () => new Error('socket hang up')) } });
     await toCardData(session);
     await session.send({ type: 'user.confirmCardData' });
     expect((await session.advance(1_000)).screen).toBe('enterPin');
@@ -640,15 +550,8 @@ describe('registry status and card state', () => {
   });
 
   it('3125 when identify gets no answer; retry asks the registry again', async () => {
-    let failures = 1;
-    const session = await ready({
-      effects: {
-        identifyCard: async () => {
-          if (failures-- > 0) throw new Error('request timed out');
-          return { route: 'self-applied', status: 'issued', attemptsLeft: 5 };
-        },
-      },
-    });
+    const identified = { route: 'self-applied', status: 'issued', attemptsLeft: 5 } as const;
+    const session = await ready({ effects: { identifyCard: failsFirst(1, identified, () => new Error('request timed out')) } });
     expect(errorOf(await session.insert())).toBe('3125');
     expect((await session.send({ type: 'user.reset' })).screen).toBe('choosePath');
     expect(session.callsOf('identifyCard')).toHaveLength(2);
@@ -677,13 +580,13 @@ describe('registry status and card state', () => {
 
 describe('reading the card', () => {
   it('CARD_NOT_DETECTED when the self-test finds no card; taking it out ends the session', async () => {
-    const session = await ready({ effects: { selfcheck: async ({ expectCard }) => selfcheck(true, !expectCard) } });
+    const session = await ready({ effects: { selfcheck: async ({ expectCard }) => selfcheckOf(true, !expectCard) } });
     expect(await session.insert()).toMatchObject({ screen: 'failed', error: { code: 'CARD_NOT_DETECTED', retryable: true } });
     expect((await session.remove()).screen).toBe('insertCard');
   });
 
   it('CARD_UNREADABLE when the token fails the self-test', async () => {
-    const session = await ready({ effects: { selfcheck: async ({ expectCard }) => selfcheck(true, expectCard, false) } });
+    const session = await ready({ effects: { selfcheck: async ({ expectCard }) => selfcheckOf(true, expectCard, false) } });
     expect(errorOf(await session.insert())).toBe('CARD_UNREADABLE');
   });
 
@@ -729,7 +632,7 @@ describe('the per-session self-check', () => {
     const session = await ready({
       effects: {
         selfcheck: async () => {
-          const checks = selfcheck(true, inserted, false).checks.map((check) =>
+          const checks = selfcheckOf(true, inserted, false).checks.map((check) =>
             check.id === 'token' && inserted ? { ...check, code: 'UNKNOWN_CARD' as const } : check,
           );
           return { ok: checks.every((check) => check.ok), checks };
@@ -742,7 +645,7 @@ describe('the per-session self-check', () => {
 
   it('is CARD_UNREADABLE when the failing token check names no code', async () => {
     let inserted = false;
-    const session = await ready({ effects: { selfcheck: async () => selfcheck(true, inserted, false) } });
+    const session = await ready({ effects: { selfcheck: async () => selfcheckOf(true, inserted, false) } });
     inserted = true;
     expect(errorOf(await session.insert())).toBe('CARD_UNREADABLE');
   });
@@ -750,15 +653,7 @@ describe('the per-session self-check', () => {
 
 describe('completing the activation after the PIN is set', () => {
   /** `complete` answers 3125 (a registry that is down or silent: the engine's timeout is 3125 too) `failures` times. */
-  function registryDownAtComplete(failures: number) {
-    let left = failures;
-    return {
-      completeActivation: async () => {
-        if (left-- > 0) throw new ContractError('3125');
-        return { activatedAt: '2026-06-01T00:07:00Z' };
-      },
-    };
-  }
+  const registryDownAtComplete = (failures: number) => ({ completeActivation: failsFirst(failures, { activatedAt: '2026-06-01T00:07:00Z' }) });
 
   it('tells the registry with the proof the card agent returned', async () => {
     const session = await ready();
@@ -1111,7 +1006,7 @@ describe('cancel, language and ignored events', () => {
     actor.start();
     await settle();
     // The placeholder rejects, which the machine treats as a card agent that does not answer.
-    expect(deriveView(actor.getSnapshot(), { kioskId: 'kiosk-1', seq: 0 }).screen).toBe('outOfService');
+    expect(viewOf(actor.getSnapshot()).screen).toBe('outOfService');
     actor.stop();
   });
 });
@@ -1178,15 +1073,9 @@ describe('the manual: IDs, birth dates, retries and repeated failures', () => {
   });
 
   it('path B: after 3125, try again resends the acceptance with the e-mail and user code typed, without retyping', async () => {
-    let failures = 1 + DEFAULT_TIMING.acceptRetryLimit;
     const session = await ready({
       world: { route: 'registration-bundled' },
-      effects: {
-        acceptCertificate: async () => {
-          if (failures-- > 0) throw new ContractError('3125');
-          return { acceptedAt: '2026-06-01T00:05:00Z' };
-        },
-      },
+      effects: { acceptCertificate: failsFirst(1 + DEFAULT_TIMING.acceptRetryLimit, ACCEPTED) },
     });
     await toCardData(session);
     await session.send({ type: 'user.confirmCardData' });

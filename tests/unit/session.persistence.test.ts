@@ -2,23 +2,10 @@
 // Canary secrets are typed in full runs of both paths; they must never appear in a persisted
 // snapshot or a view at any state.
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock, type Snapshot } from 'xstate';
-import { ContractError, type ActivationPath, type CardData, type View } from '../../machines/contract/index.ts';
-import {
-  DEFAULT_TIMING,
-  deriveView,
-  readClockFrom,
-  restoreSnapshot,
-  sessionActorsFrom,
-  sessionMachine,
-  toPersisted,
-  type PersistedSession,
-  type SessionEffects,
-  type SessionSnapshot,
-} from '../../machines/session/index.ts';
-import { SAMPLE_CARD } from '../../machines/session/graph-model.ts';
-
-const NOW = Date.parse('2026-06-01T00:00:00Z');
+import type { Snapshot } from 'xstate';
+import { ContractError, type ActivationPath, type CardData } from '../../machines/contract/index.ts';
+import { DEFAULT_TIMING, restoreSnapshot, toPersisted, type PersistedSession, type SessionEffects } from '../../machines/session/index.ts';
+import { CARD, NOW, OTHER_CARD, PROOF, selfcheckOf, settle, startSessionActor, viewOf } from '../support/session-actor.ts';
 
 // Canaries: values that appear nowhere else, so finding one anywhere is a leak.
 const USER_CODE = 'Cnry#UC7';
@@ -30,11 +17,6 @@ const NEW_USER_CODE = 'Cnry#NEW9';
 const PIN = 'Cn#7pin8';
 const CANARIES = [USER_CODE, RESPONSIBLE_ID, BIRTH_DATE_ROC, BIRTH_DATE_ISO, CONTACT_EMAIL, NEW_USER_CODE, PIN];
 
-/** The card of the graph model, so the path tests and these tests read the same card. */
-const CARD: CardData = SAMPLE_CARD;
-const OTHER_CARD: CardData = { ...CARD, cardNumber: 'TT00000000000099', certSerial: '0BADCAFE' };
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 const leaked = (text: string) => CANARIES.filter((canary) => text.includes(canary));
 
 interface World {
@@ -46,81 +28,45 @@ interface World {
   completeFailures?: number;
 }
 
-const PROOF = { publicKey: 'card-public-key', signature: 'card-signature-over-nonce' };
-
-function effectsFor(world: World, calls: Array<{ effect: string; input: unknown }>): SessionEffects {
-  const record = <I, O>(effect: string, run: (input: I) => Promise<O>) => (input: I) => {
-    calls.push({ effect, input });
-    return run(input);
-  };
+/** A fake card agent and registry over `world`: the acceptance and `complete` fail as often as it says. */
+function effectsFor(world: World): SessionEffects {
   return {
-    selfcheck: record('selfcheck', async () => ({
-      ok: world.inReader !== null,
-      checks: [
-        { id: 'service', ok: true },
-        { id: 'reader', ok: true },
-        { id: 'card', ok: world.inReader !== null },
-        { id: 'token', ok: world.inReader !== null },
-      ],
-    })),
-    readCard: record('readCard', async () => {
+    selfcheck: async () => selfcheckOf(true, world.inReader !== null),
+    readCard: async () => {
       if (world.inReader === null) throw new ContractError('CARD_NOT_DETECTED');
       return world.inReader;
-    }),
-    identifyCard: record('identifyCard', async () => ({
+    },
+    identifyCard: async () => ({
       route: world.route,
       status: world.acceptedAt === null ? ('issued' as const) : ('accepted' as const),
       attemptsLeft: 5,
-    })),
-    verifyIdentity: record('verifyIdentity', async () => ({
+    }),
+    verifyIdentity: async () => ({
       activationId: 'act-1',
       expiresAt: '2026-06-01T01:00:00Z',
       ...(world.acceptedAt === null ? {} : { acceptedAt: world.acceptedAt }),
-    })),
-    acceptCertificate: record('acceptCertificate', async () => {
+    }),
+    acceptCertificate: async () => {
       if (world.acceptFailures > 0) {
         world.acceptFailures -= 1;
         throw new ContractError('3125');
       }
       world.acceptedAt ??= '2026-06-01T00:05:00Z';
       return { acceptedAt: world.acceptedAt };
-    }),
-    setPin: record('setPin', async () => ({ at: '2026-06-01T00:06:00Z', proof: PROOF })),
-    completeActivation: record('completeActivation', async () => {
+    },
+    setPin: async () => ({ at: '2026-06-01T00:06:00Z', proof: PROOF }),
+    completeActivation: async () => {
       if ((world.completeFailures ?? 0) > 0) {
         world.completeFailures = (world.completeFailures ?? 0) - 1;
         throw new ContractError('3125');
       }
       return { activatedAt: '2026-06-01T00:06:01Z' };
-    }),
+    },
   };
 }
 
-function startKiosk(world: World, snapshot?: Snapshot<unknown>) {
-  const calls: Array<{ effect: string; input: unknown }> = [];
-  const clock = new SimulatedClock();
-  clock.set(NOW);
-  const machine = sessionMachine.provide({
-    actors: sessionActorsFrom(effectsFor(world, calls)),
-    actions: { readClock: readClockFrom(() => clock.now()) },
-  });
-  const actor = createActor(machine, { clock, input: {}, ...(snapshot === undefined ? {} : { snapshot }) });
-  const snapshots: SessionSnapshot[] = [];
-  actor.subscribe((next) => snapshots.push(next));
-  actor.start();
-  const view = (): View => deriveView(actor.getSnapshot(), { kioskId: 'kiosk-1', seq: 0 });
-  const send = async (event: Parameters<typeof actor.send>[0]) => {
-    actor.send(event);
-    await settle();
-    return view();
-  };
-  const advance = async (ms: number) => {
-    clock.increment(ms);
-    await settle();
-    return view();
-  };
-  return { actor, clock, calls, snapshots, view, send, advance };
-}
+/** A kiosk's session on `world`, fresh or restored from `snapshot` as the engine restores it. */
+const startKiosk = (world: World, snapshot?: Snapshot<unknown>) => startSessionActor(effectsFor(world), { snapshot });
 
 type Kiosk = ReturnType<typeof startKiosk>;
 
@@ -201,7 +147,7 @@ describe('toPersisted', () => {
       const { kiosk } = await fullRun(route, { acceptFailures: 1 });
       const screens = new Set<string>();
       for (const snapshot of kiosk.snapshots) {
-        const view = deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 });
+        const view = viewOf(snapshot);
         screens.add(view.screen);
         expect(leaked(JSON.stringify(toPersisted(snapshot))), view.state).toEqual([]);
         expect(leaked(JSON.stringify(view)), view.state).toEqual([]);
@@ -223,7 +169,7 @@ describe('restoreSnapshot', () => {
     const { kiosk } = await fullRun(route);
     const byState = new Map<string, PersistedSession>();
     for (const snapshot of kiosk.snapshots) {
-      const state = deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 }).state ?? '';
+      const state = viewOf(snapshot).state ?? '';
       if (!byState.has(state)) byState.set(state, toPersisted(snapshot));
     }
     return byState;
@@ -378,7 +324,7 @@ describe('restoreSnapshot', () => {
     expect(restored.calls).toEqual([
       { effect: 'completeActivation', input: { activationId: 'act-1', cardNumber: CARD.cardNumber, proof: PROOF } },
     ]);
-    expect(restored.snapshots.map((snapshot) => deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 }).screen)).not.toContain('enterPin');
+    expect(restored.snapshots.map((snapshot) => viewOf(snapshot).screen)).not.toContain('enterPin');
   });
 
   it('starts fresh from a snapshot it cannot continue', async () => {

@@ -3,9 +3,9 @@
 // flight. Proven from the sequence of views; the timer is a SimulatedClock and is never advanced,
 // so the only way back into service is the event under test.
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock } from 'xstate';
-import { ContractError, type Selfcheck, type View } from '../../machines/contract/index.ts';
-import { deriveView, readClockFrom, sessionActorsFrom, sessionMachine, type SessionEffects } from '../../machines/session/index.ts';
+import { ContractError, type Selfcheck } from '../../machines/contract/index.ts';
+import type { SessionEffects } from '../../machines/session/index.ts';
+import { settle, startSessionActor } from '../support/session-actor.ts';
 
 const healthy: Selfcheck = {
   ok: false,
@@ -15,8 +15,6 @@ const healthy: Selfcheck = {
     { id: 'card', ok: false, code: 'CARD_NOT_DETECTED' },
   ],
 };
-
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 interface PendingCheck {
   resolve(value: Selfcheck): void;
@@ -36,23 +34,9 @@ function startWithHeldChecks() {
     setPin: unused,
     completeActivation: unused,
   };
-  const clock = new SimulatedClock();
-  clock.set(Date.parse('2026-06-01T00:00:00Z'));
-  const machine = sessionMachine.provide({
-    actors: sessionActorsFrom(effects),
-    actions: { readClock: readClockFrom(() => clock.now()) },
-  });
-  const actor = createActor(machine, { clock, input: {} });
-  const screens: string[] = [];
-  actor.subscribe((snapshot) => {
-    const view: View = deriveView(snapshot, { kioskId: 'kiosk-1', seq: 0 });
-    if (screens.at(-1) !== view.screen) screens.push(view.screen);
-  });
-  actor.start();
-  const send = async (event: Parameters<typeof actor.send>[0]) => {
-    actor.send(event);
-    await settle();
-  };
+  const { actor, views, send } = startSessionActor(effects);
+  /** The screens shown so far, consecutive repeats folded. */
+  const screens = () => views.map((view) => view.screen).filter((screen, index, all) => index === 0 || all[index - 1] !== screen);
   return { actor, checks, screens, send };
 }
 
@@ -68,7 +52,7 @@ describe('start-up: no reader event is lost during the self-test', () => {
     await settle();
     kiosk.checks[1]!.resolve(healthy);
     await settle();
-    expect(kiosk.screens).toEqual(['outOfService', 'insertCard']);
+    expect(kiosk.screens()).toEqual(['outOfService', 'insertCard']);
   });
 
   it('a reader detached and attached again during the check ends with a check made after both', async () => {
@@ -78,7 +62,7 @@ describe('start-up: no reader event is lost during the self-test', () => {
     expect(kiosk.checks).toHaveLength(3);
     kiosk.checks[2]!.resolve(healthy);
     await settle();
-    expect(kiosk.screens).toEqual(['outOfService', 'insertCard']);
+    expect(kiosk.screens()).toEqual(['outOfService', 'insertCard']);
   });
 
   it('a card put in during the check is read, not left in an idle kiosk', async () => {
@@ -87,7 +71,7 @@ describe('start-up: no reader event is lost during the self-test', () => {
     expect(kiosk.checks).toHaveLength(2);
     kiosk.checks[1]!.resolve({ ok: true, checks: [{ id: 'reader', ok: true }, { id: 'card', ok: true }, { id: 'token', ok: true }] });
     await settle();
-    expect(kiosk.screens).toEqual(['outOfService', 'readingCard']);
+    expect(kiosk.screens()).toEqual(['outOfService', 'readingCard']);
   });
 
   it('out of service, a card put in checks again at once instead of waiting for the timer', async () => {
@@ -99,6 +83,6 @@ describe('start-up: no reader event is lost during the self-test', () => {
     expect(kiosk.checks).toHaveLength(2);
     kiosk.checks[1]!.resolve({ ok: true, checks: [{ id: 'reader', ok: true }, { id: 'card', ok: true }, { id: 'token', ok: true }] });
     await settle();
-    expect(kiosk.screens).toEqual(['outOfService', 'readingCard']);
+    expect(kiosk.screens()).toEqual(['outOfService', 'readingCard']);
   });
 });
