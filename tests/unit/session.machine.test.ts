@@ -597,9 +597,36 @@ describe('reading the card', () => {
     }
   });
 
-  it('READER_NOT_FOUND from the read takes the kiosk out of service', async () => {
+  it('READER_NOT_FOUND from the read, twice in a session, takes the kiosk out of service', async () => {
     const session = await ready({ effects: { readCard: async () => Promise.reject(new ContractError('READER_NOT_FOUND')) } });
     expect(await session.insert()).toMatchObject({ screen: 'outOfService', error: { code: 'READER_NOT_FOUND' } });
+    expect(session.callsOf('readCard')).toHaveLength(2);
+  });
+
+  it('a read nobody answered (READER_NOT_FOUND) checks the kiosk and card again and reads again, once', async () => {
+    const session = await ready({ effects: { readCard: failsFirst(1, CARD, () => new ContractError('READER_NOT_FOUND')) } });
+    const selfchecksBefore = session.callsOf('selfcheck').length;
+    expect(await session.insert()).toMatchObject({ screen: 'choosePath' });
+    expect(session.callsOf('readCard')).toHaveLength(2);
+    expect(session.callsOf('selfcheck')).toHaveLength(selfchecksBefore + 2);
+    expect(session.views.some((view) => view.error !== undefined)).toBe(false);
+  });
+
+  it('the one re-read is per session: the next session gets its own', async () => {
+    let silent = 1;
+    const session = await ready({
+      effects: {
+        readCard: async () => {
+          if (silent-- > 0) throw new ContractError('READER_NOT_FOUND');
+          return CARD;
+        },
+      },
+    });
+    expect(await session.insert()).toMatchObject({ screen: 'choosePath' });
+    await session.send({ type: 'user.cancel' });
+    await session.remove();
+    silent = 1;
+    expect(await session.insert()).toMatchObject({ screen: 'choosePath' });
   });
 
   it('a card taken out while it is being read just ends the session', async () => {
