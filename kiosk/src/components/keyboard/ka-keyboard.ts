@@ -79,9 +79,12 @@ export class KaKeyboard extends KioskElement {
         flex: 1 1 0;
         font-size: 40px;
       }
-      button.action {
+      /* Action keys keep one label size on every layout (the digits pad's 40 px would wrap 下一欄). */
+      button.action,
+      :host([layout='digits']) button.action {
         font-family: var(--ka-font);
         font-size: var(--ka-text-small);
+        white-space: nowrap;
         background: #c9d1dc;
         border-color: var(--ka-border-strong);
       }
