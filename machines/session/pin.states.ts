@@ -72,7 +72,7 @@ export const pinStates = {
       id: 'completeActivation',
       src: 'completeActivation',
       input: ({ context }) => completeInputOf(context),
-      onDone: { target: '#session.activated' },
+      onDone: { target: '#session.activated', actions: 'forgetPossessionProof' },
       onError: [
         { guard: 'isRegistryUnreachable', target: '#session.awaitingCompletionRetry', actions: 'countCompleteRetry' },
         { target: '#session.failed', actions: { type: 'noteFailure', params: { fallback: '3125' } } },

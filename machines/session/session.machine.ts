@@ -42,8 +42,9 @@ export const sessionMachine = sessionSetup.createMachine({
     session: {
       id: 'session',
       initial: 'checkingCard',
-      // Leaving the session, however it ends, wipes everything the user entered or was shown.
-      exit: 'wipeSession',
+      // Leaving the session, however it ends, hands an unfinished `complete` to the host (the PIN is
+      // set, the registry not yet told) and wipes everything the user entered or was shown.
+      exit: ['handOverUnfinishedCompletion', 'wipeSession'],
       on: {
         'card.removed': { target: '#session.awaitingReinsertion' },
         'reader.detached': { target: '#kioskSession.outOfService' },

@@ -1,6 +1,6 @@
 // The session machine's vocabulary: every guard, action and delay the chart names, declared once
 // with `setup()`. The phase files (*.states.ts) only name them.
-import { assign, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
 import {
   errorCodeOf,
   type ActivationPath,
@@ -143,6 +143,14 @@ export function completeInputOf(context: Pick<SessionContext, 'activation' | 'ca
   };
 }
 
+/**
+ * What the machine tells its host besides its snapshots. `completion.handedOver`: the session ended
+ * with the card's PIN set but the registry not yet told (`possessionProof` still held: staff
+ * aborted, the staff wait ran out, the reader went away); the host keeps sending `complete` on its
+ * own, since no later session of this kiosk would.
+ */
+export type SessionEmitted = { type: 'completion.handedOver'; input: CompleteActivationInput };
+
 // ---------------------------------------------------------------------------------------------
 // Setup
 
@@ -153,6 +161,7 @@ export const sessionSetup = setup({
     input: {} as SessionInput | undefined,
     tags: {} as SessionTag,
     meta: {} as SessionMeta,
+    emitted: {} as SessionEmitted,
   },
   actors: unprovidedActors,
   guards: {
@@ -259,6 +268,12 @@ export const sessionSetup = setup({
       secrets: ({ context, event }) => (event.type === 'user.reset' && isHoldingContact(context) ? contactOnly(context) : {}),
     }),
 
+    /** On the way out of a session: an unfinished `complete` goes to the host (see SessionEmitted). */
+    handOverUnfinishedCompletion: enqueueActions(({ context, enqueue }) => {
+      if (context.possessionProof !== null) enqueue.emit({ type: 'completion.handedOver', input: completeInputOf(context) });
+    }),
+    /** The registry has the activation: nothing is left to hand over. */
+    forgetPossessionProof: assign({ possessionProof: () => null }),
     wipeSession: assign(({ context }) => ({
       ...initialSessionContext(context.timing, context.defaultLang),
       cardNotDetectedInARow: context.cardNotDetectedInARow,

@@ -29,6 +29,7 @@ import {
   sessionActorsFrom,
   sessionMachine,
   toPersisted,
+  type CompleteActivationInput,
   type PersistedSession,
   type SessionEvent,
   type SessionTiming,
@@ -45,6 +46,7 @@ import {
   type EngineClock,
 } from './session-effects.ts';
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
+import { startCompletionOutbox } from './completion-outbox.ts';
 import { redactEvent } from '../../machines/session/redact.ts';
 import { StaffError } from '../../machines/contract/staff.ts';
 import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
@@ -86,6 +88,10 @@ export interface EngineStats {
   snapshotsPersisted: number;
   persistFailures: number;
   restoredFromSnapshot: boolean;
+  /** Activations an ended session left with the PIN set and the registry not yet told (completion-outbox.ts). */
+  completionsPending: number;
+  /** Of those, how many the registry has since confirmed. */
+  completionsDelivered: number;
 }
 
 export interface RunningEngine {
@@ -101,6 +107,8 @@ interface StoredSession {
   seq: number;
   savedAt: string;
   session: PersistedSession;
+  /** The completion outbox: what ended sessions left for the registry. */
+  pendingCompletions?: CompleteActivationInput[];
 }
 
 export async function startEngine(options: EngineOptions): Promise<RunningEngine> {
@@ -109,7 +117,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const subjects = kioskSubjects(kioskId);
   const kv: KV = await new Kvm(nc).create(JETSTREAM.kioskSnapshotsBucket, { history: 1 });
 
-  const stats: EngineStats = {
+  const stats: Omit<EngineStats, 'completionsPending' | 'completionsDelivered'> = {
     accepted: 0,
     ignored: 0,
     rejected: 0,
@@ -130,8 +138,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   let inspectSeq = 0;
 
   const clocked = sessionClockOptions(options.clock);
+  const effects = natsSessionEffects(nc, kioskId, options.timeouts ?? DEFAULT_EFFECT_TIMEOUTS);
   const machine = sessionMachine.provide({
-    actors: sessionActorsFrom(natsSessionEffects(nc, kioskId, options.timeouts ?? DEFAULT_EFFECT_TIMEOUTS)),
+    actors: sessionActorsFrom(effects),
     actions: clocked.actions,
   });
 
@@ -196,8 +205,25 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
         lastLoggedScreen = changed.screen;
       }
     }
-    persistThenPublish({ seq, savedAt: new Date().toISOString(), session: toPersisted(actor) }, changed);
+    persistThenPublish(currentRecord(), changed);
   };
+  const currentRecord = (): StoredSession => ({
+    seq,
+    savedAt: new Date().toISOString(),
+    session: toPersisted(actor),
+    pendingCompletions: outbox.pending(),
+  });
+
+  const timing = actor.getSnapshot().context.timing;
+  const outbox = startCompletionOutbox({
+    initial: stored?.pendingCompletions ?? [],
+    complete: (input) => effects.completeActivation(input, new AbortController().signal),
+    onChange: () => persistThenPublish(currentRecord(), undefined),
+    log,
+    baseDelayMs: timing.completeRetryBaseDelay,
+    maxDelayMs: timing.completeRetryMaxDelay,
+  });
+  actor.on('completion.handedOver', (event) => outbox.add(event.input));
   let lastLoggedScreen: string | undefined;
 
   const deliver = (event: SessionEvent, source: string) => {
@@ -320,11 +346,12 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       if (publishedView === undefined) throw new Error('engine has no view yet');
       return publishedView;
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, completionsPending: outbox.pending().length, completionsDelivered: outbox.delivered() }),
     flush: () => persistChain,
     async stop() {
       for (const sub of subscriptions) sub.unsubscribe();
       subscription.unsubscribe();
+      outbox.stop();
       // Persist what we have, then stop the actor without recording the stopped state: a restart
       // must find the live session, not a dead one.
       await persistChain;

@@ -42,6 +42,7 @@ const CARDS = {
   expired: 'TE00000000000010',
   unregistered: 'TE00000000000011',
   completeLate: 'TE00000000000012',
+  handedOver: 'TE00000000000013',
 };
 
 const onScreen = (screen: View['screen']) => (view: View) => view.screen === screen;
@@ -62,6 +63,7 @@ describe('kiosk engine with the real stack', () => {
       record(CARDS.other),
       record(CARDS.suspended, { status: 'suspended' }),
       record(CARDS.completeLate),
+      record(CARDS.handedOver),
       record(CARDS.expired, { validFrom: '2020-01-01T00:00:00Z', validTo: '2021-01-01T00:00:00Z' }),
     ]);
     await stack.provision([record(CARDS.unregistered)], { tokenOnly: true });
@@ -268,16 +270,18 @@ describe('kiosk engine with the real stack', () => {
     await endSession();
   });
 
-  it('registry down at complete after the PIN is set: complete is resent until it is back, and no second PIN is asked', async () => {
-    await insertAndChoose(CARDS.completeLate, 'self-applied');
+  /**
+   * Up to the PIN on a self-applied card; the registry goes down right after it has released the
+   * PIN grant (the drain answers the grant in flight), so the complete that follows finds nobody.
+   * Returns once complete has been resent while the card's PIN is already set.
+   */
+  async function setPinWhileTheRegistryGoesDown(cardNumber: string) {
+    await insertAndChoose(cardNumber, 'self-applied');
     await stack.waitForView(onScreen('enterUserCode'), 'user code');
     stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
     await stack.waitForView(onScreen('confirmCardData'), 'card data');
     stack.send({ type: 'user.confirmCardData' });
     const pinScreen = await stack.waitForView(onScreen('enterPin'), 'PIN screen');
-
-    // The registry goes down right after it has released the PIN grant: the drain answers the grant
-    // in flight, and the complete that follows finds nobody.
     const grants = stack.nc.subscribe(registrySubjectFor('pinGrant', stack.kioskId), { max: 1 });
     const registryDown = (async () => {
       for await (const _grant of grants) await stack.stopRegistry();
@@ -288,8 +292,12 @@ describe('kiosk engine with the real stack', () => {
     const completes = () =>
       stack.inspections.slice(inspectedBefore).filter((event) => event.kind === 'actor' && event.actor === 'completeActivation');
     await until(() => completes().length >= 2, 'complete resent while the registry is down');
-    expect(await checkTokenElsewhere(stack.dataDir, CARDS.completeLate, PIN)).toMatchObject({ userPinInitialized: true });
+    expect(await checkTokenElsewhere(stack.dataDir, cardNumber, PIN)).toMatchObject({ userPinInitialized: true });
+    return { pinScreen, inspectedBefore };
+  }
 
+  it('registry down at complete after the PIN is set: complete is resent until it is back, and no second PIN is asked', async () => {
+    const { pinScreen, inspectedBefore } = await setPinWhileTheRegistryGoesDown(CARDS.completeLate);
     await stack.startRegistry();
     const activated = await stack.waitForView(onScreen('activated'), 'activated once the registry is back');
     const after = stack.views.filter((v) => v.seq > pinScreen.seq && v.seq <= activated.seq).map((v) => v.screen);
@@ -299,6 +307,25 @@ describe('kiosk engine with the real stack', () => {
     await endSession();
     // The registry recorded the activation: the card is now ALREADY_ACTIVATED.
     await stack.insert(CARDS.completeLate);
+    await stack.waitForView((v) => v.error?.code === 'ALREADY_ACTIVATED', 'already activated');
+    await endSession();
+  });
+
+  it('staff end the session while complete is still being resent: the engine completes it, across its own restart', async () => {
+    await setPinWhileTheRegistryGoesDown(CARDS.handedOver);
+    stack.staff({ type: 'staff.abort' });
+    await stack.waitForView(onScreen('insertCard'), 'session ended by staff');
+    await stack.remove();
+    expect(stack.engine!.stats()).toMatchObject({ completionsPending: 1, completionsDelivered: 0 });
+    // The outbox is in the kiosk's stored snapshot: a new engine carries on where this one stopped.
+    await stack.stopEngine();
+    await stack.startEngine();
+    expect(stack.engine!.stats()).toMatchObject({ restoredFromSnapshot: true, completionsPending: 1 });
+    await stack.startRegistry();
+    await until(() => stack.engine!.stats().completionsDelivered === 1, 'the registry told by the engine alone');
+    expect(stack.engine!.stats().completionsPending).toBe(0);
+    // The card never came back, yet the registry has the activation.
+    await stack.insert(CARDS.handedOver);
     await stack.waitForView((v) => v.error?.code === 'ALREADY_ACTIVATED', 'already activated');
     await endSession();
   });

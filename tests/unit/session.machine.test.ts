@@ -728,6 +728,33 @@ describe('completing the activation after the PIN is set', () => {
     expect((await session.advance(1_000)).screen).toBe('activated');
   });
 
+  it('hands an unfinished complete to the engine when the session ends before the registry answers', async () => {
+    const session = await ready({ effects: registryDownAtComplete(3) });
+    const handedOver: unknown[] = [];
+    session.actor.on('completion.handedOver', (event) => handedOver.push(event.input));
+    await toPin(session);
+    await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    expect(session.actor.getSnapshot().value).toEqual({ session: 'awaitingCompletionRetry' });
+    expect(handedOver).toEqual([]);
+    expect((await session.send({ type: 'staff.abort', staffId: 'S01' })).screen).toBe('insertCard');
+    expect(handedOver).toEqual([{ activationId: 'act-1', cardNumber: CARD.cardNumber, proof: PROOF }]);
+  });
+
+  it('hands nothing over once the registry has the activation, nor for a session that never set a PIN', async () => {
+    const done = await ready();
+    const fromDone: unknown[] = [];
+    done.actor.on('completion.handedOver', (event) => fromDone.push(event));
+    await toPin(done);
+    await done.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    await done.remove();
+    const early = await ready();
+    const fromEarly: unknown[] = [];
+    early.actor.on('completion.handedOver', (event) => fromEarly.push(event));
+    await toPin(early);
+    await early.send({ type: 'staff.abort', staffId: 'S01' });
+    expect([fromDone, fromEarly]).toEqual([[], []]);
+  });
+
   it('shows the registry\'s refusal of the proof as CARD_MISMATCH', async () => {
     const session = await ready({ effects: { completeActivation: async () => Promise.reject(new ContractError('CARD_MISMATCH')) } });
     await toPin(session);
