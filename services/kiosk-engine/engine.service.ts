@@ -140,7 +140,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const clocked = sessionClockOptions(options.clock);
   const effects = natsSessionEffects(nc, kioskId, options.timeouts ?? DEFAULT_EFFECT_TIMEOUTS);
   const machine = sessionMachine.provide({
-    actors: sessionActorsFrom(effects),
+    actors: sessionActorsFrom({ ...effects, completeActivation: (input, signal) => afterPersisting(() => effects.completeActivation(input, signal)) }),
     actions: clocked.actions,
   });
 
@@ -169,6 +169,18 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   let publishedView: View | undefined;
   let lastComparable = '';
   let persistChain: Promise<void> = Promise.resolve();
+  /**
+   * `complete` leaves only once the snapshot holding the card's proof is in KV: an engine killed
+   * after the registry heard it then restarts in `completingActivation` (and resends, idempotent),
+   * never at the PIN screen for a card the registry already counts as activated. XState starts an
+   * invoked actor before it tells observers of the new snapshot, so one microtask first lets
+   * `onSnapshot` queue that snapshot's write.
+   */
+  const afterPersisting = async <T>(send: () => Promise<T>): Promise<T> => {
+    await Promise.resolve();
+    await persistChain;
+    return send();
+  };
 
   /**
    * Persists the snapshot, then publishes its view (if it changed). In that order, one at a time:

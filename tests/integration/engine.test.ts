@@ -2,7 +2,7 @@
 // agent (simulated reader). Each error code is produced by a real cause where one exists.
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
+import { JETSTREAM, kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -139,8 +139,27 @@ describe('kiosk engine with the real stack', () => {
     await stack.waitForView(onScreen('enterPin'), 'PIN screen');
     stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: `${PIN}x` });
     await stack.waitForView((v) => v.error?.code === 'PIN_MISMATCH', 'PIN mismatch');
+    // The wire in the engine's own publish order: its snapshot writes and its requests to the registry.
+    const wire: { subject: string; body: string }[] = [];
+    const watched = [`$KV.${JETSTREAM.kioskSnapshotsBucket}.${stack.kioskId}`, registrySubjectFor('complete', stack.kioskId)].map((subject) =>
+      stack.nc.subscribe(subject, {
+        callback: (_error, msg) => {
+          wire.push({ subject: msg.subject, body: msg.string() });
+        },
+      }),
+    );
+    await stack.nc.flush();
     stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
     await stack.waitForView(onScreen('activated'), 'activated');
+    for (const sub of watched) sub.unsubscribe();
+    // `complete` went out only after the snapshot holding the card's proof was written: an engine
+    // killed after the registry heard it comes back in completingActivation, not at the PIN screen.
+    const completeAt = wire.findIndex((message) => !message.subject.startsWith('$KV.'));
+    const lastWriteBefore = wire.slice(0, completeAt).findLast((message) => message.subject.startsWith('$KV.'));
+    const persisted = JSON.parse(lastWriteBefore?.body ?? '{}') as { session?: { value?: unknown; context?: { possessionProof?: unknown } } };
+    expect(completeAt).toBeGreaterThan(0);
+    expect(persisted.session?.value).toEqual({ session: 'completingActivation' });
+    expect(persisted.session?.context?.possessionProof).toBeTruthy();
 
     const check = await checkTokenElsewhere(stack.dataDir, CARDS.selfA, PIN);
     expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true });
