@@ -34,6 +34,7 @@ import {
   soReportStatement,
 } from '../services/shared/card-proofs.ts';
 import { loadOrCreateAgentKey } from './agent-key.ts';
+import { openSoLoginReports } from './so-login-reports.ts';
 import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';
 import type { CardReaders, ReaderEvent, ReaderState } from './readers/reader.ts';
 import { PcscReaders, type BackoffOptions } from './readers/pcsc.reader.ts';
@@ -107,6 +108,12 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
 
   /** Card numbers whose SO login failed since start: never tried again (a wrong SO PIN locks cards). */
   const soLoginFailed = new Set<string>();
+  const soLoginReports = await openSoLoginReports({
+    dataDir: options.dataDir,
+    send: (report) =>
+      requestJson(nc, registrySubjectFor('soLoginFailed', kioskId), report, SoLoginFailedReplySchema, { unreachable: '3125', timeout: registryTimeout }),
+    log,
+  });
   /** One set-pin at a time: each releases a grant and logs in as SO. */
   let setPinQueue: Promise<unknown> = Promise.resolve();
 
@@ -201,26 +208,18 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
 
   /**
    * Tells the registry that an SO login failed (or was refused on the token's SO PIN flags), so
-   * that no kiosk asks for this card's SO credential again until staff act. Best effort: the
-   * refusal stands either way, and the agent remembers the card until it restarts.
+   * that no kiosk asks for this card's SO credential again until staff act. The report is kept in
+   * DATA_DIR and sent again until the registry confirms it (so-login-reports.ts); meanwhile this
+   * agent refuses the card itself until it restarts.
    */
   async function reportSoLoginFailed(activationId: string, cardNumber: string, problem: SoLoginFailedRequest['problem']): Promise<void> {
     soLoginFailed.add(cardNumber);
-    const report: SoLoginFailedRequest = {
+    await soLoginReports.report({
       activationId,
       cardNumber,
       problem,
       agentKeySignature: signWithAgentKey(agentKey.privateKey, soReportStatement(activationId, kioskId, cardNumber, problem)),
-    };
-    try {
-      await requestJson(nc, registrySubjectFor('soLoginFailed', kioskId), report, SoLoginFailedReplySchema, {
-        unreachable: '3125',
-        timeout: registryTimeout,
-      });
-      log.warn('SO login problem reported', { cardNumber, problem });
-    } catch (error) {
-      log.error('SO login problem not reported', { cardNumber, problem, code: error instanceof ContractError ? error.code : 'unknown' });
-    }
+    });
   }
 
   async function setPin(activationId: string, newPin: string): Promise<SetPinReply> {
@@ -388,6 +387,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
         stopAnnouncingOnReconnect();
         await service.stop();
         await setPinQueue;
+        soLoginReports.stop();
         await readers.stop();
         unsubscribe();
         await releaseTokenClient(token);

@@ -58,6 +58,7 @@ const CARD = {
   countLow: 'TC00000000000002',
   removed: 'TC00000000000003',
   wrongSo: 'TC00000000000004',
+  wrongSoUnheard: 'TC00000000000006',
   fromOtherProcess: 'TC00000000000005',
   unknown: 'TC00000000000099',
 } as const;
@@ -185,6 +186,24 @@ async function registryStatus(cardNumber: string): Promise<string> {
   return reply.status;
 }
 
+/**
+ * Whether the registry would release this card's SO credential now: a properly signed PIN grant
+ * request for a fresh activation, as the kiosk's own agent would send it.
+ */
+async function grantFor(cardNumber: string): Promise<string> {
+  const activationId = await acceptedActivation(cardNumber);
+  const oneTime = generateOneTimeKeyPair();
+  const key = await loadOrCreateAgentKey(tokens.dataDir, KIOSK);
+  const request = {
+    activationId,
+    cardNumber,
+    agentPublicKey: oneTime.publicKey,
+    agentKeySignature: signWithAgentKey(key.privateKey, grantKeyStatement(activationId, KIOSK, oneTime.publicKey)),
+  };
+  const outcome = await ask(registrySubjectFor('pinGrant', KIOSK), request, PinGrantReplySchema);
+  return outcome.ok ? 'granted' : outcome.error.code;
+}
+
 /** The shared poller, in this file's argument order; 10 s before giving up. */
 const until = (what: string, check: () => boolean | Promise<boolean>) => untilShared(check, what, { giveUpMs: 10_000 });
 
@@ -199,14 +218,7 @@ beforeAll(async () => {
   relay = new HoldableRelay();
   await relay.start(nats.server.port);
   registryNc = await connect({ servers: `nats://127.0.0.1:${relay.port}`, name: 'registry' });
-  registry = await startRegistry({
-    nc: registryNc,
-    dataDir: nats.dataDir,
-    secretKey: Buffer.alloc(32, 7),
-    scryptCost: { N: 1024, r: 8, p: 1 },
-    kioskRateLimit: { burst: 100, perMinute: 100 },
-    log: (line) => registryLogs.push(line),
-  });
+  registry = await startTheRegistry();
   engine = await nats.connect('engine');
   agentNc = await nats.connect('card-agent');
 
@@ -229,6 +241,7 @@ beforeAll(async () => {
     await tokens.make(cardRecord(CARD.countLow), { wrongUserLogins: 1 }),
     await tokens.make(cardRecord(CARD.removed)),
     await tokens.make(cardRecord(CARD.wrongSo)),
+    await tokens.make(cardRecord(CARD.wrongSoUnheard)),
   ];
   for (const card of made) {
     certSerials.set(card.cardNumber, card.certSerial);
@@ -242,7 +255,7 @@ beforeAll(async () => {
       certSerial: card.certSerial,
       certificateKeySha256: card.certificateKeySha256,
       // The wrong-SO card is registered with a credential that does not open its token.
-      soCredential: card.cardNumber === CARD.wrongSo ? 'not-this-cards-so-credential' : card.soCredential,
+      soCredential: card.cardNumber === CARD.wrongSo || card.cardNumber === CARD.wrongSoUnheard ? 'not-this-cards-so-credential' : card.soCredential,
     })),
   );
 
@@ -250,6 +263,17 @@ beforeAll(async () => {
   await enrollAgentKey(engine, KIOSK, (await loadOrCreateAgentKey(tokens.dataDir, KIOSK)).publicKey);
   agent = await startAgent();
 });
+
+function startTheRegistry(): Promise<RunningRegistry> {
+  return startRegistry({
+    nc: registryNc,
+    dataDir: nats.dataDir,
+    secretKey: Buffer.alloc(32, 7),
+    scryptCost: { N: 1024, r: 8, p: 1 },
+    kioskRateLimit: { burst: 100, perMinute: 100 },
+    log: (line) => registryLogs.push(line),
+  });
+}
 
 function startAgent(): Promise<CardAgent> {
   return startCardAgent({
@@ -464,20 +488,7 @@ describe('card.set-pin', () => {
   it('after a failed SO login: the card is refused on its SO COUNT_LOW flag before any SO login, across an agent restart, and the registry grants nothing until staff unlock', async () => {
     // The wrong SO login of the test above left CKF_SO_PIN_COUNT_LOW on the token (SoftHSM2 keeps it),
     // and the agent reported it: the card record says so.
-    const grantable = async (): Promise<string> => {
-      const activationId = await acceptedActivation(CARD.wrongSo);
-      const oneTime = generateOneTimeKeyPair();
-      const key = await loadOrCreateAgentKey(tokens.dataDir, KIOSK);
-      const request = {
-        activationId,
-        cardNumber: CARD.wrongSo,
-        agentPublicKey: oneTime.publicKey,
-        agentKeySignature: signWithAgentKey(key.privateKey, grantKeyStatement(activationId, KIOSK, oneTime.publicKey)),
-      };
-      const outcome = await ask(registrySubjectFor('pinGrant', KIOSK), request, PinGrantReplySchema);
-      return outcome.ok ? 'granted' : outcome.error.code;
-    };
-    expect(await grantable()).toBe('CARD_UNREADABLE');
+    expect(await grantFor(CARD.wrongSo)).toBe('CARD_UNREADABLE');
 
     await agent.stop();
     agent = await startAgent();
@@ -489,7 +500,7 @@ describe('card.set-pin', () => {
     expect(agentLogs.filter((line) => line.includes('"so-login"')).length).toBe(1);
     expect(agentLogs.some((line) => line.includes('so-pin-count-low'))).toBe(true);
     // The registry refuses a properly signed grant for the card, whatever agent asks (it survives restarts).
-    expect(await grantable()).toBe('CARD_UNREADABLE');
+    expect(await grantFor(CARD.wrongSo)).toBe('CARD_UNREADABLE');
 
     // Staff requests carry a staff token from sign-in, signed with the registry's staff-token key.
     const token = await staffTokenFor(nats.dataDir, 'staff-card-agent');
@@ -497,7 +508,37 @@ describe('card.set-pin', () => {
     const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(summary.soLoginFailedAt).toBeTruthy();
     await requestJson(engine, REGISTRY_SUBJECTS.staffUnlock, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
-    expect(await grantable()).toBe('granted');
+    expect(await grantFor(CARD.wrongSo)).toBe('granted');
+  });
+
+  it('a report of a failed SO login that the registry did not hear is kept and sent again, across an agent restart', async () => {
+    await insert(CARD.wrongSoUnheard);
+    const activationId = await acceptedActivation(CARD.wrongSoUnheard);
+    const soLogins = () => agentLogs.filter((line) => line.includes('"so-login"')).length;
+    const soLoginsBefore = soLogins();
+    // The registry goes away right after releasing the grant (its stop answers the request in
+    // flight): the agent's report of the wrong SO login finds nobody.
+    const grants = engine.subscribe(registrySubjectFor('pinGrant', KIOSK), { max: 1 });
+    const registryGone = (async () => {
+      for await (const _grant of grants) await registry.stop();
+    })();
+    await engine.flush();
+    const refused = await failure(s.cardSetPin, { activationId, newPin: PIN_WRONG_SO });
+    await registryGone;
+    expect(refused.code).toBe('CARD_UNREADABLE');
+    const unheard = (line: string) => line.includes('not reported yet') && line.includes(CARD.wrongSoUnheard);
+    await until('the report failed once', () => agentLogs.some(unheard));
+
+    await agent.stop();
+    agent = await startAgent();
+    registry = await startTheRegistry();
+    const reported = (line: string) => line.includes('SO login problem reported') && line.includes(CARD.wrongSoUnheard);
+    // Each attempt waits the agent's registry timeout (10 s here) when nobody answers: allow a few.
+    await untilShared(() => agentLogs.some(reported), 'the kept report delivered', { giveUpMs: 60_000 });
+    // Every kiosk is refused this card's SO credential now, as if the first report had been heard.
+    expect(await grantFor(CARD.wrongSoUnheard)).toBe('CARD_UNREADABLE');
+    // One SO login on this card, ever: the one that failed.
+    expect(soLogins()).toBe(soLoginsBefore + 1);
   });
 });
 

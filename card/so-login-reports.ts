@@ -1,0 +1,130 @@
+// Reports of a failed (or refused) SO login, delivered to the registry until it confirms them. A
+// report is what stops every other kiosk from asking for this card's SO credential (a second wrong
+// SO login moves the card's SO PIN counter towards locked), so it must not be lost to a registry
+// that did not answer, nor to an agent restart: each is written to DATA_DIR first (0600, replaced
+// atomically) and resent with back-off (1 s doubling, at most 30 s) until the registry answers.
+// A report holds no secret: card number, activation id, the problem and the agent key's signature.
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as v from 'valibot';
+import { ContractError, errorCodeOf, SoLoginFailedRequestSchema, type SoLoginFailedRequest } from '../machines/contract/index.ts';
+import { backoff } from '../machines/session/timing.ts';
+import type { Logger } from '../services/shared/log.ts';
+
+export const SO_LOGIN_REPORTS_FILE = 'so-login-reports.json';
+
+const StoredReportsSchema = v.array(SoLoginFailedRequestSchema);
+
+export interface SoLoginReportsOptions {
+  dataDir: string;
+  /** Sends one report; resolves once the registry has answered it. */
+  send: (report: SoLoginFailedRequest) => Promise<unknown>;
+  log: Logger;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface SoLoginReports {
+  /**
+   * Keeps the report (on disk before anything else) and sends it; resolves after the first
+   * attempt, delivered or not: the set-pin that found the problem answers without waiting on a
+   * registry that is away.
+   */
+  report(report: SoLoginFailedRequest): Promise<void>;
+  /** Reports not yet confirmed by the registry. */
+  pending(): SoLoginFailedRequest[];
+  stop(): void;
+}
+
+const keyOf = (report: SoLoginFailedRequest) => `${report.activationId} ${report.problem}`;
+
+export async function openSoLoginReports(options: SoLoginReportsOptions): Promise<SoLoginReports> {
+  const { log } = options;
+  const file = join(options.dataDir, SO_LOGIN_REPORTS_FILE);
+  const pending = new Map((await readStored(file, log)).map((report) => [keyOf(report), report]));
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let stopped = false;
+  let writing: Promise<void> = Promise.resolve();
+
+  // One write at a time, each of the whole list, renamed into place: never a half-written file.
+  const persist = () => {
+    const body = JSON.stringify([...pending.values()]);
+    writing = writing.then(async () => {
+      const temporary = `${file}.${randomBytes(6).toString('hex')}`;
+      await writeFile(temporary, body, { mode: 0o600 });
+      await rename(temporary, file);
+    });
+    return writing;
+  };
+
+  const attempt = async (report: SoLoginFailedRequest, tries: number): Promise<void> => {
+    if (stopped || !pending.has(keyOf(report))) return;
+    try {
+      await options.send(report);
+      if (stopped) return;
+      pending.delete(keyOf(report));
+      await persist();
+      log.warn('SO login problem reported', { cardNumber: report.cardNumber, problem: report.problem });
+    } catch (error) {
+      if (stopped) return;
+      const code = errorCodeOf(error, '3125');
+      if (code !== '3125' && error instanceof ContractError) {
+        // The registry answered and will not take it (e.g. the activation is no longer the card's):
+        // sending it again changes nothing.
+        pending.delete(keyOf(report));
+        await persist();
+        log.error('SO login problem refused by the registry', { cardNumber: report.cardNumber, problem: report.problem, code });
+        return;
+      }
+      log.error('SO login problem not reported yet; will send it again', { cardNumber: report.cardNumber, problem: report.problem, code });
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        void attempt(report, tries + 1);
+      }, backoff(options.baseDelayMs ?? 1_000, tries + 1, options.maxDelayMs ?? 30_000));
+      timers.add(timer);
+    }
+  };
+
+  for (const report of pending.values()) void attempt(report, 0);
+
+  return {
+    async report(report) {
+      // Already kept: its own attempts are under way.
+      if (pending.has(keyOf(report))) return;
+      pending.set(keyOf(report), report);
+      await persist();
+      await attempt(report, 0);
+    },
+    pending: () => [...pending.values()],
+    stop() {
+      stopped = true;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+    },
+  };
+}
+
+async function readStored(file: string, log: Logger): Promise<SoLoginFailedRequest[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const parsed = v.safeParse(StoredReportsSchema, safeJson(text));
+  if (parsed.success) return parsed.output;
+  // Unreadable: say so loudly and start empty rather than crash-loop; the registry refusal of the
+  // card stands for what was delivered, and the agent refuses the card until it restarts anyway.
+  log.error('stored SO login reports unreadable; starting without them', { file });
+  return [];
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
