@@ -2,7 +2,10 @@ import { css, html, LitElement, nothing, svg } from 'lit';
 import { consolePageStyles, consoleStyles } from '../consoles/styles.ts';
 import type { ConnectionState } from '../consoles/connection.ts';
 import { define } from '../src/events.ts';
-import { FUNNEL_STEPS, type DashboardFigures } from './dashboard-model.ts';
+// Only the catalogue's path names: the whole kiosk catalogue (and i18n.ts) would push the page past its size budget.
+import { paths as kioskPathNames } from '../src/text/zh-TW.json';
+import { ACTIVATION_PATHS, type ActivationPath } from '../../machines/contract/screens.ts';
+import { FUNNEL_STEPS, type DashboardFigures, type FunnelFigures } from './dashboard-model.ts';
 
 /** The words of the dashboard, in 正體中文. */
 export const dashboardStrings = {
@@ -19,6 +22,10 @@ export const dashboardStrings = {
   outOfService: '暫停服務',
   steps: { verified: '身分驗證', accepted: '憑證接受', 'pin-granted': '設定密碼', activated: '開卡完成' } as Record<string, string>,
   none: '尚無資料',
+  /** The kiosk's own names of the two paths (the CA manual's words). */
+  paths: kioskPathNames as Record<ActivationPath, string>,
+  total: '兩種申請方式合計',
+  unknownPath: (count: number) => `申請方式不明：${count} 件（只計入合計）`,
   connection: { offline: '未連線', connecting: '連線中…', connected: '已連線', disconnected: '連線中斷，重新連線中…' },
 };
 const t = dashboardStrings;
@@ -67,6 +74,26 @@ function hourChart(counts: readonly number[]) {
   </svg>`;
 }
 
+/** One labelled group of bars per path: the same chart for each path's figures. */
+function perPath(f: DashboardFigures, figure: string, name: string, bars: (figures: FunnelFigures) => Bar[], colour: string) {
+  return html`<div data-figure=${figure}>
+    ${ACTIVATION_PATHS.map(
+      (path) => html`<div class="path" data-path=${path}>
+        <h3>${t.paths[path]}</h3>
+        ${barChart(bars(f.byPath[path]), `${name}（${t.paths[path]}）`, colour)}
+      </div>`,
+    )}
+  </div>`;
+}
+
+const funnelBars = (figures: FunnelFigures) => FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: figures.funnel[step] }));
+const endedAtBars = (figures: FunnelFigures) => FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: figures.endedAt[step] }));
+const medianBars = (figures: FunnelFigures) =>
+  FUNNEL_STEPS.slice(1).map((step, index) => ({
+    label: `→ ${t.steps[step]}`,
+    value: Math.round(figures.medianSeconds[`${FUNNEL_STEPS[index]!}→${step}`] ?? 0),
+  }));
+
 /**
  * The office dashboard: today's activations, where activations stop, error codes, time per step,
  * kiosks in and out of service. It renders `figures`; a `DashboardController` keeps them current.
@@ -109,6 +136,14 @@ export class KaDashboardApp extends LitElement {
         font-size: var(--ka-text-body);
         margin: 0 0 var(--ka-space-2);
       }
+      h3 {
+        font-size: 16px;
+        font-weight: 600;
+        margin: var(--ka-space-2) 0 var(--ka-space-1);
+      }
+      .total {
+        margin: var(--ka-space-2) 0 0;
+      }
       .big {
         font-size: 64px;
         font-weight: 700;
@@ -143,11 +178,15 @@ export class KaDashboardApp extends LitElement {
               </section>
               <section aria-labelledby="funnel">
                 <h2 id="funnel">${t.funnel}</h2>
-                <div data-figure="funnel">${barChart(FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: f.funnel[step] })), t.funnel)}</div>
+                ${perPath(f, 'funnel', t.funnel, funnelBars, '#0b57d0')}
+                <p class="total" data-figure="funnelTotal">
+                  ${t.total}：${FUNNEL_STEPS.map((step) => `${t.steps[step]} ${f.funnel[step]}`).join('，')}
+                </p>
+                ${f.unknownPath > 0 ? html`<p class="total" data-figure="unknownPath">${t.unknownPath(f.unknownPath)}</p>` : nothing}
+              </section>
+              <section aria-labelledby="ended">
                 <h2 id="ended">${t.endedAt}</h2>
-                <div data-figure="endedAt">
-                  ${barChart(FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: f.endedAt[step] })), t.endedAt, '#8a5a00')}
-                </div>
+                ${perPath(f, 'endedAt', t.endedAt, endedAtBars, '#8a5a00')}
               </section>
               <section aria-labelledby="outcomes">
                 <h2 id="outcomes">${t.outcomes}</h2>
@@ -165,16 +204,7 @@ export class KaDashboardApp extends LitElement {
               </section>
               <section aria-labelledby="median">
                 <h2 id="median">${t.median}</h2>
-                <div data-figure="median">
-                  ${barChart(
-                    FUNNEL_STEPS.slice(1).map((step, index) => ({
-                      label: `→ ${t.steps[step]}`,
-                      value: Math.round(f.medianSeconds[`${FUNNEL_STEPS[index]!}→${step}`] ?? 0),
-                    })),
-                    t.median,
-                    '#4a5568',
-                  )}
-                </div>
+                ${perPath(f, 'median', t.median, medianBars, '#4a5568')}
               </section>
               <section aria-labelledby="kiosks">
                 <h2 id="kiosks">${t.kiosks}</h2>
