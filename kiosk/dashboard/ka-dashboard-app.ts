@@ -35,13 +35,19 @@ interface Bar {
   value: number;
 }
 
-/** A horizontal bar chart as plain SVG; the numbers are written on the bars and in the label. */
-function barChart(bars: readonly Bar[], name: string, colour = '#0b57d0') {
+/** The bars in words: a chart's accessible name, and the total line. */
+const listed = (bars: readonly Bar[]) => bars.map((bar) => `${bar.label} ${bar.value}`).join('，');
+
+/**
+ * A horizontal bar chart as plain SVG; the numbers are written on the bars and in the label.
+ * `scale` is the value of a full-length bar (charts meant to be compared share it).
+ */
+function barChart(bars: readonly Bar[], name: string, colour = '#0b57d0', scale = Math.max(...bars.map((bar) => bar.value))) {
   const rowHeight = 30;
   const labelWidth = 170;
   const width = 520;
-  const max = Math.max(1, ...bars.map((bar) => bar.value));
-  const summary = `${name}：${bars.map((bar) => `${bar.label} ${bar.value}`).join('，')}`;
+  const max = Math.max(1, scale);
+  const summary = `${name}：${listed(bars)}`;
   return html`<svg class="chart" role="img" aria-label=${summary} viewBox="0 0 ${width} ${bars.length * rowHeight + 4}">
     ${bars.map((bar, index) => {
       const y = index * rowHeight + 2;
@@ -74,20 +80,24 @@ function hourChart(counts: readonly number[]) {
   </svg>`;
 }
 
-/** One labelled group of bars per path: the same chart for each path's figures. */
-function perPath(f: DashboardFigures, figure: string, name: string, bars: (figures: FunnelFigures) => Bar[], colour: string) {
-  return html`<div data-figure=${figure}>
-    ${ACTIVATION_PATHS.map(
-      (path) => html`<div class="path" data-path=${path}>
-        <h3>${t.paths[path]}</h3>
-        ${barChart(bars(f.byPath[path]), `${name}（${t.paths[path]}）`, colour)}
-      </div>`,
-    )}
-  </div>`;
+/**
+ * A section with one labelled group of bars per path: the same chart for each path's figures, on
+ * one scale so that a bar's length compares across the paths.
+ */
+function perPathSection(f: DashboardFigures, figure: string, title: string, bars: (figures: FunnelFigures) => Bar[], colour: string, after: unknown = nothing) {
+  const groups = ACTIVATION_PATHS.map((path) => ({ path, bars: bars(f.byPath[path]) }));
+  const scale = Math.max(...groups.flatMap((group) => group.bars.map((bar) => bar.value)));
+  return html`<section aria-labelledby=${figure}>
+    <h2 id=${figure}>${title}</h2>
+    <div data-figure=${figure}>
+      ${groups.map(({ path, bars }) => html`<div data-path=${path}><h3>${t.paths[path]}</h3>${barChart(bars, `${title}（${t.paths[path]}）`, colour, scale)}</div>`)}
+    </div>
+    ${after}
+  </section>`;
 }
 
-const funnelBars = (figures: FunnelFigures) => FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: figures.funnel[step] }));
-const endedAtBars = (figures: FunnelFigures) => FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: figures.endedAt[step] }));
+const stepBars = (counts: 'funnel' | 'endedAt') => (figures: FunnelFigures) =>
+  FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: figures[counts][step] }));
 const medianBars = (figures: FunnelFigures) =>
   FUNNEL_STEPS.slice(1).map((step, index) => ({
     label: `→ ${t.steps[step]}`,
@@ -136,14 +146,6 @@ export class KaDashboardApp extends LitElement {
         font-size: var(--ka-text-body);
         margin: 0 0 var(--ka-space-2);
       }
-      h3 {
-        font-size: 16px;
-        font-weight: 600;
-        margin: var(--ka-space-2) 0 var(--ka-space-1);
-      }
-      .total {
-        margin: var(--ka-space-2) 0 0;
-      }
       .big {
         font-size: 64px;
         font-weight: 700;
@@ -176,18 +178,16 @@ export class KaDashboardApp extends LitElement {
                 <p class="big" data-figure="activationsToday">${f.activationsToday}</p>
                 ${hourChart(f.activationsPerHour)}
               </section>
-              <section aria-labelledby="funnel">
-                <h2 id="funnel">${t.funnel}</h2>
-                ${perPath(f, 'funnel', t.funnel, funnelBars, '#0b57d0')}
-                <p class="total" data-figure="funnelTotal">
-                  ${t.total}：${FUNNEL_STEPS.map((step) => `${t.steps[step]} ${f.funnel[step]}`).join('，')}
-                </p>
-                ${f.unknownPath > 0 ? html`<p class="total" data-figure="unknownPath">${t.unknownPath(f.unknownPath)}</p>` : nothing}
-              </section>
-              <section aria-labelledby="ended">
-                <h2 id="ended">${t.endedAt}</h2>
-                ${perPath(f, 'endedAt', t.endedAt, endedAtBars, '#8a5a00')}
-              </section>
+              ${perPathSection(
+                f,
+                'funnel',
+                t.funnel,
+                stepBars('funnel'),
+                '#0b57d0',
+                html`<p data-figure="funnelTotal">${t.total}：${listed(stepBars('funnel')(f))}</p>
+                  ${f.unknownPath > 0 ? html`<p data-figure="unknownPath">${t.unknownPath(f.unknownPath)}</p>` : nothing}`,
+              )}
+              ${perPathSection(f, 'endedAt', t.endedAt, stepBars('endedAt'), '#8a5a00')}
               <section aria-labelledby="outcomes">
                 <h2 id="outcomes">${t.outcomes}</h2>
                 <div data-figure="outcomes">
@@ -202,10 +202,7 @@ export class KaDashboardApp extends LitElement {
                       )}
                 </div>
               </section>
-              <section aria-labelledby="median">
-                <h2 id="median">${t.median}</h2>
-                ${perPath(f, 'median', t.median, medianBars, '#4a5568')}
-              </section>
+              ${perPathSection(f, 'median', t.median, medianBars, '#4a5568')}
               <section aria-labelledby="kiosks">
                 <h2 id="kiosks">${t.kiosks}</h2>
                 <div data-figure="kiosks">

@@ -91,6 +91,9 @@ describe('office dashboard', () => {
     expect(group(SELF).querySelector('h3')!.textContent).to.equal('於工商憑證網站自行申請');
     expect(group(BUNDLED).querySelector('h3')!.textContent).to.equal('透過登記機關之公司或商業『設立/變更登記表』併案申請工商憑證');
     expect(group(BUNDLED).querySelector('svg')!.getAttribute('aria-label')).to.contain('併案申請工商憑證）：身分驗證 1');
+    // Both paths on one scale: the bundled path's one verify is half as long as the self-applied path's two.
+    const width = (path: string) => Number(group(path).querySelector('[data-bar="身分驗證"] rect')!.getAttribute('width'));
+    expect(width(BUNDLED) * 2).to.equal(width(SELF));
     expect(root.querySelector('[data-figure="funnelTotal"]')!.textContent).to.contain('身分驗證 4');
     expect(root.querySelector('[data-figure="unknownPath"]')!.textContent).to.contain('申請方式不明：1 件');
     expect(root.querySelector<SVGGElement>('[data-hour="9"]')!.dataset.value).to.equal('1');
