@@ -14,6 +14,8 @@ const EventSchema = v.object({
   type: v.string(),
   cardNumber: v.string(),
   at: v.pipe(v.string(), v.isoTimestamp()),
+  // Kept loose: a route the page does not know counts as unknown, not as a dropped event.
+  route: v.optional(v.string()),
   kioskId: v.optional(v.string()),
   activation: v.optional(v.string()),
   attemptsLeft: v.optional(v.number()),

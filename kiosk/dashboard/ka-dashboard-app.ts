@@ -2,7 +2,10 @@ import { css, html, LitElement, nothing, svg } from 'lit';
 import { consolePageStyles, consoleStyles } from '../consoles/styles.ts';
 import type { ConnectionState } from '../consoles/connection.ts';
 import { define } from '../src/events.ts';
-import { FUNNEL_STEPS, type DashboardFigures } from './dashboard-model.ts';
+// Only the catalogue's path names: the whole kiosk catalogue (and i18n.ts) would push the page past its size budget.
+import { paths as kioskPathNames } from '../src/text/zh-TW.json';
+import { ACTIVATION_PATHS, type ActivationPath } from '../../machines/contract/screens.ts';
+import { FUNNEL_STEPS, type DashboardFigures, type FunnelFigures } from './dashboard-model.ts';
 
 /** The words of the dashboard, in 正體中文. */
 export const dashboardStrings = {
@@ -19,6 +22,10 @@ export const dashboardStrings = {
   outOfService: '暫停服務',
   steps: { verified: '身分驗證', accepted: '憑證接受', 'pin-granted': '設定密碼', activated: '開卡完成' } as Record<string, string>,
   none: '尚無資料',
+  /** The kiosk's own names of the two paths (the CA manual's words). */
+  paths: kioskPathNames as Record<ActivationPath, string>,
+  total: '兩種申請方式合計',
+  unknownPath: (count: number) => `申請方式不明：${count} 件（只計入合計）`,
   connection: { offline: '未連線', connecting: '連線中…', connected: '已連線', disconnected: '連線中斷，重新連線中…' },
 };
 const t = dashboardStrings;
@@ -28,13 +35,19 @@ interface Bar {
   value: number;
 }
 
-/** A horizontal bar chart as plain SVG; the numbers are written on the bars and in the label. */
-function barChart(bars: readonly Bar[], name: string, colour = '#0b57d0') {
+/** The bars in words: a chart's accessible name, and the total line. */
+const listed = (bars: readonly Bar[]) => bars.map((bar) => `${bar.label} ${bar.value}`).join('，');
+
+/**
+ * A horizontal bar chart as plain SVG; the numbers are written on the bars and in the label.
+ * `scale` is the value of a full-length bar (charts meant to be compared share it).
+ */
+function barChart(bars: readonly Bar[], name: string, colour = '#0b57d0', scale = Math.max(...bars.map((bar) => bar.value))) {
   const rowHeight = 30;
   const labelWidth = 170;
   const width = 520;
-  const max = Math.max(1, ...bars.map((bar) => bar.value));
-  const summary = `${name}：${bars.map((bar) => `${bar.label} ${bar.value}`).join('，')}`;
+  const max = Math.max(1, scale);
+  const summary = `${name}：${listed(bars)}`;
   return html`<svg class="chart" role="img" aria-label=${summary} viewBox="0 0 ${width} ${bars.length * rowHeight + 4}">
     ${bars.map((bar, index) => {
       const y = index * rowHeight + 2;
@@ -66,6 +79,30 @@ function hourChart(counts: readonly number[]) {
     })}
   </svg>`;
 }
+
+/**
+ * A section with one labelled group of bars per path: the same chart for each path's figures, on
+ * one scale so that a bar's length compares across the paths.
+ */
+function perPathSection(f: DashboardFigures, figure: string, title: string, bars: (figures: FunnelFigures) => Bar[], colour: string, after: unknown = nothing) {
+  const groups = ACTIVATION_PATHS.map((path) => ({ path, bars: bars(f.byPath[path]) }));
+  const scale = Math.max(...groups.flatMap((group) => group.bars.map((bar) => bar.value)));
+  return html`<section aria-labelledby=${figure}>
+    <h2 id=${figure}>${title}</h2>
+    <div data-figure=${figure}>
+      ${groups.map(({ path, bars }) => html`<div data-path=${path}><h3>${t.paths[path]}</h3>${barChart(bars, `${title}（${t.paths[path]}）`, colour, scale)}</div>`)}
+    </div>
+    ${after}
+  </section>`;
+}
+
+const stepBars = (counts: 'funnel' | 'endedAt') => (figures: FunnelFigures) =>
+  FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: figures[counts][step] }));
+const medianBars = (figures: FunnelFigures) =>
+  FUNNEL_STEPS.slice(1).map((step, index) => ({
+    label: `→ ${t.steps[step]}`,
+    value: Math.round(figures.medianSeconds[`${FUNNEL_STEPS[index]!}→${step}`] ?? 0),
+  }));
 
 /**
  * The office dashboard: today's activations, where activations stop, error codes, time per step,
@@ -141,14 +178,16 @@ export class KaDashboardApp extends LitElement {
                 <p class="big" data-figure="activationsToday">${f.activationsToday}</p>
                 ${hourChart(f.activationsPerHour)}
               </section>
-              <section aria-labelledby="funnel">
-                <h2 id="funnel">${t.funnel}</h2>
-                <div data-figure="funnel">${barChart(FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: f.funnel[step] })), t.funnel)}</div>
-                <h2 id="ended">${t.endedAt}</h2>
-                <div data-figure="endedAt">
-                  ${barChart(FUNNEL_STEPS.map((step) => ({ label: t.steps[step]!, value: f.endedAt[step] })), t.endedAt, '#8a5a00')}
-                </div>
-              </section>
+              ${perPathSection(
+                f,
+                'funnel',
+                t.funnel,
+                stepBars('funnel'),
+                '#0b57d0',
+                html`<p data-figure="funnelTotal">${t.total}：${listed(stepBars('funnel')(f))}</p>
+                  ${f.unknownPath > 0 ? html`<p data-figure="unknownPath">${t.unknownPath(f.unknownPath)}</p>` : nothing}`,
+              )}
+              ${perPathSection(f, 'endedAt', t.endedAt, stepBars('endedAt'), '#8a5a00')}
               <section aria-labelledby="outcomes">
                 <h2 id="outcomes">${t.outcomes}</h2>
                 <div data-figure="outcomes">
@@ -163,19 +202,7 @@ export class KaDashboardApp extends LitElement {
                       )}
                 </div>
               </section>
-              <section aria-labelledby="median">
-                <h2 id="median">${t.median}</h2>
-                <div data-figure="median">
-                  ${barChart(
-                    FUNNEL_STEPS.slice(1).map((step, index) => ({
-                      label: `→ ${t.steps[step]}`,
-                      value: Math.round(f.medianSeconds[`${FUNNEL_STEPS[index]!}→${step}`] ?? 0),
-                    })),
-                    t.median,
-                    '#4a5568',
-                  )}
-                </div>
-              </section>
+              ${perPathSection(f, 'median', t.median, medianBars, '#4a5568')}
               <section aria-labelledby="kiosks">
                 <h2 id="kiosks">${t.kiosks}</h2>
                 <div data-figure="kiosks">

@@ -37,8 +37,11 @@ export interface BuiltKiosk extends BundleSize {
   consoles: { staff: BundleSize; inspector: BundleSize; dashboard: BundleSize };
 }
 
-/** The office dashboard is opened on ordinary office PCs: it gets the kiosk page's budget too. */
-export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES;
+/**
+ * The office dashboard is opened on ordinary office PCs: the kiosk page's budget plus 2 KB, which
+ * the funnel per path took it past (docs/dashboard.md, "Code and build").
+ */
+export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES + 2 * 1024;
 
 async function sizeOf(file: string): Promise<BundleSize> {
   const bundle = await readFile(file);

@@ -46,9 +46,11 @@ function sampleHistory(): object[] {
   for (const [hour, count] of [[9, 3], [10, 5], [11, 4], [13, 6], [14, 7], [15, 2]] as const) {
     for (let i = 0; i < count; i++) {
       const ref = `r${++n}`;
+      // About one in three by the registration form, as at a counter.
+      const route = n % 3 === 0 ? 'registration-bundled' : 'self-applied';
       const start = Date.parse(`${DAY}T${String(hour - 8).padStart(2, '0')}:${String(i * 7).padStart(2, '0')}:00Z`);
-      const step = (type: string, seconds: number) => events.push({ type, cardNumber: `TT${n}`, at: new Date(start + seconds * 1000).toISOString(), activation: ref });
-      if (n % 4 === 0) events.push({ type: 'attempt-failed', cardNumber: `TT${n}`, at: new Date(start - 30_000).toISOString(), attemptsLeft: 4 });
+      const step = (type: string, seconds: number) => events.push({ type, cardNumber: `TT${n}`, at: new Date(start + seconds * 1000).toISOString(), route, activation: ref });
+      if (n % 4 === 0) events.push({ type: 'attempt-failed', cardNumber: `TT${n}`, at: new Date(start - 30_000).toISOString(), route, attemptsLeft: 4 });
       step('verified', 0);
       if (n % 7 === 0) continue;
       step('accepted', 70 + (n % 5) * 20);

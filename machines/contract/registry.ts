@@ -32,6 +32,8 @@ export const RegistryEventSchema = v.object({
   type: v.picklist(EVENT_TYPES),
   cardNumber,
   at: isoTime,
+  /** The card's activation path; absent on events published before the registry added it. */
+  route: v.optional(v.picklist(ACTIVATION_PATHS)),
   from: v.optional(status),
   to: v.optional(status),
   kioskId: v.optional(v.string()),

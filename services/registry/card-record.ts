@@ -115,6 +115,12 @@ export interface RegistryEvent {
   readonly type: RegistryEventType;
   readonly cardNumber: string;
   readonly at: string;
+  /**
+   * The card's activation path, from its record, so that readers of the stream (the office
+   * dashboard) can count per path. Absent on events made before it existed (a record's `lastEvent`
+   * from then is republished as it was).
+   */
+  readonly route?: ActivationPath;
   readonly from?: CardRecordStatus;
   readonly to?: CardRecordStatus;
   readonly kioskId?: string;
@@ -192,13 +198,14 @@ function event(
   after: CardRecord,
   type: RegistryEventType,
   at: Date,
-  extra: Partial<Omit<RegistryEvent, 'id' | 'type' | 'cardNumber' | 'at' | 'from' | 'to'>> = {},
+  extra: Partial<Omit<RegistryEvent, 'id' | 'type' | 'cardNumber' | 'at' | 'route' | 'from' | 'to'>> = {},
 ): RegistryEvent {
   return {
     id: eventId(after.cardNumber, after.seq),
     type,
     cardNumber: after.cardNumber,
     at: at.toISOString(),
+    route: after.route,
     from: before.status,
     to: after.status,
     ...extra,
@@ -214,7 +221,14 @@ export type NewCardFields = Omit<CardRecord, 'v' | 'failedAttempts' | 'seq' | 'i
 
 export function newCardRecord(fields: NewCardFields, now: Date): Change {
   const record: CardRecord = { v: 1, ...fields, certSerial: normalizeSerial(fields.certSerial), failedAttempts: 0, seq: 1, importedAt: now.toISOString() };
-  return changed(record, { id: eventId(record.cardNumber, 1), type: 'imported', cardNumber: record.cardNumber, at: record.importedAt, to: record.status });
+  return changed(record, {
+    id: eventId(record.cardNumber, 1),
+    type: 'imported',
+    cardNumber: record.cardNumber,
+    at: record.importedAt,
+    route: record.route,
+    to: record.status,
+  });
 }
 
 /**
@@ -276,6 +290,8 @@ function milestoneEvent(record: CardRecord, type: 'accepted' | 'activated', mile
     type,
     cardNumber: record.cardNumber,
     at: milestone.at,
+    // The route never changes on a record, so the rebuilt event equals the one first published.
+    route: record.route,
     from: type === 'accepted' ? 'verified' : 'accepted',
     to: type,
     kioskId: milestone.kioskId,

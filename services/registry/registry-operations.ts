@@ -349,6 +349,7 @@ export class Registry {
       type: 'pin-granted',
       cardNumber,
       at: now.toISOString(),
+      route: record.route,
       from: 'accepted',
       to: 'accepted',
       kioskId: activation.kioskId,

@@ -133,6 +133,8 @@ beforeAll(async () => {
     bundled('RB000001'),
     bundled('RB000002', { birthDate: undefined }),
     bundled('RB000003'),
+    sampleCardRecord('RT000001'),
+    bundled('RT000002'),
     // A foreign responsible person: a passport number, confirmed after the kiosk's checksum warning.
     bundled('PP000001', { responsibleId: 'p12345678', orgUnit: '台灣分公司' }),
     sampleCardRecord('RV000001', { status: 'revoked' }),
@@ -373,6 +375,35 @@ describe('pin-grant and complete', () => {
     expect((await refusal('verify', verifySelf('SA000007'))).code).toBe('ALREADY_ACTIVATED');
     expect((await refusal('complete', completeWith(activationId, 'SA000006'))).code).toBe('BAD_REQUEST');
     expect((await eventsOf('SA000007')).map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'activated']);
+  });
+});
+
+describe('the route on events', () => {
+  it("names the card's path on every event of both paths, a wrong attempt, grants and repeats included", async () => {
+    const KIOSK = 'kiosk-9';
+    const walks = [
+      { cardNumber: 'RT000001', route: 'self-applied' as const, wrong: verifySelf('RT000001', 'AB3$XYZ9', KIOSK), right: verifySelf('RT000001', SAMPLE_USER_CODE, KIOSK), accept: {} },
+      {
+        cardNumber: 'RT000002',
+        route: 'registration-bundled' as const,
+        wrong: { cardNumber: 'RT000002', certSerial: SAMPLE_CERT_SERIAL, kioskId: KIOSK, route: 'registration-bundled', responsibleId: 'B123456780', birthDate: '1975-03-05' },
+        right: { cardNumber: 'RT000002', certSerial: SAMPLE_CERT_SERIAL, kioskId: KIOSK, route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1975-03-05' },
+        accept: { contactEmail: 'new@example.com', newUserCode: 'Xy7$abcd' },
+      },
+    ];
+    for (const walk of walks) {
+      expect((await refusal('verify', walk.wrong)).code).toBe('3005');
+      const { activationId } = await ask('verify', walk.right, VerifyReplySchema);
+      await ask('accept', { activationId, ...walk.accept }, AcceptReplySchema);
+      const { proofNonce } = await ask('pinGrant', await grantFor(activationId, walk.cardNumber, KIOSK), PinGrantReplySchema);
+      await ask('complete', completeWith(activationId, walk.cardNumber, proofNonce), CompleteReplySchema);
+      // Repeats publish the rebuilt event again under its id: it must be the same event.
+      await ask('accept', { activationId, ...walk.accept }, AcceptReplySchema);
+      await ask('complete', completeWith(activationId, walk.cardNumber, proofNonce), CompleteReplySchema);
+      const events = await eventsOf(walk.cardNumber);
+      expect(events.map((event) => event.type)).toEqual(['imported', 'attempt-failed', 'verified', 'accepted', 'pin-granted', 'activated']);
+      expect(events.map((event) => event.route)).toEqual(events.map(() => walk.route));
+    }
   });
 });
 

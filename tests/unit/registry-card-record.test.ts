@@ -64,7 +64,7 @@ describe('a new card record', () => {
   it('starts at event 1 with the serial normalized and no attempts used', () => {
     const { record, event } = newCardRecord({ ...issued(), certSerial: '000AbC' }, NOW);
     expect(record).toMatchObject({ certSerial: 'abc', failedAttempts: 0, seq: 1, importedAt: NOW.toISOString() });
-    expect(event).toEqual({ id: 'TT0001-1', type: 'imported', cardNumber: 'TT0001', at: NOW.toISOString(), to: 'issued' });
+    expect(event).toEqual({ id: 'TT0001-1', type: 'imported', cardNumber: 'TT0001', at: NOW.toISOString(), route: 'self-applied', to: 'issued' });
   });
 
   it('normalizes serials: case and leading zeros do not matter, zero stays zero', () => {
@@ -124,6 +124,7 @@ describe('verify', () => {
       type: 'verified',
       cardNumber: 'TT0001',
       at: NOW.toISOString(),
+      route: 'self-applied',
       from: 'issued',
       to: 'verified',
       kioskId: 'kiosk-1',
