@@ -12,6 +12,17 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './deploy/chromium.mjs';
 register();
 const { natsPlugin } = await import('./tests/browser/support/nats-plugin.ts');
 
+/**
+ * The kiosk's text catalogues (kiosk/src/text/*.json) are imported by code as modules, as the
+ * bundler does; every other JSON (traces, config.json) stays JSON for whoever fetches it.
+ */
+const isTextCatalogue = (path) => path.startsWith('/kiosk/src/text/') && path.endsWith('.json');
+const textCatalogues = {
+  name: 'kiosk-text-catalogues',
+  resolveMimeType: (context) => (isTextCatalogue(context.path) ? 'js' : undefined),
+  transform: (context) => (isTextCatalogue(context.path) ? { body: `export default ${context.body};` } : undefined),
+};
+
 const profileDir = mkdtempSync(join(tmpdir(), 'kiosk-wtr-chromium-'));
 
 export default {
@@ -20,7 +31,7 @@ export default {
   nodeResolve: { exportConditions: ['production'] },
   rootDir: '.',
   concurrency: 1,
-  plugins: [natsPlugin(process.cwd()), esbuildPlugin({ ts: true, json: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [natsPlugin(process.cwd()), textCatalogues, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [
     chromeLauncher({
       launchOptions: {
