@@ -20,8 +20,17 @@ const isTextCatalogue = (path) => path.startsWith('/kiosk/src/text/') && path.en
 const textCatalogues = {
   name: 'kiosk-text-catalogues',
   resolveMimeType: (context) => (isTextCatalogue(context.path) ? 'js' : undefined),
-  transform: (context) => (isTextCatalogue(context.path) ? { body: `export default ${context.body};` } : undefined),
+  transform: (context) => (isTextCatalogue(context.path) ? { body: jsonModule(context.body) } : undefined),
 };
+
+/** A JSON object as the bundler's JSON loader makes it a module: a default export and one per top-level key. */
+function jsonModule(text) {
+  const value = JSON.parse(text);
+  const named = Object.keys(value)
+    .filter((key) => /^[A-Za-z_$][\w$]*$/.test(key))
+    .map((key) => `export const ${key} = catalogue[${JSON.stringify(key)}];`);
+  return [`const catalogue = ${text};`, 'export default catalogue;', ...named].join('\n');
+}
 
 const profileDir = mkdtempSync(join(tmpdir(), 'kiosk-wtr-chromium-'));
 
