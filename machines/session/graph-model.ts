@@ -83,8 +83,8 @@ const SELFCHECK_OUTCOMES: Selfcheck[] = [
 const ROUTES: ActivationPath[] = ['self-applied', 'registration-bundled'];
 
 /**
- * What each actor may reject with: the codes its real implementation can produce (CONTRACT.md
- * sections 2 and 5), plus a failure with no code at all. Every code of the catalogue comes from
+ * What each actor may reject with: the codes its real implementation can produce (docs/contract.md,
+ * "Subjects" and "Screens and error codes"), plus a failure with no code at all. Every code of the catalogue comes from
  * somewhere here or from the user's own input; a new code needs a line here and a state to show it.
  */
 const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {

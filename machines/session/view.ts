@@ -1,4 +1,4 @@
-// The contract View (CONTRACT.md section 4) of a session snapshot: what the UI, the staff console
+// The contract View (docs/contract.md) of a session snapshot: what the UI, the staff console
 // and the inspector see. Built from meta, tags and the non-secret part of the context only;
 // `context.secrets` is never read here.
 import type { SnapshotFrom } from 'xstate';
@@ -37,7 +37,7 @@ export const SECTION_3_EVENTS: Readonly<Record<string, readonly SessionEvent[]>>
   'staff.resume': [{ type: 'staff.resume' }],
 };
 
-/** Screens on which `context.inputError` is shown (CONTRACT.md: input checks show on the input screen). */
+/** Screens on which `context.inputError` is shown (docs/contract.md: input checks show on the input screen). */
 const INPUT_SCREENS: ReadonlySet<Screen> = new Set(['enterUserCode', 'enterResponsibleId', 'enterContact', 'enterPin']);
 
 /** Screens that stand in for another one the user will come back to. */

@@ -1,5 +1,5 @@
 // The card agent on real PC/SC: pcscd with the vsmartcard virtual reader, vicc as the card, a
-// SoftHSM2 token standing for it (OpenSC does not see vicc as a PKCS#11 token; RIG.md). Reader
+// SoftHSM2 token standing for it (OpenSC does not see vicc as a PKCS#11 token; docs/card-agent.md). Reader
 // and card events, status, read and selfcheck, and recovery when pcscd restarts mid-run or is not
 // running when the agent starts. Skipped, with the reason printed, only where pcscd cannot run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

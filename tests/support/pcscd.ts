@@ -1,4 +1,4 @@
-// Real pcscd with the vsmartcard virtual reader, and vicc as the card (RIG.md). pcscd has one
+// Real pcscd with the vsmartcard virtual reader, and vicc as the card (docs/card-agent.md). pcscd has one
 // system socket (/run/pcscd/pcscd.comm): if a pcscd already answers there, tests use it and must
 // not stop it; otherwise we start `pcscd -f` with a reader config of our own (the virtual reader
 // on a free port) and stop only that process, by its PID.
