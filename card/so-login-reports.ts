@@ -2,15 +2,16 @@
 // report is what stops every other kiosk from asking for this card's SO credential (a second wrong
 // SO login moves the card's SO PIN counter towards locked), so it must not be lost to a registry
 // that did not answer, nor to an agent restart: each is written to DATA_DIR first (0600, replaced
-// atomically) and resent with back-off (1 s doubling, at most 30 s) until the registry answers.
+// atomically) and resent with back-off (1 s doubling, at most 30 s) until the registry answers
+// (services/shared/retrying-delivery.ts).
 // A report holds no secret: card number, activation id, the problem and the agent key's signature.
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { ContractError, errorCodeOf, SoLoginFailedRequestSchema, type SoLoginFailedRequest } from '../machines/contract/index.ts';
-import { backoff } from '../machines/session/timing.ts';
+import { SoLoginFailedRequestSchema, type SoLoginFailedRequest } from '../machines/contract/index.ts';
 import type { Logger } from '../services/shared/log.ts';
+import { startRetryingDelivery } from '../services/shared/retrying-delivery.ts';
 
 export const SO_LOGIN_REPORTS_FILE = 'so-login-reports.json';
 
@@ -42,14 +43,10 @@ const keyOf = (report: SoLoginFailedRequest) => `${report.activationId} ${report
 export async function openSoLoginReports(options: SoLoginReportsOptions): Promise<SoLoginReports> {
   const { log } = options;
   const file = join(options.dataDir, SO_LOGIN_REPORTS_FILE);
-  const pending = new Map((await readStored(file, log)).map((report) => [keyOf(report), report]));
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-  let stopped = false;
   let writing: Promise<void> = Promise.resolve();
-
   // One write at a time, each of the whole list, renamed into place: never a half-written file.
   const persist = () => {
-    const body = JSON.stringify([...pending.values()]);
+    const body = JSON.stringify(reports.pending());
     writing = writing.then(async () => {
       const temporary = `${file}.${randomBytes(6).toString('hex')}`;
       await writeFile(temporary, body, { mode: 0o600 });
@@ -57,52 +54,20 @@ export async function openSoLoginReports(options: SoLoginReportsOptions): Promis
     });
     return writing;
   };
-
-  const attempt = async (report: SoLoginFailedRequest, tries: number): Promise<void> => {
-    if (stopped || !pending.has(keyOf(report))) return;
-    try {
-      await options.send(report);
-      if (stopped) return;
-      pending.delete(keyOf(report));
-      await persist();
-      log.warn('SO login problem reported', { cardNumber: report.cardNumber, problem: report.problem });
-    } catch (error) {
-      if (stopped) return;
-      const code = errorCodeOf(error, '3125');
-      if (code !== '3125' && error instanceof ContractError) {
-        // The registry answered and will not take it (e.g. the activation is no longer the card's):
-        // sending it again changes nothing.
-        pending.delete(keyOf(report));
-        await persist();
-        log.error('SO login problem refused by the registry', { cardNumber: report.cardNumber, problem: report.problem, code });
-        return;
-      }
-      log.error('SO login problem not reported yet; will send it again', { cardNumber: report.cardNumber, problem: report.problem, code });
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        void attempt(report, tries + 1);
-      }, backoff(options.baseDelayMs ?? 1_000, tries + 1, options.maxDelayMs ?? 30_000));
-      timers.add(timer);
-    }
-  };
-
-  for (const report of pending.values()) void attempt(report, 0);
-
-  return {
-    async report(report) {
-      // Already kept: its own attempts are under way.
-      if (pending.has(keyOf(report))) return;
-      pending.set(keyOf(report), report);
-      await persist();
-      await attempt(report, 0);
-    },
-    pending: () => [...pending.values()],
-    stop() {
-      stopped = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-    },
-  };
+  const fields = (report: SoLoginFailedRequest) => ({ cardNumber: report.cardNumber, problem: report.problem });
+  const reports = startRetryingDelivery<SoLoginFailedRequest>({
+    initial: await readStored(file, log),
+    keyOf,
+    send: options.send,
+    onChange: persist,
+    onDelivered: (report) => log.warn('SO login problem reported', fields(report)),
+    // The registry answered and will not take it (e.g. the activation is no longer the card's).
+    onRefused: (report, code) => log.error('SO login problem refused by the registry', { ...fields(report), code }),
+    onRetry: (report, code) => log.error('SO login problem not reported yet; will send it again', { ...fields(report), code }),
+    baseDelayMs: options.baseDelayMs ?? 1_000,
+    maxDelayMs: options.maxDelayMs ?? 30_000,
+  });
+  return { report: reports.add, pending: reports.pending, stop: reports.stop };
 }
 
 async function readStored(file: string, log: Logger): Promise<SoLoginFailedRequest[]> {

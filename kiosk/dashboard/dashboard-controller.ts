@@ -31,10 +31,15 @@ export class DashboardController {
   #events: RegistryEventLike[] = [];
   #directory: KioskDirectory | undefined;
   #nc: NatsConnection | undefined;
+  #minuteTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(app: KaDashboardApp, options: { configUrl: string }) {
     this.#app = app;
-    void this.#start(options.configUrl);
+    // A config or connection that fails shows as "disconnected", never as connecting for ever.
+    this.#start(options.configUrl).catch((error: unknown) => {
+      this.#app.connection = 'disconnected';
+      console.error('dashboard: cannot follow the registry', error);
+    });
   }
 
   async #start(configUrl: string): Promise<void> {
@@ -46,7 +51,7 @@ export class DashboardController {
     this.#directory = new KioskDirectory(nc, () => this.#refresh());
     await this.#directory.start();
     // A minute timer moves the day on at midnight and keeps "today" honest without new events.
-    setInterval(() => this.#refresh(), 60_000);
+    this.#minuteTimer = setInterval(() => this.#refresh(), 60_000);
     await this.#follow(nc);
   }
 
@@ -72,6 +77,8 @@ export class DashboardController {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#minuteTimer);
+    this.#directory?.stop();
     await this.#nc?.close();
   }
 }

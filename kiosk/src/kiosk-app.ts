@@ -53,6 +53,8 @@ export const SCREEN_TAGS: Record<Screen, keyof HTMLElementTagNameMap> = {
 
 /** Where the ID typed on path B is kept: its own screen, the fig. 19 warning and the check between. */
 const ID_SCREENS: ReadonlySet<Screen | undefined> = new Set(['enterResponsibleId', 'idChecksumWarning', 'verifying']);
+/** Answers about the birth date only: the ID typed was not wrong. Any other error lets it go. */
+const ANSWERS_KEEPING_THE_ID: ReadonlySet<string> = new Set(['BIRTH_DATE_REQUIRED', 'BIRTH_DATE_FORMAT']);
 
 /**
  * The kiosk page: header (who, which path, language), progress, the current screen, and the
@@ -95,6 +97,8 @@ export class KaKioskApp extends LitElement {
   private readonly rememberTypedId = (event: Event): void => {
     const detail = (event as CustomEvent<{ type?: string; responsibleId?: string }>).detail;
     if (detail?.type === 'user.submitResponsibleId') this.typedResponsibleId = detail.responsibleId;
+    // 重新輸入, or 否 on the fig. 19 warning: the user types the ID again, so the page lets it go.
+    if (detail?.type === 'user.reset' || detail?.type === 'user.correctId') this.typedResponsibleId = undefined;
   };
 
   override connectedCallback(): void {
@@ -305,7 +309,9 @@ export class KaKioskApp extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('view')) this.screen = this.view?.screen;
-    if (!ID_SCREENS.has(this.view?.screen)) this.typedResponsibleId = undefined;
+    const error = this.view?.error?.code;
+    const idMayBeWrong = error !== undefined && !ANSWERS_KEEPING_THE_ID.has(error);
+    if (!ID_SCREENS.has(this.view?.screen) || idMayBeWrong) this.typedResponsibleId = undefined;
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {

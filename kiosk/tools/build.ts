@@ -96,8 +96,10 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     `kiosk: ${join(built.outdir, 'kiosk.js')} ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped ` +
       `(budget ${kb(KIOSK_GZIP_BUDGET_BYTES)}: ${within ? 'within' : 'OVER'})`,
   );
+  const dashboardWithin = built.consoles.dashboard.gzipBytes <= DASHBOARD_GZIP_BUDGET_BYTES;
   for (const [name, size] of Object.entries(built.consoles)) {
-    console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped`);
+    const budget = name === 'dashboard' ? ` (budget ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}: ${dashboardWithin ? 'within' : 'OVER'})` : '';
+    console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped${budget}`);
   }
-  if (!within || built.consoles.dashboard.gzipBytes > DASHBOARD_GZIP_BUDGET_BYTES) process.exitCode = 1;
+  if (!within || !dashboardWithin) process.exitCode = 1;
 }

@@ -1,7 +1,7 @@
 // Screenshots of the staff console and the inspector, from fixture data, for the docs: the real
 // bundles (`staff.js`, `inspector.js`) in headless Chromium at 1600×1000, fed the fixture kiosks
 // (views of the real session machine), a recorded session and the machine's real description.
-// Called by `npm run screenshots` (kiosk/screenshots.ts).
+// Called by `npm run screenshots` (kiosk/tools/screenshots.ts).
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { fixtureMachine, recordFixtureSession } from '../inspector/fixtures.ts';

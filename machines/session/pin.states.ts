@@ -75,7 +75,8 @@ export const pinStates = {
       onDone: { target: '#session.activated', actions: 'forgetPossessionProof' },
       onError: [
         { guard: 'isRegistryUnreachable', target: '#session.awaitingCompletionRetry', actions: 'countCompleteRetry' },
-        { target: '#session.failed', actions: { type: 'noteFailure', params: { fallback: '3125' } } },
+        // The registry answered and refused (e.g. CARD_MISMATCH): nothing left to hand over.
+        { target: '#session.failed', actions: [{ type: 'noteFailure', params: { fallback: '3125' } }, 'forgetPossessionProof'] },
       ],
     },
   },

@@ -214,7 +214,7 @@ export const sessionSetup = setup({
     isRegistryUnreachable: ({ event }) => isRegistryUnreachable(event),
     /** The card agent did not answer a read (READER_NOT_FOUND) for the first time this session. */
     isFirstUnansweredCardRead: ({ context, event }) =>
-      errorCodeOf(rejectionOf(event), 'CARD_UNREADABLE') === 'READER_NOT_FOUND' && (context.unansweredCardReads ?? 0) === 0,
+      errorCodeOf(rejectionOf(event), 'CARD_UNREADABLE') === 'READER_NOT_FOUND' && context.unansweredCardReads === 0,
     isAlreadyAccepted: (_, params: { acceptedAt: string | undefined }) => params.acceptedAt !== undefined,
     /** The failure being routed (`context.failureCode`) is `code`. */
     isFailure: ({ context }, params: { code: ErrorCode }) => context.failureCode === params.code,
@@ -280,7 +280,7 @@ export const sessionSetup = setup({
     })),
     countCardNotDetected: assign({ cardNotDetectedInARow: ({ context }) => context.cardNotDetectedInARow + 1 }),
     resetCardNotDetected: assign({ cardNotDetectedInARow: () => 0 }),
-    countUnansweredCardRead: assign({ unansweredCardReads: ({ context }) => (context.unansweredCardReads ?? 0) + 1 }),
+    countUnansweredCardRead: assign({ unansweredCardReads: ({ context }) => context.unansweredCardReads + 1 }),
     setLanguage: assign({
       lang: ({ context, event }) => (event.type === 'user.setLanguage' ? event.lang : context.lang),
     }),

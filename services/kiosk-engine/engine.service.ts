@@ -235,7 +235,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     baseDelayMs: timing.completeRetryBaseDelay,
     maxDelayMs: timing.completeRetryMaxDelay,
   });
-  actor.on('completion.handedOver', (event) => outbox.add(event.input));
+  actor.on('completion.handedOver', (event) => void outbox.add(event.input));
+  /** The counters, as `engine.stats` answers them and as `stats()` returns them in-process. */
+  const statsNow = (): EngineStats => ({ ...stats, completionsPending: outbox.pending().length, completionsDelivered: outbox.delivered() });
   let lastLoggedScreen: string | undefined;
 
   const deliver = (event: SessionEvent, source: string) => {
@@ -339,7 +341,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const machineDescription = describeMachine(sessionMachine);
   serve(subjects.viewGet, endpoint('view.get', NO_BODY, () => publishedView));
   serve(KIOSK_DISCOVER_SUBJECT, endpoint('discover', NO_BODY, () => publishedView));
-  serve(subjects.engineStats, endpoint('engine.stats', NO_BODY, () => stats));
+  serve(subjects.engineStats, endpoint('engine.stats', NO_BODY, () => statsNow()));
   serve(subjects.inspectMachine, endpoint('inspect.machine', NO_BODY, () => machineDescription));
 
   const subscription = actor.subscribe({
@@ -358,7 +360,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       if (publishedView === undefined) throw new Error('engine has no view yet');
       return publishedView;
     },
-    stats: () => ({ ...stats, completionsPending: outbox.pending().length, completionsDelivered: outbox.delivered() }),
+    stats: statsNow,
     flush: () => persistChain,
     async stop() {
       for (const sub of subscriptions) sub.unsubscribe();

@@ -33,25 +33,30 @@ export interface StaffIdentity {
  * parts starting together agree on one).
  */
 export async function loadStaffTokenKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<StaffTokenKeys> {
+  const found = await readStaffTokenJwk(dataDir, env);
+  if (found !== undefined) return keysOf(found);
   const file = join(dataDir, STAFF_TOKEN_FILE);
-  let jwk: JWK;
+  const pair = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const made = await exportJWK(pair.privateKey);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {
-    if (env.STAFF_TOKEN_KEY) return await keysOf(JSON.parse(env.STAFF_TOKEN_KEY) as JWK);
-    jwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    const pair = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
-    const made = await exportJWK(pair.privateKey);
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    try {
-      await writeFile(file, JSON.stringify(made), { mode: 0o600, flag: 'wx' });
-      jwk = made;
-    } catch (raced) {
-      if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
-      jwk = JSON.parse(await readFile(file, 'utf8')) as JWK;
-    }
+    await writeFile(file, JSON.stringify(made), { mode: 0o600, flag: 'wx' });
+    return await keysOf(made);
+  } catch (raced) {
+    if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
+    return keysOf(JSON.parse(await readFile(file, 'utf8')) as JWK);
   }
-  return keysOf(jwk);
+}
+
+/** The private JWK as configured: STAFF_TOKEN_KEY, else the file in DATA_DIR; undefined when neither is there. */
+async function readStaffTokenJwk(dataDir: string, env: NodeJS.ProcessEnv): Promise<JWK | undefined> {
+  if (env.STAFF_TOKEN_KEY) return JSON.parse(env.STAFF_TOKEN_KEY) as JWK;
+  try {
+    return JSON.parse(await readFile(join(dataDir, STAFF_TOKEN_FILE), 'utf8')) as JWK;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -74,13 +79,8 @@ export async function loadStaffTokenPublicKey(dataDir: string, env: NodeJS.Proce
  * never makes a key: a key made here would not be the one the staff-auth part signs with.
  */
 export async function staffTokenPublicJwk(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<JWK> {
-  let jwk: JWK;
-  try {
-    jwk = JSON.parse(env.STAFF_TOKEN_KEY ?? (await readFile(join(dataDir, STAFF_TOKEN_FILE), 'utf8'))) as JWK;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new Error(`no staff token key: set STAFF_TOKEN_KEY (a hub node) or start the stack once on ${dataDir}`, { cause: error });
-  }
+  const jwk = await readStaffTokenJwk(dataDir, env);
+  if (jwk === undefined) throw new Error(`no staff token key: set STAFF_TOKEN_KEY (a hub node) or start the stack once on ${dataDir}`);
   await keysOf(jwk);
   // Only the public fields, by name: nothing else of the private JWK may travel to a kiosk.
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };

@@ -325,7 +325,7 @@ describe('malformed cards, each with its code', () => {
       await token('TB00000000000005', await certificate({}));
     }],
     // A copy of the registered certificate (same serial) on a token with another key: the key is
-    // not the record's, so identify refuses it (docs/security-cards.md).
+    // not the record's, so identify refuses it (docs/security.md, "The card bound to its record").
     ['a certificate copied onto another key', 'TB00000000000006', undefined, 'CARD_MISMATCH', async () => {
       const certSerial = randomCertSerial();
       await importCards(stack.nc, [

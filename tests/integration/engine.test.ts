@@ -336,6 +336,9 @@ describe('kiosk engine with the real stack', () => {
     await stack.waitForView(onScreen('insertCard'), 'session ended by staff');
     await stack.remove();
     expect(stack.engine!.stats()).toMatchObject({ completionsPending: 1, completionsDelivered: 0 });
+    // Operators read the same counters on the engine's stats subject.
+    const overNats = await stack.nc.request(kioskSubjects(stack.kioskId).engineStats, new Uint8Array(), { timeout: 5_000 });
+    expect(overNats.json()).toMatchObject({ completionsPending: 1, completionsDelivered: 0 });
     // The outbox is in the kiosk's stored snapshot: a new engine carries on where this one stopped.
     await stack.stopEngine();
     await stack.startEngine();

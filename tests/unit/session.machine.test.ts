@@ -757,9 +757,14 @@ describe('completing the activation after the PIN is set', () => {
 
   it('shows the registry\'s refusal of the proof as CARD_MISMATCH', async () => {
     const session = await ready({ effects: { completeActivation: async () => Promise.reject(new ContractError('CARD_MISMATCH')) } });
+    const handedOver: unknown[] = [];
+    session.actor.on('completion.handedOver', (event) => handedOver.push(event));
     await toPin(session);
     const refused = await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
     expect(refused).toMatchObject({ screen: 'failed', error: { code: 'CARD_MISMATCH' } });
+    // A refusal is an answer: the session's end hands nothing over to be sent again.
+    await session.send({ type: 'staff.abort', staffId: 'S01' });
+    expect(handedOver).toEqual([]);
   });
 });
 

@@ -270,7 +270,6 @@ export class KaStaffCardPanel extends StaffRequestElement<Operation> {
       return;
     }
     this.input = cardNumber;
-    this.outcome = undefined;
     void this.send('lookup', undefined, async (backend) => {
       this.record = await backend.lookupCard(cardNumber, this.staffId);
       return undefined;
