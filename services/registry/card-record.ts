@@ -20,6 +20,11 @@ export interface CurrentActivation {
   readonly ref: string;
   readonly kioskId: string;
   readonly expiresAt: string;
+  /**
+   * When the registry received the verify that started it. Absent on records written before it
+   * was kept; a verify received earlier than this never replaces it (recordVerification).
+   */
+  readonly startedAt?: string;
 }
 
 /** When and through which activation a one-time step happened. */
@@ -245,13 +250,23 @@ export function checkVerifiable(record: CardRecord, route: ActivationPath, now: 
   }
 }
 
-/** A successful verify: the card is bound to a new activation (an earlier one ends) and its count resets. */
-export function recordVerification(record: CardRecord, activation: CurrentActivation, now: Date): Change {
+/**
+ * A successful verify received at `now`: the card is bound to a new activation (an earlier one
+ * ends) and its count resets. A verify received before the card's current activation was started
+ * is refused and changes nothing: its kiosk gave up waiting for it (3125) and asked again, and the
+ * kiosk holds the later activation, so writing this one late (after a write conflict during a
+ * failover) would silently end the activation the kiosk is using.
+ */
+export function recordVerification(record: CardRecord, activation: Omit<CurrentActivation, 'startedAt'>, now: Date): Change {
   checkVerifiable(record, record.route, now);
+  const current = record.activation?.startedAt;
+  if (current !== undefined && Date.parse(current) > now.getTime()) {
+    throw new ContractError('SESSION_EXPIRED', 'a verify received later started this card\'s current activation: start again');
+  }
   const after = next(record, {
     status: record.status === 'accepted' ? 'accepted' : 'verified',
     failedAttempts: 0,
-    activation,
+    activation: { ...activation, startedAt: now.toISOString() },
   });
   return changed(after, event(record, after, 'verified', now, { kioskId: activation.kioskId, activation: activation.ref }));
 }

@@ -274,7 +274,15 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
       const relinked = await until(linkedNode, 'k1 linked to a surviving node');
       return { relinked, relinkMs: performance.now() - killedAt };
     };
-    const [link] = await Promise.all([kill(), ...Array.from({ length: IN_FLIGHT }, worker)]);
+    // On a failure the other workers stop taking cards and are waited for, so that nothing of this
+    // test is still writing while the next one reads the records.
+    const linking = kill();
+    const workers = Array.from({ length: IN_FLIGHT }, worker);
+    const [link] = await Promise.all([linking, ...workers]).catch(async (error: unknown) => {
+      queue.length = 0;
+      await Promise.allSettled([linking, ...workers]);
+      throw error;
+    });
 
     expect(link.relinked).not.toBe(victim);
     const firstToldAfter = toldAt.filter((at) => at > killedAt).sort((a, b) => a - b)[0];

@@ -28,6 +28,8 @@ let nats: TestNats;
 let nc: NatsConnection;
 const instances: RunningRegistry[] = [];
 const logs: string[][] = [[], []];
+/** How far both instances' clocks run ahead: the late-verify test receives one verify "earlier" than another. */
+let clockAheadMs = 0;
 
 /** The sample card, with this file's own serial and user code. */
 const card = (cardNumber: string) => sampleCardRecord(cardNumber, { certSerial: SERIAL, userCode: USER_CODE });
@@ -71,6 +73,7 @@ beforeAll(async () => {
         dataDir: nats.dataDir,
         secretKey: Buffer.alloc(32, 9),
         scryptCost: { N: 1024, r: 8, p: 1 },
+        now: () => new Date(Date.now() + clockAheadMs),
         // One kiosk id verifies ten cards at once here, which no real kiosk does: room for the
         // record races under test, not the per-kiosk flood limit (registry-flood.test.ts).
         kioskRateLimit: { burst: 10, perMinute: 10, maxInFlightPerKiosk: 16 },
@@ -152,6 +155,19 @@ describe('two registry instances racing on one card', () => {
     const types = await eventTypes('RC000021');
     expect(types.filter((type) => type === 'pin-granted')).toHaveLength(3);
     expect(types.filter((type) => type === 'activated')).toHaveLength(1);
+  });
+
+  it("refuses a verify received before the card's current activation started, and the kiosk's activation stays", async () => {
+    // A hub failover: the kiosk's first verify stalls, the kiosk gets 3125 and asks again 5 s later;
+    // the repeat is written, then the first one's write conflicts and is decided again on top of it.
+    clockAheadMs = 5_000;
+    const repeat = await must('verify', verifyBody('RC000022', 'kiosk-1'), VerifyReplySchema);
+    clockAheadMs = 0;
+    const late = await attempt('verify', verifyBody('RC000022', 'kiosk-1'), VerifyReplySchema);
+    expect(late.ok ? 'written' : late.error.code).toBe('SESSION_EXPIRED');
+    // The activation the kiosk holds is still the card's current one.
+    expect((await must('accept', { activationId: repeat.activationId }, AcceptReplySchema)).acceptedAt).toMatch(/^\d{4}-/);
+    expect(await eventTypes('RC000022')).toEqual(['imported', 'verified', 'accepted']);
   });
 
   it('creates a card once when two imports of it race', async () => {

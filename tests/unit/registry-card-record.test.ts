@@ -132,6 +132,20 @@ describe('verify', () => {
     });
   });
 
+  it('keeps when the verify was received, and refuses a verify received before the current activation started', () => {
+    const earlier = new Date(NOW.getTime() - 5_000);
+    const current = recordVerification(issued(), activation, NOW).record;
+    expect(current.activation?.startedAt).toBe(NOW.toISOString());
+    // The verify a kiosk gave up on (3125) and asked again, written late after a write conflict:
+    // it must not end the activation the kiosk holds.
+    expect(codeOf(() => recordVerification(current, { ...activation, ref: 'ref-late' }, earlier))).toBe('SESSION_EXPIRED');
+    // The same instant, a later one, or a record written before startedAt was kept: a new activation.
+    expect(recordVerification(current, { ...activation, ref: 'ref-b' }, NOW).record.activation?.ref).toBe('ref-b');
+    expect(recordVerification(current, { ...activation, ref: 'ref-b' }, LATER).record.activation?.ref).toBe('ref-b');
+    const { startedAt: _unknown, ...older } = current.activation!;
+    expect(recordVerification({ ...current, activation: older }, { ...activation, ref: 'ref-b' }, earlier).record.activation?.ref).toBe('ref-b');
+  });
+
   it('leaves an accepted card accepted', () => {
     expect(recordVerification(accepted(), { ...activation, ref: 'ref-b' }, NOW).record.status).toBe('accepted');
   });
@@ -215,7 +229,7 @@ describe('PIN grant and complete', () => {
     expect(codeOf(() => checkGrantable(verified(), 'ref-a', NOW))).toBe('BAD_REQUEST');
     expect(codeOf(() => checkGrantable(accepted(), 'ref-b', NOW))).toBe('SESSION_EXPIRED');
     expect(codeOf(() => checkGrantable(accepted(), 'ref-a', LATER))).toBe('SESSION_EXPIRED');
-    expect(checkGrantable(accepted(), 'ref-a', NOW)).toEqual(activation);
+    expect(checkGrantable(accepted(), 'ref-a', NOW)).toEqual({ ...activation, startedAt: NOW.toISOString() });
   });
 
   it('completes only after acceptance and a released grant; a repeat gives the same activatedAt', () => {
