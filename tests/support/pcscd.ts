@@ -3,7 +3,7 @@
 // not stop it; otherwise we start `pcscd -f` with a reader config of our own (the virtual reader
 // on a free port) and stop only that process, by its PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,12 +46,37 @@ function socketAnswers(): Promise<boolean> {
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, child?: ChildProcess): Promise<void> {
+  if (!(await poll(check, child))) throw new Error(`${what}: timed out`);
+}
+
+/** Polls `check` for up to 10 s; false when it never held. Throws if `child` exits meanwhile. */
+async function poll(check: () => Promise<boolean>, child?: ChildProcess): Promise<boolean> {
   for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    if (child !== undefined && child.exitCode !== null) throw new Error(`${what}: process exited with ${child.exitCode}`);
+    if (await check()) return true;
+    if (child !== undefined && child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${what}: timed out`);
+  return false;
+}
+
+/**
+ * Whether process `pid` listens on TCP `port`, read from /proc: no connection is made (vpcd would
+ * take one for a card), and another process listening there does not count.
+ */
+async function listensOn(pid: number, port: number): Promise<boolean> {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    // Columns: sl, local_address (hex ip:port), rem_address, st (0A is LISTEN), …, inode (10th).
+    for (const line of (await readFile(table, 'utf8').catch(() => '')).split('\n').slice(1)) {
+      const columns = line.trim().split(/\s+/);
+      if (columns[3] === '0A' && columns[1]?.endsWith(`:${hexPort}`) && columns[9] !== undefined) inodes.add(columns[9]);
+    }
+  }
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return targets.some((target) => inodes.has(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? ''));
 }
 
 async function stopChild(child: ChildProcess | undefined): Promise<void> {
@@ -100,23 +125,36 @@ export async function startTestPcscd(): Promise<TestPcscd> {
   await mkdir(shim);
   await symlink(CRYPTODOME, join(shim, 'Crypto'));
   const ours = !(await socketAnswers());
-  const vpcdPort = ours ? await freePort() : SYSTEM_VPCD_PORT;
+  let vpcdPort = SYSTEM_VPCD_PORT;
   const conf = join(dir, 'reader.conf.d');
   await mkdir(conf);
-  const channel = `0x${vpcdPort.toString(16).toUpperCase()}`;
-  await writeFile(
-    join(conf, 'vpcd'),
-    [`FRIENDLYNAME "Virtual PCD"`, `DEVICENAME   /dev/null:${channel}`, `LIBPATH      ${VPCD_DRIVER}`, `CHANNELID    ${channel}`, ''].join('\n'),
-  );
+  /** Our reader config: the virtual reader on `port`. */
+  const configureReader = async (port: number) => {
+    const channel = `0x${port.toString(16).toUpperCase()}`;
+    await writeFile(
+      join(conf, 'vpcd'),
+      [`FRIENDLYNAME "Virtual PCD"`, `DEVICENAME   /dev/null:${channel}`, `LIBPATH      ${VPCD_DRIVER}`, `CHANNELID    ${channel}`, ''].join('\n'),
+    );
+    vpcdPort = port;
+  };
 
   let daemon: ChildProcess | undefined;
   let card: ChildProcess | undefined;
 
+  // A free port can be taken again before pcscd's reader driver binds it (another test's server,
+  // or any outgoing connection's ephemeral port): then the reader never appears. The driver's
+  // listening socket is the sign it is up; without it pcscd is started again on another port.
   const startDaemon = async () => {
     if (!ours) throw new Error('not our pcscd');
-    daemon = spawn(PCSCD, ['-f', '-c', conf], { stdio: 'ignore' });
-    const started = daemon;
-    await waitFor('pcscd', socketAnswers, started);
+    for (let attempt = 1; ; attempt++) {
+      daemon = spawn(PCSCD, ['-f', '-c', conf], { stdio: 'ignore' });
+      const started = daemon;
+      await waitFor('pcscd', socketAnswers, started);
+      if (await poll(() => listensOn(started.pid ?? -1, vpcdPort), started)) return;
+      await stopChild(started);
+      if (attempt === 3) throw new Error(`pcscd's virtual reader never listened (ports tried up to ${vpcdPort})`);
+      await configureReader(await freePort());
+    }
   };
   const stopDaemon = async () => {
     if (!ours) throw new Error('not our pcscd');
@@ -126,10 +164,15 @@ export async function startTestPcscd(): Promise<TestPcscd> {
     daemon = undefined;
   };
 
-  if (ours) await startDaemon();
+  if (ours) {
+    await configureReader(await freePort());
+    await startDaemon();
+  }
   return {
     ours,
-    vpcdPort,
+    get vpcdPort() {
+      return vpcdPort;
+    },
     async insertCard() {
       if (card !== undefined && card.exitCode === null) return;
       card = spawn(VICC, ['-t', 'iso7816', '-P', String(vpcdPort)], {
