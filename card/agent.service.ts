@@ -21,6 +21,7 @@ import {
   type CardStatus,
   type Selfcheck,
   type SetPinReply,
+  UnreadRequestSchema,
 } from '../machines/contract/index.ts';
 import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
 import { createLogger, type Logger } from '../services/shared/log.ts';
@@ -84,7 +85,6 @@ export interface CardStatusReply extends CardStatus {
 const CARD_NUMBER = /^[A-Z0-9]{4,32}$/;
 
 /** status, selfcheck and read take no request body: whatever comes is not read. */
-const NO_BODY = v.unknown();
 
 export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
   const { nc, kioskId } = options;
@@ -327,9 +327,9 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       },
     });
 
-  serve(subjects.cardStatus, endpoint('status', NO_BODY, () => status()));
-  serve(subjects.cardSelfcheck, endpoint('selfcheck', NO_BODY, () => selfcheck()));
-  serve(subjects.cardRead, endpoint('read', NO_BODY, () => readCard()));
+  serve(subjects.cardStatus, endpoint('status', UnreadRequestSchema, () => status()));
+  serve(subjects.cardSelfcheck, endpoint('selfcheck', UnreadRequestSchema, () => selfcheck()));
+  serve(subjects.cardRead, endpoint('read', UnreadRequestSchema, () => readCard()));
   serve(
     subjects.cardSetPin,
     endpoint('set-pin', SetPinRequestSchema, (request) => {

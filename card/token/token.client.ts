@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { ContractError } from '../../machines/contract/index.ts';
 import { pinFlagsError, pinFlagsOf, pkcs11Error, situationError } from '../errors.ts';
 import type { WorkerFailure, WorkerReply, WorkerRequest, WorkerResults, WorkerSetup } from './protocol.ts';
+import { entryBeside } from '../../services/shared/source-or-build.ts';
 
 export const DEFAULT_PKCS11_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 
@@ -21,8 +22,7 @@ export const DEFAULT_PKCS11_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
  * sources the entries are TypeScript; from the release build (`npm run build`) they are the
  * bundles beside this one.
  */
-const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
-export const PRODUCTION_WORKER_ENTRY = new URL(RUNS_FROM_SOURCE ? './pkcs11.worker.ts' : './pkcs11.worker.mjs', import.meta.url);
+export const PRODUCTION_WORKER_ENTRY = entryBeside(import.meta.url, 'pkcs11.worker');
 let workerEntry = PRODUCTION_WORKER_ENTRY;
 
 /** Makes clients created from now on start `entry` (the demo worker: card/demo/demo-worker.ts). */

@@ -4,13 +4,7 @@
 // panel, in the shape `ra.staff.card` answers. Never part of a bundle.
 import type { StateValue } from 'xstate';
 import type { CardData, View } from '../../machines/contract/messages.ts';
-import {
-  DEFAULT_TIMING,
-  deriveView,
-  initialSessionContext,
-  sessionMachine,
-  type SessionContext,
-} from '../../machines/session/index.ts';
+import { viewOfResolvedState, type SessionContext } from '../../machines/session/index.ts';
 import type { KioskEntry } from './kiosk-status.ts';
 import type { StaffCardReply } from '../staff/staff-client.ts';
 
@@ -83,19 +77,16 @@ interface Situation {
 
 /** A view of the real machine in `value`, with the given context, as the engine derives it. */
 export function machineView(situation: Omit<Situation, 'changedSecondsAgo'>, now = Date.now()): View {
-  const base = initialSessionContext(DEFAULT_TIMING, 'zh-TW');
-  const route = situation.route ?? null;
-  const context: SessionContext = {
-    ...base,
-    card: situation.card ?? null,
-    route,
-    chosenPath: route,
-    recordStatus: situation.card ? 'issued' : null,
-    deadline: situation.deadlineIn === undefined ? null : new Date(now + situation.deadlineIn * 1000).toISOString(),
-    ...situation.context,
-  };
-  const snapshot = sessionMachine.resolveState({ value: situation.value, context });
-  return deriveView(snapshot, { kioskId: situation.kioskId, seq: situation.seq });
+  return viewOfResolvedState(
+    {
+      value: situation.value,
+      path: situation.route ?? null,
+      card: situation.card ?? null,
+      deadline: situation.deadlineIn === undefined ? null : new Date(now + situation.deadlineIn * 1000),
+      context: { recordStatus: situation.card ? 'issued' : null, ...situation.context },
+    },
+    { kioskId: situation.kioskId, seq: situation.seq },
+  );
 }
 
 const SITUATIONS: Situation[] = [

@@ -344,6 +344,12 @@ export const AdminListReplySchema = v.object({
 });
 export type AdminListReply = v.InferOutput<typeof AdminListReplySchema>;
 
+/**
+ * The request of an endpoint that reads nothing from it (status, self-check, view.get, stats, the
+ * staff list): any body, an empty one included, is the same question.
+ */
+export const UnreadRequestSchema = v.unknown();
+
 export const WireErrorBodySchema = v.object({
   error: v.object({
     code: errorCode,

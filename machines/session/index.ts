@@ -3,4 +3,5 @@
 export * from './actors.ts';
 export * from './session.machine.ts';
 export * from './view.ts';
+export * from './resolved-view.ts';
 export * from './persistence.ts';

@@ -9,7 +9,6 @@
 // event types and state values, and logs name event types, never payloads.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { Kvm, type KV } from '@nats-io/kv';
-import * as v from 'valibot';
 import { createActor, type Actor, type InspectionEvent as XStateInspectionEvent } from 'xstate';
 import {
   CardEventSchema,
@@ -19,6 +18,7 @@ import {
   KIOSK_DISCOVER_SUBJECT,
   kioskSubjects,
   StaffEventSchema,
+  UnreadRequestSchema,
   UserEventSchema,
   type InspectionEvent,
   type View,
@@ -55,7 +55,6 @@ import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '
 type StaffTokenKey = StaffTokenKeys['publicKey'];
 
 /** The engine's requests take no body: whatever comes is not read. */
-const NO_BODY = v.unknown();
 
 export interface EngineOptions {
   nc: NatsConnection;
@@ -337,12 +336,12 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     badRequest: (_name, problems) => new ContractError('BAD_REQUEST', problems.join('; ')),
     unexpected: () => new ContractError('BAD_REQUEST', 'the engine could not answer'),
   };
-  const serve = (subject: string, answered: Endpoint<typeof NO_BODY>) => listen(subject, (msg) => void answerRequest(runtime, answered, msg));
+  const serve = (subject: string, answered: Endpoint<typeof UnreadRequestSchema>) => listen(subject, (msg) => void answerRequest(runtime, answered, msg));
   const machineDescription = describeMachine(sessionMachine);
-  serve(subjects.viewGet, endpoint('view.get', NO_BODY, () => publishedView));
-  serve(KIOSK_DISCOVER_SUBJECT, endpoint('discover', NO_BODY, () => publishedView));
-  serve(subjects.engineStats, endpoint('engine.stats', NO_BODY, () => statsNow()));
-  serve(subjects.inspectMachine, endpoint('inspect.machine', NO_BODY, () => machineDescription));
+  serve(subjects.viewGet, endpoint('view.get', UnreadRequestSchema, () => publishedView));
+  serve(KIOSK_DISCOVER_SUBJECT, endpoint('discover', UnreadRequestSchema, () => publishedView));
+  serve(subjects.engineStats, endpoint('engine.stats', UnreadRequestSchema, () => statsNow()));
+  serve(subjects.inspectMachine, endpoint('inspect.machine', UnreadRequestSchema, () => machineDescription));
 
   const subscription = actor.subscribe({
     next: onSnapshot,

@@ -28,6 +28,7 @@ import {
   STAFF_PENDING_BUCKET,
   StaffError,
 } from '../../machines/contract/staff.ts';
+import { UnreadRequestSchema } from '../../machines/contract/messages.ts';
 import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { signStaffToken, type StaffTokenKeys } from './staff-token.ts';
@@ -121,7 +122,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       log({ msg: 'enrollment code made', staff: request.staffId });
       return { staffId: request.staffId, name: request.name, code, link: `${origin}/staff#enroll=${code}`, expiresAt };
     }),
-    endpoint(STAFF_AUTH_SUBJECTS.adminList, ANY_BODY, async () => {
+    endpoint(STAFF_AUTH_SUBJECTS.adminList, UnreadRequestSchema, async () => {
       const list: { staffId: string; name: string; passkeys: number; enrolledAt: string }[] = [];
       for await (const key of await staff.keys('staff.>')) {
         const record = (await readJson<StaffRecord>(staff, key))?.value;
@@ -271,4 +272,3 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
 }
 
 /** `ra.admin.staff.list` takes no request body: whatever comes is not read. */
-const ANY_BODY = v.unknown();

@@ -8,13 +8,14 @@ import { connect } from '@nats-io/transport-node';
 import { existsSync } from 'node:fs';
 import { natsConnectOptions, type StackConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
+import { runsFromSource } from '../shared/source-or-build.ts';
 import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
 import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
 import { startUiServer, type BrowserPage } from './static.service.ts';
 
 /** From the sources this file is services/ui/ui.service.ts; in the release it is dist/ui.mjs. */
-const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
+const RUNS_FROM_SOURCE = runsFromSource(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), ...(RUNS_FROM_SOURCE ? ['..', '..'] : ['..']));
 /** Where `npm run build` puts the pages. */
 export const PREBUILT_UI_DIR = join(root, 'dist', 'ui');
