@@ -9,7 +9,7 @@
 // event types and state values, and logs name event types, never payloads.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { Kvm, type KV } from '@nats-io/kv';
-import { createActor, type Actor, type InspectionEvent as XStateInspectionEvent } from 'xstate';
+import { createActor, type Actor } from 'xstate';
 import {
   CardEventSchema,
   ContractError,
@@ -47,14 +47,13 @@ import {
 } from './session-effects.ts';
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { startCompletionOutbox } from './completion-outbox.ts';
-import { redactEvent } from '../../machines/session/redact.ts';
+import { inspectionOf } from './inspection.ts';
 import { StaffError } from '../../machines/contract/staff.ts';
 import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
 import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
 
 type StaffTokenKey = StaffTokenKeys['publicKey'];
 
-/** The engine's requests take no body: whatever comes is not read. */
 
 export interface EngineOptions {
   nc: NatsConnection;
@@ -388,30 +387,5 @@ async function loadStoredSession(kv: KV, kioskId: string, log: Logger): Promise<
     // A snapshot we cannot read is not worth a crash loop: start a fresh session, say so.
     log.error('stored session unreadable; starting fresh', { error });
     return undefined;
-  }
-}
-
-/**
- * XState's inspection events, redacted: an event keeps its type and its non-secret payload
- * (`redactEvent`: user codes, PINs, IDs, activation ids become a placeholder), a snapshot becomes
- * its state value, an actor its id. Contexts never leave.
- */
-function inspectionOf(event: XStateInspectionEvent): Omit<InspectionEvent, 'seq' | 'at'>[] {
-  const ref = event.actorRef as { id?: string; sessionId: string };
-  const actorId = ref.id ?? ref.sessionId;
-  const isSession = ref.sessionId === event.rootId;
-  switch (event.type) {
-    case '@xstate.event':
-      return [{ kind: 'event', event: redactEvent(event.event), actor: actorId }];
-    case '@xstate.snapshot': {
-      // Only the session's own state: a child's snapshot holds its input (which may be a secret).
-      if (!isSession) return [];
-      const value = (event.snapshot as { value?: unknown }).value;
-      return [{ kind: 'snapshot', state: value, actor: actorId }];
-    }
-    case '@xstate.actor':
-      return [{ kind: 'actor', actor: actorId }];
-    default:
-      return [];
   }
 }
