@@ -2,6 +2,7 @@
 // It is pure (no I/O) so that the browser bundle and the statechart can use it too.
 export * from './errors.ts';
 export * from './messages.ts';
+export * from './card-import.ts';
 export * from './screens.ts';
 export * from './subjects.ts';
 export * from './registry.ts';

@@ -5,21 +5,10 @@
 // valid user code. Format checks belong to the machine (they become input errors on the screen,
 // not BAD_REQUEST), and the registry checks the rest again.
 import * as v from 'valibot';
-import { ERROR_CODES, REMEDIES, type ErrorCode } from './errors.ts';
-import { ACTIVATION_PATHS, LANGUAGES, SCREENS } from './screens.ts';
+import { REMEDIES } from './errors.ts';
+import { LANGUAGES, SCREENS } from './screens.ts';
 import { KIOSK_ID_PATTERN } from './subjects.ts';
-
-/** Bounded free text typed by a person: long enough for any valid value, short enough to be safe. */
-const typed = (max = 64) => v.pipe(v.string(), v.maxLength(max));
-const isoTime = v.pipe(v.string(), v.isoTimestamp());
-const cardNumber = v.pipe(v.string(), v.regex(/^[A-Z0-9]{4,32}$/));
-const certSerial = v.pipe(v.string(), v.regex(/^[0-9A-Fa-f]{1,64}$/));
-const kioskId = v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9-]{0,31}$/));
-const path = v.picklist(ACTIVATION_PATHS);
-const errorCode = v.picklist(ERROR_CODES as [ErrorCode, ...ErrorCode[]]);
-/** SHA-256 of a certificate's SubjectPublicKeyInfo (DER), lower-case hex: what binds a card to its record. */
-const keySha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
-const base64url = (min: number, max: number) => v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/), v.minLength(min), v.maxLength(max));
+import { base64url, CARD_RECORD_STATUSES, cardNumber, certSerial, errorCode, isoTime, keySha256, kioskId, path, typed } from './fields.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Section 3: events into the engine
@@ -159,18 +148,7 @@ export const OkReplySchema = v.object({ ok: v.boolean() });
 // ---------------------------------------------------------------------------------------------
 // Section 2: the registry
 
-export const CARD_RECORD_STATUSES = [
-  'issued',
-  'verified',
-  'accepted',
-  'activated',
-  'revoked',
-  'suspended',
-  'used-before-activation',
-  'locked',
-  'returned',
-] as const;
-export type CardRecordStatus = (typeof CARD_RECORD_STATUSES)[number];
+export { CARD_RECORD_STATUSES, type CardRecordStatus } from './fields.ts';
 
 export const IdentifyRequestSchema = v.object({
   cardNumber,
@@ -270,79 +248,6 @@ export const AdminEnrollAgentRequestSchema = v.object({
 export type AdminEnrollAgentRequest = v.InferOutput<typeof AdminEnrollAgentRequestSchema>;
 export const AdminEnrollAgentReplySchema = v.object({ kioskId, outcome: v.picklist(['enrolled', 'replaced', 'unchanged']) });
 export type StaffCardRequest = v.InferOutput<typeof StaffCardRequestSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Section 1: the card import file, and the registry's admin endpoints that take it
-
-export const IMPORT_STATUSES = ['issued', 'revoked', 'suspended', 'used-before-activation'] as const;
-
-const importCommon = {
-  cardNumber,
-  holderName: v.pipe(v.string(), v.minLength(1), v.maxLength(256)),
-  /** The certificate's OU: the branch or unit, e.g. 測試分公司1 (optional). */
-  orgUnit: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(256))),
-  ubn: v.pipe(v.string(), v.regex(/^\d{8}$/)),
-  email: typed(254),
-  validFrom: isoTime,
-  validTo: isoTime,
-  status: v.optional(v.picklist(IMPORT_STATUSES), 'issued'),
-  certSerial: v.optional(certSerial),
-  /** Our extension: SHA-256 of the certificate's public key (SPKI DER), hex; the demo provisioning computes it. */
-  certificateKeySha256: v.optional(keySha256),
-};
-
-/** One element of the card import file (docs/contract.md, "The card import file"). */
-export const CardImportRecordSchema = v.variant('route', [
-  v.object({ ...importCommon, route: v.literal('self-applied'), userCode: typed() }),
-  v.object({
-    ...importCommon,
-    route: v.literal('registration-bundled'),
-    responsibleId: typed(),
-    birthDate: v.optional(v.pipe(v.string(), v.isoDate())),
-  }),
-]);
-export type CardImportRecord = v.InferOutput<typeof CardImportRecordSchema>;
-export const CardImportFileSchema = v.array(CardImportRecordSchema);
-
-/**
- * `ra.admin.import`: registers issuance records. Each carries the card's SO credential (generated
- * when its token was made) and its certificate serial as written on the token. An admin-only
- * subject: in production only the issuing side may publish on it.
- */
-export const AdminImportRequestSchema = v.object({
-  records: v.pipe(
-    v.array(
-      v.intersect([
-        CardImportRecordSchema,
-        v.object({
-          certSerial,
-          soCredential: v.pipe(v.string(), v.minLength(4), v.maxLength(255)),
-          certificateKeySha256: keySha256,
-        }),
-      ]),
-    ),
-    v.maxLength(1000),
-  ),
-});
-export type AdminImportRequest = v.InferOutput<typeof AdminImportRequestSchema>;
-
-export const AdminImportReplySchema = v.object({
-  results: v.array(
-    v.object({
-      cardNumber,
-      /** created: new record; unchanged: already known with the same serial (import is idempotent). */
-      outcome: v.picklist(['created', 'unchanged']),
-      status: v.picklist(CARD_RECORD_STATUSES),
-    }),
-  ),
-});
-export type AdminImportReply = v.InferOutput<typeof AdminImportReplySchema>;
-
-/** `ra.admin.list`: one summary per known card (no secrets). */
-export const AdminListReplySchema = v.object({
-  cards: v.array(v.object({ cardNumber, route: path, status: v.picklist(CARD_RECORD_STATUSES) })),
-});
-export type AdminListReply = v.InferOutput<typeof AdminListReplySchema>;
 
 /**
  * The request of an endpoint that reads nothing from it (status, self-check, view.get, stats, the

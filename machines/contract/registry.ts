@@ -1,15 +1,7 @@
-// The registry's messages beside the activation ones in messages.ts: the RA_EVENTS event that
-// every change of a card record publishes, and the paged admin list (docs/contract.md, "Subjects").
+// The registry's event stream: the RA_EVENTS message that every change of a card record publishes
+// (docs/contract.md, "Subjects"; docs/registry.md).
 import * as v from 'valibot';
-import { CARD_RECORD_STATUSES } from './messages.ts';
-import { ACTIVATION_PATHS } from './screens.ts';
-
-export const cardNumberSchema = v.pipe(v.string(), v.regex(/^[A-Z0-9]{4,32}$/));
-export const isoTimeSchema = v.pipe(v.string(), v.isoTimestamp());
-export const cardRecordStatusSchema = v.picklist(CARD_RECORD_STATUSES);
-const cardNumber = cardNumberSchema;
-const isoTime = isoTimeSchema;
-const status = cardRecordStatusSchema;
+import { cardNumber, cardRecordStatus as status, isoTime, path } from './fields.ts';
 
 /** What happened to a card record; one RA_EVENTS message each. */
 export const EVENT_TYPES = [
@@ -33,7 +25,7 @@ export const RegistryEventSchema = v.object({
   cardNumber,
   at: isoTime,
   /** The card's activation path; absent on events published before the registry added it. */
-  route: v.optional(v.picklist(ACTIVATION_PATHS)),
+  route: v.optional(path),
   from: v.optional(status),
   to: v.optional(status),
   kioskId: v.optional(v.string()),
@@ -45,19 +37,3 @@ export const RegistryEventSchema = v.object({
 });
 
 export type RegistryEventMessage = v.InferOutput<typeof RegistryEventSchema>;
-
-/** `ra.admin.list` request (our extension: an empty body lists the first page). */
-export const AdminListRequestSchema = v.object({
-  /** Start after this card number (the `next` of the previous page). */
-  after: v.optional(cardNumber),
-  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(5_000))),
-});
-export type AdminListRequest = v.InferOutput<typeof AdminListRequestSchema>;
-
-/** AdminListReply plus `next` when more cards follow (cards sorted by card number). */
-export const AdminListPageSchema = v.object({
-  cards: v.array(v.object({ cardNumber, route: v.picklist(ACTIVATION_PATHS), status })),
-  next: v.optional(cardNumber),
-});
-export type AdminListPage = v.InferOutput<typeof AdminListPageSchema>;
-

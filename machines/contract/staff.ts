@@ -9,8 +9,8 @@
 // `{error: {code, message, retryable}}` and the service-error headers.
 import * as v from 'valibot';
 import { CodedError } from './coded-error.ts';
-import { ACTIVATION_PATHS } from './screens.ts';
-import { cardNumberSchema as cardNumber, cardRecordStatusSchema as status, isoTimeSchema as isoTime, RegistryEventSchema } from './registry.ts';
+import { cardNumber, cardRecordStatus as status, isoTime, path } from './fields.ts';
+import { RegistryEventSchema } from './registry.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Staff requests to the registry (`ra.staff.*`) and the audit trail
@@ -18,7 +18,7 @@ import { cardNumberSchema as cardNumber, cardRecordStatusSchema as status, isoTi
 /** What `ra.staff.unlock` and `ra.staff.return` answer: the record after the change. No secret, no hash. */
 export const StaffCardSummarySchema = v.object({
   cardNumber,
-  route: v.picklist(ACTIVATION_PATHS),
+  route: path,
   status,
   attemptsLeft: v.number(),
   certSerial: v.string(),

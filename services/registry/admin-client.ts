@@ -10,7 +10,7 @@ import {
   type AdminListReply,
 } from '../../machines/contract/index.ts';
 import { requestJson } from '../shared/nats-json.ts';
-import { AdminListPageSchema } from '../../machines/contract/registry.ts';
+import { AdminListPageSchema } from '../../machines/contract/card-import.ts';
 
 /** Records per request: the contract allows 1000; smaller batches keep each reply prompt. */
 export const IMPORT_BATCH_SIZE = 200;

@@ -54,7 +54,7 @@ import {
 } from './card-record.ts';
 import type { CardView } from './card-view.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
-import type { AdminListPage, AdminListRequestSchema } from '../../machines/contract/registry.ts';
+import type { AdminListPage, AdminListRequestSchema } from '../../machines/contract/card-import.ts';
 import type { StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from '../../machines/contract/staff.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
 import { cardUpdater, compareAndSet, ensureEventStored, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';

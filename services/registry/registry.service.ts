@@ -28,7 +28,7 @@ import { CardView } from './card-view.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import type { CryptoKey } from 'jose';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
-import { AdminListRequestSchema } from '../../machines/contract/registry.ts';
+import { AdminListRequestSchema } from '../../machines/contract/card-import.ts';
 import { StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
 import { ensureStaffAuditStream } from './staff-audit.ts';
 import { staffEndpoint } from './staff-endpoints.ts';
