@@ -32,7 +32,9 @@ import { AdminListRequestSchema } from '../../machines/contract/card-import.ts';
 import { StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
 import { ensureStaffAuditStream } from './staff-audit.ts';
 import { staffEndpoint } from './staff-endpoints.ts';
-import { Registry, type RequestContext } from './registry-operations.ts';
+import { ActivationOperations } from './activation-operations.ts';
+import { CardLedger, type RequestContext } from './card-ledger.ts';
+import { OfficeOperations } from './office-operations.ts';
 import { loadRegistryKey, PRODUCTION_SCRYPT_COST, RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
 import { compareAndSet, KEY_CHECK_KEY, openRegistryStore, type RegistryStore } from './registry-store.ts';
 
@@ -109,7 +111,9 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const staffTokenKey = options.staffTokenKey ?? (await loadStaffTokenKeys(options.dataDir)).publicKey;
   await ensureStaffAuditStream(store.jsm, replicas);
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const registry = new Registry({ store, secrets, limiter, view, clock, ttlMs, scryptCost, maxGrants, ...(options.unlocksPerCardPerDay === undefined ? {} : { unlocksPerCardPerDay: options.unlocksPerCardPerDay }) });
+  const ledger = new CardLedger(store, view, clock);
+  const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
+  const office = new OfficeOperations(ledger, { secrets, scryptCost, ...(options.unlocksPerCardPerDay === undefined ? {} : { unlocksPerCardPerDay: options.unlocksPerCardPerDay }) });
 
   const service = await new Svcm(options.nc)
     .add({
@@ -165,20 +169,20 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   }
 
   for (const perKiosk of [false, true]) {
-    serve('identify', IdentifyRequestSchema, (request, context) => registry.identify(request, context), perKiosk);
-    serve('verify', VerifyRequestSchema, (request, context) => registry.verify(request, context), perKiosk);
-    serve('accept', AcceptRequestSchema, (request, context) => registry.accept(request, context), perKiosk);
-    serve('pinGrant', PinGrantRequestSchema, (request, context) => registry.pinGrant(request, context), perKiosk);
-    serve('complete', CompleteRequestSchema, (request, context) => registry.complete(request, context), perKiosk);
-    serve('soLoginFailed', SoLoginFailedRequestSchema, (request, context) => registry.soLoginFailed(request, context), perKiosk);
+    serve('identify', IdentifyRequestSchema, (request, context) => activation.identify(request, context), perKiosk);
+    serve('verify', VerifyRequestSchema, (request, context) => activation.verify(request, context), perKiosk);
+    serve('accept', AcceptRequestSchema, (request, context) => activation.accept(request, context), perKiosk);
+    serve('pinGrant', PinGrantRequestSchema, (request, context) => activation.pinGrant(request, context), perKiosk);
+    serve('complete', CompleteRequestSchema, (request, context) => activation.complete(request, context), perKiosk);
+    serve('soLoginFailed', SoLoginFailedRequestSchema, (request, context) => activation.soLoginFailed(request, context), perKiosk);
   }
   const gate = { publicKey: staffTokenKey, js: store.js, clock };
-  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => registry.unlock(request, staffId, context)), false);
-  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => registry.giveBack(request, staffId, context)), false);
-  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => registry.card(request, staffId, context)), false);
-  serve('adminImport', AdminImportRequestSchema, (request, context) => registry.import(request, context), false);
-  serve('adminList', AdminListRequestSchema, (request) => registry.list(request), false);
-  serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => registry.enrollAgent(request, context), false);
+  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => office.unlock(request, staffId, context)), false);
+  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => office.giveBack(request, staffId, context)), false);
+  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => office.card(request, staffId, context)), false);
+  serve('adminImport', AdminImportRequestSchema, (request, context) => office.import(request, context), false);
+  serve('adminList', AdminListRequestSchema, (request) => office.list(request), false);
+  serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => office.enrollAgent(request, context), false);
 
   // Ready means the server has our subscriptions: a request sent the moment we return finds us.
   await options.nc.flush();

@@ -8,7 +8,7 @@ import { StaffError } from '../../machines/contract/staff.ts';
 import { verifyStaffToken } from '../staff-auth/staff-token.ts';
 import { UnlockLimitError } from './card-record.ts';
 import type { StaffAuditEvent, StaffRequest } from '../../machines/contract/staff.ts';
-import type { RequestContext } from './registry-operations.ts';
+import type { RequestContext } from './card-ledger.ts';
 import { publishStaffAudit } from './staff-audit.ts';
 
 export interface StaffGate {

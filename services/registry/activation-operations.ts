@@ -1,16 +1,13 @@
-// The registry's operations: what each endpoint does, on decoded requests, in terms of the card
-// lifecycle (card-record.ts) and the store (registry-store.ts). registry.service.ts wires them to
-// NATS subjects; everything here throws a ContractError to refuse.
+// The activation operations: what identify, verify, accept, pin-grant, complete and
+// so-login-failed do, on decoded requests, in terms of the card lifecycle (card-record.ts) and the
+// ledger (card-ledger.ts). registry.service.ts wires them to NATS subjects; everything here throws
+// a ContractError to refuse.
 import { createHash, randomBytes } from 'node:crypto';
 import type * as v from 'valibot';
 import {
   ContractError,
-  JETSTREAM,
   type AcceptReply,
   type AcceptRequestSchema,
-  type AdminEnrollAgentRequest,
-  type AdminImportReply,
-  type AdminImportRequest,
   type CompleteReply,
   type CompleteRequestSchema,
   type IdentifyReply,
@@ -36,29 +33,21 @@ import {
   checkGrantable,
   checkVerifiable,
   effectiveStatus,
-  newCardRecord,
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
-  recordReturn,
   recordSoLoginFailed,
-  recordUnlock,
   refuseIfSoLoginFailed,
   recordVerification,
   recordWrongAttempt,
-  DEFAULT_UNLOCKS_PER_CARD_PER_DAY,
   type CardRecord,
   type Change,
   type Outcome,
-  type RegistryEvent,
 } from './card-record.ts';
-import type { CardView } from './card-view.ts';
+import { agentKeyKey, type AgentKeyRecord, type CardLedger, type RequestContext } from './card-ledger.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
-import type { AdminListPage, AdminListRequestSchema } from '../../machines/contract/card-import.ts';
-import type { StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from '../../machines/contract/staff.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
-import { cardUpdater, compareAndSet, ensureEventStored, publishEvent, readAll, readVersioned, type RegistryStore, type Step, type Versioned } from './registry-store.ts';
-import { certificateHolderOf } from '../shared/certificate-holder.ts';
+import { compareAndSet, publishEvent, type Versioned } from './registry-store.ts';
 
 /** Per activation, in `ra_activations` under the activation's ref. */
 export interface ActivationRecord {
@@ -71,28 +60,6 @@ export interface ActivationRecord {
   readonly lastGrantAt?: string;
   /** The nonce of the latest grant: the card signs it after its new PIN is set (`complete`). */
   readonly proofNonce?: string;
-}
-
-/** A kiosk's enrolled card-agent key, in `ra_cards` under `_agent_key.<kiosk>` (no card number is like it). */
-export interface AgentKeyRecord {
-  readonly v: 1;
-  readonly kioskId: string;
-  /** Raw Ed25519 public key, base64url. */
-  readonly publicKey: string;
-  readonly enrolledAt: string;
-}
-
-export function agentKeyKey(kioskId: string): string {
-  return `_agent_key.${kioskId}`;
-}
-
-export interface RequestContext {
-  /** The kiosk id from a `.<kiosk>` subject, if the request came that way. */
-  readonly kiosk: string | undefined;
-  /** Names the card in the request log. */
-  card(cardNumber: string): void;
-  /** Adds a non-secret field to the request log. */
-  note(field: string, value: string | number): void;
 }
 
 // An activation id names its card, so accept needs no lookup; the random part makes it unguessable.
@@ -113,86 +80,67 @@ function parseActivationId(activationId: string): { cardNumber: string; ref: str
   return { cardNumber: match[1] as string, ref: activationRef(activationId) };
 }
 
-function isCardRecord(value: unknown): value is CardRecord {
-  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && typeof (value as { cardNumber?: unknown }).cardNumber === 'string';
-}
-
-export interface RegistryParts {
-  readonly store: RegistryStore;
+export interface ActivationParts {
   readonly secrets: RegistrySecrets;
   readonly limiter: KioskLimiter;
-  readonly view: CardView;
-  readonly clock: () => Date;
+  /** How long an activation lives after its verify. */
   readonly ttlMs: number;
   readonly scryptCost: ScryptCost;
+  /** PIN grants one activation may release. */
   readonly maxGrants: number;
-  /** Staff unlocks per card within a rolling day. */
-  readonly unlocksPerCardPerDay?: number;
 }
 
-export class Registry {
-  private readonly store: RegistryStore;
+export class ActivationOperations {
   private readonly secrets: RegistrySecrets;
   private readonly limiter: KioskLimiter;
-  private readonly view: CardView;
-  private readonly clock: () => Date;
   private readonly ttlMs: number;
   private readonly scryptCost: ScryptCost;
   private readonly maxGrants: number;
-  private readonly unlocksPerCardPerDay: number;
 
-  private readonly updateCard: (key: string, data: string, revision: number) => Promise<number>;
-  private readonly storedEvents = new StoredEvents();
-
-  constructor(parts: RegistryParts) {
-    this.store = parts.store;
-    this.updateCard = cardUpdater(parts.store);
+  constructor(
+    private readonly ledger: CardLedger,
+    parts: ActivationParts,
+  ) {
     this.secrets = parts.secrets;
     this.limiter = parts.limiter;
-    this.view = parts.view;
-    this.clock = parts.clock;
     this.ttlMs = parts.ttlMs;
     this.scryptCost = parts.scryptCost;
     this.maxGrants = parts.maxGrants;
-    this.unlocksPerCardPerDay = parts.unlocksPerCardPerDay ?? DEFAULT_UNLOCKS_PER_CARD_PER_DAY;
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Activation
 
   async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
     // From the view: a status a moment old is fine here, every later step checks again.
-    const found = this.view.get(request.cardNumber) ?? (await this.readCard(request.cardNumber));
+    const found = this.ledger.view.get(request.cardNumber) ?? (await this.ledger.readCard(request.cardNumber));
     const record = withSerial(found, request.certSerial).value;
     if (record.certificateKeySha256 !== request.certificateKeySha256) {
       throw new ContractError('CARD_MISMATCH', "the card's certificate key is not the one registered for this card");
     }
-    return { route: record.route, status: effectiveStatus(record, this.clock()), attemptsLeft: attemptsLeft(record) };
+    return { route: record.route, status: effectiveStatus(record, this.ledger.clock()), attemptsLeft: attemptsLeft(record) };
   }
 
   async verify(request: VerifyRequest, context: RequestContext): Promise<VerifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
     if (context.kiosk === undefined) context.note('kiosk', request.kioskId);
-    const now = this.clock();
+    const now = this.ledger.clock();
     const matches = this.secretCheck(request, now);
     // The token is taken before the comparison and given back only when the secret matched, so
     // parallel verifies cannot all pass the check before the first wrong one is charged.
     const admission = await this.limiter.admit(request.kioskId, now);
     let comparedWrong = false;
     try {
-      const found = withSerial(await this.readCard(request.cardNumber), request.certSerial);
+      const found = withSerial(await this.ledger.readCard(request.cardNumber), request.certSerial);
       checkVerifiable(found.value, request.route, now);
 
       if (!(await this.limiter.comparisons.run(() => matches(found.value)))) {
         comparedWrong = true;
-        const failed = await this.changeCard(request.cardNumber, found, (current) => {
+        const failed = await this.ledger.changeCard(request.cardNumber, found, (current) => {
           const wrong = recordWrongAttempt(current, request.kioskId, now);
           return { write: wrong.record, result: wrong };
         });
-        await this.publish(failed.event);
+        await this.ledger.publish(failed.event);
         throw failed.reply;
       }
       return await this.startActivation(request, found, now);
@@ -216,12 +164,12 @@ export class Registry {
       expiresAt,
       grants: 0,
     };
-    await this.store.activations.create(ref, JSON.stringify(activation));
-    const change = await this.changeCard(request.cardNumber, found, (current) => {
+    await this.ledger.store.activations.create(ref, JSON.stringify(activation));
+    const change = await this.ledger.changeCard(request.cardNumber, found, (current) => {
       const verified = recordVerification(current, { ref, kioskId: request.kioskId, expiresAt }, now);
       return { write: verified.record, result: verified };
     });
-    await this.publish(change.event);
+    await this.ledger.publish(change.event);
     const acceptedAt = change.record.status === 'accepted' ? change.record.accepted?.at : undefined;
     return { activationId, expiresAt, ...(acceptedAt === undefined ? {} : { acceptedAt }) };
   }
@@ -263,8 +211,8 @@ export class Registry {
   async accept(request: v.InferOutput<typeof AcceptRequestSchema>, context: RequestContext): Promise<AcceptReply> {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     context.card(cardNumber);
-    const now = this.clock();
-    return this.onCard(cardNumber, async (read) => {
+    const now = this.ledger.clock();
+    return this.ledger.onCard(cardNumber, async (read) => {
       const found = activationCard(read, ref, context);
       const details = this.acceptanceInput(found.value, request);
 
@@ -273,7 +221,7 @@ export class Registry {
       if (!preview.change) return { acceptedAt: await this.settle(preview) };
 
       const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.scryptCost);
-      const outcome = await this.changeCard(cardNumber, found, (current) => {
+      const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {
         const accepted = recordAcceptance(current, ref, now, {
           ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
           ...(userCodeHash === undefined ? {} : { userCodeHash }),
@@ -286,8 +234,8 @@ export class Registry {
 
   /** Publishes the event of an outcome: the change's, or for a repeat the original one again (deduplicated). */
   private async settle<T>(outcome: Outcome<T>): Promise<T> {
-    if (outcome.change) await this.publish(outcome.change.event);
-    else if (outcome.repeat) await this.publish(outcome.repeat);
+    if (outcome.change) await this.ledger.publish(outcome.change.event);
+    else if (outcome.repeat) await this.ledger.publish(outcome.repeat);
     return outcome.result;
   }
 
@@ -318,8 +266,8 @@ export class Registry {
     if (Buffer.from(request.agentPublicKey, 'base64url').length !== 32) {
       throw new ContractError('BAD_REQUEST', 'agentPublicKey is not a raw 32-byte X25519 key');
     }
-    const now = this.clock();
-    const { value: record } = activationCard(await this.readCard(cardNumber), ref, context);
+    const now = this.ledger.clock();
+    const { value: record } = activationCard(await this.ledger.readCard(cardNumber), ref, context);
     const activation = checkGrantable(record, ref, now);
     refuseIfSoLoginFailed(record);
     // Only a one-time key that the activation's own kiosk's enrolled card agent signed for this
@@ -333,7 +281,7 @@ export class Registry {
 
     // Count the grant before releasing it: a reply lost on the way still counts.
     const proofNonce = randomBytes(32).toString('base64url');
-    const { result: grant } = await compareAndSet<ActivationRecord, number>(this.store.activations, ref, (current) => {
+    const { result: grant } = await compareAndSet<ActivationRecord, number>(this.ledger.store.activations, ref, (current) => {
       if (current === null) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
       if (current.value.grants >= this.maxGrants) {
         throw new ContractError('SESSION_EXPIRED', `this activation has used its ${this.maxGrants} PIN grants: start again`);
@@ -343,8 +291,8 @@ export class Registry {
     });
     context.note('grant', grant);
     // The card's own latest event goes first: events stay in order per card.
-    await this.ensureLastEvent(record);
-    await publishEvent(this.store.publisher, {
+    await this.ledger.ensureLastEvent(record);
+    await publishEvent(this.ledger.store.publisher, {
       id: `${cardNumber}-${ref}-grant-${grant}`,
       type: 'pin-granted',
       cardNumber,
@@ -369,7 +317,7 @@ export class Registry {
     if (context.kiosk !== undefined && context.kiosk !== kioskId) {
       throw new ContractError('BAD_REQUEST', 'the activation belongs to another kiosk');
     }
-    const entry = await this.store.cards.get(agentKeyKey(kioskId));
+    const entry = await this.ledger.store.cards.get(agentKeyKey(kioskId));
     const enrolled = entry && entry.operation === 'PUT' ? entry.json<AgentKeyRecord>() : undefined;
     if (enrolled === undefined) throw new ContractError('BAD_REQUEST', `no card-agent key is enrolled for kiosk ${kioskId}`);
     if (!verifyAgentSignature(enrolled.publicKey, statement, signature)) {
@@ -386,7 +334,7 @@ export class Registry {
     context.note('problem', request.problem);
     const { cardNumber, ref } = parseActivationId(request.activationId);
     if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
-    const found = activationCard(await this.readCard(cardNumber), ref, context);
+    const found = activationCard(await this.ledger.readCard(cardNumber), ref, context);
     const kioskId = kioskOfActivation(found.value, ref);
     if (kioskId === undefined) throw new ContractError('SESSION_EXPIRED', "this activation is not the card's current one");
     await this.requireAgentSignature(
@@ -395,12 +343,12 @@ export class Registry {
       soReportStatement(request.activationId, kioskId, cardNumber, request.problem),
       request.agentKeySignature,
     );
-    const now = this.clock();
-    const change = await this.changeCard<Change | undefined>(cardNumber, found, (current) => {
+    const now = this.ledger.clock();
+    const change = await this.ledger.changeCard<Change | undefined>(cardNumber, found, (current) => {
       const reported = recordSoLoginFailed(current, kioskId, request.problem, now);
       return reported ? { write: reported.record, result: reported } : { result: undefined };
     });
-    if (change) await this.publish(change.event);
+    if (change) await this.ledger.publish(change.event);
     return { recorded: change !== undefined };
   }
 
@@ -408,10 +356,10 @@ export class Registry {
     context.card(request.cardNumber);
     const { cardNumber, ref } = parseActivationId(request.activationId);
     if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
-    const now = this.clock();
-    const entry = await this.store.activations.get(ref);
+    const now = this.ledger.clock();
+    const entry = await this.ledger.store.activations.get(ref);
     const activation = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>() : undefined;
-    return this.onCard(cardNumber, async (read) => {
+    return this.ledger.onCard(cardNumber, async (read) => {
       const found = activationCard(read, ref, context);
       // The record's own refusals (expired, not accepted, closed) come first, as before proofs existed.
       if (found.value.activated?.by !== ref) checkGrantable(found.value, ref, now);
@@ -419,234 +367,12 @@ export class Registry {
       // nonce with the key of the registered certificate, after its new PIN was set.
       checkPossession(found.value, request, activation?.proofNonce);
       const grants = activation?.grants ?? 0;
-      const outcome = await this.changeCard(cardNumber, found, (current) => {
+      const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {
         const completed = recordCompletion(current, ref, now, grants);
         return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
       });
       return { activatedAt: await this.settle(outcome) };
     });
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Staff
-
-  // The staff id is the verified token's (registry.service.ts checks it before calling these).
-
-  async unlock(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, staffId, context, (record, now) => recordUnlock(record, now, staffId, this.unlocksPerCardPerDay));
-  }
-
-  async giveBack(request: StaffReturnRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
-    const details = { ...(request.reason ? { reason: request.reason } : {}), ...(request.contact ? { contact: request.contact } : {}) };
-    return this.staffChange(request, staffId, context, (record, now) => recordReturn(record, now, staffId, details));
-  }
-
-  private async staffChange(
-    request: StaffRequest,
-    staffId: string,
-    context: RequestContext,
-    change: (record: CardRecord, now: Date) => Change | undefined,
-  ): Promise<StaffCardSummary> {
-    context.card(request.cardNumber);
-    context.note('staff', staffId);
-    const now = this.clock();
-    const { record, event } = await this.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, undefined, (current) => {
-      const changed = change(current, now);
-      return changed ? { write: changed.record, result: changed } : { result: { record: current } };
-    });
-    if (event) await this.publish(event);
-    return summarize(record, now);
-  }
-
-  async card(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardReply> {
-    context.card(request.cardNumber);
-    context.note('staff', staffId);
-    const record = (await this.readCard(request.cardNumber))?.value;
-    if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
-    const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
-    const history = messages.map((msg) => msg.json<RegistryEvent>());
-    return { ...summarize(record, this.clock()), history };
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Admin
-
-  async import(request: AdminImportRequest, context: RequestContext): Promise<AdminImportReply> {
-    context.note('records', request.records.length);
-    const seen = new Set<string>();
-    for (const record of request.records) {
-      if (seen.has(record.cardNumber)) throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} appears twice in one import`);
-      seen.add(record.cardNumber);
-      checkImportRecord(record);
-    }
-    // Refuse the whole batch before writing anything if a card is already known with another serial.
-    const known = await mapLimited(request.records, 64, (record) => this.readCard(record.cardNumber));
-    request.records.forEach((record, index) => {
-      const existing = known[index]?.value;
-      if (existing && existing.certSerial !== normalizeSerial(record.certSerial)) {
-        throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
-      }
-      if (existing?.certificateKeySha256 !== undefined && existing.certificateKeySha256 !== record.certificateKeySha256) {
-        throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate key`);
-      }
-    });
-    const now = this.clock();
-    const results = await mapLimited(request.records, 16, async (record, index) => {
-      const existing = known[index]?.value;
-      if (existing) return { cardNumber: record.cardNumber, outcome: 'unchanged' as const, status: effectiveStatus(existing, now) };
-      const fresh = newCardRecord(await this.issuanceFields(record), now);
-      const { result } = await compareAndSet<CardRecord, { created: boolean; record: CardRecord }>(this.store.cards, record.cardNumber, (current) => {
-        if (current === null) return { write: fresh.record, result: { created: true, record: fresh.record } };
-        if (current.value.certSerial !== fresh.record.certSerial) {
-          throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
-        }
-        return { result: { created: false, record: current.value } };
-      }, null);
-      if (result.created) await this.publish(fresh.event);
-      return {
-        cardNumber: record.cardNumber,
-        outcome: result.created ? ('created' as const) : ('unchanged' as const),
-        status: effectiveStatus(result.record, now),
-      };
-    });
-    return { results };
-  }
-
-  private async issuanceFields(record: AdminImportRequest['records'][number]) {
-    const common = {
-      cardNumber: record.cardNumber,
-      certSerial: record.certSerial,
-      ...certificateHolderOf(record),
-      status: record.status,
-      soCredential: this.secrets.encryptSoCredential(record.cardNumber, record.soCredential),
-      certificateKeySha256: record.certificateKeySha256,
-    };
-    if (record.route === 'self-applied') {
-      return { ...common, route: record.route, userCodeHash: await hashUserCode(normalizeInput(record.userCode), this.scryptCost) };
-    }
-    return {
-      ...common,
-      route: record.route,
-      responsibleIdMac: this.secrets.macResponsibleId(checkPersonalId(record.responsibleId).normalized),
-      ...(record.birthDate === undefined ? {} : { birthDateMac: this.secrets.macBirthDate(record.birthDate) }),
-    };
-  }
-
-  /** Enrolls (or replaces) the card-agent key of a kiosk: an operator's act, on an admin-only subject. */
-  async enrollAgent(request: AdminEnrollAgentRequest, context: RequestContext): Promise<{ kioskId: string; outcome: 'enrolled' | 'replaced' | 'unchanged' }> {
-    context.note('kiosk', request.kioskId);
-    const enrolledAt = this.clock().toISOString();
-    const { result } = await compareAndSet<AgentKeyRecord, 'enrolled' | 'replaced' | 'unchanged'>(this.store.cards, agentKeyKey(request.kioskId), (current) => {
-      if (current !== null && current.value.publicKey === request.publicKey) return { result: 'unchanged' };
-      return {
-        write: { v: 1, kioskId: request.kioskId, publicKey: request.publicKey, enrolledAt },
-        result: current === null ? 'enrolled' : 'replaced',
-      };
-    });
-    context.note('outcome', result);
-    return { kioskId: request.kioskId, outcome: result };
-  }
-
-  async list(request: v.InferOutput<typeof AdminListRequestSchema>): Promise<AdminListPage> {
-    const limit = request.limit ?? 5_000;
-    const now = this.clock();
-    const bucket = JETSTREAM.registryCardsBucket;
-    const messages = await readAll(this.store.js, `KV_${bucket}`, `$KV.${bucket}.>`, true);
-    const cards = messages
-      .filter((msg) => msg.data.length > 0)
-      .map((msg) => msg.json<unknown>())
-      .filter(isCardRecord)
-      .filter((record) => request.after === undefined || record.cardNumber > request.after)
-      .sort((a, b) => (a.cardNumber < b.cardNumber ? -1 : a.cardNumber > b.cardNumber ? 1 : 0));
-    const page = cards.slice(0, limit).map((record) => ({ cardNumber: record.cardNumber, route: record.route, status: effectiveStatus(record, now) }));
-    const last = page[page.length - 1];
-    return { cards: page, ...(cards.length > limit && last ? { next: last.cardNumber } : {}) };
-  }
-
-  // -------------------------------------------------------------------------------------------
-
-  /** The card as stored now (and the view learns it). */
-  private async readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
-    const found = await readVersioned<CardRecord>(this.store.cards, cardNumber);
-    if (found) this.view.remember(cardNumber, found);
-    return found;
-  }
-
-  /**
-   * Runs `decide` on the card as the view has it, and if that refuses, once more on the card as
-   * stored now: a refusal is only ever answered from a fresh read.
-   */
-  private async onCard<T>(cardNumber: string, decide: (found: Versioned<CardRecord> | null) => Promise<T>): Promise<T> {
-    const viewed = this.view.get(cardNumber);
-    if (viewed) {
-      try {
-        return await decide(viewed);
-      } catch (error) {
-        if (!(error instanceof ContractError)) throw error;
-      }
-    }
-    return decide(await this.readCard(cardNumber));
-  }
-
-  /** compareAndSet on a card that must exist, starting from `known` when the caller has just read it. */
-  private async changeCard<T>(
-    cardNumber: string,
-    known: Versioned<CardRecord> | undefined,
-    decide: (current: CardRecord) => Step<CardRecord, T>,
-  ): Promise<T> {
-    const { result, written } = await compareAndSet<CardRecord, T>(
-      this.store.cards,
-      cardNumber,
-      (current) => {
-        if (current === null) throw new ContractError('UNKNOWN_CARD', 'no such card');
-        return decide(current.value);
-      },
-      known,
-      this.updateCard,
-      // The change replaces the record's latest change: its event must be stored first.
-      (current) => this.ensureLastEvent(current.value),
-    );
-    if (written) this.view.remember(cardNumber, written, written.json);
-    return result;
-  }
-
-  /** Publishes a card's change event and remembers that it is stored. */
-  private async publish(event: RegistryEvent): Promise<void> {
-    await publishEvent(this.store.publisher, event);
-    this.storedEvents.note(event.cardNumber, event.id);
-  }
-
-  /**
-   * Makes sure the event of the record's latest change is on RA_EVENTS (it is not if its publish
-   * failed after the record was written). Free when this instance published or checked it itself;
-   * otherwise one publish, deduplicated by its id.
-   */
-  private async ensureLastEvent(record: CardRecord): Promise<void> {
-    const last = record.lastEvent;
-    if (last === undefined || this.storedEvents.has(record.cardNumber, last.id)) return;
-    await ensureEventStored(this.store, last, this.clock());
-    this.storedEvents.note(record.cardNumber, last.id);
-  }
-}
-
-/**
- * The id of each card's latest event this instance knows to be on RA_EVENTS (it published it, or
- * checked it), so its own next change needs no check. Bounded: the oldest entries go first, and a
- * card that is not here is simply checked once.
- */
-class StoredEvents {
-  readonly #ids = new Map<string, string>();
-
-  constructor(readonly capacity = 50_000) {}
-
-  has(cardNumber: string, id: string): boolean {
-    return this.#ids.get(cardNumber) === id;
-  }
-
-  note(cardNumber: string, id: string): void {
-    this.#ids.delete(cardNumber);
-    this.#ids.set(cardNumber, id);
-    if (this.#ids.size > this.capacity) this.#ids.delete(this.#ids.keys().next().value as string);
   }
 }
 
@@ -690,63 +416,4 @@ function checkPossession(record: CardRecord, request: v.InferOutput<typeof Compl
   if (nonce === undefined) throw new ContractError('BAD_REQUEST', 'no PIN grant was released for this activation');
   const statement = possessionStatement(request.activationId, record.cardNumber, nonce);
   if (!verifyCardSignature(publicKey, statement, Buffer.from(request.proof.signature, 'base64url'))) throw mismatch;
-}
-
-/** Input a registry cannot use is refused at import, not discovered at the kiosk. */
-function checkImportRecord(record: AdminImportRequest['records'][number]): void {
-  if (record.route === 'self-applied') {
-    if (!isValidUserCode(normalizeInput(record.userCode))) {
-      throw new ContractError('BAD_REQUEST', `card ${record.cardNumber}: the user code is not 6–10 letters, digits or symbols`);
-    }
-  } else if (!checkPersonalId(record.responsibleId).formatOk) {
-    throw new ContractError('BAD_REQUEST', `card ${record.cardNumber}: the responsible person's ID is not in a known format`);
-  }
-  if (Date.parse(record.validFrom) >= Date.parse(record.validTo)) {
-    throw new ContractError('BAD_REQUEST', `card ${record.cardNumber}: validFrom is not before validTo`);
-  }
-}
-
-function summarize(record: CardRecord, now: Date): StaffCardSummary {
-  return {
-    cardNumber: record.cardNumber,
-    route: record.route,
-    status: effectiveStatus(record, now),
-    attemptsLeft: attemptsLeft(record),
-    certSerial: record.certSerial,
-    holderName: record.holderName,
-    ubn: record.ubn,
-    validFrom: record.validFrom,
-    validTo: record.validTo,
-    importedAt: record.importedAt,
-    ...(record.accepted ? { acceptedAt: record.accepted.at } : {}),
-    ...(record.activated ? { activatedAt: record.activated.at } : {}),
-    ...(record.lockedAt ? { lockedAt: record.lockedAt } : {}),
-    ...(record.soLoginFailed ? { soLoginFailedAt: record.soLoginFailed.at } : {}),
-    ...(record.returned ? { returnedAt: record.returned.at } : {}),
-    ...(record.returned?.reason ? { returnReason: record.returned.reason } : {}),
-    ...(record.returned?.contact ? { returnContact: record.returned.contact } : {}),
-    ...(record.activation
-      ? {
-          activation: {
-            kioskId: record.activation.kioskId,
-            expiresAt: record.activation.expiresAt,
-            live: now.getTime() <= Date.parse(record.activation.expiresAt),
-          },
-        }
-      : {}),
-  };
-}
-
-/** Maps with at most `limit` calls in flight, keeping the order of `items`. */
-async function mapLimited<I, O>(items: readonly I[], limit: number, map: (item: I, index: number) => Promise<O>): Promise<O[]> {
-  const results = new Array<O>(items.length);
-  let nextIndex = 0;
-  const worker = async () => {
-    while (nextIndex < items.length) {
-      const index = nextIndex++;
-      results[index] = await map(items[index] as I, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
