@@ -16,25 +16,9 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import {
-  PRODUCTION_HUB,
-  renderHubNode,
-  renderHubSecrets,
-  renderKioskHubLink,
-  renderKioskLeaf,
-  renderStaffDeskLeaf,
-  renderStaffHubLink,
-  siteSecretVariables,
-  deskConsoleSecret,
-  PASSWORD_VARIABLES,
-  validateSite,
-  type HubListen,
-  type HubNode,
-  type LeafListen,
-  type NatsUser,
-  type Site,
-  type SiteSecrets,
-} from './nats-config.ts';
+import { deskConsoleSecret, PASSWORD_VARIABLES, type NatsUser } from './nats-rules.ts';
+import { PRODUCTION_HUB, validateSite, type HubListen, type HubNode, type LeafListen, type Site } from './nats-site.ts';
+import { renderHubNode, renderHubSecrets, renderKioskHubLink, renderKioskLeaf, renderStaffDeskLeaf, renderStaffHubLink, siteSecretVariables, type SiteSecrets } from './nats-config.ts';
 
 export const PRODUCTION_DIR = dirname(fileURLToPath(import.meta.url));
 export const EXAMPLE_SITE_FILE = join(PRODUCTION_DIR, 'site.example.json');

@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
-import type { HubListen, Site } from '../../deploy/production/nats-config.ts';
+import type { HubListen, Site } from '../../deploy/production/nats-site.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 import { hubNodesOnOneHost, loopbackHubListen, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUILT_PARTS, type Part } from '../../services/serve.ts';
 import { PRODUCTION_DIR } from '../../deploy/production/make-kiosk-config.ts';
-import { PRODUCTION_HUB, PRODUCTION_LEAF } from '../../deploy/production/nats-config.ts';
+import { PRODUCTION_HUB, PRODUCTION_LEAF } from '../../deploy/production/nats-site.ts';
 
 const SYSTEMD_DIR = join(PRODUCTION_DIR, 'systemd');
 const POLICY_FILE = join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json');

@@ -28,20 +28,9 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
-import {
-  ADMIN_USER,
-  HUB_ACCOUNT,
-  kioskLinkUser,
-  kioskPasswordVariable,
-  PASSWORD_VARIABLES,
-  REGISTRY_USER,
-  deskConsoleSecret,
-  renderHubNode,
-  renderKioskLeaf,
-  renderStaffDeskLeaf,
-  STAFF_USER,
-  type Site,
-} from '../../deploy/production/nats-config.ts';
+import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, PASSWORD_VARIABLES, REGISTRY_USER, deskConsoleSecret, STAFF_USER } from '../../deploy/production/nats-rules.ts';
+import { type Site } from '../../deploy/production/nats-site.ts';
+import { renderHubNode, renderKioskLeaf, renderStaffDeskLeaf } from '../../deploy/production/nats-config.ts';
 import {
   completeSecrets,
   EXAMPLE_SITE_FILE,

@@ -14,14 +14,8 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
-import {
-  CONSOLE_PASSWORD_VARIABLE,
-  deskConsoleSecret,
-  kioskLinkUser,
-  PASSWORD_VARIABLES,
-  STAFF_USER,
-  type HubListen,
-} from '../../deploy/production/nats-config.ts';
+import { CONSOLE_PASSWORD_VARIABLE, deskConsoleSecret, kioskLinkUser, PASSWORD_VARIABLES, STAFF_USER } from '../../deploy/production/nats-rules.ts';
+import { type HubListen } from '../../deploy/production/nats-site.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 import { OBSERVER, startHubNode, startKioskLeaf, startStaffDesk, tlsDirOf, type LoopbackSite } from '../support/deploy-sites.ts';

@@ -4,15 +4,9 @@
 // JetStream store and TLS directory under the test's temp dir. The caller stops what it started.
 import { join } from 'node:path';
 import { hubNodeFiles, kioskFiles, staffDeskFiles, type MachineFiles } from '../../deploy/production/make-kiosk-config.ts';
-import {
-  hubUsers,
-  kioskLocalUsers,
-  type HubListen,
-  type HubNode,
-  type NatsUser,
-  type Site,
-  type SiteSecrets,
-} from '../../deploy/production/nats-config.ts';
+import { hubUsers, kioskLocalUsers, type NatsUser } from '../../deploy/production/nats-rules.ts';
+import { type HubListen, type HubNode, type Site } from '../../deploy/production/nats-site.ts';
+import { type SiteSecrets } from '../../deploy/production/nats-config.ts';
 import { startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 import { freePort } from '../../services/shared/nats-server.ts';
 

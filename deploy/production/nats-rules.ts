@@ -1,0 +1,304 @@
+// The production NATS topology as code, part 1: who may publish and subscribe what (the users and
+// their allowlists). nats-site.ts says where things run, nats-config.ts renders the nats-server
+// configs that enforce it (hub nodes, kiosk leaf nodes, staff desk leaf nodes). One source for the
+// configs in deploy/production/, for `make-kiosk-config.ts` and for the isolation test, so the test
+// runs exactly the rules that ship.
+//
+// The design (docs/deployment.md says why): one application account on the hub, one user per kiosk
+// link with an allowlist pinned to that kiosk's id, enforced by the hub whatever the kiosk's own
+// config says; on each kiosk, its own server keeps the kiosk-local subjects (which carry the PIN and
+// the user code) and refuses to export them over the link. Only features of nats-server 2.9 are
+// used; `sync_interval` (2.10) is a site option, off by default.
+import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects } from '../../machines/contract/index.ts';
+import type { Site } from './nats-site.ts';
+
+export type ConnectionType = 'STANDARD' | 'WEBSOCKET' | 'LEAFNODE';
+
+export interface SubjectPermissions {
+  publish: readonly string[];
+  subscribe: readonly string[];
+  /** May answer the requests it receives (one reply each) without a publish grant on inboxes. */
+  allowResponses?: boolean;
+}
+
+export interface NatsUser {
+  user: string;
+  /** The config variable that holds the password (defined in an include file); none for users reached through `no_auth_user`. */
+  passwordVariable?: string;
+  /** Absent: no restriction (only ever for test observers). */
+  permissions?: SubjectPermissions;
+  connectionTypes: readonly ConnectionType[];
+  /** Why the user exists; written above it in the config. */
+  note: string;
+}
+
+/** The hub's application account: registry, staff, admin and every kiosk link. */
+export const HUB_ACCOUNT = 'MOEACA';
+/** The account on a kiosk's or staff desk's own server (the leaf link binds it to the hub's). */
+export const LEAF_ACCOUNT = 'LOCAL';
+/** nats.js inboxes: replies to requests come back here. */
+const INBOX = '_INBOX.>';
+const REGISTRY_PING = '$SRV.PING.registry';
+
+export function assertKiosk(kioskId: string): void {
+  if (!isKioskId(kioskId)) throw new Error(`not a kiosk id: ${JSON.stringify(kioskId)}`);
+}
+
+/** Every registry endpoint a kiosk calls, pinned to the kiosk's own id (`ra.activation.<endpoint>.<kiosk>`). */
+export function kioskRegistrySubjects(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `ra.activation.*.${kioskId}`;
+}
+
+/** The hub user a kiosk's leaf link authenticates as. */
+export function kioskLinkUser(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `kiosk-${kioskId}`;
+}
+
+/**
+ * With TLS the hub maps each leaf link's client certificate to its user (`verify_and_map`):
+ * nats-server 2.9 takes the first of the certificate's SAN e-mails, SAN DNS names and subject DN
+ * that names a user. Certificates carry the machine's certificate name as the subject
+ * (`CN=kiosk-<id>`, `CN=staff-<desk>`) and no SAN that is a user name, so the subject decides.
+ */
+export function certificateUser(certificateName: string): string {
+  return `CN=${certificateName}`;
+}
+
+/** The base name of a kiosk's certificate files and its certificate's CN. */
+export function kioskCertificateName(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `kiosk-${kioskId}`;
+}
+
+/** The base name of a staff desk's certificate files and its certificate's CN. */
+export function deskCertificateName(desk: string): string {
+  return `staff-${desk}`;
+}
+
+/** Config variable names can hold letters, digits and underscores; kiosk ids have no underscores, so this is one-to-one. */
+export function kioskPasswordVariable(kioskId: string): string {
+  assertKiosk(kioskId);
+  return `KIOSK_PASSWORD_${kioskId.toUpperCase().replaceAll('-', '_')}`;
+}
+
+export const STAFF_USER = 'staff';
+export const ADMIN_USER = 'admin';
+export const REGISTRY_USER = 'registry';
+export const ROUTE_USER = 'route';
+export const PASSWORD_VARIABLES = {
+  staff: 'STAFF_PASSWORD',
+  admin: 'ADMIN_PASSWORD',
+  route: 'ROUTE_PASSWORD',
+  /** The registry instances' login (each node's registry reads it through systemd LoadCredential=). */
+  registry: 'REGISTRY_PASSWORD',
+} as const;
+/** A staff desk's own server: the console user's password, in the desk's hub-link.conf. */
+export const CONSOLE_PASSWORD_VARIABLE = 'CONSOLE_PASSWORD';
+
+/** The site secret behind one desk's console password (config variables are per machine). */
+export function deskConsoleSecret(desk: string): string {
+  return `DESK_CONSOLE_PASSWORD_${desk.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/**
+ * Never granted to anyone: deleting or purging a stream or a bucket (a KV bucket is a stream), or
+ * deleting single messages. The registry's history is its audit trail; an operator who must remove
+ * data does it with the system account, not with an application user (docs/security.md).
+ */
+export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
+/** Defined in the hub's secrets include: the cluster routes, with the route credentials in each URL. */
+export const HUB_ROUTES_VARIABLE = 'HUB_ROUTES';
+/** Defined in a leaf's `hub-link.conf`: the hub nodes' leafnode URLs, with the link's credentials in each URL. */
+export const HUB_LINK_VARIABLE = 'HUB_LEAF_URLS';
+
+// ---------------------------------------------------------------------------------------------
+// The rules
+
+/**
+ * A kiosk's leaf link, from the kiosk's side: `publish` is what the kiosk may send into the hub,
+ * `subscribe` what the hub may deliver to it. The hub enforces this, so a kiosk whose own server
+ * was reconfigured still cannot step outside it.
+ */
+export function kioskLinkPermissions(kioskId: string): SubjectPermissions {
+  const kiosk = kioskSubjects(kioskId);
+  return {
+    publish: [
+      kiosk.view,
+      kiosk.inspect,
+      kioskRegistrySubjects(kioskId),
+      // the UI server's /healthz asks whether any registry instance answers
+      REGISTRY_PING,
+      // replies to the staff console's view.get, inspect.machine, engine.stats and kiosk.discover
+      INBOX,
+    ],
+    subscribe: [kiosk.staff, kiosk.viewGet, kiosk.inspectMachine, kiosk.engineStats, KIOSK_DISCOVER_SUBJECT, INBOX],
+  };
+}
+
+/** The engine, the card agent and the UI server on the kiosk's own server. */
+export function kioskPartsPermissions(kioskId: string): SubjectPermissions {
+  const kiosk = kioskSubjects(kioskId);
+  return {
+    publish: [
+      kiosk.view,
+      kiosk.viewGet,
+      kiosk.inspect,
+      `kiosk.${kioskId}.card.>`,
+      kioskRegistrySubjects(kioskId),
+      REGISTRY_PING,
+      // the engine's session snapshots, in the kiosk's own JetStream domain
+      '$JS.API.>',
+      `$KV.${JETSTREAM.kioskSnapshotsBucket}.>`,
+    ],
+    subscribe: [`kiosk.${kioskId}.>`, KIOSK_DISCOVER_SUBJECT, INBOX, '$SRV.>'],
+    allowResponses: true,
+  };
+}
+
+/** The kiosk page in Chromium (websocket): input out, views in. Never the card agent's subjects. */
+export function kioskBrowserPermissions(kioskId: string): SubjectPermissions {
+  const kiosk = kioskSubjects(kioskId);
+  return { publish: [kiosk.input, kiosk.viewGet], subscribe: [kiosk.view, INBOX] };
+}
+
+/** The staff console and the inspector, for every kiosk. */
+export function staffPermissions(): SubjectPermissions {
+  return {
+    publish: [
+      'kiosk.*.staff',
+      'ra.staff.>',
+      KIOSK_DISCOVER_SUBJECT,
+      'kiosk.*.view.get',
+      'kiosk.*.inspect.machine',
+      'kiosk.*.engine.stats',
+    ],
+    subscribe: [ALL_KIOSK_VIEWS_SUBJECT, 'kiosk.*.inspect', INBOX],
+  };
+}
+
+/** Registering issuance records (`ra.admin.*`): the issuing side's tool, on a hub node. */
+export function adminPermissions(): SubjectPermissions {
+  return { publish: ['ra.admin.>'], subscribe: [INBOX] };
+}
+
+/** The registry instances: every `ra.` request, JetStream for their records and events. */
+export function registryPermissions(): SubjectPermissions {
+  return {
+    publish: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', 'ra.events.>'],
+    subscribe: ['ra.>', '$SRV.>', INBOX],
+    allowResponses: true,
+  };
+}
+
+/**
+ * What a kiosk's own server never sends over the link (`deny_exports`) nor takes from it
+ * (`deny_imports`), whatever the hub would allow: the subjects that carry the PIN, the user code and
+ * the ID stay on the box, and the box's JetStream domain stays its own.
+ */
+export const KIOSK_LINK_DENY_EXPORTS: readonly string[] = [
+  'kiosk.*.input',
+  'kiosk.*.card.>',
+  'kiosk.*.staff',
+  'ra.admin.>',
+  'ra.staff.>',
+  '$JS.>',
+  '$KV.>',
+];
+export const KIOSK_LINK_DENY_IMPORTS: readonly string[] = [
+  'kiosk.*.input',
+  'kiosk.*.card.>',
+  'ra.>',
+  '$SRV.>',
+  '$JS.>',
+  '$KV.>',
+];
+
+export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: readonly string[] }): NatsUser[] {
+  // With TLS a leaf link is the user its certificate names, and a password does nothing; without
+  // (a lab), the link's password decides.
+  const mapped = site.tls === true;
+  const staffDesks = mapped
+    ? (site.staffDesks ?? []).map(
+        (desk): NatsUser => ({
+          user: certificateUser(deskCertificateName(desk)),
+          permissions: staffPermissions(),
+          connectionTypes: ['LEAFNODE'],
+          note: `the leaf link of staff desk ${desk}, by its client certificate`,
+        }),
+      )
+    : [];
+  return [
+    {
+      user: REGISTRY_USER,
+      passwordVariable: PASSWORD_VARIABLES.registry,
+      permissions: registryPermissions(),
+      connectionTypes: ['STANDARD'],
+      note: 'registry instances on this node, on 127.0.0.1 (password through systemd LoadCredential=)',
+    },
+    {
+      user: STAFF_USER,
+      passwordVariable: PASSWORD_VARIABLES.staff,
+      permissions: staffPermissions(),
+      connectionTypes: mapped ? ['STANDARD'] : ['STANDARD', 'LEAFNODE'],
+      note: mapped
+        ? 'staff console and inspector as a client on a hub node (desks link by certificate, below)'
+        : 'staff console and inspector: a staff desk leaf node, or a client on a hub node',
+    },
+    {
+      user: ADMIN_USER,
+      passwordVariable: PASSWORD_VARIABLES.admin,
+      permissions: adminPermissions(),
+      connectionTypes: ['STANDARD'],
+      note: 'registering issuance records (ra.admin.*), from a hub node only',
+    },
+    ...staffDesks,
+    ...site.kiosks.map(
+      (kioskId): NatsUser =>
+        mapped
+          ? {
+              user: certificateUser(kioskCertificateName(kioskId)),
+              permissions: kioskLinkPermissions(kioskId),
+              connectionTypes: ['LEAFNODE'],
+              note: `the leaf link of kiosk ${kioskId}, by its client certificate: its own subjects only`,
+            }
+          : {
+              user: kioskLinkUser(kioskId),
+              passwordVariable: kioskPasswordVariable(kioskId),
+              permissions: kioskLinkPermissions(kioskId),
+              connectionTypes: ['LEAFNODE'],
+              note: `the leaf link of kiosk ${kioskId}: its own subjects only`,
+            },
+    ),
+  ];
+}
+
+export function kioskLocalUsers(kioskId: string): NatsUser[] {
+  return [
+    {
+      user: 'parts',
+      permissions: kioskPartsPermissions(kioskId),
+      connectionTypes: ['STANDARD'],
+      note: 'the engine, the card agent and the UI server: TCP on 127.0.0.1 without credentials (no_auth_user)',
+    },
+    {
+      user: 'browser',
+      permissions: kioskBrowserPermissions(kioskId),
+      connectionTypes: ['WEBSOCKET'],
+      note: 'the kiosk page in Chromium: the websocket on 127.0.0.1 (its no_auth_user)',
+    },
+  ];
+}
+
+export function staffDeskLocalUsers(): NatsUser[] {
+  return [
+    {
+      user: 'console',
+      passwordVariable: CONSOLE_PASSWORD_VARIABLE,
+      permissions: staffPermissions(),
+      connectionTypes: ['STANDARD', 'WEBSOCKET'],
+      note: 'the staff console and inspector pages (websocket, login from the UI server) and the UI server, on 127.0.0.1',
+    },
+  ];
+}
