@@ -257,13 +257,13 @@ export class KaKioskApp extends LitElement {
       <main aria-busy=${view?.busy ? 'true' : 'false'}>${view ? this.renderScreen(view) : html`<p class="waiting" role="status">${s.starting}</p>`}</main>
       <footer>
         <p class="service">${icons.phone}${s.customerService} ${CUSTOMER_SERVICE.phone}</p>
+        ${this.demoCards ? html`<ka-card-tray .cards=${this.demoCards} lang=${lang}></ka-card-tray>` : nothing}
         ${view?.accepts.includes('user.callStaff')
           ? html`<button type="button" data-event="user.callStaff" @click=${() => emit(this, 'ka-input-send', { type: 'user.callStaff' })}>
               ${icons.staff}${s.buttons.callStaff}
             </button>`
           : nothing}
       </footer>
-      ${this.demoCards ? html`<ka-card-tray .cards=${this.demoCards} lang=${lang}></ka-card-tray>` : nothing}
     </div>`;
   }
 

@@ -47,6 +47,29 @@ for (const viewport of VIEWPORTS) {
       }
     }
 
+    // The demo card tray (npm start) is on every screen: its closed tab must cover nothing a
+    // screen shows (it once sat over the card-data table's right edge).
+    for (const name of ['insertCard', 'enterUserCode', 'confirmCardData', 'enterContact', 'enterPin', 'failed-3125'] as FixtureName[]) {
+      for (const lang of ['zh-TW', 'en'] as const) {
+        it(`${name} (${lang}): the demo tray's tab covers nothing of the screen`, async () => {
+          const app = await renderApp(fixtureView(name, lang));
+          app.demoCards = [{ cardNumber: 'TT00000000000051', label: '測試公司1' }];
+          await settle(app);
+          const tab = deepAll(app, 'ka-card-tray')[0]!.shadowRoot!.querySelector('.tab')!.getBoundingClientRect();
+          // The screen (whatever of it is scrolled into view) and the footer's other controls.
+          const footerControls = [...(app.shadowRoot?.querySelectorAll('footer button') ?? [])];
+          const content = [...deepAll(app, 'main'), ...footerControls];
+          expect(footerControls.length).to.be.greaterThan(0);
+          for (const element of content) {
+            const box = element.getBoundingClientRect();
+            expect(overlaps(tab, box), `the tab ${JSON.stringify(tab)} covers ${element.outerHTML.slice(0, 80)}`).to.equal(false);
+          }
+          expect(tab.right).to.be.at.most(window.innerWidth);
+          expect(tab.bottom).to.be.at.most(window.innerHeight);
+        });
+      }
+    }
+
     for (const name of ['insertCard', 'choosePath', 'confirmCardData', 'failed-WRONG_PATH', 'stillThere', 'enterResponsibleId'] as FixtureName[]) {
       it(`${name}: controls are at least 64 px and not clipped off screen`, async () => {
         const app = await renderApp(fixtureView(name));

@@ -11,9 +11,9 @@ export interface DemoCard {
 
 /**
  * Demo only: stands in for the card slot when the kiosk runs the simulated reader. Shown only
- * when the kiosk's config says so, marked as a demonstration. A drawer: closed, only a narrow tab
- * on the right edge shows, so every screen looks as it will on the kiosk; one tap opens the panel
- * over the screen, and inserting or removing a card closes it again.
+ * when the kiosk's config says so, marked as a demonstration. A drawer: closed, only its tab shows,
+ * in the footer beside the staff button (the page puts it there), so it covers nothing of any
+ * screen; one tap opens the panel over the screen, and inserting or removing a card closes it.
  *
  * @summary Insert or remove a demo card.
  * @fires ka-card-insert - `{cardNumber}`
@@ -39,25 +39,18 @@ export class KaCardTray extends KioskElement {
     ...componentWithButtonsStyles,
     css`
       :host {
-        /* Out of the page's layout: the kiosk's screens keep the whole window. */
+        /* The tab is one more item of the footer's row; the drawer is fixed over the window. */
         display: contents;
       }
-      .tab,
       .scrim,
       section {
         position: fixed;
         z-index: 10;
       }
       .tab {
-        right: 0;
-        top: calc(50% - 100px);
-        writing-mode: vertical-rl;
-        min-width: var(--ka-target-min);
-        min-height: 200px;
-        padding: var(--ka-space-2) var(--ka-space-1);
+        min-height: var(--ka-target-min);
+        padding: var(--ka-space-1) var(--ka-space-2);
         border: 3px dashed var(--ka-warning-text);
-        border-right: 0;
-        border-radius: 12px 0 0 12px;
         background: var(--ka-demo-bg);
         color: var(--ka-warning-text);
         font-size: var(--ka-text-small);
