@@ -1,12 +1,12 @@
 // Feeds <ka-dashboard-app> over NATS: today's RA_EVENTS through an ordered consumer starting at
-// midnight Taipei time (then live), and every kiosk's view through the staff console's
-// KioskDirectory (`kiosk.discover`, `kiosk.*.view`). The figures are recomputed as things arrive.
+// midnight Taipei time (then live), and every kiosk's view through the consoles' shared
+// ConsoleConnection (`kiosk.discover`, `kiosk.*.view`). The figures are recomputed as things arrive.
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import * as v from 'valibot';
 import { JETSTREAM } from '../../machines/contract/subjects.ts';
-import { connectConsole, fetchConsoleConfig, watchConnection } from '../consoles/connection.ts';
-import { KioskDirectory } from '../consoles/kiosk-directory.ts';
+import type { View } from '../../machines/contract/messages.ts';
+import { ConsoleConnection } from '../consoles/connection.ts';
 import { computeFigures, dayOf, type RegistryEventLike } from './dashboard-model.ts';
 import type { KaDashboardApp } from './ka-dashboard-app.ts';
 
@@ -28,31 +28,30 @@ export function startOfTaipeiDay(now: number): Date {
 
 export class DashboardController {
   readonly #app: KaDashboardApp;
+  readonly #connection: ConsoleConnection;
   #events: RegistryEventLike[] = [];
-  #directory: KioskDirectory | undefined;
-  #nc: NatsConnection | undefined;
+  #views: View[] = [];
   #minuteTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(app: KaDashboardApp, options: { configUrl: string }) {
     this.#app = app;
-    // A config or connection that fails shows as "disconnected", never as connecting for ever.
-    this.#start(options.configUrl).catch((error: unknown) => {
-      this.#app.connection = 'disconnected';
-      console.error('dashboard: cannot follow the registry', error);
+    // The consoles' lifecycle: config, websocket with reconnects, the kiosk directory; a config or
+    // connection that fails shows as "disconnected" with the reason, never as connecting for ever.
+    this.#connection = new ConsoleConnection(app, 'office-dashboard', { configUrl: options.configUrl }, {
+      opened: (nc) => {
+        // A minute timer moves the day on at midnight and keeps "today" honest without new events.
+        this.#minuteTimer = setInterval(() => this.#refresh(), 60_000);
+        this.#follow(nc).catch((error: unknown) => {
+          app.connection = 'disconnected';
+          app.problem = error instanceof Error ? error.message : String(error);
+        });
+      },
+      kiosksChanged: (entries) => {
+        this.#views = [...entries.values()].map((entry) => entry.view);
+        this.#refresh();
+      },
     });
-  }
-
-  async #start(configUrl: string): Promise<void> {
-    this.#app.connection = 'connecting';
-    const nc = await connectConsole(await fetchConsoleConfig(configUrl), 'office-dashboard');
-    this.#nc = nc;
-    this.#app.connection = 'connected';
-    void watchConnection(nc, (state) => (this.#app.connection = state), () => void this.#directory?.discover());
-    this.#directory = new KioskDirectory(nc, () => this.#refresh());
-    await this.#directory.start();
-    // A minute timer moves the day on at midnight and keeps "today" honest without new events.
-    this.#minuteTimer = setInterval(() => this.#refresh(), 60_000);
-    await this.#follow(nc);
+    this.#connection.start();
   }
 
   async #follow(nc: NatsConnection): Promise<void> {
@@ -72,13 +71,11 @@ export class DashboardController {
     const now = Date.now();
     const today = dayOf(now);
     this.#events = this.#events.filter((event) => dayOf(Date.parse(event.at)) === today);
-    const views = [...(this.#directory?.entries.values() ?? [])].map((entry) => entry.view);
-    this.#app.figures = computeFigures(this.#events, views, now);
+    this.#app.figures = computeFigures(this.#events, this.#views, now);
   }
 
-  async close(): Promise<void> {
+  close(): void {
     clearInterval(this.#minuteTimer);
-    this.#directory?.stop();
-    await this.#nc?.close();
+    this.#connection.stop();
   }
 }

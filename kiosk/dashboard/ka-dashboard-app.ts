@@ -2,6 +2,7 @@ import { css, html, LitElement, nothing, svg } from 'lit';
 import { consolePageStyles, consoleStyles } from '../consoles/styles.ts';
 import type { ConnectionState } from '../consoles/connection.ts';
 import { define } from '../src/events.ts';
+import { icons } from '../src/styles/icons.ts';
 // Only the catalogue's path names: the whole kiosk catalogue (and i18n.ts) would push the page past its size budget.
 import { paths as kioskPathNames } from '../src/text/zh-TW.json';
 import { ACTIVATION_PATHS, type ActivationPath } from '../../machines/contract/screens.ts';
@@ -114,15 +115,19 @@ export class KaDashboardApp extends LitElement {
   static override properties = {
     figures: { attribute: false },
     connection: { reflect: true },
+    problem: { attribute: false },
   };
 
   declare figures: DashboardFigures | undefined;
   declare connection: ConnectionState;
+  /** Why the page could not connect or follow the registry's events, when it could not. */
+  declare problem: string | undefined;
 
   constructor() {
     super();
     this.figures = undefined;
     this.connection = 'offline';
+    this.problem = undefined;
   }
 
   static override styles = [
@@ -170,6 +175,7 @@ export class KaDashboardApp extends LitElement {
         ${f ? html`<span>${t.today(f.day)}</span>` : nothing}
         <span class="badge ${this.connection === 'connected' ? 'ok' : 'quiet'}" data-connection=${this.connection}>${t.connection[this.connection]}</span>
       </header>
+      ${this.problem ? html`<div class="notice error banner" role="alert">${icons.error}<p class="body">${this.problem}</p></div>` : nothing}
       <main tabindex="0" aria-label=${t.title}>
         ${f === undefined
           ? html`<p>${t.none}</p>`

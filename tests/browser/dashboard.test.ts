@@ -107,6 +107,15 @@ describe('office dashboard', () => {
     expect(app.shadowRoot!.querySelector('[data-figure="funnelTotal"]')!.textContent).to.contain('身分驗證 3');
   });
 
+  // The connection itself is the consoles' ConsoleConnection (staff-nats and inspector-nats tests
+  // start it against a config that fails); the page says what its connection reports.
+  it('says why it is disconnected when its connection reports a problem', async () => {
+    const problem = '/config.json: HTTP 404';
+    const app = await fixture<KaDashboardApp>(html`<ka-dashboard-app connection="disconnected" .problem=${problem}></ka-dashboard-app>`);
+    expect(app.shadowRoot!.querySelector('[role="alert"]')?.textContent).to.contain(problem);
+    expect(app.shadowRoot!.querySelector('[data-connection]')!.textContent).to.contain('連線中斷');
+  });
+
   it('has no axe-core violations', async () => {
     const app = await fixture<KaDashboardApp>(html`<ka-dashboard-app .figures=${figures} connection="connected"></ka-dashboard-app>`);
     const violations = await axeViolations(app);
