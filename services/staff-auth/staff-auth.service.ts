@@ -80,8 +80,7 @@ const passkeyKey = (credentialId: string) => `passkey.${sha256(credentialId)}`;
 export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(): Promise<void> }> {
   const { nc, keys } = options;
   const clock = options.now ?? (() => new Date());
-  const logger = options.log ?? createLogger('staff-auth', () => undefined);
-  const log = ({ msg, ...fields }: Record<string, unknown>) => logger.info(String(msg), fields);
+  const log = options.log ?? createLogger('staff-auth', () => undefined);
   const origin = new URL(options.origin).origin;
   const rpID = new URL(origin).hostname;
   const kvm = new Kvm(nc);
@@ -119,7 +118,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       const code = randomBytes(24).toString('base64url');
       const expiresAt = new Date(clock().getTime() + ENROLL_CODE_TTL_MS).toISOString();
       await pending.put(`enroll.${sha256(code)}`, JSON.stringify({ staffId: request.staffId, name: request.name, expiresAt }));
-      log({ msg: 'enrollment code made', staff: request.staffId });
+      log.info('enrollment code made', { staff: request.staffId });
       return { staffId: request.staffId, name: request.name, code, link: `${origin}/staff#enroll=${code}`, expiresAt };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.adminList, UnreadRequestSchema, async () => {
@@ -135,7 +134,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       if (!record) return { removed: false };
       for (const passkey of record.passkeys) await staff.delete(passkeyKey(passkey.id));
       await staff.delete(staffKey(staffId));
-      log({ msg: 'staff removed', staff: staffId });
+      log.info('staff removed', { staff: staffId });
       return { removed: true };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.enrollBegin, EnrollBeginSchema, async ({ code }) => {
@@ -188,7 +187,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       if (current) await staff.update(staffKey(staffId), JSON.stringify(record), current.revision);
       else await staff.create(staffKey(staffId), JSON.stringify(record));
       await staff.put(passkeyKey(passkey.id), JSON.stringify({ staffId }));
-      log({ msg: 'passkey enrolled', staff: staffId });
+      log.info('passkey enrolled', { staff: staffId });
       return { staffId, name };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.signInBegin, SignInBeginSchema, async (request) => {
@@ -234,7 +233,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       }
       const { staffId, name } = found.value;
       const issued = await signStaffToken(keys.privateKey, { staffId, name }, clock());
-      log({ msg: 'signed in', staff: staffId, until: issued.expiresAt });
+      log.info('signed in', { staff: staffId, until: issued.expiresAt });
       return { token: issued.token, staffId, name, expiresAt: issued.expiresAt };
     }),
   ];
@@ -242,7 +241,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   const subscriptions: Subscription[] = [];
   const inFlight = new Set<Promise<void>>();
   const runtime: EndpointRuntime = {
-    log: logger,
+    log,
     counters: new EndpointCounters(),
     logEveryRequest: true,
     badRequest: (_name, problems) => new StaffError('STAFF_BAD_REQUEST', problems.join('; ').slice(0, 300)),
@@ -262,7 +261,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   }
 
   await nc.flush();
-  log({ msg: 'ready', origin, rpID });
+  log.info('ready', { origin, rpID });
   return {
     async stop() {
       for (const subscription of subscriptions) subscription.unsubscribe();
