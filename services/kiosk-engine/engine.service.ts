@@ -126,8 +126,17 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     restoredFromSnapshot: false,
   };
 
-  const staffTokenKey =
-    options.staffTokenKey ?? (options.dataDir === undefined ? undefined : await loadStaffTokenPublicKey(options.dataDir));
+  const staffToken =
+    options.staffTokenKey !== undefined
+      ? { publicKey: options.staffTokenKey, source: 'given' }
+      : options.dataDir === undefined
+        ? undefined
+        : await loadStaffTokenPublicKey(options.dataDir);
+  const staffTokenKey = staffToken?.publicKey;
+  if (staffToken?.source === 'made in DATA_DIR') {
+    // Fails closed (no staff token made elsewhere verifies), but say why before staff find out.
+    log.warn('no staff token key was configured: made one in DATA_DIR, so only a staff-auth part on this DATA_DIR can sign staff tokens this kiosk accepts (a production kiosk needs STAFF_TOKEN_PUBLIC_KEY: npm run staff -- public-key on a hub node)');
+  }
   const sessionClock = options.clock;
   const clock = () => (sessionClock === undefined ? new Date() : new Date(sessionClock.now()));
 
@@ -351,7 +360,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   await persistChain;
   // The subscriptions must reach the server before anyone is told the engine is up.
   await nc.flush();
-  log.info('engine started', { restored: stats.restoredFromSnapshot, seq, screen: lastView?.screen });
+  log.info('engine started', { restored: stats.restoredFromSnapshot, seq, screen: lastView?.screen, staffTokenKey: staffToken?.source ?? 'none' });
 
   return {
     currentView: () => {

@@ -59,18 +59,27 @@ async function readStaffTokenJwk(dataDir: string, env: NodeJS.ProcessEnv): Promi
   }
 }
 
+/** Where the key that checks staff tokens came from: the engine says so when it starts. */
+export type StaffTokenKeySource = 'STAFF_TOKEN_PUBLIC_KEY' | 'STAFF_TOKEN_KEY' | 'DATA_DIR' | 'made in DATA_DIR';
+
 /**
  * The key that verifies staff tokens, for the parts that only check them (the kiosk engine):
  * STAFF_TOKEN_PUBLIC_KEY (the public JWK, as JSON: what a production kiosk gets, never the private
- * key), else the pair of loadStaffTokenKeys (STAFF_TOKEN_KEY or the file in DATA_DIR).
+ * key), else the pair of loadStaffTokenKeys (STAFF_TOKEN_KEY or the file in DATA_DIR, made there
+ * when there is none: then only a staff-auth part on the same DATA_DIR signs with it).
  */
-export async function loadStaffTokenPublicKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<CryptoKey> {
+export async function loadStaffTokenPublicKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ publicKey: CryptoKey; source: StaffTokenKeySource }> {
   if (env.STAFF_TOKEN_PUBLIC_KEY) {
     const jwk = JSON.parse(env.STAFF_TOKEN_PUBLIC_KEY) as JWK;
     if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || jwk.d !== undefined) throw new Error('STAFF_TOKEN_PUBLIC_KEY must be an Ed25519 public JWK');
-    return (await importJWK(jwk, ALGORITHM)) as CryptoKey;
+    return { publicKey: (await importJWK(jwk, ALGORITHM)) as CryptoKey, source: 'STAFF_TOKEN_PUBLIC_KEY' };
   }
-  return (await loadStaffTokenKeys(dataDir, env)).publicKey;
+  const configured = await readStaffTokenJwk(dataDir, env);
+  if (configured !== undefined) return { publicKey: (await keysOf(configured)).publicKey, source: env.STAFF_TOKEN_KEY ? 'STAFF_TOKEN_KEY' : 'DATA_DIR' };
+  return { publicKey: (await loadStaffTokenKeys(dataDir, env)).publicKey, source: 'made in DATA_DIR' };
 }
 
 /**

@@ -43,7 +43,16 @@ describe('npm run staff -- public-key', () => {
     const now = new Date();
     const { token } = await signStaffToken(keys.privateKey, { staffId: 'S01', name: '測試' }, now);
     const kioskKey = await loadStaffTokenPublicKey(await tempDir(), { STAFF_TOKEN_PUBLIC_KEY: JSON.stringify(jwk) });
-    expect(await verifyStaffToken(kioskKey, token, now)).toMatchObject({ staffId: 'S01' });
+    expect(kioskKey.source).toBe('STAFF_TOKEN_PUBLIC_KEY');
+    expect(await verifyStaffToken(kioskKey.publicKey, token, now)).toMatchObject({ staffId: 'S01' });
+  });
+
+  it("tells the engine where its key came from, and when it had to make one nobody else holds", async () => {
+    const dataDir = await tempDir();
+    expect((await loadStaffTokenPublicKey(dataDir, {})).source).toBe('made in DATA_DIR');
+    expect((await loadStaffTokenPublicKey(dataDir, {})).source).toBe('DATA_DIR');
+    const hubKey = await readFile(join(dataDir, 'staff-token.jwk'), 'utf8');
+    expect((await loadStaffTokenPublicKey(await tempDir(), { STAFF_TOKEN_KEY: hubKey })).source).toBe('STAFF_TOKEN_KEY');
   });
 
   it('takes a hub node’s STAFF_TOKEN_KEY over the file', async () => {
