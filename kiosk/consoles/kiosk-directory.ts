@@ -77,12 +77,20 @@ export class KioskDirectory {
     this.#onChange(this.#entries);
   }
 
-  /** Asks one kiosk for its current view (after a stale one, or on demand). */
+  /**
+   * Asks one kiosk for its current view (after a stale one, or on demand). The answer is taken as
+   * the kiosk's truth (its engine may have restarted, with lower numbers) unless a view of the
+   * kiosk was taken in while it was on its way: the engine published that one after the view it
+   * answered with became current, so it is at least as new (the two can arrive together, the
+   * published one handled first).
+   */
   async refresh(kioskId: string): Promise<void> {
+    const asked = this.#entries.get(kioskId)?.view;
     try {
       const reply = await this.#nc.request(kioskSubjects(kioskId).viewGet, undefined, {
         timeout: this.#options.requestTimeoutMs,
       });
+      if (this.#entries.get(kioskId)?.view !== asked) return;
       this.#accept(kioskId, reply.data, true);
     } catch {
       // The kiosk's next published view will bring it up to date.

@@ -51,6 +51,8 @@ class World {
   readonly answering = new Set<string>();
   readonly heard: Heard[] = [];
   readonly registry = new Map<string, (msg: Msg, body: Record<string, unknown>) => void>();
+  /** What the kiosk's engine does right after answering a view.get (publish its next view, say). */
+  afterViewGet: ((kioskId: string) => void) | undefined;
   private readonly subscriptions: Subscription[] = [];
 
   constructor(readonly nc: NatsConnection) {}
@@ -64,8 +66,10 @@ class World {
       }
     });
     listen('kiosk.*.view.get', (msg) => {
-      const view = this.views.get(msg.subject.split('.')[1]!);
+      const kioskId = msg.subject.split('.')[1]!;
+      const view = this.views.get(kioskId);
       if (view) msg.respond(json(view));
+      this.afterViewGet?.(kioskId);
     });
     listen('kiosk.*.staff', (msg) => this.heard.push({ subject: msg.subject, body: msg.json() }));
     listen('ra.staff.*', (msg) => {
@@ -186,6 +190,20 @@ describe('staff console over NATS', () => {
     await waitUntil(() => app.kiosks.get('kiosk-b')?.view.seq === 21, 'newer view not shown', GIVE_UP);
     expect(app.kiosks.get('kiosk-b')?.view.screen).to.equal('idChecksumWarning');
     expect(app.kiosks.has('kiosk-x')).to.equal(false);
+  });
+
+  it('keeps the newer view that arrives with the answer to its view.get', async () => {
+    const app = await connectedConsole();
+    // The engine answers view.get and publishes its next view at once: both arrive together, the
+    // published one handled first; the answer, older, must not replace it.
+    world.afterViewGet = (kioskId) => {
+      if (kioskId === 'kiosk-b') void world.publish(viewAs('kiosk-b', 'kiosk-7', 22));
+    };
+    await world.publish(viewAs('kiosk-b', 'kiosk-2', 15));
+    await waitUntil(() => world.views.get('kiosk-b')?.seq === 22, 'the engine published its next view', GIVE_UP);
+    await waitUntil(() => app.kiosks.get('kiosk-b')?.view.seq === 22, 'the newer view was replaced by the older answer', GIVE_UP);
+    await settleAll(app);
+    expect(app.kiosks.get('kiosk-b')?.view.screen).to.equal('idChecksumWarning');
   });
 
   it('asks a kiosk for its current view when an older one arrives (the engine restarted)', async () => {
