@@ -91,22 +91,10 @@ export interface ActivationParts {
 }
 
 export class ActivationOperations {
-  private readonly secrets: RegistrySecrets;
-  private readonly limiter: KioskLimiter;
-  private readonly ttlMs: number;
-  private readonly scryptCost: ScryptCost;
-  private readonly maxGrants: number;
-
   constructor(
     private readonly ledger: CardLedger,
-    parts: ActivationParts,
-  ) {
-    this.secrets = parts.secrets;
-    this.limiter = parts.limiter;
-    this.ttlMs = parts.ttlMs;
-    this.scryptCost = parts.scryptCost;
-    this.maxGrants = parts.maxGrants;
-  }
+    private readonly parts: ActivationParts,
+  ) {}
 
   async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
     context.card(request.cardNumber);
@@ -128,13 +116,13 @@ export class ActivationOperations {
     const matches = this.secretCheck(request, now);
     // The token is taken before the comparison and given back only when the secret matched, so
     // parallel verifies cannot all pass the check before the first wrong one is charged.
-    const admission = await this.limiter.admit(request.kioskId, now);
+    const admission = await this.parts.limiter.admit(request.kioskId, now);
     let comparedWrong = false;
     try {
       const found = withSerial(await this.ledger.readCard(request.cardNumber), request.certSerial);
       checkVerifiable(found.value, request.route, now);
 
-      if (!(await this.limiter.comparisons.run(() => matches(found.value)))) {
+      if (!(await this.parts.limiter.comparisons.run(() => matches(found.value)))) {
         comparedWrong = true;
         const failed = await this.ledger.changeCard(request.cardNumber, found, (current) => {
           const wrong = recordWrongAttempt(current, request.kioskId, now);
@@ -155,7 +143,7 @@ export class ActivationOperations {
   private async startActivation(request: VerifyRequest, found: Versioned<CardRecord>, now: Date): Promise<VerifyReply> {
     const activationId = newActivationId(request.cardNumber);
     const ref = activationRef(activationId);
-    const expiresAt = new Date(now.getTime() + this.ttlMs).toISOString();
+    const expiresAt = new Date(now.getTime() + this.parts.ttlMs).toISOString();
     const activation: ActivationRecord = {
       v: 1,
       cardNumber: request.cardNumber,
@@ -195,16 +183,16 @@ export class ActivationOperations {
       if (!parsed.ok) throw new ContractError('BIRTH_DATE_FORMAT', 'the birth date is not a valid date');
       birthDate = parsed.iso;
     }
-    const idMac = this.secrets.macResponsibleId(id.normalized);
-    const birthMac = birthDate === undefined ? undefined : this.secrets.macBirthDate(birthDate);
+    const idMac = this.parts.secrets.macResponsibleId(id.normalized);
+    const birthMac = birthDate === undefined ? undefined : this.parts.secrets.macBirthDate(birthDate);
     return async (record) => {
       // A record that holds a birth date needs one: asked for, never counted as a wrong attempt.
       if (record.birthDateMac !== undefined && birthMac === undefined) {
         throw new ContractError('BIRTH_DATE_REQUIRED', 'this card\'s record needs the responsible person\'s birth date');
       }
-      if (record.responsibleIdMac === undefined || !this.secrets.sameMac(record.responsibleIdMac, idMac)) return false;
+      if (record.responsibleIdMac === undefined || !this.parts.secrets.sameMac(record.responsibleIdMac, idMac)) return false;
       if (record.birthDateMac === undefined) return true;
-      return birthMac !== undefined && this.secrets.sameMac(record.birthDateMac, birthMac);
+      return birthMac !== undefined && this.parts.secrets.sameMac(record.birthDateMac, birthMac);
     };
   }
 
@@ -220,7 +208,7 @@ export class ActivationOperations {
       const preview = recordAcceptance(found.value, ref, now, {});
       if (!preview.change) return { acceptedAt: await this.settle(preview) };
 
-      const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.scryptCost);
+      const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.parts.scryptCost);
       const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {
         const accepted = recordAcceptance(current, ref, now, {
           ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
@@ -283,8 +271,8 @@ export class ActivationOperations {
     const proofNonce = randomBytes(32).toString('base64url');
     const { result: grant } = await compareAndSet<ActivationRecord, number>(this.ledger.store.activations, ref, (current) => {
       if (current === null) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
-      if (current.value.grants >= this.maxGrants) {
-        throw new ContractError('SESSION_EXPIRED', `this activation has used its ${this.maxGrants} PIN grants: start again`);
+      if (current.value.grants >= this.parts.maxGrants) {
+        throw new ContractError('SESSION_EXPIRED', `this activation has used its ${this.parts.maxGrants} PIN grants: start again`);
       }
       const grants = current.value.grants + 1;
       return { write: { ...current.value, grants, lastGrantAt: now.toISOString(), proofNonce }, result: grants };
@@ -304,7 +292,7 @@ export class ActivationOperations {
       activation: ref,
       grant,
     });
-    const credential = this.secrets.decryptSoCredential(cardNumber, record.soCredential);
+    const credential = this.parts.secrets.decryptSoCredential(cardNumber, record.soCredential);
     try {
       return { sealed: seal(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)), proofNonce };
     } finally {

@@ -20,7 +20,6 @@ import {
   normalizeSerial,
   recordReturn,
   recordUnlock,
-  DEFAULT_UNLOCKS_PER_CARD_PER_DAY,
   type CardRecord,
   type Change,
   type RegistryEvent,
@@ -37,21 +36,13 @@ export interface OfficeParts {
 }
 
 export class OfficeOperations {
-  private readonly secrets: RegistrySecrets;
-  private readonly scryptCost: ScryptCost;
-  private readonly unlocksPerCardPerDay: number;
-
   constructor(
     private readonly ledger: CardLedger,
-    parts: OfficeParts,
-  ) {
-    this.secrets = parts.secrets;
-    this.scryptCost = parts.scryptCost;
-    this.unlocksPerCardPerDay = parts.unlocksPerCardPerDay ?? DEFAULT_UNLOCKS_PER_CARD_PER_DAY;
-  }
+    private readonly parts: OfficeParts,
+  ) {}
 
   async unlock(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
-    return this.staffChange(request, staffId, context, (record, now) => recordUnlock(record, now, staffId, this.unlocksPerCardPerDay));
+    return this.staffChange(request, staffId, context, (record, now) => recordUnlock(record, now, staffId, this.parts.unlocksPerCardPerDay));
   }
 
   async giveBack(request: StaffReturnRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
@@ -136,17 +127,17 @@ export class OfficeOperations {
       certSerial: record.certSerial,
       ...certificateHolderOf(record),
       status: record.status,
-      soCredential: this.secrets.encryptSoCredential(record.cardNumber, record.soCredential),
+      soCredential: this.parts.secrets.encryptSoCredential(record.cardNumber, record.soCredential),
       certificateKeySha256: record.certificateKeySha256,
     };
     if (record.route === 'self-applied') {
-      return { ...common, route: record.route, userCodeHash: await hashUserCode(normalizeInput(record.userCode), this.scryptCost) };
+      return { ...common, route: record.route, userCodeHash: await hashUserCode(normalizeInput(record.userCode), this.parts.scryptCost) };
     }
     return {
       ...common,
       route: record.route,
-      responsibleIdMac: this.secrets.macResponsibleId(checkPersonalId(record.responsibleId).normalized),
-      ...(record.birthDate === undefined ? {} : { birthDateMac: this.secrets.macBirthDate(record.birthDate) }),
+      responsibleIdMac: this.parts.secrets.macResponsibleId(checkPersonalId(record.responsibleId).normalized),
+      ...(record.birthDate === undefined ? {} : { birthDateMac: this.parts.secrets.macBirthDate(record.birthDate) }),
     };
   }
 
