@@ -87,7 +87,8 @@ export function supervise(name: string, start: () => Promise<RunningProcess>, ho
           await run.stop();
           return;
         }
-        hooks.log.info(`${name} restarted`, { part: name, pid: run.pid });
+        // The first run of a part the loop starts itself is a start; only a run after an exit is a restart.
+        hooks.log.info(exits.length === 0 ? `${name} started` : `${name} restarted`, { part: name, pid: run.pid });
       }
       current = run;
       hooks.onStarted?.(name, run.pid);

@@ -83,6 +83,18 @@ describe('npm start leaves no orphans', () => {
     const firstPids = remember(first);
     const recorded = await pidsInFile(first.dataDir);
     expect(Object.keys(recorded).sort()).toEqual(['card-agent', 'engine', 'nats-server', 'registry', 'staff-auth', 'ui']);
+    // A first start says "started" for each part; "restarted" is for a run after an exit only.
+    const partLines = linesOf(first).flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { msg: string }];
+      } catch {
+        return [];
+      }
+    });
+    for (const part of ['card-agent', 'engine', 'registry', 'staff-auth', 'ui']) {
+      expect(partLines.some(({ msg }) => msg === `${part} started`), `${part} started`).toBe(true);
+    }
+    expect(partLines.filter(({ msg }) => / (restarted|exited; restarting)$/.test(msg)).map(({ msg }) => msg)).toEqual([]);
     expect(firstPids).toEqual(expect.arrayContaining(Object.values(recorded)));
 
     // While it runs, a second start on the same data dir refuses, naming the launcher.
