@@ -41,6 +41,9 @@ export class OfficeOperations {
     private readonly parts: OfficeParts,
   ) {}
 
+  // -------------------------------------------------------------------------------------------
+  // Counter staff (the token was checked before these are called)
+
   async unlock(request: StaffRequest, staffId: string, context: RequestContext): Promise<StaffCardSummary> {
     return this.staffChange(request, staffId, context, (record, now) => recordUnlock(record, now, staffId, this.parts.unlocksPerCardPerDay));
   }
@@ -78,7 +81,7 @@ export class OfficeOperations {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Admin
+  // The issuing side (admin-only subjects)
 
   async import(request: AdminImportRequest, context: RequestContext): Promise<AdminImportReply> {
     context.note('records', request.records.length);
