@@ -84,8 +84,6 @@ export interface CardStatusReply extends CardStatus {
 
 const CARD_NUMBER = /^[A-Z0-9]{4,32}$/;
 
-/** status, selfcheck and read take no request body: whatever comes is not read. */
-
 export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
   const { nc, kioskId } = options;
   const subjects = kioskSubjects(kioskId);

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { SoLoginFailedRequestSchema, type SoLoginFailedRequest } from '../machines/contract/index.ts';
+import { decodeJson, SoLoginFailedRequestSchema, type SoLoginFailedRequest } from '../machines/contract/index.ts';
 import type { Logger } from '../services/shared/log.ts';
 import { startRetryingDelivery } from '../services/shared/retrying-delivery.ts';
 
@@ -45,9 +45,10 @@ export async function openSoLoginReports(options: SoLoginReportsOptions): Promis
   const file = join(options.dataDir, SO_LOGIN_REPORTS_FILE);
   let writing: Promise<void> = Promise.resolve();
   // One write at a time, each of the whole list, renamed into place: never a half-written file.
+  // A failed write is its caller's error only: the next one still runs (a full disk may clear).
   const persist = () => {
     const body = JSON.stringify(reports.pending());
-    writing = writing.then(async () => {
+    writing = writing.catch(() => undefined).then(async () => {
       const temporary = `${file}.${randomBytes(6).toString('hex')}`;
       await writeFile(temporary, body, { mode: 0o600 });
       await rename(temporary, file);
@@ -78,18 +79,11 @@ async function readStored(file: string, log: Logger): Promise<SoLoginFailedReque
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const parsed = v.safeParse(StoredReportsSchema, safeJson(text));
-  if (parsed.success) return parsed.output;
+  const parsed = decodeJson(StoredReportsSchema, text);
+  if (parsed.ok) return parsed.value;
   // Unreadable: say so loudly and start empty rather than crash-loop; the registry refusal of the
   // card stands for what was delivered, and the agent refuses the card until it restarts anyway.
   log.error('stored SO login reports unreadable; starting without them', { file });
   return [];
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}

@@ -54,7 +54,6 @@ import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '
 
 type StaffTokenKey = StaffTokenKeys['publicKey'];
 
-
 export interface EngineOptions {
   nc: NatsConnection;
   kioskId: string;

@@ -31,8 +31,8 @@ import { compareAndSet, readAll } from './registry-store.ts';
 export interface OfficeParts {
   readonly secrets: RegistrySecrets;
   readonly scryptCost: ScryptCost;
-  /** Staff unlocks per card within a rolling day. */
-  readonly unlocksPerCardPerDay?: number;
+  /** Staff unlocks per card within a rolling day; the lifecycle's default when undefined. */
+  readonly unlocksPerCardPerDay?: number | undefined;
 }
 
 export class OfficeOperations {

@@ -113,7 +113,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
   const ledger = new CardLedger(store, view, clock);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
-  const office = new OfficeOperations(ledger, { secrets, scryptCost, ...(options.unlocksPerCardPerDay === undefined ? {} : { unlocksPerCardPerDay: options.unlocksPerCardPerDay }) });
+  const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
 
   const service = await new Svcm(options.nc)
     .add({

@@ -35,16 +35,24 @@ export interface StaffIdentity {
 export async function loadStaffTokenKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<StaffTokenKeys> {
   const found = await readStaffTokenJwk(dataDir, env);
   if (found !== undefined) return keysOf(found);
+  return (await makeStaffTokenKeys(dataDir)).keys;
+}
+
+/**
+ * Makes the key file in DATA_DIR; `made` is false when another part made it first (then its key
+ * is the one read and used).
+ */
+async function makeStaffTokenKeys(dataDir: string): Promise<{ keys: StaffTokenKeys; made: boolean }> {
   const file = join(dataDir, STAFF_TOKEN_FILE);
   const pair = await generateKeyPair(ALGORITHM, { crv: 'Ed25519', extractable: true });
   const made = await exportJWK(pair.privateKey);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   try {
     await writeFile(file, JSON.stringify(made), { mode: 0o600, flag: 'wx' });
-    return await keysOf(made);
+    return { keys: await keysOf(made), made: true };
   } catch (raced) {
     if ((raced as NodeJS.ErrnoException).code !== 'EEXIST') throw raced;
-    return keysOf(JSON.parse(await readFile(file, 'utf8')) as JWK);
+    return { keys: await keysOf(JSON.parse(await readFile(file, 'utf8')) as JWK), made: false };
   }
 }
 
@@ -79,7 +87,8 @@ export async function loadStaffTokenPublicKey(
   }
   const configured = await readStaffTokenJwk(dataDir, env);
   if (configured !== undefined) return { publicKey: (await keysOf(configured)).publicKey, source: env.STAFF_TOKEN_KEY ? 'STAFF_TOKEN_KEY' : 'DATA_DIR' };
-  return { publicKey: (await loadStaffTokenKeys(dataDir, env)).publicKey, source: 'made in DATA_DIR' };
+  const { keys, made } = await makeStaffTokenKeys(dataDir);
+  return { publicKey: keys.publicKey, source: made ? 'made in DATA_DIR' : 'DATA_DIR' };
 }
 
 /**
