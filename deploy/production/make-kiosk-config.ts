@@ -117,6 +117,8 @@ export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets
     await machine(join(outDir, 'hub', node.name), hubNodeFiles(site, node, secrets));
     // For systemd's LoadCredential= of kiosk-registry.service (install as /etc/moeaca-kiosk/credentials/registry-nats-password).
     await writeSecretFile(join(outDir, 'hub', node.name, 'registry-nats-password'), `${secrets[PASSWORD_VARIABLES.registry]}\n`);
+    // ... and of kiosk-staff-auth.service (/etc/moeaca-kiosk/credentials/staff-auth-nats-password).
+    await writeSecretFile(join(outDir, 'hub', node.name, 'staff-auth-nats-password'), `${secrets[PASSWORD_VARIABLES.staffAuth]}\n`);
   }
   for (const kioskId of site.kiosks) {
     await machine(join(outDir, 'kiosk', kioskId), kioskFiles(site, kioskId, secrets));

@@ -327,7 +327,7 @@ export function requiredSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'tls
   const routes = site.hub.nodes.length > 1 ? [PASSWORD_VARIABLES.route] : [];
   // With TLS kiosk links are their certificates (verify_and_map): no kiosk password exists.
   const kioskPasswords = site.tls === true ? [] : site.kiosks.map(kioskPasswordVariable);
-  return [...routes, PASSWORD_VARIABLES.registry, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...kioskPasswords];
+  return [...routes, PASSWORD_VARIABLES.registry, PASSWORD_VARIABLES.staffAuth, PASSWORD_VARIABLES.staff, PASSWORD_VARIABLES.admin, ...kioskPasswords];
 }
 
 /** Every secret of a site: the hub's, and each desk's console password. */

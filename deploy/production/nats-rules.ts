@@ -9,7 +9,7 @@
 // config says; on each kiosk, its own server keeps the kiosk-local subjects (which carry the PIN and
 // the user code) and refuses to export them over the link. Only features of nats-server 2.9 are
 // used; `sync_interval` (2.10) is a site option, off by default.
-import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects } from '../../machines/contract/index.ts';
+import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects, STAFF_AUTH_SUBJECTS, STAFF_BUCKET, STAFF_PENDING_BUCKET } from '../../machines/contract/index.ts';
 import type { Site } from './nats-site.ts';
 
 export type ConnectionType = 'STANDARD' | 'WEBSOCKET' | 'LEAFNODE';
@@ -87,8 +87,12 @@ export const STAFF_USER = 'staff';
 export const ADMIN_USER = 'admin';
 export const REGISTRY_USER = 'registry';
 export const ROUTE_USER = 'route';
+/** The staff sign-in service on a hub node (kiosk-staff-auth.service). */
+export const STAFF_AUTH_USER = 'staff-auth';
 export const PASSWORD_VARIABLES = {
   staff: 'STAFF_PASSWORD',
+  /** The staff-auth instances' login (LoadCredential= of kiosk-staff-auth.service). */
+  staffAuth: 'STAFF_AUTH_PASSWORD',
   admin: 'ADMIN_PASSWORD',
   route: 'ROUTE_PASSWORD',
   /** The registry instances' login (each node's registry reads it through systemd LoadCredential=). */
@@ -163,12 +167,24 @@ export function kioskBrowserPermissions(kioskId: string): SubjectPermissions {
   return { publish: [kiosk.input, kiosk.viewGet], subscribe: [kiosk.view, INBOX] };
 }
 
+/**
+ * Staff sign-in from the console: the passkey ceremonies (begin and finish of sign-in, and of
+ * enrolling with an operator's one-time code). Never `ra.admin.staff.*`, which makes the codes.
+ */
+export const STAFF_SIGN_IN_SUBJECTS: readonly string[] = [
+  STAFF_AUTH_SUBJECTS.signInBegin,
+  STAFF_AUTH_SUBJECTS.signInFinish,
+  STAFF_AUTH_SUBJECTS.enrollBegin,
+  STAFF_AUTH_SUBJECTS.enrollFinish,
+];
+
 /** The staff console and the inspector, for every kiosk. */
 export function staffPermissions(): SubjectPermissions {
   return {
     publish: [
       'kiosk.*.staff',
       'ra.staff.>',
+      ...STAFF_SIGN_IN_SUBJECTS,
       KIOSK_DISCOVER_SUBJECT,
       'kiosk.*.view.get',
       'kiosk.*.inspect.machine',
@@ -183,11 +199,50 @@ export function adminPermissions(): SubjectPermissions {
   return { publish: ['ra.admin.>'], subscribe: [INBOX] };
 }
 
-/** The registry instances: every `ra.` request, JetStream for their records and events. */
+/**
+ * The registry instances: every `ra.` request, JetStream for their records and events, and the
+ * staff audit trail (RA_AUDIT, `ra.audit.staff.<action>`), written as part of every staff change.
+ */
 export function registryPermissions(): SubjectPermissions {
   return {
-    publish: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', 'ra.events.>'],
+    publish: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', 'ra.events.>', 'ra.audit.staff.>'],
     subscribe: ['ra.>', '$SRV.>', INBOX],
+    allowResponses: true,
+  };
+}
+
+/** The JetStream API calls that open one KV bucket and read and write its keys. */
+function kvBucketApi(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$KV.${bucket}.>`,
+  ];
+}
+
+/**
+ * The staff sign-in service: answers the console's ceremonies (`ra.staffauth.*`) and the operator's
+ * `ra.admin.staff.*`, and keeps its two buckets (enrolled staff, pending ceremonies). Nothing of the
+ * registry's: it never reads a card.
+ */
+export function staffAuthPermissions(): SubjectPermissions {
+  const staffStream = `KV_${STAFF_BUCKET}`;
+  return {
+    publish: [
+      ...kvBucketApi(STAFF_BUCKET),
+      ...kvBucketApi(STAFF_PENDING_BUCKET),
+      // `npm run staff -- list` walks the enrolled staff's keys with an ordered consumer.
+      `$JS.API.CONSUMER.CREATE.${staffStream}`,
+      `$JS.API.CONSUMER.CREATE.${staffStream}.>`,
+      `$JS.API.CONSUMER.INFO.${staffStream}.>`,
+      `$JS.API.CONSUMER.DELETE.${staffStream}.>`,
+    ],
+    subscribe: ['ra.staffauth.>', 'ra.admin.staff.>', INBOX],
     allowResponses: true,
   };
 }
@@ -245,6 +300,13 @@ export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: rea
       note: mapped
         ? 'staff console and inspector as a client on a hub node (desks link by certificate, below)'
         : 'staff console and inspector: a staff desk leaf node, or a client on a hub node',
+    },
+    {
+      user: STAFF_AUTH_USER,
+      passwordVariable: PASSWORD_VARIABLES.staffAuth,
+      permissions: staffAuthPermissions(),
+      connectionTypes: ['STANDARD'],
+      note: 'staff sign-in instances on this node, on 127.0.0.1 (password through systemd LoadCredential=)',
     },
     {
       user: ADMIN_USER,

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { BUILT_PARTS, type Part } from '../../services/serve.ts';
 import { PRODUCTION_DIR } from '../../deploy/production/make-kiosk-config.ts';
 import { PRODUCTION_HUB, PRODUCTION_LEAF } from '../../deploy/production/nats-site.ts';
+import { PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER } from '../../deploy/production/nats-rules.ts';
+import { readUnit } from '../../deploy/site/unit-file.ts';
 
 const SYSTEMD_DIR = join(PRODUCTION_DIR, 'systemd');
 const POLICY_FILE = join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json');
@@ -98,7 +100,6 @@ describe('production systemd units (deploy/production/systemd)', () => {
       const settings = unitSettings(await readFile(join(SYSTEMD_DIR, unit), 'utf8'));
       expect(valuesOf(settings, 'ExecStart'), unit).toEqual([`/usr/bin/node ${BUILT_PARTS[part]}`]);
       expect(valuesOf(settings, 'WorkingDirectory'), unit).toEqual(['/opt/moeaca-kiosk']);
-      expect(valuesOf(settings, 'User'), unit).toEqual(['moeaca']);
       expect(valuesOf(settings, 'ReadWritePaths')[0], unit).toMatch(/^\/var\/lib\/moeaca-kiosk\b/);
       expect(valuesOf(settings, 'IPAddressDeny'), unit).toEqual(['any']);
       expect(valuesOf(settings, 'IPAddressAllow'), unit).toEqual(['localhost']);
@@ -112,6 +113,35 @@ describe('production systemd units (deploy/production/systemd)', () => {
       expect(valuesOf(settings, 'ProtectHome'), unit).toEqual(['yes']);
       expect(valuesOf(settings, 'ReadWritePaths').length, unit).toBeGreaterThan(0);
     }
+  });
+
+  it('each part runs as its own system user with its own data dir; hub parts get their NATS login through LoadCredential=', async () => {
+    const units = await Promise.all([...Object.values(UNIT_OF_PART), 'kiosk-nats.service', 'kiosk-browser.service'].map((unit) => readUnit(unit)));
+    const users = units.map((unit) => unit.user);
+    expect(new Set(users).size, users.join(', ')).toBe(units.length);
+    for (const unit of units) expect(unit.group, unit.unit).toBe(unit.user);
+    for (const [part, name] of Object.entries(UNIT_OF_PART)) {
+      const unit = units.find((u) => u.unit === name)!;
+      expect(unit.user, name).toBe(`moeaca-${part}`);
+      const dataDir = `/var/lib/moeaca-kiosk/${part}`;
+      expect(unit.environment, name).toContainEqual(['DATA_DIR', dataDir]);
+      expect(unit.stateDirectories, name).toEqual([`moeaca-kiosk/${part}`]);
+    }
+    // The env files may not set DATA_DIR: systemd lets EnvironmentFile= override Environment=.
+    for (const kind of ['hub', 'kiosk', 'staff-desk']) {
+      expect(await readFile(join(PRODUCTION_DIR, 'env', `${kind}.env.example`), 'utf8'), kind).not.toMatch(/^DATA_DIR=/m);
+    }
+    // The registry and staff sign-in log in as their own hub users, with the files make-kiosk-config.ts writes.
+    for (const [name, user, file] of [
+      ['kiosk-registry.service', REGISTRY_USER, 'registry-nats-password'],
+      ['kiosk-staff-auth.service', STAFF_AUTH_USER, 'staff-auth-nats-password'],
+    ] as const) {
+      const unit = units.find((u) => u.unit === name)!;
+      expect(unit.environment, name).toContainEqual(['NATS_USER', user]);
+      expect(unit.environment, name).toContainEqual(['NATS_PASSWORD_FILE', '%d/nats-password']);
+      expect(unit.credentials, name).toEqual([{ name: 'nats-password', source: `/etc/moeaca-kiosk/credentials/${file}` }]);
+    }
+    expect(PASSWORD_VARIABLES.staffAuth).toBe('STAFF_AUTH_PASSWORD');
   });
 
   it('nats-server runs the machine\'s generated config and keeps its store where the configs put it', async () => {

@@ -28,7 +28,12 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
-import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, PASSWORD_VARIABLES, REGISTRY_USER, deskConsoleSecret, STAFF_USER } from '../../deploy/production/nats-rules.ts';
+import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, PASSWORD_VARIABLES, REGISTRY_USER, deskConsoleSecret, STAFF_AUTH_USER, STAFF_USER } from '../../deploy/production/nats-rules.ts';
+import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts';
+import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
+import { STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
+import { STAFF_AUDIT_STREAM } from '../../services/registry/staff-audit.ts';
+import { staffTokenFor } from '../support/staff-token.ts';
 import { type Site } from '../../deploy/production/nats-site.ts';
 import { renderHubNode, renderKioskLeaf, renderStaffDeskLeaf } from '../../deploy/production/nats-config.ts';
 import {
@@ -222,6 +227,7 @@ describe('production NATS configs (deploy/production)', () => {
   const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]! });
   const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]! });
   const consoleLogin = () => ({ user: 'console', pass: topology.secrets[deskConsoleSecret('desk-1')]! });
+  const staffAuthLogin = () => ({ user: STAFF_AUTH_USER, pass: topology.secrets[PASSWORD_VARIABLES.staffAuth] ?? '' });
 
   beforeAll(async () => {
     topology = await startTopology();
@@ -534,6 +540,38 @@ describe('production NATS configs (deploy/production)', () => {
     await until(() => violations.some((v) => v.includes('Publish to "ra.admin.import"')) || undefined, 'admin refused at the desk');
   });
 
+  it('staff sign-in: kiosk-staff-auth logs in on the hub as its own user; the hub staff and the desk console reach its ceremonies', async () => {
+    // As kiosk-staff-auth.service runs it: its own login on the hub node, its two buckets.
+    const staffAuthConnection = await open(topology.hub, staffAuthLogin());
+    const service = await startStaffAuth({
+      nc: staffAuthConnection,
+      keys: await loadStaffTokenKeys(join(topology.root, 'staff-auth-data'), {}),
+      origin: 'https://desk-1.example.org',
+      log: createLogger('staff-auth', () => undefined),
+    });
+    try {
+      // The operator's `npm run staff -- enroll` on a hub node, as the admin user.
+      const admin = await open(topology.hub, adminLogin());
+      const { code } = (await requestAcross(admin, STAFF_AUTH_SUBJECTS.adminEnroll, { staffId: 'S-deploy', name: '部署 測試' })).json<{ code: string }>();
+      expect(code).toBeTruthy();
+      // The console at the desk (through its leaf link) and on a hub node: both ceremonies start.
+      const console_ = await open(topology.desk, consoleLogin());
+      const staff = await open(topology.hub, staffLogin());
+      for (const nc of [console_, staff]) {
+        const begun = (await requestAcross(nc, STAFF_AUTH_SUBJECTS.signInBegin, {})).json<Record<string, unknown>>();
+        expect(begun, JSON.stringify(begun)).toHaveProperty('ceremonyId');
+      }
+      const enrolling = (await requestAcross(console_, STAFF_AUTH_SUBJECTS.enrollBegin, { code })).json<Record<string, unknown>>();
+      expect(enrolling, JSON.stringify(enrolling)).toHaveProperty('ceremonyId');
+      // The console never makes enrollment codes itself.
+      const violations = violationsOf(console_);
+      console_.publish(STAFF_AUTH_SUBJECTS.adminEnroll, encodeJson({ staffId: 'S-forged', name: 'x' }));
+      await until(() => violations.some((v) => v.includes(`Publish to "${STAFF_AUTH_SUBJECTS.adminEnroll}"`)) || undefined, 'admin enroll refused at the desk');
+    } finally {
+      await service.stop();
+    }
+  });
+
   describe('a whole activation through this topology: registry on the hub, card agent and engine on k1', () => {
     let registry: RunningRegistry | undefined;
     let agent: CardAgent | undefined;
@@ -630,6 +668,18 @@ describe('production NATS configs (deploy/production)', () => {
       expect(k1Streams).toContain('KV_kiosk_snapshots');
       expect(hubStreams).not.toContain('KV_kiosk_snapshots');
       expect(hubStreams).toContain('KV_ra_cards');
+    });
+
+    it('a staff request from the hub is written to RA_AUDIT by the registry, with the staff id', async () => {
+      const staff = await open(topology.hub, staffLogin());
+      const token = await staffTokenFor(join(topology.root, 'registry-data'), 'S-audit');
+      const reply = (await requestAcross(staff, 'ra.staff.card', { cardNumber: CARD, token })).json<Record<string, unknown>>();
+      expect(reply, JSON.stringify(reply)).toMatchObject({ cardNumber: CARD });
+      const jsm = await jetstreamManager(await open(topology.hub, observerLogin()));
+      const audited = await until(async () => ((await jsm.streams.info(STAFF_AUDIT_STREAM)).state.messages > 0 ? true : undefined), 'an RA_AUDIT entry');
+      expect(audited).toBe(true);
+      const entry = await jsm.streams.getMessage(STAFF_AUDIT_STREAM, { last_by_subj: 'ra.audit.staff.card' });
+      expect(entry?.json()).toMatchObject({ action: 'card', cardNumber: CARD, staffId: 'S-audit' });
     });
   });
 });
