@@ -130,6 +130,8 @@ export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets
     await mkdir(logins, { recursive: true, mode: 0o700 });
     const login = `${JSON.stringify({ user: 'console', password: secrets[deskConsoleSecret(desk)] })}\n`;
     for (const page of ['staff', 'inspector']) await writeSecretFile(join(logins, `${page}.json`), login);
+    // The UI server's own connection to the desk's server (NATS_PASSWORD_FILE in staff-desk.env).
+    await writeSecretFile(join(logins, 'nats-password'), `${secrets[deskConsoleSecret(desk)]}\n`);
   }
   return configs;
 }
@@ -143,6 +145,12 @@ export async function testConfig(file: string, binary = NATS_SERVER): Promise<{ 
     const failed = error as { stdout?: string; stderr?: string; message: string };
     return { ok: false, output: `${failed.stdout ?? ''}${failed.stderr ?? failed.message}`.trim() };
   }
+}
+
+/** Whether every error nats-server -t reported is a certificate or key file it could not open. */
+export function onlyMissingCertificates(output: string): boolean {
+  const errors = output.split('\n').filter((line) => /error/i.test(line));
+  return errors.length > 0 && errors.every((line) => /error parsing X509 certificate\/key pair: open .*: no such file or directory/.test(line));
 }
 
 async function main(args: string[]): Promise<number> {
@@ -174,8 +182,13 @@ async function main(args: string[]): Promise<number> {
   let failures = 0;
   for (const file of configs) {
     const result = await testConfig(file);
-    if (!result.ok) failures++;
-    console.log(`${result.ok ? 'ok  ' : 'FAIL'} ${file}${result.ok ? '' : `\n     ${result.output}`}`);
+    // With TLS, nats-server -t opens the certificate files, which live on each machine, not here:
+    // then only their absence is forgiven (kiosk-nats.service runs -t again on the machine).
+    const onlyCertificatesMissing = !result.ok && site.tls === true && onlyMissingCertificates(result.output);
+    if (!result.ok && !onlyCertificatesMissing) failures++;
+    const verdict = result.ok ? 'ok  ' : onlyCertificatesMissing ? 'ok  ' : 'FAIL';
+    const note = onlyCertificatesMissing ? ' (its certificates are not on this machine: checked when kiosk-nats starts there)' : result.ok ? '' : `\n     ${result.output}`;
+    console.log(`${verdict} ${file}${note}`);
   }
   console.log(`secrets: ${secretsFile} (keep it with the site file; never commit it)`);
   return failures === 0 ? 0 : 1;

@@ -196,7 +196,8 @@ export function staffPermissions(): SubjectPermissions {
 
 /** Registering issuance records (`ra.admin.*`): the issuing side's tool, on a hub node. */
 export function adminPermissions(): SubjectPermissions {
-  return { publish: ['ra.admin.>'], subscribe: [INBOX] };
+  // The operator's tools wait until a registry instance answers before they ask it anything.
+  return { publish: ['ra.admin.>', REGISTRY_PING], subscribe: [INBOX] };
 }
 
 /**

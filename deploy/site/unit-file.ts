@@ -67,7 +67,10 @@ export async function readUnit(unit: string, dir = SYSTEMD_DIR): Promise<PartUni
   return parseUnit(unit, await readFile(join(dir, unit), 'utf8'));
 }
 
-/** `KEY=value` lines of an environment file (comments and blank lines skipped), as systemd reads them. */
+/**
+ * `KEY=value` lines of an environment file (comments and blank lines skipped), as systemd reads
+ * them: a value wholly in single or double quotes loses them; quotes inside an unquoted value stay.
+ */
 export function parseEnvironmentFile(text: string): Array<[string, string]> {
   return text
     .split('\n')
@@ -75,7 +78,7 @@ export function parseEnvironmentFile(text: string): Array<[string, string]> {
     .filter((line) => line !== '' && !line.startsWith('#') && line.includes('='))
     .map((line) => {
       const at = line.indexOf('=');
-      return [line.slice(0, at), line.slice(at + 1).replace(/^"(.*)"$/, '$1')] as [string, string];
+      return [line.slice(0, at), line.slice(at + 1).replace(/^"(.*)"$|^'(.*)'$/, '$1$2')] as [string, string];
     });
 }
 
