@@ -7,7 +7,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { ADMIN_USER, PASSWORD_VARIABLES } from '../production/nats-rules.ts';
 import { recordProcess, startGroup, type RunState } from './host.ts';
 import { inBox, startPart, type Box } from './boxes.ts';
-import { listenLocal, startBoxRelay } from './relay.ts';
+import { startBoxRelay, startLocalRelay } from './relay.ts';
 import { buildRelease, installBox, installDeskLogins, layOutSite, siteKeys, UNITS, type RunningSite, type SiteShape } from './site.ts';
 import { get, until } from './wait.ts';
 import type { Server } from 'node:net';
@@ -61,8 +61,8 @@ export async function stepLayOut(state: RunState, root: string, shape: SiteShape
 async function relays(h: Harness, box: Box): Promise<void> {
   for (const port of RELAYED[box.kind]) {
     const socket = await startBoxRelay(h.state, box, port);
-    const { server, port: local } = await listenLocal(socket);
-    h.servers.push(server);
+    const local = await startLocalRelay(h.state, box, socket, port);
+    await until(async () => (await readFile(join(box.root, 'log', `local-relay-${port}.log`), 'utf8')).includes('listening'), `the relay to ${box.name}:${port}`);
     h.local[`${box.name}:${port}`] = local;
   }
 }
@@ -134,8 +134,9 @@ export async function stepDesks(h: Harness): Promise<string> {
   for (const box of desks) {
     await until(async () => (await get(`http://127.0.0.1:${localPort(h, box.name, 8080)}/staff`)).status === 200, `${box.name}: the staff page served`);
   }
-  const leafs = await monitor<{ leafs: unknown[] }>(h, 'hub-1', '/leafz');
-  return `${desks.length} desk: nats-server linked, UI serving /staff; hub-1 holds ${leafs.leafs.length} leaf links`;
+  let links = 0;
+  for (const hub of h.boxes.filter((box) => box.kind === 'hub')) links += (await monitor<{ leafs: unknown[] | null }>(h, hub.name, '/leafz')).leafs?.length ?? 0;
+  return `${desks.length} desk: nats-server linked, UI serving /staff; the hub holds ${links} leaf links`;
 }
 
 /** The public key a kiosk's card agent made and logged (`agentPublicKey`), for the operator's enroll-agent. */

@@ -1,9 +1,20 @@
 // The rehearsal's people: the card holders at the kiosks and the staff at the desk, in Chromium by
-// touch, and the operator on a hub node.
-import type { Harness } from './bring-up.ts';
-import type { RunState } from './host.ts';
+// touch, and the operator on a hub node (`npm run staff -- enroll`).
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { PRODUCTION_DIR } from '../production/make-kiosk-config.ts';
+import { adminClient, hubClient, localPort, type Harness } from './bring-up.ts';
+import { inBox, onBox, startPart, writeOnBox, type Box } from './boxes.ts';
+import { personaliseCard, makeIssuingCa, type IssuedRecord } from './cards.ts';
+import { endGroup, recordProcess, run, startGroup, type RunState } from './host.ts';
 import type { RehearsalOptions } from './rehearsal.ts';
+import { CARD_SLOT_DIR } from './rehearsal.ts';
+import { operatorCommand } from './site.ts';
 import type { Step } from './steps.ts';
+import { button, field, kioskBrowserFlags, launchOnBox, startingWith, tapText, waitForScreen } from './touch.ts';
+import { get, until } from './wait.ts';
 
 export interface Drive {
   harness: Harness;
@@ -14,6 +25,250 @@ export interface Drive {
   close?: () => Promise<void>;
 }
 
-export function driveSteps(_drive: () => Drive, _options: RehearsalOptions): Step[] {
-  return [];
+const SCREENS = {
+  choosePath: '請選擇您取得工商憑證的方式',
+  enterUserCode: '輸入用戶代碼',
+  confirmCardData: '確認憑證IC卡資料',
+  enterPin: '設定IC卡PIN碼',
+  activated: '恭喜您已完成開卡作業',
+};
+const STAFF = { id: 'R0001', name: '演練 員工' };
+const VICC_PACKAGE = '/usr/lib/python3/site-packages/virtualsmartcard';
+const CRYPTODOME = '/usr/lib/python3/dist-packages/Cryptodome';
+
+interface CardOnSite {
+  record: IssuedRecord;
+  userCode: string;
+  pin: string;
+  kiosk: string;
+}
+
+export function driveSteps(context: () => Drive, _options: RehearsalOptions): Step[] {
+  const cards = new Map<string, CardOnSite>();
+  const vicc = new Map<string, number>();
+  const pages = new Map<string, Page>();
+  const browsers: BrowserContext[] = [];
+
+  const kiosk = (name: string): Box => context().harness.boxes.find((box) => box.name === name)!;
+
+  /** A card into a kiosk's reader: the token the agent must use (CARD_TOKEN_LABEL), then vicc (the card's presence). */
+  async function insert(box: Box, cardNumber: string): Promise<void> {
+    const d = context();
+    const envFile = '/etc/moeaca-kiosk/kiosk.env';
+    const text = (await readFile(onBox(box, envFile), 'utf8')).replace(/^CARD_TOKEN_LABEL=.*\n?/m, '');
+    await writeOnBox(box, envFile, `${text}CARD_TOKEN_LABEL=${cardNumber}\n`);
+    const parts = d.harness.parts[box.name]!;
+    const at = parts.findIndex((p) => p.unit === 'kiosk-card-agent.service');
+    await endGroup(parts[at]!.pid);
+    parts[at] = await startPart(d.state, box, d.harness.releaseDir, 'kiosk-card-agent.service');
+    // The kiosk back in service (the engine waits for a card) before the card goes in.
+    const health = `http://127.0.0.1:${localPort(d.harness, box.name, 8080)}/healthz`;
+    await until(async () => {
+      const response = await get(health);
+      return response.status === 200;
+    }, `${box.name} in service again after its card agent restarted`);
+    await pages.get(box.name)?.getByRole('heading', { name: '請插入待開卡之工商憑證IC卡', exact: true, level: 1 }).waitFor();
+    const shim = join(d.state.dir, 'vicc-shim');
+    await mkdir(shim, { recursive: true });
+    await symlink(CRYPTODOME, join(shim, 'Crypto')).catch(() => undefined);
+    const [binary, ...args] = inBox(box, d.harness.releaseDir, 'exec /usr/bin/vicc -t iso7816');
+    const pid = await startGroup(binary!, args, join(box.root, 'log', 'vicc.log'), { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', PYTHONPATH: `${VICC_PACKAGE}:${shim}` });
+    await recordProcess(d.state, pid, box.name, `${box.name}/vicc`);
+    vicc.set(box.name, pid);
+  }
+
+  async function remove(box: Box): Promise<void> {
+    const pid = vicc.get(box.name);
+    if (pid !== undefined) await endGroup(pid);
+    vicc.delete(box.name);
+  }
+
+  async function kioskPage(box: Box): Promise<Page> {
+    const existing = pages.get(box.name);
+    if (existing !== undefined) return existing;
+    const d = context();
+    // The production policy, with the one change a robot needs: remote debugging (the DevTools pipe).
+    const policy = JSON.parse(await readFile(join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json'), 'utf8')) as Record<string, unknown>;
+    await writeOnBox(box, '/etc/chromium/policies/managed/kiosk.json', `${JSON.stringify({ ...policy, RemoteDebuggingAllowed: true, DeveloperToolsAvailability: 1 }, null, 2)}\n`);
+    const browser = await launchOnBox(d.state, box, d.harness.releaseDir, 'kiosk-display', await kioskBrowserFlags(), { width: 1080, height: 1920 });
+    browsers.push(browser);
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(120_000);
+    await page.goto('http://127.0.0.1:8080/');
+    pages.set(box.name, page);
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await mkdir(context().screenshots, { recursive: true });
+    await page.screenshot({ path: join(context().screenshots, `${name}.png`) });
+  }
+
+  async function pathA(card: CardOnSite, wrongCodes = 0): Promise<Page> {
+    const box = kiosk(card.kiosk);
+    const page = await kioskPage(box);
+    await insert(box, card.record.cardNumber);
+    await waitForScreen(page, SCREENS.choosePath);
+    await button(page, startingWith('於工商憑證網站自行申請')).tap();
+    await waitForScreen(page, SCREENS.enterUserCode);
+    for (let i = 0; i < wrongCodes; i++) {
+      await tapText(page, field(page, '用戶代碼'), `Wr0ng*${i}x`);
+      await button(page, '讀取卡片資料').tap();
+      await page.getByRole('alert').waitFor();
+      if (i < wrongCodes - 1) {
+        await button(page, '重新輸入').tap();
+        await field(page, '用戶代碼').waitForFunction((input) => (input as HTMLInputElement).value === '');
+      }
+    }
+    return page;
+  }
+
+  async function finishA(page: Page, card: CardOnSite): Promise<void> {
+    await tapText(page, field(page, '用戶代碼'), card.userCode);
+    await button(page, '讀取卡片資料').tap();
+    await waitForScreen(page, SCREENS.confirmCardData);
+    await button(page, '進行憑證接受').tap();
+    await waitForScreen(page, SCREENS.enterPin);
+    await tapText(page, field(page, '設定IC卡PIN碼'), card.pin);
+    await tapText(page, field(page, '確認IC卡PIN碼'), card.pin);
+    await button(page, '設定IC卡PIN碼').tap();
+    await waitForScreen(page, SCREENS.activated);
+  }
+
+  let desk: Page | undefined;
+  const steps: Step[] = [
+    {
+      name: 'cards personalised by the issuing side (softhsm2-util, pkcs11-tool RSA-2048, openssl CA) and registered (ra.admin.import)',
+      run: async () => {
+        const d = context();
+        const ca = await makeIssuingCa(join(d.state.dir, 'issuing-ca'));
+        const box = kiosk('kiosk-1');
+        const conf = join(d.state.dir, 'softhsm-kiosk-1.conf');
+        await mkdir(onBox(box, CARD_SLOT_DIR), { recursive: true });
+        await writeFile(conf, `directories.tokendir = ${onBox(box, CARD_SLOT_DIR)}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+        const plan: Array<[string, string, string]> = [
+          ['TR00000000000001', '演練公司甲', 'Rh$1Code'],
+          ['TR00000000000003', '演練公司丙', 'Rh$3Code'],
+        ];
+        for (const [cardNumber, holderName, userCode] of plan) {
+          const record = await personaliseCard(ca, conf, join(d.state.dir, 'cards'), { cardNumber, holderName, orgUnit: '演練分公司', ubn: '97969933', email: `${cardNumber.toLowerCase()}@example.com.tw` }, { route: 'self-applied', userCode });
+          cards.set(cardNumber, { record, userCode, pin: `Pn!${cardNumber.slice(-4)}Q`, kiosk: 'kiosk-1' });
+        }
+        await run('chown', ['-R', 'moeaca-card-agent:moeaca-card-agent', onBox(box, '/var/lib/moeaca-kiosk/card-agent/softhsm')]);
+        const admin = await adminClient(d.harness);
+        const reply = (await admin.request('ra.admin.import', JSON.stringify({ records: [...cards.values()].map((c) => c.record) }), { timeout: 30_000 })).json<{ results?: Array<{ outcome: string }>; error?: unknown }>();
+        if (reply.results === undefined) throw new Error(JSON.stringify(reply));
+        return `${reply.results.length} RSA-2048 cards: ${reply.results.map((r) => r.outcome).join(', ')}`;
+      },
+    },
+    {
+      name: 'path A on kiosk-1 in Chromium by touch (managed policy, as kiosk-display)',
+      run: async () => {
+        const card = cards.get('TR00000000000001')!;
+        const page = await pathA(card);
+        await finishA(page, card);
+        await shot(page, 'kiosk-1-activated');
+        await remove(kiosk('kiosk-1'));
+        // The new PIN opens the token, checked with a tool we did not write.
+        const conf = join(context().state.dir, 'softhsm-kiosk-1.conf');
+        await run('env', [`SOFTHSM2_CONF=${conf}`, 'pkcs11-tool', '--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label', card.record.cardNumber, '--login', '--pin', card.pin, '--list-objects']).catch((error: Error) => {
+          throw new Error(`the new PIN did not open the token: ${error.message.replace(card.pin, '***')}`);
+        });
+        return `${card.record.cardNumber} activated; its new PIN opens the token (pkcs11-tool --login)`;
+      },
+    },
+    {
+      name: 'five wrong user codes on a third card: LOCKED',
+      run: async () => {
+        const card = cards.get('TR00000000000003')!;
+        const page = await pathA(card, 5);
+        const alert = (await page.getByRole('alert').textContent()) ?? '';
+        await shot(page, 'kiosk-1-locked');
+        const admin = await adminClient(context().harness);
+        const listed = (await admin.request('ra.admin.list', '{}', { timeout: 10_000 })).json<{ cards: Array<{ cardNumber: string; status: string }> }>();
+        const status = listed.cards.find((c) => c.cardNumber === card.record.cardNumber)?.status;
+        if (status !== 'locked') throw new Error(`status ${status}; the screen said: ${alert.slice(0, 120)}`);
+        return `${card.record.cardNumber} locked`;
+      },
+    },
+    {
+      name: 'staff enrolled by the operator on hub-1 (npm run staff -- enroll), signed in at the desk with a passkey',
+      run: async () => {
+        const d = context();
+        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, d.root, ['npx', 'tsx', 'services/staff-auth/staff-cli.ts', 'enroll', STAFF.id, STAFF.name], {
+          NATS_URL: 'nats://127.0.0.1:4222', NATS_USER: 'admin', NATS_PASSWORD: d.harness.secrets.ADMIN_PASSWORD ?? '', DATA_DIR: join(d.state.dir, 'operator'),
+        });
+        const link = /(http:\/\/localhost:8080\/staff#enroll=\S+)/.exec(out)?.[1];
+        if (link === undefined) throw new Error(`no link in: ${out}`);
+        const deskBox = d.harness.boxes.find((b) => b.kind === 'desk')!;
+        const browser = await launchOnBox(d.state, deskBox, d.harness.releaseDir, 'moeaca-desk-browser', [...(await kioskBrowserFlags()).filter((f) => f !== '--kiosk')], { width: 1600, height: 1000 });
+        browsers.push(browser);
+        desk = browser.pages()[0] ?? (await browser.newPage());
+        desk.setDefaultTimeout(120_000);
+        const cdp = await browser.newCDPSession(desk);
+        await cdp.send('WebAuthn.enable');
+        await cdp.send('WebAuthn.addVirtualAuthenticator', {
+          options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+        });
+        await desk.goto(link);
+        await desk.getByRole('button', { name: '建立通行金鑰' }).click();
+        await desk.getByText(`已為 ${STAFF.name}（${STAFF.id}）登錄通行金鑰，請登入。`).waitFor();
+        await desk.getByRole('button', { name: '以通行金鑰登入' }).click();
+        await desk.locator('[data-staff-id]').getByText(`${STAFF.name}（${STAFF.id}）`).waitFor();
+        await shot(desk, 'desk-signed-in');
+        return `${STAFF.id} enrolled with a one-time link and signed in by passkey at ${deskBox.name}`;
+      },
+    },
+    {
+      name: 'the desk sees every kiosk live; unlocks the locked card; RA_AUDIT names the staff member',
+      run: async () => {
+        const d = context();
+        const page = desk!;
+        const kiosks = d.harness.boxes.filter((b) => b.kind === 'kiosk').map((b) => b.name);
+        for (const name of kiosks) await page.locator('ka-staff-kiosk-card').filter({ hasText: name }).first().waitFor();
+        await page.locator('ka-staff-kiosk-card').filter({ hasText: 'kiosk-1' }).first().click();
+        await page.locator('[data-op="lookup"]').click();
+        await page.locator('[data-status="locked"]').waitFor();
+        await page.locator('[data-op="unlock"]').click();
+        await page.locator('[data-status="issued"]').waitFor();
+        await shot(page, 'desk-unlocked');
+        const registry = await hubClient(d.harness, 'hub-2', 'registry', 'REGISTRY_PASSWORD');
+        const jsm = await jetstreamManager(registry);
+        const entry = await until(async () => {
+          const last = await jsm.streams.getMessage('RA_AUDIT', { last_by_subj: 'ra.audit.staff.unlock' }).catch(() => undefined);
+          return last?.json<{ cardNumber: string; staffId?: string; outcome: string }>();
+        }, 'the unlock in RA_AUDIT');
+        if (entry.staffId !== STAFF.id || entry.cardNumber !== 'TR00000000000003') throw new Error(JSON.stringify(entry));
+        return `${kiosks.length} kiosk(s) on the console; unlock audited: ${JSON.stringify(entry)}`;
+      },
+    },
+    {
+      name: 'the holder of the unlocked card finishes on kiosk-1',
+      run: async () => {
+        const card = cards.get('TR00000000000003')!;
+        const box = kiosk('kiosk-1');
+        await remove(box);
+        const page = await pathA(card);
+        await finishA(page, card);
+        await shot(page, 'kiosk-1-after-unlock');
+        await remove(box);
+        return `${card.record.cardNumber} activated after the unlock`;
+      },
+    },
+  ];
+  // Browsers are closed however the run ends.
+  const closeBrowsers = async () => {
+    for (const browser of browsers.splice(0)) await browser.close().catch(() => undefined);
+  };
+  return steps.map((step, index) =>
+    index === 0
+      ? {
+          ...step,
+          run: async () => {
+            context().close = closeBrowsers;
+            return step.run();
+          },
+        }
+      : step,
+  );
 }

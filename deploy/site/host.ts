@@ -57,7 +57,7 @@ export async function run(command: string, args: readonly string[]): Promise<str
     return stdout;
   } catch (error) {
     const failed = error as { stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')}: ${(failed.stderr ?? failed.message).trim()}`);
+    throw new Error(`${command} ${args.join(' ')}: ${(failed.stderr ?? failed.message).trim()}`, { cause: error });
   }
 }
 
@@ -68,7 +68,7 @@ export async function runWithEnv(command: string, args: readonly string[], env: 
     return stdout;
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} failed: ${(failed.stderr || failed.stdout || failed.message).trim().split('\n').slice(-5).join(' | ')}`);
+    throw new Error(`${command} failed: ${(failed.stderr || failed.stdout || failed.message).trim().split('\n').slice(-5).join(' | ')}`, { cause: error });
   }
 }
 

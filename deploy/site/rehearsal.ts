@@ -1,10 +1,8 @@
 // The rehearsal's plan: bring the site up (bring-up.ts), drive it as its people would
 // (drive.ts), check it as an operator would (check.ts), and write what happened
 // (docs/site-rehearsal.md's generated section, screenshots).
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, type RunState } from './host.ts';
-import { onBox, type Box } from './boxes.ts';
 import { agentPublicKey, stepDesks, stepHubNodes, stepHubParts, stepKiosks, stepLayOut, stepRelease, type Harness } from './bring-up.ts';
 import { FULL_SITE, REDUCED_SITE, operatorCommand } from './site.ts';
 import { type Step, type StepResult } from './steps.ts';
@@ -25,16 +23,11 @@ export interface Plan {
   close(): Promise<void>;
 }
 
-/** The rehearsal's stand-in for the card vendor's PKCS#11 module: SoftHSM2, its store on the box. */
-export const CARD_SLOT_DIR = '/var/lib/moeaca-kiosk/card-slot';
-export const SOFTHSM_CONF = '/etc/moeaca-kiosk/softhsm2.conf';
-
-async function prepareCardSlot(box: Box): Promise<void> {
-  const tokens = onBox(box, CARD_SLOT_DIR);
-  await mkdir(tokens, { recursive: true });
-  await writeFile(onBox(box, SOFTHSM_CONF), `directories.tokendir = ${CARD_SLOT_DIR}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = true\n`, { mode: 0o644 });
-  await chmod(tokens, 0o700);
-}
+/**
+ * The rehearsal's stand-in for the card vendor's PKCS#11 module is SoftHSM2; the card agent keeps
+ * a SoftHSM2 store in its own DATA_DIR (card/token/softhsm.ts), where the issuing side's tokens go.
+ */
+export const CARD_SLOT_DIR = '/var/lib/moeaca-kiosk/card-agent/softhsm/tokens';
 
 export function rehearsalSteps(state: RunState, root: string, options: RehearsalOptions): Plan {
   const shape = options.reduced ? REDUCED_SITE : FULL_SITE;
@@ -61,8 +54,7 @@ export function rehearsalSteps(state: RunState, root: string, options: Rehearsal
       name: 'kiosks: pcscd, kiosk-nats, card agent, engine, UI from their units',
       run: async () => {
         const harness = need();
-        for (const box of harness.boxes.filter((b) => b.kind === 'kiosk')) await prepareCardSlot(box);
-        return stepKiosks(harness, () => ({ PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so', SOFTHSM2_CONF: SOFTHSM_CONF }));
+        return stepKiosks(harness, () => ({ PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so' }));
       },
     },
     {

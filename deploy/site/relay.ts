@@ -38,6 +38,27 @@ export async function startBoxRelay(state: RunState, box: Box, port: number): Pr
   return socket;
 }
 
+const LOCAL_SIDE = `
+const net = require('node:net');
+const [socket, port] = process.argv.slice(1);
+net.createServer((client) => {
+  const target = net.connect(socket);
+  client.pipe(target).pipe(client);
+  const end = () => { client.destroy(); target.destroy(); };
+  client.on('error', end); target.on('error', end);
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\\n'));
+`;
+
+/** This machine's end as its own process (it outlives the rehearsal's command with --keep): a free loopback port. */
+export async function startLocalRelay(state: RunState, box: Box, socket: string, port: number): Promise<number> {
+  const { server, port: free } = await listenLocal(socket, 0);
+  server.close();
+  const log = join(box.root, 'log', `local-relay-${port}.log`);
+  const pid = await startGroup(process.execPath, ['-e', LOCAL_SIDE, socket, String(free)], log);
+  await recordProcess(state, pid, box.name, `${box.name}/local-relay-${port}`);
+  return free;
+}
+
 /** This machine's end: a loopback port in this process (`localPort` 0 picks a free one). */
 export function listenLocal(socket: string, localPort = 0): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {

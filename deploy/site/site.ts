@@ -156,6 +156,7 @@ export async function installBox(
 /** The desk's console logins, into its UI part's own data dir (made by the unit's StateDirectory=). */
 export async function installDeskLogins(site: Omit<RunningSite, 'releaseDir' | 'parts' | 'staffTokenPublicKey'>, box: Box): Promise<void> {
   const from = join(site.generatedDir, 'staff-desk', box.name, 'credentials');
+  await ensureUser(site.state, 'moeaca-ui');
   await mkdir(join(box.root, 'var/lib/moeaca-kiosk/ui/credentials'), { recursive: true, mode: 0o700 });
   await run('chown', ['moeaca-ui:moeaca-ui', join(box.root, 'var/lib/moeaca-kiosk/ui/credentials')]);
   for (const file of ['staff.json', 'inspector.json', 'nats-password']) {
