@@ -120,7 +120,7 @@ export async function runCheck(siteJsonFile: string, options: { canary?: string;
       if (body.error?.err_code !== 10060) throw new Error(`unexpected answer ${reply.string()}`);
       return 'RA_AUDIT answered';
     });
-    await check('registry: may not delete RA_EVENTS', async () => !(await mayPublish(registry, '$JS.API.STREAM.DELETE.RA_EVENTS')));
+    await check('registry: may not delete a stream', async () => !(await mayPublish(registry, '$JS.API.STREAM.DELETE.SITE_CHECK_NO_SUCH_STREAM')));
     const staffAuth = await as(hub, { user: STAFF_AUTH_USER, pass: secrets[PASSWORD_VARIABLES.staffAuth] });
     await check('staff-auth: may answer ra.staffauth.> and may not read cards', async () => (await maySubscribe(staffAuth, 'ra.staffauth.>')) && !(await mayPublish(staffAuth, '$KV.ra_cards.check')));
     const staff = await as(hub, { user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff] });
@@ -143,7 +143,7 @@ export async function runCheck(siteJsonFile: string, options: { canary?: string;
         (await mayPublish(parts, `kiosk.${kiosk.name}.view`)) && (await mayPublish(parts, `ra.activation.identify.${kiosk.name}`, '{"check":true}')));
       await check(`${kiosk.name}: the anonymous parts user is refused admin, staff, another kiosk's ids and stream deletion`, async () => {
         const refused: string[] = [];
-        for (const subject of ['ra.admin.import', 'ra.staff.unlock', `ra.activation.verify.${other}`, '$JS.API.STREAM.DELETE.KV_kiosk_snapshots']) {
+        for (const subject of ['ra.admin.import', 'ra.staff.unlock', `ra.activation.verify.${other}`, '$JS.API.STREAM.DELETE.SITE_CHECK_NO_SUCH_STREAM']) {
           if (await mayPublish(parts, subject)) refused.push(subject);
         }
         if (refused.length > 0) throw new Error(`allowed: ${refused.join(', ')}`);
