@@ -43,7 +43,7 @@ interface CardOnSite {
   kiosk: string;
 }
 
-export function driveSteps(context: () => Drive, _options: RehearsalOptions): Step[] {
+export function driveSteps(context: () => Drive, options: RehearsalOptions): Step[] {
   const cards = new Map<string, CardOnSite>();
   const vicc = new Map<string, number>();
   const pages = new Map<string, Page>();
@@ -155,6 +155,16 @@ export function driveSteps(context: () => Drive, _options: RehearsalOptions): St
           cards.set(cardNumber, { record, userCode, pin: `Pn!${cardNumber.slice(-4)}Q`, kiosk: 'kiosk-1' });
         }
         await run('chown', ['-R', 'moeaca-card-agent:moeaca-card-agent', onBox(box, '/var/lib/moeaca-kiosk/card-agent/softhsm')]);
+        const second = d.harness.boxes.find((b) => b.name === 'kiosk-2');
+        if (second !== undefined) {
+          const conf2 = join(d.state.dir, 'softhsm-kiosk-2.conf');
+          await mkdir(onBox(second, CARD_SLOT_DIR), { recursive: true });
+          await writeFile(conf2, `directories.tokendir = ${onBox(second, CARD_SLOT_DIR)}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+          const cardNumber = 'TR00000000000002';
+          const record = await personaliseCard(ca, conf2, join(d.state.dir, 'cards'), { cardNumber, holderName: '演練公司乙', orgUnit: '演練分公司', ubn: '97969933', email: 'tr2@example.com.tw' }, { route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1980-05-17' });
+          cards.set(cardNumber, { record, userCode: 'Qz8%Site2', pin: 'Pb9&Rt4?', kiosk: 'kiosk-2' });
+          await run('chown', ['-R', 'moeaca-card-agent:moeaca-card-agent', onBox(second, '/var/lib/moeaca-kiosk/card-agent/softhsm')]);
+        }
         const admin = await adminClient(d.harness);
         const reply = (await admin.request('ra.admin.import', JSON.stringify({ records: [...cards.values()].map((c) => c.record) }), { timeout: 30_000 })).json<{ results?: Array<{ outcome: string }>; error?: unknown }>();
         if (reply.results === undefined) throw new Error(JSON.stringify(reply));
@@ -177,6 +187,42 @@ export function driveSteps(context: () => Drive, _options: RehearsalOptions): St
         return `${card.record.cardNumber} activated; its new PIN opens the token (pkcs11-tool --login)`;
       },
     },
+    ...(options.reduced
+      ? []
+      : [
+          {
+            name: 'path B on kiosk-2 in Chromium by touch (responsible person\'s ID and birth date, new contact)',
+            run: async () => {
+              const card = cards.get('TR00000000000002')!;
+              const box = kiosk('kiosk-2');
+              const page = await kioskPage(box);
+              await insert(box, card.record.cardNumber);
+              await waitForScreen(page, SCREENS.choosePath);
+              await button(page, startingWith('透過登記機關')).tap();
+              await waitForScreen(page, '輸入工商負責人身分證字號');
+              await tapText(page, field(page, '工商負責人身分證字號'), 'A123456789');
+              await tapText(page, field(page, '出生年（民國年）'), '69');
+              await tapText(page, field(page, '出生月'), '5');
+              await tapText(page, field(page, '出生日'), '17');
+              await button(page, '讀取卡片資料').tap();
+              await waitForScreen(page, SCREENS.confirmCardData);
+              await button(page, '資料正確，下一步').tap();
+              await waitForScreen(page, '輸入電子郵件及設定用戶代碼');
+              await tapText(page, field(page, '請輸入新聯絡人電子郵件'), 'new@example.com.tw');
+              await tapText(page, field(page, '重設用戶代碼'), card.userCode);
+              await tapText(page, field(page, '確認用戶代碼'), card.userCode);
+              await button(page, '進行憑證接受').tap();
+              await waitForScreen(page, SCREENS.enterPin);
+              await tapText(page, field(page, '設定IC卡PIN碼'), card.pin);
+              await tapText(page, field(page, '確認IC卡PIN碼'), card.pin);
+              await button(page, '設定IC卡PIN碼').tap();
+              await waitForScreen(page, SCREENS.activated);
+              await shot(page, 'kiosk-2-activated');
+              await remove(box);
+              return `${card.record.cardNumber} activated on path B`;
+            },
+          },
+        ]),
     {
       name: 'five wrong user codes on a third card: LOCKED',
       run: async () => {
