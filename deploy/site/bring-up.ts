@@ -67,7 +67,7 @@ async function relays(h: Harness, box: Box): Promise<void> {
   }
 }
 
-async function startUnits(h: Harness, box: Box, units: readonly string[]): Promise<void> {
+export async function startUnits(h: Harness, box: Box, units: readonly string[]): Promise<void> {
   for (const unit of units) {
     const started = await startPart(h.state, box, h.releaseDir, unit);
     (h.parts[box.name] ??= []).push(started);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { PRODUCTION_DIR } from '../production/make-kiosk-config.ts';
-import { adminClient, hubClient, localPort, type Harness } from './bring-up.ts';
+import { adminClient, hubClient, localPort, startUnits, type Harness } from './bring-up.ts';
 import { inBox, onBox, startPart, writeOnBox, type Box } from './boxes.ts';
 import { personaliseCard, makeIssuingCa, type IssuedRecord } from './cards.ts';
 import { endGroup, recordProcess, run, startGroup, type RunState } from './host.ts';
@@ -149,6 +149,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         const plan: Array<[string, string, string]> = [
           ['TR00000000000001', '演練公司甲', 'Rh$1Code'],
           ['TR00000000000003', '演練公司丙', 'Rh$3Code'],
+          ...(options.reduced ? [] : [['TR00000000000004', '演練公司丁', 'Rh$4Code'] as [string, string, string]]),
         ];
         for (const [cardNumber, holderName, userCode] of plan) {
           const record = await personaliseCard(ca, conf, join(d.state.dir, 'cards'), { cardNumber, holderName, orgUnit: '演練分公司', ubn: '97969933', email: `${cardNumber.toLowerCase()}@example.com.tw` }, { route: 'self-applied', userCode });
@@ -301,6 +302,63 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         return `${card.record.cardNumber} activated after the unlock`;
       },
     },
+    ...(options.reduced
+      ? []
+      : [
+          {
+            name: 'SIGKILL of the hub node holding kiosk-1\'s link and the ra_cards leader during an activation: accepted once, the node rejoins and catches up',
+            run: async () => {
+              const d = context();
+              const card = cards.get('TR00000000000004')!;
+              const registry = await hubClient(d.harness, 'hub-1', 'registry', 'REGISTRY_PASSWORD');
+              const jsm = await jetstreamManager(registry);
+              const page = await pathA(card);
+              await tapText(page, field(page, '用戶代碼'), card.userCode);
+              await button(page, '讀取卡片資料').tap();
+              await waitForScreen(page, SCREENS.confirmCardData);
+              // The node holding kiosk-1's link; the ra_cards leader moved there (leader stepdowns).
+              const hubs = d.harness.boxes.filter((b) => b.kind === 'hub');
+              const linkHolder = await until(async () => {
+                for (const hub of hubs) {
+                  // nats-server 2.9's /leafz names no remote server: the link is known by the kiosk's address.
+                  const leafz = (await (await get(`http://127.0.0.1:${localPort(d.harness, hub.name, 8222)}/leafz`)).json()) as { leafs: Array<{ ip: string }> | null };
+                  if ((leafz.leafs ?? []).some((leaf) => leaf.ip === kiosk('kiosk-1').address)) return hub;
+                }
+                return undefined;
+              }, 'the hub node holding kiosk-1\'s link');
+              for (let tries = 0; tries < 12 && (await jsm.streams.info('KV_ra_cards')).cluster?.leader !== linkHolder.name; tries++) {
+                await registry.request('$JS.API.STREAM.LEADER.STEPDOWN.KV_ra_cards', '', { timeout: 10_000 }).catch(() => undefined);
+                await until(async () => (await jsm.streams.info('KV_ra_cards')).cluster?.leader, 'a new ra_cards leader');
+              }
+              const leader = (await jsm.streams.info('KV_ra_cards')).cluster?.leader;
+              const parts = d.harness.parts[linkHolder.name]!;
+              for (const part of parts) await endGroup(part.pid, 'SIGKILL');
+              d.harness.parts[linkHolder.name] = [];
+              await button(page, '進行憑證接受').tap();
+              await waitForScreen(page, SCREENS.enterPin);
+              await tapText(page, field(page, '設定IC卡PIN碼'), card.pin);
+              await tapText(page, field(page, '確認IC卡PIN碼'), card.pin);
+              await button(page, '設定IC卡PIN碼').tap();
+              await waitForScreen(page, SCREENS.activated);
+              await remove(kiosk('kiosk-1'));
+              // The node comes back as systemd would start it, and catches up.
+              await startUnits(d.harness, linkHolder, ['kiosk-nats.service', 'kiosk-registry.service', 'kiosk-staff-auth.service']);
+              const survivor = hubs.find((b) => b.name !== linkHolder.name)!;
+              const other = await hubClient(d.harness, survivor.name, 'registry', 'REGISTRY_PASSWORD');
+              const otherJsm = await jetstreamManager(other);
+              await until(async () => {
+                const info = await otherJsm.streams.info('KV_ra_cards');
+                return (info.cluster?.replicas ?? []).some((r) => r.name === linkHolder.name && r.current) || undefined;
+              }, `${linkHolder.name} current again on KV_ra_cards`);
+              const events: string[] = [];
+              const info = await otherJsm.streams.info('RA_EVENTS', { subjects_filter: '>' });
+              for (const subject of Object.keys(info.state.subjects ?? {})) if (subject.includes(card.record.cardNumber) && subject.includes('accepted')) events.push(`${subject} ×${info.state.subjects![subject]}`);
+              const accepted = events.reduce((sum, e) => sum + Number(e.split('×')[1]), 0);
+              if (accepted !== 1) throw new Error(`accepted events for the card: ${events.join(', ') || 'none'}`);
+              return `killed ${linkHolder.name} (kiosk-1's link; ra_cards leader ${leader}); the activation finished, 1 accepted event; ${linkHolder.name} current again`;
+            },
+          },
+        ]),
   ];
   // Browsers are closed however the run ends.
   const closeBrowsers = async () => {
