@@ -74,7 +74,8 @@ export function rehearsalSteps(state: RunState, root: string, options: Rehearsal
   ];
   const later: Step[] = [
     ...driveSteps(() => {
-      drive ??= { harness: need(), root, state, options, screenshots: join(root, 'docs', 'screenshots', 'site') };
+      // Only the full rehearsal writes docs/ (the reduced one, `npm test`'s, keeps its screenshots in the run).
+      drive ??= { harness: need(), root, state, options, screenshots: options.reduced ? join(state.dir, 'screenshots') : join(root, 'docs', 'screenshots', 'site') };
       return drive;
     }, options),
     {
@@ -91,7 +92,7 @@ export function rehearsalSteps(state: RunState, root: string, options: Rehearsal
     steps: [...bringUp, ...later],
     async report(results) {
       if (h !== undefined) await writeSiteFile(h);
-      await writeReport(root, results, options);
+      if (!options.reduced) await writeReport(root, results, options);
     },
     async close() {
       for (const nc of h?.connections ?? []) await nc.close().catch(() => undefined);
