@@ -25,6 +25,8 @@ export const DEBIAN_PACKAGES = {
   'python3-pycryptodome': 'needed by vicc',
   chromium: 'headless browser for component and end-to-end tests',
   'fonts-noto-cjk': 'Traditional Chinese glyphs for the kiosk screens (otherwise empty boxes)',
+  'espeak-ng': "the kiosk's spoken guidance, made at build time (Mandarin and English voices)",
+  sox: 'encodes that speech as Ogg Vorbis at build time, and measures it in the tests',
 };
 
 function missingDebianPackages() {

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pageHtml, PAGES } from './pages.ts';
+import { buildSpeech, type BuiltSpeech } from './speech.ts';
 
 /** The kiosk/ folder: the pages' entry points. */
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,8 @@ export interface BuiltKiosk extends BundleSize {
   files: string[];
   /** `bytes` and `gzipBytes` above are the kiosk page's (`kiosk.js`); these are the consoles'. */
   consoles: { staff: BundleSize; inspector: BundleSize; dashboard: BundleSize };
+  /** The spoken guidance beside the pages, in `speech/` (kiosk/tools/speech.ts). */
+  speech: Omit<BuiltSpeech, 'index'>;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
     logLevel: 'warning',
   });
   for (const page of pages) await writeFile(join(outdir, page.file), pageHtml(page));
+  const { index: _index, ...speech } = await buildSpeech({ outdir });
   const bundles = pages.map((page) => page.bundle);
   return {
     outdir,
@@ -83,6 +87,7 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
       inspector: await sizeOf(join(outdir, 'inspector.js')),
       dashboard: await sizeOf(join(outdir, 'dashboard.js')),
     },
+    speech,
   };
 }
 
@@ -101,5 +106,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const budget = name === 'dashboard' ? ` (budget ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}: ${dashboardWithin ? 'within' : 'OVER'})` : '';
     console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped${budget}`);
   }
+  console.log(`speech: ${join(built.outdir, 'speech')} ${built.speech.files} files, ${kb(built.speech.bytes)} (${built.speech.synthesized} made now)`);
   if (!within || !dashboardWithin) process.exitCode = 1;
 }

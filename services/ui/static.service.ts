@@ -84,6 +84,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.map': 'application/json; charset=utf-8',
+  // The spoken guidance (speech/*.ogg, kiosk/tools/speech.ts).
+  '.ogg': 'audio/ogg',
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
