@@ -102,5 +102,10 @@ describe('the release build', () => {
       throw new Error(`${String(error)}\n${ui.output()}`);
     });
     expect(body).toContain('prebuilt-marker');
+    // The spoken guidance ships with the pages (docs/deployment.md, "The release").
+    const speech = (await (await fetch(`http://127.0.0.1:${port}/speech/index.json`)).json()) as Record<string, Record<string, string>>;
+    const audio = await fetch(`http://127.0.0.1:${port}${speech['zh-TW']?.['screen.insertCard']}`);
+    expect(audio.status).toBe(200);
+    expect(audio.headers.get('content-type')).toBe('audio/ogg');
   });
 });
