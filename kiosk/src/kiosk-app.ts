@@ -10,6 +10,7 @@ import { base, buttons, notices } from './styles/shared.ts';
 import { tokens } from './styles/tokens.ts';
 import type { ScreenElement } from './screens/screen-base.ts';
 import './components/card-tray/ka-card-tray.ts';
+import './components/read-aloud/ka-read-aloud.ts';
 import './components/step-indicator/ka-step-indicator.ts';
 import './screens/activated/ka-activated-screen.ts';
 import './screens/card-removed/ka-card-removed-screen.ts';
@@ -258,6 +259,7 @@ export class KaKioskApp extends LitElement {
       <footer>
         <p class="service">${icons.phone}${s.customerService} ${CUSTOMER_SERVICE.phone}</p>
         ${this.demoCards ? html`<ka-card-tray .cards=${this.demoCards} lang=${lang}></ka-card-tray>` : nothing}
+        ${view ? html`<ka-read-aloud .view=${view} lang=${lang}></ka-read-aloud>` : nothing}
         ${view?.accepts.includes('user.callStaff')
           ? html`<button type="button" data-event="user.callStaff" @click=${() => emit(this, 'ka-input-send', { type: 'user.callStaff' })}>
               ${icons.staff}${s.buttons.callStaff}

@@ -307,6 +307,8 @@ export const ViewSchema = v.object({
   state: v.optional(v.string()),
   /** Our extension: the screen the user was on when `stillThere` or `staffAssist` came up. */
   returnScreen: v.optional(v.picklist(SCREENS)),
+  /** Our extension: staff turned on automatic speech (`staff.speechOn`): the page speaks each new screen. */
+  autoSpeech: v.optional(v.boolean()),
 });
 export type View = v.InferOutput<typeof ViewSchema>;
 
