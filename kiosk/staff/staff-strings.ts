@@ -40,6 +40,21 @@ const ACTION_TEXTS: Readonly<Record<StaffEventType, StaffActionText>> = {
     confirm: '確定要結束此機台目前的作業嗎？民眾已輸入的資料將清除。',
     confirmButton: '確定結束作業',
   },
+  'staff.speechOn': {
+    label: '開啟自動語音說明',
+    help: '機台每換一個畫面，即自動播放該畫面的語音說明；民眾仍可隨時按〔語音說明〕。',
+  },
+  'staff.speechOff': {
+    label: '關閉自動語音說明',
+    help: '機台不再自動播放語音說明；民眾按〔語音說明〕時才播放。',
+  },
+};
+
+/** The kiosk's automatic speech as the console shows it (docs/staff-console.md). */
+export const speechStrings = {
+  heading: '語音說明',
+  on: '自動語音說明：開啟（每換一個畫面即播放）',
+  off: '自動語音說明：關閉（民眾按〔語音說明〕時才播放）',
 };
 
 export const staffStrings = {

@@ -51,6 +51,9 @@ export const StaffEventSchema = v.variant('type', [
   v.object({ type: v.literal('staff.takeCard'), ...staffEventFields }),
   v.object({ type: v.literal('staff.unlocked'), ...staffEventFields }),
   v.object({ type: v.literal('staff.resume'), ...staffEventFields }),
+  // Our extension: the kiosk's automatic speech on a screen change (docs/ui.md, "Spoken guidance").
+  v.object({ type: v.literal('staff.speechOn'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.speechOff'), ...staffEventFields }),
 ]);
 export type StaffEvent = v.InferOutput<typeof StaffEventSchema>;
 

@@ -86,6 +86,11 @@ export interface SessionContext {
    * nothing about the user): the second one in a row offers staff rather than another reinsertion.
    */
   readonly cardNotDetectedInARow: number;
+  /**
+   * Staff turned automatic speech on (`staff.speechOn`): the page speaks each new screen. A setting
+   * of the kiosk, not of a user: kept when a session is wiped.
+   */
+  readonly autoSpeech: boolean;
   readonly secrets: SessionSecrets;
 }
 
@@ -117,6 +122,7 @@ export function initialSessionContext(timing: SessionTiming, lang: Language): Se
     completeRetries: 0,
     unansweredCardReads: 0,
     cardNotDetectedInARow: 0,
+    autoSpeech: false,
     secrets: {},
   };
 }

@@ -81,7 +81,8 @@ reads only the View (\`deriveView\`): screen, step, tags as \`busy\`, \`accepts\
 - **\`user.reset\`** (重新輸入) clears the input screen and its error; on a failure screen whose
   remedy is to try again (WRONG_PATH, 3125, SESSION_EXPIRED) it is the "try again" button.
   \`user.cancel\` ends the session from any screen that is not busy. \`user.setLanguage\` works
-  everywhere without changing state.
+  everywhere without changing state; so do \`staff.speechOn\` / \`staff.speechOff\`, the kiosk's
+  automatic speech (kept from one session to the next).
 `;
 
 type Transition = { target?: readonly AnyStateNode[]; guard?: unknown; actions: readonly unknown[]; eventType: string };

@@ -182,6 +182,9 @@ const SAMPLES: Record<string, readonly SampleEvent[]> = {
   ],
   // Language changes nothing but the words on the screen (the machine tests cover it).
   'user.setLanguage': [],
+  // Nor does the staff's speech setting (the machine and browser tests cover it).
+  'staff.speechOn': [],
+  'staff.speechOff': [],
   'card.inserted': [{ type: 'card.inserted', reader: 'reader-0' }],
   'card.removed': [{ type: 'card.removed', reader: 'reader-0' }],
   'reader.attached': [{ type: 'reader.attached', reader: 'reader-0' }],

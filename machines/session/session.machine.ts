@@ -35,6 +35,8 @@ export const sessionMachine = sessionSetup.createMachine({
   initial: 'checkingReader',
   on: {
     'user.setLanguage': { actions: 'setLanguage' },
+    'staff.speechOn': { actions: { type: 'setAutoSpeech', params: { on: true } } },
+    'staff.speechOff': { actions: { type: 'setAutoSpeech', params: { on: false } } },
   },
   states: {
     ...readerStates,

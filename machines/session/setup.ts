@@ -277,7 +277,9 @@ export const sessionSetup = setup({
     wipeSession: assign(({ context }) => ({
       ...initialSessionContext(context.timing, context.defaultLang),
       cardNotDetectedInARow: context.cardNotDetectedInARow,
+      autoSpeech: context.autoSpeech,
     })),
+    setAutoSpeech: assign({ autoSpeech: (_, params: { on: boolean }) => params.on }),
     countCardNotDetected: assign({ cardNotDetectedInARow: ({ context }) => context.cardNotDetectedInARow + 1 }),
     resetCardNotDetected: assign({ cardNotDetectedInARow: () => 0 }),
     countUnansweredCardRead: assign({ unansweredCardReads: ({ context }) => context.unansweredCardReads + 1 }),

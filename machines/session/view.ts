@@ -125,5 +125,6 @@ export function deriveView(snapshot: SessionSnapshot, where: { kioskId: string; 
     ...(context.chosenPath === null ? {} : { path: context.chosenPath }),
     state: statePathOf(snapshot.value),
     ...(returnScreen === undefined ? {} : { returnScreen }),
+    ...(context.autoSpeech ? { autoSpeech: true } : {}),
   };
 }

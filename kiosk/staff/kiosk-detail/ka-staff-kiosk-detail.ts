@@ -6,7 +6,7 @@ import { define } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
 import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../../consoles/kiosk-status.ts';
-import { formatTime, staffStrings } from '../staff-strings.ts';
+import { formatTime, speechStrings, staffStrings } from '../staff-strings.ts';
 import { StaffRequestElement } from '../staff-request-element.ts';
 import '../card-panel/ka-staff-card-panel.ts';
 import '../countdown/ka-staff-countdown.ts';
@@ -115,7 +115,7 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
         ${view.busy ? html`<span class="badge busy">${icons.clock}${s.badges.busy}</span>` : nothing}
         ${view.deadline ? html`<ka-staff-countdown .deadline=${view.deadline}></ka-staff-countdown>` : nothing}
       </header>
-      ${this.renderActions(view)}
+      ${this.renderActions(view)} ${this.renderSpeech(view)}
       <section aria-labelledby="card-panel-title">
         <ka-staff-card-panel
           heading-id="card-panel-title"
@@ -156,6 +156,30 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
             })}
           </ul>`}
       ${confirming ? this.renderConfirm(view, confirming) : nothing} ${this.renderOutcome()}
+    </section>`;
+  }
+
+  /** The kiosk's automatic speech, on or off: a setting of the kiosk, whatever screen it shows. */
+  private renderSpeech(view: View) {
+    const type: StaffEventType = view.autoSpeech === true ? 'staff.speechOff' : 'staff.speechOn';
+    const text = s.actions.byType[type];
+    return html`<section aria-labelledby="speech-title">
+      <h3 id="speech-title">${speechStrings.heading}</h3>
+      <p class="speech-state">${view.autoSpeech === true ? speechStrings.on : speechStrings.off}</p>
+      <ul class="actions-list">
+        <li>
+          <button
+            type="button"
+            data-setting=${type}
+            aria-describedby=${`help-${type}`}
+            ?disabled=${this.pending !== undefined}
+            @click=${() => void this.perform(type)}
+          >
+            ${text.label}
+          </button>
+          <p class="help-text" id=${`help-${type}`}>${text.help}</p>
+        </li>
+      </ul>
     </section>`;
   }
 
