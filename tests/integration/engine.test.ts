@@ -118,6 +118,26 @@ describe('kiosk engine with the real stack', () => {
     await stack.remove();
   });
 
+  it("turns the kiosk's automatic speech on and off for a valid staff token only; a session's end keeps it", async () => {
+    const engine = stack.engine!;
+    const staffSubject = kioskSubjects(stack.kioskId).staff;
+    const refusedBefore = engine.stats().staffRefused;
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOn', staffId: 'S01' }));
+    await until(() => engine.stats().staffRefused === refusedBefore + 1, 'a refused speech setting');
+    expect(stack.views.at(-1)?.autoSpeech).toBeUndefined();
+
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOn', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    const on = await stack.waitForView((v) => v.autoSpeech === true, 'automatic speech on');
+    expect(on.screen).toBe('insertCard');
+    await stack.insert(CARDS.other);
+    await stack.waitForView((v) => v.screen === 'choosePath' && v.autoSpeech === true, 'a session with speech on');
+    await endSession();
+    expect(stack.views.at(-1)).toMatchObject({ screen: 'insertCard', autoSpeech: true });
+
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOff', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    await stack.waitForView((v) => v.screen === 'insertCard' && v.autoSpeech === undefined, 'automatic speech off');
+  });
+
   it('path A: user code, card data, acceptance, PIN; the new PIN opens the token', async () => {
     await insertAndChoose(CARDS.selfA, 'self-applied');
     await stack.waitForView(onScreen('enterUserCode'), 'user code screen');
