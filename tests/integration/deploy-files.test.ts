@@ -151,6 +151,8 @@ describe('the kiosk browser (deploy/production/systemd/kiosk-browser.service, ch
     const httpPort = /^HTTP_PORT=(\d+)$/m.exec(env)?.[1];
     const wsPort = /^NATS_WS_PORT=(\d+)$/m.exec(env)?.[1];
     expect(policy.URLAllowlist).toEqual([`http://127.0.0.1:${httpPort}`, `ws://127.0.0.1:${wsPort}`]);
+    // Spoken guidance may start on a screen change, before any touch: the local UI only.
+    expect(policy.AutoplayAllowlist).toEqual([`http://127.0.0.1:${httpPort}`]);
     expect(wsPort).toBe(String(PRODUCTION_LEAF.websocketPort));
 
     const unit = unitSettings(await readFile(join(SYSTEMD_DIR, 'kiosk-browser.service'), 'utf8'));
