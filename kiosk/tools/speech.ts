@@ -94,6 +94,9 @@ async function inTurn<T>(items: readonly T[], limit: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** A `{name}` left in a text: a value known only in a session (a card number, a count) that no build can speak. */
+const UNFILLED_PLACEHOLDER = /\{\w+\}/;
+
 export class MissingSpeechError extends Error {
   constructor(readonly missing: readonly string[]) {
     super(`spoken keys without audio: ${missing.join(', ')}`);
@@ -132,6 +135,7 @@ export async function buildSpeech(options: BuildSpeechOptions): Promise<BuiltSpe
     for (const [key, text] of Object.entries(texts[lang] ?? {})) {
       // No words, no audio: the check below names the key.
       if (text.trim() === '') continue;
+      if (UNFILLED_PLACEHOLDER.test(text)) throw new Error(`${lang}:${key} has a placeholder no build can fill: ${UNFILLED_PLACEHOLDER.exec(text)?.[0]}`);
       const voice = SPEECH_VOICES[lang];
       const file = speechFileName(voice, text);
       wanted.set(file, { voice, text });

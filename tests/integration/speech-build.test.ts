@@ -116,6 +116,11 @@ describe('the speech build refuses a spoken key without audio', () => {
     await expect(build).rejects.toThrow('zh-TW:screen.removeCard, en:screen.removeCard');
   });
 
+  it('a text with a value only a session knows (a placeholder) fails the build: nothing of the session is spoken', async () => {
+    const build = buildSpeech({ outdir, cacheDir, keys: ['screen.insertCard'], texts: { 'zh-TW': { 'screen.insertCard': 'IC卡卡號 {cardNumber}' }, en: english } });
+    await expect(build).rejects.toThrow('zh-TW:screen.insertCard has a placeholder no build can fill: {cardNumber}');
+  });
+
   it('with words for every key the same build passes', async () => {
     const built = await buildSpeech({ outdir, cacheDir, keys: ['screen.insertCard'], texts: { 'zh-TW': words, en: english } });
     expect(built.files).toBe(2);

@@ -10,7 +10,7 @@
 import type { View } from '../../../machines/contract/messages.ts';
 import { ERROR_CODES, ERRORS, REMEDIES, type ErrorCode, type Remedy } from '../../../machines/contract/errors.ts';
 import { LANGUAGES, SCREENS, type ActivationPath, type Language, type Screen } from '../../../machines/contract/screens.ts';
-import { errorText, strings } from '../i18n.ts';
+import { errorText, fill, strings } from '../i18n.ts';
 
 /** The variant of a text that path B (registration-bundled) reads instead. */
 const BUNDLED = 'registration-bundled' satisfies ActivationPath;
@@ -27,9 +27,13 @@ const SPOKEN_FIELDS = ['title', 'accepted', 'body', 'question', 'hint'] as const
 
 type ScreenTexts = Partial<Record<(typeof SPOKEN_FIELDS)[number] | 'bodyBundled', string>>;
 
+/**
+ * The parts as one text, each part's fixed placeholders (the service numbers, the CA's address)
+ * filled; a placeholder for a value of the session stays as written, and the build refuses it.
+ */
 function joined(parts: readonly (string | undefined)[]): string {
   return parts
-    .map((part) => part?.trim())
+    .map((part) => (part === undefined ? undefined : fill(part).trim()))
     .filter((part): part is string => part !== undefined && part !== '')
     .join('\n');
 }
