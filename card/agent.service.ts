@@ -26,7 +26,7 @@ import {
 import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
 import { createLogger, type Logger } from '../services/shared/log.ts';
 import { encodeJson, requestJson } from '../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
