@@ -26,7 +26,7 @@ import {
 import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
 import { createLogger, type Logger } from '../services/shared/log.ts';
 import { encodeJson, requestJson } from '../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
@@ -243,7 +243,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       }
       const oneTimeKey = generateOneTimeKeyPair();
       // The registry's per-kiosk subject: NATS permissions, not a body field, say which kiosk asks
-      // for the grant (docs/security-cards.md, "PIN grants only to that key"); the agent key's signature says the one-time
+      // for the grant (docs/security.md, "PIN grants only to that key"); the agent key's signature says the one-time
       // key is this kiosk's agent's, for this activation.
       const grant = await requestJson(
         nc,

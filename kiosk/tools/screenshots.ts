@@ -2,7 +2,7 @@
 // 1080×1920 (and the input screens in landscape 1920×1080), rendered by headless Chromium from the
 // real bundle. All go to docs/screenshots/tmp/ (not committed); a few representative ones, at half
 // scale, to docs/screenshots/ for the docs. Then the staff console and the inspector at 1600×1000
-// from their fixtures (kiosk/staff/console-screenshots.ts), to docs/screenshots/ as well.
+// from their fixtures (kiosk/tools/console-screenshots.ts), to docs/screenshots/ as well.
 // `npm run screenshots -- kiosk` or `-- consoles` shoots only one of the two.
 import { mkdir, rm } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';

@@ -214,8 +214,8 @@ export const PinGrantRequestSchema = v.object({
 export type PinGrantRequest = v.InferOutput<typeof PinGrantRequestSchema>;
 
 export const PinGrantReplySchema = v.object({
-  /** base64url of the sealed box; the format is documented in services/registry. */
-  sealed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/)),
+  /** The SO credential as a compact JWE to the agent's one-time key (docs/registry.md, "PIN grant"). */
+  sealed: v.pipe(v.string(), v.maxLength(4096), v.regex(/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){4}$/)),
   /** Our extension: the nonce the card must sign (with its own key, after the new PIN) for `complete`. */
   proofNonce: base64url(43, 43),
 });

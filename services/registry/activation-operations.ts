@@ -19,7 +19,7 @@ import {
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
 import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
-import { pinGrantContext, seal } from '../shared/sealed-box.ts';
+import { pinGrantContext, sealGrant } from '../shared/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
@@ -294,7 +294,7 @@ export class ActivationOperations {
     });
     const credential = this.parts.secrets.decryptSoCredential(cardNumber, record.soCredential);
     try {
-      return { sealed: seal(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)), proofNonce };
+      return { sealed: await sealGrant(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)), proofNonce };
     } finally {
       credential.fill(0);
     }

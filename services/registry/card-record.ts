@@ -86,7 +86,7 @@ export interface CardRecord {
   /**
    * The event of the latest change (events carry no secret). Before the next change the registry
    * makes sure it is on RA_EVENTS, so an event whose publish failed after the record was written is
-   * published later, still in order (docs/registry.md, "Events"). Absent on records written before it existed.
+   * published later, still in order (docs/registry.md, "The card record and its lifecycle"). Absent on records written before it existed.
    */
   readonly lastEvent?: RegistryEvent;
 }

@@ -3,7 +3,7 @@
 // gets it back when the secret matched, tokens refill at a steady rate, and a kiosk with no token
 // left is refused. Taking first is what makes the limit hold under concurrency: with "check, then
 // charge after a wrong answer" a kiosk sending 100 verifies at once passed 100 checks before the
-// first charge landed (docs/security.md, "rate limit").
+// first charge landed (docs/registry.md, "The per-kiosk rate limit").
 //
 // The buckets live in KV (`ra_kiosk_limits`), written with compare-and-set, so every registry
 // instance of the queue group enforces one shared limit; an in-memory bucket would let a kiosk

@@ -26,13 +26,26 @@ export interface Logger {
   child(part: string): Logger;
 }
 
-function scrub(fields: LogFields): LogFields {
+// Past this depth a value is replaced, not walked: a log line is for reading, and a cycle or a
+// deep structure must not stall the part that logs it.
+const MAX_DEPTH = 6;
+
+/** The value with every field named like a secret dropped, at any depth, in objects and arrays. */
+function scrubbed(value: unknown, depth: number): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[too deep to log]';
+  if (Array.isArray(value)) return value.map((item) => scrubbed(item, depth + 1));
+  if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
   const out: LogFields = {};
-  for (const [key, value] of Object.entries(fields)) {
-    if (SECRET_KEYS.has(key)) continue;
-    out[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+  for (const [key, field] of Object.entries(value)) {
+    if (!SECRET_KEYS.has(key)) out[key] = scrubbed(field, depth + 1);
   }
   return out;
+}
+
+function scrub(fields: LogFields): LogFields {
+  return scrubbed(fields, 0) as LogFields;
 }
 
 export function createLogger(part: string, sink: LogSink = (line) => process.stdout.write(`${line}\n`)): Logger {

@@ -31,7 +31,7 @@ import { createHash } from 'node:crypto';
 import { startRegistry } from '../../services/registry/registry.service.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
-import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../services/shared/pin-grant-jwe.ts';
 import { cardRecord, startTestTokens } from '../support/softhsm.ts';
 
 const READS = 2_000;
@@ -146,7 +146,7 @@ async function directSetPin(cardNumber: string, activationId: string, slot: Buff
     PinGrantReplySchema,
     { unreachable: '3125' },
   );
-  const so = open(grant.sealed, key, pinGrantContext(activationId, cardNumber));
+  const so = await openGrant(grant.sealed, key, pinGrantContext(activationId, cardNumber));
   const session = lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
   let proof: { publicKey: string; signature: string };
   try {

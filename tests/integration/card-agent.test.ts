@@ -33,7 +33,7 @@ import { enrollAgentKey, importCards } from '../../services/registry/admin-clien
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor } from '../../machines/contract/index.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair } from '../../services/shared/pin-grant-jwe.ts';
 import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';

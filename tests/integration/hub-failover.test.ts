@@ -1,4 +1,4 @@
-// The hub survives a node (docs/reliability.md, "The hub survives a node"). Three hub nodes from the
+// The hub survives a node (docs/deployment.md, "The hub survives a node"). Three hub nodes from the
 // generated configs, the registry twice with REGISTRY_REPLICAS=3 — each instance on its own node's
 // loopback, as the shipped hub.env has it — and kiosk k1's leaf node, its link to the hub running
 // through relays a test can cut. A client on k1 as the engine's user asks the registry exactly as

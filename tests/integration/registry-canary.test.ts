@@ -18,7 +18,7 @@ import {
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { readReply } from '../../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../services/shared/pin-grant-jwe.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
 import { enrolledAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
 
@@ -95,7 +95,7 @@ async function grantAndComplete(activationId: string, cardNumber: string, agent:
     { activationId, cardNumber, agentPublicKey: oneTimeKey.publicKey, agentKeySignature: agent.signGrant(activationId, oneTimeKey.publicKey) },
     PinGrantReplySchema,
   );
-  const soCredential = open(grant.sealed, oneTimeKey, pinGrantContext(activationId, cardNumber)).toString();
+  const soCredential = (await openGrant(grant.sealed, oneTimeKey, pinGrantContext(activationId, cardNumber))).toString();
   await ask('complete', { activationId, cardNumber, proof: CARD_KEY.prove(activationId, cardNumber, grant.proofNonce) }, CompleteReplySchema);
   return soCredential;
 }

@@ -19,7 +19,7 @@ import {
 import { importCards } from '../../services/registry/admin-client.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair } from '../../services/shared/pin-grant-jwe.ts';
 import { enrolledAgentKey, testAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';

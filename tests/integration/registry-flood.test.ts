@@ -1,4 +1,4 @@
-// The per-kiosk rate limit under concurrency (docs/security.md, "rate limit"): one kiosk sends
+// The per-kiosk rate limit under concurrency (docs/registry.md, "The per-kiosk rate limit"): one kiosk sends
 // 100 wrong verifies at once across 25 cards. The token is taken before any secret is compared, so
 // at most the burst is compared (each comparison leaves an `attempt-failed` event on its card);
 // the rest are refused with a clear code (LOCKED: rate-limited, 3125: too many in flight), and

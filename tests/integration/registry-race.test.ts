@@ -12,7 +12,7 @@ import {
   VerifyReplySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair } from '../../services/shared/pin-grant-jwe.ts';
 import { importCards } from '../../services/registry/admin-client.ts';
 import { enrolledAgentKey } from '../support/card-keys.ts';
 import { SAMPLE_CARD_KEY, sampleCardRecord } from '../support/sample-cards.ts';

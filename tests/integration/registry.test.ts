@@ -15,7 +15,7 @@ import {
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { requestJson } from '../../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../services/shared/pin-grant-jwe.ts';
 import { importCards, listCards } from '../../services/registry/admin-client.ts';
 import { enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
 import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord, type ImportRecord } from '../support/sample-cards.ts';
@@ -350,9 +350,9 @@ describe('pin-grant and complete', () => {
     expect((await refusal('complete', completeWith(activationId, 'SA000006'))).code).toBe('BAD_REQUEST');
     const { sealed } = await ask('pinGrant', request, PinGrantReplySchema);
     const context = pinGrantContext(activationId, 'SA000006');
-    expect(open(sealed, agent, context).toString()).toBe('so-SA000006');
-    expect(() => open(sealed, generateOneTimeKeyPair(), context)).toThrow();
-    expect(() => open(sealed, agent, pinGrantContext(activationId, 'SA000007'))).toThrow();
+    expect((await openGrant(sealed, agent, context)).toString()).toBe('so-SA000006');
+    await expect(openGrant(sealed, generateOneTimeKeyPair(), context)).rejects.toThrow();
+    await expect(openGrant(sealed, agent, pinGrantContext(activationId, 'SA000007'))).rejects.toThrow();
 
     await ask('pinGrant', request, PinGrantReplySchema);
     await ask('pinGrant', request, PinGrantReplySchema);

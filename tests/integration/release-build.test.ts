@@ -3,7 +3,7 @@
 // registry answers a NATS micro-service ping; the built UI part serves the prebuilt page without
 // building anything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,24 @@ describe('the release build', () => {
       const text = await readFile(join(releaseRoot, file), 'utf8');
       expect(text, file).not.toMatch(/from\s+"(esbuild|tsx)(\/[^"]*)?"/);
     }
+  });
+
+  it('bundles import exactly the runtime dependencies: the UI-only packages are build-time ones', async () => {
+    // `npm ci --omit=dev` installs `dependencies` only: each one must be needed by a bundle, and
+    // every package a bundle imports must be one of them.
+    const manifest = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const file of (await readdir(join(releaseRoot, 'dist'))).filter((name) => name.endsWith('.mjs'))) {
+      const text = await readFile(join(releaseRoot, 'dist', file), 'utf8');
+      for (const [, specifier] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)"((?:@[\w.-]+\/)?[\w.-]+(?:\/[\w./-]+)?)"/g)) {
+        if (specifier === undefined || specifier.startsWith('node:') || !/^[@a-z]/.test(specifier)) continue;
+        const parts = specifier.split('/');
+        imported.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
+      }
+    }
+    expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies).sort());
   });
 
   it('the built registry answers a ping', async () => {
