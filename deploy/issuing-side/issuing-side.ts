@@ -85,7 +85,7 @@ export function cardSubject(holder: Pick<CardHolder, 'holderName' | 'orgUnit' | 
 }
 
 /** Makes the issuing CA in `dir` (created 0700), or returns the one already there. */
-export async function createIssuingCa(dir: string, name = 'Issuing side CA (rehearsal, not a real CA)'): Promise<IssuingCa> {
+export async function createIssuingCa(dir: string, name = 'Rehearsal issuing CA - not a real CA'): Promise<IssuingCa> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const certificatePath = join(dir, 'issuing-ca.crt');
   const keyPath = join(dir, 'issuing-ca.key');
@@ -109,6 +109,40 @@ function randomSerial(): string {
   return bytes.toString('hex').toUpperCase();
 }
 
+/**
+ * The CA's certificate for a card's public key (PEM file `publicKeyPath`), written to `out` (PEM):
+ * subject from `openssl req -utf8`, the card's key put in by `openssl x509 -req -force_pubkey`
+ * (the request's own key is a throwaway: the card's private key never leaves the card).
+ */
+export async function issueCertificate(
+  holder: Pick<CardHolder, 'holderName' | 'orgUnit' | 'ubn' | 'email'>,
+  publicKeyPath: string,
+  options: { ca: IssuingCa; validDays: number; work: string; out: string },
+): Promise<void> {
+  const file = (name: string) => join(options.work, name);
+  await tool('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file('request.key')]);
+  await tool('openssl', ['req', '-new', '-utf8', '-key', file('request.key'), '-subj', cardSubject(holder), '-out', file('card.csr')]);
+  await writeFile(
+    file('card.ext'),
+    [
+      'basicConstraints = critical, CA:FALSE',
+      'keyUsage = critical, digitalSignature, nonRepudiation',
+      'subjectKeyIdentifier = hash',
+      'authorityKeyIdentifier = keyid',
+      'subjectAltName = @names',
+      '[names]',
+      `email.1 = ${holder.email}`,
+      '',
+    ].join('\n'),
+  );
+  await tool('openssl', [
+    'x509', '-req', '-in', file('card.csr'), '-force_pubkey', publicKeyPath,
+    '-CA', options.ca.certificatePath, '-CAkey', options.ca.keyPath, '-sha256',
+    '-set_serial', `0x${randomSerial()}`, '-days', String(options.validDays),
+    '-extfile', file('card.ext'), '-out', options.out,
+  ]);
+}
+
 /** Personalises one card as the issuing side would; returns what its register record needs. */
 export async function personaliseCard(holder: CardHolder, options: PersonaliseOptions): Promise<PersonalisedCard> {
   const module = options.modulePath ?? SOFTHSM2_MODULE;
@@ -126,28 +160,7 @@ export async function personaliseCard(holder: CardHolder, options: PersonaliseOp
     await tool('pkcs11-tool', [...onToken, ...asUser, '--keypairgen', '--key-type', 'rsa:2048', ...object], userEnv);
     await tool('pkcs11-tool', [...onToken, '--read-object', '--type', 'pubkey', '--id', CARD_OBJECT_ID, '--output-file', file('card-key.der')], env);
     await tool('openssl', ['pkey', '-pubin', '-inform', 'DER', '-in', file('card-key.der'), '-out', file('card-key.pem')]);
-    // `x509 -req` wants a request; its key only signs the request, the certificate gets the card's (-force_pubkey).
-    await tool('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file('request.key')]);
-    await tool('openssl', ['req', '-new', '-utf8', '-key', file('request.key'), '-subj', cardSubject(holder), '-out', file('card.csr')]);
-    await writeFile(
-      file('card.ext'),
-      [
-        'basicConstraints = critical, CA:FALSE',
-        'keyUsage = critical, digitalSignature, nonRepudiation',
-        'subjectKeyIdentifier = hash',
-        'authorityKeyIdentifier = keyid',
-        'subjectAltName = @names',
-        '[names]',
-        `email.1 = ${holder.email}`,
-        '',
-      ].join('\n'),
-    );
-    await tool('openssl', [
-      'x509', '-req', '-in', file('card.csr'), '-force_pubkey', file('card-key.pem'),
-      '-CA', options.ca.certificatePath, '-CAkey', options.ca.keyPath, '-sha256',
-      '-set_serial', `0x${randomSerial()}`, '-days', String(options.validDays ?? 1826),
-      '-extfile', file('card.ext'), '-out', file('card.pem'),
-    ]);
+    await issueCertificate(holder, file('card-key.pem'), { ca: options.ca, validDays: options.validDays ?? 1826, work, out: file('card.pem') });
     await tool('openssl', ['x509', '-in', file('card.pem'), '-outform', 'DER', '-out', file('card.der')]);
     await tool('pkcs11-tool', [...onToken, ...asUser, '--write-object', file('card.der'), '--type', 'cert', ...object], userEnv);
     const certificatePem = await readFile(file('card.pem'), 'utf8');
