@@ -183,6 +183,12 @@ describe('cards made by the issuing side with softhsm2-util, pkcs11-tool and ope
     // Registering the same file again changes nothing.
     const again = await register([recordA(), recordB()], { ISSUING_CA_FILE: ca.certificatePath });
     expect(again.stdout).toMatch(/issued\s+unchanged/);
+    // Another card's certificate under a registered number passes the file's own checks; the
+    // registry refuses it and keeps the record (path A below still activates with the first one).
+    const swapped = registerRecord({ ...HOLDERS.mismatched, cardNumber: HOLDERS.pathA.cardNumber }, card(HOLDERS.mismatched), { route: 'self-applied', userCode: USER_CODE });
+    const refused = await register([swapped]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`card ${HOLDERS.pathA.cardNumber} is already registered with another certificate serial`);
   });
 
   async function insertAndChoose(cardNumber: string, path: 'self-applied' | 'registration-bundled') {
