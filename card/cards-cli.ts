@@ -17,7 +17,7 @@ import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
 import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from '../services/stack/credentials/index.ts';
 import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
-import { checkRegisterFile, readIssuingCas, readRegisterFile, RegisterRefusal } from './issuance/register-file.ts';
+import { checkRegisterFile, readIssuingCas, readRegisterFile, REGISTER_FILE_MAX_RECORDS, RegisterRefusal } from './issuance/register-file.ts';
 import { useSoftHsmDataDir } from './token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
 
@@ -144,7 +144,8 @@ async function registerCommand(args: string[]): Promise<number> {
   }
   const registry = await openRegistry();
   try {
-    const results = await importCards(registry.nc, records);
+    // One request for the whole file: the registry refuses a request whole or writes it.
+    const results = await importCards(registry.nc, records, { batchSize: REGISTER_FILE_MAX_RECORDS });
     for (const result of results) {
       const record = records.find((r) => r.cardNumber === result.cardNumber);
       console.log([result.cardNumber, (record?.route ?? '').padEnd(20), result.status.padEnd(22), result.outcome.padEnd(9), `serial ${record?.certSerial ?? ''}`].join('  '));

@@ -25,7 +25,9 @@ export const RegisterRecordSchema = v.intersect([
   }),
 ]);
 export type RegisterRecord = v.InferOutput<typeof RegisterRecordSchema>;
-export const RegisterFileSchema = v.pipe(v.array(RegisterRecordSchema), v.minLength(1), v.maxLength(10_000));
+/** At most one `ra.admin.import` request's worth: the registry checks a request whole before it writes, so a file is all or nothing. */
+export const REGISTER_FILE_MAX_RECORDS = 1000;
+export const RegisterFileSchema = v.pipe(v.array(RegisterRecordSchema), v.minLength(1), v.maxLength(REGISTER_FILE_MAX_RECORDS));
 
 export type ImportRecord = AdminImportRequest['records'][number];
 
