@@ -10,7 +10,6 @@ import {
   decodeJson,
   kioskSubjects,
   ViewSchema,
-  type CardImportRecord,
   type InspectionEvent,
   type StaffEvent,
   type UserEvent,
