@@ -15,7 +15,7 @@
 // environment (`--pin env:NAME`) and is forgotten, as a card's transport PIN would be.
 import { execFile } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,11 @@ export interface PersonaliseOptions {
   modulePath?: string;
   /** Days the certificate is valid from now (default 1826: five years, as a business certificate). */
   validDays?: number;
+  /**
+   * Runs softhsm2-util and pkcs11-tool as this user, so that the token's files belong to the card
+   * agent's OS user (a site where each part has its own user); default: the caller.
+   */
+  tokenOwner?: { uid: number; gid: number };
 }
 
 export interface PersonalisedCard {
@@ -62,9 +67,9 @@ export interface PersonalisedCard {
   validTo: string;
 }
 
-async function tool(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+async function tool(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, as?: { uid: number; gid: number }): Promise<string> {
   try {
-    const { stdout } = await run(command, [...args], { env: { ...process.env, ...env }, maxBuffer: 4 * 1024 * 1024 });
+    const { stdout } = await run(command, [...args], { env: { ...process.env, ...env }, maxBuffer: 4 * 1024 * 1024, ...as });
     return stdout;
   } catch (error) {
     const { stderr, code } = error as { stderr?: string; code?: unknown };
@@ -155,14 +160,17 @@ export async function personaliseCard(holder: CardHolder, options: PersonaliseOp
   const asUser = ['--login', '--pin', 'env:ISSUING_SIDE_USER_PIN'];
   const userEnv = { ...env, ISSUING_SIDE_USER_PIN: userPin };
   const object = ['--id', CARD_OBJECT_ID, '--label', CARD_OBJECT_LABEL];
+  const owner = options.tokenOwner;
   try {
-    await tool('softhsm2-util', ['--init-token', '--free', '--label', holder.cardNumber, '--so-pin', soPin, '--pin', userPin], env);
-    await tool('pkcs11-tool', [...onToken, ...asUser, '--keypairgen', '--key-type', 'rsa:2048', ...object], userEnv);
-    await tool('pkcs11-tool', [...onToken, '--read-object', '--type', 'pubkey', '--id', CARD_OBJECT_ID, '--output-file', file('card-key.der')], env);
+    // The token tools write the public key into the work dir and read the certificate from it.
+    if (owner !== undefined) await chown(work, owner.uid, owner.gid);
+    await tool('softhsm2-util', ['--init-token', '--free', '--label', holder.cardNumber, '--so-pin', soPin, '--pin', userPin], env, owner);
+    await tool('pkcs11-tool', [...onToken, ...asUser, '--keypairgen', '--key-type', 'rsa:2048', ...object], userEnv, owner);
+    await tool('pkcs11-tool', [...onToken, '--read-object', '--type', 'pubkey', '--id', CARD_OBJECT_ID, '--output-file', file('card-key.der')], env, owner);
     await tool('openssl', ['pkey', '-pubin', '-inform', 'DER', '-in', file('card-key.der'), '-out', file('card-key.pem')]);
     await issueCertificate(holder, file('card-key.pem'), { ca: options.ca, validDays: options.validDays ?? 1826, work, out: file('card.pem') });
     await tool('openssl', ['x509', '-in', file('card.pem'), '-outform', 'DER', '-out', file('card.der')]);
-    await tool('pkcs11-tool', [...onToken, ...asUser, '--write-object', file('card.der'), '--type', 'cert', ...object], userEnv);
+    await tool('pkcs11-tool', [...onToken, ...asUser, '--write-object', file('card.der'), '--type', 'cert', ...object], userEnv, owner);
     const certificatePem = await readFile(file('card.pem'), 'utf8');
     const certificate = new X509Certificate(certificatePem);
     return {

@@ -4,7 +4,8 @@
 // agent, engine) on path A and path B; the new PIN opens the token for `pkcs11-tool --login`.
 // Every refusal of `register` is shown on the real command, with the registry left unchanged.
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +98,32 @@ describe('cards made by the issuing side with softhsm2-util, pkcs11-tool and ope
     const { stdout: text } = await run('openssl', ['x509', '-in', pem, '-noout', '-subject', '-nameopt', 'utf8,sep_comma_plus', '-ext', 'subjectAltName']);
     expect(text).toContain('subject=C=TW,O=發卡測試公司A,OU=發卡測試分公司A,serialNumber=12345675');
     expect(text).toContain('email:issued-a@example.com.tw');
+  });
+
+  it("with tokenOwner, the token's files belong to that user, as a site's card agent under its own user needs", async () => {
+    const nobody = { uid: 65534, gid: 65534 };
+    const dir = await mkdtemp(join(tmpdir(), 'issuing-owner-'));
+    try {
+      await chmod(dir, 0o755);
+      const tokenDir = join(dir, 'tokens');
+      await mkdir(tokenDir);
+      await chown(tokenDir, nobody.uid, nobody.gid);
+      const config = join(dir, 'softhsm2.conf');
+      await writeFile(config, `directories.tokendir = ${tokenDir}\nobjectstore.backend = file\nlog.level = ERROR\n`, { mode: 0o644 });
+      await personaliseCard({ ...HOLDERS.pathA, cardNumber: 'TI00000000000009' }, { ca, softHsmConfig: config, tokenOwner: nobody });
+      const entries = await readdir(tokenDir, { recursive: true, withFileTypes: true });
+      const owners = await Promise.all(entries.map(async (entry) => (await stat(join(entry.parentPath, entry.name))).uid));
+      expect(entries.filter((entry) => entry.isFile()).length).toBeGreaterThan(0);
+      expect(new Set(owners)).toEqual(new Set([nobody.uid]));
+      // That user alone reads the card back.
+      const { stdout } = await run('pkcs11-tool', ['--module', SOFTHSM2_MODULE, '--token-label', 'TI00000000000009', '--list-objects', '--type', 'cert'], {
+        env: { ...process.env, SOFTHSM2_CONF: config },
+        ...nobody,
+      });
+      expect(stdout).toContain('Certificate Object; type = X.509 cert');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a file whose records disagree with their certificates, naming each field, and registers none of it', async () => {
