@@ -1,4 +1,5 @@
-// `npm run cards -- import [--token-only] FILE` and `npm run cards -- list` (docs/contract.md, "The card import file").
+// `npm run cards -- import [--token-only] FILE` and `npm run cards -- list` (docs/contract.md, "The card import file");
+// `npm run cards -- register FILE`, the issuing side's cards registered as made (docs/contract.md, "The register file").
 //
 // Talks to the registry on NATS_URL, or on 127.0.0.1:$NATS_PORT; when nothing answers there it
 // starts a nats-server on the same DATA_DIR (the store `npm start` and the registry use) and a
@@ -10,16 +11,18 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { CardImportRecord } from '../machines/contract/index.ts';
-import { enrollAgentKey, listCards } from '../services/registry/admin-client.ts';
+import { enrollAgentKey, importCards, listCards } from '../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
 import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
 import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
 import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from '../services/stack/credentials/index.ts';
 import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
+import { checkRegisterFile, readIssuingCas, readRegisterFile, REGISTER_FILE_MAX_RECORDS, RegisterRefusal } from './issuance/register-file.ts';
 import { useSoftHsmDataDir } from './token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
 
 const USAGE = `usage: npm run cards -- import [--token-only] FILE
+       npm run cards -- register FILE   (cards the issuing side made; ISSUING_CA_FILE: its CA certificates)
        npm run cards -- list
        npm run cards -- enroll-agent KIOSK_ID PUBLIC_KEY   (the key the card agent logs as agentPublicKey)`;
 
@@ -118,6 +121,43 @@ async function importCommand(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Cards personalised elsewhere: their records checked against their certificates (and the issuing
+ * CA, with ISSUING_CA_FILE), then registered in one import. Makes no token. A file with any problem
+ * registers nothing.
+ */
+async function registerCommand(args: string[]): Promise<number> {
+  const [file] = args;
+  if (file === undefined || args.length !== 1) {
+    console.error(USAGE);
+    return 2;
+  }
+  const caFile = process.env.ISSUING_CA_FILE;
+  let records;
+  try {
+    const issuingCas = caFile === undefined || caFile === '' ? undefined : await readIssuingCas(caFile);
+    records = checkRegisterFile(file, await readRegisterFile(file), issuingCas);
+  } catch (error) {
+    if (!(error instanceof RegisterRefusal)) throw error;
+    console.error(`cards: ${error.message}`);
+    return 1;
+  }
+  const registry = await openRegistry();
+  try {
+    // One request for the whole file: the registry refuses a request whole or writes it.
+    const results = await importCards(registry.nc, records, { batchSize: REGISTER_FILE_MAX_RECORDS });
+    for (const result of results) {
+      const record = records.find((r) => r.cardNumber === result.cardNumber);
+      console.log([result.cardNumber, (record?.route ?? '').padEnd(20), result.status.padEnd(22), result.outcome.padEnd(9), `serial ${record?.certSerial ?? ''}`].join('  '));
+    }
+    const signed = caFile === undefined || caFile === '' ? 'issuer not checked (no ISSUING_CA_FILE)' : `signed by ${caFile}`;
+    console.log(`${results.length} card(s) registered with ${registry.where}; ${signed}`);
+    return 0;
+  } finally {
+    await registry.close();
+  }
+}
+
 async function listCommand(): Promise<number> {
   const config = readConfig();
   await useSoftHsmDataDir(config.dataDir);
@@ -162,6 +202,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === 'enroll-agent') return enrollAgentCommand(args);
   if (command === 'import') return importCommand(args);
+  if (command === 'register') return registerCommand(args);
   if (command === 'list' && args.length === 0) return listCommand();
   console.error(USAGE);
   return 2;

@@ -264,10 +264,10 @@ describe('malformed cards, each with its code', () => {
     const user = secretBytes(pin);
     await tokens.client.call({ op: 'create-token', label, soPin: so, userPin: user }, [so, user]);
     const keyPin = secretBytes(pin);
-    const { ecPoint } = await tokens.client.call({ op: 'generate-key', token: { by: 'label', label }, userPin: keyPin, ...OBJECT }, [keyPin]);
+    const { publicKey } = await tokens.client.call({ op: 'generate-key', token: { by: 'label', label }, userPin: keyPin, ...OBJECT }, [keyPin]);
     if (der === undefined) return;
     const certPin = secretBytes(pin);
-    const issued = await issueCardCertificate(tokens.ca, { ...certFields(), publicPoint: ecPoint });
+    const issued = await issueCardCertificate(tokens.ca, { ...certFields(), publicKey });
     await tokens.client.call(
       { op: 'write-certificate', token: { by: 'label', label }, userPin: certPin, ...OBJECT, der: der.length === 0 ? issued.der : der, subject: issued.subject, issuer: issued.issuer, serialNumber: issued.serialNumber },
       [certPin],
@@ -279,14 +279,13 @@ describe('malformed cards, each with its code', () => {
   }
 
   async function certificate(overrides: Parameters<typeof certFields>[0]): Promise<Uint8Array> {
-    const { ecPoint } = { ecPoint: await freshPoint() };
-    return (await issueCardCertificate(tokens.ca, { ...certFields(overrides), publicPoint: ecPoint })).der;
+    return (await issueCardCertificate(tokens.ca, { ...certFields(overrides), publicKey: await freshPublicKey() })).der;
   }
 
-  async function freshPoint(): Promise<Uint8Array> {
+  async function freshPublicKey(): Promise<Uint8Array> {
     const { webcrypto } = await import('node:crypto');
     const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-    return new Uint8Array(await webcrypto.subtle.exportKey('raw', pair.publicKey));
+    return new Uint8Array(await webcrypto.subtle.exportKey('spki', pair.publicKey));
   }
 
   /** What card.read answers for the card (the card agent's code) and what the kiosk then shows. */

@@ -43,6 +43,8 @@ const CARDS = {
   unregistered: 'TE00000000000011',
   completeLate: 'TE00000000000012',
   handedOver: 'TE00000000000013',
+  /** A demo card with an RSA-2048 key, as `npm start` now provisions beside the EC ones. */
+  rsaDemo: 'TE00000000000014',
 };
 
 const onScreen = (screen: View['screen']) => (view: View) => view.screen === screen;
@@ -64,6 +66,7 @@ describe('kiosk engine with the real stack', () => {
       record(CARDS.suspended, { status: 'suspended' }),
       record(CARDS.completeLate),
       record(CARDS.handedOver),
+      { ...record(CARDS.rsaDemo), keyType: 'rsa-2048' },
       record(CARDS.expired, { validFrom: '2020-01-01T00:00:00Z', validTo: '2021-01-01T00:00:00Z' }),
     ]);
     await stack.provision([record(CARDS.unregistered)], { tokenOnly: true });
@@ -183,6 +186,19 @@ describe('kiosk engine with the real stack', () => {
 
     const check = await checkTokenElsewhere(stack.dataDir, CARDS.selfA, PIN);
     expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true });
+    await endSession();
+  });
+
+  it('path A on a demo card with an RSA-2048 key: the new PIN opens the token', async () => {
+    await insertAndChoose(CARDS.rsaDemo, 'self-applied');
+    await stack.waitForView(onScreen('enterUserCode'), 'user code screen');
+    stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    await stack.waitForView(onScreen('confirmCardData'), 'card data');
+    stack.send({ type: 'user.confirmCardData' });
+    await stack.waitForView(onScreen('enterPin'), 'PIN screen');
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+    await stack.waitForView(onScreen('activated'), 'activated');
+    expect(await checkTokenElsewhere(stack.dataDir, CARDS.rsaDemo, PIN)).toMatchObject({ found: true, accepted: true });
     await endSession();
   });
 

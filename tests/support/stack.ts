@@ -10,7 +10,6 @@ import {
   decodeJson,
   kioskSubjects,
   ViewSchema,
-  type CardImportRecord,
   type InspectionEvent,
   type StaffEvent,
   type UserEvent,
@@ -18,7 +17,7 @@ import {
 } from '../../machines/contract/index.ts';
 import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
-import { provisionCards } from '../../card/demo/provision.ts';
+import { provisionCards, type DemoCardRecord } from '../../card/demo/provision.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
@@ -53,8 +52,8 @@ export interface TestStack {
   stopRegistry(): Promise<void>;
   startEngine(timing?: Partial<SessionTiming>): Promise<void>;
   stopEngine(): Promise<void>;
-  /** Tokens made and registered, as `npm run cards -- import`; `tokenOnly`: the registry never hears of them. */
-  provision(records: CardImportRecord[], options?: { tokenOnly?: boolean }): Promise<void>;
+  /** Tokens made and registered, as `npm run cards -- import` (a record's `keyType` as in a demo card file); `tokenOnly`: the registry never hears of them. */
+  provision(records: DemoCardRecord[], options?: { tokenOnly?: boolean }): Promise<void>;
   insert(cardNumber: string): Promise<void>;
   remove(): Promise<void>;
   send(event: UserEvent): void;
