@@ -28,7 +28,6 @@ window.showInspector = async (traceJson, steps) => {
   app.loadTrace(parseTrace(traceJson));
   app.stepTrace(steps);
   await app.updateComplete; await graph.updateComplete;
-  graph.centreOnActive();
 };
 window.showDashboard = (history, now) => {
   const app = document.createElement('ka-dashboard-app');

@@ -245,8 +245,10 @@ export class KaInspectorApp extends LitElement {
       ${this.renderCurrent()}
       <main>
         <section class="chart" aria-labelledby="chart-title">
-          <h2 id="chart-title">${t.chart}${this.machine ? html` <code>${this.machine.id}</code>` : nothing}</h2>
-          ${this.renderTraceBar()}
+          <div class="chart-head">
+            <h2 id="chart-title">${t.chart}${this.machine ? html` <code>${this.machine.id}</code>` : nothing}</h2>
+            ${this.renderTraceBar()}
+          </div>
           <ka-statechart-graph
             .machine=${this.machine}
             .activeIds=${this.activeIds}
