@@ -232,7 +232,26 @@ export class KaStatechartGraph extends LitElement {
     if (left < FOLLOW_MARGIN || right > width - FOLLOW_MARGIN) {
       this.#x = right - left > width - 2 * FOLLOW_MARGIN ? FOLLOW_MARGIN - wanted.left * scale : width / 2 - ((wanted.left + wanted.right) / 2) * scale;
     }
+    this.#keepDrawingInView(box);
     this.#followedId = id;
+  }
+
+  /**
+   * No empty view past the drawing's edges where the drawing could fill it: near the end of the
+   * drawing the view stops there, the current state (`box`) still inside it.
+   */
+  #keepDrawingInView(box: Box): void {
+    const svg = this.renderRoot.querySelector('svg');
+    if (!svg) return;
+    const scale = this.#scale;
+    const drawing = { width: Number(svg.getAttribute('width')) * scale, height: Number(svg.getAttribute('height')) * scale };
+    const lowestY = this.clientHeight - drawing.height - FOLLOW_MARGIN;
+    const lowestX = this.clientWidth - drawing.width - FOLLOW_MARGIN;
+    // Pulled back only as far as the current state stays in view.
+    const boxStaysY = this.clientHeight - FOLLOW_MARGIN - (box.y + box.height) * scale;
+    const boxStaysX = this.clientWidth - FOLLOW_MARGIN - (box.x + box.width) * scale;
+    if (this.#y < lowestY) this.#y = Math.max(this.#y, Math.min(lowestY, boxStaysY));
+    if (this.#x < lowestX) this.#x = Math.max(this.#x, Math.min(lowestX, boxStaysX));
   }
 
   /** Follows the active state again and puts it in view (the follow button, the 0 key). */

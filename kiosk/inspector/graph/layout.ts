@@ -163,13 +163,20 @@ function labelBox(paths: { x: number; y: number }[][], text: string, taken: Box[
       const at = { x: from.x + (to.x - from.x) * along, y: from.y + (to.y - from.y) * along };
       const beside =
         from.x === to.x
-          ? [{ x: at.x + width / 2 + 2, y: at.y }, { x: at.x - width / 2 - 2, y: at.y }]
+          ? [1, -1].flatMap((side) => [0, -1, 1].map((down) => ({ x: at.x + side * (width / 2 + 2), y: at.y + down * LABEL_HEIGHT })))
           : [1, -1, 2, -2].map((side) => ({ x: at.x, y: at.y + side * (LABEL_HEIGHT / 2 + 1) }));
       return [at, ...beside].map(boxAt);
     }),
   );
+  // The first place that covers nothing, else the one that covers least.
+  const covered = (box: Box) =>
+    taken.reduce((sum, other) => {
+      const w = Math.min(box.x + box.width, other.x + other.width) - Math.max(box.x, other.x);
+      const h = Math.min(box.y + box.height, other.y + other.height) - Math.max(box.y, other.y);
+      return sum + (w > 0 && h > 0 ? w * h : 0);
+    }, 0);
   const free = candidates.find((box) => !taken.some((other) => overlaps(box, other)));
-  const chosen = free ?? candidates[0]!;
+  const chosen = free ?? candidates.map((box) => ({ box, area: covered(box) })).sort((a, b) => a.area - b.area)[0]!.box;
   taken.push(chosen);
   return chosen;
 }
