@@ -2,7 +2,8 @@
 // zoom): a committed path-A trace (tests/traces, recorded from the real machine) replayed through
 // the inspector's own replay; after each transition the current state (aria-current) is inside
 // the drawing's visible area and its name is at least 12 CSS px on screen; the session-wide
-// transitions and the failure routing are drawn once; both routes' main paths show at once.
+// transitions and the failure routing are drawn once; edges go around the states and no label
+// covers one; both routes' main paths show at once; panning stops the following, ◎ resumes it.
 import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
 import { KaInspectorApp } from '../../kiosk/inspector/app/ka-inspector-app.ts';
@@ -112,6 +113,47 @@ describe('the drawing at a glance (1600×1000, default zoom)', () => {
       [...intoFailed[0]!.querySelectorAll('path')].map((path) => path.getAttribute('d')!.split(/[ML]/).filter(Boolean).at(-1)),
     );
     expect(ends.size).to.equal(1);
+  });
+
+  it('routes every edge around the states and puts no label over a state', async () => {
+    const { graph } = await renderInspector();
+    const number = (element: Element, name: string) => Number(element.getAttribute(name));
+    const boxes = [...svg(graph).querySelectorAll<SVGGElement>('.state.atomic')].map((state) => {
+      const rect = state.querySelector('rect')!;
+      return { id: state.dataset.stateId!, x: number(rect, 'x'), y: number(rect, 'y'), width: number(rect, 'width'), height: number(rect, 'height') };
+    });
+    // strictly inside a box, a pixel in from its border (where lines start and end)
+    const crosses = (a: { x: number; y: number }, b: { x: number; y: number }, box: (typeof boxes)[number]) =>
+      Math.max(a.x, b.x) > box.x + 1 &&
+      Math.min(a.x, b.x) < box.x + box.width - 1 &&
+      Math.max(a.y, b.y) > box.y + 1 &&
+      Math.min(a.y, b.y) < box.y + box.height - 1;
+    const edges = [...svg(graph).querySelectorAll<SVGGElement>('[data-edge-id]')];
+    let segments = 0;
+    for (const edge of edges) {
+      for (const path of edge.querySelectorAll('path')) {
+        const points = path.getAttribute('d')!.split(/[ML]/).filter(Boolean).map((pair) => {
+          const [x, y] = pair.trim().split(',').map(Number);
+          return { x: x!, y: y! };
+        });
+        for (let index = 1; index < points.length; index++) {
+          segments++;
+          // orthogonal: each segment runs along one axis
+          const along = Math.min(Math.abs(points[index]!.x - points[index - 1]!.x), Math.abs(points[index]!.y - points[index - 1]!.y));
+          expect(along, `${edge.dataset.edgeId} runs along an axis`).to.be.below(0.5);
+          const hit = boxes.find((box) => crosses(points[index - 1]!, points[index]!, box));
+          expect(hit?.id, `${edge.dataset.edgeId} crosses`).to.equal(undefined);
+        }
+      }
+      const label = edge.querySelector('.label-bg');
+      if (label === null) continue;
+      const box = { x: number(label, 'x'), y: number(label, 'y'), width: number(label, 'width'), height: number(label, 'height') };
+      const covered = boxes.find(
+        (other) => box.x < other.x + other.width && other.x < box.x + box.width && box.y < other.y + other.height && other.y < box.y + box.height,
+      );
+      expect(covered?.id, `${edge.dataset.edgeId}'s label covers`).to.equal(undefined);
+    }
+    expect(segments).to.be.greaterThan(50);
   });
 
   it('shows the main path of each activation route, from the path choice to activated, without scrolling', async () => {

@@ -29,7 +29,9 @@ export interface DrawnLink {
 export interface DrawnEdge {
   /** Stable within one machine. */
   id: string;
-  /** Written on the drawing once; empty for the failure bundle (its frame says it). */
+  /** The event it is drawn for (the first, for several between the same two states). */
+  event: string;
+  /** Written on the drawing once, a line per event; empty for the failure bundle (its frame says it). */
   label: string;
   kind: GraphEdge['kind'] | 'failure';
   /** Each line drawn: a source and a target (several for a bundle or a frame edge with several targets). */
@@ -83,6 +85,34 @@ function findFrameEvents(graph: StatechartGraph, byId: Map<string, GraphNode>): 
   return owners;
 }
 
+/**
+ * Several events between the same two states (outOfService → checkingReader on a reader, a card,
+ * staff or its timer) are one edge with a label line per event: side by side, their labels would
+ * cover each other.
+ */
+function mergeParallel(edges: DrawnEdge[]): DrawnEdge[] {
+  const single = (edge: DrawnEdge) => edge.kind !== 'failure' && !edge.id.startsWith('frame:') && edge.links.length === 1;
+  const byPair = new Map<string, DrawnEdge>();
+  const merged: DrawnEdge[] = [];
+  for (const edge of edges) {
+    const link = edge.links[0]!;
+    const pair = `${link.source}>${link.target}`;
+    const known = single(edge) ? byPair.get(pair) : undefined;
+    if (known === undefined) {
+      const copy = { ...edge, links: [...edge.links], members: [...edge.members] };
+      if (single(edge)) byPair.set(pair, copy);
+      merged.push(copy);
+      continue;
+    }
+    known.id = `${known.id}+${edge.event}`;
+    known.label = `${known.label}\n${edge.label}`;
+    known.members.push(...edge.members);
+    // A pair with both a timer and an event reads as an event.
+    if (known.kind !== edge.kind) known.kind = 'event';
+  }
+  return merged;
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   map.set(key, [...(map.get(key) ?? []), value]);
 }
@@ -106,7 +136,7 @@ export function drawingModel(graph: StatechartGraph): DrawingModel {
   }
 
   const join = (id: string, label: string, kind: DrawnEdge['kind'], link: DrawnLink, member: GraphEdge) => {
-    const group = groups.get(id) ?? { id, label, kind, links: [], members: [] };
+    const group = groups.get(id) ?? { id, event: member.event, label, kind, links: [], members: [] };
     if (!group.links.some((known) => known.source === link.source && known.target === link.target)) group.links.push(link);
     group.members.push(member);
     groups.set(id, group);
@@ -161,7 +191,7 @@ export function drawingModel(graph: StatechartGraph): DrawingModel {
   }
   return {
     graph,
-    edges: [...groups.values()],
+    edges: mergeParallel([...groups.values()]),
     notes,
     selfLoops,
     written: arrivals,

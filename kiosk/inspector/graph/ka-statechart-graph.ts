@@ -12,7 +12,7 @@ const ZOOM_STEP = 1.25;
  */
 export const DEFAULT_SCALE = 1;
 /** How far inside the visible area the followed state is kept, in CSS px. */
-const FOLLOW_MARGIN = 24;
+const FOLLOW_MARGIN = 16;
 
 /**
  * The statechart drawn (elkjs layout, one SVG; drawing-model.ts says what is folded): compound

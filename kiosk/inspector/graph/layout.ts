@@ -121,6 +121,19 @@ const PACKED_FRAME = {
 
 const failurePort = (frame: string) => `${frame}:in`;
 
+/**
+ * Tight, as the drawing must show a whole route at 12 px text. Set on every frame: with the
+ * hierarchy laid out as one, each frame's own spacing applies inside it.
+ */
+const SPACING = {
+  'elk.layered.spacing.nodeNodeBetweenLayers': '17',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '6',
+  'elk.layered.spacing.edgeEdgeBetweenLayers': '4',
+  'elk.spacing.nodeNode': '16',
+  'elk.spacing.edgeNode': '8',
+  'elk.spacing.edgeEdge': '5',
+};
+
 function elkNodeOf(node: GraphNode, childrenOf: Map<string, GraphNode[]>, model: DrawingModel): ElkNode {
   const lines = linesOf(node.state, model);
   const children = childrenOf.get(node.id) ?? [];
@@ -132,7 +145,7 @@ function elkNodeOf(node: GraphNode, childrenOf: Map<string, GraphNode[]>, model:
       layoutOptions: {
         'elk.padding': `[top=${header + PADDING},left=${PADDING * 2},bottom=${PADDING * 2},right=${PADDING * 2}]`,
         'elk.nodeLabels.placement': 'INSIDE V_TOP H_LEFT',
-        ...(node.id === model.failureFrame ? PACKED_FRAME : {}),
+        ...(node.id === model.failureFrame ? PACKED_FRAME : SPACING),
       },
       // The failure bundle enters its frame at one point on top, so its lines join into one.
       ...(node.id === model.failureFrame
@@ -150,34 +163,46 @@ const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width 
  * Where a label goes: on the middle of one of its lines' segments, the longest first, the first
  * place that covers no state and no label already placed (else the longest segment's middle).
  */
-function labelBox(paths: { x: number; y: number }[][], text: string, taken: Box[]): Box {
-  const width = textWidth(text, TEXT_CHAR_WIDTH) + 4;
+/** `bounds`: the drawing; a label outside it would be cut off. */
+function labelBox(paths: { x: number; y: number }[][], text: string, states: readonly Box[], labels: Box[], bounds: Box): Box {
+  const lines = text.split('\n');
+  const width = Math.max(...lines.map((line) => textWidth(line, TEXT_CHAR_WIDTH))) + 4;
+  const height = lines.length * LABEL_HEIGHT;
   const segments = paths
     .flatMap((points) => points.slice(1).map((to, index) => ({ from: points[index]!, to })))
     .map(({ from, to }) => ({ from, to, length: Math.hypot(to.x - from.x, to.y - from.y) }))
     .sort((a, b) => b.length - a.length);
-  const boxAt = (at: { x: number; y: number }): Box => ({ x: at.x - width / 2, y: at.y - LABEL_HEIGHT / 2, width, height: LABEL_HEIGHT });
+  const boxAt = (at: { x: number; y: number }): Box => ({ x: at.x - width / 2, y: at.y - height / 2, width, height });
   // Along each segment (middle, then towards either end), on it or just beside it.
   const candidates = segments.flatMap(({ from, to }) =>
-    [0.5, 0.3, 0.7, 0.15, 0.85].flatMap((along) => {
+    [0.5, 0.3, 0.7, 0.15, 0.85, 0.4, 0.6, 0.2, 0.8, 0.1, 0.9].flatMap((along) => {
       const at = { x: from.x + (to.x - from.x) * along, y: from.y + (to.y - from.y) * along };
       const beside =
         from.x === to.x
-          ? [1, -1].flatMap((side) => [0, -1, 1].map((down) => ({ x: at.x + side * (width / 2 + 2), y: at.y + down * LABEL_HEIGHT })))
-          : [1, -1, 2, -2].map((side) => ({ x: at.x, y: at.y + side * (LABEL_HEIGHT / 2 + 1) }));
+          ? [1, -1].flatMap((side) => [0, -1, 1, -2, 2].map((down) => ({ x: at.x + side * (width / 2 + 2), y: at.y + down * height })))
+          : [1, -1, 2, -2].map((side) => ({ x: at.x, y: at.y + side * (height / 2 + 1) }));
       return [at, ...beside].map(boxAt);
     }),
   );
-  // The first place that covers nothing, else the one that covers least.
+  // The first place that covers nothing, else the one that covers least (a state's box weighs
+  // more than another label: a hidden name is worse than two labels touching).
   const covered = (box: Box) =>
-    taken.reduce((sum, other) => {
+    [...states.map((other) => ({ other, weight: 10 })), ...labels.map((other) => ({ other, weight: 1 }))].reduce((sum, { other, weight }) => {
       const w = Math.min(box.x + box.width, other.x + other.width) - Math.max(box.x, other.x);
       const h = Math.min(box.y + box.height, other.y + other.height) - Math.max(box.y, other.y);
-      return sum + (w > 0 && h > 0 ? w * h : 0);
+      return sum + (w > 0 && h > 0 ? w * h * weight : 0);
     }, 0);
-  const free = candidates.find((box) => !taken.some((other) => overlaps(box, other)));
-  const chosen = free ?? candidates.map((box) => ({ box, area: covered(box) })).sort((a, b) => a.area - b.area)[0]!.box;
-  taken.push(chosen);
+  // Then a wider search around each segment's middle, should the places on the line all be taken.
+  for (const { from, to } of segments.slice(0, 3)) {
+    const at = { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
+    for (const dy of [0, 1, -1, 2, -2, 3, -3]) {
+      for (const dx of [0, 0.5, -0.5, 1, -1]) candidates.push(boxAt({ x: at.x + dx * (width + 4), y: at.y + dy * height }));
+    }
+  }
+  const inside = candidates.filter((box) => box.x >= bounds.x && box.y >= bounds.y && box.x + box.width <= bounds.x + bounds.width && box.y + box.height <= bounds.y + bounds.height);
+  const free = inside.find((box) => ![...states, ...labels].some((other) => overlaps(box, other)));
+  const chosen = free ?? (inside.length > 0 ? inside : candidates).map((box) => ({ box, area: covered(box) })).sort((a, b) => a.area - b.area)[0]!.box;
+  labels.push(chosen);
   return chosen;
 }
 
@@ -206,7 +231,14 @@ export async function layoutStatechart(root: DescribedState): Promise<Statechart
         const back = order.get(link.target)! < order.get(link.source)!;
         if (back) backwards.add(id);
         const target = edge.kind === 'failure' ? failurePort(link.target) : link.target;
-        return { id, sources: [back ? target : link.source], targets: [back ? link.source : target] };
+        // An actor's success is the way forward: kept straight, the steps line up as a spine.
+        const forward = !back && edge.event.startsWith('done ');
+        return {
+          id,
+          sources: [back ? target : link.source],
+          targets: [back ? link.source : target],
+          ...(forward ? { layoutOptions: { 'elk.layered.priority.straightness': '10' } } : {}),
+        };
       }),
   );
   const elkRoot: ElkNode = { ...elkNodeOf(rootNode, childrenOf, model), edges };
@@ -219,12 +251,7 @@ export async function layoutStatechart(root: DescribedState): Promise<Statechart
     'elk.edgeRouting': 'ORTHOGONAL',
     // A bundle's lines meet where they enter their target (and leave their source) at one point.
     'elk.layered.mergeEdges': 'true',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '12',
-    'elk.layered.spacing.edgeNodeBetweenLayers': '8',
-    'elk.layered.spacing.edgeEdgeBetweenLayers': '5',
-    'elk.spacing.nodeNode': '16',
-    'elk.spacing.edgeNode': '10',
-    'elk.spacing.edgeEdge': '6',
+    ...SPACING,
     'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
     'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
   };
@@ -262,10 +289,11 @@ export async function layoutStatechart(root: DescribedState): Promise<Statechart
     const groupId = elkEdge.id.slice(0, elkEdge.id.lastIndexOf('|'));
     pathsOf.set(groupId, [...(pathsOf.get(groupId) ?? []), points.map((point) => ({ x: point.x + offset.x, y: point.y + offset.y }))]);
   }
-  const taken: Box[] = nodes.filter((laid) => !laid.node.compound).map(({ x, y, width, height }) => ({ x, y, width, height }));
+  const states: Box[] = nodes.filter((laid) => !laid.node.compound).map(({ x, y, width, height }) => ({ x, y, width, height }));
+  const labels: Box[] = [];
   const laidEdges: LaidOutEdge[] = model.edges.map((edge) => {
     const paths = (pathsOf.get(edge.id) ?? []).filter((points) => points.length > 1);
-    return { edge, paths, ...(paths.length === 0 || edge.label === '' ? {} : { label: labelBox(paths, edge.label, taken) }) };
+    return { edge, paths, ...(paths.length === 0 || edge.label === '' ? {} : { label: labelBox(paths, edge.label, states, labels, { x: 0, y: 0, width: laid.width ?? 0, height: laid.height ?? 0 }) }) };
   });
   return { graph, model, width: laid.width ?? 0, height: laid.height ?? 0, nodes, edges: laidEdges };
 }

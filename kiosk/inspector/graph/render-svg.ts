@@ -59,7 +59,10 @@ function edgeSvg(laid: LaidOutEdge): string {
     label === undefined
       ? ''
       : `<rect class="label-bg" x="${label.x}" y="${label.y}" width="${label.width}" height="${label.height}"/>` +
-        `<text x="${label.x + 2}" y="${label.y + label.height - 4}">${escapeXml(edge.label)}</text>`;
+        edge.label
+          .split('\n')
+          .map((line, index) => `<text x="${label.x + 2}" y="${label.y + (index + 1) * LINE_HEIGHT - 4}">${escapeXml(line)}</text>`)
+          .join('');
   const title = edge.members.map((member) => `${member.source} → ${member.target}: ${member.label}`).join('\n');
   return (
     `<g class="edge ${edge.kind}" data-edge-id="${escapeXml(edge.id)}" data-members="${escapeXml(edge.members.map((member) => member.id).join(' '))}">` +
