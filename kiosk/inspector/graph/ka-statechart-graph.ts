@@ -13,6 +13,8 @@ const ZOOM_STEP = 1.25;
 export const DEFAULT_SCALE = 1;
 /** How far inside the visible area the followed state is kept, in CSS px. */
 const FOLLOW_MARGIN = 16;
+/** Room left above the followed state: the edge that led to it and a glimpse of the state left. */
+const FOLLOW_LEAD = 64;
 
 /**
  * The statechart drawn (elkjs layout, one SVG; drawing-model.ts says what is folded): compound
@@ -203,8 +205,8 @@ export class KaStatechartGraph extends LitElement {
   }
 
   /**
-   * Keeps the current state in view. When it changes, its top goes to the top of the view (a
-   * session reads downwards, so the steps that can come next show below it), and sideways the
+   * Keeps the current state in view. When it changes, its top goes near the top of the view (a
+   * session reads downwards, so the steps that can come next show below it; the way in above), and sideways the
    * view takes in the states reachable from it that fit below, if they are not all in view yet.
    */
   #keepInView(node: SVGGElement | undefined): void {
@@ -216,7 +218,7 @@ export class KaStatechartGraph extends LitElement {
     const changed = id !== this.#followedId;
     const top = this.#y + box.y * scale;
     if (changed || top < FOLLOW_MARGIN || top + box.height * scale > this.clientHeight - FOLLOW_MARGIN) {
-      this.#y = FOLLOW_MARGIN - box.y * scale;
+      this.#y = FOLLOW_LEAD - box.y * scale;
     }
     // The layout's boxes are in the drawing's coordinates without the SVG's margin (#boxOf adds it).
     const offset = box.x - (this.#layout?.nodes.find((laid) => laid.node.id === id)?.x ?? box.x);
