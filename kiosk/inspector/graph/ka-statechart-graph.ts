@@ -118,6 +118,9 @@ export class KaStatechartGraph extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('machine') && this.machine !== this.laidOut) {
       const machine = this.machine;
+      // Another machine (another kiosk): a new drawing, followed from its start.
+      this.following = true;
+      this.#followedId = undefined;
       if (machine === undefined) {
         this.#svg = '';
         this.#layout = undefined;
