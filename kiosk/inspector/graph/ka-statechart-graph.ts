@@ -209,8 +209,8 @@ export class KaStatechartGraph extends LitElement {
 
   /**
    * Keeps the current state in view. When it changes, its top goes near the top of the view (a
-   * session reads downwards, so the steps that can come next show below it; the way in above), and sideways the
-   * view takes in the states reachable from it that fit below, if they are not all in view yet.
+   * session reads downwards: the steps that can come next show below it, the way in above), and
+   * sideways the view takes in the states reachable from it that fit below, if not all in view.
    */
   #keepInView(node: SVGGElement | undefined): void {
     const box = this.#boxOf(node);
