@@ -86,6 +86,12 @@ export interface SessionContext {
    * nothing about the user): the second one in a row offers staff rather than another reinsertion.
    */
   readonly cardNotDetectedInARow: number;
+  /**
+   * Whether the card of the session just ended may still be in the reader (set when one is put in,
+   * cleared when it is taken out). Kept when a session is wiped: a session that ends with the card
+   * in asks for it to be taken out before the insert-card screen comes back.
+   */
+  readonly cardInReader: boolean;
   readonly secrets: SessionSecrets;
 }
 
@@ -117,6 +123,7 @@ export function initialSessionContext(timing: SessionTiming, lang: Language): Se
     completeRetries: 0,
     unansweredCardReads: 0,
     cardNotDetectedInARow: 0,
+    cardInReader: false,
     secrets: {},
   };
 }
