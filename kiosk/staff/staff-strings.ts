@@ -36,7 +36,7 @@ const ACTION_TEXTS: Readonly<Record<StaffEventType, StaffActionText>> = {
   },
   'staff.abort': {
     label: '結束作業',
-    help: '結束此次作業，機台回到「請插入IC卡」畫面（畫面資料將清除）。',
+    help: '結束此次作業（畫面資料將清除）；卡片仍在讀卡機時，機台先請民眾取回IC卡，再回到「請插入IC卡」畫面。',
     confirm: '確定要結束此機台目前的作業嗎？民眾已輸入的資料將清除。',
     confirmButton: '確定結束作業',
   },
