@@ -42,7 +42,7 @@ const SCREENS = {
   enterUserCode: '輸入用戶代碼',
   enterResponsibleId: '輸入工商負責人身分證字號',
   confirmCardData: '確認憑證IC卡資料',
-  enterContact: '輸入電子郵件及設定用戶代碼',
+  enterContact: '輸入電子信箱及設定用戶代碼',
   enterPin: '設定IC卡PIN碼',
   activated: '恭喜您已完成開卡作業',
 };
@@ -178,7 +178,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alertText = (await alert.textContent()) ?? '';
     expect(alertText).toContain(ERRORS['3005'].text['zh-TW']);
     expect(alertText).toContain('尚可嘗試 4 次');
-    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服電話：412-1166 由專人幫您確認。');
+    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服專線（號碼如下），由專人幫您確認。');
+    // The numbers the manual lists, all of them, beside that advice.
+    await page.getByText('(02/04/07)-412-1166', { exact: false }).first().waitFor();
 
     await button(page, '重新輸入').tap();
     await field(page, '用戶代碼').waitForFunction((input) => (input as HTMLInputElement).value === '');
@@ -241,7 +243,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     await button(page, '資料正確，下一步').tap();
 
     await waitForScreen(page, SCREENS.enterContact);
-    await tapText(page, field(page, '請輸入新聯絡人電子郵件'), CONTACT_EMAIL);
+    await tapText(page, field(page, '新聯絡人電子信箱'), CONTACT_EMAIL);
     await tapText(page, field(page, '重設用戶代碼'), TYPED.newUserCode);
     await tapText(page, field(page, '確認用戶代碼'), TYPED.newUserCode);
     await button(page, '進行憑證接受').tap();

@@ -343,8 +343,8 @@ describe('malformed cards, each with its code', () => {
     expect(codes.agent).toBe(agentCode);
   }, 120_000);
 
-  // The session keeps the code of a failing token check (a certificate without a UBN is
-  // UNKNOWN_CARD, "not a MOEACA card", not 不明連接卡).
+  // The session keeps the code of a failing token check (a certificate without a UBN, or none, is
+  // NOT_BUSINESS_CARD, "take the card back", not 不明連接卡).
   for (const [what, cardNumber, , kioskCode] of BAD_CARDS) {
     it(`${what}: the kiosk shows ${kioskCode}`, () => {
       expect(seen.get(cardNumber)?.kiosk).toBe(kioskCode);
