@@ -3,6 +3,7 @@
 // touch, both activation paths tapped through on the on-screen keyboard, each new PIN proven by a
 // real PKCS#11 login from another process. Every NATS message, every line the stack writes, every
 // stored JetStream message and every file it leaves is then searched for the secrets that were typed.
+import { formatRocDate } from '../../machines/validators/roc-date.formatter.ts';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -373,7 +374,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const expectations: { name: string; value: string; onlyOn: string[] }[] = [
       { name: 'user code (path A)', value: cardA.userCode, onlyOn: bannerLine(cardA.cardNumber) },
       { name: 'national ID', value: cardB.responsibleId, onlyOn: bannerLine(cardB.cardNumber) },
-      { name: 'birth date', value: cardB.birthDate!, onlyOn: bannerLine(cardB.cardNumber) },
+      // Printed as the kiosk asks for it (民國69年5月17日); the Western form appears nowhere.
+      { name: 'birth date', value: formatRocDate(cardB.birthDate!), onlyOn: bannerLine(cardB.cardNumber) },
+      { name: 'birth date (Western)', value: cardB.birthDate!, onlyOn: [] },
       ...Object.entries(TYPED).map(([name, value]) => ({ name, value, onlyOn: [] })),
     ];
     const files = await filesUnder(running.dataDir);
