@@ -80,6 +80,15 @@ describe('parseCardCertificate', () => {
     expect(codeOf(() => parseCardCertificate(new Uint8Array([0x30, 0x03, 0x02, 0x01])))).toBe('CARD_UNREADABLE');
   });
 
+  it('calls a certificate from a CA not in the configured issuers not a business certificate', async () => {
+    // Self-signed here: the issuer is the subject, O=ACME.
+    const der = await certificate({ subject: [{ '2.5.4.10': ['ACME'] }, { '2.5.4.5': ['97969933'] }] });
+    expect(codeOf(() => parseCardCertificate(der, ['Demo MOEACA (not a real CA)']))).toBe('NOT_BUSINESS_CARD');
+    expect(parseCardCertificate(der, ['Demo MOEACA (not a real CA)', 'ACME']).ubn).toBe('97969933');
+    expect(parseCardCertificate(der, []).ubn).toBe('97969933');
+    expect(parseCardCertificate(der).ubn).toBe('97969933');
+  });
+
   it('normalizes serials the way the manual writes them', () => {
     expect(normalizeSerial('00ab12')).toBe('AB12');
     expect(normalizeSerial('abc')).toBe('0ABC');
