@@ -69,6 +69,8 @@ export interface CardAgentOptions {
   tokenLabel?: string;
   /** Where a token carries its card number: `label` (the demo tokens; default) or `serial`. */
   cardNumberFrom?: 'label' | 'serial';
+  /** The issuing CAs (issuer O or CN) of business certificates; a card certified by another is NOT_BUSINESS_CARD. Unset: any. */
+  cardIssuers?: readonly string[];
   /** Reconnect back-off for PC/SC. */
   pcscBackoff?: BackoffOptions;
 }
@@ -157,7 +159,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     const { token: summary, certificates } = await token.call({ op: 'read', token: selectorFor(reader) });
     if (!stillInserted(reader)) throw situationError('no-card');
     const certificate = chooseCardCertificate(certificates);
-    const fields = parseCardCertificate(certificate.der);
+    const fields = parseCardCertificate(certificate.der, options.cardIssuers);
     return {
       cardNumber: cardNumberOf(summary),
       ...fields,

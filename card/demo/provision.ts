@@ -7,6 +7,7 @@
 // because its SO credential was never kept anywhere but in the registry. A record whose token is
 // gone cannot be repaired here (the registry holds an SO credential no new token would have) and
 // is reported as a conflict.
+import { formatRocDate } from '../../machines/validators/roc-date.formatter.ts';
 import './demo-worker.ts';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -58,10 +59,13 @@ export interface ProvisionOptions {
   log?: (line: string) => void;
 }
 
-/** The secrets a demo card is activated with: demo data, printed so a person can use the cards. */
+/**
+ * The secrets a demo card is activated with: demo data, printed so a person can use the cards. The
+ * birth date is printed as the kiosk asks for it, in the ROC calendar (民國69年5月17日).
+ */
 export function demoSecrets(record: CardImportRecord): string {
   if (record.route === 'self-applied') return `user code ${record.userCode}`;
-  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${record.birthDate}`}`;
+  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${formatRocDate(record.birthDate)}`}`;
 }
 
 /** Reads and validates a card import file; throws with the problems (field paths, never values). */

@@ -4,8 +4,8 @@
 // filling `{name}` placeholders. Error texts come from the contract's catalogue; the kiosk's
 // catalogues only add what the user can do next. `tests/unit/kiosk-text.test.ts` holds both
 // catalogues to the same keys and the same placeholders.
-import type { ActivationPath, ErrorCode, Language, Remedy, Screen } from '../../machines/contract/index.ts';
-import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, errorTextFor, RET_CODE_3125 } from '../../machines/contract/errors.ts';
+import type { ActivationPath, ErrorCode, Language, RegistryStep, Remedy, Screen } from '../../machines/contract/index.ts';
+import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, errorTextFor, manualCodeOf, RET_CODE_3125 } from '../../machines/contract/errors.ts';
 import zhTW from './text/zh-TW.json';
 import en from './text/en.json';
 
@@ -19,6 +19,7 @@ type Catalogue = typeof zhTW & {
   pathNeeds: Record<ActivationPath, string>;
   callIfSure: Record<ActivationPath, string>;
   remedies: Record<Remedy, string>;
+  failed3125: Record<RegistryStep, { what: string; next: string }>;
   screens: Record<Screen, { title: string; body: string }>;
 };
 
@@ -50,16 +51,31 @@ function stringsFrom(c: Catalogue, lang: Language) {
       ...c.fields,
       // English names the field mid-sentence, in lower case; Chinese has no case to change.
       showSecret: (label: string) => fill(c.fields.showSecret, { label: lang === 'en' ? label.toLowerCase() : label }),
+      hideSecret: (label: string) => fill(c.fields.hideSecret, { label: lang === 'en' ? label.toLowerCase() : label }),
     },
     countdown: { ...c.countdown, seconds: (n: number) => fill(c.countdown.seconds, { n }) },
     tray: { ...c.tray, insert: (label: string) => fill(c.tray.insert, { label }) },
     attemptsLeft: (n: number) => fill(plural.select(n) === 'one' ? c.attemptsLeft.one : c.attemptsLeft.other, { n }),
     customerServiceLines: c.customerServiceLines.map((line) => fill(line)),
     callIfSure: fillAll(c.callIfSure),
-    forTheCall: (code: string, cardNumber: string | undefined) =>
-      fill(c.forTheCall.code, { code }) + (cardNumber === undefined ? '' : fill(c.forTheCall.cardNumber, { cardNumber })),
+    customerServiceEmail: fill(c.customerServiceEmail),
+    /**
+     * What to quote on the phone: the manual's code (3125 with its RetCode) and the card number;
+     * undefined for a code the manual does not give (ours stay with staff).
+     */
+    forTheCall: (code: ErrorCode, cardNumber: string | undefined): string | undefined => {
+      const manual = manualCodeOf(code);
+      if (manual === undefined) return undefined;
+      return (
+        fill(c.forTheCall.code, { code: manual }) +
+        (manual === '3125' ? fill(c.forTheCall.retCode) : '') +
+        (cardNumber === undefined ? '' : fill(c.forTheCall.cardNumber, { cardNumber }))
+      );
+    },
     retCode3125: (cardNumber: string | undefined) => fill(c.retCode3125, { cardNumber: cardNumber ?? '' }),
     mailIn: fillAll(c.mailIn),
+    failed3125: c.failed3125,
+    error3125: (what: string) => fill(c.error3125, { what }),
   };
 }
 

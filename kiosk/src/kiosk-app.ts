@@ -1,7 +1,6 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { View } from '../../machines/contract/messages.ts';
 import type { Screen } from '../../machines/contract/screens.ts';
-import { CUSTOMER_SERVICE } from '../../machines/contract/errors.ts';
 import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
 import { define, emit } from './events.ts';
 import { strings } from './i18n.ts';
@@ -25,6 +24,7 @@ import './screens/id-checksum-warning/ka-id-checksum-warning-screen.ts';
 import './screens/insert-card/ka-insert-card-screen.ts';
 import './screens/out-of-service/ka-out-of-service-screen.ts';
 import './screens/progress/ka-progress-screen.ts';
+import './screens/remove-card/ka-remove-card-screen.ts';
 import './screens/staff-assist/ka-staff-assist-screen.ts';
 import './screens/still-there/ka-still-there-screen.ts';
 
@@ -50,6 +50,7 @@ export const SCREEN_TAGS: Record<Screen, keyof HTMLElementTagNameMap> = {
   stillThere: 'ka-still-there-screen',
   failed: 'ka-failed-screen',
   staffAssist: 'ka-staff-assist-screen',
+  removeCard: 'ka-remove-card-screen',
 };
 
 /** Where the ID typed on path B is kept: its own screen, the fig. 19 warning and the check between. */
@@ -257,7 +258,8 @@ export class KaKioskApp extends LitElement {
         : nothing}
       <main aria-busy=${view?.busy ? 'true' : 'false'}>${view ? this.renderScreen(view) : html`<p class="waiting" role="status">${s.starting}</p>`}</main>
       <footer>
-        <p class="service">${icons.phone}${s.customerService} ${CUSTOMER_SERVICE.phone}</p>
+        <!-- No phone number here: a number is given only where calling helps, with the manual's full list. -->
+        <span class="service"></span>
         ${this.demoCards ? html`<ka-card-tray .cards=${this.demoCards} lang=${lang}></ka-card-tray>` : nothing}
         ${view ? html`<ka-read-aloud .view=${view} lang=${lang}></ka-read-aloud>` : nothing}
         ${view?.accepts.includes('user.callStaff')
@@ -299,6 +301,8 @@ export class KaKioskApp extends LitElement {
         return html`<ka-failed-screen .view=${view}></ka-failed-screen>`;
       case 'ka-staff-assist-screen':
         return html`<ka-staff-assist-screen .view=${view}></ka-staff-assist-screen>`;
+      case 'ka-remove-card-screen':
+        return html`<ka-remove-card-screen .view=${view}></ka-remove-card-screen>`;
       default:
         return html`<ka-progress-screen .view=${view}></ka-progress-screen>`;
     }

@@ -36,6 +36,8 @@ const REPRESENTATIVE: { name: FixtureName; lang: Language; orientation: 'portrai
   { name: 'enterResponsibleId-BIRTH_DATE_REQUIRED', lang: 'zh-TW', orientation: 'portrait' },
   { name: 'enterResponsibleId', lang: 'zh-TW', orientation: 'landscape' },
   { name: 'stillThere', lang: 'en', orientation: 'landscape' },
+  { name: 'failed-NOT_BUSINESS_CARD', lang: 'zh-TW', orientation: 'portrait' },
+  { name: 'removeCard', lang: 'zh-TW', orientation: 'portrait' },
 ];
 
 /** Types a little on the input screens, with the on-screen keyboard, so the shots show it in use. */

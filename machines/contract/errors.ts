@@ -28,6 +28,13 @@ export interface ErrorInfo {
   readonly text: { readonly 'zh-TW': string; readonly en: string };
   /** Wording for path B where the code means something else there (3005: the ID or birth date). */
   readonly bundledText?: { readonly 'zh-TW': string; readonly en: string };
+  /**
+   * The code as the manual gives it to the user (3005, 27011, 4931, 3125): the only code a user
+   * sees or is asked to quote. Our own codes (WRONG_PATH, LOCKED, …) have none and stay with staff.
+   */
+  readonly manualCode?: string;
+  /** Whether calling 客服專線 can help the user (the CA alone can act): the screen then lists every number. */
+  readonly callHelps?: boolean;
 }
 
 /**
@@ -58,6 +65,8 @@ const catalogue = [
     code: '3005',
     retryable: true,
     remedy: 'correctInput',
+    manualCode: '3005',
+    callHelps: true,
     text: {
       'zh-TW': '用戶代碼錯誤：3005。用戶代碼可能有誤（英文大小寫有別），請確認後重新輸入。',
       en: 'Error 3005: the user code does not match. User codes are case-sensitive (upper and lower case differ); check it and enter it again.',
@@ -89,15 +98,18 @@ const catalogue = [
     code: '27011',
     retryable: false,
     remedy: 'staff',
+    manualCode: '27011',
     text: {
-      'zh-TW': '錯誤代碼27011：此張IC卡於完成開卡前已被使用，卡片已鎖定。請將卡片交給櫃檯服務人員辦理解鎖。',
-      en: 'Error 27011: the card was used before activation was finished and is locked. Please hand it to the counter staff to be unlocked.',
+      'zh-TW': '錯誤代碼27011：此張IC卡在完成啟用憑證前已先行至應用系統操作，須寄回憑證管理中心進行解卡。',
+      en: 'Error 27011: the card was used in an application before activation was finished; it must be mailed to the CA to be unblocked (解卡).',
     },
   },
   {
     code: '4931',
     retryable: false,
     remedy: 'staff',
+    manualCode: '4931',
+    callHelps: true,
     text: {
       'zh-TW': '錯誤代碼4931：此張憑證已廢止，無法啟用。',
       en: 'Error 4931: this certificate has been revoked and cannot be activated.',
@@ -107,8 +119,9 @@ const catalogue = [
     code: 'SUSPENDED',
     retryable: false,
     remedy: 'staff',
+    callHelps: true,
     text: {
-      'zh-TW': '此張憑證已暫禁，無法啟用。',
+      'zh-TW': '此張憑證已暫時停用，無法啟用。',
       en: 'This certificate is suspended and cannot be activated.',
     },
   },
@@ -125,6 +138,7 @@ const catalogue = [
     code: 'CERT_EXPIRED',
     retryable: false,
     remedy: 'staff',
+    callHelps: true,
     text: {
       'zh-TW': '此張憑證不在有效期限內，無法啟用。',
       en: 'This certificate is outside its validity period and cannot be activated.',
@@ -134,9 +148,13 @@ const catalogue = [
     code: '3125',
     retryable: true,
     remedy: 'retry',
+    manualCode: '3125',
+    callHelps: true,
+    // The kiosk's screen says which step did not reach the CA (kiosk/src/text: failedStep3125);
+    // this is the general wording, for the wire and for staff.
     text: {
-      'zh-TW': '卡片未完成開卡，錯誤代碼3125：憑證管理中心未收到您的憑證接受，可能是網路異常或壅塞，請稍後再試。',
-      en: 'Error 3125: the CA did not receive your acceptance (network fault or congestion). Please try again shortly.',
+      'zh-TW': '卡片未完成開卡，錯誤代碼3125：憑證管理中心無法順利接收到您的資料，可能是網路連線異常或壅塞，請稍後再試。',
+      en: 'Error 3125: the card is not activated yet; the CA could not receive your data (network fault or congestion). Please try again shortly.',
     },
   },
   {
@@ -162,8 +180,8 @@ const catalogue = [
     retryable: false,
     remedy: 'staff',
     text: {
-      'zh-TW': '不明連接卡之錯誤：無法讀取卡片內容，請洽櫃檯服務人員。',
-      en: 'The card answers but its contents cannot be read. Please ask the counter staff.',
+      'zh-TW': '不明連接卡之錯誤：讀卡機無法讀取此張工商憑證IC卡，須寄回憑證管理中心進行檢測。',
+      en: 'Unknown card error: the reader cannot read this business-certificate card; it must be mailed to the CA to be tested.',
     },
   },
   {
@@ -174,6 +192,17 @@ const catalogue = [
     text: {
       'zh-TW': '無法辨識此張IC卡：讀卡機或卡片元件無法讀取此卡，或憑證管理中心查無此卡。',
       en: 'This card cannot be recognised: the reader or the card module cannot read it, or the CA does not know it.',
+    },
+  },
+  {
+    // A card of another kind (a 自然人憑證, a bank card, a card without a certificate): nothing to
+    // activate, nothing to mail. The user takes it back.
+    code: 'NOT_BUSINESS_CARD',
+    retryable: false,
+    remedy: 'none',
+    text: {
+      'zh-TW': '此張IC卡不是工商憑證IC卡，無法在本機開卡。',
+      en: 'This is not a business-certificate (MOEACA) card, so it cannot be activated here.',
     },
   },
   {
@@ -198,8 +227,9 @@ const catalogue = [
     code: 'DATA_DISPUTED',
     retryable: false,
     remedy: 'staff',
+    callHelps: true,
     text: {
-      'zh-TW': '您表示卡片資料有誤，請停止作業並洽櫃檯服務人員。',
+      'zh-TW': '您表示卡片資料有誤，請暫停後續啟用憑證，並洽櫃檯服務人員協助。',
       en: 'You reported that the card data is wrong. Please stop here and ask the counter staff.',
     },
   },
@@ -302,6 +332,11 @@ export const ERROR_CODES: readonly ErrorCode[] = catalogue.map((entry) => entry.
 export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = Object.fromEntries(
   catalogue.map((entry) => [entry.code, entry]),
 ) as Record<ErrorCode, ErrorInfo>;
+
+/** The code a user may see and quote for `code`: the manual's, or none for our own codes. */
+export function manualCodeOf(code: ErrorCode): string | undefined {
+  return ERRORS[code].manualCode;
+}
 
 /** The catalogue's text for `code`, in path B's wording where it has one. */
 export function errorTextFor(code: ErrorCode, lang: 'zh-TW' | 'en', path?: 'self-applied' | 'registration-bundled'): string {

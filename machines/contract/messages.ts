@@ -285,6 +285,10 @@ export const ViewCardSchema = v.object({
 });
 export type ViewCard = v.InferOutput<typeof ViewCardSchema>;
 
+/** The steps that ask the registry, in order: where a 3125 can happen. */
+export const REGISTRY_STEPS = ['identify', 'verify', 'accept', 'pinGrant', 'complete'] as const;
+export type RegistryStep = (typeof REGISTRY_STEPS)[number];
+
 export const ViewSchema = v.object({
   kioskId,
   seq: v.number(),
@@ -301,6 +305,8 @@ export const ViewSchema = v.object({
       attemptsLeft: v.optional(v.number()),
       /** Our extension: what to do next when it differs from the catalogue's (a repeated CARD_NOT_DETECTED: staff). */
       remedy: v.optional(v.picklist(REMEDIES)),
+      /** Our extension: for 3125, the step whose request did not reach the CA, so the screen says what did not happen. */
+      during: v.optional(v.picklist(REGISTRY_STEPS)),
     }),
   ),
   deadline: v.optional(isoTime),

@@ -23,6 +23,8 @@ export const StaffCardSummarySchema = v.object({
   attemptsLeft: v.number(),
   certSerial: v.string(),
   holderName: v.string(),
+  /** The certificate's OU (a branch or unit), so staff tell a branch's card from the head office's. */
+  orgUnit: v.optional(v.string()),
   ubn: v.string(),
   validFrom: isoTime,
   validTo: isoTime,

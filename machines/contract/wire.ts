@@ -54,6 +54,7 @@ export function statusOf(code: ErrorCode): number {
     case 'READER_NOT_FOUND':
     case 'CARD_NOT_DETECTED':
     case 'CARD_UNREADABLE':
+    case 'NOT_BUSINESS_CARD':
       return 422;
     case '3125':
       return 503;

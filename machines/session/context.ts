@@ -91,6 +91,12 @@ export interface SessionContext {
    * of the kiosk, not of a user: kept when a session is wiped.
    */
   readonly autoSpeech: boolean;
+  /**
+   * Whether the card of the session just ended may still be in the reader (set when one is put in,
+   * cleared when it is taken out). Kept when a session is wiped: a session that ends with the card
+   * in asks for it to be taken out before the insert-card screen comes back.
+   */
+  readonly cardInReader: boolean;
   readonly secrets: SessionSecrets;
 }
 
@@ -123,6 +129,7 @@ export function initialSessionContext(timing: SessionTiming, lang: Language): Se
     unansweredCardReads: 0,
     cardNotDetectedInARow: 0,
     autoSpeech: false,
+    cardInReader: false,
     secrets: {},
   };
 }

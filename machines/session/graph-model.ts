@@ -89,7 +89,7 @@ const ROUTES: ActivationPath[] = ['self-applied', 'registration-bundled'];
  */
 const REJECTIONS: Readonly<Record<string, readonly (ErrorCode | null)[]>> = {
   selfcheck: ['READER_NOT_FOUND', '3125', null],
-  readCard: ['CARD_NOT_DETECTED', 'CARD_UNREADABLE', 'READER_NOT_FOUND', 'BAD_REQUEST', '3125', null],
+  readCard: ['CARD_NOT_DETECTED', 'CARD_UNREADABLE', 'NOT_BUSINESS_CARD', 'READER_NOT_FOUND', 'BAD_REQUEST', '3125', null],
   identifyCard: ['UNKNOWN_CARD', 'CARD_MISMATCH', 'BAD_REQUEST', '3125', null],
   verifyIdentity: [
     '3005',

@@ -202,6 +202,7 @@ function summarize(record: CardRecord, now: Date): StaffCardSummary {
     attemptsLeft: attemptsLeft(record),
     certSerial: record.certSerial,
     holderName: record.holderName,
+    ...(record.orgUnit === undefined ? {} : { orgUnit: record.orgUnit }),
     ubn: record.ubn,
     validFrom: record.validFrom,
     validTo: record.validTo,

@@ -176,7 +176,7 @@ describe('user events', () => {
       name: '改選：透過登記機關之公司或商業『設立/變更登記表』併案申請工商憑證',
       event: { type: 'user.choosePath', path: 'registration-bundled' },
     },
-    { fixture: 'insertCard', name: '呼叫服務人員', event: { type: 'user.callStaff' } },
+    { fixture: 'insertCard', name: '呼叫櫃檯服務人員', event: { type: 'user.callStaff' } },
     { fixture: 'insertCard', name: 'English', event: { type: 'user.setLanguage', lang: 'en' } },
   ];
   for (const { fixture, name, event } of simple) {

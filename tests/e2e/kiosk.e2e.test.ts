@@ -3,6 +3,7 @@
 // touch, both activation paths tapped through on the on-screen keyboard, each new PIN proven by a
 // real PKCS#11 login from another process. Every NATS message, every line the stack writes, every
 // stored JetStream message and every file it leaves is then searched for the secrets that were typed.
+import { formatRocDate } from '../../machines/validators/roc-date.formatter.ts';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,7 +43,7 @@ const SCREENS = {
   enterUserCode: '輸入用戶代碼',
   enterResponsibleId: '輸入工商負責人身分證字號',
   confirmCardData: '確認憑證IC卡資料',
-  enterContact: '輸入電子郵件及設定用戶代碼',
+  enterContact: '輸入電子信箱及設定用戶代碼',
   enterPin: '設定IC卡PIN碼',
   activated: '恭喜您已完成開卡作業',
 };
@@ -178,7 +179,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alertText = (await alert.textContent()) ?? '';
     expect(alertText).toContain(ERRORS['3005'].text['zh-TW']);
     expect(alertText).toContain('尚可嘗試 4 次');
-    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服電話：412-1166 由專人幫您確認。');
+    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服專線（號碼如下），由專人幫您確認。');
+    // The numbers the manual lists, all of them, beside that advice.
+    await page.getByText('(02/04/07)-412-1166', { exact: false }).first().waitFor();
 
     await button(page, '重新輸入').tap();
     await field(page, '用戶代碼').waitForFunction((input) => (input as HTMLInputElement).value === '');
@@ -241,7 +244,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     await button(page, '資料正確，下一步').tap();
 
     await waitForScreen(page, SCREENS.enterContact);
-    await tapText(page, field(page, '請輸入新聯絡人電子郵件'), CONTACT_EMAIL);
+    await tapText(page, field(page, '新聯絡人電子信箱'), CONTACT_EMAIL);
     await tapText(page, field(page, '重設用戶代碼'), TYPED.newUserCode);
     await tapText(page, field(page, '確認用戶代碼'), TYPED.newUserCode);
     await button(page, '進行憑證接受').tap();
@@ -371,7 +374,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const expectations: { name: string; value: string; onlyOn: string[] }[] = [
       { name: 'user code (path A)', value: cardA.userCode, onlyOn: bannerLine(cardA.cardNumber) },
       { name: 'national ID', value: cardB.responsibleId, onlyOn: bannerLine(cardB.cardNumber) },
-      { name: 'birth date', value: cardB.birthDate!, onlyOn: bannerLine(cardB.cardNumber) },
+      // Printed as the kiosk asks for it (民國69年5月17日); the Western form appears nowhere.
+      { name: 'birth date', value: formatRocDate(cardB.birthDate!), onlyOn: bannerLine(cardB.cardNumber) },
+      { name: 'birth date (Western)', value: cardB.birthDate!, onlyOn: [] },
       ...Object.entries(TYPED).map(([name, value]) => ({ name, value, onlyOn: [] })),
     ];
     const files = await filesUnder(running.dataDir);

@@ -240,6 +240,8 @@ export async function runCell(stack: FaultStack, cell: Cell, cardNumber: string)
       case 'outOfService':
         // The kiosk says it cannot serve; it comes back by itself once its parts are up.
         continue;
+      // A session that ended with the card in asks for it first (removeCard): the same end.
+      case 'removeCard':
       case 'insertCard':
         // The idle screen before the card is read is not the end of anything.
         if (faultAt === undefined) continue;

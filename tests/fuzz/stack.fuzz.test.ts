@@ -310,8 +310,8 @@ describe('malformed cards, each with its code', () => {
 
   const BAD_CARDS = [
     // [what, card number, code of card.read, code the kiosk shows, how the token is made]
-    ['no certificate', 'TB00000000000001', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000001', undefined)],
-    ['a certificate without a UBN', 'TB00000000000002', 'UNKNOWN_CARD', 'UNKNOWN_CARD', async () => token('TB00000000000002', await certificate({ ubn: 'NO-UBN-HERE' }))],
+    ['no certificate', 'TB00000000000001', 'NOT_BUSINESS_CARD', 'NOT_BUSINESS_CARD', () => token('TB00000000000001', undefined)],
+    ['a certificate without a UBN', 'TB00000000000002', 'NOT_BUSINESS_CARD', 'NOT_BUSINESS_CARD', async () => token('TB00000000000002', await certificate({ ubn: 'NO-UBN-HERE' }))],
     ['garbage DER', 'TB00000000000003', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000003', Uint8Array.from(fc.sample(fc.uint8Array({ minLength: 40, maxLength: 400 }), 1)[0]!))],
     // Expiry is the registry's to judge: the card reads, the kiosk shows CERT_EXPIRED at identify.
     ['an expired certificate', 'TB00000000000004', undefined, 'CERT_EXPIRED', () => stack.provision([cardRecord('TB00000000000004', { userCode: USER_CODE, validFrom: '2019-01-01T00:00:00Z', validTo: '2020-01-01T00:00:00Z' })])],
@@ -342,8 +342,8 @@ describe('malformed cards, each with its code', () => {
     expect(codes.agent).toBe(agentCode);
   }, 120_000);
 
-  // The session keeps the code of a failing token check (a certificate without a UBN is
-  // UNKNOWN_CARD, "not a MOEACA card", not 不明連接卡).
+  // The session keeps the code of a failing token check (a certificate without a UBN, or none, is
+  // NOT_BUSINESS_CARD, "take the card back", not 不明連接卡).
   for (const [what, cardNumber, , kioskCode] of BAD_CARDS) {
     it(`${what}: the kiosk shows ${kioskCode}`, () => {
       expect(seen.get(cardNumber)?.kiosk).toBe(kioskCode);

@@ -114,11 +114,13 @@ describe('kiosk engine with the real stack', () => {
 
     // A valid token acts; the body's staffId is not believed, the token's is logged.
     stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await staffTokenFor(stack.dataDir, 'S07') }));
-    await stack.waitForView(onScreen('insertCard'), 'aborted by staff');
+    // The card is still in: the kiosk asks for it before showing insertCard again.
+    await stack.waitForView(onScreen('removeCard'), 'aborted by staff');
     const accepted = stack.logs.filter((line) => line.includes('"staff event"')).at(-1) ?? '';
     expect(accepted).toContain('S07');
     expect(accepted).not.toContain('S99');
     await stack.remove();
+    await stack.waitForView(onScreen('insertCard'), 'card taken out');
   });
 
   it("turns the kiosk's automatic speech on and off for a valid staff token only; a session's end keeps it", async () => {
@@ -369,8 +371,9 @@ describe('kiosk engine with the real stack', () => {
   it('staff end the session while complete is still being resent: the engine completes it, across its own restart', async () => {
     await setPinWhileTheRegistryGoesDown(CARDS.handedOver);
     stack.staff({ type: 'staff.abort' });
-    await stack.waitForView(onScreen('insertCard'), 'session ended by staff');
+    await stack.waitForView(onScreen('removeCard'), 'session ended by staff');
     await stack.remove();
+    await stack.waitForView(onScreen('insertCard'), 'card taken out');
     expect(stack.engine!.stats()).toMatchObject({ completionsPending: 1, completionsDelivered: 0 });
     // Operators read the same counters on the engine's stats subject.
     const overNats = await stack.nc.request(kioskSubjects(stack.kioskId).engineStats, new Uint8Array(), { timeout: 5_000 });

@@ -524,6 +524,12 @@ describe('lockout and staff', () => {
     const text = JSON.stringify(reply);
     for (const secret of ['scrypt$', SAMPLE_USER_CODE, 'so-SA000007', 'userCodeHash', 'soCredential']) expect(text).not.toContain(secret);
   });
+
+  it('names the branch (OU) of a card whose certificate has one, so staff tell it from the head office', async () => {
+    const branch = await ask('staffCard', await signed({ cardNumber: 'PP000001' }), StaffCardReplySchema);
+    expect(branch.orgUnit).toBe('台灣分公司');
+    expect((await ask('staffCard', await signed({ cardNumber: 'SA000007' }), StaffCardReplySchema)).orgUnit).toBeUndefined();
+  });
 });
 
 describe('per-kiosk subjects (<subject>.<kiosk>)', () => {

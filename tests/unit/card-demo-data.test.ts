@@ -66,3 +66,24 @@ describe('deploy/demo/cards.json', () => {
     }
   });
 });
+
+describe('the demo list `npm start` and `npm run cards` print', () => {
+  it('gives birth dates in the ROC calendar, as the kiosk asks for them, never as a Western date', async () => {
+    const { demoSecrets } = await import('../../card/demo/provision.ts');
+    const withBirthDate = cards.filter((card) => card.route === 'registration-bundled' && card.birthDate !== undefined);
+    expect(withBirthDate.length).toBeGreaterThan(0);
+    for (const card of withBirthDate) {
+      const printed = demoSecrets(card);
+      expect(printed).toMatch(/birth date 民國\d{1,3}年\d{1,2}月\d{1,2}日$/);
+      expect(printed).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    }
+    const first = withBirthDate.find((card) => card.route === 'registration-bundled' && card.birthDate === '1980-05-17');
+    if (first) expect(demoSecrets(first)).toContain('民國69年5月17日');
+  });
+
+  it('README shows the demo banner as npm start prints it', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain('birth date 民國69年5月17日');
+    expect(readme).not.toMatch(/birth date \d{4}-\d{2}-\d{2}/);
+  });
+});

@@ -3,6 +3,7 @@
 // every text the screens get is filled in.
 import { describe, expect, it } from 'vitest';
 import { CATALOGUES, fill, strings } from '../../kiosk/src/i18n.ts';
+import { ERROR_CODES } from '../../machines/contract/errors.ts';
 
 type Leaf = [path: string, text: string];
 
@@ -37,11 +38,15 @@ describe('kiosk text catalogues', () => {
         s.step(2, 5),
         s.buttons.switchPath('X'),
         s.fields.showSecret('PIN'),
+        s.fields.hideSecret('PIN'),
+        s.error3125('x'),
+        s.customerServiceEmail,
         s.countdown.seconds(9),
         s.tray.insert('A'),
         s.attemptsLeft(1),
         s.attemptsLeft(4),
-        s.forTheCall('3005', 'TT01'),
+        s.forTheCall('3005', 'TT01') ?? '',
+        s.forTheCall('3125', 'TT01') ?? '',
         s.retCode3125('TT01'),
       ];
       for (const text of shown) expect(text).not.toMatch(/\{\w+\}/);
@@ -57,7 +62,19 @@ describe('kiosk text catalogues', () => {
   it('fills the service lines and the mail-in address from the contract', () => {
     expect(strings('zh-TW').customerServiceLines[0]).toContain('412-1166');
     expect(strings('en').mailIn.unlock).toContain('憑證管理中心收');
-    expect(strings('zh-TW').retCode3125('TT01')).toBe('執行結果：卡片未完成開卡:TT01,RetCode=10011502\u3000回傳碼：Error:3125或10011502');
+    expect(strings('zh-TW').retCode3125('TT01')).toBe('執行結果：卡片未完成開卡:TT01,RetCode=10011502');
+    expect(strings('zh-TW').forTheCall('3125', 'TT01')).toBe('來電時請告知：錯誤代碼 3125（RetCode=10011502）、IC卡卡號 TT01');
+    expect(strings('zh-TW').customerServiceEmail).toBe('電子郵件信箱：moeaca@moeaca.nat.gov.tw');
+  });
+
+  it('asks a caller to quote only the manual codes, never ours', () => {
+    for (const lang of ['zh-TW', 'en'] as const) {
+      for (const code of ERROR_CODES) {
+        const quoted = strings(lang).forTheCall(code, 'TT01');
+        if (/^\d+$/.test(code)) expect(quoted, code).toContain(code);
+        else expect(quoted, code).toBeUndefined();
+      }
+    }
   });
 
   it('keeps a placeholder nobody fills visible instead of dropping it', () => {

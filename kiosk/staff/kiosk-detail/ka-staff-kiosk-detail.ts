@@ -1,6 +1,7 @@
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { ERRORS } from '../../../machines/contract/errors.ts';
 import type { View } from '../../../machines/contract/messages.ts';
+import { certificateUserName } from '../../../machines/validators/certificate-name.formatter.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
 import { define } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
@@ -13,6 +14,10 @@ import '../countdown/ka-staff-countdown.ts';
 
 const zh = strings('zh-TW');
 const s = staffStrings;
+
+
+/** Codes of a card the reader cannot read (不明連接卡): staff first try the reader with another certificate card. */
+const READER_ADVICE_CODES: ReadonlySet<string> = new Set(['CARD_UNREADABLE', 'UNKNOWN_CARD']);
 
 /**
  * The selected kiosk: everything its view says, the staff actions it takes now (exactly those of
@@ -216,12 +221,13 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
                 <br />${s.remedy[ERRORS[view.error.code].remedy]}${view.error.attemptsLeft === undefined
                   ? nothing
                   : html`；${s.attemptsLeft(view.error.attemptsLeft)}`}
+                ${READER_ADVICE_CODES.has(view.error.code) ? html`<br /><span class="reader-advice">${s.readerAdvice}</span>` : nothing}
               </dd>`
           : nothing}
         ${view.card
           ? html`<dt>${f.card}</dt>
               <dd>
-                <code>${view.card.cardNumber}</code> · ${view.card.holderName} · ${zh.card.ubn} ${view.card.ubn}<br />
+                <code>${view.card.cardNumber}</code> · ${certificateUserName(view.card)} · ${zh.card.ubn} ${view.card.ubn}<br />
                 ${formatRocRange(view.card.validFrom, view.card.validTo)}
               </dd>`
           : nothing}
