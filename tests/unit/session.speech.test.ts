@@ -27,7 +27,11 @@ function startKiosk() {
     inReader = true;
     return session.send({ type: 'card.inserted', reader: 'reader-0' });
   };
-  return { ...session, insert };
+  const remove = () => {
+    inReader = false;
+    return session.send({ type: 'card.removed', reader: 'reader-0' });
+  };
+  return { ...session, insert, remove };
 }
 
 describe('automatic speech, a staff setting', () => {
@@ -61,7 +65,8 @@ describe('automatic speech, a staff setting', () => {
     await kiosk.insert();
     expect(kiosk.view()).toMatchObject({ screen: 'choosePath', autoSpeech: true });
     const ended = await kiosk.send({ type: 'user.cancel' });
-    expect(ended).toMatchObject({ screen: 'insertCard', autoSpeech: true });
+    expect(ended).toMatchObject({ screen: 'removeCard', autoSpeech: true });
     expect(ended.card).toBeUndefined();
+    expect(await kiosk.remove()).toMatchObject({ screen: 'insertCard', autoSpeech: true });
   });
 });
