@@ -8,19 +8,20 @@
 // A screen is spoken as a short playlist of these keys (`speechKeysFor`): the screen, then on a
 // failure the error and what to do next. Pure: the build tool and the page both import it.
 import type { View } from '../../../machines/contract/messages.ts';
-import { ERROR_CODES, ERRORS, REMEDIES, type ErrorCode, type Remedy } from '../../../machines/contract/errors.ts';
+import { ERROR_CODES, ERRORS, REMEDIES, type ErrorCode } from '../../../machines/contract/errors.ts';
+import { REGISTRY_STEPS, type RegistryStep } from '../../../machines/contract/messages.ts';
+import { adviceText, failureAdvice, step3125, type Advice } from '../screens/failed/failure-words.ts';
 import { LANGUAGES, SCREENS, type ActivationPath, type Language, type Screen } from '../../../machines/contract/screens.ts';
 import { errorText, fill, strings } from '../i18n.ts';
 
 /** The variant of a text that path B (registration-bundled) reads instead. */
 const BUNDLED = 'registration-bundled' satisfies ActivationPath;
 
-/** Advice the failure screen gives instead of a remedy's own (docs/ui.md, the failure screen). */
-type Advice = Remedy | 'otherPath' | 'notDetectedAgain';
-
 export const screenKey = (screen: Screen, path?: ActivationPath) => `screen.${screen}${path === BUNDLED ? `.${BUNDLED}` : ''}`;
 export const errorKey = (code: ErrorCode, path?: ActivationPath) => `error.${code}${path === BUNDLED ? `.${BUNDLED}` : ''}`;
 export const adviceKey = (advice: Advice) => `next.${advice}`;
+/** 3125 at one step: its title says what did not happen there (ka-failed-screen.ts). */
+export const error3125Key = (step: RegistryStep) => `error.3125.${step}`;
 
 /** The fields of a screen's catalogue entry that are spoken, in this order; the rest (labels, notes) are not. */
 const SPOKEN_FIELDS = ['title', 'accepted', 'body', 'question', 'hint'] as const;
@@ -60,9 +61,12 @@ export function spokenTexts(lang: Language): Record<string, string> {
     const info = ERRORS[code];
     if (info.bundledText !== undefined) texts[errorKey(code, BUNDLED)] = errorText(code, lang, BUNDLED);
   }
-  for (const remedy of REMEDIES) texts[adviceKey(remedy)] = joined([s.whatNext, s.remedies[remedy]]);
-  texts[adviceKey('otherPath')] = joined([s.whatNext, s.remedyOtherPath]);
-  texts[adviceKey('notDetectedAgain')] = joined([s.whatNext, s.notDetectedAgain]);
+  const advices: Advice[] = [...REMEDIES, 'otherPath', 'notDetectedAgain', 'notBusinessCard'];
+  for (const step of REGISTRY_STEPS) {
+    advices.push(`3125.${step}`);
+    texts[error3125Key(step)] = s.error3125(s.failed3125[step].what);
+  }
+  for (const advice of advices) texts[adviceKey(advice)] = joined([s.whatNext, adviceText(advice, s)]);
   return texts;
 }
 
@@ -73,15 +77,6 @@ export function spokenKeys(): string[] {
   return [...keys];
 }
 
-/** What the failure screen advises (ka-failed-screen.ts: `advice`), as a key. */
-function failureAdvice(view: View): Advice {
-  const error = view.error;
-  const remedy: Remedy = error ? (error.remedy ?? ERRORS[error.code].remedy) : 'staff';
-  if (view.accepts.includes('user.choosePath')) return 'otherPath';
-  if (error?.code === 'CARD_NOT_DETECTED' && remedy === 'staff') return 'notDetectedAgain';
-  return remedy;
-}
-
 /**
  * The keys to play, in order, for the view on screen: the screen's words, then its error and, on
  * the failure screen, what to do next. Input screens speak their input error too (3005, a format).
@@ -89,7 +84,9 @@ function failureAdvice(view: View): Advice {
 export function speechKeysFor(view: View): string[] {
   const path = view.path ?? view.card?.route;
   const keys = [screenKey(view.screen, hasBundledScreenText(view.screen) ? path : undefined)];
-  if (view.error !== undefined) keys.push(errorKey(view.error.code, ERRORS[view.error.code].bundledText ? path : undefined));
+  const during = step3125(view);
+  if (during !== undefined) keys.push(error3125Key(during));
+  else if (view.error !== undefined) keys.push(errorKey(view.error.code, ERRORS[view.error.code].bundledText ? path : undefined));
   if (view.screen === 'failed') keys.push(adviceKey(failureAdvice(view)));
   return keys;
 }

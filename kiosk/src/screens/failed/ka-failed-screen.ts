@@ -1,5 +1,6 @@
 import { css, html, nothing } from 'lit';
 import { ERRORS, type ErrorCode, type Remedy } from '../../../../machines/contract/errors.ts';
+import { adviceText, failureAdvice, remedyOf, step3125 } from './failure-words.ts';
 import { ACTIVATION_PATHS, type ActivationPath } from '../../../../machines/contract/screens.ts';
 import { define } from '../../events.ts';
 import { errorText } from '../../i18n.ts';
@@ -44,7 +45,7 @@ export class KaFailedScreen extends ScreenElement {
   override render() {
     const error = this.view.error;
     const text = this.s.screens.failed;
-    const remedy: Remedy = error ? (error.remedy ?? ERRORS[error.code].remedy) : 'staff';
+    const remedy = remedyOf(this.view);
     const offersPath = this.accepts('user.choosePath');
     const cardNumber = this.view.card?.cardNumber;
     const callHelps = error !== undefined && ERRORS[error.code].callHelps === true;
@@ -61,7 +62,7 @@ export class KaFailedScreen extends ScreenElement {
         </div>
       </div>
       <h2>${this.s.whatNext}</h2>
-      <p class="lead">${this.advice(remedy, offersPath)}</p>
+      <p class="lead">${adviceText(failureAdvice(this.view), this.s)}</p>
       ${this.mailIn()}
       <div class="actions">${this.renderActions(remedy, offersPath)}</div>
       ${callHelps ? this.customerService() : nothing}
@@ -70,18 +71,9 @@ export class KaFailedScreen extends ScreenElement {
 
   /** The catalogue's text; for 3125, what did not happen at the step where it happened. */
   private errorTitle(code: ErrorCode): string {
-    const during = this.view.error?.during;
-    if (code === '3125' && during !== undefined) return this.s.error3125(this.s.failed3125[during].what);
+    const during = step3125(this.view);
+    if (during !== undefined) return this.s.error3125(this.s.failed3125[during].what);
     return errorText(code, this.view.lang, this.path);
-  }
-
-  private advice(remedy: Remedy, offersPath: boolean): string {
-    const error = this.view.error;
-    if (offersPath) return this.s.remedyOtherPath;
-    if (error?.code === 'CARD_NOT_DETECTED' && remedy === 'staff') return this.s.notDetectedAgain;
-    if (error?.code === 'NOT_BUSINESS_CARD') return this.s.notBusinessCard;
-    if (error?.code === '3125' && error.during !== undefined) return this.s.failed3125[error.during].next;
-    return this.s.remedies[remedy];
   }
 
   /** The manual's mail-in procedure for a card the kiosk cannot help with: 解卡 (27011) or 檢測 (unreadable). */
