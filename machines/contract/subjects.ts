@@ -68,6 +68,8 @@ export const REGISTRY_SUBJECTS = {
   complete: 'ra.activation.complete',
   /** Our extension: the card agent reports a failed (or refused) SO login; grants stop until staff unlock. */
   soLoginFailed: 'ra.activation.so-login-failed',
+  /** Our extension: a kiosk's engine asks whether a staff token still stands (enrolled, not revoked, not signed out). */
+  staffCheck: 'ra.activation.staff-check',
   staffUnlock: 'ra.staff.unlock',
   staffReturn: 'ra.staff.return',
   staffCard: 'ra.staff.card',

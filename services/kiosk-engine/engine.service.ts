@@ -17,6 +17,7 @@ import {
   JETSTREAM,
   KIOSK_DISCOVER_SUBJECT,
   kioskSubjects,
+  registrySubjectFor,
   StaffEventSchema,
   UnreadRequestSchema,
   UserEventSchema,
@@ -48,9 +49,9 @@ import {
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { startCompletionOutbox } from './completion-outbox.ts';
 import { inspectionOf } from './inspection.ts';
-import { StaffError } from '../../machines/contract/staff.ts';
+import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
 import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
-import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
+import { loadStaffTokenPublicKey, verifyStaffToken, type StaffIdentity, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
 
 type StaffTokenKey = StaffTokenKeys['publicKey'];
 
@@ -312,7 +313,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     const verified =
       staffTokenKey === undefined
         ? Promise.reject(new StaffError('STAFF_TOKEN_INVALID', 'this engine has no staff token key'))
-        : verifyStaffToken(staffTokenKey, token, clock());
+        : verifyStaffToken(staffTokenKey, token, clock()).then((staff) => staffStillStands(nc, kioskId, token, staff));
     inArrivalOrder(
       verified.then(
         (staff) => () => {
@@ -396,4 +397,25 @@ async function loadStoredSession(kv: KV, kioskId: string, log: Logger): Promise<
     log.error('stored session unreadable; starting fresh', { error });
     return undefined;
   }
+}
+
+/** Staff token checks at the registry: long enough for a hub round trip, short enough for a person waiting. */
+const STAFF_CHECK_TIMEOUT_MS = 5_000;
+
+/**
+ * Signature and claims are checked here; whether the staff member is still enrolled and the token
+ * not revoked or signed out only the hub knows, so the registry is asked (`ra.activation.staff-check.<kiosk>`).
+ * No answer refuses: a kiosk cut off from the hub takes no staff event it cannot check.
+ */
+async function staffStillStands(nc: NatsConnection, kioskId: string, token: string | undefined, staff: StaffIdentity): Promise<StaffIdentity> {
+  let reply: unknown;
+  try {
+    reply = (await nc.request(registrySubjectFor('staffCheck', kioskId), encodeJson({ token }), { timeout: STAFF_CHECK_TIMEOUT_MS })).json();
+  } catch {
+    throw new StaffError('STAFF_TOKEN_INVALID', 'the registry could not check the staff token');
+  }
+  const refused = staffErrorIn(reply);
+  if (refused) throw refused;
+  if ((reply as { staffId?: unknown }).staffId !== staff.staffId) throw new StaffError('STAFF_TOKEN_INVALID', 'the registry did not confirm the staff token');
+  return staff;
 }

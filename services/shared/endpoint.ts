@@ -61,6 +61,8 @@ export interface EndpointRuntime {
   readonly unexpected: (error: unknown) => ContractError | StaffError;
   /** Extra log fields for a failure (the card agent's raw PKCS#11 / PC/SC cause). */
   readonly failureFields?: (failure: ContractError | StaffError) => LogFields;
+  /** Refusals counted but not logged one line each (a flood of them is summarised elsewhere). */
+  readonly quiet?: (failure: ContractError | StaffError) => boolean;
 }
 
 /** Answers `msg` at `endpoint`; never throws. `fields` start its log line (e.g. the kiosk of the subject). */
@@ -74,6 +76,7 @@ export async function answerRequest<S extends v.GenericSchema>(
   const line: LogFields = { endpoint: name, ...fields };
   let outcome = 'ok';
   let unexpected = false;
+  let quiet = false;
   try {
     const decoded = decodeJson(schema, msg.data.length === 0 ? '{}' : msg.data);
     if (!decoded.ok) throw runtime.badRequest(name, decoded.problems);
@@ -87,12 +90,13 @@ export async function answerRequest<S extends v.GenericSchema>(
       line.error = describeError(error);
     }
     outcome = failure.code;
+    quiet = runtime.quiet?.(failure) ?? false;
     Object.assign(line, runtime.failureFields?.(failure));
     if (failure instanceof StaffError) respondWithStaffError(msg, failure);
     else respondWithError(msg, failure);
   } finally {
     runtime.counters.count(name, outcome);
-    if (runtime.logEveryRequest || outcome !== 'ok') {
+    if (!quiet && (runtime.logEveryRequest || outcome !== 'ok')) {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       const record = { ...line, outcome, ms };
       if (unexpected) runtime.log.error('request failed', record);
