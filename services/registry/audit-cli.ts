@@ -7,7 +7,8 @@
 //           DATA_DIR/registry.key); verify uses it unless given another with --public-key.
 // Connects like `npm run staff`: NATS_URL / NATS_USER, or the embedded stack's admin login.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -35,7 +36,12 @@ async function* storedMessages(jsm: JetStreamManager): AsyncGenerator<{ data: st
 
 async function checkpointPublicKey(): Promise<string> {
   const config = readConfig();
-  const key = await loadRegistryKey({ dataDir: resolve(config.dataDir) });
+  const dataDir = resolve(config.dataDir);
+  // Only a key that exists: a key made here would sign nothing the registry wrote.
+  if (!process.env.REGISTRY_KEY && !existsSync(join(dataDir, 'registry.key'))) {
+    throw new Error(`no registry key here (REGISTRY_KEY or ${join(dataDir, 'registry.key')}): give --public-key`);
+  }
+  const key = await loadRegistryKey({ dataDir });
   return publicKeyText(signingKeyFromSeed(new RegistrySecrets(key).auditSigningSeed()));
 }
 

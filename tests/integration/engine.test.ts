@@ -7,7 +7,7 @@ import { encodeJson } from '../../services/shared/nats-json.ts';
 import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { signStaffToken } from '../../services/staff-auth/staff-token.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken, staffTokenFor } from '../support/staff-token.ts';
 import { until } from '../support/until.ts';
 
 const USER_CODE = 'Uc$Canary7';
@@ -110,7 +110,7 @@ describe('kiosk engine with the real stack', () => {
     expect(stack.logs.join('\n')).not.toContain(forged);
 
     // A valid token acts; the body's staffId is not believed, the token's is logged.
-    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
     await stack.waitForView(onScreen('insertCard'), 'aborted by staff');
     const accepted = stack.logs.filter((line) => line.includes('"staff event"')).at(-1) ?? '';
     expect(accepted).toContain('S07');
