@@ -79,6 +79,8 @@ export const REGISTRY_SUBJECTS = {
   adminList: 'ra.admin.list',
   /** Our extension: enrolls a kiosk's card-agent signing key. Admin only. */
   adminEnrollAgent: 'ra.admin.enroll-agent',
+  /** Our extension: RA_EVENTS a page at a time for the office dashboard (docs/dashboard.md). Read-only. */
+  dashboardEvents: 'ra.dashboard.events',
 } as const;
 
 export type RegistryEndpoint = keyof typeof REGISTRY_SUBJECTS;

@@ -30,6 +30,8 @@ import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './k
 import type { CryptoKey } from 'jose';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
 import { AdminListRequestSchema } from '../../machines/contract/card-import.ts';
+import { DashboardEventsRequestSchema } from '../../machines/contract/registry.ts';
+import { dashboardEvents } from './dashboard-feed.ts';
 import { StaffCheckRequestSchema, StaffError, StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
 import { StaffDirectory } from '../staff-auth/staff-directory.ts';
 import { signingKeyFromSeed } from './audit-chain.ts';
@@ -205,6 +207,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     context.note('staff', staff.staffId);
     return { staffId: staff.staffId };
   }, true);
+  serve('dashboardEvents', DashboardEventsRequestSchema, (request) => dashboardEvents(store.js, store.jsm, request), false);
   serve('adminImport', AdminImportRequestSchema, (request, context) => office.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => office.list(request), false);
   serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => office.enrollAgent(request, context), false);

@@ -65,6 +65,17 @@ export interface EndpointRuntime {
   readonly quiet?: (failure: ContractError | StaffError) => boolean;
 }
 
+/**
+ * Replies go to inboxes only. A request's reply subject is the requester's choice; answered
+ * anywhere, a read-only login could make a part publish on `kiosk.<k>.input` or any other subject
+ * that part may not publish on itself (`allow_responses`). Such a request is not handled at all.
+ */
+export const REPLY_PREFIX = '_INBOX.';
+
+export function replyAllowed(msg: Pick<Msg, 'reply'>): boolean {
+  return msg.reply === undefined || msg.reply === '' || msg.reply.startsWith(REPLY_PREFIX);
+}
+
 /** Answers `msg` at `endpoint`; never throws. `fields` start its log line (e.g. the kiosk of the subject). */
 export async function answerRequest<S extends v.GenericSchema>(
   runtime: EndpointRuntime,
@@ -72,6 +83,10 @@ export async function answerRequest<S extends v.GenericSchema>(
   msg: Msg,
   fields: LogFields = {},
 ): Promise<void> {
+  if (!replyAllowed(msg)) {
+    runtime.counters.count(name, 'REPLY_NOT_AN_INBOX');
+    return;
+  }
   const started = performance.now();
   const line: LogFields = { endpoint: name, ...fields };
   let outcome = 'ok';

@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connect } from '@nats-io/transport-node';
-import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
+import { errors, wsconnect, type NatsConnection } from '@nats-io/nats-core';
 import { DiscardPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { registrySubjectFor, type RegistryEndpoint } from '../../machines/contract/index.ts';
 import { STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
@@ -30,6 +30,7 @@ import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, sampleCardRecord } from '../support/sample-cards.ts';
 import { enrollTestStaff, staffTokenFor } from '../support/staff-token.ts';
+import { until } from '../support/until.ts';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
 
@@ -156,6 +157,38 @@ describe('the hash chain', () => {
     // The untouched file still verifies (the variants were the only change).
     expect((await readFile(join(dataDir, 'audit.jsonl'), 'utf8')).split('\n').filter(Boolean)).toEqual(exported);
   }, 180_000);
+});
+
+describe('read-only logins cause no message but in an inbox', () => {
+  it('a push consumer created with the dashboard\'s login is refused: no consumer, nothing delivered', async () => {
+    const dashboard = await login('dashboard', true);
+    const violations: string[] = [];
+    void (async () => {
+      for await (const status of dashboard.status()) if (status.type === 'error' && status.error instanceof errors.PermissionViolationError) violations.push(status.error.subject);
+    })();
+    const push = { stream_name: 'RA_EVENTS', config: { deliver_subject: `kiosk.${KIOSK}.input`, deliver_policy: 'all', ack_policy: 'none' } };
+    dashboard.publish('$JS.API.CONSUMER.CREATE.RA_EVENTS', encodeJson(push));
+    dashboard.publish('$JS.API.CONSUMER.DURABLE.CREATE.RA_EVENTS.probe', encodeJson({ ...push, config: { ...push.config, durable_name: 'probe' } }));
+    await until(() => violations.length === 2, 'both consumer creations refused');
+    const jsm = await jetstreamManager(await login('registry'));
+    const consumers = [];
+    for await (const consumer of jsm.consumers.list('RA_EVENTS')) consumers.push(consumer);
+    expect(consumers.filter((consumer) => consumer.config.deliver_subject !== undefined)).toEqual([]);
+  });
+
+  it('a request whose reply subject is not an inbox is not answered (the registry would publish it there)', async () => {
+    const dashboard = await login('dashboard', true);
+    const inputs: string[] = [];
+    const engine = await login('engine');
+    engine.subscribe(`kiosk.${KIOSK}.input`, { callback: (_error, msg) => void inputs.push(msg.string()) });
+    await engine.flush();
+    dashboard.publish(registrySubjectFor('dashboardEvents'), encodeJson({}), { reply: `kiosk.${KIOSK}.input` });
+    // The same request with its own inbox is answered: the first one reached the registry before it.
+    const answered = await ask(dashboard, registrySubjectFor('dashboardEvents'), {});
+    expect(Array.isArray(answered.body.events)).toBe(true);
+    await engine.flush();
+    expect(inputs).toEqual([]);
+  });
 });
 
 describe('staff sign-ins that end', () => {

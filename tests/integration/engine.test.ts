@@ -99,14 +99,17 @@ describe('kiosk engine with the real stack', () => {
     const otherKey = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const forged = (await signStaffToken(otherKey.privateKey, { staffId: 'S01', name: 'x' }, new Date())).token;
     const expired = await staffTokenFor(stack.dataDir, 'S01', new Date(Date.now() - 3_600_000), 60);
+    // Signed with the right key, but for a staff member never enrolled: the registry's check refuses it.
+    const notEnrolled = await staffTokenFor(stack.dataDir, 'S-never-enrolled');
     const staffSubject = kioskSubjects(stack.kioskId).staff;
-    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }]) {
+    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }, { type: 'staff.abort', token: notEnrolled }]) {
       stack.nc.publish(staffSubject, encodeJson(body));
     }
-    await until(() => engine.stats().staffRefused === refusedBefore + 3, 'three refused staff events');
+    await until(() => engine.stats().staffRefused === refusedBefore + 4, 'four refused staff events');
     expect(engine.stats().accepted).toBe(acceptedBefore);
     expect(stack.views.at(-1)?.screen).toBe('enterUserCode');
-    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(3);
+    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(4);
+    expect(stack.logs.some((line) => line.includes('staff event refused') && line.includes('STAFF_TOKEN_REVOKED'))).toBe(true);
     expect(stack.logs.join('\n')).not.toContain(forged);
 
     // A valid token acts; the body's staffId is not believed, the token's is logged.

@@ -125,9 +125,13 @@ describe('staff sign-in with a passkey, end to end', () => {
     const identified = (await nc.request(registrySubjectFor('identify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 }), { timeout: 5_000 })).json<{ status: string }>();
     expect(identified.status).toBe('issued');
     const trail = (await audit()).filter((entry) => entry.cardNumber === LOCKED_CARD);
+    // Each request is in the audit before the registry acts on it, and its outcome after.
     expect(trail.map((entry) => [entry.action, entry.staffId, entry.outcome])).toEqual([
+      ['card', 'A1023', 'requested'],
       ['card', 'A1023', 'ok'],
+      ['unlock', 'A1023', 'requested'],
       ['unlock', 'A1023', 'ok'],
+      ['card', 'A1023', 'requested'],
       ['card', 'A1023', 'ok'],
     ]);
 
