@@ -147,6 +147,8 @@ export const CeremonyReplySchema = v.object({
   options: v.looseObject({ challenge: v.string() }),
   staffId: v.optional(v.string()),
   name: v.optional(v.string()),
+  /** Enrollment: whether the site takes any authenticator or only the models it lists (STAFF_AUTHENTICATORS). */
+  authenticators: v.optional(v.picklist(['any', 'listed'])),
 });
 export type CeremonyReply = v.InferOutput<typeof CeremonyReplySchema>;
 

@@ -34,6 +34,7 @@ import { answerRequest, endpoint, EndpointCounters, type Endpoint, type Endpoint
 import { createLogger, type Logger } from '../shared/log.ts';
 import { signStaffToken, verifyStaffToken, type StaffTokenKeys } from './staff-token.ts';
 import { signedOutKey } from './staff-directory.ts';
+import { attestationFor, checkAuthenticator, describePolicy, type AuthenticatorPolicy } from './authenticator-policy.ts';
 import { CeremonyLimiter, DEFAULT_CEREMONY_LIMITS, type CeremonyLimits } from './ceremony-limit.ts';
 
 /** An enrollment code is good for a day: long enough to reach the desk, short enough to matter little if lost. */
@@ -77,6 +78,8 @@ export interface StaffAuthOptions {
   replicas?: number;
   /** Where its lines go (services/shared/log.ts); none by default. */
   log?: Logger;
+  /** Which authenticators may enroll; any when left out (the embedded stack, tests). */
+  authenticators?: AuthenticatorPolicy;
   /** Open ceremonies allowed (tests lower them). */
   ceremonyLimits?: CeremonyLimits;
 }
@@ -97,6 +100,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   const staff = await kvm.create(STAFF_BUCKET, { history: 5, storage: StorageType.File, replicas });
   // Bounded: codes, open ceremonies and sign-outs are small; a full bucket refuses new ones.
   const pending = await kvm.create(STAFF_PENDING_BUCKET, { history: 1, ttl: ENROLL_CODE_TTL_MS, storage: StorageType.File, replicas, max_bytes: PENDING_MAX_BYTES });
+  const authenticators = options.authenticators ?? { kind: 'any' };
   const limiter = new CeremonyLimiter(options.ceremonyLimits ?? DEFAULT_CEREMONY_LIMITS, () => clock().getTime());
 
   const readJson = async <T>(kv: KV, key: string): Promise<{ value: T; revision: number } | undefined> => {
@@ -173,12 +177,12 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
         userName: enrollment.staffId,
         userDisplayName: enrollment.name,
         userID: new TextEncoder().encode(enrollment.staffId),
-        attestationType: 'none',
+        attestationType: attestationFor(authenticators),
         excludeCredentials: (existing?.passkeys ?? []).map((p) => ({ id: p.id })),
         authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
       });
       const ceremonyId = await newCeremony({ kind: 'enroll', challenge: options.challenge, staffId: enrollment.staffId, name: enrollment.name, expiresAt: ceremonyExpiry() });
-      return { ceremonyId, origin, options, staffId: enrollment.staffId, name: enrollment.name };
+      return { ceremonyId, origin, options, staffId: enrollment.staffId, name: enrollment.name, authenticators: describePolicy(authenticators) };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.enrollFinish, CeremonyFinishSchema, async (request) => {
       const ceremony = await takeOnce<Ceremony>(`ceremony.${request.ceremonyId}`, passkeyRefused('unknown, used or expired ceremony'));
@@ -193,6 +197,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
         throw passkeyRefused(`the new passkey does not verify: ${error instanceof Error ? error.message : 'error'}`);
       });
       if (!verified.verified) throw passkeyRefused('the new passkey does not verify');
+      checkAuthenticator(authenticators, verified.registrationInfo);
       const { credential } = verified.registrationInfo;
       const passkey: Passkey = {
         id: credential.id,
