@@ -11,7 +11,7 @@ import type { StaffSession } from './staff-session.ts';
 export interface StaffAuthClient {
   signIn(staffId?: string): Promise<StaffSession>;
   /** Registers a passkey from a one-time enrollment code; answers who it was for. */
-  enroll(code: string): Promise<{ staffId: string; name: string }>;
+  enroll(code: string): Promise<{ staffId: string; name: string; authenticators: 'any' | 'listed' }>;
 }
 
 /** Thrown when the page is not on the origin the passkeys belong to; `origin` says where to go. */
@@ -55,7 +55,8 @@ export function natsStaffAuth(nc: NatsConnection, pageOrigin = location.origin):
       const ceremony = await ask(STAFF_AUTH_SUBJECTS.enrollBegin, { code }, CeremonyReplySchema);
       checkOrigin(ceremony);
       const response = await startRegistration({ optionsJSON: ceremony.options as never }).catch(ceremonyFailed);
-      return ask(STAFF_AUTH_SUBJECTS.enrollFinish, { ceremonyId: ceremony.ceremonyId, response }, EnrollFinishReplySchema);
+      const enrolled = await ask(STAFF_AUTH_SUBJECTS.enrollFinish, { ceremonyId: ceremony.ceremonyId, response }, EnrollFinishReplySchema);
+      return { ...enrolled, authenticators: ceremony.authenticators ?? 'any' };
     },
   };
 }
