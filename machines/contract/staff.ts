@@ -158,6 +158,7 @@ export type SignInReply = v.InferOutput<typeof SignInReplySchema>;
 export const EnrollFinishReplySchema = v.object({ staffId: v.string(), name: v.string() });
 export const AdminEnrollReplySchema = v.object({ staffId: v.string(), name: v.string(), code: v.string(), link: v.string(), expiresAt: v.string() });
 export type AdminEnrollReply = v.InferOutput<typeof AdminEnrollReplySchema>;
+export const SignOutReplySchema = v.object({ signedOut: v.literal(true) });
 export const StaffRevokeReplySchema = v.object({ staffId: v.string(), revokedBefore: v.string() });
 export const StaffAdminListReplySchema = v.object({
   staff: v.array(v.object({ staffId: v.string(), name: v.string(), passkeys: v.number(), enrolledAt: v.string() })),
