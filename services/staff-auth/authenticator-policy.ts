@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { SettingsService } from '@simplewebauthn/server';
 import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import { StaffError } from '../../machines/contract/staff.ts';
+import type { StackConfig } from '../shared/config.ts';
 
 export type AuthenticatorPolicy = { readonly kind: 'any' } | { readonly kind: 'listed'; readonly aaguids: ReadonlySet<string> };
 
@@ -15,8 +16,8 @@ const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The attestation formats whose certificate chains the library checks against our roots. */
 const CHAINED_FORMATS = ['packed', 'fido-u2f', 'tpm', 'android-key', 'apple'] as const;
 
-export function authenticatorPolicyFromEnv(env: NodeJS.ProcessEnv, origin: string): AuthenticatorPolicy {
-  const given = env.STAFF_AUTHENTICATORS?.trim();
+export function authenticatorPolicyOf(config: Pick<StackConfig, 'staffAuthenticators' | 'staffAttestationRoots'>, origin: string): AuthenticatorPolicy {
+  const given = config.staffAuthenticators?.trim();
   if (given === undefined || given === '') {
     if (new URL(origin).hostname === 'localhost') return { kind: 'any' };
     throw new Error('STAFF_AUTHENTICATORS must say which authenticators may enroll: "any", or the accepted AAGUIDs, comma-separated');
@@ -25,7 +26,7 @@ export function authenticatorPolicyFromEnv(env: NodeJS.ProcessEnv, origin: strin
   const aaguids = given.split(',').map((id) => id.trim().toLowerCase());
   const bad = aaguids.find((id) => !AAGUID.test(id));
   if (bad !== undefined) throw new Error(`STAFF_AUTHENTICATORS: not an AAGUID: ${JSON.stringify(bad)}`);
-  const roots = env.STAFF_ATTESTATION_ROOTS;
+  const roots = config.staffAttestationRoots;
   if (!roots) throw new Error('STAFF_AUTHENTICATORS lists AAGUIDs: STAFF_ATTESTATION_ROOTS must name the PEM file of the vendors\' attestation roots');
   useAttestationRoots(readFileSync(roots, 'utf8'));
   return { kind: 'listed', aaguids: new Set(aaguids) };

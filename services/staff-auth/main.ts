@@ -6,7 +6,7 @@ import { onShutdown } from '../shared/lifecycle.ts';
 import { createLogger } from '../shared/log.ts';
 import { startStaffAuth } from './staff-auth.service.ts';
 import { staffOrigin } from './staff-origin.ts';
-import { authenticatorPolicyFromEnv } from './authenticator-policy.ts';
+import { authenticatorPolicyOf } from './authenticator-policy.ts';
 import { loadStaffTokenKeys } from './staff-token.ts';
 
 const log = createLogger('staff-auth');
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     nc,
     keys: await loadStaffTokenKeys(dataDir),
     origin,
-    authenticators: authenticatorPolicyFromEnv(process.env, origin),
+    authenticators: authenticatorPolicyOf(config, origin),
     replicas: config.registryReplicas,
     log,
   });
