@@ -202,11 +202,13 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => office.giveBack(request, staffId, context), log), false);
   serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => office.card(request, staffId, context), log), false);
   // A kiosk's engine checks a staff event's token here: revocations live on the hub.
-  serve('staffCheck', StaffCheckRequestSchema, async (request, context) => {
-    const staff = await authenticateStaff(gate, request.token);
-    context.note('staff', staff.staffId);
-    return { staffId: staff.staffId };
-  }, true);
+  for (const perKiosk of [false, true]) {
+    serve('staffCheck', StaffCheckRequestSchema, async (request, context) => {
+      const staff = await authenticateStaff(gate, request.token);
+      context.note('staff', staff.staffId);
+      return { staffId: staff.staffId };
+    }, perKiosk);
+  }
   serve('dashboardEvents', DashboardEventsRequestSchema, (request) => dashboardEvents(store.js, store.jsm, request), false);
   serve('adminImport', AdminImportRequestSchema, (request, context) => office.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => office.list(request), false);
