@@ -92,10 +92,13 @@ export class AuditTrail {
   /** Resolves once the entry is stored (acknowledged by the stream); throws when it cannot be. */
   append(event: StaffAuditEvent): Promise<void> {
     return this.#serial(async () => {
-      const tip = await this.#linkAndPublish(staffAuditSubject(event.action), (link) =>
-        JSON.stringify({ n: link.n, prev: link.prev, ...withoutLink(event) }),
-      );
-      if (tip.n - tip.checkpointN >= this.#every) await this.#checkpointNow();
+      const tip = await this.#publishLinked(staffAuditSubject(event.action), (link) => JSON.stringify({ n: link.n, prev: link.prev, ...withoutLink(event) }), false);
+      // Cover it at once when it completes a run; if this fails, the next append writes it first.
+      if (tip.n - tip.checkpointN >= this.#every) {
+        await this.#publishLinked(AUDIT_CHECKPOINT_SUBJECT, this.#checkpoint, true).catch((error: unknown) => {
+          this.options.log.error('audit checkpoint not written', { error: error instanceof Error ? error.message : String(error) });
+        });
+      }
     });
   }
 
@@ -103,13 +106,11 @@ export class AuditTrail {
   checkpointIfDue(): Promise<void> {
     return this.#serial(async () => {
       const tip = this.#tip ?? (await this.#readTip());
-      if (tip.seq > 0 && !tip.isCheckpoint) await this.#checkpointNow();
+      if (tip.seq > 0 && !tip.isCheckpoint) await this.#publishLinked(AUDIT_CHECKPOINT_SUBJECT, this.#checkpoint, true);
     });
   }
 
-  async #checkpointNow(): Promise<void> {
-    await this.#linkAndPublish(AUDIT_CHECKPOINT_SUBJECT, (link) => makeCheckpoint(link, this.options.clock().toISOString(), this.options.signingKey), true);
-  }
+  readonly #checkpoint = (link: ChainLink) => makeCheckpoint(link, this.options.clock().toISOString(), this.options.signingKey);
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(work, work);
@@ -120,11 +121,16 @@ export class AuditTrail {
   /**
    * Publishes `make(link)` so that it follows the current tip exactly: with Nats-Expected-Last-
    * Sequence, re-reading the tip when another instance appended first. A publish whose ack was lost
-   * is found as the tip on the re-read and counts as done.
+   * is found as the tip on the re-read and counts as done. An entry is never appended to a run of
+   * `every` entries without a checkpoint, whichever instance wrote them: the checkpoint goes first.
    */
-  async #linkAndPublish(subject: string, make: (link: ChainLink) => string, checkpoint = false): Promise<Tip> {
+  async #publishLinked(subject: string, make: (link: ChainLink) => string, checkpoint: boolean): Promise<Tip> {
     for (let round = 0; round < MAX_APPEND_ROUNDS; round++) {
       const tip = this.#tip ?? (await this.#readTip());
+      if (!checkpoint && !tip.isCheckpoint && tip.n - tip.checkpointN >= this.#every) {
+        await this.#publishLinked(AUDIT_CHECKPOINT_SUBJECT, this.#checkpoint, true);
+        continue;
+      }
       const link = { n: tip.n + 1, prev: tip.hash };
       const data = make(link);
       try {
@@ -142,18 +148,21 @@ export class AuditTrail {
     throw new Error('the audit chain kept moving: too many registry instances appending at once');
   }
 
+  /** The stream's last message, and where the last checkpoint is (its `n`; 0 when there is none). */
   async #readTip(): Promise<Tip> {
     const info = await this.options.jsm.streams.info(STAFF_AUDIT_STREAM);
     const seq = info.state.last_seq;
     if (seq === 0 || info.state.messages === 0) return { n: 0, prev: GENESIS, seq, hash: GENESIS, checkpointN: 0, isCheckpoint: false };
     const last = await this.options.jsm.streams.getMessage(STAFF_AUDIT_STREAM, { seq });
     if (last === null) throw new Error(`RA_AUDIT has no message ${seq}`);
-    const message = last.json<{ n?: number; checkpoint?: unknown; cp?: number }>();
+    const message = last.json<{ n?: number; checkpoint?: unknown }>();
     const n = typeof message.n === 'number' ? message.n : seq;
     const isCheckpoint = message.checkpoint !== undefined;
-    // Where the last checkpoint was is not stored in every entry; a restart counts from the tip, so
-    // the next checkpoint comes at most `every` entries later.
-    const checkpointN = isCheckpoint ? n : this.#tip?.checkpointN ?? n;
+    let checkpointN = n;
+    if (!isCheckpoint) {
+      const lastCheckpoint = await this.options.jsm.streams.getMessage(STAFF_AUDIT_STREAM, { last_by_subj: AUDIT_CHECKPOINT_SUBJECT }).catch(() => null);
+      checkpointN = lastCheckpoint === null ? 0 : (lastCheckpoint.json<{ n?: number }>().n ?? 0);
+    }
     this.#tip = { n, prev: '', seq, hash: chainHash(last.data), checkpointN, isCheckpoint };
     return this.#tip;
   }

@@ -125,6 +125,9 @@ describe('the hash chain', () => {
     exported = stdout.split('\n').filter((line) => line.length > 0);
     const parsed = exported.map((line) => JSON.parse(line) as { n: number; staffId?: string; checkpoint?: unknown });
     expect(parsed.filter((entry) => entry.staffId === 'S002')).toHaveLength(120);
+    // Never more than 5 entries (the configured run) without a checkpoint, whichever instance wrote them.
+    const runs = parsed.reduce<number[]>((lengths, entry) => (entry.checkpoint !== undefined ? [...lengths, 0] : [...lengths.slice(0, -1), (lengths.at(-1) ?? 0) + 1]), [0]);
+    expect(Math.max(...runs)).toBeLessThanOrEqual(5);
     expect(parsed.filter((entry) => entry.checkpoint !== undefined).length).toBeGreaterThanOrEqual(24);
     expect(parsed.map((entry) => entry.n)).toEqual(parsed.map((_, index) => index + 1));
     const file = join(dataDir, 'audit.jsonl');
@@ -224,6 +227,19 @@ describe('staff sign-ins that end', () => {
     expect((await staffCall('staffCard', { cardNumber: 'AU000001', token })).code).toBe('STAFF_TOKEN_REVOKED');
     expect((await staffCall('staffCard', { cardNumber: 'AU000001', token: other })).code).toBeUndefined();
   });
+});
+
+describe('sign-in ceremonies are bounded', () => {
+  it('400 sign-in begins store at most the limit (300 per 5 minutes); the rest are SIGN_IN_BUSY', async () => {
+    const jsm = await jetstreamManager(await login('staff-auth'));
+    const before = (await jsm.streams.info('KV_ra_staff_pending')).state.messages;
+    const replies = await Promise.all(Array.from({ length: 400 }, () => ask(staff, STAFF_AUTH_SUBJECTS.signInBegin, {})));
+    const busy = replies.filter((reply) => reply.code === 'SIGN_IN_BUSY').length;
+    const stored = (await jsm.streams.info('KV_ra_staff_pending')).state.messages - before;
+    expect(busy).toBeGreaterThanOrEqual(100);
+    expect(stored).toBeLessThanOrEqual(300);
+    expect(stored + busy).toBe(400);
+  }, 120_000);
 });
 
 describe('a staff change is done and audited, or refused and not done', () => {
