@@ -237,9 +237,17 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   };
 }
 
-/** A warning line per bounded stream that is past STREAM_FILL_WARNING of its `max_bytes`. */
+/**
+ * A warning line per evidence stream that is past STREAM_FILL_WARNING of its `max_bytes`, or that
+ * lacks its protection (made before the registry set it: no login may change a stream, so an
+ * operator adds it offline, docs/security.md).
+ */
 async function warnWhenFilling(store: RegistryStore, log: Logger): Promise<void> {
   for (const stream of [STAFF_AUDIT_STREAM, JETSTREAM.registryEventsStream]) {
+    const config = await store.jsm.streams.info(stream).then((info) => info.config, () => undefined);
+    if (config !== undefined && !(config.deny_delete && config.deny_purge && config.max_bytes > 0)) {
+      log.warn('stream unprotected: an operator must add deny_delete, deny_purge and max_bytes offline', { stream });
+    }
     const fill = await streamFill(store.jsm, stream).catch(() => undefined);
     if (fill !== undefined && fill.fraction >= STREAM_FILL_WARNING) {
       log.warn('stream filling up: an operator must archive and enlarge it before new messages are refused', {

@@ -50,8 +50,9 @@ async function probe(nc: NatsConnection, subject: string, data: Uint8Array, kind
   }
   const decoded = decodeJson(WireErrorBodySchema, reply.data);
   if (decoded.ok) return { subject, kind, result: 'contract-error', code: decoded.value.error.code };
-  // ra.staff.* refuse in the contract's error form with the staff-only codes (docs/contract.md).
-  const staffRefusal = subject.startsWith('ra.staff.') && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
+  // ra.staff.* and the engines' staff-check refuse in the contract's error form with the staff-only codes (docs/contract.md).
+  const staffSubject = subject.startsWith('ra.staff.') || subject.startsWith(REGISTRY_SUBJECTS.staffCheck);
+  const staffRefusal = staffSubject && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
   if (staffRefusal !== undefined && reply.headers?.get('Nats-Service-Error') === staffRefusal.code) {
     return { subject, kind, result: 'contract-error', code: staffRefusal.code };
   }
