@@ -279,3 +279,28 @@ describe('a staff change is done and audited, or refused and not done', () => {
     }
   }, 120_000);
 });
+
+describe('a stream nearing its bound, or made without its protection, is reported', () => {
+  it('warns at start when RA_AUDIT is past 80 % of max_bytes and RA_EVENTS lacks deny flags and max_bytes', async () => {
+    const nats = await startTestNats();
+    try {
+      const nc = await nats.connect('fill-test');
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'RA_AUDIT', subjects: ['ra.audit.staff.>'], storage: StorageType.File, max_bytes: 2_000, discard: DiscardPolicy.New, deny_delete: true, deny_purge: true });
+      await jsm.streams.add({ name: 'RA_EVENTS', subjects: ['ra.events.>'], storage: StorageType.File });
+      const js = (await import('@nats-io/jetstream')).jetstream(nc);
+      while ((await jsm.streams.info('RA_AUDIT')).state.bytes < 1_700) await js.publish('ra.audit.staff.card', 'x'.repeat(100));
+      const logs: string[] = [];
+      const registry = await startRegistry({ nc: await nats.connect('registry'), dataDir: nats.dataDir, scryptCost: SCRYPT, log: (line) => logs.push(line) });
+      try {
+        await until(() => logs.some((line) => line.includes('stream filling up') && line.includes('RA_AUDIT')), 'the fill warning for RA_AUDIT');
+        await until(() => logs.some((line) => line.includes('stream unprotected') && line.includes('RA_EVENTS')), 'the protection warning for RA_EVENTS');
+        expect(logs.some((line) => line.includes('stream unprotected') && line.includes('RA_AUDIT'))).toBe(false);
+      } finally {
+        await registry.stop();
+      }
+    } finally {
+      await nats.stop();
+    }
+  }, 120_000);
+});
