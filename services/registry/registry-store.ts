@@ -42,8 +42,8 @@ const ACTIVATION_RECORD_TTL_MS = 7 * 24 * 3_600_000;
 const KIOSK_LIMIT_TTL_MS = 3_600_000;
 /** Record versions kept per card, so the KV itself shows the last changes of a record. */
 const CARD_HISTORY = 10;
-/** RA_EVENTS' bound: ~40 million events of ~400 bytes. */
-export const EVENTS_MAX_BYTES = 16 * 1024 ** 3;
+/** RA_EVENTS' bound: ~20 million events of ~400 bytes (see AUDIT_MAX_BYTES for the store it shares). */
+export const EVENTS_MAX_BYTES = 8 * 1024 ** 3;
 /** Compare-and-set rounds before giving up (each round re-reads; conflicts are rare per card). */
 const MAX_CAS_ROUNDS = 64;
 

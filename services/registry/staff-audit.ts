@@ -25,8 +25,11 @@ export const staffAuditSubject = (action: StaffAuditEvent['action']) => `ra.audi
 export const AUDIT_CHECKPOINT_SUBJECT = 'ra.audit.staff.checkpoint';
 /** Kept for years: who looked at a card is asked about long after. */
 const AUDIT_MAX_AGE_NS = 5 * 365 * 24 * 3_600 * 1e9;
-/** About 20 million entries of ~200 bytes: years of a busy office, and never the whole disk. */
-export const AUDIT_MAX_BYTES = 4 * 1024 ** 3;
+/**
+ * About 10 million entries of ~200 bytes: years of a busy office. nats-server reserves `max_bytes`
+ * in its store: with RA_EVENTS (8 GiB) the evidence takes half of a hub node's 20 GiB.
+ */
+export const AUDIT_MAX_BYTES = 2 * 1024 ** 3;
 /** A checkpoint after at most this many entries… */
 export const DEFAULT_CHECKPOINT_EVERY = 100;
 /** …and at least this often while entries come in. */
