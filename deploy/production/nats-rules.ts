@@ -103,11 +103,12 @@ export function deskConsoleSecret(desk: string): string {
 }
 
 /**
- * Never granted to anyone: deleting or purging a stream or a bucket (a KV bucket is a stream), or
- * deleting single messages. The registry's history is its audit trail; an operator who must remove
- * data does it with the system account, not with an application user (docs/security.md).
+ * Never granted to anyone: deleting, purging or reconfiguring a stream or a bucket (a KV bucket is a
+ * stream; an update with `max_msgs: 1` cuts it like a purge), or deleting single messages. The
+ * registry's history and RA_AUDIT are evidence; an operator who must change them does it offline
+ * with the system account, not with an application user (docs/security.md).
  */
-export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
+export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.STREAM.UPDATE.>'];
 /** Defined in the hub's secrets include: the cluster routes, with the route credentials in each URL. */
 export const HUB_ROUTES_VARIABLE = 'HUB_ROUTES';
 /** Defined in a leaf's `hub-link.conf`: the hub nodes' leafnode URLs, with the link's credentials in each URL. */
@@ -180,7 +181,8 @@ export function staffPermissions(): SubjectPermissions {
 
 /** Registering issuance records (`ra.admin.*`): the issuing side's tool, on a hub node. */
 export function adminPermissions(): SubjectPermissions {
-  return { publish: ['ra.admin.>'], subscribe: [INBOX] };
+  // and reading RA_AUDIT message by message for `npm run audit -- export` (no consumer)
+  return { publish: ['ra.admin.>', '$JS.API.INFO', '$JS.API.STREAM.INFO.RA_AUDIT', '$JS.API.STREAM.MSG.GET.RA_AUDIT'], subscribe: [INBOX] };
 }
 
 /** The registry instances: every `ra.` request, JetStream for their records and events. */

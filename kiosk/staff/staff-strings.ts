@@ -97,6 +97,11 @@ export const staffStrings = {
     enrollExplain: '此連結由系統管理者產生，只能使用一次：請按下按鈕，依瀏覽器指示建立通行金鑰或插入安全金鑰。',
     enrollButton: '建立通行金鑰',
     enrolled: (name: string, staffId: string) => `已為 ${name}（${staffId}）登錄通行金鑰，請登入。`,
+    /** Which authenticators this site takes (STAFF_AUTHENTICATORS), said after an enrollment. */
+    authenticatorPolicy: {
+      any: '本站接受任何通行金鑰或安全金鑰。',
+      listed: '本站僅接受管理者指定型號的安全金鑰（已驗證其製造商證明）。',
+    },
     wrongOrigin: (origin: string) => `通行金鑰只能在 ${origin}/staff 使用，請改由該網址開啟。`,
     signedInAs: '登入者',
     signOut: '登出',

@@ -68,6 +68,8 @@ export const REGISTRY_SUBJECTS = {
   complete: 'ra.activation.complete',
   /** Our extension: the card agent reports a failed (or refused) SO login; grants stop until staff unlock. */
   soLoginFailed: 'ra.activation.so-login-failed',
+  /** Our extension: a kiosk's engine asks whether a staff token still stands (enrolled, not revoked, not signed out). */
+  staffCheck: 'ra.activation.staff-check',
   staffUnlock: 'ra.staff.unlock',
   staffReturn: 'ra.staff.return',
   staffCard: 'ra.staff.card',
@@ -77,6 +79,8 @@ export const REGISTRY_SUBJECTS = {
   adminList: 'ra.admin.list',
   /** Our extension: enrolls a kiosk's card-agent signing key. Admin only. */
   adminEnrollAgent: 'ra.admin.enroll-agent',
+  /** Our extension: RA_EVENTS a page at a time for the office dashboard (docs/dashboard.md). Read-only. */
+  dashboardEvents: 'ra.dashboard.events',
 } as const;
 
 export type RegistryEndpoint = keyof typeof REGISTRY_SUBJECTS;

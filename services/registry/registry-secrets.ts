@@ -111,6 +111,7 @@ export class RegistrySecrets {
   readonly #macKey: Buffer;
   readonly #sealKey: Buffer;
   readonly #checkKey: Buffer;
+  readonly #auditSeed: Buffer;
 
   constructor(registryKey: Buffer) {
     checkedKey(registryKey, 'the registry key');
@@ -118,6 +119,12 @@ export class RegistrySecrets {
     this.#macKey = derive('moeaca registry: personal data MAC v1');
     this.#sealKey = derive('moeaca registry: SO credential at rest v1');
     this.#checkKey = derive('moeaca registry: key check v1');
+    this.#auditSeed = derive('moeaca registry: audit checkpoint Ed25519 seed v1');
+  }
+
+  /** The seed of the Ed25519 key that signs audit checkpoints: every instance, one key. */
+  auditSigningSeed(): Buffer {
+    return Buffer.from(this.#auditSeed);
   }
 
   /** HMAC-SHA-256 of a normalized (upper-cased) national or resident ID. */

@@ -5,6 +5,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { headers, nanos } from '@nats-io/nats-core';
 import {
   DeliverPolicy,
+  DiscardPolicy,
   jetstream,
   jetstreamManager,
   JetStreamApiCodes,
@@ -41,6 +42,8 @@ const ACTIVATION_RECORD_TTL_MS = 7 * 24 * 3_600_000;
 const KIOSK_LIMIT_TTL_MS = 3_600_000;
 /** Record versions kept per card, so the KV itself shows the last changes of a record. */
 const CARD_HISTORY = 10;
+/** RA_EVENTS' bound: ~20 million events of ~400 bytes (see AUDIT_MAX_BYTES for the store it shares). */
+export const EVENTS_MAX_BYTES = 8 * 1024 ** 3;
 /** Compare-and-set rounds before giving up (each round re-reads; conflicts are rare per card). */
 const MAX_CAS_ROUNDS = 64;
 
@@ -103,6 +106,12 @@ async function ensureEventsStream(jsm: JetStreamManager, replicas: number): Prom
       storage: StorageType.File,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       num_replicas: replicas,
+      // The card history is evidence: nobody deletes or purges it, and it never silently loses its
+      // oldest events; when full, new ones are refused (the registry warns from 80 %, docs/security.md).
+      deny_delete: true,
+      deny_purge: true,
+      max_bytes: EVENTS_MAX_BYTES,
+      discard: DiscardPolicy.New,
     });
   } catch (error) {
     // Another instance created it between our info and add.

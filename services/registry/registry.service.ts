@@ -14,6 +14,7 @@ import {
   AdminImportRequestSchema,
   CompleteRequestSchema,
   ContractError,
+  JETSTREAM,
   IdentifyRequestSchema,
   isKioskId,
   PinGrantRequestSchema,
@@ -23,15 +24,19 @@ import {
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
 import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type LogSink } from '../shared/log.ts';
+import { createLogger, type Logger, type LogSink } from '../shared/log.ts';
 import { CardView } from './card-view.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import type { CryptoKey } from 'jose';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
 import { AdminListRequestSchema } from '../../machines/contract/card-import.ts';
-import { StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
-import { ensureStaffAuditStream } from './staff-audit.ts';
-import { staffEndpoint } from './staff-endpoints.ts';
+import { DashboardEventsRequestSchema } from '../../machines/contract/registry.ts';
+import { dashboardEvents } from './dashboard-feed.ts';
+import { StaffCheckRequestSchema, StaffError, StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
+import { StaffDirectory } from '../staff-auth/staff-directory.ts';
+import { signingKeyFromSeed } from './audit-chain.ts';
+import { AuditTrail, DEFAULT_CHECKPOINT_INTERVAL_MS, ensureStaffAuditStream, STAFF_AUDIT_STREAM, streamFill } from './staff-audit.ts';
+import { authenticateStaff, RefusalCounter, staffEndpoint, UNAUTHENTICATED } from './staff-endpoints.ts';
 import { ActivationOperations } from './activation-operations.ts';
 import { CardLedger, type RequestContext } from './card-ledger.ts';
 import { OfficeOperations } from './office-operations.ts';
@@ -68,7 +73,13 @@ export interface RegistryOptions {
   staffTokenKey?: CryptoKey;
   /** Staff unlocks per card within a rolling day (default 3). */
   unlocksPerCardPerDay?: number;
+  /** Audit entries between signed checkpoints (default 100); a checkpoint also comes every 5 minutes. */
+  auditCheckpointEvery?: number;
 }
+
+/** A stream this full gets a warning line each check: long before new messages are refused. */
+const STREAM_FILL_WARNING = 0.8;
+const STREAM_FILL_CHECK_MS = 60_000;
 
 export interface RunningRegistry {
   /** The service instance id (as in `$SRV.INFO`). */
@@ -110,6 +121,14 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   }
   const staffTokenKey = options.staffTokenKey ?? (await loadStaffTokenKeys(options.dataDir)).publicKey;
   await ensureStaffAuditStream(store.jsm, replicas);
+  const audit = new AuditTrail({
+    js: store.js,
+    jsm: store.jsm,
+    signingKey: signingKeyFromSeed(secrets.auditSigningSeed()),
+    clock,
+    log,
+    ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
+  });
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
   const ledger = new CardLedger(store, view, clock);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
@@ -144,6 +163,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     logEveryRequest: true,
     badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
     unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
+    // Counted and summarised by the staff gate's RefusalCounter, not one line each.
+    quiet: (failure) => failure instanceof StaffError && UNAUTHENTICATED.has(failure.code),
   };
 
   /** Serves one registry endpoint on its contract subject, or (perKiosk) on `<subject>.<kiosk>`. */
@@ -176,13 +197,28 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     serve('complete', CompleteRequestSchema, (request, context) => activation.complete(request, context), perKiosk);
     serve('soLoginFailed', SoLoginFailedRequestSchema, (request, context) => activation.soLoginFailed(request, context), perKiosk);
   }
-  const gate = { publicKey: staffTokenKey, js: store.js, clock };
-  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => office.unlock(request, staffId, context)), false);
-  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => office.giveBack(request, staffId, context)), false);
-  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => office.card(request, staffId, context)), false);
+  const gate = { publicKey: staffTokenKey, directory: new StaffDirectory(options.nc), audit, clock, refusals: new RefusalCounter(log) };
+  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => office.unlock(request, staffId, context), log), false);
+  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => office.giveBack(request, staffId, context), log), false);
+  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => office.card(request, staffId, context), log), false);
+  // A kiosk's engine checks a staff event's token here: revocations live on the hub.
+  for (const perKiosk of [false, true]) {
+    serve('staffCheck', StaffCheckRequestSchema, async (request, context) => {
+      const staff = await authenticateStaff(gate, request.token);
+      context.note('staff', staff.staffId);
+      return { staffId: staff.staffId };
+    }, perKiosk);
+  }
+  serve('dashboardEvents', DashboardEventsRequestSchema, (request) => dashboardEvents(store.js, store.jsm, request), false);
   serve('adminImport', AdminImportRequestSchema, (request, context) => office.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => office.list(request), false);
   serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => office.enrollAgent(request, context), false);
+
+  const checkpoints = setInterval(() => {
+    audit.checkpointIfDue().catch((error: unknown) => log.error('audit checkpoint not written', { error: describeError(error) }));
+  }, DEFAULT_CHECKPOINT_INTERVAL_MS).unref();
+  const fillCheck = setInterval(() => void warnWhenFilling(store, log), STREAM_FILL_CHECK_MS).unref();
+  void warnWhenFilling(store, log);
 
   // Ready means the server has our subscriptions: a request sent the moment we return finds us.
   await options.nc.flush();
@@ -191,12 +227,37 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     id,
     async stop() {
+      clearInterval(checkpoints);
+      clearInterval(fillCheck);
       await service.stop();
       await Promise.allSettled([...inFlight]);
       await view.close();
       store.close();
     },
   };
+}
+
+/**
+ * A warning line per evidence stream that is past STREAM_FILL_WARNING of its `max_bytes`, or that
+ * lacks its protection (made before the registry set it: no login may change a stream, so an
+ * operator adds it offline, docs/security.md).
+ */
+async function warnWhenFilling(store: RegistryStore, log: Logger): Promise<void> {
+  for (const stream of [STAFF_AUDIT_STREAM, JETSTREAM.registryEventsStream]) {
+    const config = await store.jsm.streams.info(stream).then((info) => info.config, () => undefined);
+    if (config !== undefined && !(config.deny_delete && config.deny_purge && config.max_bytes > 0)) {
+      log.warn('stream unprotected: an operator must add deny_delete, deny_purge and max_bytes offline', { stream });
+    }
+    const fill = await streamFill(store.jsm, stream).catch(() => undefined);
+    if (fill !== undefined && fill.fraction >= STREAM_FILL_WARNING) {
+      log.warn('stream filling up: an operator must archive and enlarge it before new messages are refused', {
+        stream,
+        percent: Math.round(fill.fraction * 100),
+        bytes: fill.bytes,
+        maxBytes: fill.maxBytes,
+      });
+    }
+  }
 }
 
 /** Refuses to start with a key other than the one the stored records were written with. */

@@ -27,6 +27,10 @@ export interface StackConfig {
    * other Host header is refused, so a DNS-rebinding page cannot reach it under its own name.
    */
   uiHostNames: string[];
+  /** Staff sign-in: `any` or the accepted AAGUIDs (services/staff-auth/authenticator-policy.ts). */
+  staffAuthenticators: string | undefined;
+  /** Staff sign-in: the PEM file of the accepted authenticators' attestation roots. */
+  staffAttestationRoots: string | undefined;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -91,6 +95,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
     registryReplicas: replicas(env.REGISTRY_REPLICAS),
     uiHostNames: hostNames(env.UI_HOST_NAMES),
+    staffAuthenticators: env.STAFF_AUTHENTICATORS || undefined,
+    staffAttestationRoots: env.STAFF_ATTESTATION_ROOTS || undefined,
   };
 }
 

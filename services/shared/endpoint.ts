@@ -61,6 +61,19 @@ export interface EndpointRuntime {
   readonly unexpected: (error: unknown) => ContractError | StaffError;
   /** Extra log fields for a failure (the card agent's raw PKCS#11 / PC/SC cause). */
   readonly failureFields?: (failure: ContractError | StaffError) => LogFields;
+  /** Refusals counted but not logged one line each (a flood of them is summarised elsewhere). */
+  readonly quiet?: (failure: ContractError | StaffError) => boolean;
+}
+
+/**
+ * Replies go to inboxes only. A request's reply subject is the requester's choice; answered
+ * anywhere, a read-only login could make a part publish on `kiosk.<k>.input` or any other subject
+ * that part may not publish on itself (`allow_responses`). Such a request is not handled at all.
+ */
+export const REPLY_PREFIX = '_INBOX.';
+
+export function replyAllowed(msg: Pick<Msg, 'reply'>): boolean {
+  return msg.reply === undefined || msg.reply === '' || msg.reply.startsWith(REPLY_PREFIX);
 }
 
 /** Answers `msg` at `endpoint`; never throws. `fields` start its log line (e.g. the kiosk of the subject). */
@@ -70,10 +83,15 @@ export async function answerRequest<S extends v.GenericSchema>(
   msg: Msg,
   fields: LogFields = {},
 ): Promise<void> {
+  if (!replyAllowed(msg)) {
+    runtime.counters.count(name, 'REPLY_NOT_AN_INBOX');
+    return;
+  }
   const started = performance.now();
   const line: LogFields = { endpoint: name, ...fields };
   let outcome = 'ok';
   let unexpected = false;
+  let quiet = false;
   try {
     const decoded = decodeJson(schema, msg.data.length === 0 ? '{}' : msg.data);
     if (!decoded.ok) throw runtime.badRequest(name, decoded.problems);
@@ -87,12 +105,13 @@ export async function answerRequest<S extends v.GenericSchema>(
       line.error = describeError(error);
     }
     outcome = failure.code;
+    quiet = runtime.quiet?.(failure) ?? false;
     Object.assign(line, runtime.failureFields?.(failure));
     if (failure instanceof StaffError) respondWithStaffError(msg, failure);
     else respondWithError(msg, failure);
   } finally {
     runtime.counters.count(name, outcome);
-    if (runtime.logEveryRequest || outcome !== 'ok') {
+    if (!quiet && (runtime.logEveryRequest || outcome !== 'ok')) {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       const record = { ...line, outcome, ms };
       if (unexpected) runtime.log.error('request failed', record);

@@ -6,6 +6,7 @@ import { onShutdown } from '../shared/lifecycle.ts';
 import { createLogger } from '../shared/log.ts';
 import { startStaffAuth } from './staff-auth.service.ts';
 import { staffOrigin } from './staff-origin.ts';
+import { authenticatorPolicyOf } from './authenticator-policy.ts';
 import { loadStaffTokenKeys } from './staff-token.ts';
 
 const log = createLogger('staff-auth');
@@ -14,10 +15,12 @@ async function main(): Promise<void> {
   const config = readConfig();
   const dataDir = resolve(config.dataDir);
   const nc = await connect(natsConnectOptions(config, 'staff-auth'));
+  const origin = staffOrigin(config);
   const service = await startStaffAuth({
     nc,
     keys: await loadStaffTokenKeys(dataDir),
-    origin: staffOrigin(config),
+    origin,
+    authenticators: authenticatorPolicyOf(config, origin),
     replicas: config.registryReplicas,
     log,
   });

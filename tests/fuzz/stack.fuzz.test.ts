@@ -50,8 +50,9 @@ async function probe(nc: NatsConnection, subject: string, data: Uint8Array, kind
   }
   const decoded = decodeJson(WireErrorBodySchema, reply.data);
   if (decoded.ok) return { subject, kind, result: 'contract-error', code: decoded.value.error.code };
-  // ra.staff.* refuse in the contract's error form with the staff-only codes (docs/contract.md).
-  const staffRefusal = subject.startsWith('ra.staff.') && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
+  // ra.staff.* and the engines' staff-check refuse in the contract's error form with the staff-only codes (docs/contract.md).
+  const staffSubject = subject.startsWith('ra.staff.') || subject.startsWith(REGISTRY_SUBJECTS.staffCheck);
+  const staffRefusal = staffSubject && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
   if (staffRefusal !== undefined && reply.headers?.get('Nats-Service-Error') === staffRefusal.code) {
     return { subject, kind, result: 'contract-error', code: staffRefusal.code };
   }
@@ -239,10 +240,10 @@ describe('hostile messages against the running stack', () => {
     expect(after).toBe(before);
     // Not one hostile verify cost the kiosk a token: none compared a secret.
     expect(await kioskTokens(stack.nc)).toBe(DEFAULT_KIOSK_RATE_LIMIT.burst);
-    // The hostile staff requests are in the audit, every one of them refused.
+    // No hostile staff request carried a valid token: each was refused before anything was stored,
+    // so the audit holds none of them (docs/security.md, "The audit trail").
     const audit = await staffAudit(stack.nc);
-    expect(audit.length).toBeGreaterThan(0);
-    expect(audit.filter((entry) => entry.outcome === 'ok'), 'staff requests the fuzz run got answered').toEqual([]);
+    expect(audit, 'staff requests the fuzz run got into the audit').toEqual([]);
   }, 600_000);
 
   it('left every part alive and serving: the kiosk still activates a card, and nothing changed before that', async () => {

@@ -40,7 +40,7 @@ import { startRegistry, type RunningRegistry } from '../../services/registry/reg
 import { requestJson } from '../../services/shared/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const KIOSK = 'kiosk-card';
@@ -523,7 +523,7 @@ describe('card.set-pin', () => {
     expect(await grantFor(CARD.wrongSo)).toBe('CARD_UNREADABLE');
 
     // Staff requests carry a staff token from sign-in, signed with the registry's staff-token key.
-    const token = await staffTokenFor(nats.dataDir, 'staff-card-agent');
+    const token = await enrolledStaffToken(engine, nats.dataDir, 'staff-card-agent');
     const staffRequest = { cardNumber: CARD.wrongSo, token };
     const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(summary.soLoginFailedAt).toBeTruthy();

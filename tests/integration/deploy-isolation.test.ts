@@ -454,10 +454,10 @@ describe('production NATS configs (deploy/production)', () => {
     }
   });
 
-  it('nobody may delete or purge RA_EVENTS or a bucket, not even the registry', async () => {
+  it('nobody may delete, purge or reconfigure RA_EVENTS, RA_AUDIT or a bucket, not even the registry', async () => {
     const registry = await open(topology.hub, registryLogin());
     const violations = violationsOf(registry);
-    for (const subject of ['$JS.API.STREAM.DELETE.RA_EVENTS', '$JS.API.STREAM.PURGE.RA_EVENTS', '$JS.API.STREAM.PURGE.KV_ra_cards', '$JS.API.STREAM.MSG.DELETE.RA_EVENTS']) {
+    for (const subject of ['$JS.API.STREAM.DELETE.RA_EVENTS', '$JS.API.STREAM.PURGE.RA_EVENTS', '$JS.API.STREAM.PURGE.KV_ra_cards', '$JS.API.STREAM.MSG.DELETE.RA_EVENTS', '$JS.API.STREAM.UPDATE.RA_EVENTS', '$JS.API.STREAM.UPDATE.RA_AUDIT', '$JS.API.STREAM.MSG.DELETE.RA_AUDIT']) {
       registry.publish(subject, encodeJson({}));
       await until(() => violations.some((v) => v.includes(`Publish to "${subject}"`)) || undefined, `${subject} refused to the registry`);
     }

@@ -7,7 +7,7 @@ import { encodeJson } from '../../services/shared/nats-json.ts';
 import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { signStaffToken } from '../../services/staff-auth/staff-token.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken, staffTokenFor } from '../support/staff-token.ts';
 import { until } from '../support/until.ts';
 
 const USER_CODE = 'Uc$Canary7';
@@ -102,18 +102,21 @@ describe('kiosk engine with the real stack', () => {
     const otherKey = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const forged = (await signStaffToken(otherKey.privateKey, { staffId: 'S01', name: 'x' }, new Date())).token;
     const expired = await staffTokenFor(stack.dataDir, 'S01', new Date(Date.now() - 3_600_000), 60);
+    // Signed with the right key, but for a staff member never enrolled: the registry's check refuses it.
+    const notEnrolled = await staffTokenFor(stack.dataDir, 'S-never-enrolled');
     const staffSubject = kioskSubjects(stack.kioskId).staff;
-    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }]) {
+    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }, { type: 'staff.abort', token: notEnrolled }]) {
       stack.nc.publish(staffSubject, encodeJson(body));
     }
-    await until(() => engine.stats().staffRefused === refusedBefore + 3, 'three refused staff events');
+    await until(() => engine.stats().staffRefused === refusedBefore + 4, 'four refused staff events');
     expect(engine.stats().accepted).toBe(acceptedBefore);
     expect(stack.views.at(-1)?.screen).toBe('enterUserCode');
-    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(3);
+    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(4);
+    expect(stack.logs.some((line) => line.includes('staff event refused') && line.includes('STAFF_TOKEN_REVOKED'))).toBe(true);
     expect(stack.logs.join('\n')).not.toContain(forged);
 
     // A valid token acts; the body's staffId is not believed, the token's is logged.
-    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
     // The card is still in: the kiosk asks for it before showing insertCard again.
     await stack.waitForView(onScreen('removeCard'), 'aborted by staff');
     const accepted = stack.logs.filter((line) => line.includes('"staff event"')).at(-1) ?? '';
@@ -131,7 +134,7 @@ describe('kiosk engine with the real stack', () => {
     await until(() => engine.stats().staffRefused === refusedBefore + 1, 'a refused speech setting');
     expect(stack.views.at(-1)?.autoSpeech).toBeUndefined();
 
-    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOn', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOn', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
     const on = await stack.waitForView((v) => v.autoSpeech === true, 'automatic speech on');
     expect(on.screen).toBe('insertCard');
     await stack.insert(CARDS.other);
@@ -139,7 +142,7 @@ describe('kiosk engine with the real stack', () => {
     await endSession();
     expect(stack.views.at(-1)).toMatchObject({ screen: 'insertCard', autoSpeech: true });
 
-    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOff', token: await staffTokenFor(stack.dataDir, 'S07') }));
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOff', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
     await stack.waitForView((v) => v.screen === 'insertCard' && v.autoSpeech === undefined, 'automatic speech off');
   });
 

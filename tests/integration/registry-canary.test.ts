@@ -27,7 +27,7 @@ import { StaffCardReplySchema } from '../../machines/contract/staff.ts';
 import { PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { registryRequests } from '../support/registry-requests.ts';
 
@@ -148,7 +148,7 @@ beforeAll(async () => {
   expect((await refusal('verify', { ...bundledBase, responsibleId: RESPONSIBLE_ID, birthDate: BIRTH_DATE, extra: USER_CODE, route: 'x' })).code).toBe('BAD_REQUEST');
   expect((await refusal('verify', { cardNumber: 'CN000001', certSerial: SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode: `${USER_CODE}${'!'.repeat(60)}` })).code).toBe('BAD_REQUEST');
 
-  for (const cardNumber of ['CN000001', 'CN000002']) seenReplies.push(JSON.stringify(await ask('staffCard', { cardNumber, token: await staffTokenFor(join(nats.dataDir, 'registry'), 'staff-canary') }, StaffCardReplySchema)));
+  for (const cardNumber of ['CN000001', 'CN000002']) seenReplies.push(JSON.stringify(await ask('staffCard', { cardNumber, token: await enrolledStaffToken(nc, join(nats.dataDir, 'registry'), 'staff-canary') }, StaffCardReplySchema)));
   seenReplies.push(JSON.stringify(await listCards(nc)));
 });
 

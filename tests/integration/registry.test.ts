@@ -24,7 +24,7 @@ import { StaffCardReplySchema, StaffCardSummarySchema } from '../../machines/con
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { jetstream } from '@nats-io/jetstream';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { registryRequests } from '../support/registry-requests.ts';
 
@@ -81,7 +81,7 @@ function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportR
 /** A staff request body with a token for its staffId (or staff-0), valid at the registry's clock. */
 async function signed(body: Record<string, unknown>): Promise<Record<string, unknown>> {
   const staffId = typeof body.staffId === 'string' ? body.staffId : 'staff-0';
-  return { ...body, token: await staffTokenFor(nats.dataDir, staffId, new Date(clockMs)) };
+  return { ...body, token: await enrolledStaffToken(nc, nats.dataDir, staffId, new Date(clockMs)) };
 }
 
 const { ask, refusal } = registryRequests(() => nc);

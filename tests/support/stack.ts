@@ -1,7 +1,7 @@
 // The whole kiosk stack for one test file, every part real: a nats-server, the registry, SoftHSM2
 // card tokens provisioned the way `npm run cards` does, the card agent with the simulated reader,
 // and the kiosk engine. Every log line of every part is captured, for canary checks.
-import { staffTokenFor } from './staff-token.ts';
+import { enrolledStaffToken } from './staff-token.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +99,7 @@ export async function startTestStack(options: { kioskId?: string; timing?: Parti
   let agent: CardAgent | undefined;
 
   // Staff events need a staff token (the engine verifies it); one signed-in member for the whole stack.
-  const staffToken = await staffTokenFor(dataDir, 'S01');
+  const staffToken = await enrolledStaffToken(nc, dataDir, 'S01');
 
   const stack: TestStack = {
     nats,
