@@ -27,6 +27,8 @@ export interface StackConfig {
    * other Host header is refused, so a DNS-rebinding page cannot reach it under its own name.
    */
   uiHostNames: string[];
+  /** `KIOSK_BROWSER_UID`: whose browser gets the pages' logins (services/ui/login-peer.ts); unset: the UI server's own uid. */
+  kioskBrowserUid?: string;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -91,6 +93,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
     registryReplicas: replicas(env.REGISTRY_REPLICAS),
     uiHostNames: hostNames(env.UI_HOST_NAMES),
+    kioskBrowserUid: env.KIOSK_BROWSER_UID || undefined,
   };
 }
 

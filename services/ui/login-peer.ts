@@ -1,6 +1,6 @@
 // Who is on the other end of a loopback connection: the OS user that owns the client's socket.
-// The UI server hands a NATS login only to the kiosk browser's user (docs/security.md, "The box is
-// the boundary"); browser headers say which page asks, but any local process can send or omit them.
+// The UI server hands a NATS login only to the kiosk browser's user (docs/security.md, threat 12);
+// browser headers say which page asks, but any local process can send or omit them.
 // The kernel knows the owner of every TCP socket: /proc/net/tcp and /proc/net/tcp6 list each one
 // with its local and remote address and its `uid`. The client's socket is the entry whose local
 // end is the connection's remote end and whose remote end is our listening address.

@@ -76,8 +76,8 @@ export async function runUi(config: StackConfig, outDir?: string) {
   const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
-  // Whose browser may have the pages' logins (docs/security.md, "The box is the boundary").
-  const loginUids = browserUids(process.env.KIOSK_BROWSER_UID);
+  // Whose browser may have the pages' logins (docs/security.md, threat 12).
+  const loginUids = browserUids(config.kioskBrowserUid);
   const server = await startUiServer({
     port: config.httpPort,
     distDir,
