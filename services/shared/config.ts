@@ -61,6 +61,20 @@ function passwordFile(file: string | undefined): string | undefined {
   return password;
 }
 
+/**
+ * NATS_LOGIN_FILE: a part's whole login as JSON `{"user","password","inboxPrefix"}`, as
+ * make-kiosk-config.ts writes it for each part of a kiosk and systemd's LoadCredential= hands it
+ * (`%d/nats-login`). NATS_USER / NATS_PASSWORD(_FILE) / NATS_INBOX_PREFIX, when set, win.
+ */
+function loginFile(file: string | undefined): { user?: string; password?: string; inboxPrefix?: string } {
+  if (file === undefined || file === '') return {};
+  const login = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (typeof login.user !== 'string' || typeof login.password !== 'string' || login.password === '') {
+    throw new Error(`NATS_LOGIN_FILE ${file}: expected {"user","password","inboxPrefix"}`);
+  }
+  return { user: login.user, password: login.password, ...(typeof login.inboxPrefix === 'string' ? { inboxPrefix: login.inboxPrefix } : {}) };
+}
+
 function hostNames(raw: string | undefined): string[] {
   const names = (raw ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of names) {
@@ -80,6 +94,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   if (cardReader !== 'sim' && cardReader !== 'pcsc') {
     throw new Error(`CARD_READER must be "sim" or "pcsc", got ${JSON.stringify(cardReader)}`);
   }
+  const login = loginFile(env.NATS_LOGIN_FILE);
   return {
     dataDir: resolve(env.DATA_DIR || './.data'),
     natsPort: port(env, 'NATS_PORT', 4222),
@@ -88,9 +103,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     kioskId,
     natsUrl: env.NATS_URL || undefined,
     cardReader,
-    natsUser: env.NATS_USER || undefined,
-    natsPassword: env.NATS_PASSWORD || passwordFile(env.NATS_PASSWORD_FILE),
-    natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
+    natsUser: env.NATS_USER || login.user,
+    natsPassword: env.NATS_PASSWORD || passwordFile(env.NATS_PASSWORD_FILE) || login.password,
+    natsInboxPrefix: env.NATS_INBOX_PREFIX || login.inboxPrefix,
     registryReplicas: replicas(env.REGISTRY_REPLICAS),
     uiHostNames: hostNames(env.UI_HOST_NAMES),
     kioskBrowserUid: env.KIOSK_BROWSER_UID || undefined,

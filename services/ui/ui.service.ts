@@ -67,7 +67,7 @@ const PAGE_USERS: Record<BrowserPage, string> = { kiosk: 'browser', staff: 'staf
 /** The page's login from the credentials `npm start` generated; none where there are none. */
 function pageLogin(dataDir: string, page: BrowserPage) {
   const credentials = readCredentialsSync(dataDir, PAGE_USERS[page]);
-  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: `_INBOX.${credentials.user}` };
+  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: credentials.inboxPrefix ?? `_INBOX.${credentials.user}` };
 }
 
 export async function runUi(config: StackConfig, outDir?: string) {
