@@ -99,17 +99,19 @@ export interface StartedLeaf {
 
 /**
  * Starts kiosk `kioskId`'s box in `dir` (default `root/<kioskId>`), linking to the hub listening as
- * `hub`. `tlsDir` stands for a box holding other certificates than the site's.
+ * `hub`. `tlsDir` stands for a box holding other certificates than the site's; `uiPort` is the UI
+ * server's port, whose page origin the websocket accepts (default 8080).
  */
 export async function startKioskLeaf(
   at: LoopbackSite,
   kioskId: string,
-  options: { hub?: HubListen; dir?: string; tlsDir?: string; observerPassword?: string } = {},
+  options: { hub?: HubListen; dir?: string; tlsDir?: string; observerPassword?: string; uiPort?: number } = {},
 ): Promise<StartedLeaf> {
   const dir = options.dir ?? join(at.root, kioskId);
   const listen = {
     clientPort: await freePort(),
     websocketPort: await freePort(),
+    ...(options.uiPort === undefined ? {} : { uiPort: options.uiPort }),
     monitorPort: 0,
     storeDir: join(dir, 'jetstream'),
     tlsDir: options.tlsDir ?? tlsDirOf(at.root),
