@@ -123,8 +123,9 @@ export function natsUrlOf(config: StackConfig): string {
  */
 export function natsConnectOptions(config: StackConfig, name: string, servers = natsUrlOf(config)) {
   const password = config.natsUser === undefined ? undefined : (config.natsPassword ?? stackPassword(config.dataDir, config.natsUser));
-  // The embedded stack gives each user the inbox prefix its permissions allow (`_INBOX.<user>`).
-  const inboxPrefix = config.natsInboxPrefix ?? (config.natsUser !== undefined && config.natsPassword === undefined ? `_INBOX.${config.natsUser}` : undefined);
+  // Every user reads only its own inbox: `_INBOX.<user>` unless it is named (the embedded stack and
+  // the hub's users; a kiosk's parts name theirs in NATS_LOGIN_FILE, docs/deployment.md).
+  const inboxPrefix = config.natsInboxPrefix ?? (config.natsUser !== undefined ? `_INBOX.${config.natsUser}` : undefined);
   return {
     servers,
     name,
