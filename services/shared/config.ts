@@ -31,6 +31,8 @@ export interface StackConfig {
   staffAuthenticators: string | undefined;
   /** Staff sign-in: the PEM file of the accepted authenticators' attestation roots. */
   staffAttestationRoots: string | undefined;
+  /** `KIOSK_BROWSER_UID`: whose browser gets the pages' logins (services/ui/login-peer.ts); unset: the UI server's own uid. */
+  kioskBrowserUid?: string;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -63,6 +65,20 @@ function passwordFile(file: string | undefined): string | undefined {
   return password;
 }
 
+/**
+ * NATS_LOGIN_FILE: a part's whole login as JSON `{"user","password","inboxPrefix"}`, as
+ * make-kiosk-config.ts writes it for each part of a kiosk and systemd's LoadCredential= hands it
+ * (`%d/nats-login`). NATS_USER / NATS_PASSWORD(_FILE) / NATS_INBOX_PREFIX, when set, win.
+ */
+function loginFile(file: string | undefined): { user?: string; password?: string; inboxPrefix?: string } {
+  if (file === undefined || file === '') return {};
+  const login = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (typeof login.user !== 'string' || typeof login.password !== 'string' || login.password === '') {
+    throw new Error(`NATS_LOGIN_FILE ${file}: expected {"user","password","inboxPrefix"}`);
+  }
+  return { user: login.user, password: login.password, ...(typeof login.inboxPrefix === 'string' ? { inboxPrefix: login.inboxPrefix } : {}) };
+}
+
 function hostNames(raw: string | undefined): string[] {
   const names = (raw ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of names) {
@@ -82,6 +98,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   if (cardReader !== 'sim' && cardReader !== 'pcsc') {
     throw new Error(`CARD_READER must be "sim" or "pcsc", got ${JSON.stringify(cardReader)}`);
   }
+  const login = loginFile(env.NATS_LOGIN_FILE);
   return {
     dataDir: resolve(env.DATA_DIR || './.data'),
     natsPort: port(env, 'NATS_PORT', 4222),
@@ -90,13 +107,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
     kioskId,
     natsUrl: env.NATS_URL || undefined,
     cardReader,
-    natsUser: env.NATS_USER || undefined,
-    natsPassword: env.NATS_PASSWORD || passwordFile(env.NATS_PASSWORD_FILE),
-    natsInboxPrefix: env.NATS_INBOX_PREFIX || undefined,
+    natsUser: env.NATS_USER || login.user,
+    natsPassword: env.NATS_PASSWORD || passwordFile(env.NATS_PASSWORD_FILE) || login.password,
+    natsInboxPrefix: env.NATS_INBOX_PREFIX || login.inboxPrefix,
     registryReplicas: replicas(env.REGISTRY_REPLICAS),
     uiHostNames: hostNames(env.UI_HOST_NAMES),
     staffAuthenticators: env.STAFF_AUTHENTICATORS || undefined,
     staffAttestationRoots: env.STAFF_ATTESTATION_ROOTS || undefined,
+    kioskBrowserUid: env.KIOSK_BROWSER_UID || undefined,
   };
 }
 
@@ -111,8 +129,9 @@ export function natsUrlOf(config: StackConfig): string {
  */
 export function natsConnectOptions(config: StackConfig, name: string, servers = natsUrlOf(config)) {
   const password = config.natsUser === undefined ? undefined : (config.natsPassword ?? stackPassword(config.dataDir, config.natsUser));
-  // The embedded stack gives each user the inbox prefix its permissions allow (`_INBOX.<user>`).
-  const inboxPrefix = config.natsInboxPrefix ?? (config.natsUser !== undefined && config.natsPassword === undefined ? `_INBOX.${config.natsUser}` : undefined);
+  // Every user reads only its own inbox: `_INBOX.<user>` unless it is named (the embedded stack and
+  // the hub's users; a kiosk's parts name theirs in NATS_LOGIN_FILE, docs/deployment.md).
+  const inboxPrefix = config.natsInboxPrefix ?? (config.natsUser !== undefined ? `_INBOX.${config.natsUser}` : undefined);
   return {
     servers,
     name,

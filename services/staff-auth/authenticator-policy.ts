@@ -1,4 +1,4 @@
-// Which authenticators may enroll is the site's decision (docs/security.md, "Staff passkeys"):
+// Which authenticators may enroll is the site's decision (docs/security.md, "Staff sign-in (WebAuthn)"):
 // STAFF_AUTHENTICATORS=any takes any passkey (the embedded demo; a rehearsal's virtual
 // authenticator), or a comma-separated list of AAGUIDs (the authenticator models the site bought)
 // takes only those, proven by a full attestation whose certificate chains to one of the vendors'

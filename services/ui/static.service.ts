@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
+import { peerUid } from './login-peer.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -26,6 +27,13 @@ export interface UiServerOptions {
   hostNames?: readonly string[];
   /** The NATS websocket URL, the only place the pages may connect to besides their own origin. */
   natsWsUrl?: string;
+  /**
+   * The OS users whose connections may receive a page's login (`KIOSK_BROWSER_UID`, login-peer.ts):
+   * the kiosk browser's. Default: the uid this server runs as (the embedded stack).
+   */
+  loginUids?: readonly number[];
+  /** Told of every login refused to a local process of another user (a log line; never the login). */
+  onLoginRefused?: (refusal: { page: string; peerUid: number | undefined; peerPort: number | undefined }) => void;
 }
 
 /** The browser pages, each with its own NATS login. */
@@ -66,14 +74,30 @@ export function securityHeaders(natsWsUrl: string | undefined): Record<string, s
 /**
  * Whether a request for the NATS login comes from one of our own pages. Chromium says where a
  * fetch comes from (Sec-Fetch-Site); a foreign page's request also names its Origin. A local
- * process can still ask with no such headers: the login is no secret from the machine's own
- * users (docs/security.md, "What is still open").
+ * process can send or omit such headers as it likes: that is the peer's uid's job (loginPeerGate).
  */
 function isSameOrigin(req: IncomingMessage, ownOrigins: ReadonlySet<string>): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = req.headers.origin;
   return origin === undefined || ownOrigins.has(origin);
+}
+
+/**
+ * The one gate for everything that carries a login (or, like the kiosk page with its view, is only
+ * for the kiosk browser): the connection's other end must be a socket of one of `uids`, as the
+ * kernel reports it. Any other local user, or a peer the kernel cannot name, is refused.
+ */
+export function loginPeerGate(uids: readonly number[]) {
+  const allowed = new Set(uids);
+  return async (req: IncomingMessage): Promise<{ ok: boolean; uid: number | undefined }> => {
+    const socket = req.socket;
+    if (socket.remoteAddress === undefined || socket.remotePort === undefined || socket.localAddress === undefined || socket.localPort === undefined) {
+      return { ok: false, uid: undefined };
+    }
+    const uid = await peerUid({ address: socket.remoteAddress, port: socket.remotePort }, { address: socket.localAddress, port: socket.localPort });
+    return { ok: uid !== undefined && allowed.has(uid), uid };
+  };
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -119,6 +143,8 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
   const allowedHosts = new Set([...LOOPBACK_HOSTS, ...(options.hostNames ?? []).map((name) => name.toLowerCase())]);
   const headers = securityHeaders(options.natsWsUrl);
   let ownOrigins = new Set<string>();
+  const ownUid = process.getuid?.();
+  const isLoginPeer = loginPeerGate(options.loginUids ?? (ownUid === undefined ? [] : [ownUid]));
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const host = hostNameOf(req.headers.host);
@@ -146,6 +172,12 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
       }
       if (!isSameOrigin(req, ownOrigins)) {
         sendJson(res, 403, { error: 'cross-origin request' });
+        return;
+      }
+      const peer = await isLoginPeer(req);
+      if (!peer.ok) {
+        options.onLoginRefused?.({ page, peerUid: peer.uid, peerPort: req.socket.remotePort });
+        sendJson(res, 403, { error: 'LOGIN_PEER_REFUSED', detail: 'only the kiosk browser\'s user gets a page login' });
         return;
       }
       sendJson(res, 200, options.browserConfig(page));

@@ -13,6 +13,7 @@ import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
 import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
 import { startUiServer, type BrowserPage } from './static.service.ts';
+import { browserUids } from './login-peer.ts';
 
 /** From the sources this file is services/ui/ui.service.ts; in the release it is dist/ui.mjs. */
 const RUNS_FROM_SOURCE = runsFromSource(import.meta.url);
@@ -66,7 +67,7 @@ const PAGE_USERS: Record<BrowserPage, string> = { kiosk: 'browser', staff: 'staf
 /** The page's login from the credentials `npm start` generated; none where there are none. */
 function pageLogin(dataDir: string, page: BrowserPage) {
   const credentials = readCredentialsSync(dataDir, PAGE_USERS[page]);
-  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: `_INBOX.${credentials.user}` };
+  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: credentials.inboxPrefix ?? `_INBOX.${credentials.user}` };
 }
 
 export async function runUi(config: StackConfig, outDir?: string) {
@@ -75,6 +76,8 @@ export async function runUi(config: StackConfig, outDir?: string) {
   const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
+  // Whose browser may have the pages' logins (docs/security.md, threat 12).
+  const loginUids = browserUids(config.kioskBrowserUid);
   const server = await startUiServer({
     port: config.httpPort,
     distDir,
@@ -91,6 +94,8 @@ export async function runUi(config: StackConfig, outDir?: string) {
       };
     },
     health: () => checkHealth(nc, config.kioskId),
+    loginUids,
+    onLoginRefused: (refusal) => log.warn('page login refused: the connection is not the browser user\'s', { ...refusal, allowedUids: loginUids }),
   });
   log.info('serving', { url: server.url });
   return { url: server.url, stop: async () => { await server.stop(); await nc.drain(); } };

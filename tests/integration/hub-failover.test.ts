@@ -32,11 +32,11 @@ import { importCards } from '../../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import type { CardRecord, RegistryEvent } from '../../services/registry/card-record.ts';
-import { ADMIN_USER, PASSWORD_VARIABLES, REGISTRY_USER } from '../../deploy/production/nats-rules.ts';
+import { ADMIN_USER, ownInbox, PASSWORD_VARIABLES, REGISTRY_USER } from '../../deploy/production/nats-rules.ts';
 import { type Site } from '../../deploy/production/nats-site.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { hubNodesOnOneHost, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';
+import { hubNodesOnOneHost, kioskPartLogin, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';
 import { sampleCardRecord } from '../support/sample-cards.ts';
 import { startCuttableLink, type CuttableLink } from '../support/cuttable-link.ts';
 import { until as untilShared, type UntilOptions } from '../support/until.ts';
@@ -92,8 +92,8 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
   let victim = -1;
   const told: Told[] = [];
 
-  const login = (user: string, variable: string) => ({ user, pass: secrets[variable]! });
-  const open = async (server: ConfiguredServer, as: { user: string; pass: string } | Record<string, never>) => {
+  const login = (user: string, variable: string) => ({ user, pass: secrets[variable]!, inboxPrefix: ownInbox(user) });
+  const open = async (server: ConfiguredServer, as: { user: string; pass: string; inboxPrefix?: string }) => {
     const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 250, noAsyncTraces: true, ...as });
     connections.push(nc);
     return nc;
@@ -208,8 +208,8 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
     const imported = await importCards(admin, Array.from({ length: CARDS + 1 }, (_, index) => card(cardNumber(index))));
     expect(imported.every((result) => result.outcome === 'created')).toBe(true);
 
-    // The engine's user on k1's own server (the parts' user, docs/deployment.md).
-    engine = await open(kiosk, {});
+    // The engine's user on k1's own server (docs/deployment.md).
+    engine = await open(kiosk, kioskPartLogin({ secrets }, K1, 'engine'));
     await until(() => ask('verify', { cardNumber: cardNumber(CARDS), certSerial: SERIAL, kioskId: K1, route: 'self-applied', userCode: USER_CODE }, VerifyReplySchema), 'k1 served by the registry');
   }, 120_000);
 
