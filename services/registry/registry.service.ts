@@ -25,6 +25,8 @@ import {
 import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../shared/endpoint.ts';
 import { createLogger, type LogSink } from '../shared/log.ts';
 import { CardView } from './card-view.ts';
+import { migrateCardBucket } from './card-migration.ts';
+import { CardStream } from './card-stream.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import type { CryptoKey } from 'jose';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
@@ -101,8 +103,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   let view: CardView;
   try {
     await checkRegistryKey(store, secrets);
-    view = await CardView.follow(store.cards, (error) =>
-      log.error('card view stopped: reading KV for every request', { view: 'stopped', error: describeError(error) }),
+    // A site from before one-write changes: its cards move to their change subjects first.
+    const migrated = await migrateCardBucket(store, new CardStream(store.jsm, store.publisher, secrets));
+    if (migrated.moved > 0) log.info('cards moved from the ra_cards bucket', { moved: migrated.moved, repaired: migrated.repaired });
+    view = await CardView.follow(store.js, (error) =>
+      log.error('card view stopped: reading the stream for every request', { view: 'stopped', error: describeError(error) }),
     );
   } catch (error) {
     store.close();
@@ -111,7 +116,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const staffTokenKey = options.staffTokenKey ?? (await loadStaffTokenKeys(options.dataDir)).publicKey;
   await ensureStaffAuditStream(store.jsm, replicas);
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const ledger = new CardLedger(store, view, clock);
+  const ledger = new CardLedger(store, view, clock, secrets);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
   const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
 
