@@ -43,7 +43,6 @@ import {
   recordWrongAttempt,
   type CardRecord,
   type Change,
-  type Outcome,
 } from './card-record.ts';
 import { agentKeyKey, type AgentKeyRecord, type CardLedger, type RequestContext } from './card-ledger.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
