@@ -38,6 +38,12 @@ export const HUB_ACCOUNT = 'MOEACA';
 export const LEAF_ACCOUNT = 'LOCAL';
 /** nats.js inboxes: replies to requests come back here. */
 const INBOX = '_INBOX.>';
+/**
+ * The registry's own inbox prefix (`NATS_INBOX_PREFIX`), outside `_INBOX.>`: what JetStream
+ * delivers to it (the card changes its view follows, direct-get replies) never matches a kiosk
+ * link's inbox grant, so it cannot cross to a kiosk.
+ */
+export const REGISTRY_INBOX_PREFIX = '_INBOX_registry';
 const REGISTRY_PING = '$SRV.PING.registry';
 
 export function assertKiosk(kioskId: string): void {
@@ -187,7 +193,7 @@ export function adminPermissions(): SubjectPermissions {
 export function registryPermissions(): SubjectPermissions {
   return {
     publish: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', 'ra.events.>'],
-    subscribe: ['ra.>', '$SRV.>', INBOX],
+    subscribe: ['ra.>', '$SRV.>', `${REGISTRY_INBOX_PREFIX}.>`],
     allowResponses: true,
   };
 }

@@ -15,6 +15,8 @@ export const EVENT_TYPES = [
   'activated',
   'unlocked',
   'returned',
+  // The record moved from the `ra_cards` bucket to its card's change subject (docs/registry.md).
+  'migrated',
 ] as const;
 export type RegistryEventType = (typeof EVENT_TYPES)[number];
 

@@ -5,8 +5,9 @@
 // it at once agree through the compare-and-set on each card's subject (docs/registry.md,
 // "Migrating a site from the bucket layout"). Old registry instances must be stopped first: one
 // that still wrote to `ra_cards` after a card moved would write where no one reads.
+import { headers } from '@nats-io/nats-core';
 import { JETSTREAM } from '../../machines/contract/index.ts';
-import type { CardRecord, Change, CurrentActivation, RegistryEvent } from './card-record.ts';
+import { eventId, type CardRecord, type CurrentActivation, type RegistryEvent } from './card-record.ts';
 import type { CardStream } from './card-stream.ts';
 import { readAll, type RegistryStore } from './registry-store.ts';
 
@@ -23,18 +24,20 @@ interface OldActivationRecord {
 export interface MigrationResult {
   /** Cards written to their change subject by this run. */
   readonly moved: number;
-  /** Of those, cards whose latest event had been lost after its record write and is now stored. */
+  /** Cards whose latest event had been lost after its record write, stored by this run. */
   readonly repaired: number;
 }
 
 /**
- * Moves every card still in `ra_cards`. Per card: (1) unless its change subject has a message, one
- * write with the record and, as the event, the card's latest event (a lost one is stored here);
- * (2) the old copy of that event is deleted, so the history holds it once, still last; (3) the
- * bucket's key is deleted (its revisions stay in the bucket's history). A crash between the steps
- * leaves a state the next run finishes.
+ * Moves every card still in `ra_cards`. Per card: (1) if the record's latest event (`lastEvent`)
+ * is not on RA_EVENTS (its publish was lost after the record write), it is published under its own
+ * id, as the earlier registry would have before the card's next change; (2) unless the card's
+ * change subject has a message, one `migrated` change is written there: the record as it was
+ * (with the grants of its activation in flight), change number one higher; (3) the bucket's key is
+ * deleted (its revisions stay in the bucket's history). A crash between the steps leaves a state
+ * the next run finishes; nothing is deleted from RA_EVENTS (the registry may not).
  */
-export async function migrateCardBucket(store: RegistryStore, stream: CardStream): Promise<MigrationResult> {
+export async function migrateCardBucket(store: RegistryStore, stream: CardStream, now: Date): Promise<MigrationResult> {
   const bucket = JETSTREAM.registryCardsBucket;
   const entries = await readAll(store.js, `KV_${bucket}`, `$KV.${bucket}.>`, true);
   let moved = 0;
@@ -42,51 +45,39 @@ export async function migrateCardBucket(store: RegistryStore, stream: CardStream
   for (const entry of entries) {
     const key = entry.subject.slice(`$KV.${bucket}.`.length);
     if (!CARD_KEY.test(key) || entry.data.length === 0) continue;
-    const outcome = await migrateCard(store, stream, entry.json<CardRecord>());
-    if (outcome !== 'already') moved++;
-    if (outcome === 'repaired') repaired++;
+    const old = entry.json<CardRecord>();
+    if ((await stream.readSealed(old.cardNumber)) === null) {
+      if (old.lastEvent !== undefined && !(await isStored(store, old.lastEvent))) {
+        await publishOldEvent(store, old.lastEvent);
+        repaired++;
+      }
+      if ((await stream.write(await migratedChange(store, old, now), 0)) !== null) moved++;
+    }
     await store.cards.delete(key);
   }
   return { moved, repaired };
 }
 
-async function migrateCard(store: RegistryStore, stream: CardStream, old: CardRecord): Promise<'moved' | 'repaired' | 'already'> {
-  const { cardNumber } = old;
-  let outcome: 'moved' | 'repaired' | 'already' = 'already';
-  if ((await stream.readSealed(cardNumber)) === null) {
-    const latest = await latestStoredEvent(store, cardNumber);
-    // The record's own last event is the latest change; if it is not stored, its publish was lost.
-    const lost = old.lastEvent !== undefined && !(await isStored(store, old.lastEvent)) ? old.lastEvent : undefined;
-    const event = lost ?? latest?.event;
-    if (event === undefined) throw new Error(`card ${cardNumber} has no event to carry its record: migrate it by hand`);
-    const change: Change = { record: await withGrants(store, withoutLastEvent(old)), event };
-    // Its own message id: the old copy may still be within the stream's duplicate window. Null:
-    // another instance moved it first.
-    if ((await stream.write(change, 0, `${event.id}-moved`)) !== null) outcome = lost ? 'repaired' : 'moved';
-  }
-  await deleteOldCopy(store, cardNumber);
-  return outcome;
+/** The `migrated` change: the record as it was, one change later, without its old `lastEvent`. */
+async function migratedChange(store: RegistryStore, old: CardRecord, now: Date) {
+  const { lastEvent: _stored, ...rest } = old;
+  const record: CardRecord = { ...(await withGrants(store, rest)), seq: old.seq + 1 };
+  const event: RegistryEvent = {
+    id: eventId(record.cardNumber, record.seq),
+    type: 'migrated',
+    cardNumber: record.cardNumber,
+    at: now.toISOString(),
+    route: record.route,
+    from: record.status,
+    to: record.status,
+  };
+  return { record, event };
 }
 
-/** Deletes the old-layout message that the card's first change message re-states, if it is still there. */
-async function deleteOldCopy(store: RegistryStore, cardNumber: string): Promise<void> {
-  const first = await store.jsm.direct.getMessage(JETSTREAM.registryEventsStream, { next_by_subj: JETSTREAM.registryCardSubject(cardNumber), seq: 1 });
-  if (first === null) return;
-  const event = first.json<RegistryEvent>();
-  const old = await store.jsm.direct.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: JETSTREAM.registryEventsSubject(cardNumber, event.type) });
-  if (old !== null && old.seq < first.seq && old.json<RegistryEvent>().id === event.id) {
-    // Another instance may have deleted it a moment ago.
-    await store.jsm.streams.deleteMessage(JETSTREAM.registryEventsStream, old.seq, false).catch(() => undefined);
-  }
-}
-
-/** The card's latest message on its old-layout subjects, if any. */
-async function latestStoredEvent(store: RegistryStore, cardNumber: string): Promise<{ seq: number; event: RegistryEvent } | undefined> {
-  const msg = await store.jsm.direct.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: JETSTREAM.registryEventsSubject(cardNumber, '*') });
-  return msg === null ? undefined : { seq: msg.seq, event: msg.json<RegistryEvent>() };
-}
-
-/** Whether `event` is on its subject: it was the card's latest change, so nothing of its type came after it. */
+/**
+ * Whether `event` is on RA_EVENTS. It was the card's latest change, so nothing of its type came
+ * after it: the last message on its exact subject is it, if it was stored.
+ */
 async function isStored(store: RegistryStore, event: RegistryEvent): Promise<boolean> {
   const msg = await store.jsm.direct.getMessage(JETSTREAM.registryEventsStream, {
     last_by_subj: JETSTREAM.registryEventsSubject(event.cardNumber, event.type),
@@ -94,9 +85,11 @@ async function isStored(store: RegistryStore, event: RegistryEvent): Promise<boo
   return msg !== null && msg.json<RegistryEvent>().id === event.id;
 }
 
-function withoutLastEvent(old: CardRecord): CardRecord {
-  const { lastEvent: _moved, ...record } = old;
-  return record;
+/** As the earlier registry published it: on its type's subject, its id as Nats-Msg-Id (instances racing store it once). */
+async function publishOldEvent(store: RegistryStore, event: RegistryEvent): Promise<void> {
+  const msgId = headers();
+  msgId.set('Nats-Msg-Id', event.id);
+  await store.publisher.publish(JETSTREAM.registryEventsSubject(event.cardNumber, event.type), JSON.stringify(event), msgId);
 }
 
 /** The record with its current activation's PIN grants, which were counted in `ra_activations`. */

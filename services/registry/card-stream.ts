@@ -59,14 +59,14 @@ export class CardStream {
    * (0: the card has none yet). Resolves with the new message's sealed form, or null when another
    * change came first: JetStream error 10071, or a duplicate of the event's id (the Nats-Msg-Id),
    * which only another instance's change from the same revision can have made, as a write is
-   * never repeated. `msgId` differs from the event's id only where an event is moved (card-migration.ts).
+   * never repeated.
    */
-  async write(change: Change, expected: number, msgId = change.event.id): Promise<SealedCard | null> {
+  async write(change: Change, expected: number): Promise<SealedCard | null> {
     const { record, event } = change;
     const sealed = sealRecord(this.secrets, record);
     const header = headers();
     header.set('Nats-Expected-Last-Subject-Sequence', String(expected));
-    header.set('Nats-Msg-Id', msgId);
+    header.set('Nats-Msg-Id', event.id);
     header.set(RECORD_HEADER, sealed);
     let ack;
     try {

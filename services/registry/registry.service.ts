@@ -104,7 +104,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   try {
     await checkRegistryKey(store, secrets);
     // A site from before one-write changes: its cards move to their change subjects first.
-    const migrated = await migrateCardBucket(store, new CardStream(store.jsm, store.publisher, secrets));
+    const migrated = await migrateCardBucket(store, new CardStream(store.jsm, store.publisher, secrets), clock());
     if (migrated.moved > 0) log.info('cards moved from the ra_cards bucket', { moved: migrated.moved, repaired: migrated.repaired });
     view = await CardView.follow(store.js, (error) =>
       log.error('card view stopped: reading the stream for every request', { view: 'stopped', error: describeError(error) }),

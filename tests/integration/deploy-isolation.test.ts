@@ -28,7 +28,7 @@ import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { enrollAgentKey } from '../../services/registry/admin-client.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
-import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, PASSWORD_VARIABLES, REGISTRY_USER, deskConsoleSecret, STAFF_USER } from '../../deploy/production/nats-rules.ts';
+import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, PASSWORD_VARIABLES, REGISTRY_INBOX_PREFIX, REGISTRY_USER, deskConsoleSecret, STAFF_USER } from '../../deploy/production/nats-rules.ts';
 import { type Site } from '../../deploy/production/nats-site.ts';
 import { renderHubNode, renderKioskLeaf, renderStaffDeskLeaf } from '../../deploy/production/nats-config.ts';
 import {
@@ -212,7 +212,7 @@ describe('production NATS configs (deploy/production)', () => {
   let k1Observer: NatsConnection;
   let tamperedClient: NatsConnection;
 
-  async function open(server: Server, as?: { user: string; pass: string }, lifetime: 'test' | 'kept' = 'test'): Promise<NatsConnection> {
+  async function open(server: Server, as?: { user: string; pass: string; inboxPrefix?: string }, lifetime: 'test' | 'kept' = 'test'): Promise<NatsConnection> {
     const nc = await connect({ servers: server.url, ...(as ?? {}) });
     (lifetime === 'kept' ? kept : perTest).push(nc);
     return nc;
@@ -220,7 +220,7 @@ describe('production NATS configs (deploy/production)', () => {
   const observerLogin = () => ({ user: OBSERVER.user, pass: OBSERVER_PASSWORD });
   const staffLogin = () => ({ user: STAFF_USER, pass: topology.secrets[PASSWORD_VARIABLES.staff]! });
   const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]! });
-  const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]! });
+  const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]!, inboxPrefix: REGISTRY_INBOX_PREFIX });
   const consoleLogin = () => ({ user: 'console', pass: topology.secrets[deskConsoleSecret('desk-1')]! });
 
   beforeAll(async () => {

@@ -2,8 +2,9 @@
 // latest event), events on `ra.events.<card>.<type>`, PIN grants counted in `ra_activations`, and
 // an RA_EVENTS stream without direct get. The test writes that layout as the earlier registry did,
 // one card of it with its latest event lost after the record write, then starts today's registry:
-// the cards move to their change subjects at start, each card's history holds every event once and
-// in order (the lost one stored), the grants in flight are carried, and the cards go on
+// the cards move to their change subjects at start (one `migrated` change each), each card's
+// history holds every event once and in order (the lost one stored before the move), the grants in
+// flight are carried, and the cards go on
 // (docs/registry.md, "Migrating a site from the bucket layout").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -154,10 +155,11 @@ describe('migrating a site from the ra_cards bucket', () => {
   });
 
   it('keeps every event once and in order, and stores the one that was lost', async () => {
-    expect((await staffView('MG000001')).history.map((event) => event.id)).toEqual(['MG000001-1']);
-    expect((await staffView('MG000002')).history.map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted']);
+    expect((await staffView('MG000001')).history.map((event) => `${event.id} ${event.type}`)).toEqual(['MG000001-1 imported', 'MG000001-2 migrated']);
+    expect((await staffView('MG000002')).history.map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'migrated']);
     const repaired = await staffView('MG000003');
-    expect(repaired.history.map((event) => `${event.id} ${event.type}`)).toEqual(['MG000003-1 imported', 'MG000003-2 verified']);
+    expect(repaired.history.map((event) => `${event.id} ${event.type}`)).toEqual(['MG000003-1 imported', 'MG000003-2 verified', 'MG000003-3 migrated']);
+    expect(repaired.history.at(-1)).toMatchObject({ from: 'verified', to: 'verified' });
     expect(repaired.status).toBe('verified');
   });
 
@@ -168,8 +170,13 @@ describe('migrating a site from the ra_cards bucket', () => {
     expect(acceptedAt).toBe(NOW.toISOString());
     const again = await ask('verify', verifyBody('MG000002'), VerifyReplySchema);
     expect(again.acceptedAt).toBe(accepted.record.accepted?.at);
-    expect((await staffView('MG000001')).history.map((event) => `${event.id} ${event.type}`)).toEqual(['MG000001-1 imported', 'MG000001-2 verified', 'MG000001-3 accepted']);
-    expect((await staffView('MG000002')).history.map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'verified']);
+    expect((await staffView('MG000001')).history.map((event) => `${event.id} ${event.type}`)).toEqual([
+      'MG000001-1 imported',
+      'MG000001-2 migrated',
+      'MG000001-3 verified',
+      'MG000001-4 accepted',
+    ]);
+    expect((await staffView('MG000002')).history.map((event) => event.type)).toEqual(['imported', 'verified', 'accepted', 'pin-granted', 'migrated', 'verified']);
   });
 
   it('does nothing more when an instance starts again', async () => {
