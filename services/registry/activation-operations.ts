@@ -101,6 +101,8 @@ export class ActivationOperations {
     if (context.kiosk === undefined) context.note('kiosk', request.kioskId);
     const now = this.ledger.clock();
     const matches = this.secretCheck(request, now);
+    // Busy is answered before the kiosk's token is taken and given back (two writes for nothing).
+    if (this.parts.limiter.comparisons.full) throw new ContractError('3125', 'the registry is busy comparing secrets: try again shortly');
     // The token is taken before the comparison and given back only when the secret matched, so
     // parallel verifies cannot all pass the check before the first wrong one is charged.
     const admission = await this.parts.limiter.admit(request.kioskId, now);
