@@ -33,6 +33,7 @@ import {
   checkGrantable,
   checkVerifiable,
   effectiveStatus,
+  factsOf,
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
@@ -87,8 +88,14 @@ export class ActivationOperations {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
     // From the view: a status a moment old is fine here, every later step checks again.
-    const found = this.ledger.viewed(request.cardNumber) ?? (await this.ledger.readCard(request.cardNumber));
-    const record = withSerial(found, request.certSerial).value;
+    const read = async () => {
+      const found = await this.ledger.readCard(request.cardNumber);
+      return found ? factsOf(found.value) : undefined;
+    };
+    const record = this.ledger.viewedFacts(request.cardNumber) ?? (await read());
+    if (!record || record.certSerial !== normalizeSerial(request.certSerial)) {
+      throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
+    }
     if (record.certificateKeySha256 !== request.certificateKeySha256) {
       throw new ContractError('CARD_MISMATCH', "the card's certificate key is not the one registered for this card");
     }

@@ -3,7 +3,7 @@
 // docs/registry.md, "How a change and its event are written"), for the activation operations
 // (activation-operations.ts) and the office's (office-operations.ts).
 import { ContractError } from '../../machines/contract/index.ts';
-import type { CardRecord, Change } from './card-record.ts';
+import { factsOf, type CardFacts, type CardRecord, type Change } from './card-record.ts';
 import { CardStream, openSealed } from './card-stream.ts';
 import type { CardView } from './card-view.ts';
 import type { RegistrySecrets } from './registry-secrets.ts';
@@ -67,6 +67,16 @@ export class CardLedger {
   viewed(cardNumber: string): Versioned<CardRecord> | undefined {
     const found = this.view.get(cardNumber);
     return found && this.stream.open(cardNumber, found);
+  }
+
+  /** identify's facts of the card as the view has it, opening the record only the first time. */
+  viewedFacts(cardNumber: string): CardFacts | undefined {
+    const slot = this.view.get(cardNumber);
+    if (!slot) return undefined;
+    if (slot.facts) return slot.facts;
+    const facts = factsOf(this.stream.open(cardNumber, slot).value);
+    this.view.keepFacts(cardNumber, slot.revision, facts);
+    return facts;
   }
 
   /**

@@ -9,16 +9,23 @@
 // answered; and identify is a hint the later steps check again. Decisions that release a secret
 // (PIN grants) or compare one (verify) always read the stream.
 //
-// Memory: one sealed record (≈ 1.5 KB, one flat string) per card, opened on every lookup (an
-// AES-GCM open and a JSON parse, ≈ 10 µs). Keeping parsed records instead made the heap hold tens
-// of objects per card, and every major GC of the registry process marked them all: stalls of
-// 30–40 ms under load, visible in accept's p99.
+// Memory: one sealed record (≈ 1.5 KB, one flat string) per card, opened on every lookup but
+// identify's (an AES-GCM open and a JSON parse, ≈ 10 µs). Keeping parsed records instead made the
+// heap hold tens of objects per card, and every major GC of the registry process marked them all:
+// stalls of 30–40 ms under load, visible in accept's p99. What identify needs (CardFacts: a
+// handful of fields, no secret) is kept beside a card once identify has asked for it.
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
+import type { CardFacts } from './card-record.ts';
 import { ALL_CARD_SUBJECTS, cardOfSubject, RECORD_HEADER, type SealedCard } from './card-stream.ts';
 
+/** A card as the view holds it: its latest sealed record, and identify's facts once asked for. */
+interface Slot extends SealedCard {
+  readonly facts?: CardFacts;
+}
+
 export class CardView {
-  readonly #slots = new Map<string, SealedCard>();
+  readonly #slots = new Map<string, Slot>();
   #messages: ConsumerMessages | undefined;
   #following: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -49,8 +56,8 @@ export class CardView {
     return view;
   }
 
-  /** The latest sealed record this instance has seen, or undefined if it has seen none. */
-  get(cardNumber: string): SealedCard | undefined {
+  /** The latest sealed record this instance has seen (with its facts, if kept), or undefined if it has seen none. */
+  get(cardNumber: string): Slot | undefined {
     return this.#stopped ? undefined : this.#slots.get(cardNumber);
   }
 
@@ -60,6 +67,12 @@ export class CardView {
     const slot = this.#slots.get(cardNumber);
     if (slot && slot.revision >= found.revision) return;
     this.#slots.set(cardNumber, found);
+  }
+
+  /** Keeps identify's facts of the record at `revision`, unless a newer record came meanwhile. */
+  keepFacts(cardNumber: string, revision: number, facts: CardFacts): void {
+    const slot = this.#slots.get(cardNumber);
+    if (slot?.revision === revision) this.#slots.set(cardNumber, { revision, sealed: slot.sealed, facts });
   }
 
   async close(): Promise<void> {

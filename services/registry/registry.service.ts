@@ -147,6 +147,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     log,
     counters: new EndpointCounters(),
     logEveryRequest: true,
+    // identify is a read the kiosk makes on every card insertion: counted, logged when it fails.
+    quietOnSuccess: new Set(['identify']),
     badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
     unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
   };
