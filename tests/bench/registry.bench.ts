@@ -72,8 +72,11 @@ async function host(role: string, natsUrl: string, dataDir: string): Promise<voi
 }
 
 async function spawnHost(role: string, natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
+  // REGISTRY_BENCH_CPU_PROF=<dir>: each registry process writes a V8 CPU profile there when it
+  // stops (docs/benchmarks.md, "Where the time goes").
+  const profileDir = role === 'echo' ? undefined : process.env.REGISTRY_BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['host', role, natsUrl, dataDir], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     env: { ...process.env, REGISTRY_KEY: key },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -121,13 +124,18 @@ async function drive(label: string, total: number, send: (index: number) => Prom
   return { label, perSecond: total / seconds, p50: at(0.5), p99: at(0.99), count: total };
 }
 
+/** 3125 "busy" answers the bench was given (and asked again after). */
+let busyAnswers = 0;
+
 async function request(nc: NatsConnection, subject: string, body: unknown): Promise<Record<string, unknown>> {
-  // A verify past the registry's comparison queue (32) is answered 3125 "busy": back-pressure by
-  // design. The bench asks again as the engine would, so it measures throughput, not the refusal.
+  // A verify past the registry's comparison queue (96) is answered 3125 "busy": back-pressure by
+  // design. The bench asks again as the engine would, and counts how often (honest load like
+  // this should never be turned away).
   for (let attempt = 0; ; attempt++) {
     const msg = await nc.request(subject, JSON.stringify(body), { timeout: 60_000 });
     const error = msg.headers?.get('Nats-Service-Error');
     if (error === '3125' && attempt < 10_000) {
+      busyAnswers++;
       await new Promise((resolve) => setTimeout(resolve, 5));
       continue;
     }
@@ -248,6 +256,7 @@ async function main(): Promise<void> {
     // 4. verify at the production cost, against the scrypt bound.
     const hashMs = await timeOneHash();
     const bound = (cores * 1000) / hashMs;
+    busyAnswers = 0;
     const verify = await drive('verify', Math.min(VERIFY_REQUESTS, records.length), (index) => {
       const card = records[index] as ImportRecord;
       return request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE }).then(() => undefined);
@@ -256,21 +265,22 @@ async function main(): Promise<void> {
     // What the machine gives scrypt alone right now: tells the registry's overhead from other load.
     const machineRate = await parallelHashRate(4 * IN_FLIGHT);
     show(verify);
+    console.log(`  (${busyAnswers} verifies answered 3125 "busy" and asked again; kiosks kiosk-0…kiosk-49, each within its limit)`);
     console.log(`one scrypt hash              ${hashMs.toFixed(1)} ms (median of 21) → scrypt bound ${cores} ÷ ${hashMs.toFixed(1)} ms = ${bound.toFixed(1)} verifies/s`);
     console.log(`scrypt alone, ${IN_FLIGHT} at once    ${machineRate.toFixed(1)} hashes/s on this process's threadpool`);
 
     console.log('\nratios (measured in this run):');
     ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');
-    ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.5');
-    ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.8');
+    ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.7');
+    ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.9');
     ratio('verify ÷ scrypt alone, 64 at once', verify.perSecond / machineRate, 'informative');
     ratio('import ÷ scrypt bound', IMPORT_RECORDS / importSeconds / bound, 'informative');
-    console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 15 ms)`);
+    console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 15 ms; bare request/reply p99 in the same run ${bare.p99.toFixed(2)} ms)`);
     const bareBase = { name: `bare request/reply, ${IN_FLIGHT} in flight`, value: bare.perSecond };
     record({ bench: 'registry', name: `identify throughput, ${IN_FLIGHT} in flight`, value: identify.perSecond, unit: 'req/s', baseline: bareBase, compared: 'ratio', target: { op: '≥', value: 0.8 } });
-    record({ bench: 'registry', name: `accept throughput, ${IN_FLIGHT} in flight`, value: accept.perSecond, unit: 'req/s', baseline: bareBase, compared: 'ratio', target: { op: '≥', value: 0.5 } });
+    record({ bench: 'registry', name: `accept throughput, ${IN_FLIGHT} in flight`, value: accept.perSecond, unit: 'req/s', baseline: bareBase, compared: 'ratio', target: { op: '≥', value: 0.7 } });
     record({ bench: 'registry', name: `accept p99, ${IN_FLIGHT} in flight`, value: accept.p99, unit: 'ms', baseline: { name: 'bare request/reply p99', value: bare.p99 }, compared: 'value', target: { op: '<', value: 15 } });
-    record({ bench: 'registry', name: 'verify throughput at production scrypt cost', value: verify.perSecond, unit: 'verifies/s', baseline: { name: `scrypt bound (${cores} cores ÷ ${hashMs.toFixed(1)} ms)`, value: bound }, compared: 'ratio', target: { op: '≥', value: 0.8 } });
+    record({ bench: 'registry', name: 'verify throughput at production scrypt cost', value: verify.perSecond, unit: 'verifies/s', baseline: { name: `scrypt bound (${cores} cores ÷ ${hashMs.toFixed(1)} ms)`, value: bound }, compared: 'ratio', target: { op: '≥', value: 0.9 } });
   } finally {
     await nc.close();
     await server.stop();
