@@ -2,14 +2,12 @@
 // together with its event, as ONE publish on the card's own subject of RA_EVENTS (card-stream.ts;
 // docs/registry.md, "How a change and its event are written"), for the activation operations
 // (activation-operations.ts) and the office's (office-operations.ts).
-import { ContractError } from '../../machines/contract/index.ts';
+import { ContractError, JETSTREAM } from '../../machines/contract/index.ts';
 import { factsOf, type CardFacts, type CardRecord, type Change } from './card-record.ts';
-import { CardStream, openSealed } from './card-stream.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, CardStream, openSealed, RECORD_HEADER } from './card-stream.ts';
 import type { CardView } from './card-view.ts';
 import type { RegistrySecrets } from './registry-secrets.ts';
 import { readAll, type RegistryStore, type Versioned } from './registry-store.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, RECORD_HEADER } from './card-stream.ts';
-import { JETSTREAM } from '../../machines/contract/index.ts';
 
 export interface RequestContext {
   /** The kiosk id from a `.<kiosk>` subject, if the request came that way. */
