@@ -11,12 +11,15 @@ import {
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
+  recordGrant,
   recordReturn,
+  recordSoLoginFailed,
   recordUnlock,
   recordVerification,
   recordWrongAttempt,
   refusalFor,
   type CardRecord,
+  type Change,
 } from '../../services/registry/card-record.ts';
 
 const NOW = new Date('2026-06-01T09:00:00Z');
@@ -230,6 +233,19 @@ describe('PIN grant and complete', () => {
     expect(codeOf(() => checkGrantable(accepted(), 'ref-b', NOW))).toBe('SESSION_EXPIRED');
     expect(codeOf(() => checkGrantable(accepted(), 'ref-a', LATER))).toBe('SESSION_EXPIRED');
     expect(checkGrantable(accepted(), 'ref-a', NOW)).toEqual({ ...activation, startedAt: NOW.toISOString() });
+  });
+
+  it('counts grants on the record\'s activation, one change each, up to the limit, with the nonce to sign', () => {
+    const first = recordGrant(accepted(), 'ref-a', NOW, 'nonce-1', 2);
+    expect(first.grant).toBe(1);
+    expect(first.record.activation).toMatchObject({ ref: 'ref-a', grants: 1, proofNonce: 'nonce-1', lastGrantAt: NOW.toISOString() });
+    expect(first.event).toMatchObject({ id: `${first.record.cardNumber}-${first.record.seq}`, type: 'pin-granted', grant: 1, from: 'accepted', to: 'accepted' });
+    const second = recordGrant(first.record, 'ref-a', NOW, 'nonce-2', 2);
+    expect(second.record.activation).toMatchObject({ grants: 2, proofNonce: 'nonce-2' });
+    expect(codeOf(() => recordGrant(second.record, 'ref-a', NOW, 'nonce-3', 2))).toBe('SESSION_EXPIRED');
+    expect(codeOf(() => recordGrant(verified(), 'ref-a', NOW, 'nonce-1', 2))).toBe('BAD_REQUEST');
+    const reported = recordSoLoginFailed(accepted(), 'kiosk-1', 'SO_PIN_LOCKED', NOW) as Change;
+    expect(codeOf(() => recordGrant(reported.record, 'ref-a', NOW, 'nonce-1', 2))).toBe('CARD_UNREADABLE');
   });
 
   it('completes only after acceptance and a released grant; a repeat gives the same activatedAt', () => {
