@@ -3,8 +3,8 @@
 // docs/registry.md, "How a change and its event are written"), for the activation operations
 // (activation-operations.ts) and the office's (office-operations.ts).
 import { ContractError, JETSTREAM } from '../../machines/contract/index.ts';
-import { factsOf, type CardFacts, type CardRecord, type Change } from './card-record.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, CardStream, openSealed, RECORD_HEADER } from './card-stream.ts';
+import { factsOf, type CardFacts, type CardRecord, type Change, type RegistryEvent } from './card-record.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, CardStream, eventOf, openSealed, sealedOf } from './card-stream.ts';
 import type { CardView } from './card-view.ts';
 import type { RegistrySecrets } from './registry-secrets.ts';
 import { readAll, type RegistryStore, type Versioned } from './registry-store.ts';
@@ -130,10 +130,15 @@ export class CardLedger {
     const records: CardRecord[] = [];
     for (const msg of messages) {
       const cardNumber = cardOfSubject(msg.subject);
-      const sealed = msg.headers?.get(RECORD_HEADER);
-      if (cardNumber !== undefined && sealed) records.push(openSealed(this.secrets, cardNumber, sealed));
+      if (cardNumber !== undefined) records.push(openSealed(this.secrets, cardNumber, sealedOf(cardNumber, msg.data)));
     }
     return records;
+  }
+
+  /** The card's events, oldest first (both layouts), without the sealed records. */
+  async history(cardNumber: string): Promise<RegistryEvent[]> {
+    const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(cardNumber, '>'));
+    return messages.map((msg) => eventOf(msg.data));
   }
 
   /** One publish; false when another change came first. */

@@ -17,7 +17,7 @@
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { CardFacts } from './card-record.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, RECORD_HEADER, type SealedCard } from './card-stream.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, findSealed, type SealedCard } from './card-stream.ts';
 
 /** A card as the view holds it: its latest sealed record, and identify's facts once asked for. */
 interface Slot extends SealedCard {
@@ -45,9 +45,10 @@ export class CardView {
     view.#messages = messages;
     view.#following = (async () => {
       for await (const msg of messages) {
+        // Only the registry writes change subjects; anything else there is skipped, not trusted.
         const cardNumber = cardOfSubject(msg.subject);
-        const sealed = msg.headers?.get(RECORD_HEADER);
-        if (cardNumber !== undefined && sealed) view.remember(cardNumber, { revision: msg.seq, sealed });
+        const sealed = cardNumber === undefined ? undefined : findSealed(msg.data);
+        if (cardNumber !== undefined && sealed !== undefined) view.remember(cardNumber, { revision: msg.seq, sealed });
       }
     })().catch((error: unknown) => {
       view.#stop();

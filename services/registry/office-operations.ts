@@ -4,7 +4,6 @@
 import type * as v from 'valibot';
 import {
   ContractError,
-  JETSTREAM,
   type AdminEnrollAgentRequest,
   type AdminImportReply,
   type AdminImportRequest,
@@ -22,11 +21,10 @@ import {
   recordUnlock,
   type CardRecord,
   type Change,
-  type RegistryEvent,
 } from './card-record.ts';
 import { agentKeyKey, type AgentKeyRecord, type CardLedger, type RequestContext } from './card-ledger.ts';
 import { hashUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
-import { compareAndSet, readAll } from './registry-store.ts';
+import { compareAndSet } from './registry-store.ts';
 
 export interface OfficeParts {
   readonly secrets: RegistrySecrets;
@@ -74,8 +72,7 @@ export class OfficeOperations {
     context.note('staff', staffId);
     const record = (await this.ledger.readCard(request.cardNumber))?.value;
     if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
-    const messages = await readAll(this.ledger.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
-    const history = messages.map((msg) => msg.json<RegistryEvent>());
+    const history = await this.ledger.history(request.cardNumber);
     return { ...summarize(record, this.ledger.clock()), history };
   }
 

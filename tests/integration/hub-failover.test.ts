@@ -32,8 +32,7 @@ import { DEFAULT_EFFECT_TIMEOUTS } from '../../services/kiosk-engine/session-eff
 import { importCards } from '../../services/registry/admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
-import type { RegistryEvent } from '../../services/registry/card-record.ts';
-import { openSealed, RECORD_HEADER } from '../../services/registry/card-stream.ts';
+import { eventOf, openSealed, sealedOf } from '../../services/registry/card-stream.ts';
 import { RegistrySecrets } from '../../services/registry/registry-secrets.ts';
 import { ADMIN_USER, PASSWORD_VARIABLES, REGISTRY_INBOX_PREFIX, REGISTRY_USER } from '../../deploy/production/nats-rules.ts';
 import { type Site } from '../../deploy/production/nats-site.ts';
@@ -374,7 +373,7 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
   async function expectRecordsMatchTold(): Promise<void> {
     auditor = await open(hubs[survivor()]!.server, login(REGISTRY_USER, PASSWORD_VARIABLES.registry));
     const messages = await readWhole(JETSTREAM.registryEventsStream, 'ra.events.>');
-    const events = messages.map((msg) => msg.json<RegistryEvent>());
+    const events = messages.map((msg) => eventOf(msg.data));
     const ids = events.map((event) => event.id);
     expect(ids.filter((id, index) => ids.indexOf(id) !== index), 'event ids stored twice').toEqual([]);
     const secrets = new RegistrySecrets(REGISTRY_KEY);
@@ -384,7 +383,7 @@ describe('the hub survives a node: three nodes, two registry instances, a kiosk 
       expect(new Set(activation.acceptedAts), `${activation.cardNumber}: acceptedAt told`).toEqual(new Set([activation.acceptedAt]));
       const changes = messages.filter((msg) => msg.subject === JETSTREAM.registryCardSubject(activation.cardNumber));
       const last = changes.at(-1)!;
-      const record = openSealed(secrets, activation.cardNumber, last.headers?.get(RECORD_HEADER) ?? '');
+      const record = openSealed(secrets, activation.cardNumber, sealedOf(activation.cardNumber, last.data));
       expect({ card: activation.cardNumber, status: record.status, at: record.accepted?.at }).toEqual({
         card: activation.cardNumber,
         status: 'accepted',

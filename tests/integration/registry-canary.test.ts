@@ -25,7 +25,7 @@ import { enrolledAgentKey, testCardKey, type TestAgentKey } from '../support/car
 const CARD_KEY = testCardKey();
 import { StaffCardReplySchema } from '../../machines/contract/staff.ts';
 import { loadRegistryKey, PRODUCTION_SCRYPT_COST, RegistrySecrets } from '../../services/registry/registry-secrets.ts';
-import { cardOfSubject, openSealed, RECORD_HEADER } from '../../services/registry/card-stream.ts';
+import { cardOfSubject, openSealed, sealedOf } from '../../services/registry/card-stream.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
@@ -186,7 +186,7 @@ describe('secrets at rest and in transit (canaries)', () => {
     const secrets = new RegistrySecrets(await loadRegistryKey({ dataDir: join(nats.dataDir, 'registry') }));
     const opened = messages.map((msg) => {
       const cardNumber = cardOfSubject(msg.subject) as string;
-      return JSON.stringify(openSealed(secrets, cardNumber, msg.headers?.get(RECORD_HEADER) ?? ''));
+      return JSON.stringify(openSealed(secrets, cardNumber, sealedOf(cardNumber, msg.data)));
     });
     expectNoCanary('the opened records', opened);
     expect(opened.some((text) => text.includes('CN000001') && text.includes(prefix))).toBe(true);

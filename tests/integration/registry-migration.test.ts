@@ -21,7 +21,7 @@ import {
   type Change,
   type RegistryEvent,
 } from '../../services/registry/card-record.ts';
-import { cardOfSubject, openSealed, RECORD_HEADER } from '../../services/registry/card-stream.ts';
+import { cardOfSubject, openSealed, sealedOf } from '../../services/registry/card-stream.ts';
 import { hashUserCode, RegistrySecrets } from '../../services/registry/registry-secrets.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
@@ -145,7 +145,7 @@ describe('migrating a site from the ra_cards bucket', () => {
     const js = jetstream(nc);
     const changes = await readAll(js, 'RA_EVENTS', 'ra.events.*.change');
     expect(changes.map((msg) => cardOfSubject(msg.subject)).sort()).toEqual(['MG000001', 'MG000002', 'MG000003']);
-    const records = Object.fromEntries(changes.map((msg) => [cardOfSubject(msg.subject), openSealed(secrets, cardOfSubject(msg.subject) as string, msg.headers?.get(RECORD_HEADER) ?? '')]));
+    const records = Object.fromEntries(changes.map((msg) => [cardOfSubject(msg.subject), openSealed(secrets, cardOfSubject(msg.subject) as string, sealedOf('', msg.data))]));
     expect(records.MG000002?.status).toBe('accepted');
     // The grant counted in ra_activations is carried onto the record's activation.
     expect(records.MG000002?.activation).toMatchObject({ ref: ACTIVATION.ref, grants: 1, proofNonce: 'nonce-1' });

@@ -2,10 +2,8 @@
 // card's change subject, whoever writes, never goes back to an older revision, and ignores the
 // events of the layout before one-write changes (`ra.events.<card>.<type>`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { headers } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { CardView } from '../../services/registry/card-view.ts';
-import { RECORD_HEADER } from '../../services/registry/card-stream.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
 let nats: TestNats;
@@ -15,9 +13,7 @@ const failures: unknown[] = [];
 
 /** Publishes a change message whose sealed record is `sealed` (the view stores it unopened). */
 async function change(cardNumber: string, sealed: string): Promise<number> {
-  const header = headers();
-  header.set(RECORD_HEADER, sealed);
-  return (await js.publish(`ra.events.${cardNumber}.change`, JSON.stringify({ cardNumber }), { headers: header })).seq;
+  return (await js.publish(`ra.events.${cardNumber}.change`, JSON.stringify({ cardNumber, sealedRecord: sealed }))).seq;
 }
 
 beforeAll(async () => {
