@@ -4,7 +4,8 @@
 //      (1 and 2 alternate in 3 rounds, and the median round of each is compared);
 //   3. importing 10,000 issuance records at the production scrypt cost;
 //   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
-// It prints each result as a ratio to its baseline. It asserts nothing: it measures.
+// It prints each result as a ratio to its baseline, and the CPU time each process spent per request
+// of steps 1 and 2 (from /proc). It asserts nothing: it measures.
 //
 // The registry process of step 2 hashes user codes at a low cost so that the thousands of cards it
 // needs can be imported and verified in seconds; identify and accept of a self-applied card compute
@@ -12,6 +13,7 @@
 // process at the production cost.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +146,21 @@ async function request(nc: NatsConnection, subject: string, body: unknown): Prom
   }
 }
 
+/** CPU time (user + system, ms) each process has used so far, from /proc (Linux). */
+function cpuTimes(pids: Record<string, number>): Record<string, number> {
+  const ticksPerMs = 100 / 1000;
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return [name, (Number(fields[11]) + Number(fields[12])) / ticksPerMs];
+      } catch {
+        return [name, Number.NaN];
+      }
+    }),
+  );
+}
+
 /** The run of median throughput. */
 function median(runs: readonly Run[]): Run {
   return [...runs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(runs.length / 2)] as Run;
@@ -229,12 +246,22 @@ async function main(): Promise<void> {
     await drive('warm-up', 3_000, bareOnce);
     await drive('warm-up', 3_000, identifyOnce);
     const rounds: Record<'bare' | 'identify' | 'accept', Run[]> = { bare: [], identify: [], accept: [] };
+    // CPU time each process spent per request, summed over the rounds: what a run costs where,
+    // whatever else the machine was doing (docs/benchmarks.md, "Where the time goes").
+    const processes = { client: process.pid, 'nats-server': server.pid, responder: echo.pid ?? -1, registry: low.pid ?? -1 };
+    const cpu: Record<'bare' | 'identify' | 'accept', Record<string, number>> = { bare: {}, identify: {}, accept: {} };
+    const measured = async (kind: 'bare' | 'identify' | 'accept', run: () => Promise<Run>) => {
+      const before = cpuTimes(processes);
+      rounds[kind].push(await run());
+      const after = cpuTimes(processes);
+      for (const name of Object.keys(processes)) cpu[kind][name] = (cpu[kind][name] ?? 0) + ((after[name] ?? 0) - (before[name] ?? 0));
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      rounds.bare.push(await drive('bare request/reply', BARE_REQUESTS, bareOnce));
-      rounds.identify.push(await drive('identify', IDENTIFY_REQUESTS, identifyOnce));
+      await measured('bare', () => drive('bare request/reply', BARE_REQUESTS, bareOnce));
+      await measured('identify', () => drive('identify', IDENTIFY_REQUESTS, identifyOnce));
       const offset = round * ACCEPTS_PER_ROUND;
-      rounds.accept.push(
-        await drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
+      await measured('accept', () =>
+        drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
       );
     }
     await stopHost(echo);
@@ -244,6 +271,12 @@ async function main(): Promise<void> {
     const accept = median(rounds.accept);
     for (const run of [bare, identify, accept]) show(run);
     console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; the median round is shown)`);
+    const counts = { bare: BARE_REQUESTS * ROUNDS, identify: IDENTIFY_REQUESTS * ROUNDS, accept: ACCEPTS_PER_ROUND * ROUNDS };
+    for (const kind of ['bare', 'identify', 'accept'] as const) {
+      const parts = Object.entries(cpu[kind]).filter(([name]) => (kind === 'bare' ? name !== 'registry' : name !== 'responder'));
+      const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
+      console.log(`  CPU per ${kind.padEnd(8)} ${parts.map(([name, ms]) => `${name} ${((ms * 1000) / counts[kind]).toFixed(0)} µs`).join(', ')}; all ${((total * 1000) / counts[kind]).toFixed(0)} µs`);
+    }
 
     // 3. import at the production cost.
     const production = await spawnHost('registry', server.url, join(dataDir, 'production'), key);
