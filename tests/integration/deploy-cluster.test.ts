@@ -13,6 +13,7 @@ import { freePort } from '../../services/shared/nats-server.ts';
 import { encodeJson } from '../../services/shared/nats-json.ts';
 import type { HubListen, Site } from '../../deploy/production/nats-site.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
+import { REGISTRY_INBOX_PREFIX } from '../../deploy/production/nats-rules.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
 import { hubNodesOnOneHost, loopbackHubListen, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';
 import { until as untilShared } from '../support/until.ts';
@@ -31,7 +32,8 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
   let registryPassword = '';
   /** The kiosk's parts connect as its loopback user; on a hub node, clients log in as the registry. */
   const open = async (server: ConfiguredServer) => {
-    const login = server === kiosk ? {} : { user: 'registry', pass: registryPassword };
+    // The registry's user reads only its own inboxes (deploy/production/nats-rules.ts).
+    const login = server === kiosk ? {} : { user: 'registry', pass: registryPassword, inboxPrefix: REGISTRY_INBOX_PREFIX };
     const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200, ...login });
     connections.push(nc);
     return nc;
