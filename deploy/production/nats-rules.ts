@@ -119,6 +119,12 @@ export function kioskPasswordVariable(kioskId: string): string {
 export const STAFF_USER = 'staff';
 export const ADMIN_USER = 'admin';
 export const REGISTRY_USER = 'registry';
+/**
+ * The registry's own reply prefix (`NATS_INBOX_PREFIX` in its unit): what JetStream delivers to it
+ * (the card changes its view follows, direct-get replies) goes only there, and no kiosk link is
+ * ever given a hub user's inbox, so none of it can cross to a kiosk.
+ */
+export const REGISTRY_INBOX_PREFIX = ownInbox(REGISTRY_USER);
 export const ROUTE_USER = 'route';
 export const PASSWORD_VARIABLES = {
   staff: 'STAFF_PASSWORD',

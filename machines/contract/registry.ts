@@ -15,10 +15,12 @@ export const EVENT_TYPES = [
   'activated',
   'unlocked',
   'returned',
+  // The record moved from the `ra_cards` bucket to its card's change subject (docs/registry.md).
+  'migrated',
 ] as const;
 export type RegistryEventType = (typeof EVENT_TYPES)[number];
 
-/** One RA_EVENTS message (`ra.events.<cardNumber>.<type>`). */
+/** One RA_EVENTS message (`ra.events.<cardNumber>.change`; before the one-write layout `ra.events.<cardNumber>.<type>`). */
 export const RegistryEventSchema = v.object({
   id: v.string(),
   type: v.picklist(EVENT_TYPES),

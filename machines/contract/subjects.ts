@@ -98,9 +98,15 @@ export function registrySubjectFor(endpoint: RegistryEndpoint, kioskId?: string)
 
 /** JetStream names. */
 export const JETSTREAM = {
-  /** One event per change of a card record: `ra.events.<cardNumber>.<type>`. */
+  /**
+   * One event per change of a card record. Each change is one message on the card's own subject
+   * `ra.events.<cardNumber>.change` (the event as its body, the sealed record in its header);
+   * events stored before that layout are on `ra.events.<cardNumber>.<type>`. Read a card's history
+   * with `ra.events.<cardNumber>.>`, every card's with `ra.events.>`; the type is the body's.
+   */
   registryEventsStream: 'RA_EVENTS',
   registryEventsSubject: (cardNumber: string, type: string) => `ra.events.${cardNumber}.${type}`,
+  registryCardSubject: (cardNumber: string) => `ra.events.${cardNumber}.change`,
   /** The registry's card records, one key per card number. */
   registryCardsBucket: 'ra_cards',
   /** Activation records, one key per activation id. */

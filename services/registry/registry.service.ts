@@ -26,6 +26,8 @@ import {
 import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../shared/endpoint.ts';
 import { createLogger, type Logger, type LogSink } from '../shared/log.ts';
 import { CardView } from './card-view.ts';
+import { migrateCardBucket } from './card-migration.ts';
+import { CardStream } from './card-stream.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import type { CryptoKey } from 'jose';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
@@ -112,8 +114,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   let view: CardView;
   try {
     await checkRegistryKey(store, secrets);
-    view = await CardView.follow(store.cards, (error) =>
-      log.error('card view stopped: reading KV for every request', { view: 'stopped', error: describeError(error) }),
+    // A site from before one-write changes: its cards move to their change subjects first.
+    const migrated = await migrateCardBucket(store, new CardStream(store.jsm, store.publisher, secrets), clock());
+    if (migrated.moved > 0) log.info('cards moved from the ra_cards bucket', { moved: migrated.moved, repaired: migrated.repaired });
+    view = await CardView.follow(store.js, (error) =>
+      log.error('card view stopped: reading the stream for every request', { view: 'stopped', error: describeError(error) }),
     );
   } catch (error) {
     store.close();
@@ -130,7 +135,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
   });
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const ledger = new CardLedger(store, view, clock);
+  const ledger = new CardLedger(store, view, clock, secrets);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
   const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
 
@@ -161,6 +166,8 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     log,
     counters: new EndpointCounters(),
     logEveryRequest: true,
+    // identify is a read the kiosk makes on every card insertion: counted, logged when it fails.
+    quietOnSuccess: new Set(['identify']),
     badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
     unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
     // Counted and summarised by the staff gate's RefusalCounter, not one line each.

@@ -55,6 +55,12 @@ export interface EndpointRuntime {
   readonly counters: EndpointCounters;
   /** One line per request (`request`), or only for the failed ones. */
   readonly logEveryRequest: boolean;
+  /**
+   * Endpoints that only read and are asked many times a second (the registry's identify): with
+   * `logEveryRequest`, their successful requests are counted but not logged (a JSON line each cost
+   * more than the answer, docs/benchmarks.md); their failures are logged like every endpoint's.
+   */
+  readonly quietOnSuccess?: ReadonlySet<string>;
   /** The refusal for a body that fails its schema; problems name fields, never values. */
   readonly badRequest: (endpointName: string, problems: string[]) => ContractError | StaffError;
   /** What an unexpected failure is answered with; its own description goes to the log only. */
@@ -111,7 +117,7 @@ export async function answerRequest<S extends v.GenericSchema>(
     else respondWithError(msg, failure);
   } finally {
     runtime.counters.count(name, outcome);
-    if (!quiet && (runtime.logEveryRequest || outcome !== 'ok')) {
+    if (!quiet && (outcome !== 'ok' || (runtime.logEveryRequest && !runtime.quietOnSuccess?.has(name)))) {
       const ms = Math.round((performance.now() - started) * 100) / 100;
       const record = { ...line, outcome, ms };
       if (unexpected) runtime.log.error('request failed', record);

@@ -183,10 +183,11 @@ describe('hostile messages against the running stack', () => {
     expect(recorded.some((m) => m.subject.startsWith(REGISTRY_SUBJECTS.accept))).toBe(true);
 
     await stack.engine!.flush();
-    // The registry publishes its events after it answers: the baseline waits for the last one.
+    // The completion's change (record and event, one message) is stored before the reply; the
+    // engine's own writes may still be landing, so the baseline waits for the last event anyway.
     before = await until(async () => {
       const records = await registryRecords(stack.nc);
-      return records.includes(`ra.events.${CARDS.before}.activated`) && records;
+      return records.includes(`ra.events.${CARDS.before}.change {"id":"${CARDS.before}-`) && records.includes('"type":"activated"') && records;
     }, 'the activation\'s events stored');
     const subjects = fuzzSubjects(KIOSK);
     const perSubject = Math.max(1, Math.floor(MESSAGES / subjects.length));

@@ -596,4 +596,10 @@ describe('the wire form of errors, and what a bad request changes', () => {
     }
     expect(verifies.some((line) => line.card === 'LK000001' && line.outcome === 'LOCKED')).toBe(true);
   });
+
+  it('logs identify only when it fails: a read asked on every insertion is counted, not logged', () => {
+    const identifies = logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.endpoint === 'identify');
+    expect(identifies.length).toBeGreaterThan(0);
+    for (const line of identifies) expect(line.outcome).not.toBe('ok');
+  });
 });

@@ -187,7 +187,8 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const msg = await jsm.streams.getMessage('RA_EVENTS', { seq }).catch(() => null);
       if (msg === null) continue;
-      const [, , card, type] = msg.subject.split('.');
+      // The type is the body's (a change message's subject ends in `.change`, docs/registry.md).
+      const { cardNumber: card, type } = msg.json<{ cardNumber: string; type: string }>();
       if (type === 'activated' || type === 'accepted') perCard.set(`${card}.${type}`, (perCard.get(`${card}.${type}`) ?? 0) + 1);
     }
     let doubled = 0;
