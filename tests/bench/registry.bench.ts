@@ -75,7 +75,7 @@ async function host(role: string, natsUrl: string, dataDir: string): Promise<voi
 
 async function spawnHost(role: string, natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
   // REGISTRY_BENCH_CPU_PROF=<dir>: each registry process writes a V8 CPU profile there when it
-  // stops (docs/benchmarks.md, "Where the time goes").
+  // stops (docs/benchmarks.md, "What bounds the missed targets").
   const profileDir = role === 'echo' ? undefined : process.env.REGISTRY_BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['host', role, natsUrl, dataDir], {
     execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     await drive('warm-up', 3_000, identifyOnce);
     const rounds: Record<'bare' | 'identify' | 'accept', Run[]> = { bare: [], identify: [], accept: [] };
     // CPU time each process spent per request, summed over the rounds: what a run costs where,
-    // whatever else the machine was doing (docs/benchmarks.md, "Where the time goes").
+    // whatever else the machine was doing (docs/benchmarks.md, "What bounds the missed targets").
     const processes = { client: process.pid, 'nats-server': server.pid, responder: echo.pid ?? -1, registry: low.pid ?? -1 };
     const cpu: Record<'bare' | 'identify' | 'accept', Record<string, number>> = { bare: {}, identify: {}, accept: {} };
     const measured = async (kind: 'bare' | 'identify' | 'accept', run: () => Promise<Run>) => {
