@@ -4,7 +4,7 @@
 // so that the kiosk page carries none of their code. The pages are written from the table in
 // `pages.ts`. `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the
 // static server and the tests.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +14,16 @@ import { pageHtml, PAGES } from './pages.ts';
 /** The kiosk/ folder: the pages' entry points. */
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export const KIOSK_GZIP_BUDGET_BYTES = 80 * 1024;
+/** The kiosk page's budget: the build fails over it (docs/benchmarks.md). */
+export const KIOSK_GZIP_BUDGET_BYTES = 60 * 1024;
 
 export interface BuildKioskOptions {
   /** Where to write; default `kiosk/dist`. */
   outdir?: string;
   /** Keep a source map beside the bundle (default false). */
   sourcemap?: boolean;
+  /** The kiosk page's gzipped budget in bytes; default (and in every real build) `KIOSK_GZIP_BUDGET_BYTES`. */
+  kioskBudgetBytes?: number;
 }
 
 export interface BundleSize {
@@ -38,10 +41,38 @@ export interface BuiltKiosk extends BundleSize {
 }
 
 /**
- * The office dashboard is opened on ordinary office PCs: the kiosk page's budget plus 2 KB, which
- * the funnel per path took it past (docs/dashboard.md, "Code and build").
+ * The office dashboard is opened on ordinary office PCs: the kiosk page's budget plus 8 KB, for
+ * its funnel per path and its JetStream consumer (docs/dashboard.md, "Code and build").
  */
-export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES + 2 * 1024;
+export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES + 8 * 1024;
+
+/** Thrown by a build whose kiosk page or dashboard is over its gzipped budget. */
+export class OverBudgetError extends Error {}
+
+/**
+ * What stands in for nats-core's nkey signing in the pages. Every page logs in with a user and
+ * password from /config.json (services/ui); none signs a nonce with an nkey or a JWT. nats-core
+ * still imports its nkeys module (and through it @nats-io/nkeys and tweetnacl, about 15 KB
+ * gzipped) for its nkey, JWT and creds authenticators, so the pages' bundles get this module in
+ * its place: were an nkey login ever configured, the connect fails with this error, never signs
+ * wrongly.
+ */
+export const NKEYS_LEFT_OUT = 'nkey and JWT logins are left out of the browser pages (kiosk/tools/build.ts); log in with a user and password';
+const NKEYS_STAND_IN = `const refuse = () => { throw new Error(${JSON.stringify(NKEYS_LEFT_OUT)}); };
+export const nkeys = new Proxy({}, { get: refuse, apply: refuse });`;
+
+/** Replaces nats-core's `./nkeys` module (lib/nkeys.js) with the stand-in above. */
+const leaveOutNkeys: Plugin = {
+  name: 'leave-out-nkeys',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\/nkeys$/ }, (args) =>
+      /[/\\]@nats-io[/\\]nats-core[/\\]lib$/.test(args.resolveDir) ? { path: 'nats-core-nkeys', namespace: 'left-out' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'left-out' }, () => ({ contents: NKEYS_STAND_IN, loader: 'js' }));
+  },
+};
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 async function sizeOf(file: string): Promise<BundleSize> {
   const bundle = await readFile(file);
@@ -67,9 +98,20 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
     define: { 'process.env.NODE_ENV': '"production"' },
     conditions: ['production'],
     logLevel: 'warning',
+    plugins: [leaveOutNkeys],
   });
   for (const page of pages) await writeFile(join(outdir, page.file), pageHtml(page));
   const bundles = pages.map((page) => page.bundle);
+  const kiosk = await sizeOf(join(outdir, 'kiosk.js'));
+  const dashboard = await sizeOf(join(outdir, 'dashboard.js'));
+  // Over budget is a failed build, not a warning: the page a kiosk loads on every start stays small.
+  const kioskBudget = options.kioskBudgetBytes ?? KIOSK_GZIP_BUDGET_BYTES;
+  if (kiosk.gzipBytes > kioskBudget) {
+    throw new OverBudgetError(`kiosk.js is ${kb(kiosk.gzipBytes)} gzipped, over its budget of ${kb(kioskBudget)}`);
+  }
+  if (dashboard.gzipBytes > DASHBOARD_GZIP_BUDGET_BYTES) {
+    throw new OverBudgetError(`dashboard.js is ${kb(dashboard.gzipBytes)} gzipped, over its budget of ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}`);
+  }
   return {
     outdir,
     files: [
@@ -77,29 +119,27 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
       ...bundles.map((name) => `${name}.js`),
       ...(options.sourcemap ? bundles.map((name) => `${name}.js.map`) : []),
     ],
-    ...(await sizeOf(join(outdir, 'kiosk.js'))),
+    ...kiosk,
     consoles: {
       staff: await sizeOf(join(outdir, 'staff.js')),
       inspector: await sizeOf(join(outdir, 'inspector.js')),
-      dashboard: await sizeOf(join(outdir, 'dashboard.js')),
+      dashboard,
     },
   };
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outdir = process.argv[2];
-  const built = await buildKiosk(outdir ? { outdir } : {});
-  const within = built.gzipBytes <= KIOSK_GZIP_BUDGET_BYTES;
-  console.log(
-    `kiosk: ${join(built.outdir, 'kiosk.js')} ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped ` +
-      `(budget ${kb(KIOSK_GZIP_BUDGET_BYTES)}: ${within ? 'within' : 'OVER'})`,
-  );
-  const dashboardWithin = built.consoles.dashboard.gzipBytes <= DASHBOARD_GZIP_BUDGET_BYTES;
-  for (const [name, size] of Object.entries(built.consoles)) {
-    const budget = name === 'dashboard' ? ` (budget ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}: ${dashboardWithin ? 'within' : 'OVER'})` : '';
-    console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped${budget}`);
+  try {
+    const built = await buildKiosk(outdir ? { outdir } : {});
+    console.log(`kiosk: ${join(built.outdir, 'kiosk.js')} ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped (budget ${kb(KIOSK_GZIP_BUDGET_BYTES)})`);
+    for (const [name, size] of Object.entries(built.consoles)) {
+      const budget = name === 'dashboard' ? ` (budget ${kb(DASHBOARD_GZIP_BUDGET_BYTES)})` : '';
+      console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped${budget}`);
+    }
+  } catch (error) {
+    if (!(error instanceof OverBudgetError)) throw error;
+    console.error(`build:ui: ${error.message}`);
+    process.exitCode = 1;
   }
-  if (!within || !dashboardWithin) process.exitCode = 1;
 }
