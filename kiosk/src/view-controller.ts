@@ -16,6 +16,11 @@ export interface ViewControllerOptions {
   config?: KioskConfig;
   /** How long to wait for `view.get`; the view stream still arrives if it times out. */
   requestTimeoutMs?: number;
+  /**
+   * The view the page was served with (initial-view.ts): shown at once, before the config fetch
+   * and the websocket. The engine's `view.get` answer replaces it as soon as the websocket is up.
+   */
+  initialView?: View;
 }
 
 export class ViewController implements ReactiveController {
@@ -54,6 +59,11 @@ export class ViewController implements ReactiveController {
 
   private async start(): Promise<void> {
     this.host.connection = 'connecting';
+    const initial = this.options.initialView;
+    if (initial !== undefined && this.lastSeq < 0) {
+      this.lastSeq = initial.seq;
+      this.host.view = initial;
+    }
     let config: KioskConfig;
     try {
       config = this.options.config ?? parseKioskConfig(await (await fetch(this.options.configUrl ?? '/config.json')).json());

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { BrowserConfig } from '../../machines/contract/index.ts';
+import type { BrowserConfig, View } from '../../machines/contract/index.ts';
+import { initialViewBlock } from './current-view.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -26,6 +27,11 @@ export interface UiServerOptions {
   hostNames?: readonly string[];
   /** The NATS websocket URL, the only place the pages may connect to besides their own origin. */
   natsWsUrl?: string;
+  /**
+   * The engine's current view (current-view.ts), embedded in the kiosk page it serves so that the
+   * page shows the current screen before its websocket connects. Absent: the page as built.
+   */
+  currentView?: () => View | undefined;
 }
 
 /** The browser pages, each with its own NATS login. */
@@ -74,6 +80,30 @@ function isSameOrigin(req: IncomingMessage, ownOrigins: ReadonlySet<string>): bo
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = req.headers.origin;
   return origin === undefined || ownOrigins.has(origin);
+}
+
+/**
+ * Whether the kiosk page may carry the current view: the same rule as the login in /config.json,
+ * except that a navigation the browser started itself (`Sec-Fetch-Site: none`: the kiosk's
+ * Chromium opening its start URL, a reload) counts as our own. A page reached from any other
+ * site gets the page as built and waits for its websocket.
+ */
+function mayCarryView(req: IncomingMessage, ownOrigins: ReadonlySet<string>): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || ownOrigins.has(origin);
+}
+
+/** The kiosk page's file with the view's data block put just before `</head>`. */
+async function sendPageWithView(res: ServerResponse, file: string, view: View): Promise<void> {
+  const page = await readFile(file, 'utf8');
+  const at = page.indexOf('</head>');
+  const block = initialViewBlock(view);
+  const body = at < 0 ? block + page : `${page.slice(0, at)}${block}\n  ${page.slice(at)}`;
+  // The view changes with every screen: never kept by the browser.
+  res.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'cache-control': 'no-store' });
+  res.end(body);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -151,6 +181,11 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
     }
     const pages: Record<string, string> = { '/staff': '/staff.html', '/inspector': '/inspector.html', '/dashboard': '/dashboard.html' };
     const path = pages[url.pathname] ?? url.pathname;
+    const view = path === '/' || path === '/index.html' ? options.currentView?.() : undefined;
+    if (view !== undefined && req.method === 'GET' && mayCarryView(req, ownOrigins)) {
+      await sendPageWithView(res, join(options.distDir, 'index.html'), view);
+      return;
+    }
     await sendFile(res, options.distDir, path);
   };
   const server = createServer((req, res) => {

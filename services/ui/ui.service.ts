@@ -12,6 +12,7 @@ import { runsFromSource } from '../shared/source-or-build.ts';
 import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
 import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
+import { followCurrentView } from './current-view.ts';
 import { startUiServer, type BrowserPage } from './static.service.ts';
 
 /** From the sources this file is services/ui/ui.service.ts; in the release it is dist/ui.mjs. */
@@ -75,6 +76,8 @@ export async function runUi(config: StackConfig, outDir?: string) {
   const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
+  // The kiosk page is served with the engine's current view in it (docs/ui.md, "First screen").
+  const view = await followCurrentView(nc, config.kioskId);
   const server = await startUiServer({
     port: config.httpPort,
     distDir,
@@ -91,8 +94,16 @@ export async function runUi(config: StackConfig, outDir?: string) {
       };
     },
     health: () => checkHealth(nc, config.kioskId),
+    currentView: view.current,
   });
   log.info('serving', { url: server.url });
-  return { url: server.url, stop: async () => { await server.stop(); await nc.drain(); } };
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      view.stop();
+      await nc.drain();
+    },
+  };
 }
 

@@ -41,7 +41,7 @@ beforeAll(async () => {
   for (const cardNumber of Object.values(CARD)) await tokens.make(cardRecord(cardNumber));
   engine = await nats.connect('engine');
   // Stands where the registry's pin-grant subject is: nobody answers, every request is seen.
-  engine.subscribe(registrySubjectFor('pinGrant', KIOSK), { callback: (_error, msg) => grantRequests.push(msg.subject) });
+  engine.subscribe(registrySubjectFor('pinGrant', KIOSK), { callback: (_error, msg) => void grantRequests.push(msg.subject) });
   await engine.flush();
   agent = await startCardAgent({ nc: await nats.connect('card-agent'), kioskId: KIOSK, dataDir: tokens.dataDir, reader: 'sim', registryTimeoutMs: 2_000, log: () => undefined });
 });
