@@ -121,7 +121,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function sendFile(res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
+/**
+ * A file of the built pages, with a validator: the browser asks again each time (`no-cache`, so a
+ * new release is seen at once) and gets `304` while the file is unchanged, which keeps the bundle
+ * in Chromium's cache with its compiled code (docs/ui.md, "First screen").
+ */
+async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
   const file = join(distDir, relative === '' ? 'index.html' : relative);
   // A path that climbs out of the dist folder is refused, whatever the encoding.
@@ -132,11 +137,15 @@ async function sendFile(res: ServerResponse, distDir: string, urlPath: string): 
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
+    const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
+    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
     const body = await readFile(file);
-    res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-cache',
-    });
+    res.writeHead(200, headers);
     res.end(body);
   } catch {
     sendJson(res, 404, { error: 'not found' });
@@ -186,7 +195,7 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
       await sendPageWithView(res, join(options.distDir, 'index.html'), view);
       return;
     }
-    await sendFile(res, options.distDir, path);
+    await sendFile(req, res, options.distDir, path);
   };
   const server = createServer((req, res) => {
     handler(req, res).catch(() => {
