@@ -117,12 +117,23 @@ try {
   console.log(`  kiosk, view.get over NATS websocket ${viaNats.toFixed(1)} ms   ×${(viaNats / bare).toFixed(2)} of baseline`);
   console.log(`  the UI server: bare static page     ${uiBare.toFixed(1)} ms   (its baseline)`);
   console.log(`  the UI server: kiosk page, view in it ${served.toFixed(1)} ms   ×${(served / uiBare).toFixed(2)} of its baseline`);
+  // The target's baseline is the bare page as this bench always loaded it (inline, no headers);
+  // the same server's bare page (security headers, a module file) is printed beside it.
   record({
     bench: 'ui',
-    name: 'navigation → first screen, kiosk page from the UI server (median)',
+    name: 'navigation → first screen, kiosk page from the UI server, view embedded (median)',
     value: served,
     unit: 'ms',
-    baseline: { name: 'bare static page, same server', value: uiBare },
+    baseline: { name: 'bare static page', value: bare },
+    compared: 'ratio',
+    target: { op: '≤', value: 2 },
+  });
+  record({
+    bench: 'ui',
+    name: 'navigation → first screen, fixture view set by the page, no NATS (median): the bundle alone',
+    value: fixture,
+    unit: 'ms',
+    baseline: { name: 'bare static page', value: bare },
     compared: 'ratio',
     target: { op: '≤', value: 2 },
   });
