@@ -1,10 +1,14 @@
-// `npm run load -- --kiosks N[,N2,...] --activations M`: N simulated kiosks (real engines and card
-// agents over SoftHSM2 tokens, in one process) doing M full activations on both paths, a share of
-// them with a wrong user code or ID first and a share of revoked cards, against one nats-server and
-// two registry instances (each its own process, production scrypt cost). At most --in-flight
-// activations run at once (default 64): every kiosk is alive the whole run, as many are busy as
-// people at the counters would keep busy. Each N runs in a fresh process; the report goes to
-// stdout and into docs/benchmarks.md. Loopback only; every loop is bounded.
+// `npm run load -- --kiosks N[,N2,...] --activations M [--registries R[,R2,...]]`: N simulated
+// kiosks (real engines and card agents over SoftHSM2 tokens, in one process) doing M full
+// activations on both paths, a share of them with a wrong user code or ID first and a share of
+// revoked cards, against one nats-server and R registry instances (default 2; each its own
+// process, production scrypt cost). At most --in-flight activations run at once (default 64):
+// every kiosk is alive the whole run, as many are busy as people at the counters would keep busy.
+// The cards are provisioned before the kiosks start, several batches at once so that the
+// registries hash the imported user codes in parallel. Each (N, R) runs in a fresh process; the
+// report — activations/s against the scrypt bound (one scrypt per verify, one more per new user
+// code), registry CPU, memory per kiosk — goes to stdout and into docs/benchmarks.md. Loopback
+// only; every loop is bounded.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,6 +19,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { CardImportRecord, View } from '../../machines/contract/index.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
+import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
 import { startNatsServer } from '../../services/shared/nats-server.ts';
 import { until } from '../support/until.ts';
@@ -86,6 +91,37 @@ function cardFor(index: number): { cardNumber: string; kind: Kind; record: CardI
   return { cardNumber, kind, record };
 }
 
+/**
+ * Scrypt hashes the registry computes for one activation of this kind: one per verify compared
+ * (the wrong first try too), one more for the new user code of a registration-bundled card; a
+ * revoked card is refused at identify, before any.
+ */
+function scryptsOf(kind: Kind): number {
+  if (kind === 'revoked') return 0;
+  return 1 + (kind.endsWith('wrong-first') ? 1 : 0) + (kind.startsWith('bundled') ? 1 : 0);
+}
+
+/** One production-cost scrypt on this machine, in seconds: the median of a few, one at a time. */
+async function scryptSeconds(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    await hashUserCode('Ld$Probe1', PRODUCTION_SCRYPT_COST);
+    times.push((performance.now() - started) / 1000);
+  }
+  return times.sort((a, b) => a - b)[3]!;
+}
+
+/** Runs `jobs` with at most `limit` at once. */
+async function inParallel(jobs: Array<() => Promise<unknown>>, limit: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, jobs.length) }, async () => {
+      while (next < jobs.length) await jobs[next++]!();
+    }),
+  );
+}
+
 const on = (screen: View['screen']) => (view: View) => view.screen === screen;
 const failedWith = (code: string) => (view: View) => view.error?.code === code;
 
@@ -127,21 +163,27 @@ async function activate(kiosk: SimulatedKiosk, index: number, time: (step: strin
 // ---------------------------------------------------------------------------------------------
 // One run at one N, in this process.
 
-async function runOnce(kioskCount: number, activations: number, inFlight: number): Promise<LoadResult> {
+async function runOnce(kioskCount: number, activations: number, inFlight: number, registryCount: number): Promise<LoadResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-load-'));
   const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'load' });
   const key = randomBytes(32).toString('hex');
   process.env.REGISTRY_KEY = key;
-  const registries = [await spawnRegistry(nats.url, dataDir, key), await spawnRegistry(nats.url, dataDir, key)];
+  const registries = await Promise.all(Array.from({ length: registryCount }, () => spawnRegistry(nats.url, dataDir, key)));
   const driver = await connect({ servers: nats.url, name: 'load-driver' });
   const parts = await Promise.all(Array.from({ length: Math.max(1, Math.ceil(kioskCount / 100)) }, (_, i) => connect({ servers: nats.url, name: `load-parts-${i}` })));
   try {
     const records = Array.from({ length: activations }, (_, index) => cardFor(index).record);
     const provisionStarted = performance.now();
-    for (let at = 0; at < records.length; at += 500) {
-      await provisionCards({ dataDir, records: records.slice(at, at + 500), nc: driver, log: () => undefined });
-    }
+    // The first batch alone (it makes the demo CA), then the rest several at once: the tokens are
+    // made one after another in the one PKCS#11 worker while the registries hash the user codes
+    // of the batches already sent, in parallel.
+    const batches: Array<readonly CardImportRecord[]> = [];
+    for (let at = 0; at < records.length; at += 100) batches.push(records.slice(at, at + 100));
+    const provision = (batch: readonly CardImportRecord[]) => () => provisionCards({ dataDir, records: batch, nc: driver, log: () => undefined });
+    if (batches.length > 0) await provision(batches[0]!)();
+    await inParallel(batches.slice(1).map(provision), Math.max(2, registryCount * 2));
     const provisionSeconds = (performance.now() - provisionStarted) / 1000;
+    const scrypt = await scryptSeconds();
 
     const rssBefore = await rssMb(process.pid);
     const fleet = await startKiosks({ count: kioskCount, dataDir, partsConnections: parts, driver });
@@ -203,15 +245,27 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
       }
     }
 
-    const memory = {
+    const memory: Record<string, number> = {
       'kiosk host (driver, engines, card agents)': await rssMb(process.pid),
       'nats-server': await rssMb(nats.pid),
-      'registry 1': await rssMb(registries[0]!.pid!),
-      'registry 2': await rssMb(registries[1]!.pid!),
     };
+    for (const [i, registry] of registries.entries()) memory[`registry ${i + 1}`] = await rssMb(registry.pid!);
+    let scrypts = 0;
+    for (let index = 0; index < activations; index++) scrypts += scryptsOf(cardFor(index).kind);
+    const cores = availableParallelism();
+    // The ceiling: every core hashing, nothing else. Activations/s = hashes/s ÷ hashes per activation.
+    const perActivation = scrypts / Math.max(1, activated);
+    const scryptBound = cores / scrypt / perActivation;
+    // Each registry instance hashes on its own libuv pool (4 threads): R instances use at most 4R cores.
+    const boundWithCores = (manyCores: number) => Math.min(manyCores, 4 * registryCount) / scrypt / perActivation;
     await fleet.stop();
     return {
       kiosks: kioskCount,
+      registries: registryCount,
+      scryptMs: scrypt * 1000,
+      scryptsPerActivation: perActivation,
+      scryptBound,
+      boundWith16Cores: boundWithCores(16),
       activations,
       inFlight: workers,
       seconds,
@@ -226,7 +280,7 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
       registryCpuPercent: registryCpu1.map((value, i) => (100 * (value - registryCpu0[i]!)) / seconds),
       memoryMb: memory,
       memoryPerKioskKb: ((rssKiosks - rssBefore) * 1024) / kioskCount,
-      cores: availableParallelism(),
+      cores,
     };
   } finally {
     await Promise.allSettled([driver.close(), ...parts.map((p) => p.close())]);
@@ -252,23 +306,29 @@ const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'registry-host') {
   await registryHost(rest[0]!, rest[1]!);
 } else if (mode === 'one') {
-  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]));
   process.send?.(result);
   process.exit(0);
 } else {
   const sizes = argument('kiosks', '10,100,1000').split(',').map(Number);
+  const registryCounts = argument('registries', '2').split(',').map(Number);
   const inFlight = Number(argument('in-flight', '64'));
   const results: LoadResult[] = [];
-  for (const size of sizes) {
-    const activations = Number(argument('activations', String(Math.max(size, 100))));
-    console.log(`\n=== ${size} kiosks, ${activations} activations, at most ${inFlight} at once`);
-    const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const result = await new Promise<LoadResult>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as LoadResult));
-      child.once('exit', (code) => reject(new Error(`load run at ${size} exited with ${code}`)));
-    });
-    console.log(JSON.stringify(result, null, 1));
-    results.push(result);
+  for (const registryCount of registryCounts) {
+    for (const size of sizes) {
+      const activations = Number(argument('activations', String(Math.max(size, 100))));
+      console.log(`\n=== ${size} kiosks, ${registryCount} registry instance(s), ${activations} activations, at most ${inFlight} at once`);
+      const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight), String(registryCount)], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const result = await new Promise<LoadResult>((resolve, reject) => {
+        child.once('message', (message) => resolve(message as LoadResult));
+        child.once('exit', (code) => reject(new Error(`load run at ${size} exited with ${code}`)));
+      });
+      console.log(JSON.stringify(result, null, 1));
+      results.push(result);
+    }
   }
   await writeLoadReport(results);
   const bad = results.some((r) => r.failures.length > 0 || r.lost > 0 || r.doubled > 0);
