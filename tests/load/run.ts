@@ -92,13 +92,15 @@ function cardFor(index: number): { cardNumber: string; kind: Kind; record: CardI
 }
 
 /**
- * Scrypt hashes the registry computes for one activation of this kind: one per verify compared
- * (the wrong first try too), one more for the new user code of a registration-bundled card; a
- * revoked card is refused at identify, before any.
+ * Scrypt hashes the registry computes for one activation of this kind: a self-applied verify
+ * compares the user code's hash (the wrong first try too); a registration-bundled verify compares
+ * the ID's keyed MAC (no scrypt) and its accept hashes the new user code; a revoked card is refused
+ * at identify, before any (services/registry/activation-operations.ts).
  */
 function scryptsOf(kind: Kind): number {
   if (kind === 'revoked') return 0;
-  return 1 + (kind.endsWith('wrong-first') ? 1 : 0) + (kind.startsWith('bundled') ? 1 : 0);
+  if (kind.startsWith('bundled')) return 1;
+  return kind === 'self-wrong-first' ? 2 : 1;
 }
 
 /** One production-cost scrypt on this machine, in seconds: the median of a few, one at a time. */
