@@ -20,6 +20,7 @@ export interface LoadResult {
   activations: number;
   inFlight: number;
   seconds: number;
+  /** Making the cards (tokens and records); 0 when they were kept from an earlier run. */
   provisionSeconds: number;
   activated: number;
   refused: number;
@@ -60,13 +61,13 @@ export async function writeLoadReport(results: LoadResult[]): Promise<void> {
   const lines: string[] = [];
   lines.push('## Load: many kiosks, registry instances side by side (`npm run load`)', '');
   lines.push(`Run ${new Date().toISOString()} on ${machine()}.`, '');
-  lines.push('Every kiosk is a real engine and a real card agent (simulated reader, SoftHSM2 token per card) in one process; one nats-server; the given number of registry instances, each its own process, at the production scrypt cost. The cards are provisioned before the kiosks start. Activations follow both paths; one in ten starts with a wrong user code or ID (3005) and one in ten is a revoked card (4931). At most the given number of activations run at once; every kiosk is alive throughout.', '');
+  lines.push('Every kiosk is a real engine and a real card agent (simulated reader, SoftHSM2 token per card) in one process; one nats-server; the given number of registry instances, each its own process, at the production scrypt cost. The cards are provisioned before the kiosks start, once per card count and kept for later runs (`--cards-cache`). Activations follow both paths; one in ten starts with a wrong user code or ID (3005) and one in ten is a revoked card (4931). At most the given number of activations run at once; every kiosk is alive throughout.', '');
   lines.push('The scrypt bound is the ceiling: every core of this machine hashing and doing nothing else, at the scrypt time measured in the same run, divided by the hashes one activation of this mix needs (one per self-applied verify, the wrong first tries included; one per new user code, which each registration-bundled card gets at acceptance; the ID check of the bundled path is a keyed MAC, no scrypt). The kiosks, nats-server and the registries\' other work share the same cores, so on this machine the measured rate stays well under it, and more instances than cores cannot raise it. The last column is what the bound becomes on a 16-core machine: each instance hashes on its own pool of 4 threads, so R instances use at most 4R cores — a projection from the measured hash time, not a measurement.', '');
   lines.push('| kiosks | registries | activations | at once | activated | refused as expected | failed | lost | doubled | activations/s | scrypt bound (this machine) | ÷ bound | bound on 16 cores | memory per kiosk | registry CPU (each, % of a core) | provisioning |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     lines.push(
-      `| ${r.kiosks} | ${r.registries} | ${r.activations} | ${r.inFlight} | ${r.activated} | ${r.refused} | ${r.failures.length} | ${r.lost} | ${r.doubled} | ${r.activationsPerSecond.toFixed(2)} | ${r.scryptBound.toFixed(1)}/s (${r.scryptMs.toFixed(0)} ms × ${r.scryptsPerActivation.toFixed(2)} per activation) | ×${(r.activationsPerSecond / r.scryptBound).toFixed(2)} | ${r.boundWith16Cores.toFixed(1)}/s | ${r.memoryPerKioskKb.toFixed(0)} KB | ${r.registryCpuPercent.map((c) => c.toFixed(0)).join(' / ')} | ${r.provisionSeconds.toFixed(0)} s |`,
+      `| ${r.kiosks} | ${r.registries} | ${r.activations} | ${r.inFlight} | ${r.activated} | ${r.refused} | ${r.failures.length} | ${r.lost} | ${r.doubled} | ${r.activationsPerSecond.toFixed(2)} | ${r.scryptBound.toFixed(1)}/s (${r.scryptMs.toFixed(0)} ms × ${r.scryptsPerActivation.toFixed(2)} per activation) | ×${(r.activationsPerSecond / r.scryptBound).toFixed(2)} | ${r.boundWith16Cores.toFixed(1)}/s | ${r.memoryPerKioskKb.toFixed(0)} KB | ${r.registryCpuPercent.map((c) => c.toFixed(0)).join(' / ')} | ${r.provisionSeconds > 0 ? `${r.provisionSeconds.toFixed(0)} s` : 'kept from an earlier run'} |`,
     );
   }
   lines.push('', '### Steps (ms, p50 / p99)', '');

@@ -11,7 +11,7 @@
 // only; every loop is bounded.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +114,57 @@ async function scryptSeconds(): Promise<number> {
   return times.sort((a, b) => a - b)[3]!;
 }
 
+/**
+ * The M cards of a run, provisioned once and kept (`--cards-cache`, default in the temp folder):
+ * the demo CA, a SoftHSM2 token per card, and nats-server's store with the registry's records of
+ * them, made with the servers stopped cleanly, plus the registry key that goes with the records.
+ * A run copies it instead of making 2,000 tokens again. The records depend only on M
+ * (`cardFor`), so one kept set serves every run with the same --activations.
+ */
+async function provisionedCards(cacheRoot: string, activations: number, registryCount: number): Promise<{ dir: string; key: string; seconds: number }> {
+  const dir = join(cacheRoot, `cards-${activations}`);
+  const done = join(dir, 'provisioned');
+  if (await stat(done).then(() => true, () => false)) {
+    return { dir, key: (await readFile(join(dir, 'registry-key.hex'), 'utf8')).trim(), seconds: 0 };
+  }
+  const making = `${dir}.making-${process.pid}`;
+  await rm(making, { recursive: true, force: true });
+  const key = randomBytes(32).toString('hex');
+  const nats = await startNatsServer({ dataDir: join(making, 'nats'), name: 'load' });
+  const registries = await Promise.all(Array.from({ length: Math.max(2, registryCount) }, () => spawnRegistry(nats.url, making, key)));
+  const driver = await connect({ servers: nats.url, name: 'load-provision' });
+  const started = performance.now();
+  try {
+    const records = Array.from({ length: activations }, (_, index) => cardFor(index).record);
+    // The first batch alone (it makes the demo CA), then the rest several at once: the tokens are
+    // made one after another in the one PKCS#11 worker while the registries hash the user codes
+    // of the batches already sent, in parallel.
+    const batches: Array<readonly CardImportRecord[]> = [];
+    for (let at = 0; at < records.length; at += 100) batches.push(records.slice(at, at + 100));
+    const provision = (batch: readonly CardImportRecord[]) => () => provisionCards({ dataDir: making, records: batch, nc: driver, log: () => undefined });
+    if (batches.length > 0) await provision(batches[0]!)();
+    await inParallel(batches.slice(1).map(provision), Math.max(2, registries.length * 2));
+  } finally {
+    await driver.close();
+    await stopRegistries(registries);
+    await nats.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await writeFile(join(making, 'registry-key.hex'), key, { mode: 0o600 });
+  await writeFile(join(making, 'provisioned'), `${activations} cards\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(making, dir);
+  return { dir, key, seconds };
+}
+
+async function stopRegistries(registries: ChildProcess[]): Promise<void> {
+  for (const child of registries) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 /** Runs `jobs` with at most `limit` at once. */
 async function inParallel(jobs: Array<() => Promise<unknown>>, limit: number): Promise<void> {
   let next = 0;
@@ -165,26 +216,18 @@ async function activate(kiosk: SimulatedKiosk, index: number, time: (step: strin
 // ---------------------------------------------------------------------------------------------
 // One run at one N, in this process.
 
-async function runOnce(kioskCount: number, activations: number, inFlight: number, registryCount: number): Promise<LoadResult> {
+async function runOnce(kioskCount: number, activations: number, inFlight: number, registryCount: number, cacheRoot: string): Promise<LoadResult> {
+  const cards = await provisionedCards(cacheRoot, activations, registryCount);
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-load-'));
+  await cp(cards.dir, dataDir, { recursive: true });
   const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'load' });
-  const key = randomBytes(32).toString('hex');
+  const key = cards.key;
   process.env.REGISTRY_KEY = key;
   const registries = await Promise.all(Array.from({ length: registryCount }, () => spawnRegistry(nats.url, dataDir, key)));
   const driver = await connect({ servers: nats.url, name: 'load-driver' });
   const parts = await Promise.all(Array.from({ length: Math.max(1, Math.ceil(kioskCount / 100)) }, (_, i) => connect({ servers: nats.url, name: `load-parts-${i}` })));
   try {
-    const records = Array.from({ length: activations }, (_, index) => cardFor(index).record);
-    const provisionStarted = performance.now();
-    // The first batch alone (it makes the demo CA), then the rest several at once: the tokens are
-    // made one after another in the one PKCS#11 worker while the registries hash the user codes
-    // of the batches already sent, in parallel.
-    const batches: Array<readonly CardImportRecord[]> = [];
-    for (let at = 0; at < records.length; at += 100) batches.push(records.slice(at, at + 100));
-    const provision = (batch: readonly CardImportRecord[]) => () => provisionCards({ dataDir, records: batch, nc: driver, log: () => undefined });
-    if (batches.length > 0) await provision(batches[0]!)();
-    await inParallel(batches.slice(1).map(provision), Math.max(2, registryCount * 2));
-    const provisionSeconds = (performance.now() - provisionStarted) / 1000;
+    const provisionSeconds = cards.seconds;
     const scrypt = await scryptSeconds();
 
     const rssBefore = await rssMb(process.pid);
@@ -286,11 +329,7 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
     };
   } finally {
     await Promise.allSettled([driver.close(), ...parts.map((p) => p.close())]);
-    for (const child of registries) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopRegistries(registries);
     await nats.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -308,19 +347,20 @@ const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'registry-host') {
   await registryHost(rest[0]!, rest[1]!);
 } else if (mode === 'one') {
-  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]));
+  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]), rest[4]!);
   process.send?.(result);
   process.exit(0);
 } else {
   const sizes = argument('kiosks', '10,100,1000').split(',').map(Number);
   const registryCounts = argument('registries', '2').split(',').map(Number);
   const inFlight = Number(argument('in-flight', '64'));
+  const cacheRoot = argument('cards-cache', join(tmpdir(), 'kiosk-load-cards'));
   const results: LoadResult[] = [];
   for (const registryCount of registryCounts) {
     for (const size of sizes) {
       const activations = Number(argument('activations', String(Math.max(size, 100))));
       console.log(`\n=== ${size} kiosks, ${registryCount} registry instance(s), ${activations} activations, at most ${inFlight} at once`);
-      const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight), String(registryCount)], {
+      const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight), String(registryCount), cacheRoot], {
         execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
