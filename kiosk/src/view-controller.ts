@@ -18,7 +18,7 @@ export interface ViewControllerOptions {
   requestTimeoutMs?: number;
   /**
    * The view the page was served with (initial-view.ts): shown at once, before the config fetch
-   * and the websocket. The engine's `view.get` answer replaces it as soon as the websocket is up.
+   * and the websocket, busy until the websocket is up; the engine's `view.get` answer replaces it.
    */
   initialView?: View;
 }
@@ -59,10 +59,13 @@ export class ViewController implements ReactiveController {
 
   private async start(): Promise<void> {
     this.host.connection = 'connecting';
+    // The served view is shown at once but busy (its buttons disabled) until the websocket is up:
+    // a tap before then would have nowhere to go.
     const initial = this.options.initialView;
-    if (initial !== undefined && this.lastSeq < 0) {
+    const waiting = initial !== undefined && this.lastSeq < 0 ? { ...initial, busy: true } : undefined;
+    if (initial !== undefined && waiting !== undefined) {
       this.lastSeq = initial.seq;
-      this.host.view = initial;
+      this.host.view = waiting;
     }
     let config: KioskConfig;
     try {
@@ -94,6 +97,7 @@ export class ViewController implements ReactiveController {
       },
     });
     this.host.connection = 'connected';
+    if (waiting !== undefined && initial !== undefined && this.host.view === waiting) this.host.view = initial;
     void this.watchStatus(nc);
     await this.refresh();
   }

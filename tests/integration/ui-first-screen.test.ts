@@ -154,6 +154,8 @@ describe('Chromium shows it before the websocket connects', () => {
       // The page did try its websocket, and it never got NATS's hello.
       await until(() => silentSockets.size > 0, 'the page dialling its websocket');
       expect(await page.evaluate(() => document.querySelector('ka-kiosk-app')?.getAttribute('connection'))).toBe('connecting');
+      // Shown busy: a tap now would have nowhere to go.
+      expect(await page.evaluate(() => document.querySelector('ka-kiosk-app')?.shadowRoot?.querySelector('main')?.getAttribute('aria-busy'))).toBe('true');
       expect(violations).toEqual([]);
     } finally {
       await context.close();
@@ -168,6 +170,7 @@ describe('Chromium shows it before the websocket connects', () => {
       await page.goto(`${ui.url}/`);
       await until(async () => (await screenOf(page)) === 'ka-insert-card-screen', "the engine's answer");
       expect(await page.evaluate(() => document.querySelector('ka-kiosk-app')?.getAttribute('connection'))).toBe('connected');
+      expect(await page.evaluate(() => document.querySelector('ka-kiosk-app')?.shadowRoot?.querySelector('main')?.getAttribute('aria-busy'))).toBe('false');
     } finally {
       await context.close();
     }
