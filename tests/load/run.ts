@@ -11,12 +11,13 @@
 // only; every loop is bounded.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { CardImportRecord, View } from '../../machines/contract/index.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
@@ -135,15 +136,33 @@ async function provisionedCards(cacheRoot: string, activations: number, registry
   const driver = await connect({ servers: nats.url, name: 'load-provision' });
   const started = performance.now();
   try {
-    const records = Array.from({ length: activations }, (_, index) => cardFor(index).record);
-    // The first batch alone (it makes the demo CA), then the rest several at once: the tokens are
-    // made one after another in the one PKCS#11 worker while the registries hash the user codes
-    // of the batches already sent, in parallel.
-    const batches: Array<readonly CardImportRecord[]> = [];
-    for (let at = 0; at < records.length; at += 100) batches.push(records.slice(at, at + 100));
-    const provision = (batch: readonly CardImportRecord[]) => () => provisionCards({ dataDir: making, records: batch, nc: driver, log: () => undefined });
-    if (batches.length > 0) await provision(batches[0]!)();
-    await inParallel(batches.slice(1).map(provision), Math.max(2, registries.length * 2));
+    // The first batch here: it makes the demo CA. Then the rest in several processes at once, each
+    // with a SoftHSM2 token folder of its own (one folder's every new token makes SoftHSM2 read all
+    // the others again, so one folder grows as the square of the cards), all signed by that CA and
+    // registered with the same registries; their tokens are moved into the one folder after.
+    const first = Math.min(activations, 100);
+    await provisionRange(making, driver, 0, first);
+    const parts = Math.max(4, 2 * availableParallelism());
+    const per = Math.ceil((activations - first) / parts);
+    const ranges = Array.from({ length: parts }, (_, i) => [first + i * per, Math.min(activations, first + (i + 1) * per)] as const).filter(([from, to]) => to > from);
+    await Promise.all(
+      ranges.map(async ([from, to], i) => {
+        const partDir = `${making}.part-${i}`;
+        await rm(partDir, { recursive: true, force: true });
+        // The CA and the rest of the data dir, without the tokens and nats-server's store.
+        await cp(making, partDir, { recursive: true, filter: (source) => !/[/\\](nats|softhsm)([/\\]|$)/.test(source.slice(making.length)) });
+        const child = fork(fileURLToPath(import.meta.url), ['provision-part', partDir, nats.url, String(from), String(to)], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, REGISTRY_KEY: key },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+        if (code !== 0) throw new Error(`provisioning cards ${from}–${to - 1} exited with ${code}`);
+        const tokens = join(partDir, 'softhsm', 'tokens');
+        for (const token of await readdir(tokens)) await rename(join(tokens, token), join(making, 'softhsm', 'tokens', token));
+        await rm(partDir, { recursive: true, force: true });
+      }),
+    );
   } finally {
     await driver.close();
     await stopRegistries(registries);
@@ -157,22 +176,20 @@ async function provisionedCards(cacheRoot: string, activations: number, registry
   return { dir, key, seconds };
 }
 
+/** Cards `from` … `to − 1`: tokens under `dataDir`, records registered through `nc`, 100 at a time. */
+async function provisionRange(dataDir: string, nc: NatsConnection, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; at += 100) {
+    const records = Array.from({ length: Math.min(100, to - at) }, (_, i) => cardFor(at + i).record);
+    await provisionCards({ dataDir, records, nc, log: () => undefined });
+  }
+}
+
 async function stopRegistries(registries: ChildProcess[]): Promise<void> {
   for (const child of registries) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   }
-}
-
-/** Runs `jobs` with at most `limit` at once. */
-async function inParallel(jobs: Array<() => Promise<unknown>>, limit: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, jobs.length) }, async () => {
-      while (next < jobs.length) await jobs[next++]!();
-    }),
-  );
 }
 
 const on = (screen: View['screen']) => (view: View) => view.screen === screen;
@@ -346,6 +363,11 @@ function percentiles(values: number[]): { count: number; p50: number; p99: numbe
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'registry-host') {
   await registryHost(rest[0]!, rest[1]!);
+} else if (mode === 'provision-part') {
+  const nc = await connect({ servers: rest[1]!, name: 'load-provision-part', noAsyncTraces: true });
+  await provisionRange(rest[0]!, nc, Number(rest[2]), Number(rest[3]));
+  await nc.close();
+  process.exit(0);
 } else if (mode === 'one') {
   const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]), rest[4]!);
   process.send?.(result);
