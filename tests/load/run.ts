@@ -256,7 +256,11 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
     const rssKiosks = await rssMb(process.pid);
 
     const steps = new Map<string, number[]>();
-    const time = (step: string, ms: number) => steps.set(step, [...(steps.get(step) ?? []), ms]);
+    const time = (step: string, ms: number) => {
+      const samples = steps.get(step);
+      if (samples === undefined) steps.set(step, [ms]);
+      else samples.push(ms);
+    };
     const failures: string[] = [];
     let activated = 0;
     let refused = 0;
