@@ -37,6 +37,7 @@ import {
 import { loadOrCreateAgentKey } from './agent-key.ts';
 import { openSoLoginReports } from './so-login-reports.ts';
 import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';
+import { InsertionCache, type CardReading } from './insertion-cache.ts';
 import type { CardReaders, ReaderEvent, ReaderState } from './readers/reader.ts';
 import { PcscReaders, type BackoffOptions } from './readers/pcsc.reader.ts';
 import { SimulatedReaders } from './readers/sim.reader.ts';
@@ -154,18 +155,32 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     return value;
   }
 
-  async function readCard(): Promise<CardData> {
-    const reader = cardInReader();
+  /** What the card in `reader` says, read through the worker now (no login of any kind). */
+  async function readFromCard(reader: ReaderState): Promise<CardReading> {
     const { token: summary, certificates } = await token.call({ op: 'read', token: selectorFor(reader) });
     if (!stillInserted(reader)) throw situationError('no-card');
     const certificate = chooseCardCertificate(certificates);
     const fields = parseCardCertificate(certificate.der, options.cardIssuers);
-    return {
+    const publicKey = certificatePublicKey(certificate.der);
+    const card: CardData = {
       cardNumber: cardNumberOf(summary),
       ...fields,
       pinFlags: pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength),
-      certificateKeySha256: publicKeySha256(certificatePublicKey(certificate.der)),
+      certificateKeySha256: publicKeySha256(publicKey),
     };
+    return { summary, certificate, publicKey, card };
+  }
+
+  /** Once per insertion (insertion-cache.ts): later reads of the same insertion cost no worker hop. */
+  const readings = new InsertionCache();
+  const readingOf = (reader: ReaderState) => readings.readingOf(reader, () => readFromCard(reader));
+
+  async function readCard(): Promise<CardData> {
+    const reader = cardInReader();
+    const { card } = await readingOf(reader);
+    // The card may have gone between the read that filled the cache and now.
+    if (!stillInserted(reader)) throw situationError('no-card');
+    return card;
   }
 
   function status(): CardStatusReply {
@@ -194,9 +209,10 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     if (withCard === undefined) {
       checks.push({ id: 'token', ok: false, detail: 'not checked: no card', code: 'CARD_NOT_DETECTED' });
     } else {
-      // Token info and certificate only: no login of any kind, so no PIN counter can move.
+      // Token info and certificate only: no login of any kind, so no PIN counter can move. Read
+      // from the card itself, never the cache: the check is that the card answers now.
       try {
-        const card = await readCard();
+        const { card } = await readings.refresh(withCard, () => readFromCard(withCard));
         checks.push({ id: 'token', ok: true, detail: `card ${card.cardNumber} readable` });
       } catch (error) {
         const contract = error instanceof ContractError ? error : situationError('internal-error');
@@ -225,8 +241,13 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   async function setPin(activationId: string, newPin: string): Promise<SetPinReply> {
     const reader = cardInReader();
     const selector = selectorFor(reader);
-    const { token: summary, certificates } = await token.call({ op: 'read', token: selector });
+    // The certificate and its key from the insertion's reading; the PIN flags from the token now
+    // (token info only, no session): a flag a PIN attempt left since insertion still stops us here,
+    // before any grant is asked for. The worker checks them once more before the SO login.
+    const reading = await readingOf(reader);
+    const summary = await token.call({ op: 'info', token: selector });
     const cardNumber = cardNumberOf(summary);
+    if (cardNumber !== reading.card.cardNumber) throw situationError('no-card');
     if (soLoginFailed.has(cardNumber)) throw situationError('so-login-failed-before');
     const flagsProblem = pinFlagsError(pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength));
     if (flagsProblem !== undefined) throw flagsProblem;
@@ -235,8 +256,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       await reportSoLoginFailed(activationId, cardNumber, soTrouble);
       throw situationError(soTrouble);
     }
-    const certificate = chooseCardCertificate(certificates);
-    const cardPublicKey = certificatePublicKey(certificate.der);
+    const { certificate, publicKey: cardPublicKey } = reading;
     const pin = secretBytes(newPin);
     let signature: Uint8Array;
     try {
@@ -333,7 +353,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   serve(
     subjects.cardSetPin,
     endpoint('set-pin', SetPinRequestSchema, (request) => {
-      const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
+      // A set-pin, done or not, changes the card's PIN flags: the next read goes to the card.
+      const run = setPinQueue.then(() => setPin(request.activationId, request.newPin)).finally(() => readings.forget());
       setPinQueue = run.catch(() => undefined);
       return run;
     }),

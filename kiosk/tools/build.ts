@@ -4,7 +4,7 @@
 // so that the kiosk page carries none of their code. The pages are written from the table in
 // `pages.ts`. `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the
 // static server and the tests.
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +15,21 @@ import { buildSpeech, type BuiltSpeech } from './speech.ts';
 /** The kiosk/ folder: the pages' entry points. */
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export const KIOSK_GZIP_BUDGET_BYTES = 80 * 1024;
+/**
+ * The kiosk page's budget: the build fails over it (docs/benchmarks.md). The target is 60 KB; the
+ * spoken-guidance button and the manual's fuller wording took the page to 60.6 KB after nkeys,
+ * tweetnacl and two unused nats-core modules were left out, so the budget holds 61 KB until the
+ * second language's catalogue is loaded only when chosen (about 3.5 KB gzipped).
+ */
+export const KIOSK_GZIP_BUDGET_BYTES = 61 * 1024;
 
 export interface BuildKioskOptions {
   /** Where to write; default `kiosk/dist`. */
   outdir?: string;
   /** Keep a source map beside the bundle (default false). */
   sourcemap?: boolean;
+  /** The kiosk page's gzipped budget in bytes; default (and in every real build) `KIOSK_GZIP_BUDGET_BYTES`. */
+  kioskBudgetBytes?: number;
 }
 
 export interface BundleSize {
@@ -41,10 +49,62 @@ export interface BuiltKiosk extends BundleSize {
 }
 
 /**
- * The office dashboard is opened on ordinary office PCs: the kiosk page's budget plus 2 KB, which
- * the funnel per path took it past (docs/dashboard.md, "Code and build").
+ * The office dashboard is opened on ordinary office PCs: the kiosk page's budget plus 8 KB, for
+ * its funnel per path and its JetStream consumer (docs/dashboard.md, "Code and build").
  */
-export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES + 2 * 1024;
+export const DASHBOARD_GZIP_BUDGET_BYTES = KIOSK_GZIP_BUDGET_BYTES + 8 * 1024;
+
+/** Thrown by a build whose kiosk page or dashboard is over its gzipped budget. */
+export class OverBudgetError extends Error {}
+
+/**
+ * What stands in for nats-core's nkey signing in the pages. Every page logs in with a user and
+ * password from /config.json (services/ui); none signs a nonce with an nkey or a JWT. nats-core
+ * still imports its nkeys module (and through it @nats-io/nkeys and tweetnacl, about 15 KB
+ * gzipped) for its nkey, JWT and creds authenticators, so the pages' bundles get this module in
+ * its place: were an nkey login ever configured, the connect fails with this error, never signs
+ * wrongly.
+ */
+export const NKEYS_LEFT_OUT = 'nkey and JWT logins are left out of the browser pages (kiosk/tools/build.ts); log in with a user and password';
+const NKEYS_STAND_IN = `const refuse = () => { throw new Error(${JSON.stringify(NKEYS_LEFT_OUT)}); };
+export const nkeys = new Proxy({}, { get: refuse, apply: refuse });`;
+
+/**
+ * Two more of nats-core's modules come in only through its CommonJS index, which esbuild cannot
+ * tree-shake, and no page runs them: the benchmark helpers (lib/bench.js, `Bench` and `Metric`)
+ * and JetStream's idle-heartbeat monitor (lib/idleheartbeat_monitor.js; no page uses JetStream).
+ * Each stand-in's class throws if it is ever constructed.
+ */
+export const MODULE_LEFT_OUT = 'this NATS module is left out of the browser pages (kiosk/tools/build.ts)';
+const throwingClasses = (...names: string[]) =>
+  `class LeftOut { constructor() { throw new Error(${JSON.stringify(MODULE_LEFT_OUT)}); } }
+export { ${names.map((name) => `LeftOut as ${name}`).join(', ')} };`;
+
+/** nats-core's own modules (lib/<name>.js) the pages never run, each with its stand-in. */
+const LEFT_OUT_NATS_CORE_MODULES: Record<string, string> = {
+  nkeys: NKEYS_STAND_IN,
+  bench: throwingClasses('Bench', 'Metric'),
+  idleheartbeat_monitor: throwingClasses('IdleHeartbeatMonitor'),
+};
+
+/** Replaces the modules above, when nats-core's lib imports them, with their stand-ins. */
+const leaveOutNatsCoreModules: Plugin = {
+  name: 'leave-out-nats-core-modules',
+  setup(pluginBuild) {
+    const names = Object.keys(LEFT_OUT_NATS_CORE_MODULES).join('|');
+    pluginBuild.onResolve({ filter: new RegExp(`^\\./(${names})$`) }, (args) =>
+      /[/\\]@nats-io[/\\]nats-core[/\\]lib$/.test(args.resolveDir)
+        ? { path: args.path.slice(2), namespace: 'left-out' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      contents: LEFT_OUT_NATS_CORE_MODULES[args.path] ?? '',
+      loader: 'js',
+    }));
+  },
+};
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 async function sizeOf(file: string): Promise<BundleSize> {
   const bundle = await readFile(file);
@@ -70,10 +130,21 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
     define: { 'process.env.NODE_ENV': '"production"' },
     conditions: ['production'],
     logLevel: 'warning',
+    plugins: [leaveOutNatsCoreModules],
   });
   for (const page of pages) await writeFile(join(outdir, page.file), pageHtml(page));
   const { index: _index, ...speech } = await buildSpeech({ outdir });
   const bundles = pages.map((page) => page.bundle);
+  const kiosk = await sizeOf(join(outdir, 'kiosk.js'));
+  const dashboard = await sizeOf(join(outdir, 'dashboard.js'));
+  // Over budget is a failed build, not a warning: the page a kiosk loads on every start stays small.
+  const kioskBudget = options.kioskBudgetBytes ?? KIOSK_GZIP_BUDGET_BYTES;
+  if (kiosk.gzipBytes > kioskBudget) {
+    throw new OverBudgetError(`kiosk.js is ${kb(kiosk.gzipBytes)} gzipped, over its budget of ${kb(kioskBudget)}`);
+  }
+  if (dashboard.gzipBytes > DASHBOARD_GZIP_BUDGET_BYTES) {
+    throw new OverBudgetError(`dashboard.js is ${kb(dashboard.gzipBytes)} gzipped, over its budget of ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}`);
+  }
   return {
     outdir,
     files: [
@@ -81,31 +152,29 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
       ...bundles.map((name) => `${name}.js`),
       ...(options.sourcemap ? bundles.map((name) => `${name}.js.map`) : []),
     ],
-    ...(await sizeOf(join(outdir, 'kiosk.js'))),
+    ...kiosk,
     consoles: {
       staff: await sizeOf(join(outdir, 'staff.js')),
       inspector: await sizeOf(join(outdir, 'inspector.js')),
-      dashboard: await sizeOf(join(outdir, 'dashboard.js')),
+      dashboard,
     },
     speech,
   };
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outdir = process.argv[2];
-  const built = await buildKiosk(outdir ? { outdir } : {});
-  const within = built.gzipBytes <= KIOSK_GZIP_BUDGET_BYTES;
-  console.log(
-    `kiosk: ${join(built.outdir, 'kiosk.js')} ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped ` +
-      `(budget ${kb(KIOSK_GZIP_BUDGET_BYTES)}: ${within ? 'within' : 'OVER'})`,
-  );
-  const dashboardWithin = built.consoles.dashboard.gzipBytes <= DASHBOARD_GZIP_BUDGET_BYTES;
-  for (const [name, size] of Object.entries(built.consoles)) {
-    const budget = name === 'dashboard' ? ` (budget ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}: ${dashboardWithin ? 'within' : 'OVER'})` : '';
-    console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped${budget}`);
+  try {
+    const built = await buildKiosk(outdir ? { outdir } : {});
+    console.log(`kiosk: ${join(built.outdir, 'kiosk.js')} ${kb(built.bytes)} minified, ${kb(built.gzipBytes)} gzipped (budget ${kb(KIOSK_GZIP_BUDGET_BYTES)})`);
+    for (const [name, size] of Object.entries(built.consoles)) {
+      const budget = name === 'dashboard' ? ` (budget ${kb(DASHBOARD_GZIP_BUDGET_BYTES)})` : '';
+      console.log(`${name}: ${join(built.outdir, `${name}.js`)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped${budget}`);
+    }
+    console.log(`speech: ${join(built.outdir, 'speech')} ${built.speech.files} files, ${kb(built.speech.bytes)} (${built.speech.synthesized} made now)`);
+  } catch (error) {
+    if (!(error instanceof OverBudgetError)) throw error;
+    console.error(`build:ui: ${error.message}`);
+    process.exitCode = 1;
   }
-  console.log(`speech: ${join(built.outdir, 'speech')} ${built.speech.files} files, ${kb(built.speech.bytes)} (${built.speech.synthesized} made now)`);
-  if (!within || !dashboardWithin) process.exitCode = 1;
 }

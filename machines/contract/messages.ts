@@ -349,6 +349,12 @@ export const BrowserConfigSchema = v.object({
 });
 export type BrowserConfig = v.InferOutput<typeof BrowserConfigSchema>;
 
+/**
+ * The id of the data block (`<script type="application/json">`) in which the UI server hands the
+ * kiosk page the engine's current View, so that the first screen needs no websocket round trip.
+ */
+export const INITIAL_VIEW_ELEMENT_ID = 'ka-initial-view';
+
 // ---------------------------------------------------------------------------------------------
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; problems: string[] };

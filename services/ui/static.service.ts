@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { BrowserConfig } from '../../machines/contract/index.ts';
+import type { BrowserConfig, View } from '../../machines/contract/index.ts';
+import { initialViewBlock } from './current-view.ts';
 import { peerUid } from './login-peer.ts';
 
 export interface HealthReport {
@@ -34,6 +35,11 @@ export interface UiServerOptions {
   loginUids?: readonly number[];
   /** Told of every login refused to a local process of another user (a log line; never the login). */
   onLoginRefused?: (refusal: { page: string; peerUid: number | undefined; peerPort: number | undefined }) => void;
+  /**
+   * The engine's current view (current-view.ts), embedded in the kiosk page it serves so that the
+   * page shows the current screen before its websocket connects. Absent: the page as built.
+   */
+  currentView?: () => View | undefined;
 }
 
 /** The browser pages, each with its own NATS login. */
@@ -100,6 +106,30 @@ export function loginPeerGate(uids: readonly number[]) {
   };
 }
 
+/**
+ * Whether the kiosk page may carry the current view: the same rule as the login in /config.json,
+ * except that a navigation the browser started itself (`Sec-Fetch-Site: none`: the kiosk's
+ * Chromium opening its start URL, a reload) counts as our own. A page reached from any other
+ * site gets the page as built and waits for its websocket.
+ */
+function mayCarryView(req: IncomingMessage, ownOrigins: ReadonlySet<string>): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || ownOrigins.has(origin);
+}
+
+/** The kiosk page's file with the view's data block put just before `</head>`. */
+async function sendPageWithView(res: ServerResponse, file: string, view: View): Promise<void> {
+  const page = await readFile(file, 'utf8');
+  const at = page.indexOf('</head>');
+  const block = initialViewBlock(view);
+  const body = at < 0 ? block + page : `${page.slice(0, at)}${block}\n  ${page.slice(at)}`;
+  // The view changes with every screen: never kept by the browser.
+  res.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'cache-control': 'no-store' });
+  res.end(body);
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -117,7 +147,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function sendFile(res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
+/**
+ * A file of the built pages, with a validator: the browser asks again each time (`no-cache`, so a
+ * new release is seen at once) and gets `304` while the file is unchanged, which keeps the bundle
+ * in Chromium's cache with its compiled code (docs/ui.md, "First screen").
+ */
+async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
   const file = join(distDir, relative === '' ? 'index.html' : relative);
   // A path that climbs out of the dist folder is refused, whatever the encoding.
@@ -128,11 +163,15 @@ async function sendFile(res: ServerResponse, distDir: string, urlPath: string): 
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
+    const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
+    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
     const body = await readFile(file);
-    res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-cache',
-    });
+    res.writeHead(200, headers);
     res.end(body);
   } catch {
     sendJson(res, 404, { error: 'not found' });
@@ -185,7 +224,13 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
     }
     const pages: Record<string, string> = { '/staff': '/staff.html', '/inspector': '/inspector.html', '/dashboard': '/dashboard.html' };
     const path = pages[url.pathname] ?? url.pathname;
-    await sendFile(res, options.distDir, path);
+    const view = path === '/' || path === '/index.html' ? options.currentView?.() : undefined;
+    // The view is for the kiosk browser only, behind the same gate as the login (threat 12).
+    if (view !== undefined && req.method === 'GET' && mayCarryView(req, ownOrigins) && (await isLoginPeer(req)).ok) {
+      await sendPageWithView(res, join(options.distDir, 'index.html'), view);
+      return;
+    }
+    await sendFile(req, res, options.distDir, path);
   };
   const server = createServer((req, res) => {
     handler(req, res).catch(() => {

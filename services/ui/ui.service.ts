@@ -12,6 +12,7 @@ import { runsFromSource } from '../shared/source-or-build.ts';
 import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
 import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
+import { followCurrentView } from './current-view.ts';
 import { startUiServer, type BrowserPage } from './static.service.ts';
 import { browserUids } from './login-peer.ts';
 
@@ -78,6 +79,8 @@ export async function runUi(config: StackConfig, outDir?: string) {
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
   // Whose browser may have the pages' logins (docs/security.md, threat 12).
   const loginUids = browserUids(config.kioskBrowserUid);
+  // The kiosk page is served with the engine's current view in it (docs/ui.md, "First screen").
+  const view = await followCurrentView(nc, config.kioskId);
   const server = await startUiServer({
     port: config.httpPort,
     distDir,
@@ -96,8 +99,16 @@ export async function runUi(config: StackConfig, outDir?: string) {
     health: () => checkHealth(nc, config.kioskId),
     loginUids,
     onLoginRefused: (refusal) => log.warn('page login refused: the connection is not the browser user\'s', { ...refusal, allowedUids: loginUids }),
+    currentView: view.current,
   });
   log.info('serving', { url: server.url });
-  return { url: server.url, stop: async () => { await server.stop(); await nc.drain(); } };
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      view.stop();
+      await nc.drain();
+    },
+  };
 }
 

@@ -232,13 +232,14 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
     expect(await cardValue('憑證用戶名稱')).toBe(`C=TW,O=${cardB.holderName},OU=${cardB.orgUnit}`);
 
-    // A reload mid-flow: the page asks the engine for its view and shows the same screen again.
+    // A reload mid-flow: the page comes with the current view in it (docs/ui.md, "First screen"),
+    // shows the same screen again, and asks the engine for its view once its websocket is up.
     const viewGet = kioskSubjects(stack!.kioskId).viewGet;
     const viewGetsBefore = traffic.messages.filter((message) => message.subject === viewGet).length;
     await page.reload();
     await waitForScreen(page, SCREENS.confirmCardData);
     expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
-    expect(traffic.messages.filter((message) => message.subject === viewGet).length).toBeGreaterThan(viewGetsBefore);
+    await expect.poll(() => traffic.messages.filter((message) => message.subject === viewGet).length, { timeout: 30_000 }).toBeGreaterThan(viewGetsBefore);
     // Path B accepts only after the contact step: the button says what it does.
     expect(await button(page, '進行憑證接受').count()).toBe(0);
     await button(page, '資料正確，下一步').tap();

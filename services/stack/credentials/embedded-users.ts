@@ -132,9 +132,10 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
     {
       user: 'ui',
       inboxPrefix: inboxPrefixOf('ui'),
-      // /healthz asks each part the way its clients do.
+      // /healthz asks each part the way its clients do; the kiosk's views (secret-free) go into
+      // the page it serves, so that the first screen needs no websocket round trip.
       publish: { allow: [registryPing, k.cardStatus, k.viewGet] },
-      subscribe: { allow: [inbox('ui')] },
+      subscribe: { allow: [k.view, inbox('ui')] },
       allowResponses: false,
       connectionTypes: ['STANDARD'],
     },
