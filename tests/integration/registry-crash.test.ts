@@ -16,7 +16,7 @@ import { SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../suppo
 import { startCrashingLink } from '../support/crashing-link.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { registryRequests } from '../support/registry-requests.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 
 let nats: TestNats;
 let nc: NatsConnection;
@@ -64,7 +64,7 @@ async function crashDuring(cardNumber: string, request: () => Promise<unknown>):
 }
 
 async function staffView(cardNumber: string): Promise<StaffCardReply> {
-  return ask('staffCard', { cardNumber, token: await staffTokenFor(nats.dataDir, 'staff-crash', new Date(clockMs)) }, StaffCardReplySchema);
+  return ask('staffCard', { cardNumber, token: await enrolledStaffToken(nc, nats.dataDir, 'staff-crash', new Date(clockMs)) }, StaffCardReplySchema);
 }
 
 /** The record and its events agree: numbered 1…n without a gap, each starting where the last ended, the last ending at the status. */

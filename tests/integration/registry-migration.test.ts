@@ -28,7 +28,7 @@ import { readAll } from '../../services/registry/registry-store.ts';
 import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE } from '../support/sample-cards.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { registryRequests } from '../support/registry-requests.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 
 const KEY = Buffer.alloc(32, 5);
 const COST = { N: 1024, r: 8, p: 1 };
@@ -102,7 +102,7 @@ function startInstance(): Promise<RunningRegistry> {
 }
 
 async function staffView(cardNumber: string) {
-  return ask('staffCard', { cardNumber, token: await staffTokenFor(nats.dataDir, 'staff-migration', NOW) }, StaffCardReplySchema);
+  return ask('staffCard', { cardNumber, token: await enrolledStaffToken(nc, nats.dataDir, 'staff-migration', NOW) }, StaffCardReplySchema);
 }
 
 const verifyBody = (cardNumber: string) => ({ cardNumber, certSerial: SAMPLE_CERT_SERIAL, kioskId: 'kiosk-1', route: 'self-applied', userCode: SAMPLE_USER_CODE });
