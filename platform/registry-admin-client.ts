@@ -8,9 +8,9 @@ import {
   type AdminImportReply,
   type AdminImportRequest,
   type AdminListReply,
-} from '../../machines/contract/index.ts';
-import { requestJson } from '../shared/nats-json.ts';
-import { AdminListPageSchema } from '../../machines/contract/card-import.ts';
+} from '../machines/contract/index.ts';
+import { requestJson } from './nats-json.ts';
+import { AdminListPageSchema } from '../machines/contract/card-import.ts';
 
 /** Records per request: the contract allows 1000; smaller batches keep each reply prompt. */
 export const IMPORT_BATCH_SIZE = 200;
