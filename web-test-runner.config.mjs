@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { register } from 'tsx/esm/api';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './deploy/chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './platform/chromium.mjs';
 
 // The NATS helper plugin is TypeScript and reuses the project's nats-server launcher.
 register();

@@ -23,17 +23,17 @@ import {
   type SetPinReply,
   UnreadRequestSchema,
 } from '../machines/contract/index.ts';
-import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
-import { createLogger, type Logger } from '../services/shared/log.ts';
-import { encodeJson, requestJson } from '../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/pin-grant-jwe.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../platform/endpoint.ts';
+import { createLogger, type Logger } from '../platform/log.ts';
+import { encodeJson, requestJson } from '../platform/nats-json.ts';
+import { generateOneTimeKeyPair, pinGrantContext } from '../platform/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
   publicKeySha256,
   signWithAgentKey,
   soReportStatement,
-} from '../services/shared/card-proofs.ts';
+} from '../platform/card-proofs.ts';
 import { loadOrCreateAgentKey } from './agent-key.ts';
 import { openSoLoginReports } from './so-login-reports.ts';
 import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';

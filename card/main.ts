@@ -4,8 +4,8 @@
 // standing for the card), CARD_NUMBER_FROM (label | serial), CARD_ISSUERS (the issuing CAs of
 // business certificates, issuer O or CN, separated by `;`; unset: any).
 import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
-import { onShutdown } from '../services/shared/lifecycle.ts';
+import { natsConnectOptions, readConfig } from '../platform/config.ts';
+import { onShutdown } from '../platform/lifecycle.ts';
 import { startCardAgent } from './agent.service.ts';
 
 const config = readConfig();

@@ -8,8 +8,8 @@ import type { CardImportRecord } from '../../machines/contract/index.ts';
 import { secretBytes, type TokenClient } from '../token/token.client.ts';
 import type { CardKeyType, TokenSummary } from '../token/protocol.ts';
 import { certificatePublicKey } from '../token/certificate.ts';
-import { publicKeySha256 } from '../../services/shared/card-proofs.ts';
-import { certificateHolderOf } from '../../services/shared/certificate-holder.ts';
+import { publicKeySha256 } from '../../platform/card-proofs.ts';
+import { certificateHolderOf } from '../../platform/certificate-holder.ts';
 import { issueCardCertificate, randomCertSerial, type DemoCa } from './demo-ca.ts';
 
 /** The CKA_ID and CKA_LABEL the key and certificate share, as card middleware expects. */

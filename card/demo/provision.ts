@@ -21,8 +21,8 @@ import {
   type CardImportRecord,
   type CardRecordStatus,
 } from '../../machines/contract/index.ts';
-import { importCards, listCards } from '../../services/registry/admin-client.ts';
-import { createLogger } from '../../services/shared/log.ts';
+import { importCards, listCards } from '../../platform/registry-admin-client.ts';
+import { createLogger } from '../../platform/log.ts';
 import { CARD_KEY_TYPES, type CardKeyType } from '../token/protocol.ts';
 import { useSoftHsmDataDir } from '../token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from '../token/token.client.ts';

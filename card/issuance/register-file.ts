@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { CardImportRecordSchema, decode, type AdminImportRequest } from '../../machines/contract/index.ts';
-import { publicKeySha256 } from '../../services/shared/card-proofs.ts';
+import { publicKeySha256 } from '../../platform/card-proofs.ts';
 import { certificatePublicKey, normalizeSerial, parseCardCertificate, type CertificateFields } from '../token/certificate.ts';
 
 /** A PEM certificate: generous for an RSA-4096 certificate with long names, small enough to refuse junk. */

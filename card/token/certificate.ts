@@ -9,7 +9,7 @@
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import type { CertificateHolder } from '../../services/shared/certificate-holder.ts';
+import type { CertificateHolder } from '../../platform/certificate-holder.ts';
 import { situationError } from '../errors.ts';
 import type { TokenCertificate } from './protocol.ts';
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
-import { openGrant } from '../../services/shared/pin-grant-jwe.ts';
+import { openGrant } from '../../platform/pin-grant-jwe.ts';
 import { soPinTroubleOf, type Pkcs11Step, type Situation } from '../errors.ts';
 import type {
   TokenCertificate,

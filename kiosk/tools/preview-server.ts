@@ -55,4 +55,4 @@ export async function startPreviewServer(distDir: string): Promise<PreviewServer
   };
 }
 
-export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../deploy/chromium.mjs';
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../platform/chromium.mjs';

@@ -207,7 +207,7 @@ export const PinGrantRequestSchema = v.object({
   agentPublicKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
   /**
    * Our extension: the kiosk's enrolled card-agent key (Ed25519) signs the one-time key for this
-   * activation and kiosk (`services/shared/card-proofs.ts`); the registry seals to nothing else.
+   * activation and kiosk (`platform/card-proofs.ts`); the registry seals to nothing else.
    */
   agentKeySignature: base64url(86, 86),
 });
@@ -236,7 +236,7 @@ export const SoLoginFailedRequestSchema = v.object({
   activationId: typed(128),
   cardNumber,
   problem: v.picklist(SO_LOGIN_PROBLEMS),
-  /** The enrolled agent key's signature over the report (`services/shared/card-proofs.ts`). */
+  /** The enrolled agent key's signature over the report (`platform/card-proofs.ts`). */
   agentKeySignature: base64url(86, 86),
 });
 export type SoLoginFailedRequest = v.InferOutput<typeof SoLoginFailedRequestSchema>;

@@ -35,9 +35,9 @@ import {
   type SessionEvent,
   type SessionTiming,
 } from '../../machines/session/index.ts';
-import { encodeJson } from '../shared/nats-json.ts';
-import { answerRequest, endpoint, EndpointCounters, replyAllowed, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { answerRequest, endpoint, EndpointCounters, replyAllowed, type Endpoint, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { createLogger, type Logger } from '../../platform/log.ts';
 import { describeMachine } from './machine-description.ts';
 import {
   DEFAULT_EFFECT_TIMEOUTS,
@@ -50,7 +50,7 @@ import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { startCompletionOutbox } from './completion-outbox.ts';
 import { inspectionOf } from './inspection.ts';
 import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
-import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
+import { respondWithStaffError } from '../../platform/staff-errors.ts';
 import { loadStaffTokenPublicKey, verifyStaffToken, type StaffIdentity, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
 
 type StaffTokenKey = StaffTokenKeys['publicKey'];

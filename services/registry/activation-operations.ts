@@ -19,7 +19,7 @@ import {
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
 import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
-import { pinGrantContext, sealGrant } from '../shared/pin-grant-jwe.ts';
+import { pinGrantContext, sealGrant } from '../../platform/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
@@ -27,7 +27,7 @@ import {
   soReportStatement,
   verifyAgentSignature,
   verifyCardSignature,
-} from '../shared/card-proofs.ts';
+} from '../../platform/card-proofs.ts';
 import {
   attemptsLeft,
   checkGrantable,

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
 import { publicKeyText, signingKeyFromSeed, verifyChain } from './audit-chain.ts';
 import { loadRegistryKey, RegistrySecrets } from './registry-secrets.ts';

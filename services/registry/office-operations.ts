@@ -11,7 +11,7 @@ import {
 import type { AdminListPage, AdminListRequestSchema } from '../../machines/contract/card-import.ts';
 import type { StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from '../../machines/contract/staff.ts';
 import { checkPersonalId, isValidUserCode, normalizeInput } from '../../machines/validators/index.ts';
-import { certificateHolderOf } from '../shared/certificate-holder.ts';
+import { certificateHolderOf } from '../../platform/certificate-holder.ts';
 import {
   attemptsLeft,
   effectiveStatus,

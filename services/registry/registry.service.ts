@@ -23,8 +23,8 @@ import {
   VerifyRequestSchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type Logger, type LogSink } from '../shared/log.ts';
+import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { createLogger, type Logger, type LogSink } from '../../platform/log.ts';
 import { CardView } from './card-view.ts';
 import { migrateCardBucket } from './card-migration.ts';
 import { CardStream } from './card-stream.ts';
@@ -58,7 +58,7 @@ export interface RegistryOptions {
   dataDir: string;
   /** The 32-byte registry key; else REGISTRY_KEY (hex), else `<dataDir>/registry.key` (0600, made on first start). */
   secretKey?: Buffer;
-  /** Where the registry's log lines go (services/shared/log.ts): one per request (endpoint, card, kiosk, outcome, ms); never a secret. */
+  /** Where the registry's log lines go (platform/log.ts): one per request (endpoint, card, kiosk, outcome, ms); never a secret. */
   log?: LogSink;
   now?: () => Date;
   activationTtlMs?: number;

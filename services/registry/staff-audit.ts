@@ -16,7 +16,7 @@ import {
 } from '@nats-io/jetstream';
 import type { KeyObject } from 'node:crypto';
 import type { StaffAuditEvent } from '../../machines/contract/staff.ts';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { chainHash, GENESIS, makeCheckpoint, type ChainLink } from './audit-chain.ts';
 
 export const STAFF_AUDIT_STREAM = 'RA_AUDIT';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { SettingsService } from '@simplewebauthn/server';
 import { decodeAttestationObject } from '@simplewebauthn/server/helpers';
 import { StaffError } from '../../machines/contract/staff.ts';
-import type { StackConfig } from '../shared/config.ts';
+import type { StackConfig } from '../../platform/config.ts';
 
 export type AuthenticatorPolicy = { readonly kind: 'any' } | { readonly kind: 'listed'; readonly aaguids: ReadonlySet<string> };
 

@@ -1,9 +1,9 @@
 // The staff-auth part as its own process (`npm run serve -- staff-auth`; `npm start` supervises it).
 import { resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
-import { onShutdown } from '../shared/lifecycle.ts';
-import { createLogger } from '../shared/log.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { onShutdown } from '../../platform/lifecycle.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startStaffAuth } from './staff-auth.service.ts';
 import { staffOrigin } from './staff-origin.ts';
 import { authenticatorPolicyOf } from './authenticator-policy.ts';

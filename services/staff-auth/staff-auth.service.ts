@@ -30,8 +30,8 @@ import {
   StaffError,
 } from '../../machines/contract/staff.ts';
 import { UnreadRequestSchema } from '../../machines/contract/messages.ts';
-import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { createLogger, type Logger } from '../../platform/log.ts';
 import { signStaffToken, verifyStaffToken, type StaffTokenKeys } from './staff-token.ts';
 import { signedOutKey } from './staff-directory.ts';
 import { attestationFor, checkAuthenticator, describePolicy, type AuthenticatorPolicy } from './authenticator-policy.ts';
@@ -76,7 +76,7 @@ export interface StaffAuthOptions {
   origin: string;
   now?: () => Date;
   replicas?: number;
-  /** Where its lines go (services/shared/log.ts); none by default. */
+  /** Where its lines go (platform/log.ts); none by default. */
   log?: Logger;
   /** Which authenticators may enroll; any when left out (the embedded stack, tests). */
   authenticators?: AuthenticatorPolicy;

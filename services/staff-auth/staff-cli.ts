@@ -6,7 +6,7 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
 import { AdminEnrollReplySchema, StaffAdminListReplySchema, StaffRevokeReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
 import * as valibot from 'valibot';

@@ -28,14 +28,14 @@ import {
 import { startCardAgent } from '../../card/agent.service.ts';
 import { record } from './measures.ts';
 import { certificatePublicKey, chooseCardCertificate, parseCardCertificate } from '../../card/token/certificate.ts';
-import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey, importCards } from '../../platform/registry-admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { grantKeyStatement, possessionStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
+import { grantKeyStatement, possessionStatement, signWithAgentKey } from '../../platform/card-proofs.ts';
 import { createHash } from 'node:crypto';
 import { startRegistry } from '../../services/registry/registry.service.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
-import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../services/shared/pin-grant-jwe.ts';
+import { requestJson } from '../../platform/nats-json.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../platform/pin-grant-jwe.ts';
 import { cardRecord, startTestTokens } from '../support/softhsm.ts';
 
 const READS = 2_000;

@@ -21,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contract/index.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
 import { record } from './measures.ts';
 
 const IN_FLIGHT = 64;

@@ -13,7 +13,7 @@ import { kioskSubjects } from '../../machines/contract/subjects.ts';
 import { buildKiosk, KIOSK_GZIP_BUDGET_BYTES } from '../../kiosk/tools/build.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from '../../kiosk/tools/preview-server.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
 import { followCurrentView } from '../../services/ui/current-view.ts';
 import { startUiServer } from '../../services/ui/static.service.ts';
 import { record } from './measures.ts';

@@ -8,7 +8,7 @@ import { wsconnect, type Msg, type NatsConnection, type Subscription } from '@na
 import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
 import type { View } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
-import { respondWithError } from '../../services/shared/nats-json.ts';
+import { respondWithError } from '../../platform/nats-json.ts';
 import { KaStaffApp } from '../../kiosk/staff/app/ka-staff-app.ts';
 import { STAFF_SESSION_STORAGE_KEY } from '../../kiosk/staff/staff-session.ts';
 import type { KaStaffCardPanel } from '../../kiosk/staff/card-panel/ka-staff-card-panel.ts';

@@ -12,7 +12,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, isErrorCode, kioskSubjects, REGISTRY_SUBJECTS, WireErrorBodySchema, type View } from '../../machines/contract/index.ts';
 import { issueCardCertificate, randomCertSerial } from '../../card/demo/demo-ca.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { secretBytes } from '../../card/token/token.client.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT } from '../../services/registry/kiosk-rate-limit.ts';
 import { KIOSK_LIMITS_BUCKET } from '../../services/registry/registry-store.ts';

@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import * as v from 'valibot';
 import { CardDataSchema, ContractError, kioskSubjects, OkReplySchema, registrySubjectFor, SelfcheckSchema } from '../../machines/contract/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
 

@@ -30,14 +30,14 @@ import {
 } from '../../machines/contract/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
-import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey, importCards } from '../../platform/registry-admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor } from '../../machines/contract/index.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/pin-grant-jwe.ts';
-import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
+import { generateOneTimeKeyPair } from '../../platform/pin-grant-jwe.ts';
+import { grantKeyStatement, signWithAgentKey } from '../../platform/card-proofs.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
 import { enrolledStaffToken } from '../support/staff-token.ts';
@@ -369,7 +369,7 @@ describe('card.read', () => {
     await must(s.cardRead, {}, CardDataSchema);
     const file = join(tokens.dataDir, 'later.json');
     await writeFile(file, JSON.stringify([cardRecord(CARD.fromOtherProcess)]));
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'card/cards-cli.ts', 'import', '--token-only', file], {
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'services/registry/cards-cli.ts', 'import', '--token-only', file], {
       env: { ...process.env, DATA_DIR: tokens.dataDir },
     });
     await insert(CARD.fromOtherProcess);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardDataSchema, ContractError, ERRORS, kioskSubjects, type View } from '../../machines/contract/index.ts';
 import { softHsmPaths } from '../../card/token/softhsm.ts';
 import { DEFAULT_PKCS11_MODULE } from '../../card/token/token.client.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
 const run = promisify(execFile);

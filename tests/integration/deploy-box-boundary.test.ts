@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSecrets, kioskLogin } from '../../deploy/production/make-kiosk-config.ts';
 import { KIOSK_LOCAL_USERS } from '../../deploy/production/nats-rules.ts';
 import type { Site } from '../../deploy/production/nats-site.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { readConfig } from '../../services/shared/config.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { readConfig } from '../../platform/config.ts';
 import { runUi } from '../../services/ui/ui.service.ts';
 import { startKioskLeaf, type LoopbackSite, type StartedLeaf } from '../support/deploy-sites.ts';
 

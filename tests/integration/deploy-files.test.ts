@@ -166,7 +166,7 @@ describe('the kiosk browser (deploy/production/systemd/kiosk-browser.service, ch
 
 describe('environment examples (deploy/production/env)', () => {
   it('name only variables the parts read, and carry no usable secret', async () => {
-    const config = await readFile(join(import.meta.dirname, '../../services/shared/config.ts'), 'utf8');
+    const config = await readFile(join(import.meta.dirname, '../../platform/config.ts'), 'utf8');
     const read = new Set([...config.matchAll(/env(?:\.|, ')([A-Z_]+)/g)].map((m) => m[1]!));
     // Read elsewhere than config.ts (card/main.ts, registry-secrets.ts), documented in the README.
     for (const name of ['CARD_NUMBER_FROM', 'PKCS11_MODULE', 'REGISTRY_KEY']) read.add(name);

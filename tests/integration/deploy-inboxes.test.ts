@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { connect } from '@nats-io/transport-node';
 import { errors, wsconnect, type NatsConnection } from '@nats-io/nats-core';
 import { kioskSubjects } from '../../machines/contract/index.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { ownInbox, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_USER, type KioskLocalUser } from '../../deploy/production/nats-rules.ts';
 import { completeSecrets, deskLogin, kioskLogin } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, type ConfiguredServer } from '../../deploy/production/nats-process.ts';

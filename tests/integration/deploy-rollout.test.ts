@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import type { HubListen, Site } from '../../deploy/production/nats-site.ts';
 import type { SiteSecrets } from '../../deploy/production/nats-config.ts';
 import { completeSecrets, hubNodeFiles } from '../../deploy/production/make-kiosk-config.ts';

@@ -3,7 +3,7 @@
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JETSTREAM, kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { signStaffToken } from '../../services/staff-auth/staff-token.ts';

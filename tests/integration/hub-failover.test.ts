@@ -27,9 +27,9 @@ import {
   registrySubjectFor,
   VerifyReplySchema,
 } from '../../machines/contract/index.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { DEFAULT_EFFECT_TIMEOUTS } from '../../services/kiosk-engine/session-effects.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { eventOf, openSealed, sealedOf } from '../../services/registry/card-stream.ts';

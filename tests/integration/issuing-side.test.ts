@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { View } from '../../machines/contract/index.ts';
-import { listCards } from '../../services/registry/admin-client.ts';
+import { listCards } from '../../platform/registry-admin-client.ts';
 import { useSoftHsmDataDir } from '../../card/token/softhsm.ts';
 import type { RegisterRecord } from '../../card/issuance/register-file.ts';
 import {
@@ -53,7 +53,7 @@ describe('cards made by the issuing side with softhsm2-util, pkcs11-tool and ope
     const file = join(stack.dataDir, `register-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(file, raw ?? JSON.stringify(records, null, 2));
     try {
-      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'card/cards-cli.ts', 'register', file], {
+      const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'services/registry/cards-cli.ts', 'register', file], {
         env: { ...process.env, NATS_URL: stack.nats.server.url, DATA_DIR: cliDataDir, ...env },
       });
       return { code: 0, stdout, stderr };

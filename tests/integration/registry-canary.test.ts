@@ -17,9 +17,9 @@ import {
   VerifyReplySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { readReply } from '../../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../services/shared/pin-grant-jwe.ts';
-import { importCards, listCards } from '../../services/registry/admin-client.ts';
+import { readReply } from '../../platform/nats-json.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../platform/pin-grant-jwe.ts';
+import { importCards, listCards } from '../../platform/registry-admin-client.ts';
 import { enrolledAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
 
 const CARD_KEY = testCardKey();

@@ -16,10 +16,10 @@ import {
   VerifyReplySchema,
   type AdminImportRequest,
 } from '../../machines/contract/index.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/pin-grant-jwe.ts';
+import { generateOneTimeKeyPair } from '../../platform/pin-grant-jwe.ts';
 import { enrolledAgentKey, testAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
 import { enrolledStaffToken } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';

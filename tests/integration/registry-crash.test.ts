@@ -10,7 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { AcceptReplySchema, VerifyReplySchema } from '../../machines/contract/index.ts';
 import { StaffCardReplySchema, type StaffCardReply } from '../../machines/contract/staff.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../support/sample-cards.ts';
 import { startCrashingLink } from '../support/crashing-link.ts';

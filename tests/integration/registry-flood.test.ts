@@ -9,11 +9,11 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
 import * as v from 'valibot';
 import { ContractError, registrySubjectFor, VerifyReplySchema } from '../../machines/contract/index.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord } from '../support/sample-cards.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
 const BURST = 10;

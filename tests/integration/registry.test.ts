@@ -14,9 +14,9 @@ import {
   WireErrorBodySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../services/shared/pin-grant-jwe.ts';
-import { importCards, listCards } from '../../services/registry/admin-client.ts';
+import { requestJson } from '../../platform/nats-json.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../platform/pin-grant-jwe.ts';
+import { importCards, listCards } from '../../platform/registry-admin-client.ts';
 import { enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
 import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord, type ImportRecord } from '../support/sample-cards.ts';
 import { RegistryEventSchema } from '../../machines/contract/registry.ts';

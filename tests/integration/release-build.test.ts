@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRelease } from '../../deploy/build.ts';
 import { BUILT_PARTS, builtPartCommand } from '../../services/serve.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { until } from '../support/until.ts';
 

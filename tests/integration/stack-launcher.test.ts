@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { kioskSubjects } from '../../machines/contract/index.ts';
-import { listCards } from '../../services/registry/admin-client.ts';
+import { listCards } from '../../platform/registry-admin-client.ts';
 import { PID_FILE_NAME } from '../../services/stack/pid-file.ts';
 import { descendantsOf, isListening, isRunning, startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { until } from '../support/until.ts';

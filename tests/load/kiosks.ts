@@ -6,10 +6,10 @@ import { decodeJson, kioskSubjects, ViewSchema, type UserEvent, type View } from
 import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
-import { createLogger } from '../../services/shared/log.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { createLogger } from '../../platform/log.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { enrolledStaffToken } from '../support/staff-token.ts';
 
 /** Timers long enough that no session times out under load; the machine's own floors apply. */

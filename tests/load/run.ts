@@ -22,7 +22,7 @@ import type { CardImportRecord, View } from '../../machines/contract/index.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
 import { until } from '../support/until.ts';
 import { startKiosks, type SimulatedKiosk } from './kiosks.ts';
 import { writeLoadReport, type LoadResult } from './report.ts';

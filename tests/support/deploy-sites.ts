@@ -8,7 +8,7 @@ import { hubUsers, kioskLocalUsers, ownInbox, PASSWORD_VARIABLES, type KioskLoca
 import { type HubListen, type HubNode, type Site } from '../../deploy/production/nats-site.ts';
 import { type SiteSecrets } from '../../deploy/production/nats-config.ts';
 import { startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 
 /** The site being rehearsed: its temp dir, its site file and the secrets generated for it. */
 export interface LoopbackSite {

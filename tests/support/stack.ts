@@ -19,11 +19,11 @@ import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { provisionCards, type DemoCardRecord } from '../../card/demo/provision.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
-import { createLogger } from '../../services/shared/log.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startTestNats, type TestNats } from './nats.ts';
 
 /** Timers short enough for tests; stillThere stays at the machine's 20 s floor (WCAG 2.2.1). */

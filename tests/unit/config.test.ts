@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { natsConnectOptions, natsUrlOf, readConfig } from '../../services/shared/config.ts';
+import { natsConnectOptions, natsUrlOf, readConfig } from '../../platform/config.ts';
 
 describe('stack configuration', () => {
   it('uses the contract defaults', () => {

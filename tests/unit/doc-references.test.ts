@@ -13,7 +13,7 @@ const NOT_SCANNED = new Set(['package-lock.json']);
 
 /** A project path with a file extension, not inside a longer path or word. */
 const FILE_REFERENCE =
-  /(?<![\w./<>*{}-])((?:docs|services|card|kiosk|machines|tests|deploy)\/[\w./@-]+\.(?:md|ts|mjs|json|svg|png|conf|service|example))(?![\w*<>{}-])/g;
+  /(?<![\w./<>*{}-])((?:docs|platform|services|card|kiosk|machines|tests|deploy)\/[\w./@-]+\.(?:md|ts|mjs|json|svg|png|conf|service|example))(?![\w*<>{}-])/g;
 const SECTION_REFERENCE = /(docs\/[\w-]+\.md),?\s*["“]([^"”\n]{3,100})["”]/g;
 
 function projectFiles(folder: string): string[] {

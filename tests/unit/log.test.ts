@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../services/shared/log.ts';
+import { createLogger } from '../../platform/log.ts';
 
 describe('logger', () => {
   it('writes one JSON line per record with part and level', () => {

@@ -12,7 +12,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateOneTimeKeyPair, openGrant, pinGrantContext, sealGrant } from '../../services/shared/pin-grant-jwe.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext, sealGrant } from '../../platform/pin-grant-jwe.ts';
 
 const secret = new TextEncoder().encode('so-credential-canary-7f3a');
 const context = pinGrantContext('act-1', 'TT00000000000051');

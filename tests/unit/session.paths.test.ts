@@ -14,7 +14,7 @@ import {
   traversalMachine,
   type SessionGraph,
   type SessionPath,
-} from '../../machines/session/graph-model.ts';
+} from '../../kiosk/tools/states-graph-model.ts';
 import {
   deriveView,
   readClockFrom,

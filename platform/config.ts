@@ -3,7 +3,7 @@
 // environment talks to that stack.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isKioskId } from '../../machines/contract/index.ts';
+import { isKioskId } from '../machines/contract/index.ts';
 
 export interface StackConfig {
   dataDir: string;

@@ -1,5 +1,7 @@
 // The issuing side's client of the registry: what `npm run cards -- import FILE` and `list` call once
 // the card tokens exist. Import is idempotent per card number, so a failed run can simply be repeated.
+// Only the contract's admin subjects and schemas: it lives in platform/, owned by no part, so demo
+// provisioning in card/ uses it without importing the registry (docs/architecture.md).
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   AdminEnrollAgentReplySchema,
@@ -8,9 +10,9 @@ import {
   type AdminImportReply,
   type AdminImportRequest,
   type AdminListReply,
-} from '../../machines/contract/index.ts';
-import { requestJson } from '../shared/nats-json.ts';
-import { AdminListPageSchema } from '../../machines/contract/card-import.ts';
+} from '../machines/contract/index.ts';
+import { requestJson } from './nats-json.ts';
+import { AdminListPageSchema } from '../machines/contract/card-import.ts';
 
 /** Records per request: the contract allows 1000; smaller batches keep each reply prompt. */
 export const IMPORT_BATCH_SIZE = 200;

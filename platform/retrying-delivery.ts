@@ -3,8 +3,8 @@
 // owner persists `pending()` on every change) and sent again with back-off while the registry does
 // not answer (3125, or no contract code); an answer ends it, and so does a contract refusal, which
 // sending again would not change. The owner names the outcome in its own log words.
-import { ContractError, errorCodeOf } from '../../machines/contract/index.ts';
-import { backoff } from '../../machines/session/timing.ts';
+import { ContractError, errorCodeOf } from '../machines/contract/index.ts';
+import { backoff } from '../machines/session/timing.ts';
 
 export interface RetryingDeliveryOptions<T> {
   /** What an earlier run left undelivered. */

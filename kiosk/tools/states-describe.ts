@@ -4,11 +4,11 @@
 import { pathToFileURL } from 'node:url';
 import type { AnyStateNode, EventObject } from 'xstate';
 import { getStateNodes } from 'xstate/graph';
-import { ERROR_CODES, ERRORS, type ErrorCode } from '../contract/index.ts';
-import { exploreSessionGraph, type SessionPath } from './graph-model.ts';
-import { DEFAULT_TIMING, sessionMachine, type SessionMeta } from './session.machine.ts';
-import { deriveView } from './view.ts';
-import { eventLabel, guardLabel } from './introspect.ts';
+import { ERROR_CODES, ERRORS, type ErrorCode } from '../../machines/contract/index.ts';
+import { exploreSessionGraph, type SessionPath } from './states-graph-model.ts';
+import { DEFAULT_TIMING, sessionMachine, type SessionMeta } from '../../machines/session/session.machine.ts';
+import { deriveView } from '../../machines/session/view.ts';
+import { eventLabel, guardLabel } from '../../machines/session/introspect.ts';
 
 const HEADER = `# The kiosk session statechart
 

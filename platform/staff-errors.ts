@@ -2,7 +2,7 @@
 // machines/contract/staff.ts): the same wire form as every contract error.
 import type { Msg } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
-import { STAFF_ERRORS, type StaffError } from '../../machines/contract/staff.ts';
+import { STAFF_ERRORS, type StaffError } from '../machines/contract/staff.ts';
 
 /** Answers `msg` with a staff error in the contract's error form. */
 export function respondWithStaffError(msg: Msg, error: StaffError): void {

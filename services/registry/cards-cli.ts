@@ -10,16 +10,16 @@
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { CardImportRecord } from '../machines/contract/index.ts';
-import { enrollAgentKey, importCards, listCards } from '../services/registry/admin-client.ts';
-import { startRegistry, type RunningRegistry } from '../services/registry/registry.service.ts';
-import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
-import { startNatsServer, type RunningNatsServer } from '../services/shared/nats-server.ts';
-import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from '../services/stack/credentials/index.ts';
-import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from './demo/provision.ts';
-import { checkRegisterFile, readIssuingCas, readRegisterFile, REGISTER_FILE_MAX_RECORDS, RegisterRefusal } from './issuance/register-file.ts';
-import { useSoftHsmDataDir } from './token/softhsm.ts';
-import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from './token/token.client.ts';
+import type { CardImportRecord } from '../../machines/contract/index.ts';
+import { enrollAgentKey, importCards, listCards } from '../../platform/registry-admin-client.ts';
+import { startRegistry, type RunningRegistry } from './registry.service.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
+import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from '../stack/credentials/index.ts';
+import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from '../../card/demo/provision.ts';
+import { checkRegisterFile, readIssuingCas, readRegisterFile, REGISTER_FILE_MAX_RECORDS, RegisterRefusal } from '../../card/issuance/register-file.ts';
+import { useSoftHsmDataDir } from '../../card/token/softhsm.ts';
+import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from '../../card/token/token.client.ts';
 
 const USAGE = `usage: npm run cards -- import [--token-only] FILE
        npm run cards -- register FILE   (cards the issuing side made; ISSUING_CA_FILE: its CA certificates)

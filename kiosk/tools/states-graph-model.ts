@@ -1,6 +1,7 @@
 // A model of the session machine for xstate/graph: which events to try in each state (user input
 // both well-formed and not, every actor outcome and every contract error, every timer) and which
-// part of a snapshot tells states apart. Used by the path tests and by describe.ts; pure.
+// part of a snapshot tells states apart. Used by the path tests and by states-describe.ts; pure.
+// It lives with the tooling, not beside the chart: the product never explores its own graph.
 import type { AnyMachineSnapshot, AnyStateMachine, AnyStateNode, EventObject } from 'xstate';
 import {
   getAdjacencyMap,
@@ -16,9 +17,9 @@ import {
   type ErrorCode,
   type CardData,
   type Selfcheck,
-} from '../contract/index.ts';
-import { readClockFrom, sessionMachine } from './session.machine.ts';
-import { statePathOf, type SessionSnapshot } from './view.ts';
+} from '../../machines/contract/index.ts';
+import { readClockFrom, sessionMachine } from '../../machines/session/session.machine.ts';
+import { statePathOf, type SessionSnapshot } from '../../machines/session/view.ts';
 
 /** The kiosk clock during traversal: inside the sample card's validity. */
 export const TRAVERSAL_NOW = Date.parse('2026-06-01T00:00:00Z');

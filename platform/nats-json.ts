@@ -8,8 +8,8 @@
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { ContractError, type ErrorCode } from '../../machines/contract/index.ts';
-import { encodeJson, readReply, statusOf } from '../../machines/contract/wire.ts';
+import { ContractError, type ErrorCode } from '../machines/contract/index.ts';
+import { encodeJson, readReply, statusOf } from '../machines/contract/wire.ts';
 
 export { encodeJson, readReply, statusOf };
 

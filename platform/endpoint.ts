@@ -5,9 +5,9 @@
 // service file reads as the list of its endpoints.
 import type { Msg } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { ContractError, decodeJson } from '../../machines/contract/index.ts';
-import { StaffError } from '../../machines/contract/staff.ts';
-import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
+import { ContractError, decodeJson } from '../machines/contract/index.ts';
+import { StaffError } from '../machines/contract/staff.ts';
+import { respondWithStaffError } from './staff-errors.ts';
 import type { LogFields, Logger } from './log.ts';
 import { encodeJson, respondWithError } from './nats-json.ts';
 
