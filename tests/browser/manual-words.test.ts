@@ -16,7 +16,7 @@ import type { KaStaffKioskDetail } from '../../kiosk/staff/kiosk-detail/ka-staff
 import type { KaTextField } from '../../kiosk/src/components/text-field/ka-text-field.ts';
 import '../../kiosk/staff/return-slip/ka-staff-return-slip.ts';
 import '../../kiosk/staff/kiosk-detail/ka-staff-kiosk-detail.ts';
-import { deepAll, renderApp, settle } from './support/helpers.ts';
+import { deepAll, renderApp, settle, languagesReady } from './support/helpers.ts';
 
 const LANGS = ['zh-TW', 'en'] as const;
 
@@ -40,6 +40,7 @@ const failureFixtures = FIXTURE_NAMES.filter((name) => name.startsWith('failed')
 
 describe('the manual words at the counter', () => {
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
   });
 

@@ -4,9 +4,12 @@
 // punctuation in 正體中文; and the English catalogue saying the same thing as the Chinese, key by key.
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '../../machines/contract/errors.ts';
-import { CATALOGUES } from '../../kiosk/src/i18n.ts';
+import { loadCatalogue } from '../../kiosk/src/i18n.ts';
 import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
 import { dashboardStrings } from '../../kiosk/dashboard/ka-dashboard-app.ts';
+
+/** Both catalogues as the JSON holds them (the page's bundle carries only the default one). */
+const CATALOGUES = { 'zh-TW': await loadCatalogue('zh-TW'), en: await loadCatalogue('en') };
 
 type Leaf = [path: string, text: string];
 

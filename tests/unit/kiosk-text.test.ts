@@ -2,8 +2,12 @@
 // hold them to one another — the same keys, the same placeholders in every text — and check that
 // every text the screens get is filled in.
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, fill, strings } from '../../kiosk/src/i18n.ts';
+import { fill, loadCatalogue, loadLanguage, strings } from '../../kiosk/src/i18n.ts';
 import { ERROR_CODES } from '../../machines/contract/errors.ts';
+
+/** Both catalogues as the JSON holds them (the page's bundle carries only the default one). */
+const CATALOGUES = { 'zh-TW': await loadCatalogue('zh-TW'), en: await loadCatalogue('en') };
+await loadLanguage('en');
 
 type Leaf = [path: string, text: string];
 

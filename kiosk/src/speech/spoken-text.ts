@@ -12,7 +12,7 @@ import { ERROR_CODES, ERRORS, REMEDIES, type ErrorCode } from '../../../machines
 import { REGISTRY_STEPS, type RegistryStep } from '../../../machines/contract/messages.ts';
 import { adviceText, failureAdvice, step3125, type Advice } from '../screens/failed/failure-words.ts';
 import { LANGUAGES, SCREENS, type ActivationPath, type Language, type Screen } from '../../../machines/contract/screens.ts';
-import { errorText, fill, strings } from '../i18n.ts';
+import { errorText, fill, strings, stringsIn } from '../i18n.ts';
 
 /** The variant of a text that path B (registration-bundled) reads instead. */
 const BUNDLED = 'registration-bundled' satisfies ActivationPath;
@@ -47,9 +47,10 @@ function screenText(entry: ScreenTexts, path?: ActivationPath): string {
  * Every spoken text of one language, by key: one per screen (and its path-B wording where the
  * catalogue has one), one per error code (and its path-B wording), one per piece of advice. An
  * empty text is kept as empty: the build refuses it, so a screen without words cannot ship.
+ * `lang`'s catalogue must be loaded (`loadLanguage`).
  */
 export function spokenTexts(lang: Language): Record<string, string> {
-  const s = strings(lang);
+  const s = stringsIn(lang);
   const texts: Record<string, string> = {};
   for (const screen of SCREENS) {
     const entry = s.screens[screen] as ScreenTexts | undefined;
