@@ -1,8 +1,9 @@
 // Every word the kiosk shows, in 正體中文 (the CA manual's own wording wherever it has one) and in
 // English. The words themselves are data: one catalogue per language in `text/` (a translator edits
 // a catalogue, never code); this module turns a catalogue into the `Strings` the screens read,
-// filling `{name}` placeholders. Error texts come from the contract's catalogue; the kiosk's
-// catalogues only add what the user can do next. `tests/unit/kiosk-text.test.ts` holds both
+// filling `{name}` placeholders. Each error code's words are here too (`errors`, and path B's
+// wording in `errorsBundled` where the code means something else there); the contract keeps only
+// the codes, their classes and remedies. `tests/unit/kiosk-text.test.ts` holds both
 // catalogues to the same keys and the same placeholders.
 //
 // Only the default language's catalogue is part of the page's bundle; another is imported when it
@@ -10,7 +11,7 @@
 // (kiosk/tools/build.ts, docs/ui.md "Languages"). Until it has arrived, `strings` answers in the
 // default language.
 import type { ActivationPath, ErrorCode, Language, RegistryStep, Remedy, Screen } from '../../machines/contract/index.ts';
-import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, errorTextFor, manualCodeOf, RET_CODE_3125 } from '../../machines/contract/errors.ts';
+import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, manualCodeOf, RET_CODE_3125 } from '../../machines/contract/errors.ts';
 import zhTW from './text/zh-TW.json';
 
 /**
@@ -25,6 +26,10 @@ type Catalogue = typeof zhTW & {
   remedies: Record<Remedy, string>;
   failed3125: Record<RegistryStep, { what: string; next: string }>;
   screens: Record<Screen, { title: string; body: string }>;
+  /** What the user reads for each code, in the manual's wording where it has one. */
+  errors: Record<ErrorCode, string>;
+  /** Path B's wording where a code means something else there (3005: the ID or birth date). */
+  errorsBundled: Partial<Record<ErrorCode, string>>;
 };
 
 /** The language the page is built with and shows until another has arrived. */
@@ -141,7 +146,17 @@ export function stringsIn(lang: Language): Strings {
   return table;
 }
 
+/** An error code's words in `s` (and path B's wording where it has one). */
+export function errorTextIn(s: Strings, code: ErrorCode, path?: ActivationPath): string {
+  return (path === 'registration-bundled' ? s.errorsBundled[code] : undefined) ?? s.errors[code];
+}
+
 /** The catalogue's text for an error code, in the view's language (and path B's wording where it has one). */
 export function errorText(code: ErrorCode, lang: Language, path?: ActivationPath): string {
-  return errorTextFor(code, lang, path);
+  return errorTextIn(strings(lang), code, path);
+}
+
+/** Whether path B words `code` its own way (the same in every catalogue: kiosk-text.test.ts). */
+export function hasBundledErrorText(code: ErrorCode): boolean {
+  return strings(DEFAULT_LANGUAGE).errorsBundled[code] !== undefined;
 }

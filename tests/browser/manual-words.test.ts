@@ -7,7 +7,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
 import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
 import type { View } from '../../machines/contract/messages.ts';
-import { strings } from '../../kiosk/src/i18n.ts';
+import { errorText, strings } from '../../kiosk/src/i18n.ts';
 import { FIXTURE_NAMES, fixtureView, type FixtureName } from '../../kiosk/fixtures/views.ts';
 import { machineView } from '../../kiosk/consoles/fixtures.ts';
 import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
@@ -78,7 +78,7 @@ describe('the manual words at the counter', () => {
     for (const lang of LANGS) {
       const app = await renderApp(fixtureView('failed-NOT_BUSINESS_CARD', lang));
       const text = pageText(app);
-      expect(text).to.contain(ERRORS.NOT_BUSINESS_CARD.text[lang]);
+      expect(text).to.contain(errorText('NOT_BUSINESS_CARD', lang));
       expect(text).to.contain(strings(lang).notBusinessCard);
       expect(deepAll(app, '.mail-in')).to.have.length(0);
       expect(text).not.to.contain(CA_MAIL_ADDRESS);

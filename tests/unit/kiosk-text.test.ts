@@ -3,7 +3,8 @@
 // every text the screens get is filled in.
 import { describe, expect, it } from 'vitest';
 import { fill, loadCatalogue, loadLanguage, strings } from '../../kiosk/src/i18n.ts';
-import { ERROR_CODES } from '../../machines/contract/errors.ts';
+import { ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
+import { errorText } from '../../kiosk/src/i18n.ts';
 
 /** Both catalogues as the JSON holds them (the page's bundle carries only the default one). */
 const CATALOGUES = { 'zh-TW': await loadCatalogue('zh-TW'), en: await loadCatalogue('en') };
@@ -54,6 +55,21 @@ describe('kiosk text catalogues', () => {
         s.retCode3125('TT01'),
       ];
       for (const text of shown) expect(text).not.toMatch(/\{\w+\}/);
+    }
+  });
+
+  it("hold every error code's words (path B's where it words a code its own way); the contract holds none", () => {
+    for (const lang of ['zh-TW', 'en'] as const) {
+      expect(Object.keys(CATALOGUES[lang].errors).sort(), lang).toEqual([...ERROR_CODES].sort());
+      for (const code of Object.keys(CATALOGUES[lang].errorsBundled)) expect(ERROR_CODES, lang).toContain(code);
+    }
+    expect(errorText('3005', 'zh-TW')).toContain('用戶代碼');
+    expect(errorText('3005', 'zh-TW', 'registration-bundled')).toContain('身分證字號');
+    expect(errorText('3005', 'en', 'self-applied')).toBe(CATALOGUES.en.errors['3005']);
+    expect(errorText('LOCKED', 'en', 'registration-bundled')).toBe(CATALOGUES.en.errors.LOCKED);
+    // The contract: codes, classes, remedies and flags only, no words for the user.
+    for (const info of Object.values(ERRORS)) {
+      expect(Object.keys(info).filter((key) => !['code', 'retryable', 'remedy', 'manualCode', 'callHelps'].includes(key)), info.code).toEqual([]);
     }
   });
 
