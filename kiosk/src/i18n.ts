@@ -11,7 +11,7 @@
 // (kiosk/tools/build.ts, docs/ui.md "Languages"). Until it has arrived, `strings` answers in the
 // default language.
 import type { ActivationPath, ErrorCode, Language, RegistryStep, Remedy, Screen } from '../../machines/contract/index.ts';
-import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, manualCodeOf, RET_CODE_3125 } from '../../machines/contract/errors.ts';
+import { CUSTOMER_SERVICE, manualCodeOf, RET_CODE_3125 } from '../../machines/contract/errors.ts';
 import zhTW from './text/zh-TW.json';
 
 /**
@@ -52,7 +52,6 @@ export async function loadCatalogue(lang: Language): Promise<Catalogue> {
 /** What every catalogue may name in its placeholders besides a text's own arguments. */
 const FIXED_VALUES: Record<string, string> = {
   ...CUSTOMER_SERVICE,
-  mailAddress: CA_MAIL_ADDRESS,
   retCode: RET_CODE_3125,
 };
 
@@ -61,8 +60,8 @@ export function fill(template: string, values: Record<string, string | number> =
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => String(values[name] ?? FIXED_VALUES[name] ?? whole));
 }
 
-function fillAll<T extends Record<string, string>>(table: T): T {
-  return Object.fromEntries(Object.entries(table).map(([key, text]) => [key, fill(text)])) as T;
+function fillAll<T extends Record<string, string>>(table: T, values: Record<string, string> = {}): T {
+  return Object.fromEntries(Object.entries(table).map(([key, text]) => [key, fill(text, values)])) as T;
 }
 
 function stringsFrom(c: Catalogue, lang: Language) {
@@ -97,7 +96,9 @@ function stringsFrom(c: Catalogue, lang: Language) {
       );
     },
     retCode3125: (cardNumber: string | undefined) => fill(c.retCode3125, { cardNumber: cardNumber ?? '' }),
-    mailIn: fillAll(c.mailIn),
+    // Where the manual sends a card (27011 to be unblocked, an unreadable one to be tested): the
+    // catalogue's `caMailAddress`, written as the envelope is, in Chinese in every language.
+    mailIn: fillAll(c.mailIn, { mailAddress: c.caMailAddress }),
     failed3125: c.failed3125,
     error3125: (what: string) => fill(c.error3125, { what }),
   };

@@ -48,13 +48,6 @@ export const CUSTOMER_SERVICE = {
   email: 'moeaca@moeaca.nat.gov.tw',
 } as const;
 
-/**
- * Where the manual sends a card the CA must unlock (27011) or test (a genuine card that cannot be
- * read), with the error message and the company's contact (name, phone, postal address); the CA
- * returns it by registered mail.
- */
-export const CA_MAIL_ADDRESS = '100 臺北市信義路一段 21 號數據大樓 4 樓，憑證管理中心收';
-
 /** The manual's return code for 3125 (卡片未完成開卡:<card number>,RetCode=10011502). */
 export const RET_CODE_3125 = '10011502';
 

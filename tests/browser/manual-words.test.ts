@@ -5,7 +5,7 @@
 // office's voice, and the small ways a session finishes cleanly.
 import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
-import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
+import { CUSTOMER_SERVICE, ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
 import type { View } from '../../machines/contract/messages.ts';
 import { errorText, strings } from '../../kiosk/src/i18n.ts';
 import { FIXTURE_NAMES, fixtureView, type FixtureName } from '../../kiosk/fixtures/views.ts';
@@ -63,12 +63,12 @@ describe('the manual words at the counter', () => {
   it('27011 and unreadable cards: 解卡 or 檢測 by mail, with the CA address, and no 解鎖', async () => {
     for (const lang of LANGS) {
       const used = pageText(await renderApp(fixtureView('failed-27011', lang)));
-      expect(used).to.contain(CA_MAIL_ADDRESS);
+      expect(used).to.contain(strings(lang).caMailAddress);
       expect(used).to.contain('解卡');
       expect(used).not.to.contain('解鎖');
       expect(used).not.to.match(/to be unlocked/);
       const unreadable = pageText(await renderApp(fixtureView('failed-CARD_UNREADABLE', lang)));
-      expect(unreadable).to.contain(CA_MAIL_ADDRESS);
+      expect(unreadable).to.contain(strings(lang).caMailAddress);
       expect(unreadable).to.contain(strings(lang).mailIn.test);
     }
     expect(pageText(await renderApp(fixtureView('failed-27011')))).to.contain('須寄回憑證管理中心進行解卡');
@@ -81,7 +81,7 @@ describe('the manual words at the counter', () => {
       expect(text).to.contain(errorText('NOT_BUSINESS_CARD', lang));
       expect(text).to.contain(strings(lang).notBusinessCard);
       expect(deepAll(app, '.mail-in')).to.have.length(0);
-      expect(text).not.to.contain(CA_MAIL_ADDRESS);
+      expect(text).not.to.contain(strings(lang).caMailAddress);
       expect(text).not.to.contain(strings(lang).remedies.staff);
     }
     expect(pageText(await renderApp(fixtureView('failed-NOT_BUSINESS_CARD')))).to.contain('不是工商憑證IC卡');

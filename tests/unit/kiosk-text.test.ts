@@ -1,6 +1,7 @@
 // The kiosk's two text catalogues (kiosk/src/text/*.json) are data a translator edits: these tests
 // hold them to one another — the same keys, the same placeholders in every text — and check that
 // every text the screens get is filled in.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fill, loadCatalogue, loadLanguage, strings } from '../../kiosk/src/i18n.ts';
 import { ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
@@ -71,6 +72,11 @@ describe('kiosk text catalogues', () => {
     for (const info of Object.values(ERRORS)) {
       expect(Object.keys(info).filter((key) => !['code', 'retryable', 'remedy', 'manualCode', 'callHelps'].includes(key)), info.code).toEqual([]);
     }
+    // Nor any Chinese outside its comments (which may quote the manual's terms).
+    const code = readFileSync(new URL('../../machines/contract/errors.ts', import.meta.url), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
+    expect(code.match(/.*\p{Script=Han}.*/gu) ?? []).toEqual([]);
   });
 
   it('says how many attempts are left in the grammar of each language', () => {
@@ -79,7 +85,7 @@ describe('kiosk text catalogues', () => {
     expect(strings('zh-TW').attemptsLeft(1)).toMatch(/^尚可嘗試 1 次/);
   });
 
-  it('fills the service lines and the mail-in address from the contract', () => {
+  it('fills the service lines from the contract and the mail-in address from the catalogue', () => {
     expect(strings('zh-TW').customerServiceLines[0]).toContain('412-1166');
     expect(strings('en').mailIn.unlock).toContain('憑證管理中心收');
     expect(strings('zh-TW').retCode3125('TT01')).toBe('執行結果：卡片未完成開卡:TT01,RetCode=10011502');
