@@ -3,7 +3,7 @@ import type { View } from '../../machines/contract/messages.ts';
 import type { Screen } from '../../machines/contract/screens.ts';
 import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
 import { define, emit } from './events.ts';
-import { strings } from './i18n.ts';
+import { DEFAULT_LANGUAGE, hasLanguage, loadLanguage, strings } from './i18n.ts';
 import { icons } from './styles/icons.ts';
 import { base, buttons, notices } from './styles/shared.ts';
 import { tokens } from './styles/tokens.ts';
@@ -226,9 +226,30 @@ export class KaKioskApp extends LitElement {
     `,
   ];
 
-  override render() {
+  /** The view as shown: in the default language while the view's own has not arrived (i18n.ts). */
+  private shown: { of: View; as: View } | undefined;
+
+  private shownView(): View | undefined {
     const view = this.view;
-    const lang = view?.lang ?? 'zh-TW';
+    if (view === undefined || hasLanguage(view.lang)) return view;
+    if (this.shown?.of !== view) this.shown = { of: view, as: { ...view, lang: DEFAULT_LANGUAGE } };
+    return this.shown.as;
+  }
+
+  /**
+   * Fetches a language's words (chosen, or the view's), then shows them. Until then the page keeps
+   * the language it shows; a failed fetch keeps it too, and the next switch to that language tries again.
+   */
+  private wantLanguage(lang: View['lang']): void {
+    if (hasLanguage(lang)) return;
+    void loadLanguage(lang).then((arrived) => {
+      if (arrived) this.requestUpdate();
+    });
+  }
+
+  override render() {
+    const view = this.shownView();
+    const lang = view?.lang ?? DEFAULT_LANGUAGE;
     const s = strings(lang);
     return html`<div class="shell" lang=${lang}>
       <header>
@@ -242,7 +263,11 @@ export class KaKioskApp extends LitElement {
               type="button"
               data-event="user.setLanguage"
               lang=${s.otherLanguageTag}
-              @click=${() => emit(this, 'ka-input-send', { type: 'user.setLanguage', lang: s.otherLanguageTag === 'en' ? 'en' : 'zh-TW' })}
+              @click=${() => {
+                const chosen = s.otherLanguageTag === 'en' ? 'en' : 'zh-TW';
+                this.wantLanguage(chosen);
+                emit(this, 'ka-input-send', { type: 'user.setLanguage', lang: chosen });
+              }}
             >
               ${icons.globe}${s.otherLanguage}
             </button>`
@@ -314,18 +339,26 @@ export class KaKioskApp extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('view')) this.screen = this.view?.screen;
+    if (changed.has('view')) {
+      this.screen = this.view?.screen;
+      // A view in a language not here yet (chosen elsewhere, or the page's first view): fetch it once per switch.
+      const before = changed.get('view') as View | undefined;
+      if (this.view !== undefined && before?.lang !== this.view.lang) this.wantLanguage(this.view.lang);
+    }
     const error = this.view?.error?.code;
     const idMayBeWrong = error !== undefined && !ANSWERS_KEEPING_THE_ID.has(error);
     if (!ID_SCREENS.has(this.view?.screen) || idMayBeWrong) this.typedResponsibleId = undefined;
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {
+    const shownLang = this.shownView()?.lang;
+    if (shownLang !== undefined) {
+      document.documentElement.lang = shownLang;
+      document.title = strings(shownLang).product;
+    }
     if (!changed.has('view') || !this.view) return;
     const before = changed.get('view') as View | undefined;
     const lang = this.view.lang;
-    document.documentElement.lang = lang;
-    document.title = strings(lang).product;
     const screenEl = this.screenElement;
     if (!screenEl || (before && before.screen === this.view.screen && before.lang === lang)) return;
     await screenEl.updateComplete;

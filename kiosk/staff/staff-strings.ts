@@ -2,7 +2,8 @@
 // and error texts come from the kiosk's own tables and the contract's catalogue, so the console
 // says exactly what the kiosk's screen says.
 import type { CardRecordStatus } from '../../machines/contract/messages.ts';
-import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
+import { ContractError } from '../../machines/contract/errors.ts';
+import { errorText } from '../src/i18n.ts';
 import { kioskBadges } from '../consoles/console-strings.ts';
 import type { StaffEventType } from '../consoles/kiosk-status.ts';
 import { STAFF_ERRORS, StaffError } from '../../machines/contract/staff.ts';
@@ -232,14 +233,15 @@ export const staffStrings = {
 };
 
 /**
- * What staff read for a failed request: the catalogue's words (for 3125, "no answer", since the
+ * What staff read for a failed request: the kiosk's zh-TW catalogue's words (for 3125, "no answer", since the
  * catalogue's 3125 text speaks of an acceptance), and the code with the service's own message.
  */
 export function describeRequestError(error: unknown): { text: string; detail: string } {
   if (error instanceof StaffError) return { text: STAFF_ERRORS[error.code]['zh-TW'], detail: `${error.code} · ${error.message}` };
   if (error instanceof ContractError) {
-    const text = error.code === '3125' ? staffStrings.requestError.unreachable : ERRORS[error.code].text['zh-TW'];
-    return { text, detail: `${error.code} · ${error.message}` };
+    const text = error.code === '3125' ? staffStrings.requestError.unreachable : errorText(error.code, 'zh-TW');
+    // A service that said nothing more sends the code as its message: shown once.
+    return { text, detail: error.message === error.code ? error.code : `${error.code} · ${error.message}` };
   }
   return { text: staffStrings.requestError.heading, detail: error instanceof Error ? error.message : String(error) };
 }

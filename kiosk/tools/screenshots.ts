@@ -76,10 +76,11 @@ async function show(page: Page, name: FixtureName, lang: Language, demo: boolean
     },
     { view: fixtureView(name, lang), demo },
   );
-  await page.waitForFunction(() => {
+  // Shown in the fixture's language: English once its catalogue has arrived (docs/ui.md, "Languages").
+  await page.waitForFunction((lang) => {
     const screen = document.querySelector('ka-kiosk-app')?.screenElement;
-    return screen !== null && screen !== undefined && screen.shadowRoot?.querySelector('h1') !== null;
-  });
+    return screen !== null && screen !== undefined && screen.shadowRoot?.querySelector('h1') !== null && document.documentElement.lang === lang;
+  }, lang);
   await typeSomething(page, name);
   await page.evaluate(() => document.fonts.ready);
 }

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LANGUAGES, type Language } from '../../machines/contract/screens.ts';
 import { spokenKeys, spokenTexts } from '../src/speech/spoken-text.ts';
+import { loadLanguage } from '../src/i18n.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -123,6 +124,8 @@ export async function checkSpeech(outdir: string, index: SpeechIndex, keys: read
 export async function buildSpeech(options: BuildSpeechOptions): Promise<BuiltSpeech> {
   const outdir = resolve(options.outdir);
   const cacheDir = options.cacheDir ?? SPEECH_CACHE_DIR;
+  // Every language's words, read in Node from the catalogues themselves (the page loads all but the default one when chosen).
+  for (const lang of LANGUAGES) if (!(await loadLanguage(lang))) throw new Error(`speech: the ${lang} catalogue cannot be loaded`);
   const texts = options.texts ?? { 'zh-TW': spokenTexts('zh-TW'), en: spokenTexts('en') };
   const keys = options.keys ?? spokenKeys();
   const speechDir = join(outdir, 'speech');

@@ -5,7 +5,7 @@ import type { View } from '../../machines/contract/messages.ts';
 import type { KaTextField } from '../../kiosk/src/components/text-field/ka-text-field.ts';
 import type { KaKioskApp } from '../../kiosk/src/kiosk-app.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
-import { button, buttonsOf, deepActiveElement, deepAll, recordInputs, renderApp, settle } from './support/helpers.ts';
+import { button, buttonsOf, deepActiveElement, deepAll, recordInputs, renderApp, settle, languagesReady } from './support/helpers.ts';
 
 function field(app: KaKioskApp, name: string): KaTextField {
   const found = deepAll<KaTextField>(app, 'ka-text-field, ka-secret-field').find((f) => f.name === name);
@@ -21,6 +21,7 @@ async function typeInto(app: KaKioskApp, name: string, text: string): Promise<vo
 
 describe('user events', () => {
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
   });
 

@@ -5,9 +5,9 @@
 // office's voice, and the small ways a session finishes cleanly.
 import { expect, fixture, html } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
-import { CA_MAIL_ADDRESS, CUSTOMER_SERVICE, ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
+import { CUSTOMER_SERVICE, ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
 import type { View } from '../../machines/contract/messages.ts';
-import { strings } from '../../kiosk/src/i18n.ts';
+import { errorText, strings } from '../../kiosk/src/i18n.ts';
 import { FIXTURE_NAMES, fixtureView, type FixtureName } from '../../kiosk/fixtures/views.ts';
 import { machineView } from '../../kiosk/consoles/fixtures.ts';
 import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
@@ -16,7 +16,7 @@ import type { KaStaffKioskDetail } from '../../kiosk/staff/kiosk-detail/ka-staff
 import type { KaTextField } from '../../kiosk/src/components/text-field/ka-text-field.ts';
 import '../../kiosk/staff/return-slip/ka-staff-return-slip.ts';
 import '../../kiosk/staff/kiosk-detail/ka-staff-kiosk-detail.ts';
-import { deepAll, renderApp, settle } from './support/helpers.ts';
+import { deepAll, renderApp, settle, languagesReady } from './support/helpers.ts';
 
 const LANGS = ['zh-TW', 'en'] as const;
 
@@ -40,6 +40,7 @@ const failureFixtures = FIXTURE_NAMES.filter((name) => name.startsWith('failed')
 
 describe('the manual words at the counter', () => {
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
   });
 
@@ -62,12 +63,12 @@ describe('the manual words at the counter', () => {
   it('27011 and unreadable cards: 解卡 or 檢測 by mail, with the CA address, and no 解鎖', async () => {
     for (const lang of LANGS) {
       const used = pageText(await renderApp(fixtureView('failed-27011', lang)));
-      expect(used).to.contain(CA_MAIL_ADDRESS);
+      expect(used).to.contain(strings(lang).caMailAddress);
       expect(used).to.contain('解卡');
       expect(used).not.to.contain('解鎖');
       expect(used).not.to.match(/to be unlocked/);
       const unreadable = pageText(await renderApp(fixtureView('failed-CARD_UNREADABLE', lang)));
-      expect(unreadable).to.contain(CA_MAIL_ADDRESS);
+      expect(unreadable).to.contain(strings(lang).caMailAddress);
       expect(unreadable).to.contain(strings(lang).mailIn.test);
     }
     expect(pageText(await renderApp(fixtureView('failed-27011')))).to.contain('須寄回憑證管理中心進行解卡');
@@ -77,10 +78,10 @@ describe('the manual words at the counter', () => {
     for (const lang of LANGS) {
       const app = await renderApp(fixtureView('failed-NOT_BUSINESS_CARD', lang));
       const text = pageText(app);
-      expect(text).to.contain(ERRORS.NOT_BUSINESS_CARD.text[lang]);
+      expect(text).to.contain(errorText('NOT_BUSINESS_CARD', lang));
       expect(text).to.contain(strings(lang).notBusinessCard);
       expect(deepAll(app, '.mail-in')).to.have.length(0);
-      expect(text).not.to.contain(CA_MAIL_ADDRESS);
+      expect(text).not.to.contain(strings(lang).caMailAddress);
       expect(text).not.to.contain(strings(lang).remedies.staff);
     }
     expect(pageText(await renderApp(fixtureView('failed-NOT_BUSINESS_CARD')))).to.contain('不是工商憑證IC卡');

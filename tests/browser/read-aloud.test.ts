@@ -10,7 +10,7 @@ import type { KaKioskApp } from '../../kiosk/src/kiosk-app.ts';
 import { strings } from '../../kiosk/src/i18n.ts';
 import { adviceKey, errorKey, screenKey, speechKeysFor, spokenTexts } from '../../kiosk/src/speech/spoken-text.ts';
 import { FIXTURE_NAMES, fixtureView } from '../../kiosk/fixtures/views.ts';
-import { deepAll, renderApp, settle } from './support/helpers.ts';
+import { deepAll, renderApp, settle, languagesReady } from './support/helpers.ts';
 
 type Index = Record<string, Record<string, string>>;
 
@@ -56,6 +56,7 @@ describe('read aloud', () => {
   let index: Index;
 
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
     index = (await (await fetch('/speech/index.json')).json()) as Index;
   });

@@ -7,12 +7,13 @@ import { SCREENS } from '../../machines/contract/screens.ts';
 import { SCREEN_TAGS } from '../../kiosk/src/kiosk-app.ts';
 import { strings } from '../../kiosk/src/i18n.ts';
 import { FIXTURE_NAMES, fixtureView } from '../../kiosk/fixtures/views.ts';
-import { axeViolations, buttonsOf, deepAll, describeViolations, renderApp, screenOf } from './support/helpers.ts';
+import { axeViolations, buttonsOf, deepAll, describeViolations, renderApp, screenOf, languagesReady } from './support/helpers.ts';
 
 const LANGS = ['zh-TW', 'en'] as const;
 
 describe('every screen', () => {
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
   });
 

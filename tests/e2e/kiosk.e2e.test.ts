@@ -13,7 +13,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCardFile } from '../../card/demo/provision.ts';
-import { ERRORS } from '../../machines/contract/errors.ts';
+import { errorText } from '../../kiosk/src/i18n.ts';
 import { kioskSubjects, REGISTRY_SUBJECTS, registrySubjectFor, type CardImportRecord } from '../../machines/contract/index.ts';
 import { collectStoredText } from '../support/jetstream-dump.ts';
 import { button, field, launchChromium, openDemoTray, openKioskPage, removeDemoCard, startingWith, tapText, trayInsertButton, waitForScreen } from '../support/e2e-kiosk-page.ts';
@@ -177,7 +177,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alert = page.getByRole('alert');
     await alert.waitFor();
     const alertText = (await alert.textContent()) ?? '';
-    expect(alertText).toContain(ERRORS['3005'].text['zh-TW']);
+    expect(alertText).toContain(errorText('3005', 'zh-TW'));
     expect(alertText).toContain('尚可嘗試 4 次');
     expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服專線（號碼如下），由專人幫您確認。');
     // The numbers the manual lists, all of them, beside that advice.
@@ -215,7 +215,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alert = page.getByRole('alert');
     await alert.waitFor();
     const alertText = (await alert.textContent()) ?? '';
-    expect(alertText).toContain(ERRORS.BIRTH_DATE_REQUIRED.text['zh-TW']);
+    expect(alertText).toContain(errorText('BIRTH_DATE_REQUIRED', 'zh-TW'));
     expect(alertText).not.toContain('用戶代碼');
     expect(alertText).not.toContain('尚可嘗試');
     // The mark is on the birth date, not on the ID.

@@ -13,6 +13,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { INITIAL_VIEW_ELEMENT_ID, kioskSubjects, type View } from '../../machines/contract/index.ts';
 import { buildKiosk } from '../../kiosk/tools/build.ts';
+import { loadCatalogue } from '../../kiosk/src/i18n.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../kiosk/tools/preview-server.ts';
 import { followCurrentView, initialViewBlock, type CurrentView } from '../../services/ui/current-view.ts';
@@ -171,6 +172,80 @@ describe('Chromium shows it before the websocket connects', () => {
       await until(async () => (await screenOf(page)) === 'ka-insert-card-screen', "the engine's answer");
       expect(await page.evaluate(() => document.querySelector('ka-kiosk-app')?.getAttribute('connection'))).toBe('connected');
       expect(await page.evaluate(() => document.querySelector('ka-kiosk-app')?.shadowRoot?.querySelector('main')?.getAttribute('aria-busy'))).toBe('false');
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+/** The words of the screen the page shows (its own shadow root's text). */
+async function screenWords(page: Page): Promise<string> {
+  return page.evaluate(() => document.querySelector('ka-kiosk-app')?.shadowRoot?.querySelector('main > *')?.shadowRoot?.textContent ?? '');
+}
+
+describe('the second language arrives only when wanted (docs/ui.md, "Languages")', () => {
+  const english = { ...fixtureView('insertCard', 'en', KIOSK), seq: 9 };
+
+  it('is not in the page bundle: a module of its own beside it, from the same origin', async () => {
+    const [en, zh] = [await loadCatalogue('en'), await loadCatalogue('zh-TW')];
+    const kiosk = await get('/kiosk.js');
+    expect(kiosk.body).toContain(zh.screens.insertCard.title);
+    expect(kiosk.body).not.toContain(en.screens.insertCard.title);
+    const module = await get('/text/en.js');
+    expect(module.status).toBe(200);
+    expect(String(module.headers['content-type'])).toMatch(/^text\/javascript/);
+    expect(module.body).toContain(en.screens.insertCard.title);
+  });
+
+  it('shows an English view in English once the catalogue has arrived, under the same content security policy', async () => {
+    useWebsocket(silentUrl);
+    engine.publish(s.view, JSON.stringify(english));
+    await engine.flush();
+    await until(() => follower.current()?.seq === english.seq, 'the English view at the UI server');
+    const en = await loadCatalogue('en');
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await page.goto(`${ui.url}/`);
+      await until(async () => (await screenWords(page)).includes(en.screens.insertCard.title), 'the English insert-card title');
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps the default language while the catalogue cannot be loaded, and tries again on the next switch', async () => {
+    useWebsocket(silentUrl);
+    const [en, zh] = [await loadCatalogue('en'), await loadCatalogue('zh-TW')];
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      let refused = 0;
+      let served = 0;
+      let refuse = true;
+      await page.route('**/text/en.js', async (route) => {
+        if (refuse) {
+          refused++;
+          await route.abort();
+        } else {
+          served++;
+          await route.continue();
+        }
+      });
+      await page.goto(`${ui.url}/`);
+      await until(() => refused === 1, 'the refused catalogue');
+      await until(async () => (await screenWords(page)).includes(zh.screens.insertCard.title), 'the default language');
+      expect(await screenWords(page)).not.toContain(en.screens.insertCard.title);
+      // The next switch to English (the header's language button, which the page shows in the default language) tries again.
+      refuse = false;
+      await page.evaluate(() => (document.querySelector('ka-kiosk-app')?.shadowRoot?.querySelector('[data-event="user.setLanguage"]') as HTMLElement | null)?.click());
+      await until(() => served === 1, 'the catalogue asked for again');
+      await until(async () => (await screenWords(page)).includes(en.screens.insertCard.title), 'the English insert-card title');
     } finally {
       await context.close();
     }

@@ -8,11 +8,11 @@
 // A screen is spoken as a short playlist of these keys (`speechKeysFor`): the screen, then on a
 // failure the error and what to do next. Pure: the build tool and the page both import it.
 import type { View } from '../../../machines/contract/messages.ts';
-import { ERROR_CODES, ERRORS, REMEDIES, type ErrorCode } from '../../../machines/contract/errors.ts';
+import { ERROR_CODES, REMEDIES, type ErrorCode } from '../../../machines/contract/errors.ts';
 import { REGISTRY_STEPS, type RegistryStep } from '../../../machines/contract/messages.ts';
 import { adviceText, failureAdvice, step3125, type Advice } from '../screens/failed/failure-words.ts';
 import { LANGUAGES, SCREENS, type ActivationPath, type Language, type Screen } from '../../../machines/contract/screens.ts';
-import { errorText, fill, strings } from '../i18n.ts';
+import { errorTextIn, fill, hasBundledErrorText, strings, stringsIn } from '../i18n.ts';
 
 /** The variant of a text that path B (registration-bundled) reads instead. */
 const BUNDLED = 'registration-bundled' satisfies ActivationPath;
@@ -47,9 +47,10 @@ function screenText(entry: ScreenTexts, path?: ActivationPath): string {
  * Every spoken text of one language, by key: one per screen (and its path-B wording where the
  * catalogue has one), one per error code (and its path-B wording), one per piece of advice. An
  * empty text is kept as empty: the build refuses it, so a screen without words cannot ship.
+ * `lang`'s catalogue must be loaded (`loadLanguage`).
  */
 export function spokenTexts(lang: Language): Record<string, string> {
-  const s = strings(lang);
+  const s = stringsIn(lang);
   const texts: Record<string, string> = {};
   for (const screen of SCREENS) {
     const entry = s.screens[screen] as ScreenTexts | undefined;
@@ -57,9 +58,8 @@ export function spokenTexts(lang: Language): Record<string, string> {
     if (entry?.bodyBundled !== undefined) texts[screenKey(screen, BUNDLED)] = screenText(entry, BUNDLED);
   }
   for (const code of ERROR_CODES) {
-    texts[errorKey(code)] = errorText(code, lang);
-    const info = ERRORS[code];
-    if (info.bundledText !== undefined) texts[errorKey(code, BUNDLED)] = errorText(code, lang, BUNDLED);
+    texts[errorKey(code)] = errorTextIn(s, code);
+    if (hasBundledErrorText(code)) texts[errorKey(code, BUNDLED)] = errorTextIn(s, code, BUNDLED);
   }
   const advices: Advice[] = [...REMEDIES, 'otherPath', 'notDetectedAgain', 'notBusinessCard'];
   for (const step of REGISTRY_STEPS) {
@@ -86,7 +86,7 @@ export function speechKeysFor(view: View): string[] {
   const keys = [screenKey(view.screen, hasBundledScreenText(view.screen) ? path : undefined)];
   const during = step3125(view);
   if (during !== undefined) keys.push(error3125Key(during));
-  else if (view.error !== undefined) keys.push(errorKey(view.error.code, ERRORS[view.error.code].bundledText ? path : undefined));
+  else if (view.error !== undefined) keys.push(errorKey(view.error.code, hasBundledErrorText(view.error.code) ? path : undefined));
   if (view.screen === 'failed') keys.push(adviceKey(failureAdvice(view)));
   return keys;
 }

@@ -4,7 +4,7 @@ import type { View } from '../../../machines/contract/messages.ts';
 import { certificateUserName } from '../../../machines/validators/certificate-name.formatter.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
 import { define } from '../../src/events.ts';
-import { strings } from '../../src/i18n.ts';
+import { errorText, strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
 import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../../consoles/kiosk-status.ts';
 import { formatTime, speechStrings, staffStrings } from '../staff-strings.ts';
@@ -217,7 +217,7 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
         ${view.error
           ? html`<dt>${f.error}</dt>
               <dd>
-                <span class="error-text"><code>${view.error.code}</code> ${ERRORS[view.error.code].text['zh-TW']}</span>
+                <span class="error-text"><code>${view.error.code}</code> ${errorText(view.error.code, 'zh-TW')}</span>
                 <br />${s.remedy[ERRORS[view.error.code].remedy]}${view.error.attemptsLeft === undefined
                   ? nothing
                   : html`；${s.attemptsLeft(view.error.attemptsLeft)}`}

@@ -1,12 +1,12 @@
 import { css, html, LitElement } from 'lit';
-import { CA_MAIL_ADDRESS } from '../../../machines/contract/errors.ts';
 import { certificateUserName } from '../../../machines/validators/certificate-name.formatter.ts';
 import { formatRocDate } from '../../../machines/validators/roc-date.formatter.ts';
 import { define } from '../../src/events.ts';
+import { strings } from '../../src/i18n.ts';
 import { staffStrings } from '../staff-strings.ts';
 
 /** Where the manual sends a card to be unblocked (27011) or tested (unreadable), word for word. */
-export const CA_RETURN_ADDRESS = CA_MAIL_ADDRESS;
+export const CA_RETURN_ADDRESS = strings('zh-TW').caMailAddress;
 
 /** What a return slip shows: nothing secret (no user code, ID, birth date, PIN, token). */
 export interface ReturnSlip {
