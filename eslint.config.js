@@ -36,6 +36,8 @@ export default tseslint.config(
     settings: {
       'boundaries/elements': [
         { type: 'machines', pattern: 'machines' },
+        // The Node runtime pieces the card agent and the services both use; owned by neither.
+        { type: 'platform', pattern: 'platform' },
         // Node scripts beside the browser code: bundling, screenshots, the preview server.
         { type: 'kiosk-tools', pattern: 'kiosk/tools' },
         { type: 'browser', pattern: BROWSER },
@@ -44,7 +46,7 @@ export default tseslint.config(
         { type: 'deploy', pattern: 'deploy' },
         { type: 'tests', pattern: 'tests' },
       ],
-      'boundaries/include': ['machines/**', 'kiosk/**', 'card/**', 'services/**', 'deploy/**', 'tests/**'],
+      'boundaries/include': ['machines/**', 'platform/**', 'kiosk/**', 'card/**', 'services/**', 'deploy/**', 'tests/**'],
     },
     rules: {
       'boundaries/dependencies': [
@@ -56,17 +58,26 @@ export default tseslint.config(
             { from: { element: { type: 'machines' } }, allow: { to: { element: { type: 'machines' } } } },
             // Browser code talks to the rest only through the contract and NATS.
             { from: { element: { type: 'browser' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser'] } } } } },
-            { from: { element: { type: 'kiosk-tools' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser', 'kiosk-tools', 'services', 'card', 'deploy'] } } } } },
-            // The card agent is a service of its own; it shares the service runtime.
-            { from: { element: { type: 'card' } }, allow: { to: { element: { types: { anyOf: ['machines', 'card', 'services'] } } } } },
+            // Layers one way down: machines <- platform <- card <- services <- deploy (docs/architecture.md).
+            { from: { element: { type: 'platform' } }, allow: { to: { element: { types: { anyOf: ['machines', 'platform'] } } } } },
+            { from: { element: { type: 'kiosk-tools' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser', 'kiosk-tools', 'platform'] } } } } },
+            // The card agent is a part of its own on the shared runtime; it never imports a service.
+            { from: { element: { type: 'card' } }, allow: { to: { element: { types: { anyOf: ['machines', 'platform', 'card'] } } } } },
             // Services never import the UI's code, only the tools that build it.
-            { from: { element: { type: 'services' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'kiosk-tools'] } } } } },
+            { from: { element: { type: 'services' } }, allow: { to: { element: { types: { anyOf: ['machines', 'platform', 'card', 'services', 'kiosk-tools'] } } } } },
             // The release build (deploy/build.ts) bundles the UI with the kiosk's build tool.
-            { from: { element: { type: 'deploy' } }, allow: { to: { element: { types: { anyOf: ['machines', 'services', 'card', 'deploy', 'kiosk-tools'] } } } } },
-            { from: { element: { type: 'tests' } }, allow: { to: { element: { types: { anyOf: ['machines', 'browser', 'kiosk-tools', 'card', 'services', 'deploy', 'tests'] } } } } },
+            { from: { element: { type: 'deploy' } }, allow: { to: { element: { types: { anyOf: ['machines', 'platform', 'card', 'services', 'deploy', 'kiosk-tools'] } } } } },
+            { from: { element: { type: 'tests' } }, allow: { to: { element: { types: { anyOf: ['machines', 'platform', 'browser', 'kiosk-tools', 'card', 'services', 'deploy', 'tests'] } } } } },
           ],
         },
       ],
+    },
+  },
+  {
+    // The statechart, contract and validators run in the browser as well as in Node: no Node built-ins.
+    files: ['machines/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'machines/ is pure: no Node built-ins.' }] }],
     },
   },
   {

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { register } from 'tsx/esm/api';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './deploy/chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './platform/chromium.mjs';
 
 // The NATS helper plugin is TypeScript and reuses the project's nats-server launcher.
 register();
 const { natsPlugin } = await import('./tests/browser/support/nats-plugin.ts');
+const { speechPlugin } = await import('./tests/browser/support/speech-plugin.ts');
 
 /**
  * The kiosk's text catalogues (kiosk/src/text/*.json) are imported by code as modules, as the
@@ -40,13 +41,14 @@ export default {
   nodeResolve: { exportConditions: ['production'] },
   rootDir: '.',
   concurrency: 1,
-  plugins: [natsPlugin(process.cwd()), textCatalogues, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  plugins: [natsPlugin(process.cwd()), speechPlugin(), textCatalogues, esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
   browsers: [
     chromeLauncher({
       launchOptions: {
         executablePath: CHROMIUM_PATH,
         headless: true,
-        args: [...CHROMIUM_ARGS, `--user-data-dir=${profileDir}`],
+        // As the kiosk's managed policy allows (AutoplayAllowlist): speech starts on a screen change, with no touch first.
+        args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required', `--user-data-dir=${profileDir}`],
       },
     }),
   ],

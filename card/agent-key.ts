@@ -6,7 +6,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { rawEd25519PublicKey } from '../services/shared/card-proofs.ts';
+import { rawEd25519PublicKey } from '../platform/card-proofs.ts';
 
 export interface AgentKey {
   readonly kioskId: string;

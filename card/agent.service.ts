@@ -23,20 +23,21 @@ import {
   type SetPinReply,
   UnreadRequestSchema,
 } from '../machines/contract/index.ts';
-import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../services/shared/endpoint.ts';
-import { createLogger, type Logger } from '../services/shared/log.ts';
-import { encodeJson, requestJson } from '../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, pinGrantContext } from '../services/shared/sealed-box.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../platform/endpoint.ts';
+import { createLogger, type Logger } from '../platform/log.ts';
+import { encodeJson, requestJson } from '../platform/nats-json.ts';
+import { generateOneTimeKeyPair, pinGrantContext } from '../platform/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
   publicKeySha256,
   signWithAgentKey,
   soReportStatement,
-} from '../services/shared/card-proofs.ts';
+} from '../platform/card-proofs.ts';
 import { loadOrCreateAgentKey } from './agent-key.ts';
 import { openSoLoginReports } from './so-login-reports.ts';
 import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';
+import { InsertionCache, type CardReading } from './insertion-cache.ts';
 import type { CardReaders, ReaderEvent, ReaderState } from './readers/reader.ts';
 import { PcscReaders, type BackoffOptions } from './readers/pcsc.reader.ts';
 import { SimulatedReaders } from './readers/sim.reader.ts';
@@ -69,6 +70,8 @@ export interface CardAgentOptions {
   tokenLabel?: string;
   /** Where a token carries its card number: `label` (the demo tokens; default) or `serial`. */
   cardNumberFrom?: 'label' | 'serial';
+  /** The issuing CAs (issuer O or CN) of business certificates; a card certified by another is NOT_BUSINESS_CARD. Unset: any. */
+  cardIssuers?: readonly string[];
   /** Reconnect back-off for PC/SC. */
   pcscBackoff?: BackoffOptions;
 }
@@ -152,18 +155,32 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     return value;
   }
 
-  async function readCard(): Promise<CardData> {
-    const reader = cardInReader();
+  /** What the card in `reader` says, read through the worker now (no login of any kind). */
+  async function readFromCard(reader: ReaderState): Promise<CardReading> {
     const { token: summary, certificates } = await token.call({ op: 'read', token: selectorFor(reader) });
     if (!stillInserted(reader)) throw situationError('no-card');
     const certificate = chooseCardCertificate(certificates);
-    const fields = parseCardCertificate(certificate.der);
-    return {
+    const fields = parseCardCertificate(certificate.der, options.cardIssuers);
+    const publicKey = certificatePublicKey(certificate.der);
+    const card: CardData = {
       cardNumber: cardNumberOf(summary),
       ...fields,
       pinFlags: pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength),
-      certificateKeySha256: publicKeySha256(certificatePublicKey(certificate.der)),
+      certificateKeySha256: publicKeySha256(publicKey),
     };
+    return { summary, certificate, publicKey, card };
+  }
+
+  /** Once per insertion (insertion-cache.ts): later reads of the same insertion cost no worker hop. */
+  const readings = new InsertionCache();
+  const readingOf = (reader: ReaderState) => readings.readingOf(reader, () => readFromCard(reader));
+
+  async function readCard(): Promise<CardData> {
+    const reader = cardInReader();
+    const { card } = await readingOf(reader);
+    // The card may have gone between the read that filled the cache and now.
+    if (!stillInserted(reader)) throw situationError('no-card');
+    return card;
   }
 
   function status(): CardStatusReply {
@@ -192,9 +209,10 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
     if (withCard === undefined) {
       checks.push({ id: 'token', ok: false, detail: 'not checked: no card', code: 'CARD_NOT_DETECTED' });
     } else {
-      // Token info and certificate only: no login of any kind, so no PIN counter can move.
+      // Token info and certificate only: no login of any kind, so no PIN counter can move. Read
+      // from the card itself, never the cache: the check is that the card answers now.
       try {
-        const card = await readCard();
+        const { card } = await readings.refresh(withCard, () => readFromCard(withCard));
         checks.push({ id: 'token', ok: true, detail: `card ${card.cardNumber} readable` });
       } catch (error) {
         const contract = error instanceof ContractError ? error : situationError('internal-error');
@@ -223,8 +241,13 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   async function setPin(activationId: string, newPin: string): Promise<SetPinReply> {
     const reader = cardInReader();
     const selector = selectorFor(reader);
-    const { token: summary, certificates } = await token.call({ op: 'read', token: selector });
+    // The certificate and its key from the insertion's reading; the PIN flags from the token now
+    // (token info only, no session): a flag a PIN attempt left since insertion still stops us here,
+    // before any grant is asked for. The worker checks them once more before the SO login.
+    const reading = await readingOf(reader);
+    const summary = await token.call({ op: 'info', token: selector });
     const cardNumber = cardNumberOf(summary);
+    if (cardNumber !== reading.card.cardNumber) throw situationError('no-card');
     if (soLoginFailed.has(cardNumber)) throw situationError('so-login-failed-before');
     const flagsProblem = pinFlagsError(pinFlagsOf(summary.flags, summary.minPinLength, summary.maxPinLength));
     if (flagsProblem !== undefined) throw flagsProblem;
@@ -233,8 +256,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       await reportSoLoginFailed(activationId, cardNumber, soTrouble);
       throw situationError(soTrouble);
     }
-    const certificate = chooseCardCertificate(certificates);
-    const cardPublicKey = certificatePublicKey(certificate.der);
+    const { certificate, publicKey: cardPublicKey } = reading;
     const pin = secretBytes(newPin);
     let signature: Uint8Array;
     try {
@@ -243,7 +265,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
       }
       const oneTimeKey = generateOneTimeKeyPair();
       // The registry's per-kiosk subject: NATS permissions, not a body field, say which kiosk asks
-      // for the grant (docs/security-cards.md, "PIN grants only to that key"); the agent key's signature says the one-time
+      // for the grant (docs/security.md, "PIN grants only to that key"); the agent key's signature says the one-time
       // key is this kiosk's agent's, for this activation.
       const grant = await requestJson(
         nc,
@@ -331,7 +353,8 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
   serve(
     subjects.cardSetPin,
     endpoint('set-pin', SetPinRequestSchema, (request) => {
-      const run = setPinQueue.then(() => setPin(request.activationId, request.newPin));
+      // A set-pin, done or not, changes the card's PIN flags: the next read goes to the card.
+      const run = setPinQueue.then(() => setPin(request.activationId, request.newPin)).finally(() => readings.forget());
       setPinQueue = run.catch(() => undefined);
       return run;
     }),

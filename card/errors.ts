@@ -58,9 +58,9 @@ const SITUATION_ROWS = {
   'no-reader': { code: 'READER_NOT_FOUND', why: 'no reader is attached (or pcscd is down)' },
   'no-card': { code: 'CARD_NOT_DETECTED', why: 'the reader is empty' },
   'no-token-for-card': { code: 'UNKNOWN_CARD', why: 'a card is in the reader but the PKCS#11 module shows no token for it' },
-  'no-certificate': { code: 'CARD_UNREADABLE', why: 'the token carries no certificate' },
+  'no-certificate': { code: 'NOT_BUSINESS_CARD', why: 'the token carries no certificate: not a business-certificate card' },
   'certificate-unparseable': { code: 'CARD_UNREADABLE', why: 'the certificate on the token is not valid DER X.509' },
-  'not-a-business-certificate': { code: 'UNKNOWN_CARD', why: 'the certificate has no holder name (O) or UBN: not a MOEACA business certificate' },
+  'not-a-business-certificate': { code: 'NOT_BUSINESS_CARD', why: 'the certificate has no holder name (O) or UBN, or another CA issued it: not a MOEACA business certificate' },
   'card-removed-during-set-pin': { code: 'CARD_NOT_DETECTED', why: 'the card left the reader between the PIN grant and the end of C_InitPIN' },
   'so-login-failed-before': { code: 'CARD_UNREADABLE', why: 'an SO login already failed on this card since the agent started: it is never tried again' },
   // The token's SO PIN flags: an SO login is never tried on a card that shows any of them, because

@@ -1,10 +1,11 @@
 // One card agent against an existing nats-server, as production runs it (one unit per part).
 // Environment: NATS_URL (default nats://127.0.0.1:$NATS_PORT), KIOSK_ID, DATA_DIR, CARD_READER
 // (sim | pcsc), PKCS11_MODULE (default SoftHSM2), CARD_TOKEN_LABEL (PC/SC with SoftHSM2: the token
-// standing for the card), CARD_NUMBER_FROM (label | serial).
+// standing for the card), CARD_NUMBER_FROM (label | serial), CARD_ISSUERS (the issuing CAs of
+// business certificates, issuer O or CN, separated by `;`; unset: any).
 import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../services/shared/config.ts';
-import { onShutdown } from '../services/shared/lifecycle.ts';
+import { natsConnectOptions, readConfig } from '../platform/config.ts';
+import { onShutdown } from '../platform/lifecycle.ts';
 import { startCardAgent } from './agent.service.ts';
 
 const config = readConfig();
@@ -22,5 +23,6 @@ const agent = await startCardAgent({
   cardNumberFrom,
   ...(process.env.PKCS11_MODULE ? { pkcs11Module: process.env.PKCS11_MODULE } : {}),
   ...(process.env.CARD_TOKEN_LABEL ? { tokenLabel: process.env.CARD_TOKEN_LABEL } : {}),
+  ...(process.env.CARD_ISSUERS ? { cardIssuers: process.env.CARD_ISSUERS.split(';').map((name) => name.trim()).filter((name) => name !== '') } : {}),
 });
 onShutdown([() => nc.drain(), () => agent.stop()], (msg) => process.stderr.write(`card-agent: ${msg}\n`));

@@ -3,15 +3,15 @@
 // SO login moves the card's SO PIN counter towards locked), so it must not be lost to a registry
 // that did not answer, nor to an agent restart: each is written to DATA_DIR first (0600, replaced
 // atomically) and resent with back-off (1 s doubling, at most 30 s) until the registry answers
-// (services/shared/retrying-delivery.ts).
+// (platform/retrying-delivery.ts).
 // A report holds no secret: card number, activation id, the problem and the agent key's signature.
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { decodeJson, SoLoginFailedRequestSchema, type SoLoginFailedRequest } from '../machines/contract/index.ts';
-import type { Logger } from '../services/shared/log.ts';
-import { startRetryingDelivery } from '../services/shared/retrying-delivery.ts';
+import type { Logger } from '../platform/log.ts';
+import { startRetryingDelivery } from '../platform/retrying-delivery.ts';
 
 export const SO_LOGIN_REPORTS_FILE = 'so-login-reports.json';
 

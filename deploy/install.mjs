@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEBIAN_PACKAGES = {
   'nats-server': 'the message bus: JetStream, KV, websocket for the UI',
   softhsm2: 'PKCS#11 tokens standing in for the IC cards (demo and tests)',
-  opensc: 'pkcs11-tool, to inspect demo tokens by hand',
+  opensc: 'pkcs11-tool: the issuing side personalises cards with it (deploy/issuing-side), and tokens are inspected by hand',
   pcscd: 'the PC/SC daemon the card agent talks to',
   'libpcsclite-dev': 'headers the pcsclite npm addon builds against',
   'pcsc-tools': 'pcsc_scan, to look at readers by hand',
@@ -25,6 +25,8 @@ export const DEBIAN_PACKAGES = {
   'python3-pycryptodome': 'needed by vicc',
   chromium: 'headless browser for component and end-to-end tests',
   'fonts-noto-cjk': 'Traditional Chinese glyphs for the kiosk screens (otherwise empty boxes)',
+  'espeak-ng': "the kiosk's spoken guidance, made at build time (Mandarin and English voices)",
+  sox: 'encodes that speech as Ogg Vorbis at build time, and measures it in the tests',
 };
 
 function missingDebianPackages() {

@@ -1,15 +1,15 @@
 // One demo card as a SoftHSM2 token, made the way a card is personalised: the token labelled with
 // the card number, a random SO credential (only the registry will hold it) and a random user PIN
-// that nobody keeps, an EC P-256 key pair generated on the token, and the demo CA's certificate
-// for it written next to the key.
+// that nobody keeps, a key pair generated on the token (EC P-256, or RSA-2048 as on real MOEACA
+// cards), and the demo CA's certificate for it written next to the key.
 import './demo-worker.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 import type { CardImportRecord } from '../../machines/contract/index.ts';
 import { secretBytes, type TokenClient } from '../token/token.client.ts';
-import type { TokenSummary } from '../token/protocol.ts';
+import type { CardKeyType, TokenSummary } from '../token/protocol.ts';
 import { certificatePublicKey } from '../token/certificate.ts';
-import { publicKeySha256 } from '../../services/shared/card-proofs.ts';
-import { certificateHolderOf } from '../../services/shared/certificate-holder.ts';
+import { publicKeySha256 } from '../../platform/card-proofs.ts';
+import { certificateHolderOf } from '../../platform/certificate-holder.ts';
 import { issueCardCertificate, randomCertSerial, type DemoCa } from './demo-ca.ts';
 
 /** The CKA_ID and CKA_LABEL the key and certificate share, as card middleware expects. */
@@ -36,7 +36,7 @@ export async function createCardToken(
   client: TokenClient,
   ca: DemoCa,
   record: CardImportRecord,
-  options: { wrongUserLogins?: number } = {},
+  options: { wrongUserLogins?: number; keyType?: CardKeyType } = {},
 ): Promise<CardToken> {
   const soCredential = randomBytes(18).toString('base64url');
   const userPin = randomText(8);
@@ -47,14 +47,14 @@ export async function createCardToken(
   await client.call({ op: 'create-token', label: record.cardNumber, soPin: so, userPin: pinForInit }, [so, pinForInit]);
 
   const pinForKey = secretBytes(userPin);
-  const { ecPoint } = await client.call(
-    { op: 'generate-key', token: selector, userPin: pinForKey, id: OBJECT_ID, label: OBJECT_LABEL },
+  const { publicKey } = await client.call(
+    { op: 'generate-key', token: selector, userPin: pinForKey, id: OBJECT_ID, label: OBJECT_LABEL, keyType: options.keyType ?? 'ec-p256' },
     [pinForKey],
   );
   const issued = await issueCardCertificate(ca, {
     ...certificateHolderOf(record),
     certSerial: record.certSerial ?? randomCertSerial(),
-    publicPoint: ecPoint,
+    publicKey,
   });
   const pinForCert = secretBytes(userPin);
   let { token } = await client.call(

@@ -6,7 +6,7 @@
 // serialNumber=<UBN>, CN=<holder>; e-mail as an rfc822Name in subjectAltName; validity and serial
 // from the import record.
 import './demo-worker.ts';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
@@ -16,6 +16,7 @@ import { normalizeSerial, type CertificateFields } from '../token/certificate.ts
 
 const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
+const RSA_PKCS1_SHA256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
 export interface DemoCa {
   certificate: x509.X509Certificate;
@@ -104,8 +105,8 @@ export function serialNumberDer(hex: string): Uint8Array {
 
 /** What goes into a card's certificate, the fields the agent reads back (the OU as in the manual's C=TW,O=測試公司1,OU=測試分公司1), and the key it certifies. */
 export interface CardCertificateRequest extends CertificateFields {
-  /** The card key's public point, uncompressed (0x04 ‖ X ‖ Y), as the token reports it. */
-  publicPoint: Uint8Array;
+  /** The card key's SubjectPublicKeyInfo (DER): EC P-256 or RSA, as the token made it. */
+  publicKey: Uint8Array;
 }
 
 export interface IssuedCertificate {
@@ -118,7 +119,10 @@ export interface IssuedCertificate {
 }
 
 export async function issueCardCertificate(ca: DemoCa, request: CardCertificateRequest): Promise<IssuedCertificate> {
-  const publicKey = await webcrypto.subtle.importKey('raw', new Uint8Array(request.publicPoint), ECDSA_P256, true, ['verify']);
+  const spki = new Uint8Array(request.publicKey);
+  // WebCrypto wants the key's algorithm named; the certificate only records the key itself.
+  const algorithm = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyType === 'rsa' ? RSA_PKCS1_SHA256 : ECDSA_P256;
+  const publicKey = await webcrypto.subtle.importKey('spki', spki, algorithm, true, ['verify']);
   const serial = normalizeSerial(request.certSerial);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serial,

@@ -2,7 +2,7 @@
 // operations plus making tokens), so `npm start`, `npm run cards` and the tests that provision
 // cards share one worker with their card agent; card/main.ts never imports card/demo, so a
 // production kiosk's worker cannot make tokens or keys.
-import { entryBeside } from '../../services/shared/source-or-build.ts';
+import { entryBeside } from '../../platform/source-or-build.ts';
 import { useDemoWorker } from '../token/token.client.ts';
 
 useDemoWorker(entryBeside(import.meta.url, 'pkcs11-demo.worker'));

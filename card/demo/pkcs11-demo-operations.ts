@@ -1,6 +1,7 @@
 // What demo provisioning asks of PKCS#11 beside the card operations: make a token, a key pair on
-// it, write its certificate, and check a PIN (docs/card-agent.md, "Demo cards"). Runs in the demo
+// it (EC P-256 or RSA-2048), write its certificate, and check a PIN (docs/card-agent.md, "Demo cards"). Runs in the demo
 // worker only (pkcs11-demo.worker.ts); the production worker refuses these operations.
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import {
   at,
@@ -16,9 +17,10 @@ import {
   text,
   withLogin,
   withSession,
+  type Handle,
   type WorkerOperations,
 } from '../token/pkcs11-operations.ts';
-import type { WorkerRequest, WorkerResults } from '../token/protocol.ts';
+import type { CardKeyType, WorkerRequest, WorkerResults } from '../token/protocol.ts';
 
 function createToken(request: Extract<WorkerRequest, { op: 'create-token' }>): WorkerResults['create-token'] {
   try {
@@ -60,30 +62,70 @@ function unwrapOctetString(der: Buffer): Uint8Array {
   return new Uint8Array(der.subarray(headerLength));
 }
 
+/** The public key the token made, as SubjectPublicKeyInfo DER (what certificates and the registry use). */
+function publicKeySpki(session: Handle, publicKey: Handle, keyType: CardKeyType): Uint8Array {
+  const jwk: JsonWebKey =
+    keyType === 'rsa-2048'
+      ? {
+          kty: 'RSA',
+          n: attribute(session, publicKey, pkcs11js.CKA_MODULUS).toString('base64url'),
+          e: attribute(session, publicKey, pkcs11js.CKA_PUBLIC_EXPONENT).toString('base64url'),
+        }
+      : (() => {
+          const point = unwrapOctetString(attribute(session, publicKey, pkcs11js.CKA_EC_POINT));
+          return { kty: 'EC', crv: 'P-256', x: Buffer.from(point.subarray(1, 33)).toString('base64url'), y: Buffer.from(point.subarray(33, 65)).toString('base64url') };
+        })();
+  return new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }));
+}
+
+/** The key-type-specific parts of the two templates; CKA_ID, label and usage flags are common. */
+function keyTemplates(keyType: CardKeyType): { mechanism: number; publicKey: pkcs11js.Template; privateKey: pkcs11js.Template } {
+  if (keyType === 'rsa-2048') {
+    return {
+      mechanism: pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN,
+      publicKey: [
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA },
+        { type: pkcs11js.CKA_MODULUS_BITS, value: 2048 },
+        { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: Buffer.from([0x01, 0x00, 0x01]) },
+      ],
+      privateKey: [{ type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_RSA }],
+    };
+  }
+  return {
+    mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN,
+    publicKey: [
+      { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+      { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS },
+    ],
+    privateKey: [{ type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC }],
+  };
+}
+
 function generateKey(request: Extract<WorkerRequest, { op: 'generate-key' }>): WorkerResults['generate-key'] {
   try {
     const { slot } = findToken(request.token);
     const m = module();
     const id = Buffer.from(request.id, 'hex');
+    const keyType = request.keyType ?? 'ec-p256';
+    const templates = keyTemplates(keyType);
     return withSession(slot, true, (session) =>
       withLogin(session, pkcs11js.CKU_USER, request.userPin, 'provision', () => {
         const keys = at('provision', () =>
           m.C_GenerateKeyPair(
             session,
-            { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+            { mechanism: templates.mechanism },
             [
               { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
-              { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+              ...templates.publicKey,
               { type: pkcs11js.CKA_TOKEN, value: true },
               { type: pkcs11js.CKA_PRIVATE, value: false },
               { type: pkcs11js.CKA_VERIFY, value: true },
-              { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS },
               { type: pkcs11js.CKA_ID, value: id },
               { type: pkcs11js.CKA_LABEL, value: request.label },
             ],
             [
               { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
-              { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+              ...templates.privateKey,
               { type: pkcs11js.CKA_TOKEN, value: true },
               { type: pkcs11js.CKA_PRIVATE, value: true },
               { type: pkcs11js.CKA_SENSITIVE, value: true },
@@ -94,7 +136,7 @@ function generateKey(request: Extract<WorkerRequest, { op: 'generate-key' }>): W
             ],
           ),
         );
-        return { ecPoint: unwrapOctetString(attribute(session, keys.publicKey, pkcs11js.CKA_EC_POINT)) };
+        return { publicKey: publicKeySpki(session, keys.publicKey, keyType) };
       }),
     );
   } finally {

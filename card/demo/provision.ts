@@ -7,24 +7,34 @@
 // because its SO credential was never kept anywhere but in the registry. A record whose token is
 // gone cannot be repaired here (the registry holds an SO credential no new token would have) and
 // is reported as a conflict.
+import { formatRocDate } from '../../machines/validators/roc-date.formatter.ts';
 import './demo-worker.ts';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/nats-core';
+import * as v from 'valibot';
 import {
-  CardImportFileSchema,
+  CardImportRecordSchema,
   decode,
   type AdminImportRequest,
   type CardImportRecord,
   type CardRecordStatus,
 } from '../../machines/contract/index.ts';
-import { importCards, listCards } from '../../services/registry/admin-client.ts';
-import { createLogger } from '../../services/shared/log.ts';
+import { importCards, listCards } from '../../platform/registry-admin-client.ts';
+import { createLogger } from '../../platform/log.ts';
+import { CARD_KEY_TYPES, type CardKeyType } from '../token/protocol.ts';
 import { useSoftHsmDataDir } from '../token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from '../token/token.client.ts';
 import { createCardToken } from './card-token.ts';
 import { loadDemoCa } from './demo-ca.ts';
+
+/**
+ * A demo card file is a card import file whose records may also say which key pair the demo token
+ * gets (`keyType`, default `ec-p256`): the issuing side never sends this, the registry never sees it.
+ */
+const DemoCardFileSchema = v.array(v.intersect([CardImportRecordSchema, v.object({ keyType: v.optional(v.picklist(CARD_KEY_TYPES)) })]));
+export type DemoCardRecord = CardImportRecord & { keyType?: CardKeyType };
 
 export type TokenOutcome = 'created' | 'existing' | 'recreated' | 'missing';
 export type RegistryOutcome = 'created' | 'unchanged' | 'not-registered' | 'conflict';
@@ -40,7 +50,7 @@ export interface ProvisionResult {
 
 export interface ProvisionOptions {
   dataDir: string;
-  records: readonly CardImportRecord[];
+  records: readonly DemoCardRecord[];
   /** Tokens only, nothing registered: cards the registry must not know (`import --token-only`). */
   tokenOnly?: boolean;
   /** The registry's connection; required unless `tokenOnly`. */
@@ -49,21 +59,24 @@ export interface ProvisionOptions {
   log?: (line: string) => void;
 }
 
-/** The secrets a demo card is activated with: demo data, printed so a person can use the cards. */
+/**
+ * The secrets a demo card is activated with: demo data, printed so a person can use the cards. The
+ * birth date is printed as the kiosk asks for it, in the ROC calendar (民國69年5月17日).
+ */
 export function demoSecrets(record: CardImportRecord): string {
   if (record.route === 'self-applied') return `user code ${record.userCode}`;
-  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${record.birthDate}`}`;
+  return `responsible ID ${record.responsibleId}${record.birthDate === undefined ? '' : `, birth date ${formatRocDate(record.birthDate)}`}`;
 }
 
 /** Reads and validates a card import file; throws with the problems (field paths, never values). */
-export async function readCardFile(path: string): Promise<CardImportRecord[]> {
+export async function readCardFile(path: string): Promise<DemoCardRecord[]> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
     throw new Error(`${path}: not readable JSON (${(error as Error).message})`, { cause: error });
   }
-  const decoded = decode(CardImportFileSchema, parsed);
+  const decoded = decode(DemoCardFileSchema, parsed);
   if (!decoded.ok) throw new Error(`${path}: not a card import file:\n  ${decoded.problems.join('\n  ')}`);
   const seen = new Set<string>();
   for (const record of decoded.value) {
@@ -113,8 +126,10 @@ export async function provisionCards(options: ProvisionOptions): Promise<Provisi
         }
       }
       if (hasToken) await deleteToken(record.cardNumber);
-      const made = await createCardToken(client, ca, record, {
+      const { keyType, ...importRecord } = record;
+      const made = await createCardToken(client, ca, importRecord, {
         wrongUserLogins: record.status === 'used-before-activation' ? 1 : 0,
+        ...(keyType === undefined ? {} : { keyType }),
       });
       const result: ProvisionResult = {
         cardNumber: record.cardNumber,
@@ -125,7 +140,7 @@ export async function provisionCards(options: ProvisionOptions): Promise<Provisi
       results.push(result);
       log.info('token made', { cardNumber: record.cardNumber, token: result.token, slot: made.token.slot });
       if (!options.tokenOnly) toRegister.push({
-          ...record,
+          ...importRecord,
           certSerial: made.certSerial,
           soCredential: made.soCredential,
           certificateKeySha256: made.certificateKeySha256,

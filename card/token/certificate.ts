@@ -9,7 +9,7 @@
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import type { CertificateHolder } from '../../services/shared/certificate-holder.ts';
+import type { CertificateHolder } from '../../platform/certificate-holder.ts';
 import { situationError } from '../errors.ts';
 import type { TokenCertificate } from './protocol.ts';
 
@@ -21,6 +21,7 @@ export interface CertificateFields extends CertificateHolder {
 
 const OID = {
   organization: '2.5.4.10',
+  commonName: '2.5.4.3',
   organizationalUnit: '2.5.4.11',
   serialNumber: '2.5.4.5',
   organizationIdentifier: '2.5.4.97',
@@ -54,13 +55,28 @@ function emailOf(certificate: x509.X509Certificate): string {
   return fromSan ?? certificate.subjectName.getField(OID.emailAddress)[0] ?? '';
 }
 
-export function parseCardCertificate(der: Uint8Array): CertificateFields {
+/**
+ * Whether `certificate` was issued by one of `issuers` (the issuer's O or CN, exactly). No list
+ * accepts every issuer: the demo and the tests, whose CA is made on first use.
+ */
+function isFromIssuers(certificate: x509.X509Certificate, issuers: readonly string[] | undefined): boolean {
+  if (issuers === undefined || issuers.length === 0) return true;
+  const names = [...certificate.issuerName.getField(OID.organization), ...certificate.issuerName.getField(OID.commonName)];
+  return names.some((name) => issuers.includes(name));
+}
+
+/**
+ * The holder fields of a business certificate. `issuers`: the names (O or CN) of the CAs whose
+ * certificates are business certificates; a certificate from any other is not one.
+ */
+export function parseCardCertificate(der: Uint8Array, issuers?: readonly string[]): CertificateFields {
   let certificate: x509.X509Certificate;
   try {
     certificate = new x509.X509Certificate(new Uint8Array(der));
   } catch {
     throw situationError('certificate-unparseable');
   }
+  if (!isFromIssuers(certificate, issuers)) throw situationError('not-a-business-certificate');
   const subject = certificate.subjectName;
   const holderName = subject.getField(OID.organization)[0];
   const ubn = ubnOf(subject);

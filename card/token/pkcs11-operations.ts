@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import pkcs11js from 'pkcs11js';
-import { open as openSealed } from '../../services/shared/sealed-box.ts';
+import { openGrant } from '../../platform/pin-grant-jwe.ts';
 import { soPinTroubleOf, type Pkcs11Step, type Situation } from '../errors.ts';
 import type {
   TokenCertificate,
@@ -266,7 +266,7 @@ function signPossession(session: Handle, keyId: string, statement: Uint8Array): 
   return new Uint8Array(at('prove', () => m.C_Sign(session, input, Buffer.alloc(1024))));
 }
 
-function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): WorkerResults['set-pin'] {
+async function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): Promise<WorkerResults['set-pin']> {
   let soCredential: Buffer | undefined;
   try {
     const { slot, summary } = findToken(request.token);
@@ -280,7 +280,7 @@ function setPin(request: Extract<WorkerRequest, { op: 'set-pin' }>): WorkerResul
       throw situation('new-pin-outside-token-bounds');
     }
     try {
-      soCredential = openSealed(request.sealed, request.oneTimeKey, request.context);
+      soCredential = await openGrant(request.sealed, request.oneTimeKey, request.context);
     } catch {
       throw situation('grant-unopenable');
     }
@@ -334,15 +334,20 @@ export const CARD_OPERATIONS: WorkerOperations = {
 export function serveWorker(operations: WorkerOperations): void {
   const port = parentPort;
   if (port === null) throw new Error('the PKCS#11 worker runs only as a worker thread');
+  // Operations run one at a time, in arrival order: PKCS#11 sessions and logins are not shared
+  // between calls, and an operation that awaits (opening a grant) must not let the next one in.
+  let queue: Promise<void> = Promise.resolve();
   port.on('message', ({ id, request }: { id: number; request: WorkerRequest }) => {
-    let reply: WorkerReply;
-    try {
-      const operation = operations[request.op] as ((request: WorkerRequest) => unknown) | undefined;
-      if (operation === undefined) throw new Failure({ kind: 'native', step: 'read', detail: `this worker does not serve ${request.op}` });
-      reply = { id, ok: true, result: operation(request) };
-    } catch (error) {
-      reply = { id, ok: false, failure: failureOf(error, 'read') };
-    }
-    port.postMessage(reply);
+    queue = queue.then(async () => {
+      let reply: WorkerReply;
+      try {
+        const operation = operations[request.op] as ((request: WorkerRequest) => unknown) | undefined;
+        if (operation === undefined) throw new Failure({ kind: 'native', step: 'read', detail: `this worker does not serve ${request.op}` });
+        reply = { id, ok: true, result: await operation(request) };
+      } catch (error) {
+        reply = { id, ok: false, failure: failureOf(error, 'read') };
+      }
+      port.postMessage(reply);
+    });
   });
 }

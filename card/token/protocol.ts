@@ -9,6 +9,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { Pkcs11Step, Situation } from '../errors.ts';
 
+/** The key pairs demo provisioning can generate on a token. */
+export const CARD_KEY_TYPES = ['ec-p256', 'rsa-2048'] as const;
+export type CardKeyType = (typeof CARD_KEY_TYPES)[number];
+
 /** Which token a request is about. */
 export type TokenSelector =
   /** The demo and test tokens (SoftHSM2): the card number is the token label. */
@@ -65,8 +69,11 @@ export type WorkerRequest =
   // Provisioning (demo cards and tests only).
   /** C_InitToken on the free slot with the SO credential, then SO login + C_InitPIN(userPin). */
   | { op: 'create-token'; label: string; soPin: Uint8Array; userPin: Uint8Array }
-  /** User login, an EC P-256 key pair on the token (private key sensitive, never extractable). */
-  | { op: 'generate-key'; token: TokenSelector; userPin: Uint8Array; id: string; label: string }
+  /**
+   * User login, a key pair on the token (private key sensitive, never extractable): EC P-256 unless
+   * `keyType` says RSA-2048, the key real MOEACA cards carry.
+   */
+  | { op: 'generate-key'; token: TokenSelector; userPin: Uint8Array; id: string; label: string; keyType?: CardKeyType }
   /** User login, a certificate object (CKO_CERTIFICATE, CKC_X_509) next to the key with the same id. */
   | {
       op: 'write-certificate';
@@ -91,8 +98,8 @@ export interface WorkerResults {
   /** `signature`: the card's signature over `possession` (ECDSA r‖s, or RSA PKCS#1 v1.5). */
   'set-pin': { token: TokenSummary; signature: Uint8Array };
   'create-token': TokenSummary;
-  /** CKA_EC_POINT of the public key: the uncompressed point (0x04 ‖ X ‖ Y), unwrapped. */
-  'generate-key': { ecPoint: Uint8Array };
+  /** The new public key as a SubjectPublicKeyInfo (DER), built from CKA_EC_POINT or CKA_MODULUS/CKA_PUBLIC_EXPONENT. */
+  'generate-key': { publicKey: Uint8Array };
   'write-certificate': { token: TokenSummary };
   'user-login': { accepted: boolean; rejectedWith?: string; token: TokenSummary };
   finalize: null;

@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import type { ContractError } from '../../machines/contract/index.ts';
 import { pinFlagsError, pinFlagsOf, pkcs11Error, situationError } from '../errors.ts';
 import type { WorkerFailure, WorkerReply, WorkerRequest, WorkerResults, WorkerSetup } from './protocol.ts';
-import { entryBeside } from '../../services/shared/source-or-build.ts';
+import { entryBeside } from '../../platform/source-or-build.ts';
 
 export const DEFAULT_PKCS11_MODULE = '/usr/lib/softhsm/libsofthsm2.so';
 

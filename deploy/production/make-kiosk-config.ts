@@ -16,7 +16,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { deskConsoleSecret, PASSWORD_VARIABLES, type NatsUser } from './nats-rules.ts';
+import { deskConsoleSecret, deskInbox, KIOSK_LOCAL_USERS, kioskInbox, kioskLocalSecret, PASSWORD_VARIABLES, type KioskLocalUser, type NatsUser } from './nats-rules.ts';
 import { PRODUCTION_HUB, validateSite, type HubListen, type HubNode, type LeafListen, type Site } from './nats-site.ts';
 import { renderHubNode, renderHubSecrets, renderKioskHubLink, renderKioskLeaf, renderStaffDeskLeaf, renderStaffHubLink, siteSecretVariables, type SiteSecrets } from './nats-config.ts';
 
@@ -103,6 +103,29 @@ export function staffDeskFiles(
   };
 }
 
+/** A login as the parts and the UI server read it: `{"user","password","inboxPrefix"}` (0600). */
+export interface PartLogin {
+  user: string;
+  password: string;
+  inboxPrefix: string;
+}
+
+/** The login of one user of kiosk `kioskId`'s own server. */
+export function kioskLogin(kioskId: string, user: KioskLocalUser, secrets: SiteSecrets): PartLogin {
+  const password = secrets[kioskLocalSecret(kioskId, user)];
+  if (password === undefined) throw new Error(`no secret ${kioskLocalSecret(kioskId, user)}`);
+  return { user, password, inboxPrefix: kioskInbox(kioskId, user) };
+}
+
+/** The console's login on staff desk `desk` (its staff and inspector pages, its UI server). */
+export function deskLogin(desk: string, secrets: SiteSecrets): PartLogin {
+  const password = secrets[deskConsoleSecret(desk)];
+  if (password === undefined) throw new Error(`no secret ${deskConsoleSecret(desk)}`);
+  return { user: 'console', password, inboxPrefix: deskInbox(desk) };
+}
+
+const loginText = (login: PartLogin) => `${JSON.stringify(login)}\n`;
+
 /** Writes every machine's directory; returns the nats.conf files written. */
 export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets): Promise<string[]> {
   const configs: string[] = [];
@@ -122,16 +145,20 @@ export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets
   }
   for (const kioskId of site.kiosks) {
     await machine(join(outDir, 'kiosk', kioskId), kioskFiles(site, kioskId, secrets));
+    // One login per part, each for that part's unit only (LoadCredential=, NATS_LOGIN_FILE), and the
+    // page's, which the UI server hands to the browser's OS user (install under DATA_DIR/credentials).
+    const logins = join(outDir, 'kiosk', kioskId, 'credentials');
+    await mkdir(logins, { recursive: true, mode: 0o700 });
+    for (const user of KIOSK_LOCAL_USERS) await writeSecretFile(join(logins, `${user}.json`), loginText(kioskLogin(kioskId, user, secrets)));
   }
   for (const desk of site.staffDesks) {
     await machine(join(outDir, 'staff-desk', desk), staffDeskFiles(site, desk, secrets));
     // The desk's UI server hands the console login to its own pages (install under DATA_DIR/credentials).
     const logins = join(outDir, 'staff-desk', desk, 'credentials');
     await mkdir(logins, { recursive: true, mode: 0o700 });
-    const login = `${JSON.stringify({ user: 'console', password: secrets[deskConsoleSecret(desk)] })}\n`;
-    for (const page of ['staff', 'inspector']) await writeSecretFile(join(logins, `${page}.json`), login);
-    // The UI server's own connection to the desk's server (NATS_PASSWORD_FILE in staff-desk.env).
-    await writeSecretFile(join(logins, 'nats-password'), `${secrets[deskConsoleSecret(desk)]}\n`);
+    for (const page of ['staff', 'inspector']) await writeSecretFile(join(logins, `${page}.json`), loginText(deskLogin(desk, secrets)));
+    // The desk's UI server logs in as the console too (kiosk-ui.service's LoadCredential=).
+    await writeSecretFile(join(logins, 'ui.json'), loginText(deskLogin(desk, secrets)));
   }
   return configs;
 }

@@ -2,7 +2,7 @@
 // nodes, staff desk leaf nodes) and their secrets includes, rendered from the rules of
 // nats-rules.ts on the site of nats-site.ts. One source for the configs in deploy/production/, for
 // `make-kiosk-config.ts` and for the isolation test, so the test runs exactly the rules that ship.
-import { assertKiosk, CONSOLE_PASSWORD_VARIABLE, deskCertificateName, deskConsoleSecret, HUB_ACCOUNT, HUB_LINK_VARIABLE, HUB_ROUTES_VARIABLE, hubUsers, JETSTREAM_DESTRUCTION, KIOSK_LINK_DENY_EXPORTS, KIOSK_LINK_DENY_IMPORTS, kioskCertificateName, kioskLinkUser, kioskLocalUsers, kioskPasswordVariable, kioskRegistrySubjects, LEAF_ACCOUNT, type NatsUser, PASSWORD_VARIABLES, ROUTE_USER, STAFF_USER, staffDeskLocalUsers } from './nats-rules.ts';
+import { assertKiosk, CONSOLE_PASSWORD_VARIABLE, deskCertificateName, deskConsoleSecret, HUB_ACCOUNT, HUB_LINK_VARIABLE, HUB_ROUTES_VARIABLE, hubUsers, KIOSK_LOCAL_USERS, kioskLocalPasswordVariable, kioskLocalSecret, JETSTREAM_DESTRUCTION, KIOSK_LINK_DENY_EXPORTS, KIOSK_LINK_DENY_IMPORTS, kioskCertificateName, kioskLinkUser, kioskLocalUsers, kioskPasswordVariable, kioskRegistrySubjects, LEAF_ACCOUNT, type NatsUser, PASSWORD_VARIABLES, ROUTE_USER, STAFF_USER, staffDeskLocalUsers } from './nats-rules.ts';
 import { clusterPortOf, type HubListen, type HubNode, type LeafListen, leafPortOf, PRODUCTION_HUB, PRODUCTION_LEAF, requireTlsOrLab, type Site, uiOrigins, validateSite } from './nats-site.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +232,8 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     '',
     `# hub-link.conf (0600, owner nats; written by make-kiosk-config.ts, never committed) defines`,
     `# ${HUB_LINK_VARIABLE}: the hub nodes' leafnode URLs (with TLS the client certificate is the login;`,
-    '# without, the URLs carry this kiosk\'s link password).',
+    '# without, the URLs carry this kiosk\'s link password), and the passwords of this server\'s own',
+    `# users (${KIOSK_LOCAL_USERS.map(kioskLocalPasswordVariable).join(', ')}).`,
     'include "hub-link.conf"',
     '',
     '# The engine\'s session snapshots stay on the box, in a JetStream domain of its own: the',
@@ -252,10 +253,9 @@ export function renderKioskLeaf(options: KioskLeafOptions): string {
     '  no_tls: true',
     '  # Only the kiosk page itself: a page from any other origin is refused at the upgrade.',
     `  allowed_origins: ${list(uiOrigins(listen.uiPort))}`,
-    '  no_auth_user: "browser"',
     '}',
     '',
-    'no_auth_user: "parts"',
+    '# No anonymous user: each part and the page log in as themselves (docs/security.md, threat 12).',
     '',
     renderAccount(LEAF_ACCOUNT, users, true),
     '',
@@ -305,7 +305,7 @@ export function renderStaffDeskLeaf(options: StaffDeskLeafOptions): string {
     '',
     '# No anonymous user: every client logs in as the console user.',
     '',
-    renderAccount(LEAF_ACCOUNT, staffDeskLocalUsers(), false),
+    renderAccount(LEAF_ACCOUNT, staffDeskLocalUsers(options.desk), false),
     '',
     ...hubLinkRemote(
       tls,
@@ -332,7 +332,8 @@ export function requiredSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'tls
 
 /** Every secret of a site: the hub's, and each desk's console password. */
 export function siteSecretVariables(site: Pick<Site, 'hub' | 'kiosks' | 'staffDesks' | 'tls'>): string[] {
-  return [...requiredSecretVariables(site), ...site.staffDesks.map(deskConsoleSecret)];
+  const kioskLocal = site.kiosks.flatMap((kioskId) => KIOSK_LOCAL_USERS.map((user) => kioskLocalSecret(kioskId, user)));
+  return [...requiredSecretVariables(site), ...site.staffDesks.map(deskConsoleSecret), ...kioskLocal];
 }
 
 function secret(secrets: SiteSecrets, variable: string): string {
@@ -365,7 +366,8 @@ function renderHubLink(login: { user: string; password: string } | undefined, si
 
 export function renderKioskHubLink(kioskId: string, site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB): string {
   const login = site.tls === true ? undefined : { user: kioskLinkUser(kioskId), password: secret(secrets, kioskPasswordVariable(kioskId)) };
-  return renderHubLink(login, site, listen);
+  const local = KIOSK_LOCAL_USERS.map((user) => `${kioskLocalPasswordVariable(user)}: ${q(secret(secrets, kioskLocalSecret(kioskId, user)))}`);
+  return `${renderHubLink(login, site, listen)}${local.join('\n')}\n`;
 }
 
 export function renderStaffHubLink(site: Site, secrets: SiteSecrets, listen: HubListen = PRODUCTION_HUB, desk = site.staffDesks[0] ?? ''): string {

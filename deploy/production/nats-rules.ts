@@ -9,7 +9,7 @@
 // config says; on each kiosk, its own server keeps the kiosk-local subjects (which carry the PIN and
 // the user code) and refuses to export them over the link. Only features of nats-server 2.9 are
 // used; `sync_interval` (2.10) is a site option, off by default.
-import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects, STAFF_AUTH_SUBJECTS, STAFF_BUCKET, STAFF_PENDING_BUCKET } from '../../machines/contract/index.ts';
+import { ALL_KIOSK_VIEWS_SUBJECT, isKioskId, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects, REGISTRY_SUBJECTS, STAFF_AUTH_SUBJECTS, STAFF_BUCKET, STAFF_PENDING_BUCKET } from '../../machines/contract/index.ts';
 import type { Site } from './nats-site.ts';
 
 export type ConnectionType = 'STANDARD' | 'WEBSOCKET' | 'LEAFNODE';
@@ -36,9 +36,42 @@ export interface NatsUser {
 export const HUB_ACCOUNT = 'MOEACA';
 /** The account on a kiosk's or staff desk's own server (the leaf link binds it to the hub's). */
 export const LEAF_ACCOUNT = 'LOCAL';
-/** nats.js inboxes: replies to requests come back here. */
-const INBOX = '_INBOX.>';
 const REGISTRY_PING = '$SRV.PING.registry';
+
+// Inboxes: every user has its own reply prefix and may subscribe only to it (docs/security.md,
+// threat 13), so no kiosk, desk or hub user reads another's replies.
+
+/** A hub user's reply prefix (`NATS_INBOX_PREFIX` of the registry's unit, the admin tool's, staff's). */
+export function ownInbox(user: string): string {
+  return `_INBOX.${user}`;
+}
+
+/** A kiosk part's (or its page's) reply prefix: the hub delivers to kiosk k's link only `_INBOX.kiosk.<k>.>`. */
+export function kioskInbox(kioskId: string, part: KioskLocalUser): string {
+  assertKiosk(kioskId);
+  return `_INBOX.kiosk.${kioskId}.${part}`;
+}
+
+/** A staff desk's reply prefix, for its console and inspector pages and its UI server. */
+export function deskInbox(desk: string): string {
+  return `_INBOX.desk.${desk}`;
+}
+
+const under = (prefix: string) => `${prefix}.>`;
+
+/** The users of a kiosk's own server: its parts, and the page (websocket). */
+export const KIOSK_LOCAL_USERS = ['engine', 'card-agent', 'ui', 'browser'] as const;
+export type KioskLocalUser = (typeof KIOSK_LOCAL_USERS)[number];
+
+/** A kiosk's own server's config variable for one of its users' passwords (defined in hub-link.conf). */
+export function kioskLocalPasswordVariable(user: KioskLocalUser): string {
+  return `${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
+}
+
+/** The site secret behind that password, one per kiosk and user. */
+export function kioskLocalSecret(kioskId: string, user: KioskLocalUser): string {
+  return `${kioskPasswordVariable(kioskId).replace(/^KIOSK_PASSWORD_/, 'KIOSK_')}_${kioskLocalPasswordVariable(user)}`;
+}
 
 export function assertKiosk(kioskId: string): void {
   if (!isKioskId(kioskId)) throw new Error(`not a kiosk id: ${JSON.stringify(kioskId)}`);
@@ -86,6 +119,12 @@ export function kioskPasswordVariable(kioskId: string): string {
 export const STAFF_USER = 'staff';
 export const ADMIN_USER = 'admin';
 export const REGISTRY_USER = 'registry';
+/**
+ * The registry's own reply prefix (`NATS_INBOX_PREFIX` in its unit): what JetStream delivers to it
+ * (the card changes its view follows, direct-get replies) goes only there, and no kiosk link is
+ * ever given a hub user's inbox, so none of it can cross to a kiosk.
+ */
+export const REGISTRY_INBOX_PREFIX = ownInbox(REGISTRY_USER);
 export const ROUTE_USER = 'route';
 /** The staff sign-in service on a hub node (kiosk-staff-auth.service). */
 export const STAFF_AUTH_USER = 'staff-auth';
@@ -107,11 +146,12 @@ export function deskConsoleSecret(desk: string): string {
 }
 
 /**
- * Never granted to anyone: deleting or purging a stream or a bucket (a KV bucket is a stream), or
- * deleting single messages. The registry's history is its audit trail; an operator who must remove
- * data does it with the system account, not with an application user (docs/security.md).
+ * Never granted to anyone: deleting, purging or reconfiguring a stream or a bucket (a KV bucket is a
+ * stream; an update with `max_msgs: 1` cuts it like a purge), or deleting single messages. The
+ * registry's history and RA_AUDIT are evidence; an operator who must change them does it offline
+ * with the system account, not with an application user (docs/security.md).
  */
-export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
+export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.STREAM.UPDATE.>'];
 /** Defined in the hub's secrets include: the cluster routes, with the route credentials in each URL. */
 export const HUB_ROUTES_VARIABLE = 'HUB_ROUTES';
 /** Defined in a leaf's `hub-link.conf`: the hub nodes' leafnode URLs, with the link's credentials in each URL. */
@@ -135,14 +175,16 @@ export function kioskLinkPermissions(kioskId: string): SubjectPermissions {
       // the UI server's /healthz asks whether any registry instance answers
       REGISTRY_PING,
       // replies to the staff console's view.get, inspect.machine, engine.stats and kiosk.discover
-      INBOX,
+      under(ownInbox(STAFF_USER)),
+      under('_INBOX.desk'),
     ],
-    subscribe: [kiosk.staff, kiosk.viewGet, kiosk.inspectMachine, kiosk.engineStats, KIOSK_DISCOVER_SUBJECT, INBOX],
+    // Replies to this kiosk's parts only: no other kiosk's, no hub user's.
+    subscribe: [kiosk.staff, kiosk.viewGet, kiosk.inspectMachine, kiosk.engineStats, KIOSK_DISCOVER_SUBJECT, `_INBOX.kiosk.${kioskId}.>`],
   };
 }
 
-/** The engine, the card agent and the UI server on the kiosk's own server. */
-export function kioskPartsPermissions(kioskId: string): SubjectPermissions {
+/** The engine, the card agent and the UI server on the kiosk's own server, each reading only its own inbox. */
+export function kioskPartsPermissions(kioskId: string, part: Exclude<KioskLocalUser, 'browser'>): SubjectPermissions {
   const kiosk = kioskSubjects(kioskId);
   return {
     publish: [
@@ -156,7 +198,7 @@ export function kioskPartsPermissions(kioskId: string): SubjectPermissions {
       '$JS.API.>',
       `$KV.${JETSTREAM.kioskSnapshotsBucket}.>`,
     ],
-    subscribe: [`kiosk.${kioskId}.>`, KIOSK_DISCOVER_SUBJECT, INBOX, '$SRV.>'],
+    subscribe: [`kiosk.${kioskId}.>`, KIOSK_DISCOVER_SUBJECT, under(kioskInbox(kioskId, part)), '$SRV.>'],
     allowResponses: true,
   };
 }
@@ -164,22 +206,24 @@ export function kioskPartsPermissions(kioskId: string): SubjectPermissions {
 /** The kiosk page in Chromium (websocket): input out, views in. Never the card agent's subjects. */
 export function kioskBrowserPermissions(kioskId: string): SubjectPermissions {
   const kiosk = kioskSubjects(kioskId);
-  return { publish: [kiosk.input, kiosk.viewGet], subscribe: [kiosk.view, INBOX] };
+  return { publish: [kiosk.input, kiosk.viewGet], subscribe: [kiosk.view, under(kioskInbox(kioskId, 'browser'))] };
 }
 
 /**
  * Staff sign-in from the console: the passkey ceremonies (begin and finish of sign-in, and of
- * enrolling with an operator's one-time code). Never `ra.admin.staff.*`, which makes the codes.
+ * enrolling with an operator's one-time code) and signing out. Never `ra.admin.staff.*`, which
+ * makes the codes.
  */
 export const STAFF_SIGN_IN_SUBJECTS: readonly string[] = [
   STAFF_AUTH_SUBJECTS.signInBegin,
   STAFF_AUTH_SUBJECTS.signInFinish,
   STAFF_AUTH_SUBJECTS.enrollBegin,
   STAFF_AUTH_SUBJECTS.enrollFinish,
+  STAFF_AUTH_SUBJECTS.signOut,
 ];
 
-/** The staff console and the inspector, for every kiosk. */
-export function staffPermissions(): SubjectPermissions {
+/** The staff console and the inspector, for every kiosk; replies only under `inboxes`. */
+export function staffPermissions(inboxes: readonly string[] = [ownInbox(STAFF_USER)]): SubjectPermissions {
   return {
     publish: [
       'kiosk.*.staff',
@@ -189,15 +233,21 @@ export function staffPermissions(): SubjectPermissions {
       'kiosk.*.view.get',
       'kiosk.*.inspect.machine',
       'kiosk.*.engine.stats',
+      // the office dashboard's read-only question to the registry (no JetStream access of its own)
+      REGISTRY_SUBJECTS.dashboardEvents,
     ],
-    subscribe: [ALL_KIOSK_VIEWS_SUBJECT, 'kiosk.*.inspect', INBOX],
+    subscribe: [ALL_KIOSK_VIEWS_SUBJECT, 'kiosk.*.inspect', ...inboxes.map(under)],
   };
 }
 
 /** Registering issuance records (`ra.admin.*`): the issuing side's tool, on a hub node. */
 export function adminPermissions(): SubjectPermissions {
-  // The operator's tools wait until a registry instance answers before they ask it anything.
-  return { publish: ['ra.admin.>', REGISTRY_PING], subscribe: [INBOX] };
+  // and reading RA_AUDIT message by message for `npm run audit -- export` (no consumer); the
+  // operator's tools wait until a registry instance answers before they ask it anything.
+  return {
+    publish: ['ra.admin.>', REGISTRY_PING, '$JS.API.INFO', '$JS.API.STREAM.INFO.RA_AUDIT', '$JS.API.STREAM.MSG.GET.RA_AUDIT'],
+    subscribe: [under(ownInbox(ADMIN_USER))],
+  };
 }
 
 /**
@@ -207,7 +257,7 @@ export function adminPermissions(): SubjectPermissions {
 export function registryPermissions(): SubjectPermissions {
   return {
     publish: ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', '$KV.>', 'ra.events.>', 'ra.audit.staff.>'],
-    subscribe: ['ra.>', '$SRV.>', INBOX],
+    subscribe: ['ra.>', '$SRV.>', under(ownInbox(REGISTRY_USER))],
     allowResponses: true,
   };
 }
@@ -232,18 +282,10 @@ function kvBucketApi(bucket: string): string[] {
  * registry's: it never reads a card.
  */
 export function staffAuthPermissions(): SubjectPermissions {
-  const staffStream = `KV_${STAFF_BUCKET}`;
   return {
-    publish: [
-      ...kvBucketApi(STAFF_BUCKET),
-      ...kvBucketApi(STAFF_PENDING_BUCKET),
-      // `npm run staff -- list` walks the enrolled staff's keys with an ordered consumer.
-      `$JS.API.CONSUMER.CREATE.${staffStream}`,
-      `$JS.API.CONSUMER.CREATE.${staffStream}.>`,
-      `$JS.API.CONSUMER.INFO.${staffStream}.>`,
-      `$JS.API.CONSUMER.DELETE.${staffStream}.>`,
-    ],
-    subscribe: ['ra.staffauth.>', 'ra.admin.staff.>', INBOX],
+    // `npm run staff -- list` reads the enrolled staff with direct gets: no consumer.
+    publish: [...kvBucketApi(STAFF_BUCKET), ...kvBucketApi(STAFF_PENDING_BUCKET)],
+    subscribe: ['ra.staffauth.>', 'ra.admin.staff.>', under(ownInbox(STAFF_AUTH_USER))],
     allowResponses: true,
   };
 }
@@ -261,6 +303,8 @@ export const KIOSK_LINK_DENY_EXPORTS: readonly string[] = [
   'ra.staff.>',
   '$JS.>',
   '$KV.>',
+  // The page's replies (view.get) come from the engine on the box and never leave it.
+  '_INBOX.kiosk.*.browser.>',
 ];
 export const KIOSK_LINK_DENY_IMPORTS: readonly string[] = [
   'kiosk.*.input',
@@ -269,6 +313,7 @@ export const KIOSK_LINK_DENY_IMPORTS: readonly string[] = [
   '$SRV.>',
   '$JS.>',
   '$KV.>',
+  '_INBOX.kiosk.*.browser.>',
 ];
 
 export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: readonly string[] }): NatsUser[] {
@@ -279,7 +324,7 @@ export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: rea
     ? (site.staffDesks ?? []).map(
         (desk): NatsUser => ({
           user: certificateUser(deskCertificateName(desk)),
-          permissions: staffPermissions(),
+          permissions: staffPermissions([deskInbox(desk)]),
           connectionTypes: ['LEAFNODE'],
           note: `the leaf link of staff desk ${desk}, by its client certificate`,
         }),
@@ -296,7 +341,8 @@ export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: rea
     {
       user: STAFF_USER,
       passwordVariable: PASSWORD_VARIABLES.staff,
-      permissions: staffPermissions(),
+      // In a lab the desks link as this user too, so their inboxes come back over it.
+      permissions: staffPermissions([ownInbox(STAFF_USER), ...(mapped ? [] : (site.staffDesks ?? []).map(deskInbox))]),
       connectionTypes: mapped ? ['STANDARD'] : ['STANDARD', 'LEAFNODE'],
       note: mapped
         ? 'staff console and inspector as a client on a hub node (desks link by certificate, below)'
@@ -338,28 +384,33 @@ export function hubUsers(site: Pick<Site, 'kiosks' | 'tls'> & { staffDesks?: rea
 }
 
 export function kioskLocalUsers(kioskId: string): NatsUser[] {
+  const part = (user: Exclude<KioskLocalUser, 'browser'>, note: string): NatsUser => ({
+    user,
+    passwordVariable: kioskLocalPasswordVariable(user),
+    permissions: kioskPartsPermissions(kioskId, user),
+    connectionTypes: ['STANDARD'],
+    note: `${note}: TCP on 127.0.0.1, its password through systemd LoadCredential=`,
+  });
   return [
-    {
-      user: 'parts',
-      permissions: kioskPartsPermissions(kioskId),
-      connectionTypes: ['STANDARD'],
-      note: 'the engine, the card agent and the UI server: TCP on 127.0.0.1 without credentials (no_auth_user)',
-    },
+    part('engine', 'the kiosk engine'),
+    part('card-agent', 'the card agent'),
+    part('ui', 'the UI server'),
     {
       user: 'browser',
+      passwordVariable: kioskLocalPasswordVariable('browser'),
       permissions: kioskBrowserPermissions(kioskId),
       connectionTypes: ['WEBSOCKET'],
-      note: 'the kiosk page in Chromium: the websocket on 127.0.0.1 (its no_auth_user)',
+      note: 'the kiosk page in Chromium: the websocket on 127.0.0.1, its login from the UI server to the browser\'s OS user only',
     },
   ];
 }
 
-export function staffDeskLocalUsers(): NatsUser[] {
+export function staffDeskLocalUsers(desk: string): NatsUser[] {
   return [
     {
       user: 'console',
       passwordVariable: CONSOLE_PASSWORD_VARIABLE,
-      permissions: staffPermissions(),
+      permissions: staffPermissions([deskInbox(desk)]),
       connectionTypes: ['STANDARD', 'WEBSOCKET'],
       note: 'the staff console and inspector pages (websocket, login from the UI server) and the UI server, on 127.0.0.1',
     },

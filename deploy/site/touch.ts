@@ -4,7 +4,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../platform/chromium.mjs';
 import { inBox, onBox, type Box } from './boxes.ts';
 import { ensureUser, run, type RunState } from './host.ts';
 import { readUnit } from './unit-file.ts';

@@ -1,10 +1,12 @@
-// Feeds <ka-dashboard-app> over NATS: today's RA_EVENTS through an ordered consumer starting at
-// midnight Taipei time (then live), and every kiosk's view through the consoles' shared
-// ConsoleConnection (`kiosk.discover`, `kiosk.*.view`). The figures are recomputed as things arrive.
-import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+// Feeds <ka-dashboard-app> over NATS: today's RA_EVENTS from the registry (`ra.dashboard.events`,
+// from midnight Taipei time, then every few seconds what came after), and every kiosk's view
+// through the consoles' shared ConsoleConnection (`kiosk.discover`, `kiosk.*.view`). The figures
+// are recomputed as things arrive. The page's login has no JetStream API: it reads, and can make
+// nothing publish anywhere (docs/security.md, "Read-only logins").
 import type { NatsConnection } from '@nats-io/nats-core';
 import * as v from 'valibot';
-import { JETSTREAM } from '../../machines/contract/subjects.ts';
+import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
+import { DashboardEventsReplySchema } from '../../machines/contract/registry.ts';
 import type { View } from '../../machines/contract/messages.ts';
 import { ConsoleConnection } from '../consoles/connection.ts';
 import { computeFigures, dayOf, type RegistryEventLike } from './dashboard-model.ts';
@@ -25,6 +27,9 @@ const EventSchema = v.object({
 export function startOfTaipeiDay(now: number): Date {
   return new Date(`${dayOf(now)}T00:00:00+08:00`);
 }
+
+/** How often the dashboard asks for new events (the page's own pace, not a synchronisation). */
+const POLL_MS = 3_000;
 
 export class DashboardController {
   readonly #app: KaDashboardApp;
@@ -55,15 +60,19 @@ export class DashboardController {
   }
 
   async #follow(nc: NatsConnection): Promise<void> {
-    const consumer = await jetstream(nc).consumers.get(JETSTREAM.registryEventsStream, {
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: startOfTaipeiDay(Date.now()).toISOString(),
-    });
-    const messages = await consumer.consume();
-    for await (const message of messages) {
-      const parsed = v.safeParse(EventSchema, message.json());
-      if (parsed.success) this.#events.push(parsed.output);
-      if (message.info.pending === 0) this.#refresh();
+    let after: number | undefined;
+    while (!nc.isClosed()) {
+      const ask = after === undefined ? { since: startOfTaipeiDay(Date.now()).toISOString() } : { after };
+      const reply = v.parse(DashboardEventsReplySchema, (await nc.request(REGISTRY_SUBJECTS.dashboardEvents, JSON.stringify(ask), { timeout: 10_000 })).json());
+      for (const event of reply.events) {
+        const parsed = v.safeParse(EventSchema, event);
+        if (parsed.success) this.#events.push(parsed.output);
+      }
+      if (reply.events.length > 0) {
+        after = reply.last;
+        this.#refresh();
+      } else after ??= reply.last;
+      if (!reply.more) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   }
 

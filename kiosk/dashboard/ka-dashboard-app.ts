@@ -21,7 +21,7 @@ export const dashboardStrings = {
   kiosks: '機台狀態',
   inService: '服務中',
   outOfService: '暫停服務',
-  steps: { verified: '身分驗證', accepted: '憑證接受', 'pin-granted': '設定密碼', activated: '開卡完成' } as Record<string, string>,
+  steps: { verified: '身分核對', accepted: '憑證接受', 'pin-granted': '設定IC卡PIN碼', activated: '開卡完成' } as Record<string, string>,
   none: '尚無資料',
   /** The kiosk's own names of the two paths (the CA manual's words). */
   paths: kioskPathNames as Record<ActivationPath, string>,

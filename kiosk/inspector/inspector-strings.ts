@@ -56,7 +56,7 @@ export const inspectorStrings = {
   boxes: '巢狀方框圖',
   zoomIn: '放大',
   zoomOut: '縮小',
-  centre: '顯示目前狀態',
+  follow: '跟隨目前狀態',
   trace: '操作紀錄',
   traceSteps: (count: number) => `已記錄 ${count} 步`,
   exportTrace: '匯出紀錄（JSON）',

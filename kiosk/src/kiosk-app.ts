@@ -1,15 +1,15 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { View } from '../../machines/contract/messages.ts';
 import type { Screen } from '../../machines/contract/screens.ts';
-import { CUSTOMER_SERVICE } from '../../machines/contract/errors.ts';
 import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
 import { define, emit } from './events.ts';
-import { strings } from './i18n.ts';
+import { DEFAULT_LANGUAGE, hasLanguage, loadLanguage, strings } from './i18n.ts';
 import { icons } from './styles/icons.ts';
 import { base, buttons, notices } from './styles/shared.ts';
 import { tokens } from './styles/tokens.ts';
 import type { ScreenElement } from './screens/screen-base.ts';
 import './components/card-tray/ka-card-tray.ts';
+import './components/read-aloud/ka-read-aloud.ts';
 import './components/step-indicator/ka-step-indicator.ts';
 import './screens/activated/ka-activated-screen.ts';
 import './screens/card-removed/ka-card-removed-screen.ts';
@@ -24,6 +24,7 @@ import './screens/id-checksum-warning/ka-id-checksum-warning-screen.ts';
 import './screens/insert-card/ka-insert-card-screen.ts';
 import './screens/out-of-service/ka-out-of-service-screen.ts';
 import './screens/progress/ka-progress-screen.ts';
+import './screens/remove-card/ka-remove-card-screen.ts';
 import './screens/staff-assist/ka-staff-assist-screen.ts';
 import './screens/still-there/ka-still-there-screen.ts';
 
@@ -49,6 +50,7 @@ export const SCREEN_TAGS: Record<Screen, keyof HTMLElementTagNameMap> = {
   stillThere: 'ka-still-there-screen',
   failed: 'ka-failed-screen',
   staffAssist: 'ka-staff-assist-screen',
+  removeCard: 'ka-remove-card-screen',
 };
 
 /** Where the ID typed on path B is kept: its own screen, the fig. 19 warning and the check between. */
@@ -224,9 +226,30 @@ export class KaKioskApp extends LitElement {
     `,
   ];
 
-  override render() {
+  /** The view as shown: in the default language while the view's own has not arrived (i18n.ts). */
+  private shown: { of: View; as: View } | undefined;
+
+  private shownView(): View | undefined {
     const view = this.view;
-    const lang = view?.lang ?? 'zh-TW';
+    if (view === undefined || hasLanguage(view.lang)) return view;
+    if (this.shown?.of !== view) this.shown = { of: view, as: { ...view, lang: DEFAULT_LANGUAGE } };
+    return this.shown.as;
+  }
+
+  /**
+   * Fetches a language's words (chosen, or the view's), then shows them. Until then the page keeps
+   * the language it shows; a failed fetch keeps it too, and the next switch to that language tries again.
+   */
+  private wantLanguage(lang: View['lang']): void {
+    if (hasLanguage(lang)) return;
+    void loadLanguage(lang).then((arrived) => {
+      if (arrived) this.requestUpdate();
+    });
+  }
+
+  override render() {
+    const view = this.shownView();
+    const lang = view?.lang ?? DEFAULT_LANGUAGE;
     const s = strings(lang);
     return html`<div class="shell" lang=${lang}>
       <header>
@@ -240,7 +263,11 @@ export class KaKioskApp extends LitElement {
               type="button"
               data-event="user.setLanguage"
               lang=${s.otherLanguageTag}
-              @click=${() => emit(this, 'ka-input-send', { type: 'user.setLanguage', lang: s.otherLanguageTag === 'en' ? 'en' : 'zh-TW' })}
+              @click=${() => {
+                const chosen = s.otherLanguageTag === 'en' ? 'en' : 'zh-TW';
+                this.wantLanguage(chosen);
+                emit(this, 'ka-input-send', { type: 'user.setLanguage', lang: chosen });
+              }}
             >
               ${icons.globe}${s.otherLanguage}
             </button>`
@@ -256,8 +283,10 @@ export class KaKioskApp extends LitElement {
         : nothing}
       <main aria-busy=${view?.busy ? 'true' : 'false'}>${view ? this.renderScreen(view) : html`<p class="waiting" role="status">${s.starting}</p>`}</main>
       <footer>
-        <p class="service">${icons.phone}${s.customerService} ${CUSTOMER_SERVICE.phone}</p>
+        <!-- No phone number here: a number is given only where calling helps, with the manual's full list. -->
+        <span class="service"></span>
         ${this.demoCards ? html`<ka-card-tray .cards=${this.demoCards} lang=${lang}></ka-card-tray>` : nothing}
+        ${view ? html`<ka-read-aloud .view=${view} lang=${lang}></ka-read-aloud>` : nothing}
         ${view?.accepts.includes('user.callStaff')
           ? html`<button type="button" data-event="user.callStaff" @click=${() => emit(this, 'ka-input-send', { type: 'user.callStaff' })}>
               ${icons.staff}${s.buttons.callStaff}
@@ -297,6 +326,8 @@ export class KaKioskApp extends LitElement {
         return html`<ka-failed-screen .view=${view}></ka-failed-screen>`;
       case 'ka-staff-assist-screen':
         return html`<ka-staff-assist-screen .view=${view}></ka-staff-assist-screen>`;
+      case 'ka-remove-card-screen':
+        return html`<ka-remove-card-screen .view=${view}></ka-remove-card-screen>`;
       default:
         return html`<ka-progress-screen .view=${view}></ka-progress-screen>`;
     }
@@ -308,18 +339,26 @@ export class KaKioskApp extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('view')) this.screen = this.view?.screen;
+    if (changed.has('view')) {
+      this.screen = this.view?.screen;
+      // A view in a language not here yet (chosen elsewhere, or the page's first view): fetch it once per switch.
+      const before = changed.get('view') as View | undefined;
+      if (this.view !== undefined && before?.lang !== this.view.lang) this.wantLanguage(this.view.lang);
+    }
     const error = this.view?.error?.code;
     const idMayBeWrong = error !== undefined && !ANSWERS_KEEPING_THE_ID.has(error);
     if (!ID_SCREENS.has(this.view?.screen) || idMayBeWrong) this.typedResponsibleId = undefined;
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {
+    const shownLang = this.shownView()?.lang;
+    if (shownLang !== undefined) {
+      document.documentElement.lang = shownLang;
+      document.title = strings(shownLang).product;
+    }
     if (!changed.has('view') || !this.view) return;
     const before = changed.get('view') as View | undefined;
     const lang = this.view.lang;
-    document.documentElement.lang = lang;
-    document.title = strings(lang).product;
     const screenEl = this.screenElement;
     if (!screenEl || (before && before.screen === this.view.screen && before.lang === lang)) return;
     await screenEl.updateComplete;

@@ -16,6 +16,11 @@ export interface ViewControllerOptions {
   config?: KioskConfig;
   /** How long to wait for `view.get`; the view stream still arrives if it times out. */
   requestTimeoutMs?: number;
+  /**
+   * The view the page was served with (initial-view.ts): shown at once, before the config fetch
+   * and the websocket, busy until the websocket is up; the engine's `view.get` answer replaces it.
+   */
+  initialView?: View;
 }
 
 export class ViewController implements ReactiveController {
@@ -54,6 +59,14 @@ export class ViewController implements ReactiveController {
 
   private async start(): Promise<void> {
     this.host.connection = 'connecting';
+    // The served view is shown at once but busy (its buttons disabled) until the websocket is up:
+    // a tap before then would have nowhere to go.
+    const initial = this.options.initialView;
+    const waiting = initial !== undefined && this.lastSeq < 0 ? { ...initial, busy: true } : undefined;
+    if (initial !== undefined && waiting !== undefined) {
+      this.lastSeq = initial.seq;
+      this.host.view = waiting;
+    }
     let config: KioskConfig;
     try {
       config = this.options.config ?? parseKioskConfig(await (await fetch(this.options.configUrl ?? '/config.json')).json());
@@ -84,6 +97,7 @@ export class ViewController implements ReactiveController {
       },
     });
     this.host.connection = 'connected';
+    if (waiting !== undefined && initial !== undefined && this.host.view === waiting) this.host.view = initial;
     void this.watchStatus(nc);
     await this.refresh();
   }

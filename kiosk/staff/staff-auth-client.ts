@@ -4,14 +4,16 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import * as v from 'valibot';
-import { CeremonyReplySchema, EnrollFinishReplySchema, SignInReplySchema, STAFF_AUTH_SUBJECTS, type CeremonyReply } from '../../machines/contract/staff.ts';
+import { CeremonyReplySchema, EnrollFinishReplySchema, SignInReplySchema, SignOutReplySchema, STAFF_AUTH_SUBJECTS, type CeremonyReply } from '../../machines/contract/staff.ts';
 import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
 import type { StaffSession } from './staff-session.ts';
 
 export interface StaffAuthClient {
   signIn(staffId?: string): Promise<StaffSession>;
   /** Registers a passkey from a one-time enrollment code; answers who it was for. */
-  enroll(code: string): Promise<{ staffId: string; name: string }>;
+  enroll(code: string): Promise<{ staffId: string; name: string; authenticators: 'any' | 'listed' }>;
+  /** Ends this sign-in at the hub: the registry and every kiosk refuse the token from now on. */
+  signOut?(token: string): Promise<void>;
 }
 
 /** Thrown when the page is not on the origin the passkeys belong to; `origin` says where to go. */
@@ -51,11 +53,15 @@ export function natsStaffAuth(nc: NatsConnection, pageOrigin = location.origin):
       const response = await startAuthentication({ optionsJSON: ceremony.options as never }).catch(ceremonyFailed);
       return ask(STAFF_AUTH_SUBJECTS.signInFinish, { ceremonyId: ceremony.ceremonyId, response }, SignInReplySchema);
     },
+    async signOut(token) {
+      await ask(STAFF_AUTH_SUBJECTS.signOut, { token }, SignOutReplySchema);
+    },
     async enroll(code) {
       const ceremony = await ask(STAFF_AUTH_SUBJECTS.enrollBegin, { code }, CeremonyReplySchema);
       checkOrigin(ceremony);
       const response = await startRegistration({ optionsJSON: ceremony.options as never }).catch(ceremonyFailed);
-      return ask(STAFF_AUTH_SUBJECTS.enrollFinish, { ceremonyId: ceremony.ceremonyId, response }, EnrollFinishReplySchema);
+      const enrolled = await ask(STAFF_AUTH_SUBJECTS.enrollFinish, { ceremonyId: ceremony.ceremonyId, response }, EnrollFinishReplySchema);
+      return { ...enrolled, authenticators: ceremony.authenticators ?? 'any' };
     },
   };
 }

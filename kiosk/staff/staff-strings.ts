@@ -2,7 +2,8 @@
 // and error texts come from the kiosk's own tables and the contract's catalogue, so the console
 // says exactly what the kiosk's screen says.
 import type { CardRecordStatus } from '../../machines/contract/messages.ts';
-import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
+import { ContractError } from '../../machines/contract/errors.ts';
+import { errorText } from '../src/i18n.ts';
 import { kioskBadges } from '../consoles/console-strings.ts';
 import type { StaffEventType } from '../consoles/kiosk-status.ts';
 import { STAFF_ERRORS, StaffError } from '../../machines/contract/staff.ts';
@@ -21,7 +22,7 @@ const ACTION_TEXTS: Readonly<Record<StaffEventType, StaffActionText>> = {
     help: '處理完畢，讓機台回到民眾原本的畫面（會先重新檢查卡片）。',
   },
   'staff.unlocked': {
-    label: '解鎖並繼續作業',
+    label: '解除鎖定並繼續作業',
     help: '在憑證管理中心解除此卡的自助開卡鎖定，再讓機台回到輸入畫面。',
   },
   'staff.overrideIdWarning': {
@@ -30,16 +31,44 @@ const ACTION_TEXTS: Readonly<Record<StaffEventType, StaffActionText>> = {
   },
   'staff.takeCard': {
     label: '收回卡片',
-    help: '由服務人員收下卡片並結束此次作業（畫面資料將清除）。',
+    help: '由櫃檯服務人員收下卡片並結束此次作業（畫面資料將清除）。',
     confirm: '確定要收回卡片並結束此機台的作業嗎？民眾已輸入的資料將清除。',
     confirmButton: '確定收回卡片',
   },
   'staff.abort': {
     label: '結束作業',
-    help: '結束此次作業，機台回到「請插入IC卡」畫面（畫面資料將清除）。',
+    help: '結束此次作業（畫面資料將清除）；卡片仍在讀卡機時，機台先請民眾取回IC卡，再回到「請插入IC卡」畫面。',
     confirm: '確定要結束此機台目前的作業嗎？民眾已輸入的資料將清除。',
     confirmButton: '確定結束作業',
   },
+  'staff.speechOn': {
+    label: '開啟自動語音說明',
+    help: '機台每換一個畫面，即自動播放該畫面的語音說明；民眾仍可隨時按〔語音說明〕。',
+  },
+  'staff.speechOff': {
+    label: '關閉自動語音說明',
+    help: '機台不再自動播放語音說明；民眾按〔語音說明〕時才播放。',
+  },
+};
+
+/** The kiosk's automatic speech as the console shows it (docs/staff-console.md). */
+export const speechStrings = {
+  heading: '語音說明',
+  on: '自動語音說明：開啟（每換一個畫面即播放）',
+  off: '自動語音說明：關閉（民眾按〔語音說明〕時才播放）',
+};
+
+/**
+ * The 錯誤訊息 a return slip prints for the code that sent the card to staff: what the user met,
+ * in the manual's words and with the manual's code only (never our internal code, never an
+ * instruction to the user).
+ */
+const SLIP_REASONS: Readonly<Record<string, string>> = {
+  '27011': '錯誤代碼27011：卡片在完成啟用憑證前，已先行至應用系統操作。',
+  CARD_UNREADABLE: '不明連接卡之錯誤：讀卡機可讀取其他憑證IC卡，只有此張工商憑證IC卡無法讀取。',
+  UNKNOWN_CARD: '不明連接卡之錯誤：讀卡機可讀取其他憑證IC卡，只有此張工商憑證IC卡無法讀取。',
+  CARD_MISMATCH: '卡片內的憑證與憑證管理中心登記的卡片不符。',
+  LOCKED: '輸入錯誤次數過多，已暫停自助開卡。',
 };
 
 export const staffStrings = {
@@ -69,6 +98,11 @@ export const staffStrings = {
     enrollExplain: '此連結由系統管理者產生，只能使用一次：請按下按鈕，依瀏覽器指示建立通行金鑰或插入安全金鑰。',
     enrollButton: '建立通行金鑰',
     enrolled: (name: string, staffId: string) => `已為 ${name}（${staffId}）登錄通行金鑰，請登入。`,
+    /** Which authenticators this site takes (STAFF_AUTHENTICATORS), said after an enrollment. */
+    authenticatorPolicy: {
+      any: '本站接受任何通行金鑰或安全金鑰。',
+      listed: '本站僅接受管理者指定型號的安全金鑰（已驗證其製造商證明）。',
+    },
     wrongOrigin: (origin: string) => `通行金鑰只能在 ${origin}/staff 使用，請改由該網址開啟。`,
     signedInAs: '登入者',
     signOut: '登出',
@@ -128,7 +162,7 @@ export const staffStrings = {
     unlock: '解除鎖定',
     unlockHelp: '此卡因輸入錯誤次數過多，已暫停自助開卡。核對民眾身分後可解除鎖定。',
     giveBack: '登記收回卡片',
-    giveBackHelp: '收下此卡（例如錯誤代碼27011：開卡前已被使用），寄回憑證管理中心處理。',
+    giveBackHelp: '收下此卡，寄回憑證管理中心：錯誤代碼27011（開卡前已被使用）進行解卡，不明連接卡（讀卡機可讀取其他憑證IC卡，只有此卡無法讀取）進行檢測。',
     giveBackConfirm: '確定登記收回此卡嗎？此卡將無法在機台開卡，直到憑證管理中心處理完畢。',
     giveBackConfirmButton: '確定登記收回',
     unlocked: (cardNumber: string) => `已解除 ${cardNumber} 的鎖定。`,
@@ -153,13 +187,29 @@ export const staffStrings = {
     },
     historyColumns: { at: '時間', type: '異動', change: '狀態', where: '機台／人員' },
   },
+  /** The return slip, in the office's voice: what the counter did and what the CA will do. */
+  slip: {
+    title: '工商憑證IC卡 寄回單',
+    to: '寄送至：',
+    reasonText: (reason: string): string => SLIP_REASONS[reason] ?? (/^\d+$/.test(reason) ? `錯誤代碼${reason}` : '請見隨附說明。'),
+    note: {
+      unblock: '本櫃檯已收下此張工商憑證IC卡，寄回憑證管理中心進行解卡。憑證管理中心完成解卡後，將以掛號方式將憑證寄回上列郵寄地址。',
+      test: '本櫃檯已收下此張工商憑證IC卡，並已以其他憑證IC卡確認讀卡機可正常讀取；現寄回憑證管理中心進行檢測。憑證管理中心完成檢測後，將以掛號方式將憑證寄回上列郵寄地址。',
+    },
+  },
+  /**
+   * The manual's advice for 不明連接卡, for staff: try the reader with another certificate card
+   * before treating the card as broken.
+   */
+  readerAdvice:
+    '請先確認讀卡機驅動程式已正確安裝、插入憑證IC卡時燈號是否閃爍，並以其他憑證IC卡（例如自然人憑證或舊有之工商憑證）試讀此讀卡機。若可讀取，只有此張工商憑證IC卡無法讀取，再登記收回此卡，寄回憑證管理中心進行檢測。',
   statuses: {
     issued: '已發卡，待開卡',
     verified: '已核對身分',
     accepted: '已接受憑證，待設定PIN碼',
     activated: '已完成開卡',
     revoked: '憑證已廢止',
-    suspended: '憑證已暫禁',
+    suspended: '憑證已暫時停用',
     'used-before-activation': '開卡前已被使用（27011）',
     locked: '已鎖定自助開卡',
     returned: '已收回',
@@ -183,14 +233,15 @@ export const staffStrings = {
 };
 
 /**
- * What staff read for a failed request: the catalogue's words (for 3125, "no answer", since the
+ * What staff read for a failed request: the kiosk's zh-TW catalogue's words (for 3125, "no answer", since the
  * catalogue's 3125 text speaks of an acceptance), and the code with the service's own message.
  */
 export function describeRequestError(error: unknown): { text: string; detail: string } {
   if (error instanceof StaffError) return { text: STAFF_ERRORS[error.code]['zh-TW'], detail: `${error.code} · ${error.message}` };
   if (error instanceof ContractError) {
-    const text = error.code === '3125' ? staffStrings.requestError.unreachable : ERRORS[error.code].text['zh-TW'];
-    return { text, detail: `${error.code} · ${error.message}` };
+    const text = error.code === '3125' ? staffStrings.requestError.unreachable : errorText(error.code, 'zh-TW');
+    // A service that said nothing more sends the code as its message: shown once.
+    return { text, detail: error.message === error.code ? error.code : `${error.code} · ${error.message}` };
   }
   return { text: staffStrings.requestError.heading, detail: error instanceof Error ? error.message : String(error) };
 }

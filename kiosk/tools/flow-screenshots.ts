@@ -1,5 +1,5 @@
-// Screenshots for docs/: the statechart drawing mid-session (a committed trace stepped to the PIN
-// screen) and the office dashboard (a known RA_EVENTS history), from the real components in
+// Screenshots for docs/: the statechart drawing mid-session (a committed path-B trace stepped to
+// the national-ID screen, the drawing following) and the office dashboard (a known RA_EVENTS history), from the real components in
 // headless Chromium at 1600×1000. `npm run screenshots:flow`.
 import { build } from 'esbuild';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../deploy/chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../platform/chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -26,9 +26,11 @@ window.showInspector = async (traceJson, steps) => {
   const graph = app.shadowRoot.querySelector('ka-statechart-graph');
   await graph.drawn;
   app.loadTrace(parseTrace(traceJson));
-  app.stepTrace(steps);
-  await app.updateComplete; await graph.updateComplete;
-  graph.centreOnActive();
+  // One step at a time, as a live kiosk moves: the drawing follows each.
+  for (let step = 0; step < steps; step++) {
+    app.stepTrace(1);
+    await app.updateComplete; await graph.updateComplete;
+  }
 };
 window.showDashboard = (history, now) => {
   const app = document.createElement('ka-dashboard-app');
@@ -91,7 +93,7 @@ try {
   };
   const trace = await readFile(join(root, 'tests', 'traces', 'activated-registration-bundled.json'), 'utf8');
   await shoot('inspector-graph.png', async (page) => {
-    await page.evaluate(([json]) => (window as unknown as { showInspector(t: string, s: number): Promise<void> }).showInspector(json!, 8), [trace]);
+    await page.evaluate(([json]) => (window as unknown as { showInspector(t: string, s: number): Promise<void> }).showInspector(json!, 4), [trace]);
   });
   await shoot('dashboard.png', async (page) => {
     await page.evaluate(

@@ -27,7 +27,8 @@ export async function startPreviewServer(distDir: string): Promise<PreviewServer
       return;
     }
     const relative = normalize(path).replace(/^\/+/, '');
-    if (relative.startsWith('..') || !(relative in { 'kiosk.js': 1, 'index.html': 1 })) {
+    // The page, its bundle, and the catalogues it imports when another language is chosen (text/<lang>.js).
+    if (relative.startsWith('..') || !(relative in { 'kiosk.js': 1, 'index.html': 1 } || /^text\/[\w-]+\.js$/.test(relative))) {
       res.writeHead(404).end();
       return;
     }
@@ -55,4 +56,4 @@ export async function startPreviewServer(distDir: string): Promise<PreviewServer
   };
 }
 
-export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../deploy/chromium.mjs';
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../platform/chromium.mjs';

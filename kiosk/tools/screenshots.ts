@@ -2,7 +2,7 @@
 // 1080×1920 (and the input screens in landscape 1920×1080), rendered by headless Chromium from the
 // real bundle. All go to docs/screenshots/tmp/ (not committed); a few representative ones, at half
 // scale, to docs/screenshots/ for the docs. Then the staff console and the inspector at 1600×1000
-// from their fixtures (kiosk/staff/console-screenshots.ts), to docs/screenshots/ as well.
+// from their fixtures (kiosk/tools/console-screenshots.ts), to docs/screenshots/ as well.
 // `npm run screenshots -- kiosk` or `-- consoles` shoots only one of the two.
 import { mkdir, rm } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
@@ -36,6 +36,8 @@ const REPRESENTATIVE: { name: FixtureName; lang: Language; orientation: 'portrai
   { name: 'enterResponsibleId-BIRTH_DATE_REQUIRED', lang: 'zh-TW', orientation: 'portrait' },
   { name: 'enterResponsibleId', lang: 'zh-TW', orientation: 'landscape' },
   { name: 'stillThere', lang: 'en', orientation: 'landscape' },
+  { name: 'failed-NOT_BUSINESS_CARD', lang: 'zh-TW', orientation: 'portrait' },
+  { name: 'removeCard', lang: 'zh-TW', orientation: 'portrait' },
 ];
 
 /** Types a little on the input screens, with the on-screen keyboard, so the shots show it in use. */
@@ -74,10 +76,11 @@ async function show(page: Page, name: FixtureName, lang: Language, demo: boolean
     },
     { view: fixtureView(name, lang), demo },
   );
-  await page.waitForFunction(() => {
+  // Shown in the fixture's language: English once its catalogue has arrived (docs/ui.md, "Languages").
+  await page.waitForFunction((lang) => {
     const screen = document.querySelector('ka-kiosk-app')?.screenElement;
-    return screen !== null && screen !== undefined && screen.shadowRoot?.querySelector('h1') !== null;
-  });
+    return screen !== null && screen !== undefined && screen.shadowRoot?.querySelector('h1') !== null && document.documentElement.lang === lang;
+  }, lang);
   await typeSomething(page, name);
   await page.evaluate(() => document.fonts.ready);
 }

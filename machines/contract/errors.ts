@@ -1,6 +1,8 @@
 // The error catalogue of docs/contract.md ("Screens and error codes"): every code the system can show a user or return
-// on the wire, with what the user sees and what they can do next. The session machine must have a
-// state for each code (a test checks that adding a code here without a state fails).
+// on the wire, whether repeating may help, and what the user can do next. The words a user reads
+// for each code (and path B's wording where it differs) are in the kiosk's text catalogues
+// (kiosk/src/text/*.json, `errors` and `errorsBundled`), never here. The session machine must have
+// a state for each code (a test checks that adding a code here without a state fails).
 
 /** What the person at the kiosk can do about an error. */
 export type Remedy =
@@ -24,10 +26,13 @@ export interface ErrorInfo {
   /** Whether repeating the same request may succeed (wire meaning of `retryable`). */
   readonly retryable: boolean;
   readonly remedy: Remedy;
-  /** What the user reads, in the manual's wording where it has one. */
-  readonly text: { readonly 'zh-TW': string; readonly en: string };
-  /** Wording for path B where the code means something else there (3005: the ID or birth date). */
-  readonly bundledText?: { readonly 'zh-TW': string; readonly en: string };
+  /**
+   * The code as the manual gives it to the user (3005, 27011, 4931, 3125): the only code a user
+   * sees or is asked to quote. Our own codes (WRONG_PATH, LOCKED, …) have none and stay with staff.
+   */
+  readonly manualCode?: string;
+  /** Whether calling 客服專線 can help the user (the CA alone can act): the screen then lists every number. */
+  readonly callHelps?: boolean;
 }
 
 /**
@@ -43,13 +48,6 @@ export const CUSTOMER_SERVICE = {
   email: 'moeaca@moeaca.nat.gov.tw',
 } as const;
 
-/**
- * Where the manual sends a card the CA must unlock (27011) or test (a genuine card that cannot be
- * read), with the error message and the company's contact (name, phone, postal address); the CA
- * returns it by registered mail.
- */
-export const CA_MAIL_ADDRESS = '100 臺北市信義路一段 21 號數據大樓 4 樓，憑證管理中心收';
-
 /** The manual's return code for 3125 (卡片未完成開卡:<card number>,RetCode=10011502). */
 export const RET_CODE_3125 = '10011502';
 
@@ -58,240 +56,149 @@ const catalogue = [
     code: '3005',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '用戶代碼錯誤：3005。用戶代碼可能有誤（英文大小寫有別），請確認後重新輸入。',
-      en: 'Error 3005: the user code does not match. User codes are case-sensitive (upper and lower case differ); check it and enter it again.',
-    },
-    bundledText: {
-      'zh-TW': '身分證字號或出生年月日錯誤：3005。請確認工商負責人身分證字號及出生年月日後重新輸入。',
-      en: "Error 3005: the responsible person's ID number or date of birth does not match. Check both and enter them again.",
-    },
+    manualCode: '3005',
+    callHelps: true,
   },
   {
     code: 'WRONG_PATH',
     retryable: true,
     remedy: 'retry',
-    text: {
-      'zh-TW': '此張IC卡不是以您選擇的方式申請，請改選另一種啟用方式。',
-      en: 'This card was not issued the way you chose. Please choose the other activation path.',
-    },
   },
   {
     code: 'LOCKED',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '輸入錯誤次數過多，此張IC卡已暫停自助開卡，請洽櫃檯服務人員。',
-      en: 'Too many wrong attempts: self-service activation of this card is locked. Please ask the counter staff.',
-    },
   },
   {
     code: '27011',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '錯誤代碼27011：此張IC卡於完成開卡前已被使用，卡片已鎖定。請將卡片交給櫃檯服務人員辦理解鎖。',
-      en: 'Error 27011: the card was used before activation was finished and is locked. Please hand it to the counter staff to be unlocked.',
-    },
+    manualCode: '27011',
   },
   {
     code: '4931',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '錯誤代碼4931：此張憑證已廢止，無法啟用。',
-      en: 'Error 4931: this certificate has been revoked and cannot be activated.',
-    },
+    manualCode: '4931',
+    callHelps: true,
   },
   {
     code: 'SUSPENDED',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '此張憑證已暫禁，無法啟用。',
-      en: 'This certificate is suspended and cannot be activated.',
-    },
+    callHelps: true,
   },
   {
     code: 'ALREADY_ACTIVATED',
     retryable: false,
     remedy: 'none',
-    text: {
-      'zh-TW': '此張IC卡已完成開卡，不需再次啟用。',
-      en: 'This card is already activated; there is nothing left to do.',
-    },
   },
   {
     code: 'CERT_EXPIRED',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '此張憑證不在有效期限內，無法啟用。',
-      en: 'This certificate is outside its validity period and cannot be activated.',
-    },
+    callHelps: true,
   },
   {
     code: '3125',
     retryable: true,
     remedy: 'retry',
-    text: {
-      'zh-TW': '卡片未完成開卡，錯誤代碼3125：憑證管理中心未收到您的憑證接受，可能是網路異常或壅塞，請稍後再試。',
-      en: 'Error 3125: the CA did not receive your acceptance (network fault or congestion). Please try again shortly.',
-    },
+    manualCode: '3125',
+    callHelps: true,
   },
   {
     code: 'READER_NOT_FOUND',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '找不到讀卡機，本機暫停服務，請洽櫃檯服務人員。',
-      en: 'No card reader found. This kiosk is out of service; please ask the counter staff.',
-    },
   },
   {
     code: 'CARD_NOT_DETECTED',
     retryable: true,
     remedy: 'reinsert',
-    text: {
-      'zh-TW': '智慧卡讀卡機中未偵測到智慧卡或晶片卡初始化卡片失敗，請取出卡片後重新插入。',
-      en: 'No card detected in the reader, or the card failed to initialise. Please take the card out and insert it again.',
-    },
   },
   {
     code: 'CARD_UNREADABLE',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '不明連接卡之錯誤：無法讀取卡片內容，請洽櫃檯服務人員。',
-      en: 'The card answers but its contents cannot be read. Please ask the counter staff.',
-    },
   },
   {
     code: 'UNKNOWN_CARD',
     retryable: false,
     // A genuine card the reader or the card module cannot read lands here too: staff look at it.
     remedy: 'staff',
-    text: {
-      'zh-TW': '無法辨識此張IC卡：讀卡機或卡片元件無法讀取此卡，或憑證管理中心查無此卡。',
-      en: 'This card cannot be recognised: the reader or the card module cannot read it, or the CA does not know it.',
-    },
+  },
+  {
+    // A card of another kind (a 自然人憑證, a bank card, a card without a certificate): nothing to
+    // activate, nothing to mail. The user takes it back.
+    code: 'NOT_BUSINESS_CARD',
+    retryable: false,
+    remedy: 'none',
   },
   {
     code: 'CARD_MISMATCH',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '此張IC卡與憑證管理中心登記的卡片不符，請將卡片交給櫃檯服務人員。',
-      en: 'This card does not match the card the CA registered. Please hand it to the counter staff.',
-    },
   },
   {
     code: 'CARD_SWAPPED',
     retryable: true,
     remedy: 'reinsert',
-    text: {
-      'zh-TW': '您插入的是另一張卡片，請插回原來的IC卡。',
-      en: 'A different card was inserted. Please insert the card you started with.',
-    },
   },
   {
     code: 'DATA_DISPUTED',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '您表示卡片資料有誤，請停止作業並洽櫃檯服務人員。',
-      en: 'You reported that the card data is wrong. Please stop here and ask the counter staff.',
-    },
+    callHelps: true,
   },
   {
     code: 'SESSION_EXPIRED',
     retryable: true,
     remedy: 'startOver',
-    text: {
-      'zh-TW': '作業逾時，請重新開始。',
-      en: 'This activation has expired. Please start again.',
-    },
   },
   {
     code: 'BAD_REQUEST',
     retryable: false,
     remedy: 'staff',
-    text: {
-      'zh-TW': '系統收到無法處理的資料，請洽櫃檯服務人員。',
-      en: 'The system received data it cannot process. Please ask the counter staff.',
-    },
   },
   {
     code: 'PIN_FORMAT',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': 'PIN碼須為6至8碼英文字母、數字或符號。',
-      en: 'The PIN must be 6 to 8 letters, digits or symbols.',
-    },
   },
   {
     code: 'PIN_MISMATCH',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '兩次輸入的PIN碼不一致，請重新輸入。',
-      en: 'The two PINs do not match. Please enter them again.',
-    },
   },
   {
     code: 'USER_CODE_FORMAT',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '用戶代碼須為6至10碼英文字母、數字或符號。',
-      en: 'The user code must be 6 to 10 letters, digits or symbols.',
-    },
   },
   {
     code: 'USER_CODE_MISMATCH',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '兩次輸入的用戶代碼不一致，請重新輸入。',
-      en: 'The two user codes do not match. Please enter them again.',
-    },
   },
   {
     code: 'EMAIL_FORMAT',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '電子信箱格式不正確，請重新輸入。',
-      en: 'The e-mail address is not valid. Please enter it again.',
-    },
   },
   {
     code: 'ID_FORMAT',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '身分證字號格式不正確，請輸入6至20碼英文字母或數字。',
-      en: 'The ID number is not valid: enter 6 to 20 letters or digits.',
-    },
   },
   {
     code: 'BIRTH_DATE_FORMAT',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '出生年月日不正確，請以民國年輸入正確的日期。',
-      en: 'The date of birth is not a valid date. Please enter it in the ROC calendar.',
-    },
   },
   {
     code: 'BIRTH_DATE_REQUIRED',
     retryable: true,
     remedy: 'correctInput',
-    text: {
-      'zh-TW': '此張憑證須核對工商負責人出生年月日，請輸入出生年月日（民國）。',
-      en: "This certificate needs the responsible person's date of birth as well. Please enter it (ROC calendar).",
-    },
   },
 ] as const satisfies readonly ErrorInfo[];
 
@@ -303,10 +210,9 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = Object.fromEntries
   catalogue.map((entry) => [entry.code, entry]),
 ) as Record<ErrorCode, ErrorInfo>;
 
-/** The catalogue's text for `code`, in path B's wording where it has one. */
-export function errorTextFor(code: ErrorCode, lang: 'zh-TW' | 'en', path?: 'self-applied' | 'registration-bundled'): string {
-  const info = ERRORS[code];
-  return (path === 'registration-bundled' ? info.bundledText?.[lang] : undefined) ?? info.text[lang];
+/** The code a user may see and quote for `code`: the manual's, or none for our own codes. */
+export function manualCodeOf(code: ErrorCode): string | undefined {
+  return ERRORS[code].manualCode;
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {
@@ -348,7 +254,7 @@ export class ContractError extends Error {
   readonly attemptsLeft: number | undefined;
 
   constructor(code: ErrorCode, message?: string, extra: { attemptsLeft?: number; cause?: unknown } = {}) {
-    super(message ?? ERRORS[code].text.en, extra.cause === undefined ? undefined : { cause: extra.cause });
+    super(message ?? code, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'ContractError';
     this.code = code;
     this.retryable = ERRORS[code].retryable;

@@ -51,6 +51,9 @@ export const StaffEventSchema = v.variant('type', [
   v.object({ type: v.literal('staff.takeCard'), ...staffEventFields }),
   v.object({ type: v.literal('staff.unlocked'), ...staffEventFields }),
   v.object({ type: v.literal('staff.resume'), ...staffEventFields }),
+  // Our extension: the kiosk's automatic speech on a screen change (docs/ui.md, "Spoken guidance").
+  v.object({ type: v.literal('staff.speechOn'), ...staffEventFields }),
+  v.object({ type: v.literal('staff.speechOff'), ...staffEventFields }),
 ]);
 export type StaffEvent = v.InferOutput<typeof StaffEventSchema>;
 
@@ -204,15 +207,15 @@ export const PinGrantRequestSchema = v.object({
   agentPublicKey: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/)),
   /**
    * Our extension: the kiosk's enrolled card-agent key (Ed25519) signs the one-time key for this
-   * activation and kiosk (`services/shared/card-proofs.ts`); the registry seals to nothing else.
+   * activation and kiosk (`platform/card-proofs.ts`); the registry seals to nothing else.
    */
   agentKeySignature: base64url(86, 86),
 });
 export type PinGrantRequest = v.InferOutput<typeof PinGrantRequestSchema>;
 
 export const PinGrantReplySchema = v.object({
-  /** base64url of the sealed box; the format is documented in services/registry. */
-  sealed: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]+$/)),
+  /** The SO credential as a compact JWE to the agent's one-time key (docs/registry.md, "PIN grant"). */
+  sealed: v.pipe(v.string(), v.maxLength(4096), v.regex(/^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){4}$/)),
   /** Our extension: the nonce the card must sign (with its own key, after the new PIN) for `complete`. */
   proofNonce: base64url(43, 43),
 });
@@ -233,7 +236,7 @@ export const SoLoginFailedRequestSchema = v.object({
   activationId: typed(128),
   cardNumber,
   problem: v.picklist(SO_LOGIN_PROBLEMS),
-  /** The enrolled agent key's signature over the report (`services/shared/card-proofs.ts`). */
+  /** The enrolled agent key's signature over the report (`platform/card-proofs.ts`). */
   agentKeySignature: base64url(86, 86),
 });
 export type SoLoginFailedRequest = v.InferOutput<typeof SoLoginFailedRequestSchema>;
@@ -282,6 +285,10 @@ export const ViewCardSchema = v.object({
 });
 export type ViewCard = v.InferOutput<typeof ViewCardSchema>;
 
+/** The steps that ask the registry, in order: where a 3125 can happen. */
+export const REGISTRY_STEPS = ['identify', 'verify', 'accept', 'pinGrant', 'complete'] as const;
+export type RegistryStep = (typeof REGISTRY_STEPS)[number];
+
 export const ViewSchema = v.object({
   kioskId,
   seq: v.number(),
@@ -298,6 +305,8 @@ export const ViewSchema = v.object({
       attemptsLeft: v.optional(v.number()),
       /** Our extension: what to do next when it differs from the catalogue's (a repeated CARD_NOT_DETECTED: staff). */
       remedy: v.optional(v.picklist(REMEDIES)),
+      /** Our extension: for 3125, the step whose request did not reach the CA, so the screen says what did not happen. */
+      during: v.optional(v.picklist(REGISTRY_STEPS)),
     }),
   ),
   deadline: v.optional(isoTime),
@@ -307,6 +316,8 @@ export const ViewSchema = v.object({
   state: v.optional(v.string()),
   /** Our extension: the screen the user was on when `stillThere` or `staffAssist` came up. */
   returnScreen: v.optional(v.picklist(SCREENS)),
+  /** Our extension: staff turned on automatic speech (`staff.speechOn`): the page speaks each new screen. */
+  autoSpeech: v.optional(v.boolean()),
 });
 export type View = v.InferOutput<typeof ViewSchema>;
 
@@ -337,6 +348,12 @@ export const BrowserConfigSchema = v.object({
   nats: v.optional(v.object({ user: v.string(), password: v.string(), inboxPrefix: v.string() })),
 });
 export type BrowserConfig = v.InferOutput<typeof BrowserConfigSchema>;
+
+/**
+ * The id of the data block (`<script type="application/json">`) in which the UI server hands the
+ * kiosk page the engine's current View, so that the first screen needs no websocket round trip.
+ */
+export const INITIAL_VIEW_ELEMENT_ID = 'ka-initial-view';
 
 // ---------------------------------------------------------------------------------------------
 

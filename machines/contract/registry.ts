@@ -15,10 +15,12 @@ export const EVENT_TYPES = [
   'activated',
   'unlocked',
   'returned',
+  // The record moved from the `ra_cards` bucket to its card's change subject (docs/registry.md).
+  'migrated',
 ] as const;
 export type RegistryEventType = (typeof EVENT_TYPES)[number];
 
-/** One RA_EVENTS message (`ra.events.<cardNumber>.<type>`). */
+/** One RA_EVENTS message (`ra.events.<cardNumber>.change`; before the one-write layout `ra.events.<cardNumber>.<type>`). */
 export const RegistryEventSchema = v.object({
   id: v.string(),
   type: v.picklist(EVENT_TYPES),
@@ -37,3 +39,21 @@ export const RegistryEventSchema = v.object({
 });
 
 export type RegistryEventMessage = v.InferOutput<typeof RegistryEventSchema>;
+
+/**
+ * `ra.dashboard.events`: RA_EVENTS for the office dashboard, a page at a time: from `since` (the
+ * first ask of a day) or after stream sequence `after` (every ask after). Read-only.
+ */
+export const DashboardEventsRequestSchema = v.object({
+  since: v.optional(isoTime),
+  after: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+});
+export type DashboardEventsRequest = v.InferOutput<typeof DashboardEventsRequestSchema>;
+export const DashboardEventsReplySchema = v.object({
+  events: v.array(v.looseObject({ type: v.string(), cardNumber: v.string(), at: v.string() })),
+  /** The stream sequence of the last event in `events` (ask `after` it next). */
+  last: v.number(),
+  /** More are stored past this page: ask again at once. */
+  more: v.boolean(),
+});
+export type DashboardEventsReply = v.InferOutput<typeof DashboardEventsReplySchema>;

@@ -20,6 +20,7 @@ export const SCREENS = [
   'stillThere',
   'failed',
   'staffAssist',
+  'removeCard',
 ] as const;
 
 export type Screen = (typeof SCREENS)[number];

@@ -23,6 +23,8 @@ export const StaffCardSummarySchema = v.object({
   attemptsLeft: v.number(),
   certSerial: v.string(),
   holderName: v.string(),
+  /** The certificate's OU (a branch or unit), so staff tell a branch's card from the head office's. */
+  orgUnit: v.optional(v.string()),
   ubn: v.string(),
   validFrom: isoTime,
   validTo: isoTime,
@@ -75,8 +77,15 @@ export const StaffReturnRequestSchema = v.object({
 });
 export type StaffReturnRequest = v.InferOutput<typeof StaffReturnRequestSchema>;
 
-/** One RA_AUDIT message (`ra.audit.staff.<action>`): who asked what about which card, and the outcome. */
+/**
+ * One RA_AUDIT message (`ra.audit.staff.<action>`): who asked what about which card, and the
+ * outcome: `requested` is written (and acknowledged) before the registry acts, the result after.
+ * `n` and `prev` chain it to the message before (docs/security.md, "The audit trail"); checkpoints
+ * (`ra.audit.staff.checkpoint`) sit in the same chain.
+ */
 export const StaffAuditEventSchema = v.object({
+  n: v.optional(v.number()),
+  prev: v.optional(v.string()),
   at: isoTime,
   action: v.picklist(['card', 'unlock', 'return']),
   cardNumber: v.string(),
@@ -104,6 +113,10 @@ export const STAFF_AUTH_SUBJECTS = {
   adminList: 'ra.admin.staff.list',
   /** Operator: `{staffId}` → `{removed}`; the member's passkeys stop working at once. */
   adminRemove: 'ra.admin.staff.remove',
+  /** Operator (`npm run staff -- revoke`): `{staffId}` → `{revokedBefore}`; every token issued before it is refused. */
+  adminRevoke: 'ra.admin.staff.revoke',
+  /** Console: `{token}` → `{signedOut: true}`; that token is refused from now on. */
+  signOut: 'ra.staffauth.signout',
 } as const;
 
 /** The queue group of staff-auth instances. */
@@ -125,6 +138,9 @@ export const CeremonyFinishSchema = v.object({ ceremonyId, response: credentialR
 export const EnrollBeginSchema = v.object({ code: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{20,64}$/)) });
 export const AdminEnrollSchema = v.object({ staffId: staffIdSchema, name: staffName });
 export const AdminRemoveSchema = v.object({ staffId: staffIdSchema });
+/** `ra.activation.staff-check.<kiosk>`: `{token}` → `{staffId}` or a staff error. */
+export const StaffCheckRequestSchema = v.object({ token: v.pipe(v.string(), v.maxLength(4096)) });
+export const SignOutSchema = v.object({ token: v.pipe(v.string(), v.maxLength(4096)) });
 
 /** What a begin answers: the ceremony to finish, the options for the browser, and the origin it must run on. */
 export const CeremonyReplySchema = v.object({
@@ -133,6 +149,8 @@ export const CeremonyReplySchema = v.object({
   options: v.looseObject({ challenge: v.string() }),
   staffId: v.optional(v.string()),
   name: v.optional(v.string()),
+  /** Enrollment: whether the site takes any authenticator or only the models it lists (STAFF_AUTHENTICATORS). */
+  authenticators: v.optional(v.picklist(['any', 'listed'])),
 });
 export type CeremonyReply = v.InferOutput<typeof CeremonyReplySchema>;
 
@@ -142,6 +160,8 @@ export type SignInReply = v.InferOutput<typeof SignInReplySchema>;
 export const EnrollFinishReplySchema = v.object({ staffId: v.string(), name: v.string() });
 export const AdminEnrollReplySchema = v.object({ staffId: v.string(), name: v.string(), code: v.string(), link: v.string(), expiresAt: v.string() });
 export type AdminEnrollReply = v.InferOutput<typeof AdminEnrollReplySchema>;
+export const SignOutReplySchema = v.object({ signedOut: v.literal(true) });
+export const StaffRevokeReplySchema = v.object({ staffId: v.string(), revokedBefore: v.string() });
 export const StaffAdminListReplySchema = v.object({
   staff: v.array(v.object({ staffId: v.string(), name: v.string(), passkeys: v.number(), enrolledAt: v.string() })),
 });
@@ -155,6 +175,12 @@ export const STAFF_ERRORS = {
   /** A token that is malformed, signed by another key, or for another audience. */
   STAFF_TOKEN_INVALID: { status: 401, 'zh-TW': '登入憑據無效，請重新登入。' },
   STAFF_TOKEN_EXPIRED: { status: 401, 'zh-TW': '登入已逾時，請重新登入。' },
+  /** A token signed out, or of a staff member revoked (`npm run staff -- revoke`) or no longer enrolled. */
+  STAFF_TOKEN_REVOKED: { status: 401, 'zh-TW': '此登入已失效，請重新登入。' },
+  /** The audit entry of a staff request could not be written: nothing was done. */
+  AUDIT_UNAVAILABLE: { status: 503, 'zh-TW': '稽核紀錄暫時無法寫入，本次作業未執行，請稍後再試。' },
+  /** Too many sign-in ceremonies open at once (this desk, or all desks): wait a moment. */
+  SIGN_IN_BUSY: { status: 429, 'zh-TW': '登入要求過多，請稍候再試。' },
   /** The request names a staff id other than the signed-in one. */
   STAFF_MISMATCH: { status: 403, 'zh-TW': '要求中的員工代號與登入者不符。' },
   /** Too many unlocks of one card within a day: a person must look at this card. */

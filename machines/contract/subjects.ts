@@ -68,6 +68,8 @@ export const REGISTRY_SUBJECTS = {
   complete: 'ra.activation.complete',
   /** Our extension: the card agent reports a failed (or refused) SO login; grants stop until staff unlock. */
   soLoginFailed: 'ra.activation.so-login-failed',
+  /** Our extension: a kiosk's engine asks whether a staff token still stands (enrolled, not revoked, not signed out). */
+  staffCheck: 'ra.activation.staff-check',
   staffUnlock: 'ra.staff.unlock',
   staffReturn: 'ra.staff.return',
   staffCard: 'ra.staff.card',
@@ -77,6 +79,8 @@ export const REGISTRY_SUBJECTS = {
   adminList: 'ra.admin.list',
   /** Our extension: enrolls a kiosk's card-agent signing key. Admin only. */
   adminEnrollAgent: 'ra.admin.enroll-agent',
+  /** Our extension: RA_EVENTS a page at a time for the office dashboard (docs/dashboard.md). Read-only. */
+  dashboardEvents: 'ra.dashboard.events',
 } as const;
 
 export type RegistryEndpoint = keyof typeof REGISTRY_SUBJECTS;
@@ -94,9 +98,15 @@ export function registrySubjectFor(endpoint: RegistryEndpoint, kioskId?: string)
 
 /** JetStream names. */
 export const JETSTREAM = {
-  /** One event per change of a card record: `ra.events.<cardNumber>.<type>`. */
+  /**
+   * One event per change of a card record. Each change is one message on the card's own subject
+   * `ra.events.<cardNumber>.change` (the event as its body, the sealed record in its header);
+   * events stored before that layout are on `ra.events.<cardNumber>.<type>`. Read a card's history
+   * with `ra.events.<cardNumber>.>`, every card's with `ra.events.>`; the type is the body's.
+   */
   registryEventsStream: 'RA_EVENTS',
   registryEventsSubject: (cardNumber: string, type: string) => `ra.events.${cardNumber}.${type}`,
+  registryCardSubject: (cardNumber: string) => `ra.events.${cardNumber}.change`,
   /** The registry's card records, one key per card number. */
   registryCardsBucket: 'ra_cards',
   /** Activation records, one key per activation id. */

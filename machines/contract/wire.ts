@@ -1,7 +1,7 @@
 // The wire form of a reply (docs/contract.md, "Subjects": Errors), the part both sides share: a
 // failed request carries the service-error headers (`Nats-Service-Error-Code`, a numeric class;
 // `Nats-Service-Error`, the contract code) and a JSON body `{error: {code, message, retryable,
-// attemptsLeft?}}`. Pure: the services (services/shared/nats-json.ts) and the browser consoles
+// attemptsLeft?}}`. Pure: the services (platform/nats-json.ts) and the browser consoles
 // both read replies with it.
 import type * as v from 'valibot';
 import { ContractError, ERRORS, type ErrorCode, type WireError } from './errors.ts';
@@ -54,6 +54,7 @@ export function statusOf(code: ErrorCode): number {
     case 'READER_NOT_FOUND':
     case 'CARD_NOT_DETECTED':
     case 'CARD_UNREADABLE':
+    case 'NOT_BUSINESS_CARD':
       return 422;
     case '3125':
       return 503;

@@ -86,6 +86,17 @@ export interface SessionContext {
    * nothing about the user): the second one in a row offers staff rather than another reinsertion.
    */
   readonly cardNotDetectedInARow: number;
+  /**
+   * Staff turned automatic speech on (`staff.speechOn`): the page speaks each new screen. A setting
+   * of the kiosk, not of a user: kept when a session is wiped.
+   */
+  readonly autoSpeech: boolean;
+  /**
+   * Whether the card of the session just ended may still be in the reader (set when one is put in,
+   * cleared when it is taken out). Kept when a session is wiped: a session that ends with the card
+   * in asks for it to be taken out before the insert-card screen comes back.
+   */
+  readonly cardInReader: boolean;
   readonly secrets: SessionSecrets;
 }
 
@@ -117,6 +128,8 @@ export function initialSessionContext(timing: SessionTiming, lang: Language): Se
     completeRetries: 0,
     unansweredCardReads: 0,
     cardNotDetectedInARow: 0,
+    autoSpeech: false,
+    cardInReader: false,
     secrets: {},
   };
 }

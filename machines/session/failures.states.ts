@@ -108,7 +108,13 @@ export const failureStates = {
         'The card answers but its token or certificate cannot be read ("不明連接卡").',
       ),
 
-      cardUnknown: failure('UNKNOWN_CARD', 'cardUnknown', 'Not a MOEACA business-certificate card, or unknown to the registry.'),
+      cardUnknown: failure('UNKNOWN_CARD', 'cardUnknown', 'A token the card module does not show, or a card the registry does not know.'),
+
+      notBusinessCard: failure(
+        'NOT_BUSINESS_CARD',
+        'notBusinessCard',
+        'The certificate is not a MOEACA business certificate (no holder name or UBN, or none at all): the user takes the card back, nothing is mailed.',
+      ),
 
       cardMismatch: failure(
         'CARD_MISMATCH',
@@ -118,7 +124,7 @@ export const failureStates = {
 
       cardSwapped: {
         ...failure('CARD_SWAPPED', 'cardSwapped', 'A different card was put back: take it out and insert the first card.'),
-        on: { 'card.removed': { target: '#session.awaitingReinsertion' } },
+        on: { 'card.removed': { target: '#session.awaitingReinsertion', actions: 'noteCardOut' } },
       },
 
       cardDataDisputed: {

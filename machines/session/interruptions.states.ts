@@ -32,7 +32,10 @@ export const interruptionStates = {
     after: { staffWaitTimeout: { target: '#kioskSession.awaitingCard' } },
     on: {
       'user.callStaff': {},
-      'card.removed': [{ guard: 'hasCardData', target: '#session.awaitingReinsertion' }, { target: '#kioskSession.awaitingCard' }],
+      'card.removed': [
+        { guard: 'hasCardData', target: '#session.awaitingReinsertion', actions: 'noteCardOut' },
+        { target: '#kioskSession.awaitingCard' },
+      ],
       'staff.resume': [{ guard: 'hasCardData', target: '#session.checkingReinsertedCard' }, { target: '#kioskSession.awaitingCard' }],
     },
   },
@@ -44,10 +47,10 @@ export const interruptionStates = {
       timer: 'reinsertGrace',
     }),
     tags: ['needsUser'],
-    after: { reinsertGrace: { target: '#kioskSession.awaitingCard' } },
+    after: { reinsertGrace: { target: '#kioskSession.awaitingCard', actions: 'noteCardOut' } },
     on: {
-      'card.removed': {},
-      'card.inserted': { target: '#session.checkingReinsertedCard' },
+      'card.removed': { actions: 'noteCardOut' },
+      'card.inserted': { target: '#session.checkingReinsertedCard', actions: 'noteCardIn' },
       // No unlock while the card is out of the reader: it waits until the card is back.
       'staff.unlocked': {},
     },

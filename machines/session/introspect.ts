@@ -1,5 +1,5 @@
 // The one reading of a statechart's structure that everything else draws from: docs/states.md
-// (describe.ts), the machine description the engine serves to the inspector, the drawing (nodes
+// (kiosk/tools/states-describe.ts), the machine description the engine serves to the inspector, the drawing (nodes
 // and edges for the layout) and docs/states.svg. Built from the machine definition, so a new
 // state, transition, timer or actor shows everywhere the moment it exists; nothing here lists
 // states by name. Pure and browser-safe: the inspector imports the graph part.

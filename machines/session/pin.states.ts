@@ -67,7 +67,7 @@ export const pinStates = {
       resumeAt: 'completingActivation',
     }),
     tags: ['busy'],
-    on: { ...ignoreCancel, 'card.removed': {} },
+    on: { ...ignoreCancel, 'card.removed': { actions: 'noteCardOut' } },
     invoke: {
       id: 'completeActivation',
       src: 'completeActivation',
@@ -89,7 +89,7 @@ export const pinStates = {
       resumeAt: 'completingActivation',
     }),
     tags: ['busy'],
-    on: { ...ignoreCancel, 'card.removed': {} },
+    on: { ...ignoreCancel, 'card.removed': { actions: 'noteCardOut' } },
     after: { completeRetryDelay: { target: '#session.completingActivation' } },
   },
 

@@ -1,5 +1,5 @@
-// Outside a session: the kiosk checks its reader, waits for a card, or is out of service.
-// Screens: outOfService, insertCard.
+// Outside a session: the kiosk checks its reader, waits for a card (after asking for the last
+// one to be taken out), or is out of service. Screens: outOfService, insertCard, removeCard.
 import { step } from './context.ts';
 import { screen, type SessionStates } from './setup.ts';
 
@@ -10,6 +10,8 @@ export const readerStates = {
       description: 'Self-test of the card agent and the reader at start-up (never tries a PIN).',
     }),
     tags: ['busy'],
+    // The check finds out afresh whether a card is in.
+    entry: ['readClock', 'noteCardOut'],
     invoke: {
       id: 'selfcheck',
       src: 'selfcheck',
@@ -22,6 +24,7 @@ export const readerStates = {
         {
           guard: { type: 'isCardReady', params: ({ event }) => ({ selfcheck: event.output }) },
           target: '#session.readingCard',
+          actions: 'noteCardIn',
         },
         { target: '#kioskSession.awaitingCard' },
       ],
@@ -55,15 +58,32 @@ export const readerStates = {
   },
 
   awaitingCard: {
+    ...(() => {
+      const base = screen({
+        screen: 'insertCard',
+        description: 'Idle, screen wiped: waiting for a card. A session that ended with its card in asks for it first (removeCard).',
+        step: step('insert'),
+      });
+      return { ...base, entry: [...base.entry, 'noteCardOutOnRemoval' as const] };
+    })(),
+    tags: ['needsUser'],
+    always: { guard: 'isCardInReader', target: '#kioskSession.awaitingCardRemoval' },
+    on: {
+      'card.inserted': { target: '#session', actions: 'noteCardIn' },
+      'reader.detached': { target: '#kioskSession.outOfService' },
+      'user.callStaff': { target: '#session.awaitingStaff' },
+    },
+  },
+
+  awaitingCardRemoval: {
     ...screen({
-      screen: 'insertCard',
-      description: 'Idle, screen wiped: waiting for a card (or, after a session ended, for it to be taken out and put back).',
-      step: step('insert'),
+      screen: 'removeCard',
+      description: 'The session ended (done, cancelled, timed out, failed) with the card still in: take it out first.',
     }),
     tags: ['needsUser'],
     on: {
-      'card.inserted': { target: '#session' },
-      'reader.detached': { target: '#kioskSession.outOfService' },
+      'card.removed': { target: '#kioskSession.awaitingCard', actions: 'noteCardOut' },
+      'reader.detached': { target: '#kioskSession.outOfService', actions: 'noteCardOut' },
       'user.callStaff': { target: '#session.awaitingStaff' },
     },
   },

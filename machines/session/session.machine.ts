@@ -35,6 +35,8 @@ export const sessionMachine = sessionSetup.createMachine({
   initial: 'checkingReader',
   on: {
     'user.setLanguage': { actions: 'setLanguage' },
+    'staff.speechOn': { actions: { type: 'setAutoSpeech', params: { on: true } } },
+    'staff.speechOff': { actions: { type: 'setAutoSpeech', params: { on: false } } },
   },
   states: {
     ...readerStates,
@@ -46,7 +48,7 @@ export const sessionMachine = sessionSetup.createMachine({
       // set, the registry not yet told) and wipes everything the user entered or was shown.
       exit: ['handOverUnfinishedCompletion', 'wipeSession'],
       on: {
-        'card.removed': { target: '#session.awaitingReinsertion' },
+        'card.removed': { target: '#session.awaitingReinsertion', actions: 'noteCardOut' },
         'reader.detached': { target: '#kioskSession.outOfService' },
         'user.callStaff': { target: '#session.awaitingStaff' },
         'user.cancel': { target: '#kioskSession.awaitingCard' },

@@ -184,6 +184,7 @@ export const sessionSetup = setup({
       context.card.cardNumber !== params.cardNumber ||
       context.card.certSerial !== params.certSerial,
     hasCardData: ({ context }) => context.card !== null,
+    isCardInReader: ({ context }) => context.cardInReader,
     isSelfApplied: ({ context }) => context.route !== 'registration-bundled',
     isIssuedRoute: ({ context, event }) => event.type === 'user.choosePath' && event.path === context.route,
     isIssuedRouteChosen: ({ context, event }, params: { route: ActivationPath }) =>
@@ -277,7 +278,17 @@ export const sessionSetup = setup({
     wipeSession: assign(({ context }) => ({
       ...initialSessionContext(context.timing, context.defaultLang),
       cardNotDetectedInARow: context.cardNotDetectedInARow,
+      autoSpeech: context.autoSpeech,
+      cardInReader: context.cardInReader,
     })),
+    noteCardIn: assign({ cardInReader: () => true }),
+    noteCardOut: assign({ cardInReader: () => false }),
+    /** Arriving at the insert-card screen because the card was taken out (or staff took it): it is out. */
+    noteCardOutOnRemoval: assign({
+      cardInReader: ({ context, event }) =>
+        event.type === 'card.removed' || event.type === 'staff.takeCard' ? false : context.cardInReader,
+    }),
+    setAutoSpeech: assign({ autoSpeech: (_, params: { on: boolean }) => params.on }),
     countCardNotDetected: assign({ cardNotDetectedInARow: ({ context }) => context.cardNotDetectedInARow + 1 }),
     resetCardNotDetected: assign({ cardNotDetectedInARow: () => 0 }),
     countUnansweredCardRead: assign({ unansweredCardReads: ({ context }) => context.unansweredCardReads + 1 }),

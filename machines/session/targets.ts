@@ -20,6 +20,7 @@ export const FAILURE_STATES = {
   CARD_NOT_DETECTED: 'cardNotDetected',
   CARD_UNREADABLE: 'cardUnreadable',
   UNKNOWN_CARD: 'cardUnknown',
+  NOT_BUSINESS_CARD: 'notBusinessCard',
   CARD_MISMATCH: 'cardMismatch',
   CARD_SWAPPED: 'cardSwapped',
   DATA_DISPUTED: 'cardDataDisputed',

@@ -2,8 +2,15 @@
 // and the inspector see. Built from meta, tags and the non-secret part of the context only;
 // `context.secrets` is never read here.
 import type { SnapshotFrom } from 'xstate';
-import { ERRORS, type Screen, type View, type ViewCard } from '../contract/index.ts';
-import { CARD_NOT_DETECTED_STAFF_AFTER, stateIdOf, type SessionEvent, type SessionMeta, type sessionMachine } from './session.machine.ts';
+import { ACTIVATION_PATHS, ERRORS, type ActivationPath, type RegistryStep, type Screen, type View, type ViewCard } from '../contract/index.ts';
+import {
+  CARD_NOT_DETECTED_STAFF_AFTER,
+  stateIdOf,
+  type ResumeTarget,
+  type SessionEvent,
+  type SessionMeta,
+  type sessionMachine,
+} from './session.machine.ts';
 
 export type SessionSnapshot = SnapshotFrom<typeof sessionMachine>;
 
@@ -71,17 +78,35 @@ function returnScreenOf(snapshot: SessionSnapshot): Screen | undefined {
   return (node.meta as SessionMeta | undefined)?.screen;
 }
 
+/** The registry step each "try again" point stands for: where the request that met 3125 was sent. */
+const REGISTRY_STEP_AT: Partial<Record<ResumeTarget, RegistryStep>> = {
+  identifyingCard: 'identify',
+  awaitingUserCode: 'verify',
+  awaitingResponsibleId: 'verify',
+  awaitingCardDataConfirmation: 'accept',
+  awaitingContact: 'accept',
+  awaitingPin: 'pinGrant',
+  completingActivation: 'complete',
+};
+
 export function acceptedEventTypes(snapshot: SessionSnapshot): string[] {
   return Object.entries(SECTION_3_EVENTS)
     .filter(([, samples]) => samples.some((event) => snapshot.can(event)))
     .map(([type]) => type);
 }
 
+function stepOf(meta: SessionMeta, chosenPath: ActivationPath | null): { index: number; of: number } | undefined {
+  if (chosenPath !== null) return meta.step?.[chosenPath];
+  const [first, ...others] = ACTIVATION_PATHS.map((path) => meta.step?.[path]);
+  return first !== undefined && others.every((s) => s?.index === first.index && s.of === first.of) ? first : undefined;
+}
+
 export function deriveView(snapshot: SessionSnapshot, where: { kioskId: string; seq: number }): View {
   const meta = screenMetaOf(snapshot);
   const { context } = snapshot;
-  const path = context.chosenPath ?? context.route ?? 'self-applied';
-  const step = meta.step?.[path];
+  // The number of steps depends on the path: it is shown once the user has chosen one (before,
+  // only where both paths agree), never guessed from the card's route, which the user has not chosen.
+  const step = stepOf(meta, context.chosenPath);
   const errorCode = meta.error ?? (INPUT_SCREENS.has(meta.screen) ? context.inputError?.code : undefined);
   const attemptsLeft = meta.error === undefined ? context.inputError?.attemptsLeft : undefined;
   // The second CARD_NOT_DETECTED in a row: reinserting again is not the answer, staff are.
@@ -102,6 +127,7 @@ export function deriveView(snapshot: SessionSnapshot, where: { kioskId: string; 
           ...(context.route === null ? {} : { route: context.route }),
         };
   const returnScreen = INTERRUPTION_SCREENS.has(meta.screen) ? returnScreenOf(snapshot) : undefined;
+  const during = meta.error === '3125' && context.retryAt !== null ? REGISTRY_STEP_AT[context.retryAt] : undefined;
   return {
     kioskId: where.kioskId,
     seq: where.seq,
@@ -119,11 +145,13 @@ export function deriveView(snapshot: SessionSnapshot, where: { kioskId: string; 
             retryable: ERRORS[errorCode].retryable,
             ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
             ...(remedy === undefined ? {} : { remedy }),
+            ...(during === undefined ? {} : { during }),
           },
         }),
     ...(meta.timer === undefined || context.deadline === null ? {} : { deadline: context.deadline }),
     ...(context.chosenPath === null ? {} : { path: context.chosenPath }),
     state: statePathOf(snapshot.value),
     ...(returnScreen === undefined ? {} : { returnScreen }),
+    ...(context.autoSpeech ? { autoSpeech: true } : {}),
   };
 }

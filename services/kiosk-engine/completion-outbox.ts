@@ -2,12 +2,12 @@
 // aborted during the retries, the staff wait ran out, the reader went away). The session machine
 // hands each one over on its way out (`completion.handedOver`); from then on nobody at the kiosk
 // is waiting for it, so the engine keeps sending `complete` in the background, with the same
-// back-off as the machine, until the registry answers (services/shared/retrying-delivery.ts). The
+// back-off as the machine, until the registry answers (platform/retrying-delivery.ts). The
 // list is persisted with the session snapshot, so an engine restart picks it up again. `complete`
 // is idempotent at the registry.
 import type { CompleteActivationInput } from '../../machines/session/index.ts';
-import type { Logger } from '../shared/log.ts';
-import { startRetryingDelivery, type RetryingDelivery } from '../shared/retrying-delivery.ts';
+import type { Logger } from '../../platform/log.ts';
+import { startRetryingDelivery, type RetryingDelivery } from '../../platform/retrying-delivery.ts';
 
 export interface CompletionOutboxOptions {
   /** What the last engine left unfinished (from the stored snapshot). */

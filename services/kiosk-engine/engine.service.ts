@@ -17,6 +17,7 @@ import {
   JETSTREAM,
   KIOSK_DISCOVER_SUBJECT,
   kioskSubjects,
+  registrySubjectFor,
   StaffEventSchema,
   UnreadRequestSchema,
   UserEventSchema,
@@ -34,9 +35,9 @@ import {
   type SessionEvent,
   type SessionTiming,
 } from '../../machines/session/index.ts';
-import { encodeJson } from '../shared/nats-json.ts';
-import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { answerRequest, endpoint, EndpointCounters, replyAllowed, type Endpoint, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { createLogger, type Logger } from '../../platform/log.ts';
 import { describeMachine } from './machine-description.ts';
 import {
   DEFAULT_EFFECT_TIMEOUTS,
@@ -48,9 +49,9 @@ import {
 import { statelyInspectorFromEnv } from './stately-inspect.ts';
 import { startCompletionOutbox } from './completion-outbox.ts';
 import { inspectionOf } from './inspection.ts';
-import { StaffError } from '../../machines/contract/staff.ts';
-import { respondWithStaffError } from '../staff-auth/staff-errors.ts';
-import { loadStaffTokenPublicKey, verifyStaffToken, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
+import { StaffError, staffErrorIn } from '../../machines/contract/staff.ts';
+import { respondWithStaffError } from '../../platform/staff-errors.ts';
+import { loadStaffTokenPublicKey, verifyStaffToken, type StaffIdentity, type StaffTokenKeys } from '../staff-auth/staff-token.ts';
 
 type StaffTokenKey = StaffTokenKeys['publicKey'];
 
@@ -294,7 +295,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   const rejectMessage = (source: string, problems: string[], msg: Msg) => {
     stats.rejected++;
     log.warn('message failed validation', { source, problems });
-    if (msg.reply) msg.respond(encodeJson({ error: { code: 'BAD_REQUEST', message: problems.join('; '), retryable: false } }));
+    if (msg.reply && replyAllowed(msg)) msg.respond(encodeJson({ error: { code: 'BAD_REQUEST', message: problems.join('; '), retryable: false } }));
   };
 
   listen(subjects.input, (msg) => {
@@ -312,7 +313,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     const verified =
       staffTokenKey === undefined
         ? Promise.reject(new StaffError('STAFF_TOKEN_INVALID', 'this engine has no staff token key'))
-        : verifyStaffToken(staffTokenKey, token, clock());
+        : verifyStaffToken(staffTokenKey, token, clock()).then((staff) => staffStillStands(nc, kioskId, token, staff, log));
     inArrivalOrder(
       verified.then(
         (staff) => () => {
@@ -323,7 +324,7 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
           stats.staffRefused++;
           const refusal = error instanceof StaffError ? error : new StaffError('STAFF_TOKEN_INVALID', 'the staff token does not verify');
           log.warn('staff event refused', { type, code: refusal.code });
-          if (msg.reply) respondWithStaffError(msg, refusal);
+          if (msg.reply && replyAllowed(msg)) respondWithStaffError(msg, refusal);
         },
       ),
     );
@@ -396,4 +397,28 @@ async function loadStoredSession(kv: KV, kioskId: string, log: Logger): Promise<
     log.error('stored session unreadable; starting fresh', { error });
     return undefined;
   }
+}
+
+/** Staff token checks at the registry: long enough for a hub round trip, short enough for a person waiting. */
+const STAFF_CHECK_TIMEOUT_MS = 3_000;
+
+/**
+ * Signature and claims are checked here; whether the staff member is still enrolled and the token
+ * not revoked or signed out only the hub knows, so the registry is asked (`ra.activation.staff-check.<kiosk>`).
+ * Its refusal refuses. When no registry answers, the signature and claims decide (a token lives 15
+ * minutes at most), with a warning: staff must still be able to end a session while the registry
+ * is down, and a staff console reaches a production kiosk only through the hub anyway.
+ */
+async function staffStillStands(nc: NatsConnection, kioskId: string, token: string | undefined, staff: StaffIdentity, log: Logger): Promise<StaffIdentity> {
+  let reply: unknown;
+  try {
+    reply = (await nc.request(registrySubjectFor('staffCheck', kioskId), encodeJson({ token }), { timeout: STAFF_CHECK_TIMEOUT_MS })).json();
+  } catch {
+    log.warn('staff token checked without the registry: it does not answer', { staffId: staff.staffId });
+    return staff;
+  }
+  const refused = staffErrorIn(reply);
+  if (refused) throw refused;
+  if ((reply as { staffId?: unknown }).staffId !== staff.staffId) throw new StaffError('STAFF_TOKEN_INVALID', 'the registry did not confirm the staff token');
+  return staff;
 }

@@ -3,9 +3,9 @@
 // public key (STAFF_TOKEN_PUBLIC_KEY, else the key in DATA_DIR). Reconnects forever: the
 // engine outlives a nats-server restart, and its session lives in KV in any case.
 import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
-import { onShutdown } from '../shared/lifecycle.ts';
-import { createLogger } from '../shared/log.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { onShutdown } from '../../platform/lifecycle.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startEngine } from './engine.service.ts';
 
 const config = readConfig();

@@ -15,7 +15,7 @@ import {
   VerifyReplySchema,
 } from '../../machines/contract/index.ts';
 import { readClockFrom, type SessionEffects } from '../../machines/session/index.ts';
-import { requestJson } from '../shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 
 export interface EffectTimeouts {
   /** card.status / selfcheck / read: local and quick, but a real card's first read can take seconds. */

@@ -1,8 +1,8 @@
 // JetStream publishes whose acks come back on one shared inbox subscription. nats.js's
 // `js.publish` (and `kv.update`, built on it) makes one request per publish — a timer, a
 // multiplexer entry and an Error object each — which measured about three times the CPU of this
-// under load. The registry publishes twice per accept (the record, the event), so the hot paths
-// use this; the protocol is the same: a publish with a reply subject, answered by a PubAck.
+// under load. Every card change is one such publish (card-stream.ts), so the hot paths use this;
+// the protocol is the same: a publish with a reply subject, answered by a PubAck.
 import type { MsgHdrs, NatsConnection, Msg, Subscription } from '@nats-io/nats-core';
 import { createInbox } from '@nats-io/nats-core';
 import { CodedError } from '../../machines/contract/coded-error.ts';

@@ -19,7 +19,7 @@ import {
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
 import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
-import { pinGrantContext, seal } from '../shared/sealed-box.ts';
+import { pinGrantContext, sealGrant } from '../../platform/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
   possessionStatement,
@@ -27,40 +27,28 @@ import {
   soReportStatement,
   verifyAgentSignature,
   verifyCardSignature,
-} from '../shared/card-proofs.ts';
+} from '../../platform/card-proofs.ts';
 import {
   attemptsLeft,
   checkGrantable,
   checkVerifiable,
   effectiveStatus,
+  factsOf,
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
+  recordGrant,
   recordSoLoginFailed,
   refuseIfSoLoginFailed,
   recordVerification,
   recordWrongAttempt,
   type CardRecord,
   type Change,
-  type Outcome,
 } from './card-record.ts';
 import { agentKeyKey, type AgentKeyRecord, type CardLedger, type RequestContext } from './card-ledger.ts';
 import type { KioskLimiter } from './kiosk-rate-limit.ts';
 import { hashUserCode, verifyUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
-import { compareAndSet, publishEvent, type Versioned } from './registry-store.ts';
-
-/** Per activation, in `ra_activations` under the activation's ref. */
-export interface ActivationRecord {
-  readonly v: 1;
-  readonly cardNumber: string;
-  readonly kioskId: string;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly grants: number;
-  readonly lastGrantAt?: string;
-  /** The nonce of the latest grant: the card signs it after its new PIN is set (`complete`). */
-  readonly proofNonce?: string;
-}
+import type { Versioned } from './registry-store.ts';
 
 // An activation id names its card, so accept needs no lookup; the random part makes it unguessable.
 const ACTIVATION_ID = /^([A-Z0-9]{4,32})\.([A-Za-z0-9_-]{24})$/;
@@ -100,8 +88,14 @@ export class ActivationOperations {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
     // From the view: a status a moment old is fine here, every later step checks again.
-    const found = this.ledger.view.get(request.cardNumber) ?? (await this.ledger.readCard(request.cardNumber));
-    const record = withSerial(found, request.certSerial).value;
+    const read = async () => {
+      const found = await this.ledger.readCard(request.cardNumber);
+      return found ? factsOf(found.value) : undefined;
+    };
+    const record = this.ledger.viewedFacts(request.cardNumber) ?? (await read());
+    if (!record || record.certSerial !== normalizeSerial(request.certSerial)) {
+      throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
+    }
     if (record.certificateKeySha256 !== request.certificateKeySha256) {
       throw new ContractError('CARD_MISMATCH', "the card's certificate key is not the one registered for this card");
     }
@@ -114,6 +108,8 @@ export class ActivationOperations {
     if (context.kiosk === undefined) context.note('kiosk', request.kioskId);
     const now = this.ledger.clock();
     const matches = this.secretCheck(request, now);
+    // Busy is answered before the kiosk's token is taken and given back (two writes for nothing).
+    if (this.parts.limiter.comparisons.full) throw new ContractError('3125', 'the registry is busy comparing secrets: try again shortly');
     // The token is taken before the comparison and given back only when the secret matched, so
     // parallel verifies cannot all pass the check before the first wrong one is charged.
     const admission = await this.parts.limiter.admit(request.kioskId, now);
@@ -126,9 +122,8 @@ export class ActivationOperations {
         comparedWrong = true;
         const failed = await this.ledger.changeCard(request.cardNumber, found, (current) => {
           const wrong = recordWrongAttempt(current, request.kioskId, now);
-          return { write: wrong.record, result: wrong };
+          return { write: wrong, result: wrong };
         });
-        await this.ledger.publish(failed.event);
         throw failed.reply;
       }
       return await this.startActivation(request, found, now);
@@ -144,20 +139,10 @@ export class ActivationOperations {
     const activationId = newActivationId(request.cardNumber);
     const ref = activationRef(activationId);
     const expiresAt = new Date(now.getTime() + this.parts.ttlMs).toISOString();
-    const activation: ActivationRecord = {
-      v: 1,
-      cardNumber: request.cardNumber,
-      kioskId: request.kioskId,
-      createdAt: now.toISOString(),
-      expiresAt,
-      grants: 0,
-    };
-    await this.ledger.store.activations.create(ref, JSON.stringify(activation));
     const change = await this.ledger.changeCard(request.cardNumber, found, (current) => {
       const verified = recordVerification(current, { ref, kioskId: request.kioskId, expiresAt }, now);
-      return { write: verified.record, result: verified };
+      return { write: verified, result: verified };
     });
-    await this.ledger.publish(change.event);
     const acceptedAt = change.record.status === 'accepted' ? change.record.accepted?.at : undefined;
     return { activationId, expiresAt, ...(acceptedAt === undefined ? {} : { acceptedAt }) };
   }
@@ -206,7 +191,7 @@ export class ActivationOperations {
 
       // Decide on the record as read before paying for a hash: repeats and refusals need none.
       const preview = recordAcceptance(found.value, ref, now, {});
-      if (!preview.change) return { acceptedAt: await this.settle(preview) };
+      if (!preview.change) return { acceptedAt: preview.result };
 
       const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.parts.scryptCost);
       const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {
@@ -214,17 +199,10 @@ export class ActivationOperations {
           ...(details.contactEmail === undefined ? {} : { contactEmail: details.contactEmail }),
           ...(userCodeHash === undefined ? {} : { userCodeHash }),
         });
-        return accepted.change ? { write: accepted.change.record, result: accepted as Outcome<string> } : { result: accepted as Outcome<string> };
+        return { ...(accepted.change ? { write: accepted.change } : {}), result: accepted.result };
       });
-      return { acceptedAt: await this.settle(outcome) };
+      return { acceptedAt: outcome };
     });
-  }
-
-  /** Publishes the event of an outcome: the change's, or for a repeat the original one again (deduplicated). */
-  private async settle<T>(outcome: Outcome<T>): Promise<T> {
-    if (outcome.change) await this.ledger.publish(outcome.change.event);
-    else if (outcome.repeat) await this.ledger.publish(outcome.repeat);
-    return outcome.result;
   }
 
   private acceptanceInput(
@@ -255,9 +233,9 @@ export class ActivationOperations {
       throw new ContractError('BAD_REQUEST', 'agentPublicKey is not a raw 32-byte X25519 key');
     }
     const now = this.ledger.clock();
-    const { value: record } = activationCard(await this.ledger.readCard(cardNumber), ref, context);
-    const activation = checkGrantable(record, ref, now);
-    refuseIfSoLoginFailed(record);
+    const found = activationCard(await this.ledger.readCard(cardNumber), ref, context);
+    const activation = checkGrantable(found.value, ref, now);
+    refuseIfSoLoginFailed(found.value);
     // Only a one-time key that the activation's own kiosk's enrolled card agent signed for this
     // activation: a live activation id alone (readable by any client on the kiosk) is not enough.
     await this.requireAgentSignature(
@@ -267,34 +245,17 @@ export class ActivationOperations {
       request.agentKeySignature,
     );
 
-    // Count the grant before releasing it: a reply lost on the way still counts.
+    // Counted before it is released (a reply lost on the way still counts), event and all in one write.
     const proofNonce = randomBytes(32).toString('base64url');
-    const { result: grant } = await compareAndSet<ActivationRecord, number>(this.ledger.store.activations, ref, (current) => {
-      if (current === null) throw new ContractError('SESSION_EXPIRED', 'unknown activation: start again');
-      if (current.value.grants >= this.parts.maxGrants) {
-        throw new ContractError('SESSION_EXPIRED', `this activation has used its ${this.parts.maxGrants} PIN grants: start again`);
-      }
-      const grants = current.value.grants + 1;
-      return { write: { ...current.value, grants, lastGrantAt: now.toISOString(), proofNonce }, result: grants };
+    const granted = await this.ledger.changeCard(cardNumber, found, (current) => {
+      const change = recordGrant(current, ref, now, proofNonce, this.parts.maxGrants);
+      return { write: change, result: change };
     });
-    context.note('grant', grant);
-    // The card's own latest event goes first: events stay in order per card.
-    await this.ledger.ensureLastEvent(record);
-    await publishEvent(this.ledger.store.publisher, {
-      id: `${cardNumber}-${ref}-grant-${grant}`,
-      type: 'pin-granted',
-      cardNumber,
-      at: now.toISOString(),
-      route: record.route,
-      from: 'accepted',
-      to: 'accepted',
-      kioskId: activation.kioskId,
-      activation: ref,
-      grant,
-    });
+    context.note('grant', granted.grant);
+    const record = granted.record;
     const credential = this.parts.secrets.decryptSoCredential(cardNumber, record.soCredential);
     try {
-      return { sealed: seal(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)), proofNonce };
+      return { sealed: await sealGrant(credential, request.agentPublicKey, pinGrantContext(request.activationId, cardNumber)), proofNonce };
     } finally {
       credential.fill(0);
     }
@@ -334,9 +295,8 @@ export class ActivationOperations {
     const now = this.ledger.clock();
     const change = await this.ledger.changeCard<Change | undefined>(cardNumber, found, (current) => {
       const reported = recordSoLoginFailed(current, kioskId, request.problem, now);
-      return reported ? { write: reported.record, result: reported } : { result: undefined };
+      return reported ? { write: reported, result: reported } : { result: undefined };
     });
-    if (change) await this.ledger.publish(change.event);
     return { recorded: change !== undefined };
   }
 
@@ -345,21 +305,18 @@ export class ActivationOperations {
     const { cardNumber, ref } = parseActivationId(request.activationId);
     if (cardNumber !== request.cardNumber) throw new ContractError('BAD_REQUEST', 'the activation is for another card');
     const now = this.ledger.clock();
-    const entry = await this.ledger.store.activations.get(ref);
-    const activation = entry && entry.operation === 'PUT' ? entry.json<ActivationRecord>() : undefined;
     return this.ledger.onCard(cardNumber, async (read) => {
       const found = activationCard(read, ref, context);
       // The record's own refusals (expired, not accepted, closed) come first, as before proofs existed.
       if (found.value.activated?.by !== ref) checkGrantable(found.value, ref, now);
       // Proof of possession before anything changes: the card in the reader signed this grant's
       // nonce with the key of the registered certificate, after its new PIN was set.
-      checkPossession(found.value, request, activation?.proofNonce);
-      const grants = activation?.grants ?? 0;
-      const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {
-        const completed = recordCompletion(current, ref, now, grants);
-        return completed.change ? { write: completed.change.record, result: completed as Outcome<string> } : { result: completed as Outcome<string> };
+      checkPossession(found.value, request, grantsOf(found.value, ref)?.proofNonce);
+      const activatedAt = await this.ledger.changeCard(cardNumber, found, (current) => {
+        const completed = recordCompletion(current, ref, now, grantsOf(current, ref)?.grants ?? 0);
+        return { ...(completed.change ? { write: completed.change } : {}), result: completed.result };
       });
-      return { activatedAt: await this.settle(outcome) };
+      return { activatedAt };
     });
   }
 }
@@ -370,6 +327,11 @@ function kioskOfActivation(record: CardRecord, ref: string): string | undefined 
   if (record.accepted?.by === ref) return record.accepted.kioskId;
   if (record.activated?.by === ref) return record.activated.kioskId;
   return undefined;
+}
+
+/** The record's activation if it is `ref`: its PIN grants and the latest grant's nonce. */
+function grantsOf(record: CardRecord, ref: string): CardRecord['activation'] {
+  return record.activation?.ref === ref ? record.activation : undefined;
 }
 
 /** The card, if its serial matches: a card whose certificate is not the one issued is unknown. */

@@ -1,19 +1,13 @@
 // The registry's card ledger: how every operation reads a card record and writes a change of it
-// with its one RA_EVENTS event (docs/registry.md, "How a change and its event are written"), for
-// the activation operations (activation-operations.ts) and the office's (office-operations.ts).
-import { ContractError } from '../../machines/contract/index.ts';
-import type { CardRecord, RegistryEvent } from './card-record.ts';
+// together with its event, as ONE publish on the card's own subject of RA_EVENTS (card-stream.ts;
+// docs/registry.md, "How a change and its event are written"), for the activation operations
+// (activation-operations.ts) and the office's (office-operations.ts).
+import { ContractError, JETSTREAM } from '../../machines/contract/index.ts';
+import { factsOf, type CardFacts, type CardRecord, type Change, type RegistryEvent } from './card-record.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, CardStream, eventOf, openSealed, sealedOf } from './card-stream.ts';
 import type { CardView } from './card-view.ts';
-import {
-  cardUpdater,
-  compareAndSet,
-  ensureEventStored,
-  publishEvent,
-  readVersioned,
-  type RegistryStore,
-  type Step,
-  type Versioned,
-} from './registry-store.ts';
+import type { RegistrySecrets } from './registry-secrets.ts';
+import { readAll, type RegistryStore, type Versioned } from './registry-store.ts';
 
 export interface RequestContext {
   /** The kiosk id from a `.<kiosk>` subject, if the request came that way. */
@@ -37,24 +31,50 @@ export function agentKeyKey(kioskId: string): string {
   return `_agent_key.${kioskId}`;
 }
 
+/** What a decision on a card returns: the change to write (absent: none) and the caller's result. */
+export interface CardStep<T> {
+  readonly write?: Change;
+  readonly result: T;
+}
+
+/** Compare-and-set rounds before giving up (each round re-reads; conflicts are rare per card). */
+const MAX_CAS_ROUNDS = 64;
+
 export class CardLedger {
-  private readonly updateCard: (key: string, data: string, revision: number) => Promise<number>;
-  private readonly storedEvents = new StoredEvents();
+  readonly stream: CardStream;
 
   constructor(
     readonly store: RegistryStore,
-    /** This instance's view of ra_cards: fast reads, never the ground for a refusal (onCard). */
+    /** This instance's view of the card records: fast reads, never the ground for a refusal (onCard). */
     readonly view: CardView,
     readonly clock: () => Date,
+    private readonly secrets: RegistrySecrets,
   ) {
-    this.updateCard = cardUpdater(store);
+    this.stream = new CardStream(store.jsm, store.publisher, secrets);
   }
 
   /** The card as stored now (and the view learns it). */
   async readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
-    const found = await readVersioned<CardRecord>(this.store.cards, cardNumber);
-    if (found) this.view.remember(cardNumber, found);
-    return found;
+    const found = await this.stream.readSealed(cardNumber);
+    if (!found) return null;
+    this.view.remember(cardNumber, found);
+    return this.stream.open(cardNumber, found);
+  }
+
+  /** The card as this instance's view has it, if it has seen it. */
+  viewed(cardNumber: string): Versioned<CardRecord> | undefined {
+    const found = this.view.get(cardNumber);
+    return found && this.stream.open(cardNumber, found);
+  }
+
+  /** identify's facts of the card as the view has it, opening the record only the first time. */
+  viewedFacts(cardNumber: string): CardFacts | undefined {
+    const slot = this.view.get(cardNumber);
+    if (!slot) return undefined;
+    if (slot.facts) return slot.facts;
+    const facts = factsOf(this.stream.open(cardNumber, slot).value);
+    this.view.keepFacts(cardNumber, slot.revision, facts);
+    return facts;
   }
 
   /**
@@ -62,7 +82,7 @@ export class CardLedger {
    * stored now: a refusal is only ever answered from a fresh read.
    */
   async onCard<T>(cardNumber: string, decide: (found: Versioned<CardRecord> | null) => Promise<T>): Promise<T> {
-    const viewed = this.view.get(cardNumber);
+    const viewed = this.viewed(cardNumber);
     if (viewed) {
       try {
         return await decide(viewed);
@@ -73,64 +93,59 @@ export class CardLedger {
     return decide(await this.readCard(cardNumber));
   }
 
-  /** compareAndSet on a card that must exist, starting from `known` when the caller has just read it. */
-  async changeCard<T>(
-    cardNumber: string,
-    known: Versioned<CardRecord> | undefined,
-    decide: (current: CardRecord) => Step<CardRecord, T>,
-  ): Promise<T> {
-    const { result, written } = await compareAndSet<CardRecord, T>(
-      this.store.cards,
-      cardNumber,
-      (current) => {
-        if (current === null) throw new ContractError('UNKNOWN_CARD', 'no such card');
-        return decide(current.value);
-      },
-      known,
-      this.updateCard,
-      // The change replaces the record's latest change: its event must be stored first.
-      (current) => this.ensureLastEvent(current.value),
-    );
-    if (written) this.view.remember(cardNumber, written, written.json);
-    return result;
-  }
-
-  /** Publishes a card's change event and remembers that it is stored. */
-  async publish(event: RegistryEvent): Promise<void> {
-    await publishEvent(this.store.publisher, event);
-    this.storedEvents.note(event.cardNumber, event.id);
-  }
-
   /**
-   * Makes sure the event of the record's latest change is on RA_EVENTS (it is not if its publish
-   * failed after the record was written). Free when this instance published or checked it itself;
-   * otherwise one publish, deduplicated by its id.
+   * Lets `decide` choose from the card's record and writes its change (record and event, one
+   * publish) with compare-and-set on the revision it decided on. On a conflict it reads again and
+   * asks `decide` again, so a decision is always made on the latest record and two writers can
+   * never both succeed from the same revision. `decide` may throw to refuse. `known` is the record
+   * the caller has just read, to save the first read.
    */
-  async ensureLastEvent(record: CardRecord): Promise<void> {
-    const last = record.lastEvent;
-    if (last === undefined || this.storedEvents.has(record.cardNumber, last.id)) return;
-    await ensureEventStored(this.store, last, this.clock());
-    this.storedEvents.note(record.cardNumber, last.id);
-  }
-}
-
-/**
- * The id of each card's latest event this instance knows to be on RA_EVENTS (it published it, or
- * checked it), so its own next change needs no check. Bounded: the oldest entries go first, and a
- * card that is not here is simply checked once.
- */
-class StoredEvents {
-  readonly #ids = new Map<string, string>();
-
-  constructor(readonly capacity = 50_000) {}
-
-  has(cardNumber: string, id: string): boolean {
-    return this.#ids.get(cardNumber) === id;
+  async changeCard<T>(cardNumber: string, known: Versioned<CardRecord> | undefined, decide: (current: CardRecord) => CardStep<T>): Promise<T> {
+    let current = known === undefined ? await this.readCard(cardNumber) : known;
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      if (current === null) throw new ContractError('UNKNOWN_CARD', 'no such card');
+      const step = decide(current.value);
+      if (step.write === undefined) return step.result;
+      const written = await this.#write(cardNumber, step.write, current.revision);
+      if (written) return step.result;
+      current = await this.readCard(cardNumber);
+    }
+    throw new Error(`compare-and-set on card ${cardNumber} kept conflicting`);
   }
 
-  note(cardNumber: string, id: string): void {
-    this.#ids.delete(cardNumber);
-    this.#ids.set(cardNumber, id);
-    if (this.#ids.size > this.capacity) this.#ids.delete(this.#ids.keys().next().value as string);
+  /** Writes a new card's first change; if the card exists already, writes nothing and returns it. */
+  async createCard(change: Change): Promise<{ created: boolean; record: CardRecord }> {
+    const { cardNumber } = change.record;
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      if (await this.#write(cardNumber, change, 0)) return { created: true, record: change.record };
+      const existing = await this.readCard(cardNumber);
+      if (existing) return { created: false, record: existing.value };
+    }
+    throw new Error(`creating card ${cardNumber} kept conflicting`);
+  }
+
+  /** Every card's current record, in stream order (the last change message of each card). */
+  async listCards(): Promise<CardRecord[]> {
+    const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, ALL_CARD_SUBJECTS, true);
+    const records: CardRecord[] = [];
+    for (const msg of messages) {
+      const cardNumber = cardOfSubject(msg.subject);
+      if (cardNumber !== undefined) records.push(openSealed(this.secrets, cardNumber, sealedOf(cardNumber, msg.data)));
+    }
+    return records;
+  }
+
+  /** The card's events, oldest first (both layouts), without the sealed records. */
+  async history(cardNumber: string): Promise<RegistryEvent[]> {
+    const messages = await readAll(this.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(cardNumber, '>'));
+    return messages.map((msg) => eventOf(msg.data));
+  }
+
+  /** One publish; false when another change came first. */
+  async #write(cardNumber: string, change: Change, expected: number): Promise<boolean> {
+    const written = await this.stream.write(change, expected);
+    if (written === null) return false;
+    this.view.remember(cardNumber, written);
+    return true;
   }
 }

@@ -1,6 +1,6 @@
-// The card record and its lifecycle, as pure functions: each change takes the record as read from
-// KV and returns the new record plus the one event that describes the change, or refuses with a
-// contract code. The service writes the result with compare-and-set; on a conflict it re-reads and
+// The card record and its lifecycle, as pure functions: each change takes the record as stored and
+// returns the new record plus the one event that describes the change, or refuses with a contract
+// code. The ledger writes both as one message with compare-and-set; on a conflict it re-reads and
 // calls the same function again, so every decision is made on the latest record.
 //
 //   issued ──verify──▶ verified ──accept──▶ accepted ──complete──▶ activated
@@ -25,12 +25,17 @@ export interface CurrentActivation {
    * was kept; a verify received earlier than this never replaces it (recordVerification).
    */
   readonly startedAt?: string;
+  /** PIN grants released to this activation (absent: none). */
+  readonly grants?: number;
+  readonly lastGrantAt?: string;
+  /** The nonce of the latest grant: the card signs it after its new PIN is set (`complete`). */
+  readonly proofNonce?: string;
 }
 
 /** When and through which activation a one-time step happened. */
 export interface Milestone {
   readonly at: string;
-  /** The event sequence number of the change, so its event can be published again identically. */
+  /** The change number of the step (its event is `<cardNumber>-<seq>`). */
   readonly seq: number;
   readonly by: string;
   readonly kioskId: string;
@@ -84,9 +89,8 @@ export interface CardRecord {
   /** When staff unlocked this card within the last day (the per-card unlock limit counts these). */
   readonly unlocks?: readonly string[];
   /**
-   * The event of the latest change (events carry no secret). Before the next change the registry
-   * makes sure it is on RA_EVENTS, so an event whose publish failed after the record was written is
-   * published later, still in order (docs/registry.md, "Events"). Absent on records written before it existed.
+   * Only on records of the layout before one-write changes (`ra_cards`): the event of the latest
+   * change, which the migration (card-migration.ts) stores if its publish was lost.
    */
   readonly lastEvent?: RegistryEvent;
 }
@@ -122,8 +126,7 @@ export interface RegistryEvent {
   readonly at: string;
   /**
    * The card's activation path, from its record, so that readers of the stream (the office
-   * dashboard) can count per path. Absent on events made before it existed (a record's `lastEvent`
-   * from then is republished as it was).
+   * dashboard) can count per path. Absent on events made before it existed.
    */
   readonly route?: ActivationPath;
   readonly from?: CardRecordStatus;
@@ -151,17 +154,41 @@ export function normalizeSerial(serial: string): string {
   return serial.toLowerCase().replace(/^0+(?=.)/, '');
 }
 
+/**
+ * What identify needs of a record (no secret): kept beside each card in an instance's view, so
+ * that the record is not opened for every identify (card-view.ts).
+ */
+export interface CardFacts {
+  readonly certSerial: string;
+  readonly certificateKeySha256?: string;
+  readonly route: ActivationPath;
+  readonly status: CardRecordStatus;
+  readonly failedAttempts: number;
+  readonly activation?: Pick<CurrentActivation, 'expiresAt'>;
+}
+
+export function factsOf(record: CardRecord): CardFacts {
+  return {
+    certSerial: record.certSerial,
+    ...(record.certificateKeySha256 === undefined ? {} : { certificateKeySha256: record.certificateKeySha256 }),
+    route: record.route,
+    status: record.status,
+    failedAttempts: record.failedAttempts,
+    ...(record.activation === undefined ? {} : { activation: { expiresAt: record.activation.expiresAt } }),
+  };
+}
+
 /** The status the contract speaks of: `verified` only while its activation is live. */
-export function effectiveStatus(record: CardRecord, now: Date): CardRecordStatus {
+export function effectiveStatus(record: Pick<CardRecord, 'status' | 'activation'> | CardFacts, now: Date): CardRecordStatus {
   if (record.status === 'verified' && !isLive(record.activation, now)) return 'issued';
   return record.status;
 }
 
-export function attemptsLeft(record: CardRecord): number {
+export function attemptsLeft(record: Pick<CardRecord, 'status' | 'failedAttempts'>): number {
   return record.status === 'locked' ? 0 : Math.max(0, MAX_WRONG_ATTEMPTS - record.failedAttempts);
 }
 
-function isLive(activation: CurrentActivation | undefined, now: Date): activation is CurrentActivation {
+function isLive<A extends Pick<CurrentActivation, 'expiresAt'>>(activation: A | undefined, now: Date): activation is A {
   return activation !== undefined && now.getTime() <= Date.parse(activation.expiresAt);
 }
 
@@ -217,9 +244,9 @@ function event(
   };
 }
 
-/** The change as written: the record remembers its own event (see CardRecord.lastEvent). */
+/** The change as written: one message, the event with the record it leaves. */
 function changed(after: CardRecord, event: RegistryEvent): Change {
-  return { record: { ...after, lastEvent: event }, event };
+  return { record: after, event };
 }
 
 export type NewCardFields = Omit<CardRecord, 'v' | 'failedAttempts' | 'seq' | 'importedAt'>;
@@ -296,23 +323,7 @@ export function recordWrongAttempt(record: CardRecord, kioskId: string, now: Dat
   };
 }
 
-export type Outcome<T> = { readonly change: Change; readonly result: T } | { readonly change?: undefined; readonly result: T; readonly repeat?: RegistryEvent };
-
-/** The event of an acceptance or activation, rebuilt exactly so that a repeat can publish it again (deduplicated). */
-function milestoneEvent(record: CardRecord, type: 'accepted' | 'activated', milestone: Milestone): RegistryEvent {
-  return {
-    id: eventId(record.cardNumber, milestone.seq),
-    type,
-    cardNumber: record.cardNumber,
-    at: milestone.at,
-    // The route never changes on a record, so the rebuilt event equals the one first published.
-    route: record.route,
-    from: type === 'accepted' ? 'verified' : 'accepted',
-    to: type,
-    kioskId: milestone.kioskId,
-    activation: milestone.by,
-  };
-}
+export type Outcome<T> = { readonly change: Change; readonly result: T } | { readonly change?: undefined; readonly result: T };
 
 function requireCurrent(record: CardRecord, ref: string, now: Date): CurrentActivation {
   if (record.activation?.ref !== ref) {
@@ -333,7 +344,7 @@ export interface AcceptanceDetails {
  */
 export function recordAcceptance(record: CardRecord, ref: string, now: Date, details: AcceptanceDetails): Outcome<string> {
   if (record.accepted && record.accepted.by === ref) {
-    return { result: record.accepted.at, repeat: milestoneEvent(record, 'accepted', record.accepted) };
+    return { result: record.accepted.at };
   }
   refuseUnlessOpen(record);
   const activation = requireCurrent(record, ref, now);
@@ -348,7 +359,7 @@ export function recordAcceptance(record: CardRecord, ref: string, now: Date, det
   return { change: changed(after, event(record, after, 'accepted', now, { kioskId: activation.kioskId, activation: ref })), result: at };
 }
 
-/** Whether a PIN grant may be released for this activation (the count is kept on the activation record). */
+/** Whether a PIN grant may be released for this activation (the count is kept on the record's activation). */
 export function checkGrantable(record: CardRecord, ref: string, now: Date): CurrentActivation {
   refuseUnlessOpen(record);
   const activation = requireCurrent(record, ref, now);
@@ -356,6 +367,19 @@ export function checkGrantable(record: CardRecord, ref: string, now: Date): Curr
     throw new ContractError('BAD_REQUEST', 'no PIN grant before the acceptance is recorded');
   }
   return activation;
+}
+
+/**
+ * A PIN grant released to activation `ref`: counted on the record before it is released (a reply
+ * lost on the way still counts), with the nonce the card must sign at `complete`.
+ */
+export function recordGrant(record: CardRecord, ref: string, now: Date, proofNonce: string, maxGrants: number): Change & { grant: number } {
+  const activation = checkGrantable(record, ref, now);
+  refuseIfSoLoginFailed(record);
+  const grant = (activation.grants ?? 0) + 1;
+  if (grant > maxGrants) throw new ContractError('SESSION_EXPIRED', `this activation has used its ${maxGrants} PIN grants: start again`);
+  const after = next(record, { activation: { ...activation, grants: grant, lastGrantAt: now.toISOString(), proofNonce } });
+  return { ...changed(after, event(record, after, 'pin-granted', now, { kioskId: activation.kioskId, activation: ref, grant })), grant };
 }
 
 /** Refuses a PIN grant for a card an SO login failed on, until staff act. */
@@ -375,7 +399,7 @@ export function recordSoLoginFailed(record: CardRecord, kioskId: string, problem
 /** accepted → activated. Idempotent for the activation that completed it. */
 export function recordCompletion(record: CardRecord, ref: string, now: Date, grantsReleased: number): Outcome<string> {
   if (record.activated && record.activated.by === ref) {
-    return { result: record.activated.at, repeat: milestoneEvent(record, 'activated', record.activated) };
+    return { result: record.activated.at };
   }
   const activation = checkGrantable(record, ref, now);
   if (grantsReleased === 0) throw new ContractError('BAD_REQUEST', 'no PIN grant was released for this activation');

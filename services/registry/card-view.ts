@@ -1,52 +1,55 @@
-// Each instance's local view of `ra_cards`: a KV watcher keeps the latest revision of every card
-// record in memory, and the instance's own writes go in as they succeed. It spares the hot paths
-// a KV read: identify answers from it, and accept / complete start their compare-and-set from it.
+// Each instance's local view of the card records: an ordered consumer follows every card's change
+// subject on RA_EVENTS (card-stream.ts) and keeps the latest sealed record of every card in
+// memory, and the instance's own writes go in as they succeed. It spares the hot paths a read:
+// identify answers from it, and accept / complete start their compare-and-set from it.
 //
-// The view may lag the bucket by the watcher's delivery time (well under a millisecond on one
+// The view may lag the stream by the consumer's delivery time (well under a millisecond on one
 // server). That is safe where it is used: a compare-and-set that starts from a stale revision
 // fails and re-reads; a refusal decided on the view is decided again on a fresh read before it is
 // answered; and identify is a hint the later steps check again. Decisions that release a secret
-// (PIN grants) or compare one (verify) always read KV.
+// (PIN grants) or compare one (verify) always read the stream.
 //
-// Memory: one record as UTF-8 JSON (≈ 1 KB, outside the JS heap) per card, parsed on every lookup
-// (≈ 5 µs). Keeping parsed records instead made the heap hold tens of objects per card, and every
-// major GC of the registry process marked them all: stalls of 30–40 ms under load, visible in
-// accept's p99.
-import { KvWatchInclude, type KV, type KvWatchEntry } from '@nats-io/kv';
-import type { QueuedIterator } from '@nats-io/nats-core';
-import type { CardRecord } from './card-record.ts';
-import type { Versioned } from './registry-store.ts';
+// Memory: one sealed record (≈ 1.5 KB, one flat string) per card, opened on every lookup but
+// identify's (an AES-GCM open and a JSON parse, ≈ 10 µs). Keeping parsed records instead made the
+// heap hold tens of objects per card, and every major GC of the registry process marked them all:
+// stalls of 30–40 ms under load, visible in accept's p99. What identify needs (CardFacts: a
+// handful of fields, no secret) is kept beside a card once identify has asked for it.
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { JETSTREAM } from '../../machines/contract/index.ts';
+import type { CardFacts } from './card-record.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, findSealed, type SealedCard } from './card-stream.ts';
 
-// Card numbers are upper-case letters and digits; anything else in the bucket is not a card.
-const CARD_KEY = /^[A-Z0-9]{4,32}$/;
-
-interface Slot {
-  readonly revision: number;
-  /** The record as UTF-8 JSON, outside the JS heap; null once deleted. */
-  readonly json: Uint8Array | null;
+/** A card as the view holds it: its latest sealed record, and identify's facts once asked for. */
+interface Slot extends SealedCard {
+  readonly facts?: CardFacts;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export class CardView {
   readonly #slots = new Map<string, Slot>();
-  #watcher: QueuedIterator<KvWatchEntry> | undefined;
+  #messages: ConsumerMessages | undefined;
   #following: Promise<void> = Promise.resolve();
-
   #stopped = false;
 
   /**
-   * Starts following `kv`; lookups work at once and fill in as the initial values arrive. If the
-   * watcher fails, the view empties itself for good (every lookup then reads KV) and `onFailure`
-   * says why.
+   * Starts following every card's change subject; lookups work at once and fill in as the
+   * latest messages arrive. If the consumer fails, the view empties itself for good (every lookup
+   * then reads the stream) and `onFailure` says why.
    */
-  static async follow(kv: KV, onFailure: (error: unknown) => void): Promise<CardView> {
+  static async follow(js: JetStreamClient, onFailure: (error: unknown) => void): Promise<CardView> {
     const view = new CardView();
-    const watcher = await kv.watch({ include: KvWatchInclude.LastValue });
-    view.#watcher = watcher;
+    const consumer = await js.consumers.get(JETSTREAM.registryEventsStream, {
+      filter_subjects: ALL_CARD_SUBJECTS,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+    });
+    const messages = await consumer.consume();
+    view.#messages = messages;
     view.#following = (async () => {
-      for await (const entry of watcher) view.#apply(entry);
+      for await (const msg of messages) {
+        // Only the registry writes change subjects; anything else there is skipped, not trusted.
+        const cardNumber = cardOfSubject(msg.subject);
+        const sealed = cardNumber === undefined ? undefined : findSealed(msg.data);
+        if (cardNumber !== undefined && sealed !== undefined) view.remember(cardNumber, { revision: msg.seq, sealed });
+      }
     })().catch((error: unknown) => {
       view.#stop();
       onFailure(error);
@@ -54,24 +57,27 @@ export class CardView {
     return view;
   }
 
-  /** The latest record this instance has seen, or undefined if it has seen none. */
-  get(cardNumber: string): Versioned<CardRecord> | undefined {
-    if (this.#stopped) return undefined;
-    const slot = this.#slots.get(cardNumber);
-    if (!slot || slot.json === null) return undefined;
-    return { value: JSON.parse(decoder.decode(slot.json)) as CardRecord, revision: slot.revision };
+  /** The latest sealed record this instance has seen (with its facts, if kept), or undefined if it has seen none. */
+  get(cardNumber: string): Slot | undefined {
+    return this.#stopped ? undefined : this.#slots.get(cardNumber);
   }
 
-  /** Records a value read or written by this instance; an older revision never replaces a newer one. */
-  remember(cardNumber: string, found: Versioned<CardRecord>, json = JSON.stringify(found.value)): void {
+  /** Records a message read or written by this instance; an older revision never replaces a newer one. */
+  remember(cardNumber: string, found: SealedCard): void {
     if (this.#stopped) return;
     const slot = this.#slots.get(cardNumber);
     if (slot && slot.revision >= found.revision) return;
-    this.#slots.set(cardNumber, { revision: found.revision, json: encoder.encode(json) });
+    this.#slots.set(cardNumber, found);
+  }
+
+  /** Keeps identify's facts of the record at `revision`, unless a newer record came meanwhile. */
+  keepFacts(cardNumber: string, revision: number, facts: CardFacts): void {
+    const slot = this.#slots.get(cardNumber);
+    if (slot?.revision === revision) this.#slots.set(cardNumber, { revision, sealed: slot.sealed, facts });
   }
 
   async close(): Promise<void> {
-    this.#watcher?.stop();
+    await this.#messages?.close();
     await this.#following;
     this.#stop();
   }
@@ -79,13 +85,5 @@ export class CardView {
   #stop(): void {
     this.#stopped = true;
     this.#slots.clear();
-  }
-
-  #apply(entry: KvWatchEntry): void {
-    if (!CARD_KEY.test(entry.key)) return;
-    const slot = this.#slots.get(entry.key);
-    if (slot && slot.revision >= entry.revision) return;
-    // A copy: the entry's bytes are a view into the connection's read buffer.
-    this.#slots.set(entry.key, { revision: entry.revision, json: entry.operation === 'PUT' ? entry.value.slice() : null });
   }
 }

@@ -5,10 +5,10 @@
 import { join, resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
-import { onShutdown } from '../shared/lifecycle.ts';
-import { createLogger } from '../shared/log.ts';
-import { startNatsServer, type RunningNatsServer } from '../shared/nats-server.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { onShutdown } from '../../platform/lifecycle.ts';
+import { createLogger } from '../../platform/log.ts';
+import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 import { startRegistry } from './registry.service.ts';
 
 /** Every line of this process goes through the shared, scrubbing logger, the registry's own included. */

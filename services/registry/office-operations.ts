@@ -4,7 +4,6 @@
 import type * as v from 'valibot';
 import {
   ContractError,
-  JETSTREAM,
   type AdminEnrollAgentRequest,
   type AdminImportReply,
   type AdminImportRequest,
@@ -12,7 +11,7 @@ import {
 import type { AdminListPage, AdminListRequestSchema } from '../../machines/contract/card-import.ts';
 import type { StaffCardReply, StaffCardSummary, StaffRequest, StaffReturnRequest } from '../../machines/contract/staff.ts';
 import { checkPersonalId, isValidUserCode, normalizeInput } from '../../machines/validators/index.ts';
-import { certificateHolderOf } from '../shared/certificate-holder.ts';
+import { certificateHolderOf } from '../../platform/certificate-holder.ts';
 import {
   attemptsLeft,
   effectiveStatus,
@@ -22,11 +21,10 @@ import {
   recordUnlock,
   type CardRecord,
   type Change,
-  type RegistryEvent,
 } from './card-record.ts';
 import { agentKeyKey, type AgentKeyRecord, type CardLedger, type RequestContext } from './card-ledger.ts';
 import { hashUserCode, type RegistrySecrets, type ScryptCost } from './registry-secrets.ts';
-import { compareAndSet, readAll } from './registry-store.ts';
+import { compareAndSet } from './registry-store.ts';
 
 export interface OfficeParts {
   readonly secrets: RegistrySecrets;
@@ -62,11 +60,10 @@ export class OfficeOperations {
     context.card(request.cardNumber);
     context.note('staff', staffId);
     const now = this.ledger.clock();
-    const { record, event } = await this.ledger.changeCard<{ record: CardRecord; event?: RegistryEvent }>(request.cardNumber, undefined, (current) => {
+    const { record } = await this.ledger.changeCard<{ record: CardRecord }>(request.cardNumber, undefined, (current) => {
       const changed = change(current, now);
-      return changed ? { write: changed.record, result: changed } : { result: { record: current } };
+      return changed ? { write: changed, result: changed } : { result: { record: current } };
     });
-    if (event) await this.ledger.publish(event);
     return summarize(record, now);
   }
 
@@ -75,8 +72,7 @@ export class OfficeOperations {
     context.note('staff', staffId);
     const record = (await this.ledger.readCard(request.cardNumber))?.value;
     if (!record) throw new ContractError('UNKNOWN_CARD', 'no such card');
-    const messages = await readAll(this.ledger.store.js, JETSTREAM.registryEventsStream, JETSTREAM.registryEventsSubject(request.cardNumber, '>'));
-    const history = messages.map((msg) => msg.json<RegistryEvent>());
+    const history = await this.ledger.history(request.cardNumber);
     return { ...summarize(record, this.ledger.clock()), history };
   }
 
@@ -107,14 +103,10 @@ export class OfficeOperations {
       const existing = known[index]?.value;
       if (existing) return { cardNumber: record.cardNumber, outcome: 'unchanged' as const, status: effectiveStatus(existing, now) };
       const fresh = newCardRecord(await this.issuanceFields(record), now);
-      const { result } = await compareAndSet<CardRecord, { created: boolean; record: CardRecord }>(this.ledger.store.cards, record.cardNumber, (current) => {
-        if (current === null) return { write: fresh.record, result: { created: true, record: fresh.record } };
-        if (current.value.certSerial !== fresh.record.certSerial) {
-          throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
-        }
-        return { result: { created: false, record: current.value } };
-      }, null);
-      if (result.created) await this.ledger.publish(fresh.event);
+      const result = await this.ledger.createCard(fresh);
+      if (!result.created && result.record.certSerial !== fresh.record.certSerial) {
+        throw new ContractError('BAD_REQUEST', `card ${record.cardNumber} is already registered with another certificate serial`);
+      }
       return {
         cardNumber: record.cardNumber,
         outcome: result.created ? ('created' as const) : ('unchanged' as const),
@@ -162,22 +154,13 @@ export class OfficeOperations {
   async list(request: v.InferOutput<typeof AdminListRequestSchema>): Promise<AdminListPage> {
     const limit = request.limit ?? 5_000;
     const now = this.ledger.clock();
-    const bucket = JETSTREAM.registryCardsBucket;
-    const messages = await readAll(this.ledger.store.js, `KV_${bucket}`, `$KV.${bucket}.>`, true);
-    const cards = messages
-      .filter((msg) => msg.data.length > 0)
-      .map((msg) => msg.json<unknown>())
-      .filter(isCardRecord)
+    const cards = (await this.ledger.listCards())
       .filter((record) => request.after === undefined || record.cardNumber > request.after)
       .sort((a, b) => (a.cardNumber < b.cardNumber ? -1 : a.cardNumber > b.cardNumber ? 1 : 0));
     const page = cards.slice(0, limit).map((record) => ({ cardNumber: record.cardNumber, route: record.route, status: effectiveStatus(record, now) }));
     const last = page[page.length - 1];
     return { cards: page, ...(cards.length > limit && last ? { next: last.cardNumber } : {}) };
   }
-}
-
-function isCardRecord(value: unknown): value is CardRecord {
-  return typeof value === 'object' && value !== null && (value as { v?: unknown }).v === 1 && typeof (value as { cardNumber?: unknown }).cardNumber === 'string';
 }
 
 /** Input a registry cannot use is refused at import, not discovered at the kiosk. */
@@ -202,6 +185,7 @@ function summarize(record: CardRecord, now: Date): StaffCardSummary {
     attemptsLeft: attemptsLeft(record),
     certSerial: record.certSerial,
     holderName: record.holderName,
+    ...(record.orgUnit === undefined ? {} : { orgUnit: record.orgUnit }),
     ubn: record.ubn,
     validFrom: record.validFrom,
     validTo: record.validTo,

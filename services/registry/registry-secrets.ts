@@ -111,6 +111,8 @@ export class RegistrySecrets {
   readonly #macKey: Buffer;
   readonly #sealKey: Buffer;
   readonly #checkKey: Buffer;
+  readonly #auditSeed: Buffer;
+  readonly #recordKey: Buffer;
 
   constructor(registryKey: Buffer) {
     checkedKey(registryKey, 'the registry key');
@@ -118,6 +120,13 @@ export class RegistrySecrets {
     this.#macKey = derive('moeaca registry: personal data MAC v1');
     this.#sealKey = derive('moeaca registry: SO credential at rest v1');
     this.#checkKey = derive('moeaca registry: key check v1');
+    this.#auditSeed = derive('moeaca registry: audit checkpoint Ed25519 seed v1');
+    this.#recordKey = derive('moeaca registry: card record v1');
+  }
+
+  /** The seed of the Ed25519 key that signs audit checkpoints: every instance, one key. */
+  auditSigningSeed(): Buffer {
+    return Buffer.from(this.#auditSeed);
   }
 
   /** HMAC-SHA-256 of a normalized (upper-cased) national or resident ID. */
@@ -160,6 +169,30 @@ export class RegistrySecrets {
     decipher.setAAD(Buffer.from(`so-credential\n${cardNumber}`));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+  }
+
+  /**
+   * A card record sealed for the header of its change message on RA_EVENTS (docs/registry.md,
+   * "How a change and its event are written"): AES-256-GCM bound to the card number and the
+   * record's change number, `r1.nonce.ciphertext.tag`. Readers of the stream see the event only.
+   */
+  sealRecord(cardNumber: string, seq: number, json: string): string {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#recordKey, nonce);
+    cipher.setAAD(Buffer.from(`card-record\n${cardNumber}\n${seq}`));
+    const ciphertext = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
+    return ['r1', nonce.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  }
+
+  /** The record JSON of `sealRecord`; throws if it was sealed for another card or change, or altered. */
+  openRecord(cardNumber: string, seq: number, sealed: string): string {
+    const parts = sealed.split('.');
+    if (parts.length !== 4 || parts[0] !== 'r1') throw new Error('not a card record sealed by this registry');
+    const [, nonce, ciphertext, tag] = parts as [string, string, string, string];
+    const decipher = createDecipheriv('aes-256-gcm', this.#recordKey, Buffer.from(nonce, 'base64url'));
+    decipher.setAAD(Buffer.from(`card-record\n${cardNumber}\n${seq}`));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   }
 
   #mac(text: string): string {

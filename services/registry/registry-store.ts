@@ -1,10 +1,11 @@
-// The registry's JetStream side: the RA_EVENTS stream, the KV buckets, compare-and-set with
-// re-read-and-retry, and events published with a Nats-Msg-Id. Several instances may open the
-// store at once: creating a stream or bucket that already exists with the same config is a no-op.
+// The registry's JetStream side: the RA_EVENTS stream (which holds the card records, card-stream.ts),
+// the KV buckets, and compare-and-set with re-read-and-retry on them. Several instances may open
+// the store at once: creating a stream or bucket that already exists with the same config is a no-op.
 import type { NatsConnection } from '@nats-io/nats-core';
-import { headers, nanos } from '@nats-io/nats-core';
+import { nanos } from '@nats-io/nats-core';
 import {
   DeliverPolicy,
+  DiscardPolicy,
   jetstream,
   jetstreamManager,
   JetStreamApiCodes,
@@ -17,31 +18,26 @@ import {
 import { Kvm, type KV } from '@nats-io/kv';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import { AckedPublisher, JetStreamWriteError } from './acked-publisher.ts';
-import type { RegistryEvent } from './card-record.ts';
 
 /** Our bucket for the per-kiosk rate limit (a name beyond the contract's). */
 export const KIOSK_LIMITS_BUCKET = 'ra_kiosk_limits';
 /** The key in `ra_cards` that holds the registry key check; card numbers never contain '_'. */
 export const KEY_CHECK_KEY = '_registry_key_check';
 
-/**
- * How long a Nats-Msg-Id is remembered. A card's latest event is published again under the same id
- * before its next change (ensureEventStored), which covers a publish that failed after the KV write.
- */
+/** How long a Nats-Msg-Id is remembered (events of the layout before one-write changes carried one). */
 const DUPLICATE_WINDOW_MS = 10 * 60_000;
 /**
- * An event younger than this is simply published again (the duplicate window drops it if stored).
- * The margin covers clocks of instances that differ and the original publish's own retries; an
- * older event is looked up on its subject first, as a repeat past the window would be stored twice.
+ * The bucket of the layout before one-write changes: PIN grants were counted here. Still opened,
+ * so that the migration (card-migration.ts) can carry the grants of activations in flight.
  */
-const REPUBLISH_BLINDLY_MS = DUPLICATE_WINDOW_MS - 2 * 60_000;
-/** Activation records outlive any activation: they are the audit of who verified when. */
 const ACTIVATION_RECORD_TTL_MS = 7 * 24 * 3_600_000;
 /** A kiosk whose tokens have refilled needs no entry; idle entries age out. */
 const KIOSK_LIMIT_TTL_MS = 3_600_000;
-/** Record versions kept per card, so the KV itself shows the last changes of a record. */
+/** `ra_cards` now holds the key check and the kiosks' agent keys (and, before one-write changes, the cards). */
 const CARD_HISTORY = 10;
-/** Compare-and-set rounds before giving up (each round re-reads; conflicts are rare per card). */
+/** RA_EVENTS' bound: ~4 million card changes of ~2 KB (see AUDIT_MAX_BYTES for the store it shares). */
+export const EVENTS_MAX_BYTES = 8 * 1024 ** 3;
+/** Compare-and-set rounds before giving up (each round re-reads; conflicts are rare per key). */
 const MAX_CAS_ROUNDS = 64;
 
 export interface RegistryStore {
@@ -50,7 +46,7 @@ export interface RegistryStore {
   readonly cards: KV;
   readonly activations: KV;
   readonly kioskLimits: KV;
-  /** For the hot paths: card record updates and events. */
+  /** For the hot path: card changes (card-stream.ts). */
   readonly publisher: AckedPublisher;
   /** Releases the publisher's subscription (the connection stays the caller's). */
   close(): void;
@@ -74,24 +70,12 @@ export async function openRegistryStore(nc: NatsConnection, replicas = 1): Promi
   return { js, jsm, cards, activations, kioskLimits, publisher, close: () => publisher.close() };
 }
 
-/**
- * `kv.update(key, value, revision)` for `ra_cards`, through the publisher: the same publish to
- * `$KV.ra_cards.<key>` with Nats-Expected-Last-Subject-Sequence. (The registry runs in the hub's
- * default JetStream domain, so the bucket's subjects carry no domain prefix.)
- */
-export function cardUpdater(store: RegistryStore): (key: string, data: string, revision: number) => Promise<number> {
-  const prefix = `$KV.${JETSTREAM.registryCardsBucket}.`;
-  return async (key, data, revision) => {
-    const expect = headers();
-    expect.set('Nats-Expected-Last-Subject-Sequence', String(revision));
-    return (await store.publisher.publish(prefix + key, data, expect)).seq;
-  };
-}
-
 async function ensureEventsStream(jsm: JetStreamManager, replicas: number): Promise<void> {
   const name = JETSTREAM.registryEventsStream;
   try {
-    await jsm.streams.info(name);
+    const { config } = await jsm.streams.info(name);
+    // A stream made before one-write changes: the card records are read from it by direct get.
+    if (!config.allow_direct) await jsm.streams.update(name, { ...config, allow_direct: true });
     return;
   } catch (error) {
     if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
@@ -103,6 +87,13 @@ async function ensureEventsStream(jsm: JetStreamManager, replicas: number): Prom
       storage: StorageType.File,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
       num_replicas: replicas,
+      // The card history is evidence: nobody deletes or purges it, and it never silently loses its
+      // oldest events; when full, new ones are refused (the registry warns from 80 %, docs/security.md).
+      deny_delete: true,
+      deny_purge: true,
+      max_bytes: EVENTS_MAX_BYTES,
+      discard: DiscardPolicy.New,
+      allow_direct: true,
     });
   } catch (error) {
     // Another instance created it between our info and add.
@@ -143,71 +134,29 @@ export async function readVersioned<V>(kv: KV, key: string): Promise<Versioned<V
  * Lets `decide` choose from the value of `key`, and writes with compare-and-set on the revision it
  * decided on. On a conflict it reads again and asks `decide` again, so a decision is always made on
  * the latest value and two writers can never both succeed from the same revision. `decide` may
- * throw to refuse. `known` is a value the caller has just read, to save the first read; `update`
- * replaces `kv.update` (same semantics, see cardUpdater).
+ * throw to refuse. `known` is a value the caller has just read, to save the first read.
  */
 export async function compareAndSet<V, T>(
   kv: KV,
   key: string,
   decide: (current: Versioned<V> | null) => Step<V, T>,
   known?: Versioned<V> | null,
-  update: (key: string, data: string, revision: number) => Promise<number> = (k, data, revision) => kv.update(k, data, revision),
-  beforeWrite?: (current: Versioned<V>) => Promise<void>,
-): Promise<{ result: T; written?: Versioned<V> & { json: string } }> {
+): Promise<{ result: T; written?: Versioned<V> }> {
   let current = known === undefined ? await readVersioned<V>(kv, key) : known;
   for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
     const step = decide(current);
     if (step.write === undefined) return { result: step.result };
     const data = JSON.stringify(step.write);
-    // Each round, on the value it replaces: a conflict means another value to prepare for.
-    if (current !== null && beforeWrite) await beforeWrite(current);
     try {
       // kv.create also succeeds over a deleted key; update needs the exact revision decided on.
-      const revision = current === null ? await kv.create(key, data) : await update(key, data, current.revision);
-      return { result: step.result, written: { value: step.write, revision, json: data } };
+      const revision = current === null ? await kv.create(key, data) : await kv.update(key, data, current.revision);
+      return { result: step.result, written: { value: step.write, revision } };
     } catch (error) {
       if (!isRevisionConflict(error)) throw error;
     }
     current = await readVersioned<V>(kv, key);
   }
   throw new Error(`compare-and-set on ${key} kept conflicting`);
-}
-
-/**
- * Publishes one event to RA_EVENTS with its id as Nats-Msg-Id: a publish repeated within the
- * duplicate window is stored once.
- */
-export async function publishEvent(publisher: AckedPublisher, event: RegistryEvent): Promise<void> {
-  const subject = JETSTREAM.registryEventsSubject(event.cardNumber, event.type);
-  const data = JSON.stringify(event);
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const msgId = headers();
-      msgId.set('Nats-Msg-Id', event.id);
-      await publisher.publish(subject, data, msgId);
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
-    }
-  }
-  throw lastError;
-}
-
-/**
- * Makes sure `event` is on RA_EVENTS, publishing it if it is not (with its own id, so at most once).
- * Within the duplicate window that is one publish: the stream drops it if it is stored. Past the
- * window the last message on the event's exact subject is read first: the event is the card's
- * latest, so if it was stored, nothing of its type came after it.
- */
-export async function ensureEventStored(store: RegistryStore, event: RegistryEvent, now: Date): Promise<void> {
-  if (now.getTime() - Date.parse(event.at) >= REPUBLISH_BLINDLY_MS) {
-    const subject = JETSTREAM.registryEventsSubject(event.cardNumber, event.type);
-    const last = await store.jsm.streams.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: subject });
-    if (last !== null && last.json<RegistryEvent>().id === event.id) return;
-  }
-  await publishEvent(store.publisher, event);
 }
 
 /**

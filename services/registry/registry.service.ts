@@ -14,6 +14,7 @@ import {
   AdminImportRequestSchema,
   CompleteRequestSchema,
   ContractError,
+  JETSTREAM,
   IdentifyRequestSchema,
   isKioskId,
   PinGrantRequestSchema,
@@ -22,16 +23,22 @@ import {
   VerifyRequestSchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type LogSink } from '../shared/log.ts';
+import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { createLogger, type Logger, type LogSink } from '../../platform/log.ts';
 import { CardView } from './card-view.ts';
+import { migrateCardBucket } from './card-migration.ts';
+import { CardStream } from './card-stream.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT, KioskLimiter, type KioskRateLimit } from './kiosk-rate-limit.ts';
 import type { CryptoKey } from 'jose';
 import { loadStaffTokenKeys } from '../staff-auth/staff-token.ts';
 import { AdminListRequestSchema } from '../../machines/contract/card-import.ts';
-import { StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
-import { ensureStaffAuditStream } from './staff-audit.ts';
-import { staffEndpoint } from './staff-endpoints.ts';
+import { DashboardEventsRequestSchema } from '../../machines/contract/registry.ts';
+import { dashboardEvents } from './dashboard-feed.ts';
+import { StaffCheckRequestSchema, StaffError, StaffRequestSchema, StaffReturnRequestSchema } from '../../machines/contract/staff.ts';
+import { StaffDirectory } from '../staff-auth/staff-directory.ts';
+import { signingKeyFromSeed } from './audit-chain.ts';
+import { AuditTrail, DEFAULT_CHECKPOINT_INTERVAL_MS, ensureStaffAuditStream, STAFF_AUDIT_STREAM, streamFill } from './staff-audit.ts';
+import { authenticateStaff, RefusalCounter, staffEndpoint, UNAUTHENTICATED } from './staff-endpoints.ts';
 import { ActivationOperations } from './activation-operations.ts';
 import { CardLedger, type RequestContext } from './card-ledger.ts';
 import { OfficeOperations } from './office-operations.ts';
@@ -51,7 +58,7 @@ export interface RegistryOptions {
   dataDir: string;
   /** The 32-byte registry key; else REGISTRY_KEY (hex), else `<dataDir>/registry.key` (0600, made on first start). */
   secretKey?: Buffer;
-  /** Where the registry's log lines go (services/shared/log.ts): one per request (endpoint, card, kiosk, outcome, ms); never a secret. */
+  /** Where the registry's log lines go (platform/log.ts): one per request (endpoint, card, kiosk, outcome, ms); never a secret. */
   log?: LogSink;
   now?: () => Date;
   activationTtlMs?: number;
@@ -68,7 +75,13 @@ export interface RegistryOptions {
   staffTokenKey?: CryptoKey;
   /** Staff unlocks per card within a rolling day (default 3). */
   unlocksPerCardPerDay?: number;
+  /** Audit entries between signed checkpoints (default 100); a checkpoint also comes every 5 minutes. */
+  auditCheckpointEvery?: number;
 }
+
+/** A stream this full gets a warning line each check: long before new messages are refused. */
+const STREAM_FILL_WARNING = 0.8;
+const STREAM_FILL_CHECK_MS = 60_000;
 
 export interface RunningRegistry {
   /** The service instance id (as in `$SRV.INFO`). */
@@ -101,8 +114,11 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   let view: CardView;
   try {
     await checkRegistryKey(store, secrets);
-    view = await CardView.follow(store.cards, (error) =>
-      log.error('card view stopped: reading KV for every request', { view: 'stopped', error: describeError(error) }),
+    // A site from before one-write changes: its cards move to their change subjects first.
+    const migrated = await migrateCardBucket(store, new CardStream(store.jsm, store.publisher, secrets), clock());
+    if (migrated.moved > 0) log.info('cards moved from the ra_cards bucket', { moved: migrated.moved, repaired: migrated.repaired });
+    view = await CardView.follow(store.js, (error) =>
+      log.error('card view stopped: reading the stream for every request', { view: 'stopped', error: describeError(error) }),
     );
   } catch (error) {
     store.close();
@@ -110,8 +126,16 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   }
   const staffTokenKey = options.staffTokenKey ?? (await loadStaffTokenKeys(options.dataDir)).publicKey;
   await ensureStaffAuditStream(store.jsm, replicas);
+  const audit = new AuditTrail({
+    js: store.js,
+    jsm: store.jsm,
+    signingKey: signingKeyFromSeed(secrets.auditSigningSeed()),
+    clock,
+    log,
+    ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
+  });
   const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
-  const ledger = new CardLedger(store, view, clock);
+  const ledger = new CardLedger(store, view, clock, secrets);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
   const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
 
@@ -142,8 +166,12 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     log,
     counters: new EndpointCounters(),
     logEveryRequest: true,
+    // identify is a read the kiosk makes on every card insertion: counted, logged when it fails.
+    quietOnSuccess: new Set(['identify']),
     badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
     unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
+    // Counted and summarised by the staff gate's RefusalCounter, not one line each.
+    quiet: (failure) => failure instanceof StaffError && UNAUTHENTICATED.has(failure.code),
   };
 
   /** Serves one registry endpoint on its contract subject, or (perKiosk) on `<subject>.<kiosk>`. */
@@ -176,13 +204,28 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     serve('complete', CompleteRequestSchema, (request, context) => activation.complete(request, context), perKiosk);
     serve('soLoginFailed', SoLoginFailedRequestSchema, (request, context) => activation.soLoginFailed(request, context), perKiosk);
   }
-  const gate = { publicKey: staffTokenKey, js: store.js, clock };
-  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => office.unlock(request, staffId, context)), false);
-  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => office.giveBack(request, staffId, context)), false);
-  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => office.card(request, staffId, context)), false);
+  const gate = { publicKey: staffTokenKey, directory: new StaffDirectory(options.nc), audit, clock, refusals: new RefusalCounter(log) };
+  serve('staffUnlock', StaffRequestSchema, staffEndpoint(gate, 'unlock', (request, staffId, context) => office.unlock(request, staffId, context), log), false);
+  serve('staffReturn', StaffReturnRequestSchema, staffEndpoint(gate, 'return', (request, staffId, context) => office.giveBack(request, staffId, context), log), false);
+  serve('staffCard', StaffRequestSchema, staffEndpoint(gate, 'card', (request, staffId, context) => office.card(request, staffId, context), log), false);
+  // A kiosk's engine checks a staff event's token here: revocations live on the hub.
+  for (const perKiosk of [false, true]) {
+    serve('staffCheck', StaffCheckRequestSchema, async (request, context) => {
+      const staff = await authenticateStaff(gate, request.token);
+      context.note('staff', staff.staffId);
+      return { staffId: staff.staffId };
+    }, perKiosk);
+  }
+  serve('dashboardEvents', DashboardEventsRequestSchema, (request) => dashboardEvents(store.js, store.jsm, request), false);
   serve('adminImport', AdminImportRequestSchema, (request, context) => office.import(request, context), false);
   serve('adminList', AdminListRequestSchema, (request) => office.list(request), false);
   serve('adminEnrollAgent', AdminEnrollAgentRequestSchema, (request, context) => office.enrollAgent(request, context), false);
+
+  const checkpoints = setInterval(() => {
+    audit.checkpointIfDue().catch((error: unknown) => log.error('audit checkpoint not written', { error: describeError(error) }));
+  }, DEFAULT_CHECKPOINT_INTERVAL_MS).unref();
+  const fillCheck = setInterval(() => void warnWhenFilling(store, log), STREAM_FILL_CHECK_MS).unref();
+  void warnWhenFilling(store, log);
 
   // Ready means the server has our subscriptions: a request sent the moment we return finds us.
   await options.nc.flush();
@@ -191,12 +234,37 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   return {
     id,
     async stop() {
+      clearInterval(checkpoints);
+      clearInterval(fillCheck);
       await service.stop();
       await Promise.allSettled([...inFlight]);
       await view.close();
       store.close();
     },
   };
+}
+
+/**
+ * A warning line per evidence stream that is past STREAM_FILL_WARNING of its `max_bytes`, or that
+ * lacks its protection (made before the registry set it: no login may change a stream, so an
+ * operator adds it offline, docs/security.md).
+ */
+async function warnWhenFilling(store: RegistryStore, log: Logger): Promise<void> {
+  for (const stream of [STAFF_AUDIT_STREAM, JETSTREAM.registryEventsStream]) {
+    const config = await store.jsm.streams.info(stream).then((info) => info.config, () => undefined);
+    if (config !== undefined && !(config.deny_delete && config.deny_purge && config.max_bytes > 0)) {
+      log.warn('stream unprotected: an operator must add deny_delete, deny_purge and max_bytes offline', { stream });
+    }
+    const fill = await streamFill(store.jsm, stream).catch(() => undefined);
+    if (fill !== undefined && fill.fraction >= STREAM_FILL_WARNING) {
+      log.warn('stream filling up: an operator must archive and enlarge it before new messages are refused', {
+        stream,
+        percent: Math.round(fill.fraction * 100),
+        bytes: fill.bytes,
+        maxBytes: fill.maxBytes,
+      });
+    }
+  }
 }
 
 /** Refuses to start with a key other than the one the stored records were written with. */

@@ -5,7 +5,7 @@
 // launcher that wrote it still runs (docs/operations.md).
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../shared/log.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export interface ProcessIdentity {
   pid: number;

@@ -2,8 +2,8 @@
 // line; an exit while the stack is not stopping is followed by a restart after a back-off that
 // doubles with every exit in the last minute (0.5 s … 30 s), so a crash loop neither spins nor hides.
 import { spawn } from 'node:child_process';
-import { watchChildExit, type ChildExit } from '../shared/child-exit.ts';
-import type { Logger } from '../shared/log.ts';
+import { watchChildExit, type ChildExit } from '../../platform/child-exit.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export type ProcessExit = ChildExit;
 

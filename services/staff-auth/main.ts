@@ -1,11 +1,12 @@
 // The staff-auth part as its own process (`npm run serve -- staff-auth`; `npm start` supervises it).
 import { resolve } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
-import { onShutdown } from '../shared/lifecycle.ts';
-import { createLogger } from '../shared/log.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { onShutdown } from '../../platform/lifecycle.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startStaffAuth } from './staff-auth.service.ts';
 import { staffOrigin } from './staff-origin.ts';
+import { authenticatorPolicyOf } from './authenticator-policy.ts';
 import { loadStaffTokenKeys } from './staff-token.ts';
 
 const log = createLogger('staff-auth');
@@ -14,10 +15,12 @@ async function main(): Promise<void> {
   const config = readConfig();
   const dataDir = resolve(config.dataDir);
   const nc = await connect(natsConnectOptions(config, 'staff-auth'));
+  const origin = staffOrigin(config);
   const service = await startStaffAuth({
     nc,
     keys: await loadStaffTokenKeys(dataDir),
-    origin: staffOrigin(config),
+    origin,
+    authenticators: authenticatorPolicyOf(config, origin),
     replicas: config.registryReplicas,
     log,
   });

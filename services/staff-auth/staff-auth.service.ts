@@ -5,7 +5,7 @@
 // every ceremony and code is used at most once (deleted by compare-and-set before it counts).
 import { createHash, randomBytes } from 'node:crypto';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { StorageType } from '@nats-io/jetstream';
+import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import {
   generateAuthenticationOptions,
@@ -22,6 +22,7 @@ import {
   CeremonyFinishSchema,
   EnrollBeginSchema,
   SignInBeginSchema,
+  SignOutSchema,
   STAFF_AUTH_QUEUE,
   STAFF_AUTH_SUBJECTS,
   STAFF_BUCKET,
@@ -29,13 +30,17 @@ import {
   StaffError,
 } from '../../machines/contract/staff.ts';
 import { UnreadRequestSchema } from '../../machines/contract/messages.ts';
-import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../shared/endpoint.ts';
-import { createLogger, type Logger } from '../shared/log.ts';
-import { signStaffToken, type StaffTokenKeys } from './staff-token.ts';
+import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { createLogger, type Logger } from '../../platform/log.ts';
+import { signStaffToken, verifyStaffToken, type StaffTokenKeys } from './staff-token.ts';
+import { signedOutKey } from './staff-directory.ts';
+import { attestationFor, checkAuthenticator, describePolicy, type AuthenticatorPolicy } from './authenticator-policy.ts';
+import { CeremonyLimiter, DEFAULT_CEREMONY_LIMITS, type CeremonyLimits } from './ceremony-limit.ts';
 
 /** An enrollment code is good for a day: long enough to reach the desk, short enough to matter little if lost. */
 const ENROLL_CODE_TTL_MS = 24 * 3_600_000;
 const CEREMONY_TTL_MS = 5 * 60_000;
+const PENDING_MAX_BYTES = 64 * 1024 ** 2;
 const RP_NAME = '工商憑證IC卡開卡 櫃檯服務台';
 
 interface Passkey {
@@ -52,6 +57,8 @@ interface StaffRecord {
   readonly name: string;
   readonly enrolledAt: string;
   readonly passkeys: Passkey[];
+  /** Tokens issued before this ISO time are refused (`npm run staff -- revoke`). */
+  readonly revokedBefore?: string;
 }
 
 interface Ceremony {
@@ -69,8 +76,12 @@ export interface StaffAuthOptions {
   origin: string;
   now?: () => Date;
   replicas?: number;
-  /** Where its lines go (services/shared/log.ts); none by default. */
+  /** Where its lines go (platform/log.ts); none by default. */
   log?: Logger;
+  /** Which authenticators may enroll; any when left out (the embedded stack, tests). */
+  authenticators?: AuthenticatorPolicy;
+  /** Open ceremonies allowed (tests lower them). */
+  ceremonyLimits?: CeremonyLimits;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -84,9 +95,13 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   const origin = new URL(options.origin).origin;
   const rpID = new URL(origin).hostname;
   const kvm = new Kvm(nc);
+  const jsm = await jetstreamManager(nc);
   const replicas = options.replicas ?? 1;
   const staff = await kvm.create(STAFF_BUCKET, { history: 5, storage: StorageType.File, replicas });
-  const pending = await kvm.create(STAFF_PENDING_BUCKET, { history: 1, ttl: ENROLL_CODE_TTL_MS, storage: StorageType.File, replicas });
+  // Bounded: codes, open ceremonies and sign-outs are small; a full bucket refuses new ones.
+  const pending = await kvm.create(STAFF_PENDING_BUCKET, { history: 1, ttl: ENROLL_CODE_TTL_MS, storage: StorageType.File, replicas, max_bytes: PENDING_MAX_BYTES });
+  const authenticators = options.authenticators ?? { kind: 'any' };
+  const limiter = new CeremonyLimiter(options.ceremonyLimits ?? DEFAULT_CEREMONY_LIMITS, () => clock().getTime());
 
   const readJson = async <T>(kv: KV, key: string): Promise<{ value: T; revision: number } | undefined> => {
     const entry = await kv.get(key);
@@ -106,6 +121,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   };
 
   const newCeremony = async (ceremony: Ceremony): Promise<string> => {
+    if (!limiter.admit(ceremony.staffId)) throw new StaffError('SIGN_IN_BUSY', 'too many sign-in ceremonies open: wait a moment');
     const id = randomBytes(18).toString('base64url');
     await pending.create(`ceremony.${id}`, JSON.stringify(ceremony));
     return id;
@@ -122,12 +138,25 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       return { staffId: request.staffId, name: request.name, code, link: `${origin}/staff#enroll=${code}`, expiresAt };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.adminList, UnreadRequestSchema, async () => {
-      const list: { staffId: string; name: string; passkeys: number; enrolledAt: string }[] = [];
-      for await (const key of await staff.keys('staff.>')) {
-        const record = (await readJson<StaffRecord>(staff, key))?.value;
-        if (record) list.push({ staffId: record.staffId, name: record.name, passkeys: record.passkeys.length, enrolledAt: record.enrolledAt });
-      }
+      const list = (await currentStaff(jsm)).map((record) => ({ staffId: record.staffId, name: record.name, passkeys: record.passkeys.length, enrolledAt: record.enrolledAt }));
       return { staff: list.sort((a, b) => a.staffId.localeCompare(b.staffId)) };
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.adminRevoke, AdminRemoveSchema, async ({ staffId }) => {
+      // Every token issued before this instant is refused by the registry (and, through it, by
+      // every kiosk): staff-directory.ts reads the record on each check. A new sign-in works again.
+      const revokedBefore = clock().toISOString();
+      for (let round = 0; round < 16; round++) {
+        const found = await readJson<StaffRecord>(staff, staffKey(staffId));
+        if (!found) throw new StaffError('UNKNOWN_STAFF', 'no staff member with this id is enrolled');
+        try {
+          await staff.update(staffKey(staffId), JSON.stringify({ ...found.value, revokedBefore }), found.revision);
+          log.info('staff sign-ins revoked', { staff: staffId, before: revokedBefore });
+          return { staffId, revokedBefore };
+        } catch {
+          // Another change to the record came first (a sign-in's counter): read it again.
+        }
+      }
+      throw new StaffError('PASSKEY_REFUSED', 'the staff record kept changing: try again');
     }),
     endpoint(STAFF_AUTH_SUBJECTS.adminRemove, AdminRemoveSchema, async ({ staffId }) => {
       const record = (await readJson<StaffRecord>(staff, staffKey(staffId)))?.value;
@@ -148,12 +177,12 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
         userName: enrollment.staffId,
         userDisplayName: enrollment.name,
         userID: new TextEncoder().encode(enrollment.staffId),
-        attestationType: 'none',
+        attestationType: attestationFor(authenticators),
         excludeCredentials: (existing?.passkeys ?? []).map((p) => ({ id: p.id })),
         authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
       });
       const ceremonyId = await newCeremony({ kind: 'enroll', challenge: options.challenge, staffId: enrollment.staffId, name: enrollment.name, expiresAt: ceremonyExpiry() });
-      return { ceremonyId, origin, options, staffId: enrollment.staffId, name: enrollment.name };
+      return { ceremonyId, origin, options, staffId: enrollment.staffId, name: enrollment.name, authenticators: describePolicy(authenticators) };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.enrollFinish, CeremonyFinishSchema, async (request) => {
       const ceremony = await takeOnce<Ceremony>(`ceremony.${request.ceremonyId}`, passkeyRefused('unknown, used or expired ceremony'));
@@ -168,6 +197,7 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
         throw passkeyRefused(`the new passkey does not verify: ${error instanceof Error ? error.message : 'error'}`);
       });
       if (!verified.verified) throw passkeyRefused('the new passkey does not verify');
+      checkAuthenticator(authenticators, verified.registrationInfo);
       const { credential } = verified.registrationInfo;
       const passkey: Passkey = {
         id: credential.id,
@@ -189,6 +219,18 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
       await staff.put(passkeyKey(passkey.id), JSON.stringify({ staffId }));
       log.info('passkey enrolled', { staff: staffId });
       return { staffId, name };
+    }),
+    endpoint(STAFF_AUTH_SUBJECTS.signOut, SignOutSchema, async ({ token }) => {
+      // Only a token this service signed, for its own jti; an expired one needs nothing.
+      const identity = await verifyStaffToken(keys.publicKey, token, clock()).catch((error: unknown) => {
+        if (error instanceof StaffError && error.code === 'STAFF_TOKEN_EXPIRED') return undefined;
+        throw error;
+      });
+      if (identity) {
+        await pending.put(signedOutKey(identity.tokenId), JSON.stringify({ staffId: identity.staffId, expiresAt: identity.expiresAt }));
+        log.info('signed out', { staff: identity.staffId });
+      }
+      return { signedOut: true };
     }),
     endpoint(STAFF_AUTH_SUBJECTS.signInBegin, SignInBeginSchema, async (request) => {
       // With a staff id, the browser is told which passkeys may answer (security keys without a
@@ -270,4 +312,19 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
   };
 }
 
-/** `ra.admin.staff.list` takes no request body: whatever comes is not read. */
+/**
+ * Every enrolled staff member, read message by message with direct gets (`next_by_subj`), not
+ * with a consumer: staff-auth's login may read its bucket but not make consumers on it.
+ */
+async function currentStaff(jsm: JetStreamManager): Promise<StaffRecord[]> {
+  const latest = new Map<string, StaffRecord | undefined>();
+  const subjects = `$KV.${STAFF_BUCKET}.staff.>`;
+  for (let seq = 1; ; ) {
+    const msg = await jsm.direct.getMessage(`KV_${STAFF_BUCKET}`, { seq, next_by_subj: subjects });
+    if (msg === null) break;
+    const operation = msg.header.get('KV-Operation');
+    latest.set(msg.subject, operation === 'DEL' || operation === 'PURGE' || msg.data.length === 0 ? undefined : msg.json<StaffRecord>());
+    seq = msg.seq + 1;
+  }
+  return [...latest.values()].filter((record): record is StaffRecord => record !== undefined);
+}

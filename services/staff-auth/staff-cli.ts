@@ -1,4 +1,4 @@
-// `npm run staff -- enroll <staffId> <name>` | `list` | `remove <staffId>` | `public-key`: the
+// `npm run staff -- enroll <staffId> <name>` | `list` | `remove <staffId>` | `revoke <staffId>` | `public-key`: the
 // operator's side of staff sign-in. Enroll prints a one-time link (and its code) that the staff member opens on the
 // staff console's desk to register a passkey or security key; the link works once, for 24 hours.
 // Talks to the running stack's staff-auth part on NATS_URL, or on 127.0.0.1:$NATS_PORT; public-key
@@ -6,15 +6,16 @@
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { natsConnectOptions, readConfig } from '../shared/config.ts';
+import { natsConnectOptions, readConfig } from '../../platform/config.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
-import { AdminEnrollReplySchema, StaffAdminListReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
+import { AdminEnrollReplySchema, StaffAdminListReplySchema, StaffRevokeReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
 import * as valibot from 'valibot';
 import { staffTokenPublicJwk } from './staff-token.ts';
 
 const USAGE = `usage: npm run staff -- enroll <staffId> <name>
        npm run staff -- list
        npm run staff -- remove <staffId>
+       npm run staff -- revoke <staffId>
        npm run staff -- public-key`;
 
 export async function askStaffAuth<S extends v.GenericSchema>(nc: NatsConnection, subject: string, body: unknown, schema: S): Promise<v.InferOutput<S>> {
@@ -74,6 +75,15 @@ async function main(argv: string[]): Promise<number> {
       const failure = staffErrorIn(msg.json());
       if (failure) throw failure;
       process.stdout.write(`${(msg.json() as { removed: boolean }).removed ? 'removed' : 'not enrolled'}: ${rest[0]}\n`);
+    });
+    return 0;
+  }
+  if (command === 'revoke' && rest.length === 1) {
+    // Ends every token of this staff member now, on every hub node and kiosk (the registry checks
+    // each token against the staff record); the passkeys stay, so a new sign-in works.
+    await run(async (nc) => {
+      const reply = await askStaffAuth(nc, STAFF_AUTH_SUBJECTS.adminRevoke, { staffId: rest[0] }, StaffRevokeReplySchema);
+      process.stdout.write(`revoked: every sign-in of ${reply.staffId} before ${reply.revokedBefore}\n`);
     });
     return 0;
   }

@@ -1,7 +1,7 @@
 // The staff console's origin: WebAuthn binds every passkey to it (its host is the RP ID), so the
 // staff-auth service and the operator's enrollment links must agree on it. An IP address cannot be
 // an RP ID, so the embedded default is `http://localhost:$HTTP_PORT` (a secure context too).
-import type { StackConfig } from '../shared/config.ts';
+import type { StackConfig } from '../../platform/config.ts';
 
 export function staffOrigin(config: StackConfig, env: NodeJS.ProcessEnv = process.env): string {
   const given = env.STAFF_ORIGIN;

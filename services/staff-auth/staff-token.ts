@@ -13,6 +13,8 @@ export const STAFF_TOKEN_ISSUER = 'moeaca-staff-auth';
 export const STAFF_TOKEN_AUDIENCE = 'moeaca-registry';
 /** How long a sign-in lasts: a desk shift is longer, but a forgotten open console should not be. */
 export const STAFF_TOKEN_TTL_S = 15 * 60;
+/** Clocks of the issuing hub node and the checking part may differ this much (NTP keeps them closer). */
+export const STAFF_TOKEN_CLOCK_SKEW_S = 30;
 const ALGORITHM = 'EdDSA';
 
 export interface StaffTokenKeys {
@@ -25,6 +27,10 @@ export interface StaffIdentity {
   readonly name: string;
   /** ISO time the token stops being accepted. */
   readonly expiresAt: string;
+  /** When it was issued (`iat`, seconds): a revocation ends every token issued before it. */
+  readonly issuedAt: number;
+  /** The token's own id (`jti`): sign-out revokes this one token. */
+  readonly tokenId: string;
 }
 
 /**
@@ -132,7 +138,12 @@ export async function signStaffToken(
   return { token, expiresAt: new Date((issuedAt + ttlSeconds) * 1000).toISOString() };
 }
 
-/** The staff member a token proves, or a StaffError saying why it proves nothing. */
+/**
+ * The staff member a token's signature and claims prove, or a StaffError saying why it proves
+ * nothing. A signature alone is not enough: the issue time must not be in the future (beyond the
+ * clock skew) and the lifetime must be the service's at most, whatever the signer wrote. Whether
+ * the staff member is still enrolled and the token not revoked is staff-directory.ts's check.
+ */
 export async function verifyStaffToken(publicKey: CryptoKey, token: string | undefined, now: Date): Promise<StaffIdentity> {
   if (token === undefined || token === '') throw new StaffError('STAFF_SIGN_IN_REQUIRED', 'staff requests need a staff token: sign in first');
   try {
@@ -141,12 +152,15 @@ export async function verifyStaffToken(publicKey: CryptoKey, token: string | und
       issuer: STAFF_TOKEN_ISSUER,
       audience: STAFF_TOKEN_AUDIENCE,
       currentDate: now,
-      requiredClaims: ['sub', 'exp', 'iat'],
+      requiredClaims: ['sub', 'exp', 'iat', 'jti'],
     });
-    if (typeof payload.sub !== 'string' || typeof payload.name !== 'string' || typeof payload.exp !== 'number') {
-      throw new StaffError('STAFF_TOKEN_INVALID', 'the staff token lacks its subject or name');
+    const { sub, name, exp, iat, jti } = payload;
+    if (typeof sub !== 'string' || typeof name !== 'string' || typeof exp !== 'number' || typeof iat !== 'number' || typeof jti !== 'string') {
+      throw new StaffError('STAFF_TOKEN_INVALID', 'the staff token lacks its subject, name, issue time or id');
     }
-    return { staffId: payload.sub, name: payload.name, expiresAt: new Date(payload.exp * 1000).toISOString() };
+    if (iat > now.getTime() / 1000 + STAFF_TOKEN_CLOCK_SKEW_S) throw new StaffError('STAFF_TOKEN_INVALID', 'the staff token is issued in the future');
+    if (exp - iat > STAFF_TOKEN_TTL_S) throw new StaffError('STAFF_TOKEN_INVALID', 'the staff token claims a longer life than a sign-in gives');
+    return { staffId: sub, name, expiresAt: new Date(exp * 1000).toISOString(), issuedAt: iat, tokenId: jti };
   } catch (error) {
     if (error instanceof StaffError) throw error;
     if (error instanceof errors.JWTExpired) throw new StaffError('STAFF_TOKEN_EXPIRED', 'the staff token has expired: sign in again');

@@ -7,7 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { BrowserConfig } from '../../machines/contract/index.ts';
+import type { BrowserConfig, View } from '../../machines/contract/index.ts';
+import { initialViewBlock } from './current-view.ts';
+import { peerUid } from './login-peer.ts';
 
 export interface HealthReport {
   ok: boolean;
@@ -26,6 +28,18 @@ export interface UiServerOptions {
   hostNames?: readonly string[];
   /** The NATS websocket URL, the only place the pages may connect to besides their own origin. */
   natsWsUrl?: string;
+  /**
+   * The OS users whose connections may receive a page's login (`KIOSK_BROWSER_UID`, login-peer.ts):
+   * the kiosk browser's. Default: the uid this server runs as (the embedded stack).
+   */
+  loginUids?: readonly number[];
+  /** Told of every login refused to a local process of another user (a log line; never the login). */
+  onLoginRefused?: (refusal: { page: string; peerUid: number | undefined; peerPort: number | undefined }) => void;
+  /**
+   * The engine's current view (current-view.ts), embedded in the kiosk page it serves so that the
+   * page shows the current screen before its websocket connects. Absent: the page as built.
+   */
+  currentView?: () => View | undefined;
 }
 
 /** The browser pages, each with its own NATS login. */
@@ -66,14 +80,54 @@ export function securityHeaders(natsWsUrl: string | undefined): Record<string, s
 /**
  * Whether a request for the NATS login comes from one of our own pages. Chromium says where a
  * fetch comes from (Sec-Fetch-Site); a foreign page's request also names its Origin. A local
- * process can still ask with no such headers: the login is no secret from the machine's own
- * users (docs/security.md, "What is still open").
+ * process can send or omit such headers as it likes: that is the peer's uid's job (loginPeerGate).
  */
 function isSameOrigin(req: IncomingMessage, ownOrigins: ReadonlySet<string>): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin') return false;
   const origin = req.headers.origin;
   return origin === undefined || ownOrigins.has(origin);
+}
+
+/**
+ * The one gate for everything that carries a login (or, like the kiosk page with its view, is only
+ * for the kiosk browser): the connection's other end must be a socket of one of `uids`, as the
+ * kernel reports it. Any other local user, or a peer the kernel cannot name, is refused.
+ */
+export function loginPeerGate(uids: readonly number[]) {
+  const allowed = new Set(uids);
+  return async (req: IncomingMessage): Promise<{ ok: boolean; uid: number | undefined }> => {
+    const socket = req.socket;
+    if (socket.remoteAddress === undefined || socket.remotePort === undefined || socket.localAddress === undefined || socket.localPort === undefined) {
+      return { ok: false, uid: undefined };
+    }
+    const uid = await peerUid({ address: socket.remoteAddress, port: socket.remotePort }, { address: socket.localAddress, port: socket.localPort });
+    return { ok: uid !== undefined && allowed.has(uid), uid };
+  };
+}
+
+/**
+ * Whether the kiosk page may carry the current view: the same rule as the login in /config.json,
+ * except that a navigation the browser started itself (`Sec-Fetch-Site: none`: the kiosk's
+ * Chromium opening its start URL, a reload) counts as our own. A page reached from any other
+ * site gets the page as built and waits for its websocket.
+ */
+function mayCarryView(req: IncomingMessage, ownOrigins: ReadonlySet<string>): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || ownOrigins.has(origin);
+}
+
+/** The kiosk page's file with the view's data block put just before `</head>`. */
+async function sendPageWithView(res: ServerResponse, file: string, view: View): Promise<void> {
+  const page = await readFile(file, 'utf8');
+  const at = page.indexOf('</head>');
+  const block = initialViewBlock(view);
+  const body = at < 0 ? block + page : `${page.slice(0, at)}${block}\n  ${page.slice(at)}`;
+  // The view changes with every screen: never kept by the browser.
+  res.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'cache-control': 'no-store' });
+  res.end(body);
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -84,6 +138,8 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.map': 'application/json; charset=utf-8',
+  // The spoken guidance (speech/*.ogg, kiosk/tools/speech.ts).
+  '.ogg': 'audio/ogg',
 };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -91,7 +147,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function sendFile(res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
+/**
+ * A file of the built pages, with a validator: the browser asks again each time (`no-cache`, so a
+ * new release is seen at once) and gets `304` while the file is unchanged, which keeps the bundle
+ * in Chromium's cache with its compiled code (docs/ui.md, "First screen").
+ */
+async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
   const file = join(distDir, relative === '' ? 'index.html' : relative);
   // A path that climbs out of the dist folder is refused, whatever the encoding.
@@ -102,11 +163,15 @@ async function sendFile(res: ServerResponse, distDir: string, urlPath: string): 
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
+    const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
+    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
     const body = await readFile(file);
-    res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-cache',
-    });
+    res.writeHead(200, headers);
     res.end(body);
   } catch {
     sendJson(res, 404, { error: 'not found' });
@@ -117,6 +182,8 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
   const allowedHosts = new Set([...LOOPBACK_HOSTS, ...(options.hostNames ?? []).map((name) => name.toLowerCase())]);
   const headers = securityHeaders(options.natsWsUrl);
   let ownOrigins = new Set<string>();
+  const ownUid = process.getuid?.();
+  const isLoginPeer = loginPeerGate(options.loginUids ?? (ownUid === undefined ? [] : [ownUid]));
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const host = hostNameOf(req.headers.host);
@@ -146,12 +213,24 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
         sendJson(res, 403, { error: 'cross-origin request' });
         return;
       }
+      const peer = await isLoginPeer(req);
+      if (!peer.ok) {
+        options.onLoginRefused?.({ page, peerUid: peer.uid, peerPort: req.socket.remotePort });
+        sendJson(res, 403, { error: 'LOGIN_PEER_REFUSED', detail: 'only the kiosk browser\'s user gets a page login' });
+        return;
+      }
       sendJson(res, 200, options.browserConfig(page));
       return;
     }
     const pages: Record<string, string> = { '/staff': '/staff.html', '/inspector': '/inspector.html', '/dashboard': '/dashboard.html' };
     const path = pages[url.pathname] ?? url.pathname;
-    await sendFile(res, options.distDir, path);
+    const view = path === '/' || path === '/index.html' ? options.currentView?.() : undefined;
+    // The view is for the kiosk browser only, behind the same gate as the login (threat 12).
+    if (view !== undefined && req.method === 'GET' && mayCarryView(req, ownOrigins) && (await isLoginPeer(req)).ok) {
+      await sendPageWithView(res, join(options.distDir, 'index.html'), view);
+      return;
+    }
+    await sendFile(req, res, options.distDir, path);
   };
   const server = createServer((req, res) => {
     handler(req, res).catch(() => {

@@ -6,13 +6,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { existsSync } from 'node:fs';
-import { natsConnectOptions, type StackConfig } from '../shared/config.ts';
-import { createLogger } from '../shared/log.ts';
-import { runsFromSource } from '../shared/source-or-build.ts';
+import { natsConnectOptions, type StackConfig } from '../../platform/config.ts';
+import { createLogger } from '../../platform/log.ts';
+import { runsFromSource } from '../../platform/source-or-build.ts';
 import { checkHealth } from '../stack/health.ts';
 import type { BrowserConfig } from '../../machines/contract/index.ts';
 import { readCredentialsSync } from '../stack/credentials/credential-files.ts';
+import { followCurrentView } from './current-view.ts';
 import { startUiServer, type BrowserPage } from './static.service.ts';
+import { browserUids } from './login-peer.ts';
 
 /** From the sources this file is services/ui/ui.service.ts; in the release it is dist/ui.mjs. */
 const RUNS_FROM_SOURCE = runsFromSource(import.meta.url);
@@ -66,7 +68,7 @@ const PAGE_USERS: Record<BrowserPage, string> = { kiosk: 'browser', staff: 'staf
 /** The page's login from the credentials `npm start` generated; none where there are none. */
 function pageLogin(dataDir: string, page: BrowserPage) {
   const credentials = readCredentialsSync(dataDir, PAGE_USERS[page]);
-  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: `_INBOX.${credentials.user}` };
+  return credentials === undefined ? undefined : { ...credentials, inboxPrefix: credentials.inboxPrefix ?? `_INBOX.${credentials.user}` };
 }
 
 export async function runUi(config: StackConfig, outDir?: string) {
@@ -75,6 +77,10 @@ export async function runUi(config: StackConfig, outDir?: string) {
   const nc = await connect(natsConnectOptions(config, 'ui'));
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
+  // Whose browser may have the pages' logins (docs/security.md, threat 12).
+  const loginUids = browserUids(config.kioskBrowserUid);
+  // The kiosk page is served with the engine's current view in it (docs/ui.md, "First screen").
+  const view = await followCurrentView(nc, config.kioskId);
   const server = await startUiServer({
     port: config.httpPort,
     distDir,
@@ -91,8 +97,18 @@ export async function runUi(config: StackConfig, outDir?: string) {
       };
     },
     health: () => checkHealth(nc, config.kioskId),
+    loginUids,
+    onLoginRefused: (refusal) => log.warn('page login refused: the connection is not the browser user\'s', { ...refusal, allowedUids: loginUids }),
+    currentView: view.current,
   });
   log.info('serving', { url: server.url });
-  return { url: server.url, stop: async () => { await server.stop(); await nc.drain(); } };
+  return {
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      view.stop();
+      await nc.drain();
+    },
+  };
 }
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { kioskSubjects, type View } from '../../machines/contract/index.ts';
 import { partCommand } from '../../services/serve.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
 import { record } from './measures.ts';
 
 const ROUND_TRIPS = Number(process.env.ENGINE_BENCH_ROUND_TRIPS || 2_000);

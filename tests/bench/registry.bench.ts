@@ -4,7 +4,8 @@
 //      (1 and 2 alternate in 3 rounds, and the median round of each is compared);
 //   3. importing 10,000 issuance records at the production scrypt cost;
 //   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
-// It prints each result as a ratio to its baseline. It asserts nothing: it measures.
+// It prints each result as a ratio to its baseline, and the CPU time each process spent per request
+// of steps 1 and 2 (from /proc). It asserts nothing: it measures.
 //
 // The registry process of step 2 hashes user codes at a low cost so that the thousands of cards it
 // needs can be imported and verified in seconds; identify and accept of a self-applied card compute
@@ -12,6 +13,7 @@
 // process at the production cost.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contract/index.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
 import { record } from './measures.ts';
 
 const IN_FLIGHT = 64;
@@ -72,8 +74,11 @@ async function host(role: string, natsUrl: string, dataDir: string): Promise<voi
 }
 
 async function spawnHost(role: string, natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
+  // REGISTRY_BENCH_CPU_PROF=<dir>: each registry process writes a V8 CPU profile there when it
+  // stops (docs/benchmarks.md, "What bounds the missed targets").
+  const profileDir = role === 'echo' ? undefined : process.env.REGISTRY_BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['host', role, natsUrl, dataDir], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     env: { ...process.env, REGISTRY_KEY: key },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -121,19 +126,39 @@ async function drive(label: string, total: number, send: (index: number) => Prom
   return { label, perSecond: total / seconds, p50: at(0.5), p99: at(0.99), count: total };
 }
 
+/** 3125 "busy" answers the bench was given (and asked again after). */
+let busyAnswers = 0;
+
 async function request(nc: NatsConnection, subject: string, body: unknown): Promise<Record<string, unknown>> {
-  // A verify past the registry's comparison queue (32) is answered 3125 "busy": back-pressure by
-  // design. The bench asks again as the engine would, so it measures throughput, not the refusal.
+  // A verify past the registry's comparison queue (96) is answered 3125 "busy": back-pressure by
+  // design. The bench asks again as the engine would, and counts how often (honest load like
+  // this should never be turned away).
   for (let attempt = 0; ; attempt++) {
     const msg = await nc.request(subject, JSON.stringify(body), { timeout: 60_000 });
     const error = msg.headers?.get('Nats-Service-Error');
     if (error === '3125' && attempt < 10_000) {
+      busyAnswers++;
       await new Promise((resolve) => setTimeout(resolve, 5));
       continue;
     }
     if (error) throw new Error(`${subject} failed: ${error} ${msg.string()}`);
     return msg.json<Record<string, unknown>>();
   }
+}
+
+/** CPU time (user + system, ms) each process has used so far, from /proc (Linux). */
+function cpuTimes(pids: Record<string, number>): Record<string, number> {
+  const ticksPerMs = 100 / 1000;
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return [name, (Number(fields[11]) + Number(fields[12])) / ticksPerMs];
+      } catch {
+        return [name, Number.NaN];
+      }
+    }),
+  );
 }
 
 /** The run of median throughput. */
@@ -221,12 +246,22 @@ async function main(): Promise<void> {
     await drive('warm-up', 3_000, bareOnce);
     await drive('warm-up', 3_000, identifyOnce);
     const rounds: Record<'bare' | 'identify' | 'accept', Run[]> = { bare: [], identify: [], accept: [] };
+    // CPU time each process spent per request, summed over the rounds: what a run costs where,
+    // whatever else the machine was doing (docs/benchmarks.md, "What bounds the missed targets").
+    const processes = { client: process.pid, 'nats-server': server.pid, responder: echo.pid ?? -1, registry: low.pid ?? -1 };
+    const cpu: Record<'bare' | 'identify' | 'accept', Record<string, number>> = { bare: {}, identify: {}, accept: {} };
+    const measured = async (kind: 'bare' | 'identify' | 'accept', run: () => Promise<Run>) => {
+      const before = cpuTimes(processes);
+      rounds[kind].push(await run());
+      const after = cpuTimes(processes);
+      for (const name of Object.keys(processes)) cpu[kind][name] = (cpu[kind][name] ?? 0) + ((after[name] ?? 0) - (before[name] ?? 0));
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      rounds.bare.push(await drive('bare request/reply', BARE_REQUESTS, bareOnce));
-      rounds.identify.push(await drive('identify', IDENTIFY_REQUESTS, identifyOnce));
+      await measured('bare', () => drive('bare request/reply', BARE_REQUESTS, bareOnce));
+      await measured('identify', () => drive('identify', IDENTIFY_REQUESTS, identifyOnce));
       const offset = round * ACCEPTS_PER_ROUND;
-      rounds.accept.push(
-        await drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
+      await measured('accept', () =>
+        drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
       );
     }
     await stopHost(echo);
@@ -236,6 +271,12 @@ async function main(): Promise<void> {
     const accept = median(rounds.accept);
     for (const run of [bare, identify, accept]) show(run);
     console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; the median round is shown)`);
+    const counts = { bare: BARE_REQUESTS * ROUNDS, identify: IDENTIFY_REQUESTS * ROUNDS, accept: ACCEPTS_PER_ROUND * ROUNDS };
+    for (const kind of ['bare', 'identify', 'accept'] as const) {
+      const parts = Object.entries(cpu[kind]).filter(([name]) => (kind === 'bare' ? name !== 'registry' : name !== 'responder'));
+      const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
+      console.log(`  CPU per ${kind.padEnd(8)} ${parts.map(([name, ms]) => `${name} ${((ms * 1000) / counts[kind]).toFixed(0)} µs`).join(', ')}; all ${((total * 1000) / counts[kind]).toFixed(0)} µs`);
+    }
 
     // 3. import at the production cost.
     const production = await spawnHost('registry', server.url, join(dataDir, 'production'), key);
@@ -248,6 +289,7 @@ async function main(): Promise<void> {
     // 4. verify at the production cost, against the scrypt bound.
     const hashMs = await timeOneHash();
     const bound = (cores * 1000) / hashMs;
+    busyAnswers = 0;
     const verify = await drive('verify', Math.min(VERIFY_REQUESTS, records.length), (index) => {
       const card = records[index] as ImportRecord;
       return request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE }).then(() => undefined);
@@ -256,21 +298,22 @@ async function main(): Promise<void> {
     // What the machine gives scrypt alone right now: tells the registry's overhead from other load.
     const machineRate = await parallelHashRate(4 * IN_FLIGHT);
     show(verify);
+    console.log(`  (${busyAnswers} verifies answered 3125 "busy" and asked again; kiosks kiosk-0…kiosk-49, each within its limit)`);
     console.log(`one scrypt hash              ${hashMs.toFixed(1)} ms (median of 21) → scrypt bound ${cores} ÷ ${hashMs.toFixed(1)} ms = ${bound.toFixed(1)} verifies/s`);
     console.log(`scrypt alone, ${IN_FLIGHT} at once    ${machineRate.toFixed(1)} hashes/s on this process's threadpool`);
 
     console.log('\nratios (measured in this run):');
     ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');
-    ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.5');
-    ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.8');
+    ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.7');
+    ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.9');
     ratio('verify ÷ scrypt alone, 64 at once', verify.perSecond / machineRate, 'informative');
     ratio('import ÷ scrypt bound', IMPORT_RECORDS / importSeconds / bound, 'informative');
-    console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 15 ms)`);
+    console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 15 ms; bare request/reply p99 in the same run ${bare.p99.toFixed(2)} ms)`);
     const bareBase = { name: `bare request/reply, ${IN_FLIGHT} in flight`, value: bare.perSecond };
     record({ bench: 'registry', name: `identify throughput, ${IN_FLIGHT} in flight`, value: identify.perSecond, unit: 'req/s', baseline: bareBase, compared: 'ratio', target: { op: '≥', value: 0.8 } });
-    record({ bench: 'registry', name: `accept throughput, ${IN_FLIGHT} in flight`, value: accept.perSecond, unit: 'req/s', baseline: bareBase, compared: 'ratio', target: { op: '≥', value: 0.5 } });
+    record({ bench: 'registry', name: `accept throughput, ${IN_FLIGHT} in flight`, value: accept.perSecond, unit: 'req/s', baseline: bareBase, compared: 'ratio', target: { op: '≥', value: 0.7 } });
     record({ bench: 'registry', name: `accept p99, ${IN_FLIGHT} in flight`, value: accept.p99, unit: 'ms', baseline: { name: 'bare request/reply p99', value: bare.p99 }, compared: 'value', target: { op: '<', value: 15 } });
-    record({ bench: 'registry', name: 'verify throughput at production scrypt cost', value: verify.perSecond, unit: 'verifies/s', baseline: { name: `scrypt bound (${cores} cores ÷ ${hashMs.toFixed(1)} ms)`, value: bound }, compared: 'ratio', target: { op: '≥', value: 0.8 } });
+    record({ bench: 'registry', name: 'verify throughput at production scrypt cost', value: verify.perSecond, unit: 'verifies/s', baseline: { name: `scrypt bound (${cores} cores ÷ ${hashMs.toFixed(1)} ms)`, value: bound }, compared: 'ratio', target: { op: '≥', value: 0.9 } });
   } finally {
     await nc.close();
     await server.stop();

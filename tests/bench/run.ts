@@ -52,7 +52,7 @@ const lines = [
   '| benchmark | measure | ours | raw baseline (same run) | compared | target | result |',
   '|---|---|---|---|---|---|---|',
   ...measures.map((m) => {
-    const compared = m.compared === 'ratio' ? `×${number(compare(m))}` : m.compared === 'added' ? `+${number(compare(m))} ${m.unit}` : `${number(compare(m))} ${m.unit}`;
+    const compared = m.compared === 'ratio' ? `×${number(compare(m))}` : m.compared === 'added' ? `${compare(m) >= 0 ? '+' : '−'}${number(Math.abs(compare(m)))} ${m.unit}` : `${number(compare(m))} ${m.unit}`;
     const base = m.baseline ? `${m.baseline.name}: ${number(m.baseline.value)} ${m.compared === 'value' && m.unit === 'KB' ? '' : m.unit}` : '–';
     return `| ${m.bench} | ${m.name} | ${number(m.value)} ${m.unit} | ${base} | ${compared} | ${m.compared === 'ratio' ? `${m.target.op} ×${m.target.value}` : `${m.target.op} ${m.target.value} ${m.unit}`} | ${by(m)} |`;
   }),

@@ -78,9 +78,9 @@ describe('office dashboard', () => {
     expect(root.querySelector('[data-figure="activationsToday"]')!.textContent!.trim()).to.equal('2');
     const bar = (figure: string, path: string, label: string) =>
       root.querySelector<SVGGElement>(`[data-figure="${figure}"] [data-path="${path}"] [data-bar="${label}"]`)!.dataset.value;
-    expect(bar('funnel', SELF, '身分驗證')).to.equal('2');
+    expect(bar('funnel', SELF, '身分核對')).to.equal('2');
     expect(bar('funnel', SELF, '開卡完成')).to.equal('1');
-    expect(bar('funnel', BUNDLED, '身分驗證')).to.equal('1');
+    expect(bar('funnel', BUNDLED, '身分核對')).to.equal('1');
     expect(bar('funnel', BUNDLED, '開卡完成')).to.equal('1');
     expect(bar('endedAt', SELF, '憑證接受')).to.equal('1');
     expect(bar('endedAt', BUNDLED, '憑證接受')).to.equal('0');
@@ -90,11 +90,11 @@ describe('office dashboard', () => {
     const group = (path: string) => root.querySelector(`[data-figure="funnel"] [data-path="${path}"]`)!;
     expect(group(SELF).querySelector('h3')!.textContent).to.equal('於工商憑證網站自行申請');
     expect(group(BUNDLED).querySelector('h3')!.textContent).to.equal('透過登記機關之公司或商業『設立/變更登記表』併案申請工商憑證');
-    expect(group(BUNDLED).querySelector('svg')!.getAttribute('aria-label')).to.contain('併案申請工商憑證）：身分驗證 1');
+    expect(group(BUNDLED).querySelector('svg')!.getAttribute('aria-label')).to.contain('併案申請工商憑證）：身分核對 1');
     // Both paths on one scale: the bundled path's one verify is half as long as the self-applied path's two.
-    const width = (path: string) => Number(group(path).querySelector('[data-bar="身分驗證"] rect')!.getAttribute('width'));
+    const width = (path: string) => Number(group(path).querySelector('[data-bar="身分核對"] rect')!.getAttribute('width'));
     expect(width(BUNDLED) * 2).to.equal(width(SELF));
-    expect(root.querySelector('[data-figure="funnelTotal"]')!.textContent).to.contain('身分驗證 4');
+    expect(root.querySelector('[data-figure="funnelTotal"]')!.textContent).to.contain('身分核對 4');
     expect(root.querySelector('[data-figure="unknownPath"]')!.textContent).to.contain('申請方式不明：1 件');
     expect(root.querySelector<SVGGElement>('[data-hour="9"]')!.dataset.value).to.equal('1');
   });
@@ -104,7 +104,7 @@ describe('office dashboard', () => {
     expect(routed.unknownPath).to.equal(0);
     const app = await fixture<KaDashboardApp>(html`<ka-dashboard-app .figures=${routed} connection="connected"></ka-dashboard-app>`);
     expect(app.shadowRoot!.querySelector('[data-figure="unknownPath"]')).to.equal(null);
-    expect(app.shadowRoot!.querySelector('[data-figure="funnelTotal"]')!.textContent).to.contain('身分驗證 3');
+    expect(app.shadowRoot!.querySelector('[data-figure="funnelTotal"]')!.textContent).to.contain('身分核對 3');
   });
 
   // The connection itself is the consoles' ConsoleConnection (staff-nats and inspector-nats tests

@@ -5,7 +5,7 @@ import type { View } from '../../machines/contract/messages.ts';
 import type { KaTextField } from '../../kiosk/src/components/text-field/ka-text-field.ts';
 import type { KaKioskApp } from '../../kiosk/src/kiosk-app.ts';
 import { fixtureView } from '../../kiosk/fixtures/views.ts';
-import { button, buttonsOf, deepActiveElement, deepAll, recordInputs, renderApp, settle } from './support/helpers.ts';
+import { button, buttonsOf, deepActiveElement, deepAll, recordInputs, renderApp, settle, languagesReady } from './support/helpers.ts';
 
 function field(app: KaKioskApp, name: string): KaTextField {
   const found = deepAll<KaTextField>(app, 'ka-text-field, ka-secret-field').find((f) => f.name === name);
@@ -21,6 +21,7 @@ async function typeInto(app: KaKioskApp, name: string, text: string): Promise<vo
 
 describe('user events', () => {
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
   });
 
@@ -136,14 +137,17 @@ describe('user events', () => {
   });
 
   it('keeps typed values when a new view of the same screen brings an input error', async () => {
-    const app = await renderApp(fixtureView('enterPin'));
-    await typeInto(app, 'pin', '123456');
-    await typeInto(app, 'pinConfirm', '123457');
-    app.view = fixtureView('enterPin-mismatch');
+    // (A PIN mismatch is the exception: both hidden PINs are typed again, manual-words.test.ts.)
+    const app = await renderApp(fixtureView('enterContact'));
+    await typeInto(app, 'email', 'a@b.tw');
+    await typeInto(app, 'userCode', 'abcdef12');
+    await typeInto(app, 'userCodeConfirm', 'abcdef13');
+    app.view = fixtureView('enterContact-mismatch');
     await settle(app);
-    expect(field(app, 'pin').value).to.equal('123456');
-    expect(field(app, 'pinConfirm').invalid).to.equal(true);
-    expect(deepActiveElement(), 'focus goes to the field to correct').to.equal(field(app, 'pinConfirm').input);
+    expect(field(app, 'email').value).to.equal('a@b.tw');
+    expect(field(app, 'userCode').value).to.equal('abcdef12');
+    expect(field(app, 'userCodeConfirm').invalid).to.equal(true);
+    expect(deepActiveElement(), 'focus goes to the field to correct').to.equal(field(app, 'userCodeConfirm').input);
   });
 
   it('disables the main button while the view is busy', async () => {
@@ -176,7 +180,7 @@ describe('user events', () => {
       name: '改選：透過登記機關之公司或商業『設立/變更登記表』併案申請工商憑證',
       event: { type: 'user.choosePath', path: 'registration-bundled' },
     },
-    { fixture: 'insertCard', name: '呼叫服務人員', event: { type: 'user.callStaff' } },
+    { fixture: 'insertCard', name: '呼叫櫃檯服務人員', event: { type: 'user.callStaff' } },
     { fixture: 'insertCard', name: 'English', event: { type: 'user.setLanguage', lang: 'en' } },
   ];
   for (const { fixture, name, event } of simple) {

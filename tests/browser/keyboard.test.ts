@@ -120,11 +120,13 @@ describe('on-screen keyboard', () => {
     expect(pin.input?.type).to.equal('password');
     const toggle = pin.shadowRoot!.querySelector<HTMLButtonElement>('button.toggle')!;
     expect(toggle.getAttribute('aria-label')).to.equal('顯示設定IC卡PIN碼');
-    expect(toggle.getAttribute('aria-pressed')).to.equal('false');
+    expect(toggle.textContent?.trim()).to.equal('顯示');
     await sendMouse({ type: 'click', position: center(toggle) });
     await settle(app);
     expect(pin.input?.type).to.equal('text');
-    expect(toggle.getAttribute('aria-pressed')).to.equal('true');
+    // The button now says what it will do next.
+    expect(toggle.getAttribute('aria-label')).to.equal('隱藏設定IC卡PIN碼');
+    expect(toggle.textContent?.trim()).to.equal('隱藏');
     expect(pin.input?.value).to.equal('123');
     expect(deepActiveElement()).to.equal(pin.input);
     await sendMouse({ type: 'click', position: center(toggle) });

@@ -5,7 +5,7 @@ import { expect } from '@open-wc/testing';
 import { setViewport } from '@web/test-runner-commands';
 import type { KaTextField } from '../../kiosk/src/components/text-field/ka-text-field.ts';
 import { fixtureView, type FixtureName } from '../../kiosk/fixtures/views.ts';
-import { buttonsOf, deepAll, deepElementFromPoint, renderApp, settle } from './support/helpers.ts';
+import { buttonsOf, deepAll, deepElementFromPoint, renderApp, settle, languagesReady } from './support/helpers.ts';
 
 const VIEWPORTS = [
   { name: 'portrait', width: 1080, height: 1920 },
@@ -20,6 +20,7 @@ function overlaps(a: DOMRect, b: DOMRect): boolean {
 for (const viewport of VIEWPORTS) {
   describe(`layout at ${viewport.width}×${viewport.height}`, () => {
     before(async () => {
+      await languagesReady();
       await setViewport({ width: viewport.width, height: viewport.height });
     });
 

@@ -7,12 +7,13 @@ import { SCREENS } from '../../machines/contract/screens.ts';
 import { SCREEN_TAGS } from '../../kiosk/src/kiosk-app.ts';
 import { strings } from '../../kiosk/src/i18n.ts';
 import { FIXTURE_NAMES, fixtureView } from '../../kiosk/fixtures/views.ts';
-import { axeViolations, buttonsOf, deepAll, describeViolations, renderApp, screenOf } from './support/helpers.ts';
+import { axeViolations, buttonsOf, deepAll, describeViolations, renderApp, screenOf, languagesReady } from './support/helpers.ts';
 
 const LANGS = ['zh-TW', 'en'] as const;
 
 describe('every screen', () => {
   before(async () => {
+    await languagesReady();
     await setViewport({ width: 1080, height: 1920 });
   });
 
@@ -94,12 +95,15 @@ describe('every screen', () => {
     expect(screenOf(app).shadowRoot?.textContent).to.contain('中華民國102年3月25日 到 中華民國102年4月25日');
   });
 
-  it('shows customer service and what to do next on the failed screen', async () => {
+  it('shows what to do next on the failed screen, and customer service only where calling helps', async () => {
     const app = await renderApp(fixtureView('failed-27011'));
     const text = screenOf(app).shadowRoot?.textContent ?? '';
     expect(text).to.contain('錯誤代碼27011');
-    expect(text).to.contain('412-1166');
+    expect(text).not.to.contain('412-1166');
     expect(text).to.contain(strings('zh-TW').remedies.staff);
+    const revoked = screenOf(await renderApp(fixtureView('failed-4931'))).shadowRoot?.textContent ?? '';
+    expect(revoked).to.contain('412-1166');
+    expect(revoked).to.contain('(02/04/07)-412-1166');
   });
 
   it('counts down to the deadline on stillThere', async () => {

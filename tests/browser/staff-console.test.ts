@@ -5,7 +5,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { sendKeys, setViewport } from '@web/test-runner-commands';
 import { ERRORS } from '../../machines/contract/errors.ts';
-import { strings } from '../../kiosk/src/i18n.ts';
+import { errorText, strings } from '../../kiosk/src/i18n.ts';
 import { KaStaffApp } from '../../kiosk/staff/app/ka-staff-app.ts';
 import { StaffController } from '../../kiosk/staff/staff-controller.ts';
 import { KaInspectorApp } from '../../kiosk/inspector/app/ka-inspector-app.ts';
@@ -117,7 +117,7 @@ describe('staff console from fixture kiosks', () => {
     expect(shown).to.include('TT00000000000051');
     expect(shown).to.include('測試公司1');
     expect(shown).to.include('3005');
-    expect(shown).to.include(ERRORS['3005'].text['zh-TW']);
+    expect(shown).to.include(errorText('3005', 'zh-TW'));
     expect(shown).to.include(formatTime(entry.changedAt));
     const countdown = deepAll(cardOf(app, 'kiosk-1'), 'ka-staff-countdown')[0]!;
     expect(text(countdown)).to.match(/剩餘 7\d 秒/);
@@ -140,7 +140,7 @@ describe('staff console from fixture kiosks', () => {
     const shown = text(detail(app));
     expect(shown).to.include('kiosk-8');
     expect(shown).to.include('session.failed.cardLocked');
-    expect(shown).to.include(ERRORS.LOCKED.text['zh-TW']);
+    expect(shown).to.include(errorText('LOCKED', 'zh-TW'));
     expect(panel(app).shadowRoot!.querySelector('input')!.value).to.equal('TT00000000000051');
   });
 

@@ -5,10 +5,11 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { executeServerCommand, setViewport } from '@web/test-runner-commands';
 import { wsconnect, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
-import { ContractError, ERRORS } from '../../machines/contract/errors.ts';
+import { ContractError } from '../../machines/contract/errors.ts';
+import { errorText } from '../../kiosk/src/i18n.ts';
 import type { View } from '../../machines/contract/messages.ts';
 import { REGISTRY_SUBJECTS } from '../../machines/contract/subjects.ts';
-import { respondWithError } from '../../services/shared/nats-json.ts';
+import { respondWithError } from '../../platform/nats-json.ts';
 import { KaStaffApp } from '../../kiosk/staff/app/ka-staff-app.ts';
 import { STAFF_SESSION_STORAGE_KEY } from '../../kiosk/staff/staff-session.ts';
 import type { KaStaffCardPanel } from '../../kiosk/staff/card-panel/ka-staff-card-panel.ts';
@@ -300,7 +301,7 @@ describe('staff console over NATS', () => {
     action(app, 'staff.unlocked').click();
     await waitUntil(() => detail(app).shadowRoot!.querySelector('[role="alert"]') !== null, 'no error shown', GIVE_UP);
     const alert = detail(app).shadowRoot!.querySelector('[role="alert"]')!.textContent!;
-    expect(alert).to.include(ERRORS['4931'].text['zh-TW']);
+    expect(alert).to.include(errorText('4931', 'zh-TW'));
     expect(alert).to.include('4931');
     expect(world.heard.slice(count).map((h) => h.subject)).to.deep.equal([REGISTRY_SUBJECTS.staffUnlock]);
   });
@@ -408,7 +409,7 @@ describe('staff console over NATS', () => {
     root.querySelector<HTMLButtonElement>('[data-op="lookup"]')!.click();
     await waitUntil(() => root.querySelector('[role="alert"]') !== null, 'no error shown', GIVE_UP);
     const alert = root.querySelector('[role="alert"]')!.textContent!;
-    expect(alert).to.include(ERRORS.UNKNOWN_CARD.text['zh-TW']);
+    expect(alert).to.include(errorText('UNKNOWN_CARD', 'zh-TW'));
     expect(alert).to.include('UNKNOWN_CARD');
     expect(root.querySelector('[data-status]')).to.equal(null);
 

@@ -3,6 +3,7 @@
 // touch, both activation paths tapped through on the on-screen keyboard, each new PIN proven by a
 // real PKCS#11 login from another process. Every NATS message, every line the stack writes, every
 // stored JetStream message and every file it leaves is then searched for the secrets that were typed.
+import { formatRocDate } from '../../machines/validators/roc-date.formatter.ts';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readCardFile } from '../../card/demo/provision.ts';
-import { ERRORS } from '../../machines/contract/errors.ts';
+import { errorText } from '../../kiosk/src/i18n.ts';
 import { kioskSubjects, REGISTRY_SUBJECTS, registrySubjectFor, type CardImportRecord } from '../../machines/contract/index.ts';
 import { collectStoredText } from '../support/jetstream-dump.ts';
 import { button, field, launchChromium, openDemoTray, openKioskPage, removeDemoCard, startingWith, tapText, trayInsertButton, waitForScreen } from '../support/e2e-kiosk-page.ts';
@@ -42,7 +43,7 @@ const SCREENS = {
   enterUserCode: '輸入用戶代碼',
   enterResponsibleId: '輸入工商負責人身分證字號',
   confirmCardData: '確認憑證IC卡資料',
-  enterContact: '輸入電子郵件及設定用戶代碼',
+  enterContact: '輸入電子信箱及設定用戶代碼',
   enterPin: '設定IC卡PIN碼',
   activated: '恭喜您已完成開卡作業',
 };
@@ -176,9 +177,11 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alert = page.getByRole('alert');
     await alert.waitFor();
     const alertText = (await alert.textContent()) ?? '';
-    expect(alertText).toContain(ERRORS['3005'].text['zh-TW']);
+    expect(alertText).toContain(errorText('3005', 'zh-TW'));
     expect(alertText).toContain('尚可嘗試 4 次');
-    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服電話：412-1166 由專人幫您確認。');
+    expect(alertText).toContain('若您確認輸入的用戶代碼正確，為保障您個人資料使用安全，需請您來電工商憑證管理中心客服專線（號碼如下），由專人幫您確認。');
+    // The numbers the manual lists, all of them, beside that advice.
+    await page.getByText('(02/04/07)-412-1166', { exact: false }).first().waitFor();
 
     await button(page, '重新輸入').tap();
     await field(page, '用戶代碼').waitForFunction((input) => (input as HTMLInputElement).value === '');
@@ -212,7 +215,7 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const alert = page.getByRole('alert');
     await alert.waitFor();
     const alertText = (await alert.textContent()) ?? '';
-    expect(alertText).toContain(ERRORS.BIRTH_DATE_REQUIRED.text['zh-TW']);
+    expect(alertText).toContain(errorText('BIRTH_DATE_REQUIRED', 'zh-TW'));
     expect(alertText).not.toContain('用戶代碼');
     expect(alertText).not.toContain('尚可嘗試');
     // The mark is on the birth date, not on the ID.
@@ -229,19 +232,20 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
     expect(await cardValue('憑證用戶名稱')).toBe(`C=TW,O=${cardB.holderName},OU=${cardB.orgUnit}`);
 
-    // A reload mid-flow: the page asks the engine for its view and shows the same screen again.
+    // A reload mid-flow: the page comes with the current view in it (docs/ui.md, "First screen"),
+    // shows the same screen again, and asks the engine for its view once its websocket is up.
     const viewGet = kioskSubjects(stack!.kioskId).viewGet;
     const viewGetsBefore = traffic.messages.filter((message) => message.subject === viewGet).length;
     await page.reload();
     await waitForScreen(page, SCREENS.confirmCardData);
     expect(await cardValue('IC卡卡號')).toBe(cardB.cardNumber);
-    expect(traffic.messages.filter((message) => message.subject === viewGet).length).toBeGreaterThan(viewGetsBefore);
+    await expect.poll(() => traffic.messages.filter((message) => message.subject === viewGet).length, { timeout: 30_000 }).toBeGreaterThan(viewGetsBefore);
     // Path B accepts only after the contact step: the button says what it does.
     expect(await button(page, '進行憑證接受').count()).toBe(0);
     await button(page, '資料正確，下一步').tap();
 
     await waitForScreen(page, SCREENS.enterContact);
-    await tapText(page, field(page, '請輸入新聯絡人電子郵件'), CONTACT_EMAIL);
+    await tapText(page, field(page, '新聯絡人電子信箱'), CONTACT_EMAIL);
     await tapText(page, field(page, '重設用戶代碼'), TYPED.newUserCode);
     await tapText(page, field(page, '確認用戶代碼'), TYPED.newUserCode);
     await button(page, '進行憑證接受').tap();
@@ -371,7 +375,9 @@ describe("the kiosk end to end: npm start's stack, driven by touch in Chromium",
     const expectations: { name: string; value: string; onlyOn: string[] }[] = [
       { name: 'user code (path A)', value: cardA.userCode, onlyOn: bannerLine(cardA.cardNumber) },
       { name: 'national ID', value: cardB.responsibleId, onlyOn: bannerLine(cardB.cardNumber) },
-      { name: 'birth date', value: cardB.birthDate!, onlyOn: bannerLine(cardB.cardNumber) },
+      // Printed as the kiosk asks for it (民國69年5月17日); the Western form appears nowhere.
+      { name: 'birth date', value: formatRocDate(cardB.birthDate!), onlyOn: bannerLine(cardB.cardNumber) },
+      { name: 'birth date (Western)', value: cardB.birthDate!, onlyOn: [] },
       ...Object.entries(TYPED).map(([name, value]) => ({ name, value, onlyOn: [] })),
     ];
     const files = await filesUnder(running.dataDir);

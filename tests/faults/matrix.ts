@@ -3,8 +3,7 @@
 // from outside — the request subject that carries it, or the screen that asks for it — never by
 // the machine's internals, so a row keeps its meaning when the code behind the step moves (the
 // `complete` row traps `ra.activation.complete.<kiosk>` whoever sends it).
-import { jetstream } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { JETSTREAM, type CardImportRecord, type View } from '../../machines/contract/index.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import type { FaultStack, Fate, HeldRequest } from '../support/fault-stack.ts';
@@ -240,6 +239,8 @@ export async function runCell(stack: FaultStack, cell: Cell, cardNumber: string)
       case 'outOfService':
         // The kiosk says it cannot serve; it comes back by itself once its parts are up.
         continue;
+      // A session that ended with the card in asks for it first (removeCard): the same end.
+      case 'removeCard':
       case 'insertCard':
         // The idle screen before the card is read is not the end of anything.
         if (faultAt === undefined) continue;
@@ -280,12 +281,13 @@ export async function runCell(stack: FaultStack, cell: Cell, cardNumber: string)
   return { ...(await checkRecords(stack, cell, cardNumber, final, start)), cell, cardNumber, seen, final };
 }
 
-/** The records after the cell: ra_cards, RA_EVENTS, the token; and what must hold of them. */
+/** The records after the cell: the card's record and events (RA_EVENTS), the token; and what must hold of them. */
 async function checkRecords(stack: FaultStack, cell: Cell, cardNumber: string, final: string, start: number) {
   const problems: string[] = [];
-  const kv = await new Kvm(stack.hubNc).open(JETSTREAM.registryCardsBucket);
-  const entry = await kv.get(cardNumber);
-  const record = entry?.json<{ status: string; accepted?: unknown; activated?: unknown }>();
+  // The record is the card's last change message: its event says the status the change left.
+  const jsm = await jetstreamManager(stack.hubNc);
+  const last = await jsm.direct.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: JETSTREAM.registryCardSubject(cardNumber) });
+  const record = last === null ? undefined : { status: last.json<{ to?: string }>().to ?? '(none)' };
   const events = (await readAll(jetstream(stack.hubNc), JETSTREAM.registryEventsStream, `ra.events.${cardNumber}.>`)).map(
     (msg) => msg.json<{ id: string; type: string }>(),
   );
@@ -308,7 +310,7 @@ async function checkRecords(stack: FaultStack, cell: Cell, cardNumber: string, f
   // The user's truth: an activation that went through must end on 恭喜, not on a failure screen
   // that sends them to try again (or to staff) for a card that is done.
   if (pinWorks && status === 'activated' && final !== 'activated') problems.push(`the activation went through but the user ends on ${final}`);
-  const records = `ra_cards ${status}; events ${events.map((event) => event.type).join(', ')}; token PIN ${pinWorks ? 'works' : 'not set'}`;
+  const records = `record ${status}; events ${events.map((event) => event.type).join(', ')}; token PIN ${pinWorks ? 'works' : 'not set'}`;
   return { records, problems };
 }
 

@@ -12,7 +12,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, isErrorCode, kioskSubjects, REGISTRY_SUBJECTS, WireErrorBodySchema, type View } from '../../machines/contract/index.ts';
 import { issueCardCertificate, randomCertSerial } from '../../card/demo/demo-ca.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { secretBytes } from '../../card/token/token.client.ts';
 import { DEFAULT_KIOSK_RATE_LIMIT } from '../../services/registry/kiosk-rate-limit.ts';
 import { KIOSK_LIMITS_BUCKET } from '../../services/registry/registry-store.ts';
@@ -50,8 +50,9 @@ async function probe(nc: NatsConnection, subject: string, data: Uint8Array, kind
   }
   const decoded = decodeJson(WireErrorBodySchema, reply.data);
   if (decoded.ok) return { subject, kind, result: 'contract-error', code: decoded.value.error.code };
-  // ra.staff.* refuse in the contract's error form with the staff-only codes (docs/contract.md).
-  const staffRefusal = subject.startsWith('ra.staff.') && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
+  // ra.staff.* and the engines' staff-check refuse in the contract's error form with the staff-only codes (docs/contract.md).
+  const staffSubject = subject.startsWith('ra.staff.') || subject.startsWith(REGISTRY_SUBJECTS.staffCheck);
+  const staffRefusal = staffSubject && isJson(reply.data) ? staffErrorIn(JSON.parse(new TextDecoder().decode(reply.data))) : undefined;
   if (staffRefusal !== undefined && reply.headers?.get('Nats-Service-Error') === staffRefusal.code) {
     return { subject, kind, result: 'contract-error', code: staffRefusal.code };
   }
@@ -182,10 +183,11 @@ describe('hostile messages against the running stack', () => {
     expect(recorded.some((m) => m.subject.startsWith(REGISTRY_SUBJECTS.accept))).toBe(true);
 
     await stack.engine!.flush();
-    // The registry publishes its events after it answers: the baseline waits for the last one.
+    // The completion's change (record and event, one message) is stored before the reply; the
+    // engine's own writes may still be landing, so the baseline waits for the last event anyway.
     before = await until(async () => {
       const records = await registryRecords(stack.nc);
-      return records.includes(`ra.events.${CARDS.before}.activated`) && records;
+      return records.includes(`ra.events.${CARDS.before}.change {"id":"${CARDS.before}-`) && records.includes('"type":"activated"') && records;
     }, 'the activation\'s events stored');
     const subjects = fuzzSubjects(KIOSK);
     const perSubject = Math.max(1, Math.floor(MESSAGES / subjects.length));
@@ -239,10 +241,10 @@ describe('hostile messages against the running stack', () => {
     expect(after).toBe(before);
     // Not one hostile verify cost the kiosk a token: none compared a secret.
     expect(await kioskTokens(stack.nc)).toBe(DEFAULT_KIOSK_RATE_LIMIT.burst);
-    // The hostile staff requests are in the audit, every one of them refused.
+    // No hostile staff request carried a valid token: each was refused before anything was stored,
+    // so the audit holds none of them (docs/security.md, "The audit trail").
     const audit = await staffAudit(stack.nc);
-    expect(audit.length).toBeGreaterThan(0);
-    expect(audit.filter((entry) => entry.outcome === 'ok'), 'staff requests the fuzz run got answered').toEqual([]);
+    expect(audit, 'staff requests the fuzz run got into the audit').toEqual([]);
   }, 600_000);
 
   it('left every part alive and serving: the kiosk still activates a card, and nothing changed before that', async () => {
@@ -264,10 +266,10 @@ describe('malformed cards, each with its code', () => {
     const user = secretBytes(pin);
     await tokens.client.call({ op: 'create-token', label, soPin: so, userPin: user }, [so, user]);
     const keyPin = secretBytes(pin);
-    const { ecPoint } = await tokens.client.call({ op: 'generate-key', token: { by: 'label', label }, userPin: keyPin, ...OBJECT }, [keyPin]);
+    const { publicKey } = await tokens.client.call({ op: 'generate-key', token: { by: 'label', label }, userPin: keyPin, ...OBJECT }, [keyPin]);
     if (der === undefined) return;
     const certPin = secretBytes(pin);
-    const issued = await issueCardCertificate(tokens.ca, { ...certFields(), publicPoint: ecPoint });
+    const issued = await issueCardCertificate(tokens.ca, { ...certFields(), publicKey });
     await tokens.client.call(
       { op: 'write-certificate', token: { by: 'label', label }, userPin: certPin, ...OBJECT, der: der.length === 0 ? issued.der : der, subject: issued.subject, issuer: issued.issuer, serialNumber: issued.serialNumber },
       [certPin],
@@ -279,14 +281,13 @@ describe('malformed cards, each with its code', () => {
   }
 
   async function certificate(overrides: Parameters<typeof certFields>[0]): Promise<Uint8Array> {
-    const { ecPoint } = { ecPoint: await freshPoint() };
-    return (await issueCardCertificate(tokens.ca, { ...certFields(overrides), publicPoint: ecPoint })).der;
+    return (await issueCardCertificate(tokens.ca, { ...certFields(overrides), publicKey: await freshPublicKey() })).der;
   }
 
-  async function freshPoint(): Promise<Uint8Array> {
+  async function freshPublicKey(): Promise<Uint8Array> {
     const { webcrypto } = await import('node:crypto');
     const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-    return new Uint8Array(await webcrypto.subtle.exportKey('raw', pair.publicKey));
+    return new Uint8Array(await webcrypto.subtle.exportKey('spki', pair.publicKey));
   }
 
   /** What card.read answers for the card (the card agent's code) and what the kiosk then shows. */
@@ -311,8 +312,8 @@ describe('malformed cards, each with its code', () => {
 
   const BAD_CARDS = [
     // [what, card number, code of card.read, code the kiosk shows, how the token is made]
-    ['no certificate', 'TB00000000000001', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000001', undefined)],
-    ['a certificate without a UBN', 'TB00000000000002', 'UNKNOWN_CARD', 'UNKNOWN_CARD', async () => token('TB00000000000002', await certificate({ ubn: 'NO-UBN-HERE' }))],
+    ['no certificate', 'TB00000000000001', 'NOT_BUSINESS_CARD', 'NOT_BUSINESS_CARD', () => token('TB00000000000001', undefined)],
+    ['a certificate without a UBN', 'TB00000000000002', 'NOT_BUSINESS_CARD', 'NOT_BUSINESS_CARD', async () => token('TB00000000000002', await certificate({ ubn: 'NO-UBN-HERE' }))],
     ['garbage DER', 'TB00000000000003', 'CARD_UNREADABLE', 'CARD_UNREADABLE', () => token('TB00000000000003', Uint8Array.from(fc.sample(fc.uint8Array({ minLength: 40, maxLength: 400 }), 1)[0]!))],
     // Expiry is the registry's to judge: the card reads, the kiosk shows CERT_EXPIRED at identify.
     ['an expired certificate', 'TB00000000000004', undefined, 'CERT_EXPIRED', () => stack.provision([cardRecord('TB00000000000004', { userCode: USER_CODE, validFrom: '2019-01-01T00:00:00Z', validTo: '2020-01-01T00:00:00Z' })])],
@@ -343,8 +344,8 @@ describe('malformed cards, each with its code', () => {
     expect(codes.agent).toBe(agentCode);
   }, 120_000);
 
-  // The session keeps the code of a failing token check (a certificate without a UBN is
-  // UNKNOWN_CARD, "not a MOEACA card", not 不明連接卡).
+  // The session keeps the code of a failing token check (a certificate without a UBN, or none, is
+  // NOT_BUSINESS_CARD, "take the card back", not 不明連接卡).
   for (const [what, cardNumber, , kioskCode] of BAD_CARDS) {
     it(`${what}: the kiosk shows ${kioskCode}`, () => {
       expect(seen.get(cardNumber)?.kiosk).toBe(kioskCode);

@@ -4,6 +4,7 @@
 // removed during set-pin and the resume after it, no second SO login, tokens made by another
 // process noticed without a restart, and canaries for the PIN and the SO credential.
 import { execFile } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -29,17 +30,17 @@ import {
 } from '../../machines/contract/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { SIM_ATR, SIM_READER_NAME } from '../../card/readers/sim.reader.ts';
-import { enrollAgentKey, importCards } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey, importCards } from '../../platform/registry-admin-client.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { CompleteReplySchema, PinGrantReplySchema, registrySubjectFor } from '../../machines/contract/index.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
-import { grantKeyStatement, signWithAgentKey } from '../../services/shared/card-proofs.ts';
+import { generateOneTimeKeyPair } from '../../platform/pin-grant-jwe.ts';
+import { grantKeyStatement, signWithAgentKey } from '../../platform/card-proofs.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { cardRecord, checkTokenElsewhere, startTestTokens, type TestTokens } from '../support/softhsm.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const KIOSK = 'kiosk-card';
@@ -51,7 +52,8 @@ const PIN_BEFORE_REMOVAL = 'Cn4ry#R1';
 const PIN_RESUMED = 'Cn4ry#R2';
 const PIN_COUNT_LOW = 'Cn4ry#L1';
 const PIN_WRONG_SO = 'Cn4ry#S1';
-const CANARY_PINS = [PIN_HAPPY, PIN_BEFORE_REMOVAL, PIN_RESUMED, PIN_COUNT_LOW, PIN_WRONG_SO];
+const PIN_RSA = 'Cn4ry#A1';
+const CANARY_PINS = [PIN_HAPPY, PIN_BEFORE_REMOVAL, PIN_RESUMED, PIN_COUNT_LOW, PIN_WRONG_SO, PIN_RSA];
 
 const CARD = {
   happy: 'TC00000000000001',
@@ -60,6 +62,8 @@ const CARD = {
   wrongSo: 'TC00000000000004',
   wrongSoUnheard: 'TC00000000000006',
   fromOtherProcess: 'TC00000000000005',
+  /** An RSA-2048 key, as real MOEACA cards carry. */
+  rsa: 'TC00000000000007',
   unknown: 'TC00000000000099',
 } as const;
 
@@ -242,6 +246,7 @@ beforeAll(async () => {
     await tokens.make(cardRecord(CARD.removed)),
     await tokens.make(cardRecord(CARD.wrongSo)),
     await tokens.make(cardRecord(CARD.wrongSoUnheard)),
+    await tokens.make(cardRecord(CARD.rsa), { keyType: 'rsa-2048' }),
   ];
   for (const card of made) {
     certSerials.set(card.cardNumber, card.certSerial);
@@ -364,7 +369,7 @@ describe('card.read', () => {
     await must(s.cardRead, {}, CardDataSchema);
     const file = join(tokens.dataDir, 'later.json');
     await writeFile(file, JSON.stringify([cardRecord(CARD.fromOtherProcess)]));
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'card/cards-cli.ts', 'import', '--token-only', file], {
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'services/registry/cards-cli.ts', 'import', '--token-only', file], {
       env: { ...process.env, DATA_DIR: tokens.dataDir },
     });
     await insert(CARD.fromOtherProcess);
@@ -423,6 +428,21 @@ describe('card.set-pin', () => {
     expect(await registryStatus(CARD.happy)).toBe('activated');
     const check = await checkTokenElsewhere(tokens.dataDir, CARD.happy, PIN_HAPPY);
     expect(check).toMatchObject({ found: true, accepted: true, userPinCountLow: false });
+  });
+
+  it('does the same on an RSA-2048 card: read, PIN set, and a CKM_SHA256_RSA_PKCS proof the registry accepts', async () => {
+    await insert(CARD.rsa);
+    const card = await must(s.cardRead, {}, CardDataSchema);
+    expect(card).toMatchObject({ cardNumber: CARD.rsa, certSerial: certSerials.get(CARD.rsa), certificateKeySha256: keyFingerprints.get(CARD.rsa), holderName: '測試公司T' });
+    const activationId = await acceptedActivation(CARD.rsa);
+    const reply = await must(s.cardSetPin, { activationId, newPin: PIN_RSA }, SetPinReplySchema);
+    const proofKey = createPublicKey({ key: Buffer.from(reply.proof.publicKey, 'base64url'), format: 'der', type: 'spki' });
+    expect([proofKey.asymmetricKeyType, proofKey.asymmetricKeyDetails?.modulusLength]).toEqual(['rsa', 2048]);
+    // A PKCS#1 v1.5 signature is as long as the modulus; an ECDSA r‖s would be 64 bytes.
+    expect(Buffer.from(reply.proof.signature, 'base64url')).toHaveLength(256);
+    await must(registrySubjectFor('complete', KIOSK), { activationId, cardNumber: CARD.rsa, proof: reply.proof }, CompleteReplySchema);
+    expect(await registryStatus(CARD.rsa)).toBe('activated');
+    expect(await checkTokenElsewhere(tokens.dataDir, CARD.rsa, PIN_RSA)).toMatchObject({ found: true, accepted: true });
   });
 
   it('refuses with 27011, before asking for a grant, on a token a wrong PIN was tried on', async () => {
@@ -503,7 +523,7 @@ describe('card.set-pin', () => {
     expect(await grantFor(CARD.wrongSo)).toBe('CARD_UNREADABLE');
 
     // Staff requests carry a staff token from sign-in, signed with the registry's staff-token key.
-    const token = await staffTokenFor(nats.dataDir, 'staff-card-agent');
+    const token = await enrolledStaffToken(engine, nats.dataDir, 'staff-card-agent');
     const staffRequest = { cardNumber: CARD.wrongSo, token };
     const summary = await requestJson(engine, REGISTRY_SUBJECTS.staffCard, staffRequest, StaffCardSummarySchema, { unreachable: '3125' });
     expect(summary.soLoginFailedAt).toBeTruthy();

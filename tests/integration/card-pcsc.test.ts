@@ -14,7 +14,7 @@ import {
   type CardEvent,
 } from '../../machines/contract/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { pcscdRunning, pcscdUnavailable, startTestPcscd, VICC_ATR, VPCD_READER, type TestPcscd } from '../support/pcscd.ts';
 import { cardRecord, startTestTokens, type TestTokens } from '../support/softhsm.ts';

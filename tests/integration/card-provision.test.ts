@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CardImportRecord } from '../../machines/contract/index.ts';
-import { listCards } from '../../services/registry/admin-client.ts';
+import { listCards } from '../../platform/registry-admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 
 const run = promisify(execFile);
@@ -24,7 +24,7 @@ let natsPort: number;
 let records: CardImportRecord[];
 
 async function cards(args: string[], env: Record<string, string> = {}): Promise<string[]> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'card/cards-cli.ts', ...args], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'services/registry/cards-cli.ts', ...args], {
     env: { ...process.env, DATA_DIR: dataDir, NATS_PORT: String(natsPort), ...env },
   });
   return stdout.trimEnd().split('\n');

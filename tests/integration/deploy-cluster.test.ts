@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import type { HubListen, Site } from '../../deploy/production/nats-site.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { hubNodesOnOneHost, loopbackHubListen, startHubNode, startKioskLeaf, type StartedHubNode } from '../support/deploy-sites.ts';
+import { hubLogin, hubNodesOnOneHost, kioskPartLogin, loopbackHubListen, startHubNode, startKioskLeaf, type LoopbackSite, type StartedHubNode } from '../support/deploy-sites.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { giveUpMs: 60_000, everyMs: 50, retryOnError: true });
@@ -28,10 +28,10 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
   let kiosk: ConfiguredServer;
   const connections: NatsConnection[] = [];
 
-  let registryPassword = '';
-  /** The kiosk's parts connect as its loopback user; on a hub node, clients log in as the registry. */
+  let at: LoopbackSite;
+  /** On the kiosk, clients log in as its engine; on a hub node, as the registry. */
   const open = async (server: ConfiguredServer) => {
-    const login = server === kiosk ? {} : { user: 'registry', pass: registryPassword };
+    const login = server === kiosk ? kioskPartLogin(at, 'k1') : hubLogin(at, 'registry');
     const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 200, ...login });
     connections.push(nc);
     return nc;
@@ -49,8 +49,7 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
     root = await mkdtemp(join(tmpdir(), 'deploy-cluster-'));
     const nodes = await hubNodesOnOneHost(['hub-1', 'hub-2', 'hub-3']);
     site = { hub: { cluster: 'test-cluster', nodes }, kiosks: ['k1'], staffDesks: [], lab: true };
-    const at = { root, site, secrets: completeSecrets(site, {}) };
-    registryPassword = at.secrets.REGISTRY_PASSWORD!;
+    at = { root, site, secrets: completeSecrets(site, {}) };
     const listens: HubListen[] = [];
     for (const node of nodes) listens.push(await loopbackHubListen(root, node));
     hubs.push(...(await Promise.all(nodes.map((node, index) => startHubNode(at, node, { listen: listens[index] })))));

@@ -181,6 +181,8 @@ describe('the kiosk browser (deploy/production/systemd/kiosk-browser.service, ch
     const httpPort = /^HTTP_PORT=(\d+)$/m.exec(env)?.[1];
     const wsPort = /^NATS_WS_PORT=(\d+)$/m.exec(env)?.[1];
     expect(policy.URLAllowlist).toEqual([`http://127.0.0.1:${httpPort}`, `ws://127.0.0.1:${wsPort}`]);
+    // Spoken guidance may start on a screen change, before any touch: the local UI only.
+    expect(policy.AutoplayAllowlist).toEqual([`http://127.0.0.1:${httpPort}`]);
     expect(wsPort).toBe(String(PRODUCTION_LEAF.websocketPort));
 
     const unit = unitSettings(await readFile(join(SYSTEMD_DIR, 'kiosk-browser.service'), 'utf8'));
@@ -194,7 +196,7 @@ describe('the kiosk browser (deploy/production/systemd/kiosk-browser.service, ch
 
 describe('environment examples (deploy/production/env)', () => {
   it('name only variables the parts read, and carry no usable secret', async () => {
-    const config = await readFile(join(import.meta.dirname, '../../services/shared/config.ts'), 'utf8');
+    const config = await readFile(join(import.meta.dirname, '../../platform/config.ts'), 'utf8');
     const read = new Set([...config.matchAll(/env(?:\.|, ')([A-Z_]+)/g)].map((m) => m[1]!));
     // Read elsewhere than config.ts (card/main.ts, registry-secrets.ts), documented in the README.
     for (const name of ['CARD_NUMBER_FROM', 'PKCS11_MODULE', 'REGISTRY_KEY']) read.add(name);

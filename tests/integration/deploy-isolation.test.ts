@@ -2,7 +2,7 @@
 // and two kiosk leaf nodes (k1, k2), a staff desk leaf and a tampered kiosk, every config generated
 // by the same code that writes the shipped ones (make-kiosk-config.ts's machine files, started by
 // tests/support/deploy-sites.ts), run by the real nats-server on loopback with free ports. Clients connect as the configured users; the parts connect as they do in
-// production, without credentials. Then a whole activation runs through this topology with the real
+// production, each with its own login and inbox prefix (make-kiosk-config.ts's kioskLogin). Then a whole activation runs through this topology with the real
 // registry on the hub and the real card agent and engine on k1, while an observer on the hub and the
 // tampered kiosk listen to everything they can get.
 //
@@ -19,16 +19,16 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { kioskSubjects, type CardImportRecord, type View } from '../../machines/contract/index.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
-import { createLogger } from '../../services/shared/log.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
-import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, PASSWORD_VARIABLES, REGISTRY_USER, deskConsoleSecret, STAFF_AUTH_USER, STAFF_USER } from '../../deploy/production/nats-rules.ts';
+import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, ownInbox, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER, STAFF_USER, type KioskLocalUser } from '../../deploy/production/nats-rules.ts';
 import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts';
 import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
 import { STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
@@ -38,7 +38,9 @@ import { type Site } from '../../deploy/production/nats-site.ts';
 import { renderHubNode, renderKioskLeaf, renderStaffDeskLeaf } from '../../deploy/production/nats-config.ts';
 import {
   completeSecrets,
+  deskLogin,
   EXAMPLE_SITE_FILE,
+  kioskLogin,
   NATS_SERVER,
   PRODUCTION_DIR,
   readSite,
@@ -217,17 +219,25 @@ describe('production NATS configs (deploy/production)', () => {
   let k1Observer: NatsConnection;
   let tamperedClient: NatsConnection;
 
-  async function open(server: Server, as?: { user: string; pass: string }, lifetime: 'test' | 'kept' = 'test'): Promise<NatsConnection> {
+  async function open(server: Server, as?: { user: string; pass: string; inboxPrefix?: string }, lifetime: 'test' | 'kept' = 'test'): Promise<NatsConnection> {
     const nc = await connect({ servers: server.url, ...(as ?? {}) });
     (lifetime === 'kept' ? kept : perTest).push(nc);
     return nc;
   }
   const observerLogin = () => ({ user: OBSERVER.user, pass: OBSERVER_PASSWORD });
-  const staffLogin = () => ({ user: STAFF_USER, pass: topology.secrets[PASSWORD_VARIABLES.staff]! });
-  const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]! });
-  const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]! });
-  const consoleLogin = () => ({ user: 'console', pass: topology.secrets[deskConsoleSecret('desk-1')]! });
-  const staffAuthLogin = () => ({ user: STAFF_AUTH_USER, pass: topology.secrets[PASSWORD_VARIABLES.staffAuth] ?? '' });
+  const staffLogin = () => ({ user: STAFF_USER, pass: topology.secrets[PASSWORD_VARIABLES.staff]!, inboxPrefix: ownInbox(STAFF_USER) });
+  const adminLogin = () => ({ user: ADMIN_USER, pass: topology.secrets[PASSWORD_VARIABLES.admin]!, inboxPrefix: ownInbox(ADMIN_USER) });
+  const registryLogin = () => ({ user: REGISTRY_USER, pass: topology.secrets[PASSWORD_VARIABLES.registry]!, inboxPrefix: ownInbox(REGISTRY_USER) });
+  const consoleLogin = () => {
+    const login = deskLogin('desk-1', topology.secrets);
+    return { user: login.user, pass: login.password, inboxPrefix: login.inboxPrefix };
+  };
+  const staffAuthLogin = () => ({ user: STAFF_AUTH_USER, pass: topology.secrets[PASSWORD_VARIABLES.staffAuth] ?? '', inboxPrefix: ownInbox(STAFF_AUTH_USER) });
+  /** A part of a kiosk as it logs in in production (the engine's login unless another part is named). */
+  const partLogin = (kioskId: string, part: KioskLocalUser = 'engine') => {
+    const login = kioskLogin(kioskId, part, topology.secrets);
+    return { user: login.user, pass: login.password, inboxPrefix: login.inboxPrefix };
+  };
 
   beforeAll(async () => {
     topology = await startTopology();
@@ -296,7 +306,7 @@ describe('production NATS configs (deploy/production)', () => {
   });
 
   it('(a) the kiosk-local subjects published on k1 reach k1\'s parts and never the hub nor k2', async () => {
-    const k1Parts = await open(topology.k1);
+    const k1Parts = await open(topology.k1, partLogin(K1));
     const onK1Parts = collect(k1Parts, `kiosk.${K1}.>`);
     await k1Parts.flush();
     const k1 = kioskSubjects(K1);
@@ -325,8 +335,8 @@ describe('production NATS configs (deploy/production)', () => {
     const views = collect(staff, 'kiosk.*.view');
     const inspections = collect(staff, 'kiosk.*.inspect');
     await staff.flush();
-    const k1Parts = await open(topology.k1);
-    const k2Parts = await open(topology.k2);
+    const k1Parts = await open(topology.k1, partLogin(K1));
+    const k2Parts = await open(topology.k2, partLogin(K2));
     const k1 = kioskSubjects(K1);
     await publishUntilSeen(k1Parts, k1.view, views, 'view-b');
     await publishUntilSeen(k1Parts, k1.inspect, inspections, 'inspect-b');
@@ -360,7 +370,7 @@ describe('production NATS configs (deploy/production)', () => {
     }
     respond(registry, '$SRV.PING.registry', () => ({ name: 'registry' }));
     await registry.flush();
-    const k1Parts = await open(topology.k1);
+    const k1Parts = await open(topology.k1, partLogin(K1));
     for (const endpoint of endpoints) {
       const subject = `ra.activation.${endpoint}.${K1}`;
       const reply = await requestAcross(k1Parts, subject, { kioskId: K1 });
@@ -375,7 +385,7 @@ describe('production NATS configs (deploy/production)', () => {
     const registry = await open(topology.hub, registryLogin());
     const asked = respond(registry, 'ra.>', () => ({ ok: true }));
     await registry.flush();
-    const k1Parts = await open(topology.k1);
+    const k1Parts = await open(topology.k1, partLogin(K1));
     const violations = violationsOf(k1Parts);
     const refused = [`ra.activation.verify.${K2}`, 'ra.admin.import', 'ra.staff.unlock', `kiosk.${K1}.staff`, `kiosk.${K2}.view`];
     for (const subject of refused) {
@@ -390,7 +400,7 @@ describe('production NATS configs (deploy/production)', () => {
 
   it('(e) a staff event for k1 from the staff user on the hub reaches k1\'s engine and not k2', async () => {
     const staff = await open(topology.hub, staffLogin());
-    const k1Engine = collect(await open(topology.k1), kioskSubjects(K1).staff);
+    const k1Engine = collect(await open(topology.k1, partLogin(K1)), kioskSubjects(K1).staff);
     await until(async () => {
       staff.publish(kioskSubjects(K1).staff, encodeJson({ type: 'staff.abort', staffId: 'e' }));
       await staff.flush();
@@ -430,7 +440,7 @@ describe('production NATS configs (deploy/production)', () => {
     expect(onHub.filter((m) => m.data.includes('by-tampered-k2'))).toEqual([]);
 
     // Traffic it may not see: k1's staff events and views, another kiosk's registry request.
-    const k1Parts = await open(topology.k1);
+    const k1Parts = await open(topology.k1, partLogin(K1));
     await publishUntilSeen(staff, kioskSubjects(K1).staff, collect(k1Parts, kioskSubjects(K1).staff), 'for-k1-only');
     await publishUntilSeen(k1Parts, kioskSubjects(K1).view, onHub, 'k1-view-not-for-k2');
     await publishUntilSeen(staff, kioskSubjects(K2).staff, onTampered, 'after-k1-traffic');
@@ -451,19 +461,18 @@ describe('production NATS configs (deploy/production)', () => {
     expect(links.filter((leaf) => leaf.account !== HUB_ACCOUNT).map((leaf) => leaf.account)).toEqual(['$G']);
   });
 
-  it('no anonymous power: a client without credentials is refused on the hub and at the desk', async () => {
-    await expect(connect({ servers: topology.hub.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/);
-    await expect(connect({ servers: topology.desk.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/);
-    for (const text of renderExamples(await readSite(EXAMPLE_SITE_FILE)).values()) {
-      // Only the kiosk's own loopback (parts, and the page behind allowed_origins) keeps one.
-      if (!text.includes('configuration of kiosk')) expect(text).not.toMatch(/no_auth_user/);
+  it('no anonymous power: a client without credentials is refused on the hub, at the desk and on a kiosk', async () => {
+    for (const server of [topology.hub, topology.desk, topology.k1]) {
+      await expect(connect({ servers: server.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/);
     }
+    // Every machine of the example site, kiosks included: each part and page logs in as itself.
+    for (const text of renderExamples(await readSite(EXAMPLE_SITE_FILE)).values()) expect(text).not.toMatch(/no_auth_user/);
   });
 
-  it('nobody may delete or purge RA_EVENTS or a bucket, not even the registry', async () => {
+  it('nobody may delete, purge or reconfigure RA_EVENTS, RA_AUDIT or a bucket, not even the registry', async () => {
     const registry = await open(topology.hub, registryLogin());
     const violations = violationsOf(registry);
-    for (const subject of ['$JS.API.STREAM.DELETE.RA_EVENTS', '$JS.API.STREAM.PURGE.RA_EVENTS', '$JS.API.STREAM.PURGE.KV_ra_cards', '$JS.API.STREAM.MSG.DELETE.RA_EVENTS']) {
+    for (const subject of ['$JS.API.STREAM.DELETE.RA_EVENTS', '$JS.API.STREAM.PURGE.RA_EVENTS', '$JS.API.STREAM.PURGE.KV_ra_cards', '$JS.API.STREAM.MSG.DELETE.RA_EVENTS', '$JS.API.STREAM.UPDATE.RA_EVENTS', '$JS.API.STREAM.UPDATE.RA_AUDIT', '$JS.API.STREAM.MSG.DELETE.RA_AUDIT']) {
       registry.publish(subject, encodeJson({}));
       await until(() => violations.some((v) => v.includes(`Publish to "${subject}"`)) || undefined, `${subject} refused to the registry`);
     }
@@ -495,7 +504,7 @@ describe('production NATS configs (deploy/production)', () => {
     // Node 20 has WebSocket behind a flag; the page's own client (nats-core wsconnect) runs there.
     const script = `
       import { wsconnect } from '@nats-io/nats-core';
-      const nc = await wsconnect({ servers: process.env.WS_URL });
+      const nc = await wsconnect({ servers: process.env.WS_URL, ...JSON.parse(process.env.LOGIN) });
       const errors = [];
       (async () => { for await (const s of nc.status()) if (s.type === 'error') errors.push(s.error.message); })();
       nc.subscribe(${JSON.stringify(k1.view)});
@@ -511,7 +520,7 @@ describe('production NATS configs (deploy/production)', () => {
     const output = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, ['--experimental-websocket', '--no-warnings', '--input-type=module', '-e', script], {
         cwd: join(import.meta.dirname, '../..'),
-        env: { ...process.env, WS_URL: `ws://127.0.0.1:${topology.k1Ws}` },
+        env: { ...process.env, WS_URL: `ws://127.0.0.1:${topology.k1Ws}`, LOGIN: JSON.stringify(partLogin(K1, 'browser')) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -532,7 +541,7 @@ describe('production NATS configs (deploy/production)', () => {
     const violations = violationsOf(console_);
     const views = collect(console_, 'kiosk.*.view');
     await console_.flush();
-    const k2Parts = await open(topology.k2);
+    const k2Parts = await open(topology.k2, partLogin(K2));
     await publishUntilSeen(k2Parts, kioskSubjects(K2).view, views, 'seen-at-desk');
     respond(k2Parts, kioskSubjects(K2).viewGet, () => ({ kioskId: K2 }));
     expect((await requestAcross(console_, kioskSubjects(K2).viewGet, {})).json()).toEqual({ kioskId: K2 });
@@ -594,7 +603,7 @@ describe('production NATS configs (deploy/production)', () => {
       await mkdir(kioskDataDir, { recursive: true });
       await chmod(kioskDataDir, 0o700);
       const sink = (line: string) => logs.push(line);
-      // As in production: the registry connects on the hub node without credentials.
+      // As in production: the registry logs in on the hub node with its own login and inbox.
       registry = await startRegistry({
         nc: await open(topology.hub, registryLogin(), 'kept'),
         dataDir: join(topology.root, 'registry-data'),
@@ -620,9 +629,9 @@ describe('production NATS configs (deploy/production)', () => {
       const staff = await open(topology.hub, staffLogin(), 'kept');
       staffViews = collect(staff, 'kiosk.*.view');
       await staff.flush();
-      // As in production: the parts connect to k1's own server without credentials.
-      agent = await startCardAgent({ nc: await open(topology.k1, undefined, 'kept'), kioskId: K1, dataDir: kioskDataDir, reader: 'sim', log: sink });
-      engine = await startEngine({ nc: await open(topology.k1, undefined, 'kept'), kioskId: K1, timing: TEST_TIMING, log: createLogger('engine', sink) });
+      // As in production: each part logs in to k1's own server as itself.
+      agent = await startCardAgent({ nc: await open(topology.k1, partLogin(K1, 'card-agent'), 'kept'), kioskId: K1, dataDir: kioskDataDir, reader: 'sim', log: sink });
+      engine = await startEngine({ nc: await open(topology.k1, partLogin(K1, 'engine'), 'kept'), kioskId: K1, timing: TEST_TIMING, log: createLogger('engine', sink) });
       await screenOnHub('insertCard');
     });
 
@@ -664,7 +673,7 @@ describe('production NATS configs (deploy/production)', () => {
 
       // The engine's snapshots live in k1's own JetStream domain, not the hub's.
       const hubStreams = await (await jetstreamManager(await open(topology.hub, registryLogin()))).streams.names().next();
-      const k1Streams = await (await jetstreamManager(await open(topology.k1))).streams.names().next();
+      const k1Streams = await (await jetstreamManager(await open(topology.k1, partLogin(K1)))).streams.names().next();
       expect(k1Streams).toContain('KV_kiosk_snapshots');
       expect(hubStreams).not.toContain('KV_kiosk_snapshots');
       expect(hubStreams).toContain('KV_ra_cards');

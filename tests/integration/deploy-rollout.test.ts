@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import type { HubListen, Site } from '../../deploy/production/nats-site.ts';
 import type { SiteSecrets } from '../../deploy/production/nats-config.ts';
 import { completeSecrets, hubNodeFiles } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { loopbackHubListen, startHubNode, startKioskLeaf } from '../support/deploy-sites.ts';
+import { hubLogin, kioskPartLogin, loopbackHubListen, startHubNode, startKioskLeaf } from '../support/deploy-sites.ts';
 import { until as untilShared } from '../support/until.ts';
 
 const until = <T>(probe: Parameters<typeof untilShared<T>>[0], what: string) => untilShared(probe, what, { retryOnError: true });
@@ -53,7 +53,7 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
 
   /** A registry stand-in on the hub, subscribed as the registry is: a queue-group wildcard. */
   async function startRegistryStandIn(): Promise<void> {
-    const registry = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, user: 'registry', pass: secrets.REGISTRY_PASSWORD! });
+    const registry = await connect({ servers: `nats://127.0.0.1:${listen.clientPort}`, ...hubLogin({ secrets }, 'registry') });
     connections.push(registry);
     registry.subscribe('ra.activation.verify.*', {
       queue: 'registry',
@@ -65,7 +65,7 @@ describe('rolling a kiosk out on a running hub, and taking one out', () => {
   }
 
   async function served(kiosk: ConfiguredServer, kioskId: string): Promise<unknown> {
-    const parts = await connect({ servers: kiosk.url });
+    const parts = await connect({ servers: kiosk.url, ...kioskPartLogin({ secrets }, kioskId) });
     connections.push(parts);
     const reply = await until(() => parts.request(`ra.activation.verify.${kioskId}`, encodeJson({}), { timeout: 500 }), `${kioskId} served`);
     return reply.json();

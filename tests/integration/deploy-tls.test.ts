@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { CONSOLE_PASSWORD_VARIABLE, deskConsoleSecret, kioskLinkUser, PASSWORD_VARIABLES, STAFF_USER } from '../../deploy/production/nats-rules.ts';
 import { type HubListen } from '../../deploy/production/nats-site.ts';
 import { completeSecrets } from '../../deploy/production/make-kiosk-config.ts';
 import { leafLinks, startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { OBSERVER, startHubNode, startKioskLeaf, startStaffDesk, tlsDirOf, type LoopbackSite } from '../support/deploy-sites.ts';
+import { kioskPartLogin, OBSERVER, startHubNode, startKioskLeaf, startStaffDesk, tlsDirOf, type LoopbackSite } from '../support/deploy-sites.ts';
 import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
@@ -107,7 +107,7 @@ describe('production configs with TLS turned on', () => {
     await until(async () => ((await leafCount()) === 1 ? true : undefined), 'the k1 link up');
 
     const staff = await connect({ servers: hub.url, user: STAFF_USER, pass: at.secrets[PASSWORD_VARIABLES.staff]! });
-    const parts = await connect({ servers: k1.url });
+    const parts = await connect({ servers: k1.url, ...kioskPartLogin(at, 'k1') });
     connections.push(staff, parts);
     const views: string[] = [];
     staff.subscribe('kiosk.k1.view', {
@@ -203,7 +203,7 @@ describe('production configs with TLS turned on', () => {
     await until(async () => ((await leafCount()) === linksBefore + 1 ? true : undefined), 'the desk link up');
     expect(hubLink).toContain(CONSOLE_PASSWORD_VARIABLE);
     const console = await connect({ servers: desk.url, user: 'console', pass: at.secrets[deskConsoleSecret('desk-1')]! });
-    const parts = await connect({ servers: k1.url });
+    const parts = await connect({ servers: k1.url, ...kioskPartLogin(at, 'k1') });
     connections.push(console, parts);
     const views: string[] = [];
     console.subscribe('kiosk.k1.view', { callback: (_error, msg) => void views.push(msg.string()) });

@@ -49,7 +49,8 @@ describe('idle timeout', () => {
     clock.increment(IDLE);
     const askedAgain = await stack.waitForView((v) => v.seq > back.seq && v.screen === 'stillThere', 'asked again');
     clock.increment(Date.parse(askedAgain.deadline ?? '') - clock.now());
-    const wiped = await stack.waitForView((v) => v.seq > askedAgain.seq && v.screen === 'insertCard', 'session ended');
+    // The session is over and wiped; the card is still in, so the kiosk asks for it first.
+    const wiped = await stack.waitForView((v) => v.seq > askedAgain.seq && v.screen === 'removeCard', 'session ended');
     expect(wiped.card).toBeUndefined();
     expect(wiped.path).toBeUndefined();
   });

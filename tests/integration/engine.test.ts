@@ -3,11 +3,11 @@
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JETSTREAM, kioskSubjects, registrySubjectFor, type CardImportRecord, type View } from '../../machines/contract/index.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { cardRecord, checkTokenElsewhere } from '../support/softhsm.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { signStaffToken } from '../../services/staff-auth/staff-token.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken, staffTokenFor } from '../support/staff-token.ts';
 import { until } from '../support/until.ts';
 
 const USER_CODE = 'Uc$Canary7';
@@ -43,6 +43,8 @@ const CARDS = {
   unregistered: 'TE00000000000011',
   completeLate: 'TE00000000000012',
   handedOver: 'TE00000000000013',
+  /** A demo card with an RSA-2048 key, as `npm start` now provisions beside the EC ones. */
+  rsaDemo: 'TE00000000000014',
 };
 
 const onScreen = (screen: View['screen']) => (view: View) => view.screen === screen;
@@ -64,6 +66,7 @@ describe('kiosk engine with the real stack', () => {
       record(CARDS.suspended, { status: 'suspended' }),
       record(CARDS.completeLate),
       record(CARDS.handedOver),
+      { ...record(CARDS.rsaDemo), keyType: 'rsa-2048' },
       record(CARDS.expired, { validFrom: '2020-01-01T00:00:00Z', validTo: '2021-01-01T00:00:00Z' }),
     ]);
     await stack.provision([record(CARDS.unregistered)], { tokenOnly: true });
@@ -99,23 +102,48 @@ describe('kiosk engine with the real stack', () => {
     const otherKey = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
     const forged = (await signStaffToken(otherKey.privateKey, { staffId: 'S01', name: 'x' }, new Date())).token;
     const expired = await staffTokenFor(stack.dataDir, 'S01', new Date(Date.now() - 3_600_000), 60);
+    // Signed with the right key, but for a staff member never enrolled: the registry's check refuses it.
+    const notEnrolled = await staffTokenFor(stack.dataDir, 'S-never-enrolled');
     const staffSubject = kioskSubjects(stack.kioskId).staff;
-    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }]) {
+    for (const body of [{ type: 'staff.abort', staffId: 'S01' }, { type: 'staff.abort', token: forged }, { type: 'staff.abort', token: expired }, { type: 'staff.abort', token: notEnrolled }]) {
       stack.nc.publish(staffSubject, encodeJson(body));
     }
-    await until(() => engine.stats().staffRefused === refusedBefore + 3, 'three refused staff events');
+    await until(() => engine.stats().staffRefused === refusedBefore + 4, 'four refused staff events');
     expect(engine.stats().accepted).toBe(acceptedBefore);
     expect(stack.views.at(-1)?.screen).toBe('enterUserCode');
-    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(3);
+    expect(stack.logs.filter((line) => line.includes('staff event refused'))).toHaveLength(4);
+    expect(stack.logs.some((line) => line.includes('staff event refused') && line.includes('STAFF_TOKEN_REVOKED'))).toBe(true);
     expect(stack.logs.join('\n')).not.toContain(forged);
 
     // A valid token acts; the body's staffId is not believed, the token's is logged.
-    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await staffTokenFor(stack.dataDir, 'S07') }));
-    await stack.waitForView(onScreen('insertCard'), 'aborted by staff');
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.abort', staffId: 'S99', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
+    // The card is still in: the kiosk asks for it before showing insertCard again.
+    await stack.waitForView(onScreen('removeCard'), 'aborted by staff');
     const accepted = stack.logs.filter((line) => line.includes('"staff event"')).at(-1) ?? '';
     expect(accepted).toContain('S07');
     expect(accepted).not.toContain('S99');
     await stack.remove();
+    await stack.waitForView(onScreen('insertCard'), 'card taken out');
+  });
+
+  it("turns the kiosk's automatic speech on and off for a valid staff token only; a session's end keeps it", async () => {
+    const engine = stack.engine!;
+    const staffSubject = kioskSubjects(stack.kioskId).staff;
+    const refusedBefore = engine.stats().staffRefused;
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOn', staffId: 'S01' }));
+    await until(() => engine.stats().staffRefused === refusedBefore + 1, 'a refused speech setting');
+    expect(stack.views.at(-1)?.autoSpeech).toBeUndefined();
+
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOn', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
+    const on = await stack.waitForView((v) => v.autoSpeech === true, 'automatic speech on');
+    expect(on.screen).toBe('insertCard');
+    await stack.insert(CARDS.other);
+    await stack.waitForView((v) => v.screen === 'choosePath' && v.autoSpeech === true, 'a session with speech on');
+    await endSession();
+    expect(stack.views.at(-1)).toMatchObject({ screen: 'insertCard', autoSpeech: true });
+
+    stack.nc.publish(staffSubject, encodeJson({ type: 'staff.speechOff', token: await enrolledStaffToken(stack.nc, stack.dataDir, 'S07') }));
+    await stack.waitForView((v) => v.screen === 'insertCard' && v.autoSpeech === undefined, 'automatic speech off');
   });
 
   it('path A: user code, card data, acceptance, PIN; the new PIN opens the token', async () => {
@@ -163,6 +191,19 @@ describe('kiosk engine with the real stack', () => {
 
     const check = await checkTokenElsewhere(stack.dataDir, CARDS.selfA, PIN);
     expect(check).toMatchObject({ found: true, accepted: true, userPinInitialized: true });
+    await endSession();
+  });
+
+  it('path A on a demo card with an RSA-2048 key: the new PIN opens the token', async () => {
+    await insertAndChoose(CARDS.rsaDemo, 'self-applied');
+    await stack.waitForView(onScreen('enterUserCode'), 'user code screen');
+    stack.send({ type: 'user.submitUserCode', userCode: USER_CODE });
+    await stack.waitForView(onScreen('confirmCardData'), 'card data');
+    stack.send({ type: 'user.confirmCardData' });
+    await stack.waitForView(onScreen('enterPin'), 'PIN screen');
+    stack.send({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN });
+    await stack.waitForView(onScreen('activated'), 'activated');
+    expect(await checkTokenElsewhere(stack.dataDir, CARDS.rsaDemo, PIN)).toMatchObject({ found: true, accepted: true });
     await endSession();
   });
 
@@ -333,8 +374,9 @@ describe('kiosk engine with the real stack', () => {
   it('staff end the session while complete is still being resent: the engine completes it, across its own restart', async () => {
     await setPinWhileTheRegistryGoesDown(CARDS.handedOver);
     stack.staff({ type: 'staff.abort' });
-    await stack.waitForView(onScreen('insertCard'), 'session ended by staff');
+    await stack.waitForView(onScreen('removeCard'), 'session ended by staff');
     await stack.remove();
+    await stack.waitForView(onScreen('insertCard'), 'card taken out');
     expect(stack.engine!.stats()).toMatchObject({ completionsPending: 1, completionsDelivered: 0 });
     // Operators read the same counters on the engine's stats subject.
     const overNats = await stack.nc.request(kioskSubjects(stack.kioskId).engineStats, new Uint8Array(), { timeout: 5_000 });

@@ -16,12 +16,12 @@ import {
   VerifyReplySchema,
   type AdminImportRequest,
 } from '../../machines/contract/index.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { StaffCardSummarySchema } from '../../machines/contract/staff.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
+import { generateOneTimeKeyPair } from '../../platform/pin-grant-jwe.ts';
 import { enrolledAgentKey, testAgentKey, testCardKey, type TestAgentKey } from '../support/card-keys.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { registryRequests } from '../support/registry-requests.ts';
 
@@ -76,7 +76,7 @@ function signedGrant(activationId: string, cardNumber: string, signer: TestAgent
 
 /** A staff request body with a token the registry under test accepts (signed with its DATA_DIR key). */
 async function asStaff(body: { cardNumber: string }) {
-  return { ...body, token: await staffTokenFor(nats.dataDir, 'staff-binding') };
+  return { ...body, token: await enrolledStaffToken(nc, nats.dataDir, 'staff-binding') };
 }
 
 async function staffCard(cardNumber: string) {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import * as v from 'valibot';
 import { ContractError, IdentifyReplySchema, REGISTRY_SUBJECTS } from '../../machines/contract/index.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { requestJson } from '../../platform/nats-json.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { loadRegistryKey } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
@@ -91,7 +91,7 @@ describe('main.ts', () => {
     await nats?.stop();
   });
 
-  it('runs instances side by side on one server, each logging a JSON line per request, and stops on SIGTERM', async () => {
+  it('runs instances side by side on one server, each logging a JSON line per request (identify: when refused), and stops on SIGTERM', async () => {
     const dataDir = join(nats.dataDir, 'shared-registry');
     const first = await runMain({ NATS_URL: nats.server.url, DATA_DIR: dataDir });
     const second = await runMain({ NATS_URL: nats.server.url, DATA_DIR: dataDir });
@@ -104,12 +104,21 @@ describe('main.ts', () => {
         ),
       );
       expect(replies.every((reply) => reply.status === 'issued')).toBe(true);
+      // A successful identify is counted, not logged; a refused one is logged like every request.
+      const refusals = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          requestJson(nc, REGISTRY_SUBJECTS.identify, { cardNumber: 'PR000001', certSerial: 'FFFF01', certificateKeySha256: 'ab'.repeat(32) }, IdentifyReplySchema, { unreachable: '3125' }).catch(
+            (error: unknown) => (error as { code?: string }).code,
+          ),
+        ),
+      );
+      expect(new Set(refusals)).toEqual(new Set(['UNKNOWN_CARD']));
       await nc.flush();
       const identifies = (registry: RegistryProcess) => registry.lines.filter((line) => line.endpoint === 'identify');
       await expect.poll(() => identifies(first).length + identifies(second).length).toBe(40);
       expect(identifies(first).length).toBeGreaterThan(0);
       expect(identifies(second).length).toBeGreaterThan(0);
-      expect(identifies(first)[0]).toMatchObject({ part: 'registry', msg: 'request', card: 'PR000001', outcome: 'ok' });
+      expect(identifies(first)[0]).toMatchObject({ part: 'registry', msg: 'request', card: 'PR000001', outcome: 'UNKNOWN_CARD' });
       expect(typeof identifies(first)[0]?.ms).toBe('number');
       expect((await stat(join(dataDir, 'registry.key'))).mode & 0o777).toBe(0o600);
     } finally {

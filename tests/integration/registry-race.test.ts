@@ -12,8 +12,8 @@ import {
   VerifyReplySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { generateOneTimeKeyPair } from '../../services/shared/sealed-box.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { generateOneTimeKeyPair } from '../../platform/pin-grant-jwe.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { enrolledAgentKey } from '../support/card-keys.ts';
 import { SAMPLE_CARD_KEY, sampleCardRecord } from '../support/sample-cards.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';

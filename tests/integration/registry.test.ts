@@ -14,9 +14,9 @@ import {
   WireErrorBodySchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
-import { generateOneTimeKeyPair, open, pinGrantContext } from '../../services/shared/sealed-box.ts';
-import { importCards, listCards } from '../../services/registry/admin-client.ts';
+import { requestJson } from '../../platform/nats-json.ts';
+import { generateOneTimeKeyPair, openGrant, pinGrantContext } from '../../platform/pin-grant-jwe.ts';
+import { importCards, listCards } from '../../platform/registry-admin-client.ts';
 import { enrolledAgentKey, type TestAgentKey } from '../support/card-keys.ts';
 import { SAMPLE_CARD_KEY, SAMPLE_CERT_SERIAL, SAMPLE_USER_CODE, sampleCardRecord, type ImportRecord } from '../support/sample-cards.ts';
 import { RegistryEventSchema } from '../../machines/contract/registry.ts';
@@ -24,7 +24,7 @@ import { StaffCardReplySchema, StaffCardSummarySchema } from '../../machines/con
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
 import { jetstream } from '@nats-io/jetstream';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { registryRequests } from '../support/registry-requests.ts';
 
@@ -81,7 +81,7 @@ function bundled(cardNumber: string, extra: Partial<ImportRecord> = {}): ImportR
 /** A staff request body with a token for its staffId (or staff-0), valid at the registry's clock. */
 async function signed(body: Record<string, unknown>): Promise<Record<string, unknown>> {
   const staffId = typeof body.staffId === 'string' ? body.staffId : 'staff-0';
-  return { ...body, token: await staffTokenFor(nats.dataDir, staffId, new Date(clockMs)) };
+  return { ...body, token: await enrolledStaffToken(nc, nats.dataDir, staffId, new Date(clockMs)) };
 }
 
 const { ask, refusal } = registryRequests(() => nc);
@@ -350,9 +350,9 @@ describe('pin-grant and complete', () => {
     expect((await refusal('complete', completeWith(activationId, 'SA000006'))).code).toBe('BAD_REQUEST');
     const { sealed } = await ask('pinGrant', request, PinGrantReplySchema);
     const context = pinGrantContext(activationId, 'SA000006');
-    expect(open(sealed, agent, context).toString()).toBe('so-SA000006');
-    expect(() => open(sealed, generateOneTimeKeyPair(), context)).toThrow();
-    expect(() => open(sealed, agent, pinGrantContext(activationId, 'SA000007'))).toThrow();
+    expect((await openGrant(sealed, agent, context)).toString()).toBe('so-SA000006');
+    await expect(openGrant(sealed, generateOneTimeKeyPair(), context)).rejects.toThrow();
+    await expect(openGrant(sealed, agent, pinGrantContext(activationId, 'SA000007'))).rejects.toThrow();
 
     await ask('pinGrant', request, PinGrantReplySchema);
     await ask('pinGrant', request, PinGrantReplySchema);
@@ -524,6 +524,12 @@ describe('lockout and staff', () => {
     const text = JSON.stringify(reply);
     for (const secret of ['scrypt$', SAMPLE_USER_CODE, 'so-SA000007', 'userCodeHash', 'soCredential']) expect(text).not.toContain(secret);
   });
+
+  it('names the branch (OU) of a card whose certificate has one, so staff tell it from the head office', async () => {
+    const branch = await ask('staffCard', await signed({ cardNumber: 'PP000001' }), StaffCardReplySchema);
+    expect(branch.orgUnit).toBe('台灣分公司');
+    expect((await ask('staffCard', await signed({ cardNumber: 'SA000007' }), StaffCardReplySchema)).orgUnit).toBeUndefined();
+  });
 });
 
 describe('per-kiosk subjects (<subject>.<kiosk>)', () => {
@@ -589,5 +595,11 @@ describe('the wire form of errors, and what a bad request changes', () => {
       expect(typeof line.ms).toBe('number');
     }
     expect(verifies.some((line) => line.card === 'LK000001' && line.outcome === 'LOCKED')).toBe(true);
+  });
+
+  it('logs identify only when it fails: a read asked on every insertion is counted, not logged', () => {
+    const identifies = logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.endpoint === 'identify');
+    expect(identifies.length).toBeGreaterThan(0);
+    for (const line of identifies) expect(line.outcome).not.toBe('ok');
   });
 });

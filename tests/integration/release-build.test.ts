@@ -3,13 +3,13 @@
 // registry answers a NATS micro-service ping; the built UI part serves the prebuilt page without
 // building anything.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRelease } from '../../deploy/build.ts';
 import { BUILT_PARTS, builtPartCommand } from '../../services/serve.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { until } from '../support/until.ts';
 
@@ -64,6 +64,24 @@ describe('the release build', () => {
     }
   });
 
+  it('bundles import exactly the runtime dependencies: the UI-only packages are build-time ones', async () => {
+    // `npm ci --omit=dev` installs `dependencies` only: each one must be needed by a bundle, and
+    // every package a bundle imports must be one of them.
+    const manifest = JSON.parse(await readFile(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const file of (await readdir(join(releaseRoot, 'dist'))).filter((name) => name.endsWith('.mjs'))) {
+      const text = await readFile(join(releaseRoot, 'dist', file), 'utf8');
+      for (const [, specifier] of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)"((?:@[\w.-]+\/)?[\w.-]+(?:\/[\w./-]+)?)"/g)) {
+        if (specifier === undefined || specifier.startsWith('node:') || !/^[@a-z]/.test(specifier)) continue;
+        const parts = specifier.split('/');
+        imported.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
+      }
+    }
+    expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+  });
+
   it('the built registry answers a ping', async () => {
     const registry = start('registry', { REGISTRY_KEY: 'ab'.repeat(32) });
     const nc = await nats.connect('release-test');
@@ -102,5 +120,10 @@ describe('the release build', () => {
       throw new Error(`${String(error)}\n${ui.output()}`);
     });
     expect(body).toContain('prebuilt-marker');
+    // The spoken guidance ships with the pages (docs/deployment.md, "The release").
+    const speech = (await (await fetch(`http://127.0.0.1:${port}/speech/index.json`)).json()) as Record<string, Record<string, string>>;
+    const audio = await fetch(`http://127.0.0.1:${port}${speech['zh-TW']?.['screen.insertCard']}`);
+    expect(audio.status).toBe(200);
+    expect(audio.headers.get('content-type')).toBe('audio/ogg');
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { kioskSubjects } from '../../machines/contract/index.ts';
-import { listCards } from '../../services/registry/admin-client.ts';
+import { listCards } from '../../platform/registry-admin-client.ts';
 import { PID_FILE_NAME } from '../../services/stack/pid-file.ts';
 import { descendantsOf, isListening, isRunning, startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 import { until } from '../support/until.ts';
@@ -47,6 +47,15 @@ async function pidsInFile(dataDir: string): Promise<Record<string, number>> {
 }
 
 const linesOf = (stack: E2eStack) => stack.output.map((line) => line.text);
+
+/**
+ * Freezes a process and waits until the kernel says it is stopped: kill() returns before the
+ * signal is acted on, and on a busy machine the process may still answer one more request.
+ */
+async function freeze(pid: number, what: string): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  await until(() => / T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\)/, ')')), `${what} stopped`);
+}
 
 function commandOf(pid: number): string {
   try {
@@ -139,7 +148,7 @@ describe('npm start leaves no orphans', () => {
       },
     });
     await views.flush();
-    process.kill(stack.pid, 'SIGSTOP');
+    await freeze(stack.pid, 'the launcher');
     try {
       process.kill((await pidsInFile(stack.dataDir))['card-agent']!, 'SIGTERM');
       await until(() => screens.at(-1) === 'outOfService', 'out of service without the agent');
@@ -156,7 +165,7 @@ describe('npm start leaves no orphans', () => {
     remember(stack);
 
     // A server that does not answer (frozen) is reported down, not "ok because the client is not closed".
-    process.kill(natsPid, 'SIGSTOP');
+    await freeze(natsPid, 'nats-server');
     try {
       const frozen = await health(stack);
       expect(frozen.status).toBe(503);

@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import { connect } from '@nats-io/transport-node';
 import { errors, wsconnect, type NatsConnection } from '@nats-io/nats-core';
 import { kioskSubjects } from '../../machines/contract/index.ts';
-import { startNatsServer, type RunningNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 import { credentialsDir, credentialsFile, embeddedServerAccess, readCredentials } from '../../services/stack/credentials/index.ts';
 import { until } from '../support/until.ts';
 import { websocketUpgradeStatus } from '../support/websocket-upgrade.ts';

@@ -13,11 +13,11 @@ import type { Browser, Page } from 'playwright-core';
 import { buildKiosk } from '../../kiosk/tools/build.ts';
 import { fixtureKioskView } from '../../kiosk/consoles/fixtures.ts';
 import { registrySubjectFor } from '../../machines/contract/index.ts';
-import { importCards } from '../../services/registry/admin-client.ts';
+import { importCards } from '../../platform/registry-admin-client.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
 import { readAll } from '../../services/registry/registry-store.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { AdminEnrollReplySchema, STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
 import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts';
 import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
@@ -109,6 +109,8 @@ describe('staff sign-in with a passkey, end to end', () => {
     await page.waitForURL(`${origin}/staff*`);
     await page.getByRole('button', { name: '建立通行金鑰' }).click();
     await page.getByText('已為 林小姐（A1023）登錄通行金鑰，請登入。').waitFor();
+    // The console says which authenticators this site takes (here: any, as on the embedded stack).
+    await page.getByText('本站接受任何通行金鑰或安全金鑰。').waitFor();
     // The link works once.
     const again = (await nc.request(STAFF_AUTH_SUBJECTS.enrollBegin, JSON.stringify({ code: enrollment.code }), { timeout: 5_000 })).json<{ error?: { code: string } }>();
     expect(again.error?.code).toBe('ENROLL_CODE_INVALID');
@@ -125,9 +127,13 @@ describe('staff sign-in with a passkey, end to end', () => {
     const identified = (await nc.request(registrySubjectFor('identify'), encodeJson({ cardNumber: LOCKED_CARD, certSerial: SAMPLE_CERT_SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 }), { timeout: 5_000 })).json<{ status: string }>();
     expect(identified.status).toBe('issued');
     const trail = (await audit()).filter((entry) => entry.cardNumber === LOCKED_CARD);
+    // Each request is in the audit before the registry acts on it, and its outcome after.
     expect(trail.map((entry) => [entry.action, entry.staffId, entry.outcome])).toEqual([
+      ['card', 'A1023', 'requested'],
       ['card', 'A1023', 'ok'],
+      ['unlock', 'A1023', 'requested'],
       ['unlock', 'A1023', 'ok'],
+      ['card', 'A1023', 'requested'],
       ['card', 'A1023', 'ok'],
     ]);
 
@@ -162,6 +168,31 @@ describe('staff sign-in with a passkey, end to end', () => {
     await strangerPage.getByRole('alert').waitFor();
     expect(await strangerPage.locator('[data-staff-id]').count()).toBe(0);
     await stranger.close();
+    await context.close();
+  });
+
+  it('a site that lists its authenticator models refuses any other: the virtual authenticator does not enroll', async () => {
+    // The same stack, staff-auth restarted with a list that does not name the virtual authenticator.
+    await staffAuth.stop();
+    staffAuth = await startStaffAuth({
+      nc: await nats.connect('staff-auth-listed'),
+      keys: await loadStaffTokenKeys(nats.dataDir),
+      origin,
+      authenticators: { kind: 'listed', aaguids: new Set(['cb69481e-8ff7-4039-93ec-0a2729a154a8']) },
+    });
+    const enrollment = v.parse(
+      AdminEnrollReplySchema,
+      (await nc.request(STAFF_AUTH_SUBJECTS.adminEnroll, JSON.stringify({ staffId: 'B2048', name: '陳先生' }), { timeout: 5_000 })).json(),
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await withVirtualAuthenticator(page);
+    await page.goto(enrollment.link);
+    await page.getByRole('button', { name: '建立通行金鑰' }).click();
+    await page.getByRole('alert').getByText(/PASSKEY_REFUSED/).waitFor();
+    const listed = (await nc.request(STAFF_AUTH_SUBJECTS.adminList, '{}', { timeout: 5_000 })).json<{ staff: { staffId: string }[] }>();
+    expect(listed.staff.map((member) => member.staffId)).not.toContain('B2048');
     await context.close();
   });
 });

@@ -11,7 +11,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, kioskSubjects, ViewSchema, type View } from '../../machines/contract/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
-import { createLogger } from '../../services/shared/log.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 import { TEST_TIMING } from '../support/stack.ts';
 import { until } from '../support/until.ts';

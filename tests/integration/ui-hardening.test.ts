@@ -1,4 +1,4 @@
-// The UI server's web hardening (docs/security.md, "Web pages"): security headers on every answer,
+// The UI server's web hardening (docs/security.md, threat 10): security headers on every answer,
 // a Host check against DNS rebinding, and the pages' NATS login only for same-origin requests.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';

@@ -5,14 +5,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startUiServer, type HealthReport } from '../../services/ui/static.service.ts';
 
-function get(url: string, rawPath?: string): Promise<{ status: number; body: string; type: string | undefined }> {
+function get(
+  url: string,
+  rawPath?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; type: string | undefined; etag: string | undefined; cacheControl: string | undefined }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    const req = request({ host: target.hostname, port: target.port, path: rawPath ?? target.pathname, method: 'GET' }, (res) => {
+    const req = request({ host: target.hostname, port: target.port, path: rawPath ?? target.pathname, method: 'GET', headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'], etag: res.headers.etag, cacheControl: res.headers['cache-control'] }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -46,6 +52,20 @@ describe('UI static server', () => {
     expect(index.type).toContain('text/html');
     expect(index.body).toContain('<title>kiosk</title>');
     expect((await get(`${server.url}/staff`)).body).toContain('<title>staff</title>');
+  });
+
+  it('lets the browser keep a file it has while it is unchanged: 304 for its validator, the new file once it changed', async () => {
+    const first = await get(`${server.url}/staff.html`);
+    expect(first.cacheControl).toBe('no-cache');
+    expect(first.etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+    const again = await get(`${server.url}/staff.html`, undefined, { 'if-none-match': first.etag ?? '' });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
+    await writeFile(join(dir, 'staff.html'), '<!doctype html><title>staff, next release</title>');
+    const changed = await get(`${server.url}/staff.html`, undefined, { 'if-none-match': first.etag ?? '' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toContain('next release');
+    await writeFile(join(dir, 'staff.html'), '<!doctype html><title>staff</title>');
   });
 
   it('tells the browser where NATS is', async () => {

@@ -6,11 +6,11 @@ import { decodeJson, kioskSubjects, ViewSchema, type UserEvent, type View } from
 import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
-import { createLogger } from '../../services/shared/log.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
-import { staffTokenFor } from '../support/staff-token.ts';
+import { createLogger } from '../../platform/log.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { enrolledStaffToken } from '../support/staff-token.ts';
 
 /** Timers long enough that no session times out under load; the machine's own floors apply. */
 const LOAD_TIMING: Partial<SessionTiming> = {
@@ -67,7 +67,7 @@ export async function startKiosks(options: {
   await options.driver.flush();
 
   // The staff abort after a failed activation needs a staff token the engines verify (DATA_DIR's key).
-  const staffToken = await staffTokenFor(options.dataDir, 'LOAD');
+  const staffToken = await enrolledStaffToken(options.driver, options.dataDir, 'LOAD');
   const engines: RunningEngine[] = [];
   const agents: CardAgent[] = [];
   const kiosks: SimulatedKiosk[] = [];

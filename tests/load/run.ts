@@ -1,22 +1,28 @@
-// `npm run load -- --kiosks N[,N2,...] --activations M`: N simulated kiosks (real engines and card
-// agents over SoftHSM2 tokens, in one process) doing M full activations on both paths, a share of
-// them with a wrong user code or ID first and a share of revoked cards, against one nats-server and
-// two registry instances (each its own process, production scrypt cost). At most --in-flight
-// activations run at once (default 64): every kiosk is alive the whole run, as many are busy as
-// people at the counters would keep busy. Each N runs in a fresh process; the report goes to
-// stdout and into docs/benchmarks.md. Loopback only; every loop is bounded.
+// `npm run load -- --kiosks N[,N2,...] --activations M [--registries R[,R2,...]]`: N simulated
+// kiosks (real engines and card agents over SoftHSM2 tokens, in one process) doing M full
+// activations on both paths, a share of them with a wrong user code or ID first and a share of
+// revoked cards, against one nats-server and R registry instances (default 2; each its own
+// process, production scrypt cost). At most --in-flight activations run at once (default 64):
+// every kiosk is alive the whole run, as many are busy as people at the counters would keep busy.
+// The cards are provisioned before the kiosks start, several batches at once so that the
+// registries hash the imported user codes in parallel. Each (N, R) runs in a fresh process; the
+// report — activations/s against the scrypt bound (one scrypt per verify, one more per new user
+// code), registry CPU, memory per kiosk — goes to stdout and into docs/benchmarks.md. Loopback
+// only; every loop is bounded.
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
 import type { CardImportRecord, View } from '../../machines/contract/index.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
+import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
-import { startNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer } from '../../platform/nats-server.ts';
 import { until } from '../support/until.ts';
 import { startKiosks, type SimulatedKiosk } from './kiosks.ts';
 import { writeLoadReport, type LoadResult } from './report.ts';
@@ -86,6 +92,106 @@ function cardFor(index: number): { cardNumber: string; kind: Kind; record: CardI
   return { cardNumber, kind, record };
 }
 
+/**
+ * Scrypt hashes the registry computes for one activation of this kind: a self-applied verify
+ * compares the user code's hash (the wrong first try too); a registration-bundled verify compares
+ * the ID's keyed MAC (no scrypt) and its accept hashes the new user code; a revoked card is refused
+ * at identify, before any (services/registry/activation-operations.ts).
+ */
+function scryptsOf(kind: Kind): number {
+  if (kind === 'revoked') return 0;
+  if (kind.startsWith('bundled')) return 1;
+  return kind === 'self-wrong-first' ? 2 : 1;
+}
+
+/** One production-cost scrypt on this machine, in seconds: the median of a few, one at a time. */
+async function scryptSeconds(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    await hashUserCode('Ld$Probe1', PRODUCTION_SCRYPT_COST);
+    times.push((performance.now() - started) / 1000);
+  }
+  return times.sort((a, b) => a - b)[3]!;
+}
+
+/**
+ * The M cards of a run, provisioned once and kept (`--cards-cache`, default in the temp folder):
+ * the demo CA, a SoftHSM2 token per card, and nats-server's store with the registry's records of
+ * them, made with the servers stopped cleanly, plus the registry key that goes with the records.
+ * A run copies it instead of making 2,000 tokens again. The records depend only on M
+ * (`cardFor`), so one kept set serves every run with the same --activations.
+ */
+async function provisionedCards(cacheRoot: string, activations: number, registryCount: number): Promise<{ dir: string; key: string; seconds: number }> {
+  const dir = join(cacheRoot, `cards-${activations}`);
+  const done = join(dir, 'provisioned');
+  if (await stat(done).then(() => true, () => false)) {
+    return { dir, key: (await readFile(join(dir, 'registry-key.hex'), 'utf8')).trim(), seconds: 0 };
+  }
+  const making = `${dir}.making-${process.pid}`;
+  await rm(making, { recursive: true, force: true });
+  const key = randomBytes(32).toString('hex');
+  const nats = await startNatsServer({ dataDir: join(making, 'nats'), name: 'load' });
+  const registries = await Promise.all(Array.from({ length: Math.max(2, registryCount) }, () => spawnRegistry(nats.url, making, key)));
+  const driver = await connect({ servers: nats.url, name: 'load-provision' });
+  const started = performance.now();
+  try {
+    // The first batch here: it makes the demo CA. Then the rest in several processes at once, each
+    // with a SoftHSM2 token folder of its own (one folder's every new token makes SoftHSM2 read all
+    // the others again, so one folder grows as the square of the cards), all signed by that CA and
+    // registered with the same registries; their tokens are moved into the one folder after.
+    const first = Math.min(activations, 100);
+    await provisionRange(making, driver, 0, first);
+    const parts = Math.max(4, 2 * availableParallelism());
+    const per = Math.ceil((activations - first) / parts);
+    const ranges = Array.from({ length: parts }, (_, i) => [first + i * per, Math.min(activations, first + (i + 1) * per)] as const).filter(([from, to]) => to > from);
+    await Promise.all(
+      ranges.map(async ([from, to], i) => {
+        const partDir = `${making}.part-${i}`;
+        await rm(partDir, { recursive: true, force: true });
+        // The CA and the rest of the data dir, without the tokens and nats-server's store.
+        await cp(making, partDir, { recursive: true, filter: (source) => !/[/\\](nats|softhsm)([/\\]|$)/.test(source.slice(making.length)) });
+        const child = fork(fileURLToPath(import.meta.url), ['provision-part', partDir, nats.url, String(from), String(to)], {
+          execArgv: ['--import', 'tsx'],
+          env: { ...process.env, REGISTRY_KEY: key },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+        if (code !== 0) throw new Error(`provisioning cards ${from}–${to - 1} exited with ${code}`);
+        const tokens = join(partDir, 'softhsm', 'tokens');
+        for (const token of await readdir(tokens)) await rename(join(tokens, token), join(making, 'softhsm', 'tokens', token));
+        await rm(partDir, { recursive: true, force: true });
+      }),
+    );
+  } finally {
+    await driver.close();
+    await stopRegistries(registries);
+    await nats.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await writeFile(join(making, 'registry-key.hex'), key, { mode: 0o600 });
+  await writeFile(join(making, 'provisioned'), `${activations} cards\n`);
+  await rm(dir, { recursive: true, force: true });
+  await rename(making, dir);
+  return { dir, key, seconds };
+}
+
+/** Cards `from` … `to − 1`: tokens under `dataDir`, records registered through `nc`, 100 at a time. */
+async function provisionRange(dataDir: string, nc: NatsConnection, from: number, to: number): Promise<void> {
+  for (let at = from; at < to; at += 100) {
+    const records = Array.from({ length: Math.min(100, to - at) }, (_, i) => cardFor(at + i).record);
+    await provisionCards({ dataDir, records, nc, log: () => undefined });
+  }
+}
+
+async function stopRegistries(registries: ChildProcess[]): Promise<void> {
+  for (const child of registries) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 const on = (screen: View['screen']) => (view: View) => view.screen === screen;
 const failedWith = (code: string) => (view: View) => view.error?.code === code;
 
@@ -127,21 +233,19 @@ async function activate(kiosk: SimulatedKiosk, index: number, time: (step: strin
 // ---------------------------------------------------------------------------------------------
 // One run at one N, in this process.
 
-async function runOnce(kioskCount: number, activations: number, inFlight: number): Promise<LoadResult> {
+async function runOnce(kioskCount: number, activations: number, inFlight: number, registryCount: number, cacheRoot: string): Promise<LoadResult> {
+  const cards = await provisionedCards(cacheRoot, activations, registryCount);
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-load-'));
+  await cp(cards.dir, dataDir, { recursive: true });
   const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'load' });
-  const key = randomBytes(32).toString('hex');
+  const key = cards.key;
   process.env.REGISTRY_KEY = key;
-  const registries = [await spawnRegistry(nats.url, dataDir, key), await spawnRegistry(nats.url, dataDir, key)];
+  const registries = await Promise.all(Array.from({ length: registryCount }, () => spawnRegistry(nats.url, dataDir, key)));
   const driver = await connect({ servers: nats.url, name: 'load-driver' });
   const parts = await Promise.all(Array.from({ length: Math.max(1, Math.ceil(kioskCount / 100)) }, (_, i) => connect({ servers: nats.url, name: `load-parts-${i}` })));
   try {
-    const records = Array.from({ length: activations }, (_, index) => cardFor(index).record);
-    const provisionStarted = performance.now();
-    for (let at = 0; at < records.length; at += 500) {
-      await provisionCards({ dataDir, records: records.slice(at, at + 500), nc: driver, log: () => undefined });
-    }
-    const provisionSeconds = (performance.now() - provisionStarted) / 1000;
+    const provisionSeconds = cards.seconds;
+    const scrypt = await scryptSeconds();
 
     const rssBefore = await rssMb(process.pid);
     const fleet = await startKiosks({ count: kioskCount, dataDir, partsConnections: parts, driver });
@@ -152,7 +256,11 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
     const rssKiosks = await rssMb(process.pid);
 
     const steps = new Map<string, number[]>();
-    const time = (step: string, ms: number) => steps.set(step, [...(steps.get(step) ?? []), ms]);
+    const time = (step: string, ms: number) => {
+      const samples = steps.get(step);
+      if (samples === undefined) steps.set(step, [ms]);
+      else samples.push(ms);
+    };
     const failures: string[] = [];
     let activated = 0;
     let refused = 0;
@@ -187,7 +295,8 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
     for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
       const msg = await jsm.streams.getMessage('RA_EVENTS', { seq }).catch(() => null);
       if (msg === null) continue;
-      const [, , card, type] = msg.subject.split('.');
+      // The type is the body's (a change message's subject ends in `.change`, docs/registry.md).
+      const { cardNumber: card, type } = msg.json<{ cardNumber: string; type: string }>();
       if (type === 'activated' || type === 'accepted') perCard.set(`${card}.${type}`, (perCard.get(`${card}.${type}`) ?? 0) + 1);
     }
     let doubled = 0;
@@ -203,15 +312,27 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
       }
     }
 
-    const memory = {
+    const memory: Record<string, number> = {
       'kiosk host (driver, engines, card agents)': await rssMb(process.pid),
       'nats-server': await rssMb(nats.pid),
-      'registry 1': await rssMb(registries[0]!.pid!),
-      'registry 2': await rssMb(registries[1]!.pid!),
     };
+    for (const [i, registry] of registries.entries()) memory[`registry ${i + 1}`] = await rssMb(registry.pid!);
+    let scrypts = 0;
+    for (let index = 0; index < activations; index++) scrypts += scryptsOf(cardFor(index).kind);
+    const cores = availableParallelism();
+    // The ceiling: every core hashing, nothing else. Activations/s = hashes/s ÷ hashes per activation.
+    const perActivation = scrypts / Math.max(1, activated);
+    const scryptBound = cores / scrypt / perActivation;
+    // Each registry instance hashes on its own libuv pool (4 threads): R instances use at most 4R cores.
+    const boundWithCores = (manyCores: number) => Math.min(manyCores, 4 * registryCount) / scrypt / perActivation;
     await fleet.stop();
     return {
       kiosks: kioskCount,
+      registries: registryCount,
+      scryptMs: scrypt * 1000,
+      scryptsPerActivation: perActivation,
+      scryptBound,
+      boundWith16Cores: boundWithCores(16),
       activations,
       inFlight: workers,
       seconds,
@@ -226,15 +347,11 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
       registryCpuPercent: registryCpu1.map((value, i) => (100 * (value - registryCpu0[i]!)) / seconds),
       memoryMb: memory,
       memoryPerKioskKb: ((rssKiosks - rssBefore) * 1024) / kioskCount,
-      cores: availableParallelism(),
+      cores,
     };
   } finally {
     await Promise.allSettled([driver.close(), ...parts.map((p) => p.close())]);
-    for (const child of registries) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopRegistries(registries);
     await nats.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -251,24 +368,36 @@ function percentiles(values: number[]): { count: number; p50: number; p99: numbe
 const [mode, ...rest] = process.argv.slice(2);
 if (mode === 'registry-host') {
   await registryHost(rest[0]!, rest[1]!);
+} else if (mode === 'provision-part') {
+  const nc = await connect({ servers: rest[1]!, name: 'load-provision-part', noAsyncTraces: true });
+  await provisionRange(rest[0]!, nc, Number(rest[2]), Number(rest[3]));
+  await nc.close();
+  process.exit(0);
 } else if (mode === 'one') {
-  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]), rest[4]!);
   process.send?.(result);
   process.exit(0);
 } else {
   const sizes = argument('kiosks', '10,100,1000').split(',').map(Number);
+  const registryCounts = argument('registries', '2').split(',').map(Number);
   const inFlight = Number(argument('in-flight', '64'));
+  const cacheRoot = argument('cards-cache', join(tmpdir(), 'kiosk-load-cards'));
   const results: LoadResult[] = [];
-  for (const size of sizes) {
-    const activations = Number(argument('activations', String(Math.max(size, 100))));
-    console.log(`\n=== ${size} kiosks, ${activations} activations, at most ${inFlight} at once`);
-    const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const result = await new Promise<LoadResult>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as LoadResult));
-      child.once('exit', (code) => reject(new Error(`load run at ${size} exited with ${code}`)));
-    });
-    console.log(JSON.stringify(result, null, 1));
-    results.push(result);
+  for (const registryCount of registryCounts) {
+    for (const size of sizes) {
+      const activations = Number(argument('activations', String(Math.max(size, 100))));
+      console.log(`\n=== ${size} kiosks, ${registryCount} registry instance(s), ${activations} activations, at most ${inFlight} at once`);
+      const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight), String(registryCount), cacheRoot], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const result = await new Promise<LoadResult>((resolve, reject) => {
+        child.once('message', (message) => resolve(message as LoadResult));
+        child.once('exit', (code) => reject(new Error(`load run at ${size} exited with ${code}`)));
+      });
+      console.log(JSON.stringify(result, null, 1));
+      results.push(result);
+    }
   }
   await writeLoadReport(results);
   const bad = results.some((r) => r.failures.length > 0 || r.lost > 0 || r.doubled > 0);

@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import * as contract from '../../machines/contract/index.ts';
 import { ContractError, decode, decodeJson } from '../../machines/contract/index.ts';
-import { encodeJson, readReply } from '../../services/shared/nats-json.ts';
+import { encodeJson, readReply } from '../../platform/nats-json.ts';
 import { arbitraryFor, schemasOf } from './schema-arbitrary.ts';
 
 const RUNS = Number(process.env.PROPERTY_RUNS || 300);

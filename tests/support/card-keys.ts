@@ -3,7 +3,7 @@
 // registry. The signatures are real; only the card itself is absent (docs/testing.md lists this).
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
 import {
   grantKeyStatement,
   possessionStatement,
@@ -11,7 +11,7 @@ import {
   rawEd25519PublicKey,
   signWithAgentKey,
   soReportStatement,
-} from '../../services/shared/card-proofs.ts';
+} from '../../platform/card-proofs.ts';
 
 export interface TestCardKey {
   certificateKeySha256: string;

@@ -3,18 +3,31 @@
 // (`hubNodeFiles`, `kioskFiles`, `staffDeskFiles`), moved to free loopback ports, with its
 // JetStream store and TLS directory under the test's temp dir. The caller stops what it started.
 import { join } from 'node:path';
-import { hubNodeFiles, kioskFiles, staffDeskFiles, type MachineFiles } from '../../deploy/production/make-kiosk-config.ts';
-import { hubUsers, kioskLocalUsers, type NatsUser } from '../../deploy/production/nats-rules.ts';
+import { hubNodeFiles, kioskFiles, kioskLogin, staffDeskFiles, type MachineFiles } from '../../deploy/production/make-kiosk-config.ts';
+import { hubUsers, kioskLocalUsers, ownInbox, PASSWORD_VARIABLES, type KioskLocalUser, type NatsUser } from '../../deploy/production/nats-rules.ts';
 import { type HubListen, type HubNode, type Site } from '../../deploy/production/nats-site.ts';
 import { type SiteSecrets } from '../../deploy/production/nats-config.ts';
 import { startConfiguredServer, type ConfiguredServer } from '../../deploy/production/nats-process.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 
 /** The site being rehearsed: its temp dir, its site file and the secrets generated for it. */
 export interface LoopbackSite {
   root: string;
   site: Site;
   secrets: SiteSecrets;
+}
+
+/** Connect options of a part (default the engine) or the page of kiosk `kioskId`, as production logs it in. */
+export function kioskPartLogin(at: Pick<LoopbackSite, 'secrets'>, kioskId: string, part: KioskLocalUser = 'engine') {
+  const login = kioskLogin(kioskId, part, at.secrets);
+  return { user: login.user, pass: login.password, inboxPrefix: login.inboxPrefix };
+}
+
+/** Connect options of a hub user with a password (registry, staff, admin), with its own inbox prefix. */
+export function hubLogin(at: Pick<LoopbackSite, 'secrets'>, user: keyof typeof PASSWORD_VARIABLES) {
+  const pass = at.secrets[PASSWORD_VARIABLES[user]];
+  if (pass === undefined) throw new Error(`no secret for ${user}`);
+  return { user, pass, inboxPrefix: ownInbox(user) };
 }
 
 /** Where every machine of the site looks for its certificates. */
@@ -86,17 +99,19 @@ export interface StartedLeaf {
 
 /**
  * Starts kiosk `kioskId`'s box in `dir` (default `root/<kioskId>`), linking to the hub listening as
- * `hub`. `tlsDir` stands for a box holding other certificates than the site's.
+ * `hub`. `tlsDir` stands for a box holding other certificates than the site's; `uiPort` is the UI
+ * server's port, whose page origin the websocket accepts (default 8080).
  */
 export async function startKioskLeaf(
   at: LoopbackSite,
   kioskId: string,
-  options: { hub?: HubListen; dir?: string; tlsDir?: string; observerPassword?: string } = {},
+  options: { hub?: HubListen; dir?: string; tlsDir?: string; observerPassword?: string; uiPort?: number } = {},
 ): Promise<StartedLeaf> {
   const dir = options.dir ?? join(at.root, kioskId);
   const listen = {
     clientPort: await freePort(),
     websocketPort: await freePort(),
+    ...(options.uiPort === undefined ? {} : { uiPort: options.uiPort }),
     monitorPort: 0,
     storeDir: join(dir, 'jetstream'),
     tlsDir: options.tlsDir ?? tlsDirOf(at.root),

@@ -2,7 +2,7 @@
 // Buttons and keys are found by their accessible names (Playwright's role and label selectors
 // pierce the components' open shadow roots); text is typed by tapping the on-screen keyboard.
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../deploy/chromium.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../platform/chromium.mjs';
 
 /** Debian's Chromium, headless; never a downloaded browser. */
 export function launchChromium(): Promise<Browser> {

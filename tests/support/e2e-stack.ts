@@ -8,7 +8,7 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 import { readCredentialsSync } from '../../services/stack/credentials/credential-files.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

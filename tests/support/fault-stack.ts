@@ -20,9 +20,9 @@ import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { decodeJson, kioskSubjects, ViewSchema, type CardImportRecord, type UserEvent, type View } from '../../machines/contract/index.ts';
 import { provisionCards } from '../../card/demo/provision.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
-import { freePort } from '../../services/shared/nats-server.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
+import { freePort } from '../../platform/nats-server.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
 import { partCommand } from '../../services/serve.ts';
 import { until } from './until.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startNatsServer, type RunningNatsServer } from '../../services/shared/nats-server.ts';
+import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 
 export interface TestNats {
   server: RunningNatsServer;

@@ -7,7 +7,7 @@ import { access, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, write
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../services/shared/nats-server.ts';
+import { freePort } from '../../platform/nats-server.ts';
 
 const PCSCD = '/usr/sbin/pcscd';
 const VICC = '/usr/bin/vicc';

@@ -3,7 +3,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import * as v from 'valibot';
 import { ContractError, registrySubjectFor, type RegistryEndpoint } from '../../machines/contract/index.ts';
-import { requestJson } from '../../services/shared/nats-json.ts';
+import { requestJson } from '../../platform/nats-json.ts';
 
 /** The contract error `request` fails with; a success, or any other failure, fails the test. */
 export async function refusalOf(request: Promise<unknown>): Promise<ContractError> {

@@ -13,7 +13,7 @@ import {
   type SessionInput,
   type SessionSnapshot,
 } from '../../machines/session/index.ts';
-import { SAMPLE_CARD } from '../../machines/session/graph-model.ts';
+import { SAMPLE_CARD } from '../../kiosk/tools/states-graph-model.ts';
 
 /** The clock's start: the sample card is valid then. */
 export const NOW = Date.parse('2026-06-01T00:00:00Z');

@@ -17,8 +17,8 @@ export interface TestTokens {
   dataDir: string;
   ca: DemoCa;
   client: TokenClient;
-  /** A card token, as `npm run cards` makes it; `wrongUserLogins` real wrong logins after. */
-  make(record: CardImportRecord, options?: { wrongUserLogins?: number }): Promise<CardToken>;
+  /** A card token, as `npm run cards` makes it (EC unless `keyType` says RSA-2048); `wrongUserLogins` real wrong logins after. */
+  make(record: CardImportRecord, options?: Parameters<typeof createCardToken>[3]): Promise<CardToken>;
   stop(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 // The whole kiosk stack for one test file, every part real: a nats-server, the registry, SoftHSM2
 // card tokens provisioned the way `npm run cards` does, the card agent with the simulated reader,
 // and the kiosk engine. Every log line of every part is captured, for canary checks.
-import { staffTokenFor } from './staff-token.ts';
+import { enrolledStaffToken } from './staff-token.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,6 @@ import {
   decodeJson,
   kioskSubjects,
   ViewSchema,
-  type CardImportRecord,
   type InspectionEvent,
   type StaffEvent,
   type UserEvent,
@@ -18,13 +17,13 @@ import {
 } from '../../machines/contract/index.ts';
 import type { SessionTiming } from '../../machines/session/index.ts';
 import { startCardAgent, type CardAgent } from '../../card/agent.service.ts';
-import { provisionCards } from '../../card/demo/provision.ts';
+import { provisionCards, type DemoCardRecord } from '../../card/demo/provision.ts';
 import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
-import { enrollAgentKey } from '../../services/registry/admin-client.ts';
+import { enrollAgentKey } from '../../platform/registry-admin-client.ts';
 import { startEngine, type RunningEngine } from '../../services/kiosk-engine/engine.service.ts';
 import { startRegistry, type RunningRegistry } from '../../services/registry/registry.service.ts';
-import { encodeJson } from '../../services/shared/nats-json.ts';
-import { createLogger } from '../../services/shared/log.ts';
+import { encodeJson } from '../../platform/nats-json.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startTestNats, type TestNats } from './nats.ts';
 
 /** Timers short enough for tests; stillThere stays at the machine's 20 s floor (WCAG 2.2.1). */
@@ -53,8 +52,8 @@ export interface TestStack {
   stopRegistry(): Promise<void>;
   startEngine(timing?: Partial<SessionTiming>): Promise<void>;
   stopEngine(): Promise<void>;
-  /** Tokens made and registered, as `npm run cards -- import`; `tokenOnly`: the registry never hears of them. */
-  provision(records: CardImportRecord[], options?: { tokenOnly?: boolean }): Promise<void>;
+  /** Tokens made and registered, as `npm run cards -- import` (a record's `keyType` as in a demo card file); `tokenOnly`: the registry never hears of them. */
+  provision(records: DemoCardRecord[], options?: { tokenOnly?: boolean }): Promise<void>;
   insert(cardNumber: string): Promise<void>;
   remove(): Promise<void>;
   send(event: UserEvent): void;
@@ -100,7 +99,7 @@ export async function startTestStack(options: { kioskId?: string; timing?: Parti
   let agent: CardAgent | undefined;
 
   // Staff events need a staff token (the engine verifies it); one signed-in member for the whole stack.
-  const staffToken = await staffTokenFor(dataDir, 'S01');
+  const staffToken = await enrolledStaffToken(nc, dataDir, 'S01');
 
   const stack: TestStack = {
     nats,

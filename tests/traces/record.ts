@@ -1,6 +1,6 @@
 // Writes the committed traces: `npx tsx tests/traces/record.ts` (run it again after the machine
 // changes; docs/inspector.md says when). Each is a real path through the machine found by the
-// graph model (xstate/graph over machines/session/graph-model.ts), recorded exactly as the
+// graph model (xstate/graph over kiosk/tools/states-graph-model.ts), recorded exactly as the
 // inspector records a live session: redacted events, the state after each, the screen and code.
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,7 @@ import {
   TRAVERSAL_NOW,
   type SessionGraph,
   type SessionPath,
-} from '../../machines/session/graph-model.ts';
+} from '../../kiosk/tools/states-graph-model.ts';
 import { redactEvent } from '../../machines/session/redact.ts';
 import { deriveView, statePathOf } from '../../machines/session/view.ts';
 import { sessionMachine } from '../../machines/session/session.machine.ts';

@@ -6,7 +6,7 @@
 // takes the first that leads where the recording went; if none does, the machine has changed.
 import { getInitialSnapshot, transition, type AnyMachineSnapshot, type EventObject } from 'xstate';
 import { ContractError, type ErrorCode } from '../../machines/contract/index.ts';
-import { eventsFor } from '../../machines/session/graph-model.ts';
+import { eventsFor } from '../../kiosk/tools/states-graph-model.ts';
 import { SECRET_PLACEHOLDER } from '../../machines/session/redact.ts';
 import { readClockFrom, sessionMachine } from '../../machines/session/session.machine.ts';
 import { deriveView, statePathOf, type SessionSnapshot } from '../../machines/session/view.ts';

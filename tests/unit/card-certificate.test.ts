@@ -71,10 +71,22 @@ describe('parseCardCertificate', () => {
 
   it('calls a certificate without holder name or UBN not a business certificate, and bad DER unreadable', async () => {
     const noUbn = await certificate({ subject: [{ '2.5.4.10': ['ACME'] }, { '2.5.4.5': ['not-a-ubn'] }] });
-    expect(codeOf(() => parseCardCertificate(noUbn))).toBe('UNKNOWN_CARD');
+    expect(codeOf(() => parseCardCertificate(noUbn))).toBe('NOT_BUSINESS_CARD');
     const noHolder = await certificate({ subject: [{ '2.5.4.3': ['someone'] }, { '2.5.4.5': ['97969933'] }] });
-    expect(codeOf(() => parseCardCertificate(noHolder))).toBe('UNKNOWN_CARD');
+    expect(codeOf(() => parseCardCertificate(noHolder))).toBe('NOT_BUSINESS_CARD');
+    // A citizen certificate (自然人憑證) names a person: C=TW, CN, a serialNumber that is no UBN.
+    const citizen = await certificate({ subject: [{ '2.5.4.6': ['TW'] }, { '2.5.4.3': [{ utf8String: '王小明' }] }, { '2.5.4.5': ['0000000112831644'] }] });
+    expect(codeOf(() => parseCardCertificate(citizen))).toBe('NOT_BUSINESS_CARD');
     expect(codeOf(() => parseCardCertificate(new Uint8Array([0x30, 0x03, 0x02, 0x01])))).toBe('CARD_UNREADABLE');
+  });
+
+  it('calls a certificate from a CA not in the configured issuers not a business certificate', async () => {
+    // Self-signed here: the issuer is the subject, O=ACME.
+    const der = await certificate({ subject: [{ '2.5.4.10': ['ACME'] }, { '2.5.4.5': ['97969933'] }] });
+    expect(codeOf(() => parseCardCertificate(der, ['Demo MOEACA (not a real CA)']))).toBe('NOT_BUSINESS_CARD');
+    expect(parseCardCertificate(der, ['Demo MOEACA (not a real CA)', 'ACME']).ubn).toBe('97969933');
+    expect(parseCardCertificate(der, []).ubn).toBe('97969933');
+    expect(parseCardCertificate(der).ubn).toBe('97969933');
   });
 
   it('normalizes serials the way the manual writes them', () => {
@@ -91,7 +103,8 @@ describe('chooseCardCertificate', () => {
     const signing = { der: await certificate({ subject, serial: '02', usage: x509.KeyUsageFlags.digitalSignature }), id: '01', label: 'sig' };
     expect(chooseCardCertificate([encryption, signing]).label).toBe('sig');
     expect(chooseCardCertificate([encryption]).label).toBe('enc');
-    expect(codeOf(() => chooseCardCertificate([]))).toBe('CARD_UNREADABLE');
+    // A card with no certificate at all is no business-certificate card.
+    expect(codeOf(() => chooseCardCertificate([]))).toBe('NOT_BUSINESS_CARD');
   });
 });
 

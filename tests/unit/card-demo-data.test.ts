@@ -12,14 +12,24 @@ function load(path: string): CardImportRecord[] {
 }
 
 const cards = load('deploy/demo/cards.json');
+/** The demo file's own extension (card/demo/provision.ts): the key pair a card's token gets. */
+const keyTypes = new Map((JSON.parse(readFileSync('deploy/demo/cards.json', 'utf8')) as { cardNumber: string; keyType?: string }[]).map((c) => [c.cardNumber, c.keyType]));
+const keyTypeOf = (cardNumber: string) => keyTypes.get(cardNumber);
 const unregistered = load('deploy/demo/unregistered-cards.json');
 const now = Date.now();
 const current = (card: CardImportRecord) => Date.parse(card.validFrom) <= now && now < Date.parse(card.validTo);
 const ids = (card: CardImportRecord) => (card.route === 'registration-bundled' ? [card.responsibleId] : []);
 
 describe('deploy/demo/cards.json', () => {
-  it('has two current, issued self-applied cards (one for the end-to-end test, one for a person)', () => {
-    expect(cards.filter((c) => c.route === 'self-applied' && c.status === 'issued' && current(c))).toHaveLength(2);
+  it('has two current, issued self-applied EC cards (one for the end-to-end test, one for a person)', () => {
+    expect(cards.filter((c) => c.route === 'self-applied' && c.status === 'issued' && current(c) && keyTypeOf(c.cardNumber) === undefined)).toHaveLength(2);
+  });
+
+  it('has a current, issued RSA-2048 card on each path, as real MOEACA cards carry, and no other key type', () => {
+    for (const route of ['self-applied', 'registration-bundled'] as const) {
+      expect(cards.some((c) => c.route === route && c.status === 'issued' && current(c) && keyTypeOf(c.cardNumber) === 'rsa-2048')).toBe(true);
+    }
+    expect(new Set(cards.map((c) => keyTypeOf(c.cardNumber)))).toEqual(new Set([undefined, 'rsa-2048']));
   });
 
   it('has registration-bundled cards with a valid national ID and birth date, and one whose ID fails the checksum', () => {
@@ -54,5 +64,26 @@ describe('deploy/demo/cards.json', () => {
     for (const route of ['self-applied', 'registration-bundled'] as const) {
       expect(cards.some((c) => c.route === route && c.status === 'issued' && c.orgUnit !== undefined)).toBe(true);
     }
+  });
+});
+
+describe('the demo list `npm start` and `npm run cards` print', () => {
+  it('gives birth dates in the ROC calendar, as the kiosk asks for them, never as a Western date', async () => {
+    const { demoSecrets } = await import('../../card/demo/provision.ts');
+    const withBirthDate = cards.filter((card) => card.route === 'registration-bundled' && card.birthDate !== undefined);
+    expect(withBirthDate.length).toBeGreaterThan(0);
+    for (const card of withBirthDate) {
+      const printed = demoSecrets(card);
+      expect(printed).toMatch(/birth date 民國\d{1,3}年\d{1,2}月\d{1,2}日$/);
+      expect(printed).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+    }
+    const first = withBirthDate.find((card) => card.route === 'registration-bundled' && card.birthDate === '1980-05-17');
+    if (first) expect(demoSecrets(first)).toContain('民國69年5月17日');
+  });
+
+  it('README shows the demo banner as npm start prints it', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain('birth date 民國69年5月17日');
+    expect(readme).not.toMatch(/birth date \d{4}-\d{2}-\d{2}/);
   });
 });

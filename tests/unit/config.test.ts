@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { natsConnectOptions, natsUrlOf, readConfig } from '../../services/shared/config.ts';
+import { natsConnectOptions, natsUrlOf, readConfig } from '../../platform/config.ts';
 
 describe('stack configuration', () => {
   it('uses the contract defaults', () => {
@@ -23,6 +23,7 @@ describe('stack configuration', () => {
       NATS_INBOX_PREFIX: '_INBOX_k1',
       REGISTRY_REPLICAS: '3',
       UI_HOST_NAMES: 'Kiosk-7.example.tw, localhost',
+      KIOSK_BROWSER_UID: 'kiosk-display',
     });
     expect(config).toEqual({
       dataDir: '/tmp/x',
@@ -37,6 +38,7 @@ describe('stack configuration', () => {
       natsInboxPrefix: '_INBOX_k1',
       registryReplicas: 3,
       uiHostNames: ['kiosk-7.example.tw', 'localhost'],
+      kioskBrowserUid: 'kiosk-display',
     });
     expect(natsUrlOf(config)).toBe('nats://127.0.0.1:6000');
     expect(natsConnectOptions(config, 'engine')).toMatchObject({

@@ -1,8 +1,15 @@
 // The kiosk's two text catalogues (kiosk/src/text/*.json) are data a translator edits: these tests
 // hold them to one another — the same keys, the same placeholders in every text — and check that
 // every text the screens get is filled in.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CATALOGUES, fill, strings } from '../../kiosk/src/i18n.ts';
+import { fill, loadCatalogue, loadLanguage, strings } from '../../kiosk/src/i18n.ts';
+import { ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
+import { errorText } from '../../kiosk/src/i18n.ts';
+
+/** Both catalogues as the JSON holds them (the page's bundle carries only the default one). */
+const CATALOGUES = { 'zh-TW': await loadCatalogue('zh-TW'), en: await loadCatalogue('en') };
+await loadLanguage('en');
 
 type Leaf = [path: string, text: string];
 
@@ -37,15 +44,39 @@ describe('kiosk text catalogues', () => {
         s.step(2, 5),
         s.buttons.switchPath('X'),
         s.fields.showSecret('PIN'),
+        s.fields.hideSecret('PIN'),
+        s.error3125('x'),
+        s.customerServiceEmail,
         s.countdown.seconds(9),
         s.tray.insert('A'),
         s.attemptsLeft(1),
         s.attemptsLeft(4),
-        s.forTheCall('3005', 'TT01'),
+        s.forTheCall('3005', 'TT01') ?? '',
+        s.forTheCall('3125', 'TT01') ?? '',
         s.retCode3125('TT01'),
       ];
       for (const text of shown) expect(text).not.toMatch(/\{\w+\}/);
     }
+  });
+
+  it("hold every error code's words (path B's where it words a code its own way); the contract holds none", () => {
+    for (const lang of ['zh-TW', 'en'] as const) {
+      expect(Object.keys(CATALOGUES[lang].errors).sort(), lang).toEqual([...ERROR_CODES].sort());
+      for (const code of Object.keys(CATALOGUES[lang].errorsBundled)) expect(ERROR_CODES, lang).toContain(code);
+    }
+    expect(errorText('3005', 'zh-TW')).toContain('用戶代碼');
+    expect(errorText('3005', 'zh-TW', 'registration-bundled')).toContain('身分證字號');
+    expect(errorText('3005', 'en', 'self-applied')).toBe(CATALOGUES.en.errors['3005']);
+    expect(errorText('LOCKED', 'en', 'registration-bundled')).toBe(CATALOGUES.en.errors.LOCKED);
+    // The contract: codes, classes, remedies and flags only, no words for the user.
+    for (const info of Object.values(ERRORS)) {
+      expect(Object.keys(info).filter((key) => !['code', 'retryable', 'remedy', 'manualCode', 'callHelps'].includes(key)), info.code).toEqual([]);
+    }
+    // Nor any Chinese outside its comments (which may quote the manual's terms).
+    const code = readFileSync(new URL('../../machines/contract/errors.ts', import.meta.url), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
+    expect(code.match(/.*\p{Script=Han}.*/gu) ?? []).toEqual([]);
   });
 
   it('says how many attempts are left in the grammar of each language', () => {
@@ -54,10 +85,22 @@ describe('kiosk text catalogues', () => {
     expect(strings('zh-TW').attemptsLeft(1)).toMatch(/^尚可嘗試 1 次/);
   });
 
-  it('fills the service lines and the mail-in address from the contract', () => {
+  it('fills the service lines from the contract and the mail-in address from the catalogue', () => {
     expect(strings('zh-TW').customerServiceLines[0]).toContain('412-1166');
     expect(strings('en').mailIn.unlock).toContain('憑證管理中心收');
-    expect(strings('zh-TW').retCode3125('TT01')).toBe('執行結果：卡片未完成開卡:TT01,RetCode=10011502\u3000回傳碼：Error:3125或10011502');
+    expect(strings('zh-TW').retCode3125('TT01')).toBe('執行結果：卡片未完成開卡:TT01,RetCode=10011502');
+    expect(strings('zh-TW').forTheCall('3125', 'TT01')).toBe('來電時請告知：錯誤代碼 3125（RetCode=10011502）、IC卡卡號 TT01');
+    expect(strings('zh-TW').customerServiceEmail).toBe('電子郵件信箱：moeaca@moeaca.nat.gov.tw');
+  });
+
+  it('asks a caller to quote only the manual codes, never ours', () => {
+    for (const lang of ['zh-TW', 'en'] as const) {
+      for (const code of ERROR_CODES) {
+        const quoted = strings(lang).forTheCall(code, 'TT01');
+        if (/^\d+$/.test(code)) expect(quoted, code).toContain(code);
+        else expect(quoted, code).toBeUndefined();
+      }
+    }
   });
 
   it('keeps a placeholder nobody fills visible instead of dropping it', () => {

@@ -11,12 +11,15 @@ import {
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
+  recordGrant,
   recordReturn,
+  recordSoLoginFailed,
   recordUnlock,
   recordVerification,
   recordWrongAttempt,
   refusalFor,
   type CardRecord,
+  type Change,
 } from '../../services/registry/card-record.ts';
 
 const NOW = new Date('2026-06-01T09:00:00Z');
@@ -73,17 +76,18 @@ describe('a new card record', () => {
   });
 });
 
-describe('the latest event kept on the record', () => {
-  it('every change writes its own event into the record it returns, replacing the one before', () => {
+describe('a change is a record and its event, written as one message', () => {
+  it('every change numbers its event after the record it leaves, and the event carries no secret', () => {
     const imported = newCardRecord(issued(), NOW);
-    expect(imported.record.lastEvent).toEqual(imported.event);
+    expect(imported.event.id).toBe(`${imported.record.cardNumber}-${imported.record.seq}`);
     const verify = recordVerification(imported.record, activation, NOW);
-    expect(verify.record.lastEvent).toEqual(verify.event);
+    expect(verify.event.id).toBe(`${verify.record.cardNumber}-${verify.record.seq}`);
     const wrong = recordWrongAttempt(verify.record, 'kiosk-1', NOW);
-    expect(wrong.record.lastEvent).toEqual(wrong.event);
+    expect(wrong.event.id).toBe(`${wrong.record.cardNumber}-${wrong.record.seq}`);
     const accept = recordAcceptance(verify.record, 'ref-a', NOW, { userCodeHash: 'scrypt$hash' });
-    expect(accept.change?.record.lastEvent).toEqual(accept.change?.event);
-    expect(JSON.stringify(accept.change?.record.lastEvent)).not.toContain('scrypt$hash');
+    expect(accept.change?.event.id).toBe(`${verify.record.cardNumber}-${verify.record.seq + 1}`);
+    expect(accept.change?.record.lastEvent).toBeUndefined();
+    expect(JSON.stringify(accept.change?.event)).not.toContain('scrypt$hash');
   });
 });
 
@@ -207,13 +211,12 @@ describe('accept', () => {
     expect(outcome.result).toBe(NOW.toISOString());
   });
 
-  it('repeats the same answer for the same activation, even after expiry, and can publish the same event again', () => {
+  it('repeats the same answer for the same activation, even after expiry, changing nothing', () => {
     const first = recordAcceptance(verified(), 'ref-a', NOW, {});
     const record = first.change?.record as CardRecord;
     const again = recordAcceptance(record, 'ref-a', LATER, {});
     expect(again.change).toBeUndefined();
     expect(again.result).toBe(first.result);
-    expect(again.change === undefined && again.repeat).toEqual(first.change?.event);
   });
 
   it('answers the first acceptedAt to a later activation of an accepted card', () => {
@@ -232,6 +235,19 @@ describe('PIN grant and complete', () => {
     expect(checkGrantable(accepted(), 'ref-a', NOW)).toEqual({ ...activation, startedAt: NOW.toISOString() });
   });
 
+  it('counts grants on the record\'s activation, one change each, up to the limit, with the nonce to sign', () => {
+    const first = recordGrant(accepted(), 'ref-a', NOW, 'nonce-1', 2);
+    expect(first.grant).toBe(1);
+    expect(first.record.activation).toMatchObject({ ref: 'ref-a', grants: 1, proofNonce: 'nonce-1', lastGrantAt: NOW.toISOString() });
+    expect(first.event).toMatchObject({ id: `${first.record.cardNumber}-${first.record.seq}`, type: 'pin-granted', grant: 1, from: 'accepted', to: 'accepted' });
+    const second = recordGrant(first.record, 'ref-a', NOW, 'nonce-2', 2);
+    expect(second.record.activation).toMatchObject({ grants: 2, proofNonce: 'nonce-2' });
+    expect(codeOf(() => recordGrant(second.record, 'ref-a', NOW, 'nonce-3', 2))).toBe('SESSION_EXPIRED');
+    expect(codeOf(() => recordGrant(verified(), 'ref-a', NOW, 'nonce-1', 2))).toBe('BAD_REQUEST');
+    const reported = recordSoLoginFailed(accepted(), 'kiosk-1', 'SO_PIN_LOCKED', NOW) as Change;
+    expect(codeOf(() => recordGrant(reported.record, 'ref-a', NOW, 'nonce-1', 2))).toBe('CARD_UNREADABLE');
+  });
+
   it('completes only after acceptance and a released grant; a repeat gives the same activatedAt', () => {
     expect(codeOf(() => recordCompletion(verified(), 'ref-a', NOW, 1))).toBe('BAD_REQUEST');
     expect(codeOf(() => recordCompletion(accepted(), 'ref-a', NOW, 0))).toBe('BAD_REQUEST');
@@ -240,7 +256,7 @@ describe('PIN grant and complete', () => {
     const record = done.change?.record as CardRecord;
     const again = recordCompletion(record, 'ref-a', LATER, 0);
     expect(again.result).toBe(done.result);
-    expect(again.change === undefined && again.repeat).toEqual(done.change?.event);
+    expect(again.change).toBeUndefined();
     expect(codeOf(() => recordCompletion(record, 'ref-b', NOW, 1))).toBe('ALREADY_ACTIVATED');
   });
 });

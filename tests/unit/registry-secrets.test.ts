@@ -1,4 +1,4 @@
-// The registry's keyed operations: scrypt hashes, HMACs and the SO credential at rest.
+// The registry's keyed operations: scrypt hashes, HMACs, the SO credential and the card records at rest.
 import { describe, expect, it } from 'vitest';
 import { hashUserCode, RegistrySecrets, verifyUserCode } from '../../services/registry/registry-secrets.ts';
 
@@ -54,5 +54,25 @@ describe('SO credentials at rest', () => {
 
   it('encrypt the same credential differently each time', () => {
     expect(secrets.encryptSoCredential('TT0001', 'x1234')).not.toBe(secrets.encryptSoCredential('TT0001', 'x1234'));
+  });
+});
+
+describe('card records sealed for their change message', () => {
+  const json = JSON.stringify({ cardNumber: 'TT0001', seq: 3, userCodeHash: 'scrypt$16384$10$1$salt$hash' });
+
+  it('open under the same key, card and change number, and only then', () => {
+    const sealed = secrets.sealRecord('TT0001', 3, json);
+    expect(sealed).not.toContain('scrypt$');
+    expect(secrets.openRecord('TT0001', 3, sealed)).toBe(json);
+    expect(() => secrets.openRecord('TT0002', 3, sealed)).toThrow();
+    expect(() => secrets.openRecord('TT0001', 4, sealed)).toThrow();
+    expect(() => other.openRecord('TT0001', 3, sealed)).toThrow();
+  });
+
+  it('refuse a sealed record that was altered', () => {
+    const [version, nonce, ciphertext, tag] = secrets.sealRecord('TT0001', 3, json).split('.') as [string, string, string, string];
+    const flipped = Buffer.from(ciphertext, 'base64url');
+    flipped[0] = (flipped[0] as number) ^ 1;
+    expect(() => secrets.openRecord('TT0001', 3, [version, nonce, flipped.toString('base64url'), tag].join('.'))).toThrow();
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, SCREENS } from '../../machines/contract/index.ts';
-import { describeSessionStates } from '../../machines/session/describe.ts';
+import { describeSessionStates } from '../../kiosk/tools/states-describe.ts';
 
 describe('docs/states.md', () => {
   const generated = describeSessionStates();

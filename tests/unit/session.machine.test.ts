@@ -130,7 +130,7 @@ describe('start-up and the reader', () => {
   it('checks the reader, then waits for a card on a wiped screen', async () => {
     const session = await ready();
     expect(session.views[0]).toMatchObject({ screen: 'outOfService', busy: true });
-    expect(session.view()).toMatchObject({ screen: 'insertCard', busy: false, step: { index: 1, of: 7 } });
+    expect(session.view()).toMatchObject({ screen: 'insertCard', busy: false, });
     expect(session.view().card).toBeUndefined();
     expect(session.callsOf('selfcheck')).toEqual([{ expectCard: false }]);
   });
@@ -178,7 +178,7 @@ describe('path A: self-applied', () => {
     const session = await ready();
     await session.insert();
     expect(session.views.map((view) => view.screen)).toContain('readingCard');
-    expect(session.view()).toMatchObject({ screen: 'choosePath', step: { index: 2, of: 7 }, card: { cardNumber: CARD.cardNumber, route: 'self-applied' } });
+    expect(session.view()).toMatchObject({ screen: 'choosePath', card: { cardNumber: CARD.cardNumber, route: 'self-applied' } });
     expect(session.callsOf('selfcheck').at(-1)).toEqual({ expectCard: true });
     expect(session.callsOf('identifyCard')).toEqual([{ cardNumber: CARD.cardNumber, certSerial: CARD.certSerial, certificateKeySha256: CARD.certificateKeySha256 }]);
 
@@ -209,7 +209,7 @@ describe('path A: self-applied', () => {
     await session.advance(DEFAULT_TIMING.finishedScreenTimeout - 1);
     expect(session.view().screen).toBe('activated');
     const wiped = await session.advance(1);
-    expect(wiped.screen).toBe('insertCard');
+    expect(wiped.screen).toBe('removeCard');
     expect(wiped.card).toBeUndefined();
   });
 
@@ -736,7 +736,7 @@ describe('completing the activation after the PIN is set', () => {
     await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
     expect(session.actor.getSnapshot().value).toEqual({ session: 'awaitingCompletionRetry' });
     expect(handedOver).toEqual([]);
-    expect((await session.send({ type: 'staff.abort', staffId: 'S01' })).screen).toBe('insertCard');
+    expect((await session.send({ type: 'staff.abort', staffId: 'S01' })).screen).toBe('removeCard');
     expect(handedOver).toEqual([{ activationId: 'act-1', cardNumber: CARD.cardNumber, proof: PROOF }]);
   });
 
@@ -928,7 +928,7 @@ describe('idle timeout and "still there?"', () => {
     await toCardData(session);
     await session.advance(DEFAULT_TIMING.idleTimeout);
     const ended = await session.advance(DEFAULT_TIMING.stillThereTimeout);
-    expect(ended.screen).toBe('insertCard');
+    expect(ended.screen).toBe('removeCard');
     expect(ended.card).toBeUndefined();
   });
 
@@ -939,7 +939,7 @@ describe('idle timeout and "still there?"', () => {
     expect(session.view().screen).toBe('stillThere');
     await session.advance(19_999);
     expect(session.view().screen).toBe('stillThere');
-    expect((await session.advance(1)).screen).toBe('insertCard');
+    expect((await session.advance(1)).screen).toBe('removeCard');
   });
 
   it('every input screen times out to "still there?"', async () => {
@@ -1000,7 +1000,7 @@ describe('staff', () => {
     await session.send({ type: 'user.callStaff' });
     await session.advance(DEFAULT_TIMING.staffWaitTimeout - 1);
     expect(session.view().screen).toBe('staffAssist');
-    expect((await session.advance(1)).screen).toBe('insertCard');
+    expect((await session.advance(1)).screen).toBe('removeCard');
   });
 
   it('staff.abort ends the session from any screen, busy ones included', async () => {
@@ -1008,12 +1008,12 @@ describe('staff', () => {
     await toIdentityInput(verifying);
     await verifying.send({ type: 'user.submitUserCode', userCode: USER_CODE });
     expect(verifying.view().screen).toBe('verifying');
-    expect((await verifying.send({ type: 'staff.abort' })).screen).toBe('insertCard');
+    expect((await verifying.send({ type: 'staff.abort' })).screen).toBe('removeCard');
     expect(verifying.actor.getSnapshot().context.card).toBeNull();
 
     const failed = await ready({ world: { status: 'revoked' } });
     await failed.insert();
-    expect((await failed.send({ type: 'staff.abort' })).screen).toBe('insertCard');
+    expect((await failed.send({ type: 'staff.abort' })).screen).toBe('removeCard');
   });
 
   it('a card taken out while staff are there waits for it like anywhere else', async () => {
@@ -1029,7 +1029,7 @@ describe('cancel, language and ignored events', () => {
   it('user.cancel ends the session from an input screen and is ignored while busy', async () => {
     const session = await ready();
     await toIdentityInput(session);
-    expect((await session.send({ type: 'user.cancel' })).screen).toBe('insertCard');
+    expect((await session.send({ type: 'user.cancel' })).screen).toBe('removeCard');
 
     const busy = await ready({ effects: { verifyIdentity: () => new Promise(() => undefined) } });
     await toIdentityInput(busy);
@@ -1172,5 +1172,109 @@ describe('the manual: IDs, birth dates, retries and repeated failures', () => {
     const session = await ready({ world: { status: 'used-before-activation' } });
     const view = await session.insert(branch);
     expect(view).toMatchObject({ screen: 'failed', error: { code: '27011' }, card: { cardNumber: CARD.cardNumber, orgUnit: '測試分公司1' } });
+  });
+});
+
+describe('the manual words at the counter (issue 18)', () => {
+  it('after 完成 the kiosk asks for the card to be taken out before insertCard comes back', async () => {
+    const session = await ready();
+    await toPin(session);
+    await session.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    expect(session.view().screen).toBe('activated');
+    const ended = await session.advance(DEFAULT_TIMING.finishedScreenTimeout);
+    expect(ended).toMatchObject({ screen: 'removeCard', busy: false });
+    expect(ended.card).toBeUndefined();
+    expect(ended.step).toBeUndefined();
+    // Nothing but taking the card out (or calling staff) moves on.
+    expect(ended.accepts.filter((type) => type !== 'user.setLanguage' && type !== 'user.callStaff')).toEqual([]);
+    expect((await session.remove()).screen).toBe('insertCard');
+  });
+
+  it('every ending with the card still in asks for it; an ending with the card already out does not', async () => {
+    const cancelled = await ready();
+    await toIdentityInput(cancelled);
+    expect((await cancelled.send({ type: 'user.cancel' })).screen).toBe('removeCard');
+
+    const failedOut = await ready({ world: { status: 'revoked' } });
+    await failedOut.insert();
+    expect((await failedOut.advance(DEFAULT_TIMING.failureScreenTimeout)).screen).toBe('removeCard');
+    expect((await failedOut.remove()).screen).toBe('insertCard');
+
+    // Taken out while the registry is told, then the finished screen runs out: nothing to take.
+    const takenOut = await ready({ effects: { completeActivation: failsFirst(1, { activatedAt: '2026-06-01T00:06:01Z' }) } });
+    await toPin(takenOut);
+    await takenOut.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' });
+    await takenOut.remove();
+    await takenOut.advance(1_000);
+    expect(takenOut.view().screen).toBe('activated');
+    expect((await takenOut.advance(DEFAULT_TIMING.finishedScreenTimeout)).screen).toBe('insertCard');
+
+    // Taken out mid-session and not put back: the grace period ends on insertCard.
+    const walkedAway = await ready();
+    await toCardData(walkedAway);
+    await walkedAway.remove();
+    expect((await walkedAway.advance(DEFAULT_TIMING.reinsertGrace)).screen).toBe('insertCard');
+
+    // Staff took the card: it is out.
+    const taken = await ready({ world: { status: 'used-before-activation' } });
+    await taken.insert();
+    expect((await taken.send({ type: 'staff.takeCard' })).screen).toBe('insertCard');
+  });
+
+  it('shows the step count only once the path is chosen (2/7 and 2/8 would tell the card route)', async () => {
+    for (const route of ['self-applied', 'registration-bundled'] as const) {
+      const session = await ready({ world: { route } });
+      expect(session.view().step).toBeUndefined();
+      const choose = await session.insert();
+      expect(choose.screen).toBe('choosePath');
+      expect(choose.step).toBeUndefined();
+      const identity = await session.send({ type: 'user.choosePath', path: route });
+      expect(identity.step).toEqual({ index: 3, of: route === 'self-applied' ? 7 : 8 });
+    }
+  });
+
+  it('3125 says at which step the registry did not answer', async () => {
+    const no = () => Promise.reject(new ContractError('3125'));
+    const identify = await ready({ effects: { identifyCard: no } });
+    expect((await identify.insert()).error).toMatchObject({ code: '3125', during: 'identify' });
+
+    const verify = await ready({ effects: { verifyIdentity: no } });
+    await toCardData(verify);
+    expect(verify.view().error).toMatchObject({ code: '3125', during: 'verify' });
+
+    const accept = await ready({ effects: { acceptCertificate: no } });
+    await toCardData(accept);
+    await accept.send({ type: 'user.confirmCardData' });
+    for (const delay of [1_000, 2_000, 4_000]) await accept.advance(delay);
+    expect(accept.view().error).toMatchObject({ code: '3125', during: 'accept' });
+
+    const grant = await ready({ effects: { setPin: no } });
+    await toPin(grant);
+    expect((await grant.send({ type: 'user.submitPin', pin: '246810', pinConfirm: '246810' })).error).toMatchObject({
+      code: '3125',
+      during: 'pinGrant',
+    });
+    // Other failures carry no step.
+    const revoked = await ready({ world: { status: 'revoked' } });
+    expect((await revoked.insert()).error).toEqual({ code: '4931', retryable: false });
+  });
+
+  it('a card that is not a business certificate has its own screen: take it back (no staff, no mail-in)', async () => {
+    const read = await ready({ effects: { readCard: async () => Promise.reject(new ContractError('NOT_BUSINESS_CARD')) } });
+    const view = await read.insert();
+    expect(view).toMatchObject({ screen: 'failed', error: { code: 'NOT_BUSINESS_CARD', retryable: false } });
+    expect(read.actor.getSnapshot().hasTag('needsStaff')).toBe(false);
+    expect(read.actor.getSnapshot().value).toEqual({ session: { failed: 'notBusinessCard' } });
+
+    const selfcheck = await ready({
+      effects: {
+        selfcheck: async ({ expectCard }) => {
+          const result = selfcheckOf(true, expectCard, !expectCard);
+          return { ...result, checks: result.checks.map((c) => (c.id === 'token' && !c.ok ? { ...c, code: 'NOT_BUSINESS_CARD' as const } : c)) };
+        },
+      },
+    });
+    expect(errorOf(await selfcheck.insert())).toBe('NOT_BUSINESS_CARD');
+    expect((await selfcheck.remove()).screen).toBe('insertCard');
   });
 });

@@ -250,7 +250,7 @@ describe('restoreSnapshot', () => {
     await settle();
     expect(kiosk.view()).toMatchObject({ screen: 'enterUserCode', deadline: new Date(NOW + DEFAULT_TIMING.idleTimeout).toISOString() });
     expect((await kiosk.advance(DEFAULT_TIMING.idleTimeout)).screen).toBe('stillThere');
-    expect((await kiosk.advance(DEFAULT_TIMING.stillThereTimeout)).screen).toBe('insertCard');
+    expect((await kiosk.advance(DEFAULT_TIMING.stillThereTimeout)).screen).toBe('removeCard');
   });
 
   it('reports CARD_SWAPPED when another card is in the reader after the restart', async () => {
@@ -286,11 +286,11 @@ describe('restoreSnapshot', () => {
     expect(restored.view().screen).toBe('enterUserCode');
   });
 
-  it('checks the reader before showing insertCard when restored from a saved awaitingCard', async () => {
+  it('checks the reader before showing insertCard when restored from a saved awaitingCardRemoval', async () => {
     const { kiosk: before } = await fullRun('self-applied');
     await before.advance(DEFAULT_TIMING.finishedScreenTimeout);
     const saved = toPersisted(before.actor);
-    expect(saved.value).toBe('awaitingCard');
+    expect(saved.value).toBe('awaitingCardRemoval');
     const world: World = { route: 'self-applied', inReader: null, acceptedAt: null, acceptFailures: 0 };
     const kiosk = startKiosk(world, restoreSnapshot(saved));
     expect(kiosk.view().screen).toBe('outOfService');

@@ -40,7 +40,7 @@ export const inspectorAppStyles = css`
     flex: 1;
     min-height: 0;
     display: grid;
-    grid-template-columns: minmax(0, 1fr) minmax(440px, 560px);
+    grid-template-columns: minmax(0, 1fr) minmax(400px, 440px);
   }
   .chart {
     overflow: auto;
@@ -48,6 +48,20 @@ export const inspectorAppStyles = css`
     flex-direction: column;
     gap: var(--ka-space-2);
     padding: var(--ka-space-3) var(--ka-space-4);
+  }
+  /* The heading, the trace bar and the nested boxes' switch share a row: the drawing gets the height. */
+  .chart-head {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: var(--ka-space-2) var(--ka-space-4);
+  }
+  .chart-head h2 {
+    margin: 0;
+  }
+  /* The nested boxes, opened, take the row's whole width under the heading. */
+  .chart-head details[open] {
+    flex-basis: 100%;
   }
   ka-statechart-graph {
     flex: 1 0 420px;

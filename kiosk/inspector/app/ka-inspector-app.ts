@@ -245,23 +245,25 @@ export class KaInspectorApp extends LitElement {
       ${this.renderCurrent()}
       <main>
         <section class="chart" aria-labelledby="chart-title">
-          <h2 id="chart-title">${t.chart}${this.machine ? html` <code>${this.machine.id}</code>` : nothing}</h2>
-          ${this.renderTraceBar()}
+          <div class="chart-head">
+            <h2 id="chart-title">${t.chart}${this.machine ? html` <code>${this.machine.id}</code>` : nothing}</h2>
+            ${this.renderTraceBar()}
+            <details>
+              <summary>${t.boxes}</summary>
+              <ka-inspector-chart
+                .machine=${this.machine}
+                .activeIds=${this.activeIds}
+                .previousIds=${this.previousIds}
+                .selectedId=${this.selectedStateId ?? leaf}
+              ></ka-inspector-chart>
+            </details>
+          </div>
           <ka-statechart-graph
             .machine=${this.machine}
             .activeIds=${this.activeIds}
             .previousIds=${this.previousIds}
             .takenEdgeId=${this.takenEdgeId}
           ></ka-statechart-graph>
-          <details>
-            <summary>${t.boxes}</summary>
-            <ka-inspector-chart
-              .machine=${this.machine}
-              .activeIds=${this.activeIds}
-              .previousIds=${this.previousIds}
-              .selectedId=${this.selectedStateId ?? leaf}
-            ></ka-inspector-chart>
-          </details>
         </section>
         <div class="side">
           <ka-inspector-transitions tabindex="0" role="region" aria-label=${t.transitions} .index=${this.#machineIndex()} .stateId=${this.selectedStateId ?? leaf} .activeId=${leaf}></ka-inspector-transitions>

@@ -2,16 +2,27 @@ import { css, html, LitElement, type PropertyValues } from 'lit';
 import type { DescribedState } from '../../../machines/session/introspect.ts';
 import { define } from '../../src/events.ts';
 import { inspectorStrings as t } from '../inspector-strings.ts';
-import { layoutStatechart } from './layout.ts';
+import { layoutStatechart, type Box, type StatechartLayout } from './layout.ts';
 import { renderStatechartSvg } from './render-svg.ts';
 
 const ZOOM_STEP = 1.25;
+/**
+ * The default zoom: the drawing's own size, where its text is 12–13 CSS px (layout.ts FONT).
+ * Zooming out below it is the person's choice.
+ */
+export const DEFAULT_SCALE = 1;
+/** How far inside the visible area the followed state is kept, in CSS px. */
+const FOLLOW_MARGIN = 16;
+/** Room left above the followed state: the edge that led to it and a glimpse of the state left. */
+const FOLLOW_LEAD = 64;
 
 /**
- * The statechart drawn (elkjs layout, one SVG): compound states as containers, every targeted
- * transition an edge labelled with its event and guard. Pan by dragging, zoom with the wheel or
- * the buttons (keyboard: + − 0 on the focused drawing). The active states, the state left and
- * the edge of the last transition are marked by classes on the drawn elements.
+ * The statechart drawn (elkjs layout, one SVG; drawing-model.ts says what is folded): compound
+ * states as containers, transitions as edges labelled with their event. Pan by dragging, zoom
+ * with the wheel or the buttons (keyboard: + − 0 and the arrows on the focused drawing). The
+ * active states, the state left and the edge of the last transition are marked by classes; the
+ * active atomic state carries `aria-current="true"` and is kept in view as the kiosk moves
+ * (following), until the person pans or zooms; the follow button (aria-pressed) brings it back.
  *
  * @summary The statechart as a graph.
  */
@@ -23,6 +34,7 @@ export class KaStatechartGraph extends LitElement {
     takenEdgeId: { attribute: false },
     label: {},
     laidOut: { state: true },
+    following: { state: true },
   };
 
   declare machine: DescribedState | undefined;
@@ -32,12 +44,17 @@ export class KaStatechartGraph extends LitElement {
   declare label: string;
   /** The machine whose drawing is in place (layout is asynchronous). */
   declare laidOut: DescribedState | undefined;
+  /** Whether the view moves with the active state (until the person pans or zooms). */
+  declare following: boolean;
 
   #svg = '';
-  #scale = 0.5;
+  #layout: StatechartLayout | undefined;
+  #scale = DEFAULT_SCALE;
   #x = 0;
   #y = 0;
   #drag: { x: number; y: number; pointer: number } | undefined;
+  /** The state the view was last placed for while following. */
+  #followedId: string | undefined;
 
   constructor() {
     super();
@@ -47,6 +64,7 @@ export class KaStatechartGraph extends LitElement {
     this.takenEdgeId = undefined;
     this.label = t.graphLabel;
     this.laidOut = undefined;
+    this.following = true;
   }
 
   /** Resolves once the current machine is drawn. */
@@ -100,14 +118,19 @@ export class KaStatechartGraph extends LitElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('machine') && this.machine !== this.laidOut) {
       const machine = this.machine;
+      // Another machine (another kiosk): a new drawing, followed from its start.
+      this.following = true;
+      this.#followedId = undefined;
       if (machine === undefined) {
         this.#svg = '';
+        this.#layout = undefined;
         this.laidOut = undefined;
         return;
       }
       this.#drawing = layoutStatechart(machine).then((layout) => {
         if (this.machine !== machine) return;
         this.#svg = renderStatechartSvg(layout, this.label);
+        this.#layout = layout;
         this.laidOut = machine;
       });
     }
@@ -120,28 +143,133 @@ export class KaStatechartGraph extends LitElement {
       canvas.innerHTML = this.#svg;
       canvas.dataset.for = this.laidOut?.id ?? '';
     }
+    let current: SVGGElement | undefined;
     for (const node of canvas.querySelectorAll<SVGGElement>('[data-state-id]')) {
       const id = node.dataset.stateId ?? '';
       node.classList.toggle('active', this.activeIds.has(id));
       node.classList.toggle('previous', this.previousIds.has(id));
+      // The deepest active state (the first, were there parallel regions) is the current one.
+      const isCurrent = current === undefined && this.activeIds.has(id) && node.classList.contains('atomic');
+      if (isCurrent) current = node;
+      if (isCurrent) node.setAttribute('aria-current', 'true');
+      else node.removeAttribute('aria-current');
     }
     for (const edge of canvas.querySelectorAll<SVGGElement>('[data-edge-id]')) {
-      edge.classList.toggle('taken', edge.dataset.edgeId === this.takenEdgeId);
+      const members = (edge.dataset.members ?? '').split(' ');
+      edge.classList.toggle('taken', this.takenEdgeId !== undefined && members.includes(this.takenEdgeId));
     }
+    if (this.following) this.#keepInView(current);
     this.#applyTransform();
   }
 
-  /** Puts the active leaf (or the drawing's corner) in view. */
-  centreOnActive(): void {
-    const canvas = this.renderRoot.querySelector<HTMLElement>('.canvas');
-    const active = [...(canvas?.querySelectorAll<SVGGElement>('.state.atomic.active') ?? [])][0];
-    const rect = active?.querySelector('rect');
-    if (!rect) return;
-    const cx = Number(rect.getAttribute('x')) + Number(rect.getAttribute('width')) / 2 + 12;
-    const cy = Number(rect.getAttribute('y')) + Number(rect.getAttribute('height')) / 2 + 12;
-    this.#x = this.clientWidth / 2 - cx * this.#scale;
-    this.#y = this.clientHeight / 2 - cy * this.#scale;
+  /** The box of a drawn state in the drawing's own coordinates (its viewBox starts at -12). */
+  #boxOf(node: SVGGElement | undefined): { x: number; y: number; width: number; height: number } | undefined {
+    const rect = node?.querySelector('rect');
+    if (!rect) return undefined;
+    const margin = 12;
+    return {
+      x: Number(rect.getAttribute('x')) + margin,
+      y: Number(rect.getAttribute('y')) + margin,
+      width: Number(rect.getAttribute('width')),
+      height: Number(rect.getAttribute('height')),
+    };
+  }
+
+  #current(): SVGGElement | undefined {
+    return this.renderRoot.querySelector<SVGGElement>('[aria-current="true"]') ?? undefined;
+  }
+
+  /**
+   * The states a session can reach next from `id` (along the drawn edges, failures aside) that
+   * lie below it within one view's height: what the view should show with it.
+   */
+  #ahead(id: string, reach: number): Box[] {
+    const layout = this.#layout;
+    if (!layout) return [];
+    const boxes = new Map(layout.nodes.map((laid) => [laid.node.id, laid]));
+    const start = boxes.get(id);
+    if (!start) return [];
+    const next = new Map<string, string[]>();
+    for (const { edge } of layout.edges) {
+      if (edge.kind === 'failure') continue;
+      for (const link of edge.links) next.set(link.source, [...(next.get(link.source) ?? []), link.target]);
+    }
+    const seen = new Set([id]);
+    const queue = [id];
+    while (queue.length > 0) {
+      for (const target of next.get(queue.shift()!) ?? []) {
+        const box = boxes.get(target);
+        if (seen.has(target) || !box || box.node.compound || box.y < start.y || box.y + box.height > start.y + reach) continue;
+        seen.add(target);
+        queue.push(target);
+      }
+    }
+    return [...seen].map((seenId) => boxes.get(seenId)!);
+  }
+
+  /**
+   * Keeps the current state in view. When it changes, its top goes near the top of the view (a
+   * session reads downwards: the steps that can come next show below it, the way in above), and
+   * sideways the view takes in the states reachable from it that fit below, if not all in view.
+   */
+  #keepInView(node: SVGGElement | undefined): void {
+    const box = this.#boxOf(node);
+    const id = node?.dataset.stateId;
+    if (!box || id === undefined || this.clientWidth === 0) return;
+    const scale = this.#scale;
+    const width = this.clientWidth;
+    const changed = id !== this.#followedId;
+    const top = this.#y + box.y * scale;
+    if (changed || top < FOLLOW_MARGIN || top + box.height * scale > this.clientHeight - FOLLOW_MARGIN) {
+      this.#y = FOLLOW_LEAD - box.y * scale;
+    }
+    // The layout's boxes are in the drawing's coordinates without the SVG's margin (#boxOf adds it).
+    const offset = box.x - (this.#layout?.nodes.find((laid) => laid.node.id === id)?.x ?? box.x);
+    const ahead = changed ? this.#ahead(id, (this.clientHeight - 2 * FOLLOW_MARGIN) / scale) : [];
+    const span = ahead.reduce(
+      (bounds, other) => ({ left: Math.min(bounds.left, other.x + offset), right: Math.max(bounds.right, other.x + offset + other.width) }),
+      { left: box.x, right: box.x + box.width },
+    );
+    const fits = (span.right - span.left) * scale <= width - 2 * FOLLOW_MARGIN;
+    const wanted = fits ? span : { left: box.x, right: box.x + box.width };
+    const left = this.#x + wanted.left * scale;
+    const right = this.#x + wanted.right * scale;
+    if (left < FOLLOW_MARGIN || right > width - FOLLOW_MARGIN) {
+      this.#x = right - left > width - 2 * FOLLOW_MARGIN ? FOLLOW_MARGIN - wanted.left * scale : width / 2 - ((wanted.left + wanted.right) / 2) * scale;
+    }
+    this.#keepDrawingInView(box);
+    this.#followedId = id;
+  }
+
+  /**
+   * No empty view past the drawing's edges where the drawing could fill it: near the end of the
+   * drawing the view stops there, the current state (`box`) still inside it.
+   */
+  #keepDrawingInView(box: Box): void {
+    const svg = this.renderRoot.querySelector('svg');
+    if (!svg) return;
+    const scale = this.#scale;
+    const drawing = { width: Number(svg.getAttribute('width')) * scale, height: Number(svg.getAttribute('height')) * scale };
+    const lowestY = this.clientHeight - drawing.height - FOLLOW_MARGIN;
+    const lowestX = this.clientWidth - drawing.width - FOLLOW_MARGIN;
+    // Pulled back only as far as the current state stays in view.
+    const boxStaysY = this.clientHeight - FOLLOW_MARGIN - (box.y + box.height) * scale;
+    const boxStaysX = this.clientWidth - FOLLOW_MARGIN - (box.x + box.width) * scale;
+    if (this.#y < lowestY) this.#y = Math.max(this.#y, Math.min(lowestY, boxStaysY));
+    if (this.#x < lowestX) this.#x = Math.max(this.#x, Math.min(lowestX, boxStaysX));
+  }
+
+  /** Follows the active state again and puts it in view (the follow button, the 0 key). */
+  follow(): void {
+    this.following = true;
+    this.#followedId = undefined;
+    this.#keepInView(this.#current());
     this.#applyTransform();
+  }
+
+  /** The person moved the view: it stays where they put it until they ask to follow again. */
+  #stopFollowing(): void {
+    this.following = false;
   }
 
   #applyTransform(): void {
@@ -150,10 +278,19 @@ export class KaStatechartGraph extends LitElement {
   }
 
   #zoom(factor: number, at = { x: this.clientWidth / 2, y: this.clientHeight / 2 }): void {
+    this.#stopFollowing();
     const scale = Math.min(4, Math.max(0.05, this.#scale * factor));
     this.#x = at.x - ((at.x - this.#x) * scale) / this.#scale;
     this.#y = at.y - ((at.y - this.#y) * scale) / this.#scale;
     this.#scale = scale;
+    this.#applyTransform();
+  }
+
+  /** Moves the view by (dx, dy) CSS px, as dragging does. */
+  #pan(dx: number, dy: number): void {
+    this.#stopFollowing();
+    this.#x += dx;
+    this.#y += dy;
     this.#applyTransform();
   }
 
@@ -170,6 +307,7 @@ export class KaStatechartGraph extends LitElement {
 
   #onPointerMove = (event: PointerEvent) => {
     if (this.#drag?.pointer !== event.pointerId) return;
+    this.#stopFollowing();
     this.#x = event.clientX - this.#drag.x;
     this.#y = event.clientY - this.#drag.y;
     this.#applyTransform();
@@ -184,11 +322,11 @@ export class KaStatechartGraph extends LitElement {
       '+': () => this.#zoom(ZOOM_STEP),
       '=': () => this.#zoom(ZOOM_STEP),
       '-': () => this.#zoom(1 / ZOOM_STEP),
-      '0': () => this.centreOnActive(),
-      ArrowLeft: () => ((this.#x += 60), this.#applyTransform()),
-      ArrowRight: () => ((this.#x -= 60), this.#applyTransform()),
-      ArrowUp: () => ((this.#y += 60), this.#applyTransform()),
-      ArrowDown: () => ((this.#y -= 60), this.#applyTransform()),
+      '0': () => this.follow(),
+      ArrowLeft: () => this.#pan(60, 0),
+      ArrowRight: () => this.#pan(-60, 0),
+      ArrowUp: () => this.#pan(0, 60),
+      ArrowDown: () => this.#pan(0, -60),
     };
     const move = moves[event.key];
     if (move) {
@@ -216,7 +354,9 @@ export class KaStatechartGraph extends LitElement {
       <div class="tools">
         <button type="button" aria-label=${t.zoomIn} @click=${() => this.#zoom(ZOOM_STEP)}>+</button>
         <button type="button" aria-label=${t.zoomOut} @click=${() => this.#zoom(1 / ZOOM_STEP)}>−</button>
-        <button type="button" aria-label=${t.centre} @click=${() => this.centreOnActive()}>◎</button>
+        <button type="button" data-follow aria-pressed=${this.following ? 'true' : 'false'} title=${t.follow} @click=${() => this.follow()}>
+          ◎ ${t.follow}
+        </button>
       </div>`;
   }
 }

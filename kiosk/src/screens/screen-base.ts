@@ -3,7 +3,7 @@
 import { css, html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { UserEvent, View } from '../../../machines/contract/messages.ts';
 import type { ActivationPath } from '../../../machines/contract/screens.ts';
-import { CUSTOMER_SERVICE, type ErrorCode } from '../../../machines/contract/errors.ts';
+import type { ErrorCode } from '../../../machines/contract/errors.ts';
 import type { KaTextField } from '../components/text-field/ka-text-field.ts';
 import type { KeyboardLayout } from '../components/keyboard/keyboard-layouts.ts';
 import { emit } from '../events.ts';
@@ -104,7 +104,7 @@ export abstract class ScreenElement extends LitElement {
     return this.action('user.cancel', this.s.buttons.cancel, () => this.send({ type: 'user.cancel' }));
   }
 
-  /** 客服專線, shown with every error a user cannot fix alone. */
+  /** 客服專線 with every number the manual lists: shown only where calling the CA can help. */
   protected customerService() {
     return html`<div class="notice info service">
       ${icons.phone}
@@ -113,7 +113,7 @@ export abstract class ScreenElement extends LitElement {
         <ul class="body lines">
           ${this.s.customerServiceLines.map((line) => html`<li>${line}</li>`)}
         </ul>
-        <p class="body">${CUSTOMER_SERVICE.email}</p>
+        <p class="body">${this.s.customerServiceEmail}</p>
       </div>
     </div>`;
   }
@@ -138,7 +138,8 @@ export abstract class ScreenElement extends LitElement {
         ${error.attemptsLeft === undefined ? nothing : html`<p class="body attempts">${this.s.attemptsLeft(error.attemptsLeft)}</p>`}
         ${error.code === '3005' ? html`<p class="body call-if-sure">${icons.phone}${this.s.callIfSure[this.path ?? 'self-applied']}</p>` : nothing}
       </div>
-    </div>`;
+    </div>
+    ${error.code === '3005' ? this.customerService() : nothing}`;
   }
 }
 
@@ -259,9 +260,15 @@ export abstract class InputScreen extends ScreenElement {
 
   protected abstract renderIntro(): unknown;
 
+  /** The fields an input error empties, so the user types them afresh (a PIN mismatch: both PINs). */
+  protected fieldsToClearFor(_code: ErrorCode): string[] {
+    return [];
+  }
+
   protected override updated(changed: PropertyValues<this>): void {
     const before = changed.get('view') as View | undefined;
     if (before && this.view.error && (before.error?.code !== this.view.error.code || before.seq !== this.view.seq)) {
+      for (const name of this.fieldsToClearFor(this.view.error.code)) this.field(name)?.clear();
       // A new input error: put the user on the field to correct.
       this.fields()
         .find((f) => f.invalid)

@@ -195,8 +195,12 @@ export class KaStaffApp extends LitElement {
     </section>`;
   }
 
-  /** Ends the session here (the token simply expires at the registry); `notice` says why, if not by choice. */
+  /**
+   * Ends the session here and, when staff sign out by choice, at the hub too (the token is refused
+   * everywhere from then on); `notice` says why, if not by choice (expired, refused: nothing to end).
+   */
   signOut(notice?: string): void {
+    if (notice === undefined && this.session) void this.auth?.signOut?.(this.session.token).catch(() => undefined);
     this.session = undefined;
     this.slip = undefined;
     this.signInNotice = notice;

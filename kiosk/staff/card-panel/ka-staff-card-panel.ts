@@ -1,5 +1,6 @@
 import { css, html, nothing, type PropertyValues } from 'lit';
 import type { View } from '../../../machines/contract/messages.ts';
+import { certificateUserName } from '../../../machines/validators/certificate-name.formatter.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
 import { define, emit } from '../../src/events.ts';
 import { strings } from '../../src/i18n.ts';
@@ -157,7 +158,7 @@ export class KaStaffCardPanel extends StaffRequestElement<Operation> {
         <dt>${f.cardNumber}</dt>
         <dd><code>${record.cardNumber}</code></dd>
         <dt>${f.holderName}</dt>
-        <dd>${record.holderName}</dd>
+        <dd data-field="holder">${certificateUserName(record)}</dd>
         <dt>${f.ubn}</dt>
         <dd>${record.ubn}</dd>
         <dt>${f.route}</dt>
@@ -297,6 +298,7 @@ export class KaStaffCardPanel extends StaffRequestElement<Operation> {
       const slip: ReturnSlip = {
         cardNumber,
         holderName: returned.holderName,
+        ...(returned.orgUnit === undefined ? {} : { orgUnit: returned.orgUnit }),
         reason: returned.returnReason ?? details.reason,
         takenAt: returned.returnedAt ?? new Date().toISOString(),
         staffId: this.staffId,

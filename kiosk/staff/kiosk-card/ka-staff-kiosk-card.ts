@@ -1,7 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
-import { ERRORS } from '../../../machines/contract/errors.ts';
 import { define, emit } from '../../src/events.ts';
-import { strings } from '../../src/i18n.ts';
+import { errorText, strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
 import { consoleStyles } from '../../consoles/styles.ts';
 import { needsStaff, type KioskEntry } from '../../consoles/kiosk-status.ts';
@@ -140,7 +139,7 @@ export class KaStaffKioskCard extends LitElement {
         : nothing}
       ${view.error
         ? html`<span class="error">${icons.error} <span class="code">${view.error.code}</span>
-            ${ERRORS[view.error.code].text['zh-TW']}</span>`
+            ${errorText(view.error.code, 'zh-TW')}</span>`
         : nothing}
       <span class="meta">
         ${view.deadline ? html`<ka-staff-countdown .deadline=${view.deadline}></ka-staff-countdown>` : nothing}

@@ -1,18 +1,23 @@
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { ERRORS } from '../../../machines/contract/errors.ts';
 import type { View } from '../../../machines/contract/messages.ts';
+import { certificateUserName } from '../../../machines/validators/certificate-name.formatter.ts';
 import { formatRocRange } from '../../../machines/validators/roc-date.formatter.ts';
 import { define } from '../../src/events.ts';
-import { strings } from '../../src/i18n.ts';
+import { errorText, strings } from '../../src/i18n.ts';
 import { icons } from '../../src/styles/icons.ts';
 import { DESTRUCTIVE_ACTIONS, needsStaff, staffActionsFor, type KioskEntry, type StaffEventType } from '../../consoles/kiosk-status.ts';
-import { formatTime, staffStrings } from '../staff-strings.ts';
+import { formatTime, speechStrings, staffStrings } from '../staff-strings.ts';
 import { StaffRequestElement } from '../staff-request-element.ts';
 import '../card-panel/ka-staff-card-panel.ts';
 import '../countdown/ka-staff-countdown.ts';
 
 const zh = strings('zh-TW');
 const s = staffStrings;
+
+
+/** Codes of a card the reader cannot read (不明連接卡): staff first try the reader with another certificate card. */
+const READER_ADVICE_CODES: ReadonlySet<string> = new Set(['CARD_UNREADABLE', 'UNKNOWN_CARD']);
 
 /**
  * The selected kiosk: everything its view says, the staff actions it takes now (exactly those of
@@ -115,7 +120,7 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
         ${view.busy ? html`<span class="badge busy">${icons.clock}${s.badges.busy}</span>` : nothing}
         ${view.deadline ? html`<ka-staff-countdown .deadline=${view.deadline}></ka-staff-countdown>` : nothing}
       </header>
-      ${this.renderActions(view)}
+      ${this.renderActions(view)} ${this.renderSpeech(view)}
       <section aria-labelledby="card-panel-title">
         <ka-staff-card-panel
           heading-id="card-panel-title"
@@ -159,6 +164,30 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
     </section>`;
   }
 
+  /** The kiosk's automatic speech, on or off: a setting of the kiosk, whatever screen it shows. */
+  private renderSpeech(view: View) {
+    const type: StaffEventType = view.autoSpeech === true ? 'staff.speechOff' : 'staff.speechOn';
+    const text = s.actions.byType[type];
+    return html`<section aria-labelledby="speech-title">
+      <h3 id="speech-title">${speechStrings.heading}</h3>
+      <p class="speech-state">${view.autoSpeech === true ? speechStrings.on : speechStrings.off}</p>
+      <ul class="actions-list">
+        <li>
+          <button
+            type="button"
+            data-setting=${type}
+            aria-describedby=${`help-${type}`}
+            ?disabled=${this.pending !== undefined}
+            @click=${() => void this.perform(type)}
+          >
+            ${text.label}
+          </button>
+          <p class="help-text" id=${`help-${type}`}>${text.help}</p>
+        </li>
+      </ul>
+    </section>`;
+  }
+
   private renderConfirm(view: View, type: StaffEventType) {
     const text = s.actions.byType[type];
     return html`<div class="confirm" role="group" aria-labelledby="confirm-question">
@@ -188,16 +217,17 @@ export class KaStaffKioskDetail extends StaffRequestElement<StaffEventType> {
         ${view.error
           ? html`<dt>${f.error}</dt>
               <dd>
-                <span class="error-text"><code>${view.error.code}</code> ${ERRORS[view.error.code].text['zh-TW']}</span>
+                <span class="error-text"><code>${view.error.code}</code> ${errorText(view.error.code, 'zh-TW')}</span>
                 <br />${s.remedy[ERRORS[view.error.code].remedy]}${view.error.attemptsLeft === undefined
                   ? nothing
                   : html`；${s.attemptsLeft(view.error.attemptsLeft)}`}
+                ${READER_ADVICE_CODES.has(view.error.code) ? html`<br /><span class="reader-advice">${s.readerAdvice}</span>` : nothing}
               </dd>`
           : nothing}
         ${view.card
           ? html`<dt>${f.card}</dt>
               <dd>
-                <code>${view.card.cardNumber}</code> · ${view.card.holderName} · ${zh.card.ubn} ${view.card.ubn}<br />
+                <code>${view.card.cardNumber}</code> · ${certificateUserName(view.card)} · ${zh.card.ubn} ${view.card.ubn}<br />
                 ${formatRocRange(view.card.validFrom, view.card.validTo)}
               </dd>`
           : nothing}

@@ -1,16 +1,20 @@
 import { css, html, LitElement } from 'lit';
-import { ERRORS, isErrorCode } from '../../../machines/contract/errors.ts';
+import { certificateUserName } from '../../../machines/validators/certificate-name.formatter.ts';
 import { formatRocDate } from '../../../machines/validators/roc-date.formatter.ts';
 import { define } from '../../src/events.ts';
+import { strings } from '../../src/i18n.ts';
+import { staffStrings } from '../staff-strings.ts';
 
-/** Where the manual sends a card to be unlocked (27011) or tested (unreadable), word for word. */
-export const CA_RETURN_ADDRESS = '100 臺北市信義路一段 21 號數據大樓 4 樓，憑證管理中心收';
+/** Where the manual sends a card to be unblocked (27011) or tested (unreadable), word for word. */
+export const CA_RETURN_ADDRESS = strings('zh-TW').caMailAddress;
 
 /** What a return slip shows: nothing secret (no user code, ID, birth date, PIN, token). */
 export interface ReturnSlip {
   readonly cardNumber: string;
   readonly holderName: string;
-  /** The code that sent the card to staff: 27011, CARD_UNREADABLE, … */
+  /** The certificate's OU (a branch), printed in 憑證用戶名稱 as the kiosk shows it. */
+  readonly orgUnit?: string;
+  /** The code that sent the card to staff (27011, CARD_UNREADABLE, …): printed as the manual's words, never our code. */
   readonly reason: string;
   /** When staff took it in (ISO). */
   readonly takenAt: string;
@@ -83,22 +87,23 @@ export class KaStaffReturnSlip extends LitElement {
   override render() {
     const slip = this.slip;
     if (!slip) return html``;
-    const reasonText = isErrorCode(slip.reason) ? ERRORS[slip.reason].text['zh-TW'] : '';
-    return html`<h2>工商憑證IC卡 寄回單</h2>
-      <p class="to"><strong>寄送至：</strong>${CA_RETURN_ADDRESS}</p>
+    const words = staffStrings.slip;
+    const purpose = slip.reason === '27011' ? 'unblock' : 'test';
+    return html`<h2>${words.title}</h2>
+      <p class="to"><strong>${words.to}</strong>${CA_RETURN_ADDRESS}</p>
       <table>
         <tbody>
           <tr><th scope="row">IC卡卡號</th><td data-slip="card">${slip.cardNumber}</td></tr>
-          <tr><th scope="row">憑證用戶名稱</th><td>${slip.holderName}</td></tr>
-          <tr><th scope="row">錯誤訊息</th><td data-slip="reason">${slip.reason}${reasonText ? html`<br />${reasonText}` : ''}</td></tr>
+          <tr><th scope="row">憑證用戶名稱</th><td data-slip="holder">${certificateUserName(slip)}</td></tr>
+          <tr><th scope="row">錯誤訊息</th><td data-slip="reason">${words.reasonText(slip.reason)}</td></tr>
           <tr><th scope="row">收卡日期</th><td data-slip="date">${formatRocDate(slip.takenAt)}</td></tr>
           <tr><th scope="row">聯絡人姓名</th><td data-slip="contact-name">${slip.contact.name}</td></tr>
           <tr><th scope="row">聯絡電話</th><td data-slip="contact-phone">${slip.contact.phone}</td></tr>
           <tr><th scope="row">郵寄地址</th><td data-slip="contact-address">${slip.contact.address}</td></tr>
-          <tr><th scope="row">經辦服務人員</th><td>${slip.staffId}</td></tr>
+          <tr><th scope="row">經辦櫃檯服務人員</th><td>${slip.staffId}</td></tr>
         </tbody>
       </table>
-      <p class="note">本中心完成${slip.reason === '27011' ? '解卡' : '檢測'}後，將以掛號方式將憑證寄回上列郵寄地址。</p>`;
+      <p class="note" data-slip="note">${words.note[purpose]}</p>`;
   }
 }
 

@@ -130,7 +130,7 @@ export class KaStaffSignIn extends LitElement {
       this.enrollCode = undefined;
       this.staffId = enrolled.staffId;
       if (location.hash.startsWith('#enroll=')) history.replaceState(null, '', location.pathname + location.search);
-      this.message = { kind: 'ok', text: s.enrolled(enrolled.name, enrolled.staffId) };
+      this.message = { kind: 'ok', text: `${s.enrolled(enrolled.name, enrolled.staffId)}${s.authenticatorPolicy[enrolled.authenticators]}` };
     });
   };
 

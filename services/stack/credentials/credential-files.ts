@@ -13,6 +13,8 @@ import type { EmbeddedUser } from './embedded-users.ts';
 export interface Credentials {
   user: string;
   password: string;
+  /** Where the user's replies come back; absent: `_INBOX.<user>` (the embedded stack's rule). Production logins name it. */
+  inboxPrefix?: string;
 }
 
 /** The bcrypt cost. The passwords are 192 random bits: no guessing to slow down, only a hash to keep the config from holding them. */
@@ -32,7 +34,7 @@ function parseCredentials(text: string, file: string): Credentials {
   if (typeof value.user !== 'string' || typeof value.password !== 'string' || value.password.length < 16) {
     throw new Error(`${file}: expected {"user","password"}`);
   }
-  return { user: value.user, password: value.password };
+  return { user: value.user, password: value.password, ...(typeof value.inboxPrefix === 'string' ? { inboxPrefix: value.inboxPrefix } : {}) };
 }
 
 /** A file others can read may already have leaked: refused, never silently tightened. */

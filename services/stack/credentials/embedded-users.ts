@@ -49,8 +49,14 @@ export function inboxPrefixOf(user: EmbeddedUserName): string {
   return `_INBOX.${user}`;
 }
 
-/** No user but the registry may delete or purge a stream, a message or a bucket. */
-export const JETSTREAM_DESTRUCTION = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>'];
+/**
+ * No application user may delete, purge or reconfigure a stream (a KV bucket is one too), nor
+ * delete a message: RA_AUDIT and RA_EVENTS are evidence, and an update (`max_msgs: 1`) cuts a stream
+ * as surely as a purge. Changing them is an operator's act with the server stopped (docs/security.md).
+ */
+export const JETSTREAM_DESTRUCTION = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.STREAM.UPDATE.>'];
+/** Reading the audit stream message by message (`npm run audit -- export`): no consumer, replies to the reader's inbox only. */
+export const AUDIT_READ = ['$JS.API.INFO', '$JS.API.STREAM.INFO.RA_AUDIT', '$JS.API.STREAM.MSG.GET.RA_AUDIT'];
 
 /** The JetStream API calls that open one KV bucket and read and write its keys. */
 function kvBucketApi(bucket: string): string[] {
@@ -98,6 +104,7 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
           registrySubjectFor('verify', options.kioskId),
           registrySubjectFor('accept', options.kioskId),
           registrySubjectFor('complete', options.kioskId),
+          registrySubjectFor('staffCheck', options.kioskId),
           ...kvBucketApi(JETSTREAM.kioskSnapshotsBucket),
           `$KV.${JETSTREAM.kioskSnapshotsBucket}.${options.kioskId}`,
         ],
@@ -125,9 +132,10 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
     {
       user: 'ui',
       inboxPrefix: inboxPrefixOf('ui'),
-      // /healthz asks each part the way its clients do.
+      // /healthz asks each part the way its clients do; the kiosk's views (secret-free) go into
+      // the page it serves, so that the first screen needs no websocket round trip.
       publish: { allow: [registryPing, k.cardStatus, k.viewGet] },
-      subscribe: { allow: [inbox('ui')] },
+      subscribe: { allow: [k.view, inbox('ui')] },
       allowResponses: false,
       connectionTypes: ['STANDARD'],
     },
@@ -153,7 +161,7 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
     {
       user: 'admin',
       inboxPrefix: inboxPrefixOf('admin'),
-      publish: { allow: [registryPing, 'ra.admin.>'] },
+      publish: { allow: [registryPing, 'ra.admin.>', ...AUDIT_READ] },
       subscribe: { allow: [inbox('admin')] },
       allowResponses: false,
       connectionTypes: ['STANDARD'],
@@ -163,7 +171,7 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
       inboxPrefix: inboxPrefixOf('staff'),
       // The staff console: passkey sign-in, every kiosk's view, staff events to a kiosk, the
       // registry's staff calls (each of which carries a verified staff token).
-      publish: { allow: ['kiosk.*.staff', 'ra.staff.>', 'ra.staffauth.signin.*', 'ra.staffauth.enroll.*', KIOSK_DISCOVER_SUBJECT, 'kiosk.*.view.get'] },
+      publish: { allow: ['kiosk.*.staff', 'ra.staff.>', 'ra.staffauth.signin.*', 'ra.staffauth.enroll.*', 'ra.staffauth.signout', KIOSK_DISCOVER_SUBJECT, 'kiosk.*.view.get'] },
       subscribe: { allow: [ALL_KIOSK_VIEWS_SUBJECT, inbox('staff')] },
       allowResponses: false,
       connectionTypes: ['WEBSOCKET'],
@@ -180,19 +188,10 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
     {
       user: 'dashboard',
       inboxPrefix: inboxPrefixOf('dashboard'),
-      // Read-only: every kiosk's view and an ordered consumer on RA_EVENTS (docs/dashboard.md).
-      publish: {
-        allow: [
-          KIOSK_DISCOVER_SUBJECT,
-          '$JS.API.INFO',
-          `$JS.API.STREAM.INFO.${JETSTREAM.registryEventsStream}`,
-          `$JS.API.CONSUMER.CREATE.${JETSTREAM.registryEventsStream}`,
-          `$JS.API.CONSUMER.CREATE.${JETSTREAM.registryEventsStream}.>`,
-          `$JS.API.CONSUMER.INFO.${JETSTREAM.registryEventsStream}.>`,
-          `$JS.API.CONSUMER.DELETE.${JETSTREAM.registryEventsStream}.>`,
-          `$JS.API.CONSUMER.MSG.NEXT.${JETSTREAM.registryEventsStream}.>`,
-        ],
-      },
+      // Read-only: every kiosk's view and the registry's page of RA_EVENTS (docs/dashboard.md).
+      // No JetStream API: a consumer it made could deliver anywhere, and the API answers on
+      // whatever reply subject it is given.
+      publish: { allow: [KIOSK_DISCOVER_SUBJECT, registrySubjectFor('dashboardEvents')] },
       subscribe: { allow: [ALL_KIOSK_VIEWS_SUBJECT, inbox('dashboard')] },
       allowResponses: false,
       connectionTypes: ['WEBSOCKET'],

@@ -1,6 +1,6 @@
 // The embedded stack's NATS users and their credentials (docs/security.md, "Embedded stack").
-import type { StackConfig } from '../../shared/config.ts';
-import type { NatsServerAccess } from '../../shared/nats-server.ts';
+import type { StackConfig } from '../../../platform/config.ts';
+import type { NatsServerAccess } from '../../../platform/nats-server.ts';
 import { serverUserEntries } from './credential-files.ts';
 import { embeddedUsers } from './embedded-users.ts';
 

@@ -5,9 +5,23 @@ import type * as Axe from 'axe-core';
 import type { UserEvent, View } from '../../../machines/contract/messages.ts';
 import type { KaKioskApp } from '../../../kiosk/src/kiosk-app.ts';
 import type { ScreenElement } from '../../../kiosk/src/screens/screen-base.ts';
+import { LANGUAGES } from '../../../machines/contract/screens.ts';
+import { loadLanguage } from '../../../kiosk/src/i18n.ts';
 import '../../../kiosk/src/kiosk-app.ts';
 
+/**
+ * Every language's catalogue, here: the page imports all but the default one when it is wanted
+ * (docs/ui.md, "Languages"), so a test that renders or reads English awaits this first. The one way
+ * the browser tests get the catalogues; renderApp and settle call it.
+ */
+export async function languagesReady(): Promise<void> {
+  for (const lang of LANGUAGES) {
+    if (!(await loadLanguage(lang))) throw new Error(`the ${lang} catalogue did not load`);
+  }
+}
+
 export async function renderApp(view: View): Promise<KaKioskApp> {
+  await languagesReady();
   const app = await fixture<KaKioskApp>(html`<ka-kiosk-app .view=${view}></ka-kiosk-app>`);
   await settle(app);
   return app;
@@ -15,6 +29,7 @@ export async function renderApp(view: View): Promise<KaKioskApp> {
 
 /** Waits until the app and its current screen (and their children) have rendered. */
 export async function settle(app: KaKioskApp): Promise<void> {
+  await languagesReady();
   await app.updateComplete;
   for (let i = 0; i < 3; i++) {
     const all = deepAll(app, '*').filter((el): el is HTMLElement & { updateComplete: Promise<unknown> } => 'updateComplete' in el);

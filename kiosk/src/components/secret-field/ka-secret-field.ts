@@ -36,7 +36,7 @@ export class KaSecretField extends KaTextField {
         padding: 0 var(--ka-space-3);
         font-size: var(--ka-text-small);
       }
-      button.toggle[aria-pressed='true'] {
+      button.toggle.revealed {
         background: var(--ka-brand);
         color: var(--ka-brand-text);
       }
@@ -49,15 +49,15 @@ export class KaSecretField extends KaTextField {
 
   protected override renderTrailing() {
     const s = strings(this.lang);
+    // The button says what pressing it will do (顯示 / 隱藏), so it carries no aria-pressed.
     return html`<button
       type="button"
-      class="toggle"
-      aria-pressed=${String(this.revealed)}
-      aria-label=${s.fields.showSecret(this.label)}
+      class=${this.revealed ? 'toggle revealed' : 'toggle'}
+      aria-label=${this.revealed ? s.fields.hideSecret(this.label) : s.fields.showSecret(this.label)}
       @mousedown=${keepFocus}
       @click=${() => (this.revealed = !this.revealed)}
     >
-      ${this.revealed ? icons.eyeOff : icons.eye}<span>${s.buttons.show}</span>
+      ${this.revealed ? icons.eyeOff : icons.eye}<span>${this.revealed ? s.buttons.hide : s.buttons.show}</span>
     </button>`;
   }
 

@@ -58,8 +58,13 @@ export class KaEnterPinScreen extends InputScreen {
 
   protected override fieldsFor(code: ErrorCode): string[] {
     if (code === 'PIN_FORMAT') return ['pin'];
-    if (code === 'PIN_MISMATCH') return ['pinConfirm'];
+    if (code === 'PIN_MISMATCH') return ['pin', 'pinConfirm'];
     return [];
+  }
+
+  /** Which of two hidden PINs was mistyped cannot be told: both are typed again. */
+  protected override fieldsToClearFor(code: ErrorCode): string[] {
+    return code === 'PIN_MISMATCH' ? ['pin', 'pinConfirm'] : [];
   }
 }
 

@@ -1,6 +1,7 @@
 // The birth date is typed as the manual asks, in the ROC calendar (民國 年 月 日), and sent as the
-// Gregorian 'YYYY-MM-DD' the contract carries. Whether it is a real date is the engine's call:
-// whatever was typed is passed on, so an incomplete date comes back as ID_FORMAT on the screen.
+// Gregorian 'YYYY-MM-DD' the contract carries. Whether it is a real date is the session machine's
+// call (`parseBirthDate`, machines/validators/roc-date.validator.ts): whatever was typed is passed
+// on, so an incomplete date comes back as ID_FORMAT on the screen.
 
 /** ROC year 1 is 1912. */
 export const ROC_YEAR_OFFSET = 1911;

@@ -1,5 +1,6 @@
 import { css, html, nothing } from 'lit';
-import { ERRORS, type Remedy } from '../../../../machines/contract/errors.ts';
+import { ERRORS, type ErrorCode, type Remedy } from '../../../../machines/contract/errors.ts';
+import { adviceText, failureAdvice, remedyOf, step3125 } from './failure-words.ts';
 import { ACTIVATION_PATHS, type ActivationPath } from '../../../../machines/contract/screens.ts';
 import { define } from '../../events.ts';
 import { errorText } from '../../i18n.ts';
@@ -8,8 +9,11 @@ import { ScreenElement } from '../screen-base.ts';
 
 /**
  * An error the user cannot fix on an input screen: the catalogue's text, what to do next (by the
- * error's remedy), 客服專線, and the buttons the view accepts. For WRONG_PATH the choose-path
- * button offers the path the card was issued by (the card's route, else the one not chosen).
+ * error's remedy), and the buttons the view accepts. The user sees only the manual's codes (3005,
+ * 27011, 4931, 3125 with its RetCode); 客服專線, with every number the manual lists, only where
+ * calling can help (the catalogue's `callHelps`). For WRONG_PATH the choose-path button offers the
+ * path the card was issued by (the card's route, else the one not chosen). 3125 says which step
+ * did not reach the CA (the view's `error.during`).
  *
  * @summary The error screen.
  * @fires ka-input-send - `user.choosePath {path}`, `user.reset`, `user.cancel`
@@ -41,35 +45,38 @@ export class KaFailedScreen extends ScreenElement {
   override render() {
     const error = this.view.error;
     const text = this.s.screens.failed;
-    const remedy: Remedy = error ? (error.remedy ?? ERRORS[error.code].remedy) : 'staff';
+    const remedy = remedyOf(this.view);
     const offersPath = this.accepts('user.choosePath');
     const cardNumber = this.view.card?.cardNumber;
+    const callHelps = error !== undefined && ERRORS[error.code].callHelps === true;
+    const forTheCall = error && callHelps ? this.s.forTheCall(error.code, cardNumber) : undefined;
     return html`<div class="content">
       ${this.heading(text.title)}
       <div class="notice error" role="alert">
         ${icons.error}
         <div>
-          ${error ? html`<p class="title">${errorText(error.code, this.view.lang, this.path)}</p>` : nothing}
+          ${error ? html`<p class="title">${this.errorTitle(error.code)}</p>` : nothing}
           ${error?.attemptsLeft === undefined ? nothing : html`<p class="body">${this.s.attemptsLeft(error.attemptsLeft)}</p>`}
           ${error?.code === '3125' ? html`<p class="code ret-code">${this.s.retCode3125(cardNumber)}</p>` : nothing}
-          ${error ? html`<p class="code for-the-call">${this.s.forTheCall(error.code, cardNumber)}</p>` : nothing}
+          ${forTheCall === undefined ? nothing : html`<p class="code for-the-call">${forTheCall}</p>`}
         </div>
       </div>
       <h2>${this.s.whatNext}</h2>
-      <p class="lead">${this.advice(remedy, offersPath)}</p>
+      <p class="lead">${adviceText(failureAdvice(this.view), this.s)}</p>
       ${this.mailIn()}
       <div class="actions">${this.renderActions(remedy, offersPath)}</div>
-      ${this.customerService()}
+      ${callHelps ? this.customerService() : nothing}
     </div>`;
   }
 
-  private advice(remedy: Remedy, offersPath: boolean): string {
-    if (offersPath) return this.s.remedyOtherPath;
-    if (this.view.error?.code === 'CARD_NOT_DETECTED' && remedy === 'staff') return this.s.notDetectedAgain;
-    return this.s.remedies[remedy];
+  /** The catalogue's text; for 3125, what did not happen at the step where it happened. */
+  private errorTitle(code: ErrorCode): string {
+    const during = step3125(this.view);
+    if (during !== undefined) return this.s.error3125(this.s.failed3125[during].what);
+    return errorText(code, this.view.lang, this.path);
   }
 
-  /** The manual's mail-in procedure for a card the kiosk cannot help with: unlock (27011) or test (unreadable). */
+  /** The manual's mail-in procedure for a card the kiosk cannot help with: 解卡 (27011) or 檢測 (unreadable). */
   private mailIn() {
     const code = this.view.error?.code;
     const procedure =

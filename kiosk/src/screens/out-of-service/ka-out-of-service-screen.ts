@@ -5,7 +5,8 @@ import { icons } from '../../styles/icons.ts';
 import { ScreenElement } from '../screen-base.ts';
 
 /**
- * The kiosk cannot serve (no reader, a failed self-check): say so and where to get help.
+ * The kiosk cannot serve (no reader, a failed self-check): say so and where to get help (the
+ * counter: the CA's service line cannot mend a kiosk, so no number is given).
  *
  * @summary 本機暫停服務.
  */
@@ -22,7 +23,6 @@ export class KaOutOfServiceScreen extends ScreenElement {
           <p class="body">${text.body}</p>
         </div>
       </div>
-      ${this.customerService()}
     </div>`;
   }
 }
