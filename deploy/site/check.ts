@@ -9,7 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
-import { ADMIN_USER, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER, STAFF_USER } from '../production/nats-rules.ts';
+import { ADMIN_USER, ownInbox, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER, STAFF_USER } from '../production/nats-rules.ts';
 import { run } from './host.ts';
 import { get } from './wait.ts';
 import type { SiteJson } from './site-file.ts';
@@ -21,12 +21,19 @@ export interface CheckReport {
 }
 
 type Box = SiteJson['boxes'][number];
+type Login = { user?: string; pass?: string; inboxPrefix?: string };
+
+/** A login file as make-kiosk-config.ts writes it (`{"user","password","inboxPrefix"}`). */
+async function loginFile(path: string): Promise<Login> {
+  const login = JSON.parse(await readFile(path, 'utf8')) as { user: string; password: string; inboxPrefix?: string };
+  return { user: login.user, pass: login.password, ...(login.inboxPrefix === undefined ? {} : { inboxPrefix: login.inboxPrefix }) };
+}
 
 const CLOCK_TOLERANCE_MS = 1_000;
 const EXPIRY_WARNING_DAYS = 14;
 
 /** A connection that remembers the permission violations the server reports to it. */
-async function open(url: string, login: { user?: string; pass?: string }): Promise<{ nc: NatsConnection; violations: string[] }> {
+async function open(url: string, login: Login): Promise<{ nc: NatsConnection; violations: string[] }> {
   const nc = await connect({ servers: url, ...login, maxReconnectAttempts: 0, name: 'site-check' });
   const violations: string[] = [];
   void (async () => {
@@ -77,7 +84,15 @@ export async function runCheck(siteJsonFile: string, options: { canary?: string;
   const kiosks = site.boxes.filter((b) => b.kind === 'kiosk');
   const desks = site.boxes.filter((b) => b.kind === 'desk');
   const opened: NatsConnection[] = [];
-  const as = async (box: Box, login: { user?: string; pass?: string }) => {
+  const refusedWithoutLogin = async (box: Box): Promise<string | false> => {
+    try {
+      await (await connect({ servers: url(box), maxReconnectAttempts: 0 })).close();
+      return false;
+    } catch (error) {
+      return /Authorization Violation/.test(String(error)) ? 'Authorization Violation' : false;
+    }
+  };
+  const as = async (box: Box, login: Login) => {
     const conn = await open(url(box), login);
     opened.push(conn.nc);
     return conn;
@@ -97,18 +112,10 @@ export async function runCheck(siteJsonFile: string, options: { canary?: string;
 
     // Rights on the hub, as each user.
     for (const hub of hubs) {
-      await check(`${hub.name}: a client without credentials is refused`, async () => {
-        try {
-          const nc = await connect({ servers: url(hub), maxReconnectAttempts: 0 });
-          await nc.close();
-          return false;
-        } catch (error) {
-          return /Authorization Violation/.test(String(error)) ? 'Authorization Violation' : false;
-        }
-      });
+      await check(`${hub.name}: a client without credentials is refused`, () => refusedWithoutLogin(hub));
     }
     const hub = hubs[0]!;
-    const registry = await as(hub, { user: REGISTRY_USER, pass: secrets[PASSWORD_VARIABLES.registry] });
+    const registry = await as(hub, { user: REGISTRY_USER, pass: secrets[PASSWORD_VARIABLES.registry], inboxPrefix: ownInbox(REGISTRY_USER) });
     await check('registry: may write its audit (ra.audit.staff.>, answered by RA_AUDIT, nothing stored)', async () => {
       // A JetStream publish that names another stream: the server checks the right, RA_AUDIT
       // answers with a refusal (10060), and nothing is stored.
@@ -121,64 +128,60 @@ export async function runCheck(siteJsonFile: string, options: { canary?: string;
       return 'RA_AUDIT answered';
     });
     await check('registry: may not delete a stream', async () => !(await mayPublish(registry, '$JS.API.STREAM.DELETE.SITE_CHECK_NO_SUCH_STREAM')));
-    const staffAuth = await as(hub, { user: STAFF_AUTH_USER, pass: secrets[PASSWORD_VARIABLES.staffAuth] });
+    const staffAuth = await as(hub, { user: STAFF_AUTH_USER, pass: secrets[PASSWORD_VARIABLES.staffAuth], inboxPrefix: ownInbox(STAFF_AUTH_USER) });
     await check('staff-auth: may answer ra.staffauth.> and may not read cards', async () => (await maySubscribe(staffAuth, 'ra.staffauth.>')) && !(await mayPublish(staffAuth, '$KV.ra_cards.check')));
-    const staff = await as(hub, { user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff] });
+    const staff = await as(hub, { user: STAFF_USER, pass: secrets[PASSWORD_VARIABLES.staff], inboxPrefix: ownInbox(STAFF_USER) });
     await check('staff (hub): sign-in starts (ra.staffauth.signin.begin answered) and ra.admin.import is refused', async () => {
       const begun = (await staff.nc.request(STAFF_AUTH_SUBJECTS.signInBegin, '{}', { timeout: 10_000 })).json<Record<string, unknown>>();
       if (!('ceremonyId' in begun)) throw new Error(JSON.stringify(begun));
       return !(await mayPublish(staff, 'ra.admin.import'));
     });
-    const admin = await as(hub, { user: ADMIN_USER, pass: secrets[PASSWORD_VARIABLES.admin] });
+    const admin = await as(hub, { user: ADMIN_USER, pass: secrets[PASSWORD_VARIABLES.admin], inboxPrefix: ownInbox(ADMIN_USER) });
     await check('admin: ra.admin.list answered; a kiosk\'s staff subject refused', async () => {
       await admin.nc.request('ra.admin.list', '{}', { timeout: 10_000 });
       return !(await mayPublish(admin, `kiosk.${kiosks[0]?.name ?? 'kiosk-1'}.staff`));
     });
 
-    // Each kiosk: its parts (the anonymous user of its own loopback) are held to its own subjects.
+    // Each kiosk: nobody gets in without a login, and each part's login is held to its own subjects.
     for (const kiosk of kiosks) {
       const other = kiosks.find((k) => k.name !== kiosk.name)?.name ?? 'kiosk-other';
-      const parts = await as(kiosk, {});
-      await check(`${kiosk.name}: the anonymous parts user may publish its view and its registry requests`, async () =>
-        (await mayPublish(parts, `kiosk.${kiosk.name}.view`)) && (await mayPublish(parts, `ra.activation.identify.${kiosk.name}`, '{"check":true}')));
-      await check(`${kiosk.name}: the anonymous parts user is refused admin, staff, another kiosk's ids and stream deletion`, async () => {
-        const refused: string[] = [];
-        for (const subject of ['ra.admin.import', 'ra.staff.unlock', `ra.activation.verify.${other}`, '$JS.API.STREAM.DELETE.SITE_CHECK_NO_SUCH_STREAM']) {
-          if (await mayPublish(parts, subject)) refused.push(subject);
-        }
-        if (refused.length > 0) throw new Error(`allowed: ${refused.join(', ')}`);
-        return true;
-      });
+      await check(`${kiosk.name}: a client without credentials is refused (no anonymous user)`, () => refusedWithoutLogin(kiosk));
+      for (const part of ['engine', 'card-agent', 'ui']) {
+        const login = await as(kiosk, await loginFile(join(kiosk.root, 'etc/moeaca-kiosk/credentials', `${part}.json`)));
+        await check(`${kiosk.name}: ${part} may publish its view and its registry requests`, async () =>
+          (await mayPublish(login, `kiosk.${kiosk.name}.view`)) && (await mayPublish(login, `ra.activation.identify.${kiosk.name}`, '{"check":true}')));
+        await check(`${kiosk.name}: ${part} is refused admin, staff, another kiosk's ids and stream deletion`, async () => {
+          const allowed: string[] = [];
+          for (const subject of ['ra.admin.import', 'ra.staff.unlock', `ra.activation.verify.${other}`, '$JS.API.STREAM.DELETE.SITE_CHECK_NO_SUCH_STREAM']) {
+            if (await mayPublish(login, subject)) allowed.push(subject);
+          }
+          if (allowed.length > 0) throw new Error(`allowed: ${allowed.join(', ')}`);
+          return true;
+        });
+      }
     }
 
     // Each desk: the console login it was given.
     for (const desk of desks) {
-      const login = JSON.parse(await readFile(join(desk.root, 'var/lib/moeaca-kiosk/ui/credentials/staff.json'), 'utf8')) as { user: string; password: string };
-      const console_ = await as(desk, { user: login.user, pass: login.password });
+      const console_ = await as(desk, await loginFile(join(desk.root, 'var/lib/moeaca-kiosk/ui/credentials/staff.json')));
       await check(`${desk.name}: the console starts a sign-in through the desk's link; ra.admin.import refused`, async () => {
         const begun = (await console_.nc.request(STAFF_AUTH_SUBJECTS.signInBegin, '{}', { timeout: 10_000 })).json<Record<string, unknown>>();
         if (!('ceremonyId' in begun)) throw new Error(JSON.stringify(begun));
         return !(await mayPublish(console_, 'ra.admin.import'));
       });
-      await check(`${desk.name}: a client without credentials is refused`, async () => {
-        try {
-          await (await connect({ servers: url(desk), maxReconnectAttempts: 0 })).close();
-          return false;
-        } catch (error) {
-          return /Authorization Violation/.test(String(error));
-        }
-      });
+      await check(`${desk.name}: a client without credentials is refused`, () => refusedWithoutLogin(desk));
     }
 
     // Streams: replicas across the hub, and the audit trail's deny flags.
     const jsm = await jetstreamManager(registry.nc);
-    for (const name of ['RA_EVENTS', 'RA_AUDIT', 'KV_ra_cards', 'KV_ra_activations', 'KV_ra_staff']) {
-      await check(`stream ${name}: ${hubs.length} replicas${name === 'RA_AUDIT' ? ', deny delete and purge' : ''}`, async () => {
+    for (const name of ['RA_EVENTS', 'RA_AUDIT', 'KV_ra_cards', 'KV_ra_staff']) {
+      const guarded = name === 'RA_EVENTS' || name === 'RA_AUDIT';
+      await check(`stream ${name}: ${hubs.length} replicas${guarded ? ', deny delete and purge' : ''}`, async () => {
         const info = await jsm.streams.info(name);
         const replicas = info.config.num_replicas;
         if (replicas !== hubs.length) throw new Error(`${replicas} replicas`);
         const current = (info.cluster?.replicas ?? []).filter((r) => r.current).length + 1;
-        if (name === 'RA_AUDIT' && !(info.config.deny_delete && info.config.deny_purge)) throw new Error('delete or purge allowed');
+        if (guarded && !(info.config.deny_delete && info.config.deny_purge)) throw new Error('delete or purge allowed');
         return `${replicas} replicas (${current} current), deny_delete ${info.config.deny_delete}, deny_purge ${info.config.deny_purge}`;
       });
     }

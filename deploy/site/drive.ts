@@ -7,11 +7,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { PRODUCTION_DIR } from '../production/make-kiosk-config.ts';
 import { adminClient, hubClient, localPort, startUnits, type Harness } from './bring-up.ts';
 import { inBox, onBox, startPart, writeOnBox, type Box } from './boxes.ts';
-import { personaliseCard, makeIssuingCa, type IssuedRecord } from './cards.ts';
+import { createIssuingCa, personaliseCard, registerRecord, type CardHolder, type IssuanceDetails } from '../issuing-side/issuing-side.ts';
+import type { RegisterRecord } from '../../card/issuance/register-file.ts';
+import type { RegistryEvent } from '../../services/registry/card-record.ts';
+import { eventOf } from '../../services/registry/card-stream.ts';
 import { endGroup, recordProcess, run, startGroup, type RunState } from './host.ts';
 import type { RehearsalOptions } from './rehearsal.ts';
-import { CARD_SLOT_DIR } from './rehearsal.ts';
-import { operatorCommand } from './site.ts';
+import { adminEnv, CARD_SLOT_DIR } from './rehearsal.ts';
+import { DESK_BROWSER_USER, KIOSK_DISPLAY_USER, operatorCommand } from './site.ts';
 import type { Step } from './steps.ts';
 import { button, field, kioskBrowserFlags, launchOnBox, startingWith, tapText, waitForScreen } from './touch.ts';
 import { get, until } from './wait.ts';
@@ -37,7 +40,7 @@ const VICC_PACKAGE = '/usr/lib/python3/site-packages/virtualsmartcard';
 const CRYPTODOME = '/usr/lib/python3/dist-packages/Cryptodome';
 
 interface CardOnSite {
-  record: IssuedRecord;
+  cardNumber: string;
   userCode: string;
   pin: string;
   kiosk: string;
@@ -90,7 +93,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
     // The production policy, with the one change a robot needs: remote debugging (the DevTools pipe).
     const policy = JSON.parse(await readFile(join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json'), 'utf8')) as Record<string, unknown>;
     await writeOnBox(box, '/etc/chromium/policies/managed/kiosk.json', `${JSON.stringify({ ...policy, RemoteDebuggingAllowed: true, DeveloperToolsAvailability: 1 }, null, 2)}\n`);
-    const browser = await launchOnBox(d.state, box, d.harness.releaseDir, 'kiosk-display', await kioskBrowserFlags(), { width: 1080, height: 1920 });
+    const browser = await launchOnBox(d.state, box, d.harness.releaseDir, KIOSK_DISPLAY_USER, await kioskBrowserFlags(), { width: 1080, height: 1920 });
     browsers.push(browser);
     const page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(120_000);
@@ -107,7 +110,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
   async function pathA(card: CardOnSite, wrongCodes = 0): Promise<Page> {
     const box = kiosk(card.kiosk);
     const page = await kioskPage(box);
-    await insert(box, card.record.cardNumber);
+    await insert(box, card.cardNumber);
     await waitForScreen(page, SCREENS.choosePath);
     await button(page, startingWith('於工商憑證網站自行申請')).tap();
     await waitForScreen(page, SCREENS.enterUserCode);
@@ -138,38 +141,53 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
   let desk: Page | undefined;
   const steps: Step[] = [
     {
-      name: 'cards personalised by the issuing side (softhsm2-util, pkcs11-tool RSA-2048, openssl CA) and registered (ra.admin.import)',
+      name: 'cards personalised by the issuing side (deploy/issuing-side: softhsm2-util, pkcs11-tool RSA-2048, openssl CA), registered by the operator on hub-1 (npm run cards -- register)',
       run: async () => {
         const d = context();
-        const ca = await makeIssuingCa(join(d.state.dir, 'issuing-ca'));
-        const box = kiosk('kiosk-1');
-        const conf = join(d.state.dir, 'softhsm-kiosk-1.conf');
-        await mkdir(onBox(box, CARD_SLOT_DIR), { recursive: true });
-        await writeFile(conf, `directories.tokendir = ${onBox(box, CARD_SLOT_DIR)}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-        const plan: Array<[string, string, string]> = [
-          ['TR00000000000001', '演練公司甲', 'Rh$1Code'],
-          ['TR00000000000003', '演練公司丙', 'Rh$3Code'],
-          ...(options.reduced ? [] : [['TR00000000000004', '演練公司丁', 'Rh$4Code'] as [string, string, string]]),
-        ];
-        for (const [cardNumber, holderName, userCode] of plan) {
-          const record = await personaliseCard(ca, conf, join(d.state.dir, 'cards'), { cardNumber, holderName, orgUnit: '演練分公司', ubn: '97969933', email: `${cardNumber.toLowerCase()}@example.com.tw` }, { route: 'self-applied', userCode });
-          cards.set(cardNumber, { record, userCode, pin: `Pn!${cardNumber.slice(-4)}Q`, kiosk: 'kiosk-1' });
-        }
-        await run('chown', ['-R', 'moeaca-card-agent:moeaca-card-agent', onBox(box, '/var/lib/moeaca-kiosk/card-agent/softhsm')]);
+        const ca = await createIssuingCa(join(d.state.dir, 'issuing-ca'));
+        const records: RegisterRecord[] = [];
+        /** Cards into a kiosk's reader: the SoftHSM2 store in its card agent's DATA_DIR (CARD_SLOT_DIR). */
+        const personalise = async (box: Box, holders: Array<{ holder: CardHolder; details: IssuanceDetails; userCode: string; pin: string }>) => {
+          const conf = join(d.state.dir, `softhsm-${box.name}.conf`);
+          await mkdir(onBox(box, CARD_SLOT_DIR), { recursive: true });
+          await writeFile(conf, `directories.tokendir = ${onBox(box, CARD_SLOT_DIR)}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+          for (const { holder, details, userCode, pin } of holders) {
+            const card = await personaliseCard(holder, { ca, softHsmConfig: conf });
+            const record = registerRecord(holder, card, details);
+            records.push(record);
+            cards.set(holder.cardNumber, { cardNumber: holder.cardNumber, userCode, pin, kiosk: box.name });
+          }
+          await run('chown', ['-R', 'moeaca-card-agent:moeaca-card-agent', onBox(box, '/var/lib/moeaca-kiosk/card-agent/softhsm')]);
+        };
+        const holder = (cardNumber: string, holderName: string): CardHolder => ({ cardNumber, holderName, orgUnit: '演練分公司', ubn: '97969933', email: `${cardNumber.toLowerCase()}@example.com.tw` });
+        const selfApplied = (cardNumber: string, holderName: string, userCode: string) => ({
+          holder: holder(cardNumber, holderName),
+          details: { route: 'self-applied', userCode } as IssuanceDetails,
+          userCode,
+          pin: `Pn!${cardNumber.slice(-4)}Q`,
+        });
+        await personalise(kiosk('kiosk-1'), [
+          selfApplied('TR00000000000001', '演練公司甲', 'Rh$1Code'),
+          selfApplied('TR00000000000003', '演練公司丙', 'Rh$3Code'),
+          ...(options.reduced ? [] : [selfApplied('TR00000000000004', '演練公司丁', 'Rh$4Code')]),
+        ]);
         const second = d.harness.boxes.find((b) => b.name === 'kiosk-2');
         if (second !== undefined) {
-          const conf2 = join(d.state.dir, 'softhsm-kiosk-2.conf');
-          await mkdir(onBox(second, CARD_SLOT_DIR), { recursive: true });
-          await writeFile(conf2, `directories.tokendir = ${onBox(second, CARD_SLOT_DIR)}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-          const cardNumber = 'TR00000000000002';
-          const record = await personaliseCard(ca, conf2, join(d.state.dir, 'cards'), { cardNumber, holderName: '演練公司乙', orgUnit: '演練分公司', ubn: '97969933', email: 'tr2@example.com.tw' }, { route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1980-05-17' });
-          cards.set(cardNumber, { record, userCode: 'Qz8%Site2', pin: 'Pb9&Rt4?', kiosk: 'kiosk-2' });
-          await run('chown', ['-R', 'moeaca-card-agent:moeaca-card-agent', onBox(second, '/var/lib/moeaca-kiosk/card-agent/softhsm')]);
+          await personalise(second, [
+            { holder: holder('TR00000000000002', '演練公司乙'), details: { route: 'registration-bundled', responsibleId: 'A123456789', birthDate: '1980-05-17' }, userCode: 'Qz8%Site2', pin: 'Pb9&Rt4?' },
+          ]);
         }
-        const admin = await adminClient(d.harness);
-        const reply = (await admin.request('ra.admin.import', JSON.stringify({ records: [...cards.values()].map((c) => c.record) }), { timeout: 30_000 })).json<{ results?: Array<{ outcome: string }>; error?: unknown }>();
-        if (reply.results === undefined) throw new Error(JSON.stringify(reply));
-        return `${reply.results.length} RSA-2048 cards: ${reply.results.map((r) => r.outcome).join(', ')}`;
+        // The issuing side hands the register file and its CA certificate to the operator on a hub node.
+        const file = join(d.state.dir, 'operator', 'register.json');
+        await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+        await writeFile(file, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
+        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, d.root, ['npx', 'tsx', 'services/registry/cards-cli.ts', 'register', file], {
+          ...adminEnv(d.harness),
+          ISSUING_CA_FILE: ca.certificatePath,
+        });
+        const summary = out.trim().split('\n').at(-1) ?? '';
+        if (!summary.startsWith(`${records.length} card(s) registered`)) throw new Error(out);
+        return `${records.length} RSA-2048 cards; ${summary}`;
       },
     },
     {
@@ -182,10 +200,10 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         await remove(kiosk('kiosk-1'));
         // The new PIN opens the token, checked with a tool we did not write.
         const conf = join(context().state.dir, 'softhsm-kiosk-1.conf');
-        await run('env', [`SOFTHSM2_CONF=${conf}`, 'pkcs11-tool', '--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label', card.record.cardNumber, '--login', '--pin', card.pin, '--list-objects']).catch((error: Error) => {
+        await run('env', [`SOFTHSM2_CONF=${conf}`, 'pkcs11-tool', '--module', '/usr/lib/softhsm/libsofthsm2.so', '--token-label', card.cardNumber, '--login', '--pin', card.pin, '--list-objects']).catch((error: Error) => {
           throw new Error(`the new PIN did not open the token: ${error.message.replace(card.pin, '***')}`);
         });
-        return `${card.record.cardNumber} activated; its new PIN opens the token (pkcs11-tool --login)`;
+        return `${card.cardNumber} activated; its new PIN opens the token (pkcs11-tool --login)`;
       },
     },
     ...(options.reduced
@@ -197,7 +215,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
               const card = cards.get('TR00000000000002')!;
               const box = kiosk('kiosk-2');
               const page = await kioskPage(box);
-              await insert(box, card.record.cardNumber);
+              await insert(box, card.cardNumber);
               await waitForScreen(page, SCREENS.choosePath);
               await button(page, startingWith('透過登記機關')).tap();
               await waitForScreen(page, '輸入工商負責人身分證字號');
@@ -220,7 +238,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
               await waitForScreen(page, SCREENS.activated);
               await shot(page, 'kiosk-2-activated');
               await remove(box);
-              return `${card.record.cardNumber} activated on path B`;
+              return `${card.cardNumber} activated on path B`;
             },
           },
         ]),
@@ -233,22 +251,20 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         await shot(page, 'kiosk-1-locked');
         const admin = await adminClient(context().harness);
         const listed = (await admin.request('ra.admin.list', '{}', { timeout: 10_000 })).json<{ cards: Array<{ cardNumber: string; status: string }> }>();
-        const status = listed.cards.find((c) => c.cardNumber === card.record.cardNumber)?.status;
+        const status = listed.cards.find((c) => c.cardNumber === card.cardNumber)?.status;
         if (status !== 'locked') throw new Error(`status ${status}; the screen said: ${alert.slice(0, 120)}`);
-        return `${card.record.cardNumber} locked`;
+        return `${card.cardNumber} locked`;
       },
     },
     {
       name: 'staff enrolled by the operator on hub-1 (npm run staff -- enroll), signed in at the desk with a passkey',
       run: async () => {
         const d = context();
-        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, d.root, ['npx', 'tsx', 'services/staff-auth/staff-cli.ts', 'enroll', STAFF.id, STAFF.name], {
-          NATS_URL: 'nats://127.0.0.1:4222', NATS_USER: 'admin', NATS_PASSWORD: d.harness.secrets.ADMIN_PASSWORD ?? '', DATA_DIR: join(d.state.dir, 'operator'),
-        });
+        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, d.root, ['npx', 'tsx', 'services/staff-auth/staff-cli.ts', 'enroll', STAFF.id, STAFF.name], adminEnv(d.harness));
         const link = /(http:\/\/localhost:8080\/staff#enroll=\S+)/.exec(out)?.[1];
         if (link === undefined) throw new Error(`no link in: ${out}`);
         const deskBox = d.harness.boxes.find((b) => b.kind === 'desk')!;
-        const browser = await launchOnBox(d.state, deskBox, d.harness.releaseDir, 'moeaca-desk-browser', [...(await kioskBrowserFlags()).filter((f) => f !== '--kiosk')], { width: 1600, height: 1000 });
+        const browser = await launchOnBox(d.state, deskBox, d.harness.releaseDir, DESK_BROWSER_USER, [...(await kioskBrowserFlags()).filter((f) => f !== '--kiosk')], { width: 1600, height: 1000 });
         browsers.push(browser);
         desk = browser.pages()[0] ?? (await browser.newPage());
         desk.setDefaultTimeout(120_000);
@@ -299,14 +315,14 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         await finishA(page, card);
         await shot(page, 'kiosk-1-after-unlock');
         await remove(box);
-        return `${card.record.cardNumber} activated after the unlock`;
+        return `${card.cardNumber} activated after the unlock`;
       },
     },
     ...(options.reduced
       ? []
       : [
           {
-            name: 'SIGKILL of the hub node holding kiosk-1\'s link and the ra_cards leader during an activation: accepted once, the node rejoins and catches up',
+            name: 'SIGKILL of the hub node holding kiosk-1\'s link and the RA_EVENTS leader during an activation: accepted once, the node rejoins and catches up',
             run: async () => {
               const d = context();
               const card = cards.get('TR00000000000004')!;
@@ -316,7 +332,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
               await tapText(page, field(page, '用戶代碼'), card.userCode);
               await button(page, '讀取卡片資料').tap();
               await waitForScreen(page, SCREENS.confirmCardData);
-              // The node holding kiosk-1's link; the ra_cards leader moved there (leader stepdowns).
+              // The node holding kiosk-1's link; the RA_EVENTS leader (where the acceptance is written) moved there (leader stepdowns).
               const hubs = d.harness.boxes.filter((b) => b.kind === 'hub');
               const linkHolder = await until(async () => {
                 for (const hub of hubs) {
@@ -326,11 +342,11 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
                 }
                 return undefined;
               }, 'the hub node holding kiosk-1\'s link');
-              for (let tries = 0; tries < 12 && (await jsm.streams.info('KV_ra_cards')).cluster?.leader !== linkHolder.name; tries++) {
-                await registry.request('$JS.API.STREAM.LEADER.STEPDOWN.KV_ra_cards', '', { timeout: 10_000 }).catch(() => undefined);
-                await until(async () => (await jsm.streams.info('KV_ra_cards')).cluster?.leader, 'a new ra_cards leader');
+              for (let tries = 0; tries < 12 && (await jsm.streams.info('RA_EVENTS')).cluster?.leader !== linkHolder.name; tries++) {
+                await registry.request('$JS.API.STREAM.LEADER.STEPDOWN.RA_EVENTS', '', { timeout: 10_000 }).catch(() => undefined);
+                await until(async () => (await jsm.streams.info('RA_EVENTS')).cluster?.leader, 'a new RA_EVENTS leader');
               }
-              const leader = (await jsm.streams.info('KV_ra_cards')).cluster?.leader;
+              const leader = (await jsm.streams.info('RA_EVENTS')).cluster?.leader;
               const parts = d.harness.parts[linkHolder.name]!;
               for (const part of parts) await endGroup(part.pid, 'SIGKILL');
               d.harness.parts[linkHolder.name] = [];
@@ -347,15 +363,20 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
               const other = await hubClient(d.harness, survivor.name, 'registry', 'REGISTRY_PASSWORD');
               const otherJsm = await jetstreamManager(other);
               await until(async () => {
-                const info = await otherJsm.streams.info('KV_ra_cards');
+                const info = await otherJsm.streams.info('RA_EVENTS');
                 return (info.cluster?.replicas ?? []).some((r) => r.name === linkHolder.name && r.current) || undefined;
-              }, `${linkHolder.name} current again on KV_ra_cards`);
-              const events: string[] = [];
-              const info = await otherJsm.streams.info('RA_EVENTS', { subjects_filter: '>' });
-              for (const subject of Object.keys(info.state.subjects ?? {})) if (subject.includes(card.record.cardNumber) && subject.includes('accepted')) events.push(`${subject} ×${info.state.subjects![subject]}`);
-              const accepted = events.reduce((sum, e) => sum + Number(e.split('×')[1]), 0);
-              if (accepted !== 1) throw new Error(`accepted events for the card: ${events.join(', ') || 'none'}`);
-              return `killed ${linkHolder.name} (kiosk-1's link; ra_cards leader ${leader}); the activation finished, 1 accepted event; ${linkHolder.name} current again`;
+              }, `${linkHolder.name} current again on RA_EVENTS`);
+              // The card's messages on RA_EVENTS (one subject per card since the one-write layout): one acceptance.
+              const events: RegistryEvent[] = [];
+              for (let seq = 1; ; ) {
+                const msg = await otherJsm.direct.getMessage('RA_EVENTS', { seq, next_by_subj: `ra.events.${card.cardNumber}.>` });
+                if (msg === null) break;
+                events.push(eventOf(msg.data));
+                seq = msg.seq + 1;
+              }
+              const accepted = events.filter((event) => event.type === 'accepted');
+              if (accepted.length !== 1) throw new Error(`accepted events for the card: ${accepted.length} of ${events.map((event) => event.type).join(', ') || 'none'}`);
+              return `killed ${linkHolder.name} (kiosk-1's link; RA_EVENTS leader ${leader}); the activation finished, 1 accepted event; ${linkHolder.name} current again`;
             },
           },
         ]),

@@ -139,7 +139,8 @@ export async function installBox(
     await writeOnBox(
       box,
       '/etc/moeaca-kiosk/registry.env',
-      await editedEnv('registry.env.example', { REGISTRY_KEY: keys.registryKey, STAFF_TOKEN_KEY: keys.staffTokenKey, STAFF_ORIGIN }),
+      // STAFF_AUTHENTICATORS=any: the desk's browser enrolls with a virtual authenticator (no attestation roots).
+      await editedEnv('registry.env.example', { REGISTRY_KEY: keys.registryKey, STAFF_TOKEN_KEY: keys.staffTokenKey, STAFF_ORIGIN, STAFF_AUTHENTICATORS: 'any' }),
       0o600,
     );
     for (const credential of ['registry-nats-password', 'staff-auth-nats-password']) {
@@ -148,20 +149,34 @@ export async function installBox(
   } else if (box.kind === 'kiosk') {
     await writeOnBox(box, '/etc/moeaca-kiosk/kiosk.env', await editedEnv('kiosk.env.example', { KIOSK_ID: box.name, STAFF_TOKEN_PUBLIC_KEY: keys.staffTokenPublicKey, ...kioskEnv }));
     await copyToBox(box, join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json'), '/etc/chromium/policies/managed/kiosk.json', 0o644);
+    // Each part's own login, read through its unit's LoadCredential=; the page's goes to the UI server.
+    for (const part of ['engine', 'card-agent', 'ui']) await copyToBox(box, join(machineDir, 'credentials', `${part}.json`), `/etc/moeaca-kiosk/credentials/${part}.json`, 0o600);
+    await ensureUser(site.state, KIOSK_DISPLAY_USER);
+    await installUiLogins(site, box, join(machineDir, 'credentials'), ['browser.json']);
   } else {
-    await writeOnBox(box, '/etc/moeaca-kiosk/kiosk.env', await editedEnv('staff-desk.env.example', {}));
+    // The desk's staff run their browser as DESK_BROWSER_USER: only its connections get the console's login.
+    await writeOnBox(box, '/etc/moeaca-kiosk/kiosk.env', await editedEnv('staff-desk.env.example', { KIOSK_BROWSER_UID: DESK_BROWSER_USER }));
+    await copyToBox(box, join(machineDir, 'credentials', 'ui.json'), '/etc/moeaca-kiosk/credentials/ui.json', 0o600);
+    await ensureUser(site.state, DESK_BROWSER_USER);
   }
 }
 
-/** The desk's console logins, into its UI part's own data dir (made by the unit's StateDirectory=). */
-export async function installDeskLogins(site: Omit<RunningSite, 'releaseDir' | 'parts' | 'staffTokenPublicKey'>, box: Box): Promise<void> {
-  const from = join(site.generatedDir, 'staff-desk', box.name, 'credentials');
+/** The browser's OS user on a kiosk (kiosk-browser.service, KIOSK_BROWSER_UID in kiosk.env). */
+export const KIOSK_DISPLAY_USER = 'kiosk-display';
+/** The staff's OS user on the rehearsed desk (its KIOSK_BROWSER_UID). */
+export const DESK_BROWSER_USER = 'moeaca-desk-browser';
+
+/** Logins the UI server hands to its pages, into its own data dir (the unit's StateDirectory=, made here first). */
+async function installUiLogins(site: Omit<RunningSite, 'releaseDir' | 'parts' | 'staffTokenPublicKey'>, box: Box, from: string, files: readonly string[]): Promise<void> {
   await ensureUser(site.state, 'moeaca-ui');
   await mkdir(join(box.root, 'var/lib/moeaca-kiosk/ui/credentials'), { recursive: true, mode: 0o700 });
   await run('chown', ['moeaca-ui:moeaca-ui', join(box.root, 'var/lib/moeaca-kiosk/ui/credentials')]);
-  for (const file of ['staff.json', 'inspector.json', 'nats-password']) {
-    await copyToBox(box, join(from, file), `/var/lib/moeaca-kiosk/ui/credentials/${file}`, 0o600, 'moeaca-ui:moeaca-ui');
-  }
+  for (const file of files) await copyToBox(box, join(from, file), `/var/lib/moeaca-kiosk/ui/credentials/${file}`, 0o600, 'moeaca-ui:moeaca-ui');
+}
+
+/** The desk's console logins for its pages, into its UI part's own data dir. */
+export async function installDeskLogins(site: Omit<RunningSite, 'releaseDir' | 'parts' | 'staffTokenPublicKey'>, box: Box): Promise<void> {
+  await installUiLogins(site, box, join(site.generatedDir, 'staff-desk', box.name, 'credentials'), ['staff.json', 'inspector.json']);
 }
 
 /** Runs a command of the clone (an operator command) inside `box`'s namespace, as root. */

@@ -3,7 +3,7 @@
 // its own user, TLS, the release build; path A by touch, a card locked and unlocked by staff signed
 // in with a passkey, the unlock in RA_AUDIT, the site checking itself. Then `site check` on the
 // same live site must refuse it once the registry may not write its audit, and once the kiosk's
-// anonymous user is no longer held to the parts' allowlist. `npm run site -- stop` removes it all.
+// own server lets a client in without a login (an anonymous user). `npm run site -- stop` removes it all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -90,13 +90,13 @@ describe('the reduced site rehearsal (npm run site -- rehearse --reduced)', () =
     }
   }, HUNG);
 
-  it('site check refuses a kiosk whose anonymous user is not held to the parts\' allowlist', async () => {
-    // The kiosk's no_auth_user "parts" given a user with no permissions at all.
-    const restore = await reconfigure(site, 'kiosk-1', (config) => config.replace(/(\{\n\s*user: "parts"\n)\s*permissions: \{[\s\S]*?\n\s{8}\}\n/, '$1'));
+  it('site check refuses a kiosk whose own server lets a client in without a login', async () => {
+    // An anonymous user on the kiosk's server again (as before per-part logins): no_auth_user.
+    const restore = await reconfigure(site, 'kiosk-1', (config) => config.replace(/^accounts \{/m, 'no_auth_user: "engine"\n\naccounts {'));
     try {
       const refused = await npmSite(['check', siteFile]);
       expect(refused.code, refused.output).toBe(1);
-      expect(refused.output).toMatch(/FAIL +kiosk-1: the anonymous parts user is refused admin/);
+      expect(refused.output).toMatch(/FAIL +kiosk-1: a client without credentials is refused/);
     } finally {
       await restore();
     }
