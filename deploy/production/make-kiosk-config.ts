@@ -156,7 +156,8 @@ export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets
     // The desk's UI server hands the console login to its own pages (install under DATA_DIR/credentials).
     const logins = join(outDir, 'staff-desk', desk, 'credentials');
     await mkdir(logins, { recursive: true, mode: 0o700 });
-    for (const page of ['staff', 'inspector']) await writeSecretFile(join(logins, `${page}.json`), loginText(deskLogin(desk, secrets)));
+    // The office dashboard at the desk asks the registry on ra.dashboard.events, which the console may.
+    for (const page of ['staff', 'inspector', 'dashboard']) await writeSecretFile(join(logins, `${page}.json`), loginText(deskLogin(desk, secrets)));
     // The desk's UI server logs in as the console too (kiosk-ui.service's LoadCredential=).
     await writeSecretFile(join(logins, 'ui.json'), loginText(deskLogin(desk, secrets)));
   }

@@ -51,6 +51,8 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
   const vicc = new Map<string, number>();
   const pages = new Map<string, Page>();
   const browsers: BrowserContext[] = [];
+  /** Activations finished so far in this run (what the dashboard must count). */
+  let activations = 0;
 
   const kiosk = (name: string): Box => context().harness.boxes.find((box) => box.name === name)!;
 
@@ -136,6 +138,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
     await tapText(page, field(page, '確認IC卡PIN碼'), card.pin);
     await button(page, '設定IC卡PIN碼').tap();
     await waitForScreen(page, SCREENS.activated);
+    activations++;
   }
 
   let desk: Page | undefined;
@@ -226,8 +229,8 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
               await button(page, '讀取卡片資料').tap();
               await waitForScreen(page, SCREENS.confirmCardData);
               await button(page, '資料正確，下一步').tap();
-              await waitForScreen(page, '輸入電子郵件及設定用戶代碼');
-              await tapText(page, field(page, '請輸入新聯絡人電子郵件'), 'new@example.com.tw');
+              await waitForScreen(page, '輸入電子信箱及設定用戶代碼');
+              await tapText(page, field(page, '新聯絡人電子信箱'), 'new@example.com.tw');
               await tapText(page, field(page, '重設用戶代碼'), card.userCode);
               await tapText(page, field(page, '確認用戶代碼'), card.userCode);
               await button(page, '進行憑證接受').tap();
@@ -236,6 +239,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
               await tapText(page, field(page, '確認IC卡PIN碼'), card.pin);
               await button(page, '設定IC卡PIN碼').tap();
               await waitForScreen(page, SCREENS.activated);
+              activations++;
               await shot(page, 'kiosk-2-activated');
               await remove(box);
               return `${card.cardNumber} activated on path B`;
@@ -316,6 +320,21 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         await shot(page, 'kiosk-1-after-unlock');
         await remove(box);
         return `${card.cardNumber} activated after the unlock`;
+      },
+    },
+    {
+      name: 'the office dashboard at the desk (/dashboard, the console\'s login) counts today\'s activations and the lock',
+      run: async () => {
+        const page = await desk!.context().newPage();
+        page.setDefaultTimeout(120_000);
+        await page.goto('http://127.0.0.1:8080/dashboard');
+        const expected = String(activations);
+        // Taipei's day: a run across its midnight would count fewer; the figure is then the new day's.
+        await page.locator('[data-figure="activationsToday"]').filter({ hasText: new RegExp(`^\\s*${expected}\\s*$`) }).waitFor();
+        await page.locator('[data-figure="outcomes"] [data-bar="LOCKED"]:not([data-value="0"])').first().waitFor();
+        await shot(page, 'desk-dashboard');
+        await page.close();
+        return `${expected} activations today on the dashboard; LOCKED among the codes`;
       },
     },
     ...(options.reduced

@@ -176,7 +176,7 @@ async function installUiLogins(site: Omit<RunningSite, 'releaseDir' | 'parts' | 
 
 /** The desk's console logins for its pages, into its UI part's own data dir. */
 export async function installDeskLogins(site: Omit<RunningSite, 'releaseDir' | 'parts' | 'staffTokenPublicKey'>, box: Box): Promise<void> {
-  await installUiLogins(site, box, join(site.generatedDir, 'staff-desk', box.name, 'credentials'), ['staff.json', 'inspector.json']);
+  await installUiLogins(site, box, join(site.generatedDir, 'staff-desk', box.name, 'credentials'), ['staff.json', 'inspector.json', 'dashboard.json']);
 }
 
 /** Runs a command of the clone (an operator command) inside `box`'s namespace, as root. */
