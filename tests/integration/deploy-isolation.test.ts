@@ -31,7 +31,9 @@ import { provisionCards } from '../../card/demo/provision.ts';
 import { ADMIN_USER, HUB_ACCOUNT, kioskLinkUser, kioskPasswordVariable, ownInbox, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER, STAFF_USER, type KioskLocalUser } from '../../deploy/production/nats-rules.ts';
 import { startStaffAuth } from '../../services/staff-auth/staff-auth.service.ts';
 import { loadStaffTokenKeys } from '../../services/staff-auth/staff-token.ts';
-import { STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
+import { STAFF_AUTH_SUBJECTS, STAFF_BUCKET } from '../../machines/contract/staff.ts';
+import { staffRecordKey } from '../../services/staff-auth/staff-directory.ts';
+import { Kvm } from '@nats-io/kv';
 import { STAFF_AUDIT_STREAM } from '../../services/registry/staff-audit.ts';
 import { staffTokenFor } from '../support/staff-token.ts';
 import { type Site } from '../../deploy/production/nats-site.ts';
@@ -681,6 +683,10 @@ describe('production NATS configs (deploy/production)', () => {
 
     it('a staff request from the hub is written to RA_AUDIT by the registry, with the staff id', async () => {
       const staff = await open(topology.hub, staffLogin());
+      // A token stands only for an enrolled member: the record staff-auth writes after enrolling
+      // (its bucket made by the staff sign-in test's service above, with staff-auth's own config).
+      const enrolled = await new Kvm(await open(topology.hub, observerLogin())).open(STAFF_BUCKET);
+      await enrolled.put(staffRecordKey('S-audit'), JSON.stringify({ staffId: 'S-audit', name: '測試 S-audit', enrolledAt: new Date(0).toISOString(), passkeys: [] }));
       const token = await staffTokenFor(join(topology.root, 'registry-data'), 'S-audit');
       const reply = (await requestAcross(staff, 'ra.staff.card', { cardNumber: CARD, token })).json<Record<string, unknown>>();
       expect(reply, JSON.stringify(reply)).toMatchObject({ cardNumber: CARD });
