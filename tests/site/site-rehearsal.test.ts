@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect } from '@nats-io/transport-node';
 import type { SiteJson } from '../../deploy/site/site-file.ts';
+import { until } from '../support/until.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** The rehearsal is long on a shared machine: this only bounds a hung run. */
@@ -48,6 +50,35 @@ async function reconfigure(site: SiteJson, box: string, edit: (config: string) =
   };
   await reload(edited);
   return () => reload(original);
+}
+
+/** Whether a client without credentials gets in on a box's client port (undefined while the server is down). */
+async function anonymousAdmitted(site: SiteJson, box: string): Promise<boolean | undefined> {
+  const port = site.boxes.find((b) => b.name === box)!.relayed['4222'];
+  try {
+    await (await connect({ servers: `127.0.0.1:${port}`, maxReconnectAttempts: 0, reconnect: false })).close();
+    return true;
+  } catch (error) {
+    return /Authorization Violation/.test(String(error)) ? false : undefined;
+  }
+}
+
+/**
+ * Rewrites a box's nats.conf and stops its nats-server, which the unit's restart loop starts again
+ * on the new config; waits until the server answers as the new config says (`expect`).
+ */
+async function restartWith(site: SiteJson, box: string, edit: (config: string) => string, expect_: 'anonymous' | 'logins only'): Promise<() => Promise<void>> {
+  const file = join(site.boxes.find((b) => b.name === box)!.root, 'etc/moeaca-kiosk/nats/nats.conf');
+  const original = await readFile(file, 'utf8');
+  const edited = edit(original);
+  expect(edited).not.toBe(original);
+  const restart = async (text: string, admitted: boolean) => {
+    await writeFile(file, text);
+    for (const pid of await natsServerPids(site, box)) process.kill(pid, 'SIGTERM');
+    await until(async () => ((await anonymousAdmitted(site, box)) === admitted ? true : undefined), `${box}'s nats-server back up, ${admitted ? 'admitting' : 'refusing'} a client without credentials`);
+  };
+  await restart(edited, expect_ === 'anonymous');
+  return () => restart(original, false);
 }
 
 describe('the reduced site rehearsal (npm run site -- rehearse --reduced)', () => {
@@ -91,8 +122,9 @@ describe('the reduced site rehearsal (npm run site -- rehearse --reduced)', () =
   }, HUNG);
 
   it('site check refuses a kiosk whose own server lets a client in without a login', async () => {
-    // An anonymous user on the kiosk's server again (as before per-part logins): no_auth_user.
-    const restore = await reconfigure(site, 'kiosk-1', (config) => config.replace(/^accounts \{/m, 'no_auth_user: "engine"\n\naccounts {'));
+    // An anonymous user on the kiosk's server again (as before per-part logins): no_auth_user. nats-server
+    // does not reload that setting, so the server is restarted on it (the unit's Restart=always).
+    const restore = await restartWith(site, 'kiosk-1', (config) => config.replace(/^accounts \{/m, 'no_auth_user: "engine"\n\naccounts {'), 'anonymous');
     try {
       const refused = await npmSite(['check', siteFile]);
       expect(refused.code, refused.output).toBe(1);
