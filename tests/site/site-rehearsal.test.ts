@@ -38,6 +38,12 @@ async function natsServerPids(site: SiteJson, box: string): Promise<number[]> {
     .map(([pid]) => Number(pid));
 }
 
+/** When a box's nats-server last (re)loaded its config, from its monitor port. */
+async function configLoadTime(site: SiteJson, box: string): Promise<string> {
+  const port = site.boxes.find((b) => b.name === box)!.relayed['8222'];
+  return ((await (await fetch(`http://127.0.0.1:${port}/varz`)).json()) as { config_load_time: string }).config_load_time;
+}
+
 /** Rewrites a box's nats.conf and reloads that server (kiosk-nats.service's ExecReload: SIGHUP). */
 async function reconfigure(site: SiteJson, box: string, edit: (config: string) => string): Promise<() => Promise<void>> {
   const file = join(site.boxes.find((b) => b.name === box)!.root, 'etc/moeaca-kiosk/nats/nats.conf');
@@ -45,8 +51,11 @@ async function reconfigure(site: SiteJson, box: string, edit: (config: string) =
   const edited = edit(original);
   expect(edited).not.toBe(original);
   const reload = async (text: string) => {
+    const loaded = await configLoadTime(site, box);
     await writeFile(file, text);
     for (const pid of await natsServerPids(site, box)) process.kill(pid, 'SIGHUP');
+    // A reload is asynchronous: the server's /varz says when it has taken the new config.
+    await until(async () => ((await configLoadTime(site, box)) !== loaded ? true : undefined), `${box} reloaded its config`);
   };
   await reload(edited);
   return () => reload(original);
