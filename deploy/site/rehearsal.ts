@@ -10,6 +10,7 @@ import { type Step, type StepResult } from './steps.ts';
 import { writeSiteFile } from './site-file.ts';
 import { driveSteps, type Drive } from './drive.ts';
 import { runCheck } from './check.ts';
+import { localUserStep } from './local-user.ts';
 import { writeReport } from './report.ts';
 
 export interface RehearsalOptions {
@@ -79,6 +80,7 @@ export function rehearsalSteps(state: RunState, root: string, options: Rehearsal
       drive ??= { harness: need(), root, state, options, screenshots: options.reduced ? join(state.dir, 'screenshots') : join(root, 'docs', 'screenshots', 'site') };
       return drive;
     }, options),
+    localUserStep(need, 'kiosk-1'),
     {
       name: 'site check on this site (npm run site -- check site.json)',
       run: async () => {

@@ -2,7 +2,7 @@
 // nats-server from the files make-kiosk-config.ts writes, its logins installed as the deployment
 // guide says (each part's in a 0700 folder as for LoadCredential=, the page's under the UI
 // server's DATA_DIR/credentials), and the real UI part logging in with NATS_LOGIN_FILE. A probe run
-// as `nobody` (tests/support/local-user-probe.mjs) gets no login from /config.json, can read no
+// as `nobody` (deploy/site/local-user-probe.mjs) gets no login from /config.json, can read no
 // login file, and gets no connection to the box's server; the browser's user gets the page's login.
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { readConfig } from '../../platform/config.ts';
 import { runUi } from '../../services/ui/ui.service.ts';
 import { startKioskLeaf, type LoopbackSite, type StartedLeaf } from '../support/deploy-sites.ts';
 
-const PROBE = fileURLToPath(new URL('../support/local-user-probe.mjs', import.meta.url));
+const PROBE = fileURLToPath(new URL('../../deploy/site/local-user-probe.mjs', import.meta.url));
 const K1 = 'k1';
 
 interface ProbeResult {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentialsFile } from '../../services/stack/credentials/index.ts';
 import { startE2eStack, type E2eStack } from '../support/e2e-stack.ts';
 
-const PROBE = fileURLToPath(new URL('../support/local-user-probe.mjs', import.meta.url));
+const PROBE = fileURLToPath(new URL('../../deploy/site/local-user-probe.mjs', import.meta.url));
 const PAGES = ['kiosk', 'staff', 'inspector', 'dashboard'] as const;
 const USERS = ['registry', 'card-agent', 'engine', 'ui', 'staff-auth', 'stack', 'admin', 'staff', 'inspector', 'dashboard', 'browser'];
 

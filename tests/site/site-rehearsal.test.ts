@@ -1,7 +1,8 @@
 // The reduced site rehearsal (`npm run site -- rehearse --reduced --keep`): three hub nodes, one
 // kiosk and the staff desk, each in its own network namespace, every part from its systemd unit as
 // its own user, TLS, the release build; path A by touch, a card locked and unlocked by staff signed
-// in with a passkey, the unlock in RA_AUDIT, the site checking itself. Then `site check` on the
+// in with a passkey, the unlock in RA_AUDIT, a local user (nobody) on the kiosk getting nothing,
+// the site checking itself. Then `site check` on the
 // same live site must refuse it once the registry may not write its audit, and once the kiosk's
 // own server lets a client in without a login (an anonymous user). `npm run site -- stop` removes it all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +111,7 @@ describe('the reduced site rehearsal (npm run site -- rehearse --reduced)', () =
     const lines = rehearsal.output.trim().split('\n');
     expect(rehearsal.code, rehearsal.output).toBe(0);
     expect(lines.at(-1)).toMatch(/^site rehearsal: (\d+)\/\1 steps passed$/);
-    for (const step of ['path A on kiosk-1', 'LOCKED', 'signed in at the desk with a passkey', 'RA_AUDIT names the staff member', 'site check on this site']) {
+    for (const step of ['path A on kiosk-1', 'LOCKED', 'signed in at the desk with a passkey', 'RA_AUDIT names the staff member', 'a local user (nobody) on kiosk-1 gets no login, no credential file, no connection', 'site check on this site']) {
       expect(lines.some((line) => line.startsWith('ok') && line.includes(step)), step).toBe(true);
     }
   });

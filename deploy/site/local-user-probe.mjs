@@ -1,6 +1,7 @@
 // A local process of another OS user trying to take over a kiosk (issue "Least privilege as
 // deployed"): run as `runuser -u nobody -- node local-user-probe.mjs '<json>'`. Plain JavaScript,
-// no TypeScript loader, so that it runs as any user. It asks the UI server for every page's login
+// no TypeScript loader, so that it runs as any user. One probe for the embedded stack and the
+// generated kiosk box (tests/integration) and for a rehearsed kiosk (local-user.ts). It asks the UI server for every page's login
 // the way the page does, logs in to NATS over TCP and over the websocket with whatever it found
 // (and with nothing), and reads the credential files. It prints one JSON object with what it got.
 //
