@@ -1,4 +1,4 @@
-// Threat 12 on a rehearsed kiosk (docs/security.md, "The box is the boundary"): a process of
+// Threat 12 on a rehearsed kiosk (docs/security.md, the threat table): a process of
 // another OS user (`nobody`) inside kiosk-1 asks its UI server for every page's login, reads the
 // credential files as the rehearsal installed them, and tries its nats-server over TCP and the
 // websocket without a login. The probe is the one the integration tests run (local-user-probe.mjs),
