@@ -98,7 +98,13 @@ export class PartRuntime {
             ...(options.service.queue === undefined ? {} : { queue: options.service.queue }),
             ...(options.service.metadata === undefined ? {} : { metadata: options.service.metadata }),
           });
-    return new PartRuntime(options, service);
+    const part = new PartRuntime(options, service);
+    // A service ends itself when one of its subscriptions fails (a permissions violation): it then
+    // answers nothing, so that is logged, never silent. Its own `stop` resolves with no error.
+    void service?.stopped.then((failure) => {
+      if (failure instanceof Error) part.log.error('service stopped', { service: options.service?.name, error: failure.message });
+    });
+    return part;
   }
 
   /** The service's id in `$SRV.INFO`, when it is one. */

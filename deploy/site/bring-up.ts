@@ -2,8 +2,7 @@
 // (docs/deployment.md, in its order). Every step returns a short detail for its line.
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats, type NatsConnection } from '../../platform/nats-runtime.ts';
 import { ADMIN_USER, ownInbox, PASSWORD_VARIABLES } from '../production/nats-rules.ts';
 import { recordProcess, startGroup, type RunState } from './host.ts';
 import { inBox, startPart, type Box } from './boxes.ts';
@@ -38,7 +37,7 @@ export async function monitor<T>(h: Harness, box: string, path: string): Promise
 
 /** A NATS connection to a hub node's client port as `user` (admin, staff, registry …). */
 export async function hubClient(h: Harness, box: string, user: string, passwordVariable: string): Promise<NatsConnection> {
-  const nc = await connect({ servers: `127.0.0.1:${localPort(h, box, 4222)}`, user, pass: h.secrets[passwordVariable], inboxPrefix: ownInbox(user), name: `site-rehearsal-${user}`, maxReconnectAttempts: -1 });
+  const nc = await connectNats({ servers: `127.0.0.1:${localPort(h, box, 4222)}`, user, pass: h.secrets[passwordVariable], inboxPrefix: ownInbox(user), name: `site-rehearsal-${user}`, maxReconnectAttempts: -1 });
   h.connections.push(nc);
   return nc;
 }

@@ -5,9 +5,9 @@
 // the streams' replicas and deny flags; every server's clock within 1 s of this machine's.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats } from '../../platform/nats-runtime.ts';
 import { STAFF_AUTH_SUBJECTS } from '../../machines/contract/staff.ts';
 import { ADMIN_USER, ownInbox, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER, STAFF_USER } from '../production/nats-rules.ts';
 import { run } from './host.ts';
@@ -34,7 +34,7 @@ const EXPIRY_WARNING_DAYS = 14;
 
 /** A connection that remembers the permission violations the server reports to it. */
 async function open(url: string, login: Login): Promise<{ nc: NatsConnection; violations: string[] }> {
-  const nc = await connect({ servers: url, ...login, maxReconnectAttempts: 0, name: 'site-check' });
+  const nc = await connectNats({ servers: url, ...login, maxReconnectAttempts: 0, name: 'site-check' });
   const violations: string[] = [];
   void (async () => {
     for await (const status of nc.status()) {
@@ -86,7 +86,7 @@ export async function runCheck(siteJsonFile: string, options: { canary?: string;
   const opened: NatsConnection[] = [];
   const refusedWithoutLogin = async (box: Box): Promise<string | false> => {
     try {
-      await (await connect({ servers: url(box), maxReconnectAttempts: 0 })).close();
+      await (await connectNats({ servers: url(box), maxReconnectAttempts: 0 })).close();
       return false;
     } catch (error) {
       return /Authorization Violation/.test(String(error)) ? 'Authorization Violation' : false;

@@ -10,9 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect } from '@nats-io/transport-node';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { readConfig } from '../../platform/config.ts';
+import { connectPart } from '../../platform/nats-runtime.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
 import { publicKeyText, signingKeyFromSeed, verifyChain } from './audit-chain.ts';
 import { loadRegistryKey, RegistrySecrets } from './registry-secrets.ts';
@@ -59,7 +59,7 @@ async function exportAudit(fromIso: string | undefined, toIso: string | undefine
   const url = config.natsUrl ?? `nats://127.0.0.1:${config.natsPort}`;
   const admin = config.natsUser === undefined ? readCredentialsSync(config.dataDir, 'admin') : undefined;
   const login = admin === undefined ? {} : { user: admin.user, pass: admin.password, inboxPrefix: inboxPrefixOf('admin') };
-  const nc = await connect({ ...natsConnectOptions(config, 'audit-cli', url), ...login, maxReconnectAttempts: 0 }).catch(() => {
+  const nc = await connectPart(config, 'audit-cli', { servers: url, ...login, maxReconnectAttempts: 0 }).catch(() => {
     throw new Error(`no stack answers on ${url}: start it (npm start) or set NATS_URL`);
   });
   try {

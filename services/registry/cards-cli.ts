@@ -8,12 +8,12 @@
 // `registry`) with the credentials `npm start` keeps in $DATA_DIR/credentials (made here when
 // this command runs first).
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { CardImportRecord } from '../../machines/contract/index.ts';
 import { enrollAgentKey, importCards, listCards } from '../../platform/registry-admin-client.ts';
 import { startRegistry, type RunningRegistry } from './registry.service.ts';
-import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { readConfig } from '../../platform/config.ts';
+import { connectNats, connectPart } from '../../platform/nats-runtime.ts';
 import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from '../stack/credentials/index.ts';
 import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from '../../card/demo/provision.ts';
@@ -43,7 +43,7 @@ async function openRegistry(): Promise<Registry> {
     return { user, pass: password, inboxPrefix: inboxPrefixOf(user) };
   };
   try {
-    const nc = await connect({ ...natsConnectOptions(config, 'cards-cli', url), ...(await login('admin')), maxReconnectAttempts: 10 });
+    const nc = await connectPart(config, 'cards-cli', { servers: url, ...(await login('admin')), maxReconnectAttempts: 10 });
     return { nc, where: url, close: () => nc.drain() };
   } catch (error) {
     if (config.natsUrl !== undefined) throw error;
@@ -59,8 +59,8 @@ async function openRegistry(): Promise<Registry> {
       name: 'cards-nats',
       access: await embeddedServerAccess(config),
     });
-    registryNc = await connect({ servers: server.url, name: 'cards-registry', ...(await login('registry')) });
-    nc = await connect({ servers: server.url, name: 'cards-cli', ...(await login('admin')) });
+    registryNc = await connectNats({ servers: server.url, name: 'cards-registry', ...(await login('registry')) });
+    nc = await connectNats({ servers: server.url, name: 'cards-cli', ...(await login('admin')) });
     registry = await startRegistry({ nc: registryNc, dataDir: config.dataDir });
   } catch (error) {
     await nc?.close();

@@ -3,11 +3,10 @@
 // one with our launcher (JetStream under $DATA_DIR/nats) when nothing listens there. Start as many
 // as you like: they share the work through the queue group. Logs one JSON line per request.
 import { join, resolve } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { readConfig } from '../../platform/config.ts';
 import { onShutdown } from '../../platform/lifecycle.ts';
 import { createLogger } from '../../platform/log.ts';
+import { connectPart, type NatsConnection } from '../../platform/nats-runtime.ts';
 import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 import { startRegistry } from './registry.service.ts';
 
@@ -19,16 +18,16 @@ async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; se
   // noAsyncTraces: nats.js would otherwise build an Error (with a stack) for every request the
   // registry makes to JetStream, a large share of its CPU under load. Credentials come from
   // NATS_USER / NATS_PASSWORD in production, as for every part.
-  const options = { ...natsConnectOptions(config, 'registry'), noAsyncTraces: true };
+  const connectTo = (servers: string) => connectPart(config, 'registry', { noAsyncTraces: true, servers });
   const given = config.natsUrl;
-  if (given) return { nc: await connect({ ...options, servers: given }) };
+  if (given) return { nc: await connectTo(given) };
   const port = config.natsPort;
   try {
-    return { nc: await connect({ ...options, servers: `nats://127.0.0.1:${port}`, reconnect: true }) };
+    return { nc: await connectTo(`nats://127.0.0.1:${port}`) };
   } catch {
     const server = await startNatsServer({ dataDir: join(dataDir, 'nats'), port, name: 'registry-nats' });
     log.info('started its own nats-server', { natsServer: server.url, pid: server.pid, log: server.logFile });
-    return { nc: await connect({ ...options, servers: server.url }), server };
+    return { nc: await connectTo(server.url), server };
   }
 }
 

@@ -5,8 +5,7 @@
 // Each activation endpoint answers on its contract subject and on `<subject>.<kiosk>`: there the
 // kiosk id comes from the subject (which NATS permissions tie to the kiosk), a body kioskId must
 // equal it, and an activation may only be used by the kiosk that verified it.
-import type { NatsConnection } from '@nats-io/nats-core';
-import { Svcm, type ServiceGroup, type ServiceMsg } from '@nats-io/services';
+import type { Msg } from '@nats-io/nats-core';
 import type * as v from 'valibot';
 import {
   AcceptRequestSchema,
@@ -23,8 +22,9 @@ import {
   VerifyRequestSchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { answerRequest, describeError, endpoint, EndpointCounters, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { describeError, endpoint } from '../../platform/endpoint.ts';
 import { createLogger, type Logger, type LogSink } from '../../platform/log.ts';
+import { PartRuntime, type NatsConnection } from '../../platform/nats-runtime.ts';
 import { CardView } from './card-view.ts';
 import { migrateCardBucket } from './card-migration.ts';
 import { CardStream } from './card-stream.ts';
@@ -92,11 +92,10 @@ export interface RunningRegistry {
 
 type Handler<S extends v.GenericSchema> = (request: v.InferOutput<S>, context: RequestContext) => Promise<unknown>;
 
-function splitSubject(subject: string): { group: string; name: string } {
-  const dot = subject.lastIndexOf('.');
-  return { group: subject.slice(0, dot), name: subject.slice(dot + 1) };
+/** An endpoint's name in `$SRV.INFO`: its subject's last word (unique among the registry's). */
+function serviceNameOf(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
 }
-
 
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const clock = options.now ?? (() => new Date());
@@ -139,61 +138,44 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
   const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
 
-  const service = await new Svcm(options.nc)
-    .add({
+  const part = await PartRuntime.open({
+    nc: options.nc,
+    log,
+    answering: {
+      logEveryRequest: true,
+      // identify is a read the kiosk makes on every card insertion: counted, logged when it fails.
+      quietOnSuccess: new Set(['identify']),
+      badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
+      unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
+      // Counted and summarised by the staff gate's RefusalCounter, not one line each.
+      quiet: (failure) => failure instanceof StaffError && UNAUTHENTICATED.has(failure.code),
+    },
+    service: {
       name: 'registry',
       version: REGISTRY_VERSION,
       description: 'MOEACA card activation registry: identify, verify, accept, PIN grant, complete; staff and admin',
       queue: REGISTRY_QUEUE,
-    })
-    .catch(async (error: unknown) => {
-      await view.close();
-      store.close();
-      throw error;
-    });
-  const inFlight = new Set<Promise<void>>();
-  const groups = new Map<string, ServiceGroup>();
-  const groupFor = (prefix: string): ServiceGroup => {
-    let group = groups.get(prefix);
-    if (!group) {
-      group = service.addGroup(prefix);
-      groups.set(prefix, group);
-    }
-    return group;
-  };
-
-  const runtime: EndpointRuntime = {
-    log,
-    counters: new EndpointCounters(),
-    logEveryRequest: true,
-    // identify is a read the kiosk makes on every card insertion: counted, logged when it fails.
-    quietOnSuccess: new Set(['identify']),
-    badRequest: (name, problems) => new ContractError('BAD_REQUEST', `invalid ${name} request: ${problems.join('; ')}`),
-    unexpected: () => new ContractError('3125', 'the registry could not complete the request: try again'),
-    // Counted and summarised by the staff gate's RefusalCounter, not one line each.
-    quiet: (failure) => failure instanceof StaffError && UNAUTHENTICATED.has(failure.code),
-  };
+    },
+  }).catch(async (error: unknown) => {
+    await view.close();
+    store.close();
+    throw error;
+  });
 
   /** Serves one registry endpoint on its contract subject, or (perKiosk) on `<subject>.<kiosk>`. */
   function serve<S extends v.GenericSchema>(name: RegistryEndpoint, schema: S, handle: Handler<S>, perKiosk: boolean): void {
-    const { group, name: last } = splitSubject(REGISTRY_SUBJECTS[name]);
-    const onMessage = (error: Error | null, msg: ServiceMsg) => {
-      if (error !== null) return;
-      const kiosk = perKiosk ? msg.subject.slice(REGISTRY_SUBJECTS[name].length + 1) : undefined;
-      const work = answerRequest(
-        runtime,
-        endpoint(name, schema, (request, notes) => {
-          if (kiosk !== undefined && !isKioskId(kiosk)) throw new ContractError('BAD_REQUEST', 'the subject does not end in a kiosk id');
-          return handle(request, { kiosk, card: (cardNumber) => notes.note('card', cardNumber), note: notes.note });
-        }),
-        msg,
-        kiosk === undefined ? {} : { kiosk },
-      );
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
-    };
-    if (perKiosk) groupFor(group).addEndpoint(`${last}-kiosk`, { subject: `${last}.*`, handler: onMessage });
-    else groupFor(group).addEndpoint(last, { subject: last, handler: onMessage });
+    const subject = REGISTRY_SUBJECTS[name];
+    const kioskOf = (msg: Msg) => msg.subject.slice(subject.length + 1);
+    const answered = endpoint(name, schema, (request, notes, msg) => {
+      const kiosk = perKiosk ? kioskOf(msg) : undefined;
+      if (kiosk !== undefined && !isKioskId(kiosk)) throw new ContractError('BAD_REQUEST', 'the subject does not end in a kiosk id');
+      return handle(request, { kiosk, card: (cardNumber) => notes.note('card', cardNumber), note: notes.note });
+    });
+    if (perKiosk) {
+      part.serve(`${subject}.*`, answered, { serviceName: `${serviceNameOf(subject)}-kiosk`, fields: (msg) => ({ kiosk: kioskOf(msg) }) });
+    } else {
+      part.serve(subject, answered, { serviceName: serviceNameOf(subject) });
+    }
   }
 
   for (const perKiosk of [false, true]) {
@@ -228,16 +210,15 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   void warnWhenFilling(store, log);
 
   // Ready means the server has our subscriptions: a request sent the moment we return finds us.
-  await options.nc.flush();
-  const id = service.info().id;
+  await part.ready();
+  const id = part.serviceId ?? '';
   log.info('started', { id, started: true, queue: REGISTRY_QUEUE });
   return {
     id,
     async stop() {
       clearInterval(checkpoints);
       clearInterval(fillCheck);
-      await service.stop();
-      await Promise.allSettled([...inFlight]);
+      await part.stop();
       await view.close();
       store.close();
     },

@@ -7,7 +7,6 @@
 // names what runs, so that a start after a launcher killed by SIGKILL stops what it left.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { demoSecrets, provisionCards, readCardFile } from '../../card/demo/provision.ts';
 import { enrollAgentKey, listCards } from '../../platform/registry-admin-client.ts';
@@ -15,6 +14,7 @@ import { loadOrCreateAgentKey } from '../../card/agent-key.ts';
 import { partCommand, type Part } from '../serve.ts';
 import { natsUrlOf, readConfig, type StackConfig } from '../../platform/config.ts';
 import { createLogger } from '../../platform/log.ts';
+import { connectNats } from '../../platform/nats-runtime.ts';
 import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 import { embeddedServerAccess, ensureCredentials, inboxPrefixOf } from './credentials/index.ts';
 import { DEMO_CARD_FILES } from '../ui/ui.service.ts';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     }
     const natsUrl = server?.url ?? natsUrlOf(config);
     const own = server === undefined ? undefined : await ensureCredentials(config.dataDir, 'stack');
-    nc = await connect({
+    nc = await connectNats({
       servers: natsUrl,
       name: 'stack',
       maxReconnectAttempts: -1,

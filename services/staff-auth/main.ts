@@ -1,9 +1,9 @@
 // The staff-auth part as its own process (`npm run serve -- staff-auth`; `npm start` supervises it).
 import { resolve } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { readConfig } from '../../platform/config.ts';
 import { onShutdown } from '../../platform/lifecycle.ts';
 import { createLogger } from '../../platform/log.ts';
+import { connectPart } from '../../platform/nats-runtime.ts';
 import { startStaffAuth } from './staff-auth.service.ts';
 import { staffOrigin } from './staff-origin.ts';
 import { authenticatorPolicyOf } from './authenticator-policy.ts';
@@ -14,7 +14,7 @@ const log = createLogger('staff-auth');
 async function main(): Promise<void> {
   const config = readConfig();
   const dataDir = resolve(config.dataDir);
-  const nc = await connect(natsConnectOptions(config, 'staff-auth'));
+  const nc = await connectPart(config, 'staff-auth');
   const origin = staffOrigin(config);
   const service = await startStaffAuth({
     nc,

@@ -4,7 +4,6 @@
 // ceremonies in `ra_staff_pending` (they age out). Codes are stored only as SHA-256 hashes, and
 // every ceremony and code is used at most once (deleted by compare-and-set before it counts).
 import { createHash, randomBytes } from 'node:crypto';
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { jetstreamManager, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import {
@@ -15,7 +14,7 @@ import {
   type AuthenticationResponseJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import {
   AdminEnrollSchema,
   AdminRemoveSchema,
@@ -30,8 +29,9 @@ import {
   StaffError,
 } from '../../machines/contract/staff.ts';
 import { UnreadRequestSchema } from '../../machines/contract/messages.ts';
-import { answerRequest, endpoint, EndpointCounters, type Endpoint, type EndpointRuntime } from '../../platform/endpoint.ts';
+import { endpoint, type Endpoint } from '../../platform/endpoint.ts';
 import { createLogger, type Logger } from '../../platform/log.ts';
+import { PartRuntime, type NatsConnection } from '../../platform/nats-runtime.ts';
 import { signStaffToken, verifyStaffToken, type StaffTokenKeys } from './staff-token.ts';
 import { signedOutKey } from './staff-directory.ts';
 import { attestationFor, checkAuthenticator, describePolicy, type AuthenticatorPolicy } from './authenticator-policy.ts';
@@ -280,36 +280,23 @@ export async function startStaffAuth(options: StaffAuthOptions): Promise<{ stop(
     }),
   ];
 
-  const subscriptions: Subscription[] = [];
-  const inFlight = new Set<Promise<void>>();
-  const runtime: EndpointRuntime = {
+  // Plain queue subscriptions, not a NATS service: instances share the load in STAFF_AUTH_QUEUE.
+  const part = await PartRuntime.open({
+    nc,
     log,
-    counters: new EndpointCounters(),
-    logEveryRequest: true,
-    badRequest: (_name, problems) => new StaffError('STAFF_BAD_REQUEST', problems.join('; ').slice(0, 300)),
-    unexpected: () => new StaffError('PASSKEY_REFUSED', 'the staff service could not complete the request'),
-  };
-  for (const answered of endpoints) {
-    subscriptions.push(
-      nc.subscribe(answered.name, {
-        queue: STAFF_AUTH_QUEUE,
-        callback: (_error, msg) => {
-          const work = answerRequest(runtime, answered as Endpoint<v.GenericSchema>, msg);
-          inFlight.add(work);
-          void work.finally(() => inFlight.delete(work));
-        },
-      }),
-    );
-  }
-
-  await nc.flush();
-  log.info('ready', { origin, rpID });
-  return {
-    async stop() {
-      for (const subscription of subscriptions) subscription.unsubscribe();
-      await Promise.allSettled([...inFlight]);
+    queue: STAFF_AUTH_QUEUE,
+    answering: {
+      logEveryRequest: true,
+      badRequest: (_name, problems) => new StaffError('STAFF_BAD_REQUEST', problems.join('; ').slice(0, 300)),
+      unexpected: () => new StaffError('PASSKEY_REFUSED', 'the staff service could not complete the request'),
     },
-  };
+  });
+  // Each endpoint's name is its subject.
+  for (const answered of endpoints) part.serve(answered.name, answered as Endpoint<v.GenericSchema>);
+
+  await part.ready();
+  log.info('ready', { origin, rpID });
+  return { stop: () => part.stop() };
 }
 
 /**

@@ -3,10 +3,10 @@
 // staff console's desk to register a passkey or security key; the link works once, for 24 hours.
 // Talks to the running stack's staff-auth part on NATS_URL, or on 127.0.0.1:$NATS_PORT; public-key
 // needs no stack: it prints the line a kiosk's environment needs to check staff tokens.
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type * as v from 'valibot';
-import { natsConnectOptions, readConfig } from '../../platform/config.ts';
+import { readConfig } from '../../platform/config.ts';
+import { connectPart } from '../../platform/nats-runtime.ts';
 import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.ts';
 import { AdminEnrollReplySchema, StaffAdminListReplySchema, StaffRevokeReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
 import * as valibot from 'valibot';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
       // NATS_USER (production) wins; otherwise the embedded stack's admin login from its DATA_DIR.
       const admin = config.natsUser === undefined ? readCredentialsSync(config.dataDir, 'admin') : undefined;
       const login = admin === undefined ? {} : { user: admin.user, pass: admin.password, inboxPrefix: inboxPrefixOf('admin') };
-      nc = await connect({ ...natsConnectOptions(config, 'staff-cli', url), ...login, maxReconnectAttempts: 0 });
+      nc = await connectPart(config, 'staff-cli', { servers: url, ...login, maxReconnectAttempts: 0 });
     } catch {
       throw new Error(`no stack answers on ${url}: start it (npm start) or set NATS_URL`);
     }

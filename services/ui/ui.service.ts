@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from '@nats-io/transport-node';
 import { existsSync } from 'node:fs';
-import { natsConnectOptions, type StackConfig } from '../../platform/config.ts';
+import type { StackConfig } from '../../platform/config.ts';
+import { connectPart } from '../../platform/nats-runtime.ts';
 import { createLogger } from '../../platform/log.ts';
 import { runsFromSource } from '../../platform/source-or-build.ts';
 import { checkHealth } from '../stack/health.ts';
@@ -74,7 +74,7 @@ function pageLogin(dataDir: string, page: BrowserPage) {
 export async function runUi(config: StackConfig, outDir?: string) {
   const log = createLogger('ui');
   const distDir = await pagesDir(outDir);
-  const nc = await connect(natsConnectOptions(config, 'ui'));
+  const nc = await connectPart(config, 'ui');
   const demoCards = config.cardReader === 'sim' ? await demoCardsForTray() : undefined;
   const natsWsUrl = `ws://127.0.0.1:${config.natsWsPort}`;
   // Whose browser may have the pages' logins (docs/security.md, threat 12).
