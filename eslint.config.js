@@ -9,6 +9,11 @@ import globals from 'globals';
 
 /** Code that runs in the kiosk's Chromium: the touch UI, the staff console, the inspector, the dashboard, their shared parts. */
 const BROWSER = ['kiosk/src', 'kiosk/staff', 'kiosk/inspector', 'kiosk/dashboard', 'kiosk/consoles', 'kiosk/fixtures'];
+/** One runtime (docs/architecture.md): the NATS transport is imported by platform/nats-runtime.ts alone (and tests). */
+const TRANSPORT_IN_RUNTIME_ONLY = {
+  name: '@nats-io/transport-node',
+  message: 'Connect through connectNats / connectPart in platform/nats-runtime.ts (docs/architecture.md, "One runtime").',
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'kiosk/dist/**', 'dist/**', '.data/**', 'coverage/**'] },
@@ -74,17 +79,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.ts', '**/*.mts', '**/*.js', '**/*.mjs'],
+    ignores: ['platform/nats-runtime.ts', 'tests/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: [TRANSPORT_IN_RUNTIME_ONLY] }] },
+  },
+  {
     // The statechart, contract and validators run in the browser as well as in Node: no Node built-ins.
     files: ['machines/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'machines/ is pure: no Node built-ins.' }] }],
+      'no-restricted-imports': ['error', { paths: [TRANSPORT_IN_RUNTIME_ONLY], patterns: [{ group: ['node:*'], message: 'machines/ is pure: no Node built-ins.' }] }],
     },
   },
   {
     // Browser code has no Node built-ins.
     files: BROWSER.map((folder) => `${folder}/**/*.ts`),
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'Browser code cannot use Node built-ins.' }] }],
+      'no-restricted-imports': ['error', { paths: [TRANSPORT_IN_RUNTIME_ONLY], patterns: [{ group: ['node:*'], message: 'Browser code cannot use Node built-ins.' }] }],
     },
   },
 );

@@ -1,7 +1,9 @@
 // Layers one way down (docs/architecture.md): no top-level folder imports one that imports it
 // back, the card agent imports no service, and machines/ (which the browser runs too) uses no Node
-// built-in. The lint rules forbid each such import one by one; this reads the files themselves, so
-// a reverse import fails here even if a lint rule were loosened.
+// built-in. One runtime (docs/architecture.md, "One runtime"): only platform/nats-runtime.ts
+// imports the NATS transport, and no part or command under services/ or card/ opens a connection
+// with a NATS `connect` of its own. The lint rules forbid each such import one by one; this reads
+// the files themselves, so a reverse import fails here even if a lint rule were loosened.
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -81,5 +83,39 @@ describe('layers one way down', () => {
       return specifier.startsWith('node:') || nodeBuiltins.has(specifier.split('/')[0] ?? '');
     });
     expect(inMachines.map(({ file, specifier }) => `${relative(root, file)}: ${specifier}`)).toEqual([]);
+  });
+});
+
+/** The NATS transport's package; `connectNats` / `connectPart` in the runtime are its only users. */
+const TRANSPORT = '@nats-io/transport-node';
+const RUNTIME = 'platform/nats-runtime.ts';
+/** Import statements from a NATS package, with what they bind (`{ connect as open }`, `* as nats`). */
+const NATS_IMPORT = /\bimport\s+(?:type\s+)?([^;]*?)\s*from\s*'(@nats-io\/[^']+)'/g;
+
+/** The NATS connect functions a file binds: the transport's `connect` (by name or namespace), `wsconnect`. */
+function natsConnectsBound(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(NATS_IMPORT)].flatMap(([, bindings = '', from = '']) => {
+    const named = [...bindings.matchAll(/\b(ws)?connect\b/g)].map((match) => `${match[0]} from ${from}`);
+    const namespace = from === TRANSPORT && /\*\s*as\s/.test(bindings) ? [`* from ${from}`] : [];
+    return [...named, ...namespace];
+  });
+}
+
+describe('one NATS runtime', () => {
+  it('has only platform/nats-runtime.ts import the transport among the product files', () => {
+    const importers = imports
+      .filter(({ specifier }) => specifier === TRANSPORT || specifier.startsWith(`${TRANSPORT}/`))
+      .map(({ file }) => relative(root, file));
+    // The scan finds the one importer there must be.
+    expect(importers).toContain(RUNTIME);
+    expect(importers.filter((file) => file !== RUNTIME)).toEqual([]);
+  });
+
+  it('has no part or command under services/ or card/ bind a NATS connect of its own', () => {
+    expect(natsConnectsBound(join(root, RUNTIME))).toEqual([`connect from ${TRANSPORT}`]);
+    const offenders = files
+      .filter((file) => ['services', 'card'].includes(topFolderOf(file)))
+      .flatMap((file) => natsConnectsBound(file).map((bound) => `${relative(root, file)}: ${bound}`));
+    expect(offenders).toEqual([]);
   });
 });
