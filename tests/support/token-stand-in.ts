@@ -68,9 +68,10 @@ export class TokenStandIn implements TokenCalls {
 
   call<Op extends WorkerRequest['op']>(request: Extract<WorkerRequest, { op: Op }>, transfer: readonly Uint8Array[] = []): Promise<WorkerResults[Op]> {
     this.calls.push({ op: request.op, request, transfer });
-    if (request.op === 'set-pin') {
-      this.pinsReceived.push(new TextDecoder().decode(request.newPin));
-      this.pinBuffers.push(request.newPin);
+    const asked: WorkerRequest = request;
+    if (asked.op === 'set-pin') {
+      this.pinsReceived.push(new TextDecoder().decode(asked.newPin));
+      this.pinBuffers.push(asked.newPin);
     }
     const held = this.#holds.get(request.op);
     this.#holds.delete(request.op);
