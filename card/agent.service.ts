@@ -1,14 +1,10 @@
 // The card agent: the only code that touches readers and cards (docs/card-agent.md;
-// `kiosk.<kiosk>.card.*` in docs/contract.md, "Subjects"). A NATS service (`card-agent`) on the
-// kiosk's own server, wired here from its pieces:
-//   - card-reader-view.ts: which reader holds a card, which token it is, what it says (read once
-//     per insertion), `card.status` and `card.read`;
-//   - self-check.ts: `card.selfcheck` (never tries a PIN);
-//   - pin-setter.ts: `card.set-pin`, one at a time, with the registry's PIN grant;
-//   - reader-announcer.ts: reader and card events, once answering and after each reconnect;
-//   - and, with the simulated reader only, card.sim.insert / card.sim.remove.
-// PKCS#11 runs in a worker thread (token/), errors are mapped once (errors.ts); NATS is the part
-// runtime's (platform/nats-runtime.ts).
+// `kiosk.<kiosk>.card.*` in docs/contract.md, "Subjects"). The `card-agent` NATS service on the
+// kiosk's own server (platform/nats-runtime.ts), wired here from its pieces: card-reader-view.ts
+// (card.status, card.read), self-check.ts (card.selfcheck, never tries a PIN), pin-setter.ts
+// (card.set-pin), reader-announcer.ts (card.events) and, with the simulated reader only,
+// card.sim.insert / card.sim.remove. PKCS#11 runs in a worker thread (token/), errors are mapped
+// once (errors.ts).
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   kioskSubjects,
