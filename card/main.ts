@@ -3,9 +3,9 @@
 // (sim | pcsc), PKCS11_MODULE (default SoftHSM2), CARD_TOKEN_LABEL (PC/SC with SoftHSM2: the token
 // standing for the card), CARD_NUMBER_FROM (label | serial), CARD_ISSUERS (the issuing CAs of
 // business certificates, issuer O or CN, separated by `;`; unset: any).
-import { connect } from '@nats-io/transport-node';
-import { natsConnectOptions, readConfig } from '../platform/config.ts';
+import { readConfig } from '../platform/config.ts';
 import { onShutdown } from '../platform/lifecycle.ts';
+import { connectPart } from '../platform/nats-runtime.ts';
 import { startCardAgent } from './agent.service.ts';
 
 const config = readConfig();
@@ -14,7 +14,7 @@ if (cardNumberFrom !== 'label' && cardNumberFrom !== 'serial') {
   throw new Error(`CARD_NUMBER_FROM must be "label" or "serial", got ${JSON.stringify(cardNumberFrom)}`);
 }
 
-const nc = await connect(natsConnectOptions(config, `card-agent-${config.kioskId}`));
+const nc = await connectPart(config, `card-agent-${config.kioskId}`);
 const agent = await startCardAgent({
   nc,
   kioskId: config.kioskId,
