@@ -160,7 +160,16 @@ describe('the session host', () => {
     expect(session.host.counts()).toMatchObject({ accepted: 0, ignored: 1, restoredFromSnapshot: false });
     await session.deliver({ type: 'card.inserted', reader: 'reader-0' } as never);
     expect(session.host.counts()).toMatchObject({ accepted: 1, ignored: 1 });
-    await session.host.persist();
+    // persist() resolves only once the record is stored: the outbox awaits it before its first send.
+    session.store.holding = true;
+    let stored = false;
+    const persisted = session.host.persist().then(() => (stored = true));
+    await settle();
+    expect(stored).toBe(false);
+    const write = session.store.held.shift()!;
+    expect(write.record.pendingCompletions).toEqual(pending);
+    write.release();
+    await persisted;
     expect(session.store.saved.at(-1)!.pendingCompletions).toEqual(pending);
     await session.host.stop();
   });
