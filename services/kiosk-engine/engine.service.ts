@@ -114,6 +114,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   // The actor starts and the subscriptions are made in one go: no message is taken before it runs.
   const started = host.start();
   const gate = new InputGate({ part, subjects, checkStaff: staff.check, deliver: (event, source) => host.deliver(event, source) });
+  /** The counters, as `engine.stats` answers them and as `stats()` returns them in-process. */
+  const stats = () => engineStats(host.counts(), gate.counts(), outbox);
   const machineDescription = describeMachine(sessionMachine);
   part.serve(subjects.viewGet, endpoint('view.get', UnreadRequestSchema, () => host.view));
   part.serve(KIOSK_DISCOVER_SUBJECT, endpoint('discover', UnreadRequestSchema, () => host.view));
@@ -123,9 +125,6 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
   // The subscriptions must reach the server before anyone is told the engine is up.
   await part.ready();
   log.info('engine started', { restored: stored !== undefined, seq: host.seq, screen: host.view?.screen, staffTokenKey: staff.keySource });
-
-  /** The counters, as `engine.stats` answers them and as `stats()` returns them in-process. */
-  const stats = () => engineStats(host.counts(), gate.counts(), outbox);
 
   return {
     currentView: () => {
