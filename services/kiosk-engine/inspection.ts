@@ -28,3 +28,18 @@ export function inspectionOf(event: XStateInspectionEvent): Omit<InspectionEvent
       return [];
   }
 }
+
+/**
+ * The session actor's `inspect` callback: each event redacted, numbered and handed to `publish`
+ * (the kiosk's inspect subject), and, when Stately's inspector is on, to it too.
+ */
+export function sessionInspector(
+  publish: (event: InspectionEvent) => void,
+  stately?: { inspect: { next?: (event: XStateInspectionEvent) => void } },
+): (event: XStateInspectionEvent) => void {
+  let seq = 0;
+  return (event) => {
+    for (const redacted of inspectionOf(event)) publish({ seq: ++seq, at: new Date().toISOString(), ...redacted });
+    stately?.inspect.next?.(event);
+  };
+}

@@ -415,6 +415,8 @@ describe('kiosk engine with the real stack', () => {
     const before = stack.engine!.stats();
     const reply = await stack.nc.request(subjects.input, encodeJson({ type: 'user.submitPin', pin: 42 }), { timeout: 5_000 });
     expect(reply.json<{ error: { code: string } }>().error.code).toBe('BAD_REQUEST');
+    // The contract's error form in full, as every endpoint answers it: the service-error headers too.
+    expect(reply.headers?.get('Nats-Service-Error')).toBe('BAD_REQUEST');
     stack.nc.publish(subjects.input, new TextEncoder().encode('not json'));
     stack.send({ type: 'user.confirmCardData' });
     await stack.nc.flush();
