@@ -61,6 +61,8 @@ export interface CardAgentOptions {
 
 export interface CardAgent {
   stop(): Promise<void>;
+  /** Settles when the agent's service ended itself (a subscription refused): the process should exit. */
+  readonly failed: Promise<Error>;
 }
 
 export async function startCardAgent(options: CardAgentOptions): Promise<CardAgent> {
@@ -132,6 +134,7 @@ export async function startCardAgent(options: CardAgentOptions): Promise<CardAge
 
   let stopping: Promise<void> | undefined;
   return {
+    failed: part.failed,
     stop() {
       stopping ??= (async () => {
         await part.stop();

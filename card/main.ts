@@ -25,4 +25,6 @@ const agent = await startCardAgent({
   ...(process.env.CARD_TOKEN_LABEL ? { tokenLabel: process.env.CARD_TOKEN_LABEL } : {}),
   ...(process.env.CARD_ISSUERS ? { cardIssuers: process.env.CARD_ISSUERS.split(';').map((name) => name.trim()).filter((name) => name !== '') } : {}),
 });
-onShutdown([() => nc.drain(), () => agent.stop()], (msg) => process.stderr.write(`card-agent: ${msg}\n`));
+const stopAll = onShutdown([() => nc.drain(), () => agent.stop()], (msg) => process.stderr.write(`card-agent: ${msg}\n`));
+// An agent whose service ended answers nothing: exit non-zero so systemd starts it again.
+void agent.failed.then(() => stopAll().then(() => process.exit(1)));

@@ -100,12 +100,19 @@ export class PartRuntime {
           });
     const part = new PartRuntime(options, service);
     // A service ends itself when one of its subscriptions fails (a permissions violation): it then
-    // answers nothing, so that is logged, never silent. Its own `stop` resolves with no error.
+    // answers nothing, so that is logged, never silent, and `failed` tells the part's main, which
+    // exits for its supervisor to start it again. Its own `stop` resolves with no error.
     void service?.stopped.then((failure) => {
-      if (failure instanceof Error) part.log.error('service stopped', { service: options.service?.name, error: failure.message });
+      if (!(failure instanceof Error)) return;
+      part.log.error('service stopped', { service: options.service?.name, error: failure.message });
+      part.#fail(failure);
     });
     return part;
   }
+
+  /** Settles when the part's service ended itself on an error; never for a part that is stopped. */
+  readonly failed: Promise<Error> = new Promise((resolve) => (this.#fail = resolve));
+  #fail!: (failure: Error) => void;
 
   /** The service's id in `$SRV.INFO`, when it is one. */
   get serviceId(): string | undefined {

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   log.info('ready', { ready: true, nats: nc.getServer(), dataDir });
 
   // Stoppers run in reverse: the registry, then the connection, then a server of its own.
-  onShutdown([() => server?.stop(), () => nc.drain(), () => registry.stop()], (stopping) => log.info('stopping', { stopping }));
+  const stopAll = onShutdown([() => server?.stop(), () => nc.drain(), () => registry.stop()], (stopping) => log.info('stopping', { stopping }));
+  // A registry whose service ended answers nothing: exit non-zero so systemd starts it again.
+  void registry.failed.then(() => stopAll().then(() => process.exit(1)));
 }
 
 main().catch((error: unknown) => {

@@ -88,6 +88,8 @@ export interface RunningRegistry {
   readonly id: string;
   /** Stops answering, then waits for the requests in flight. The connection is the caller's. */
   stop(): Promise<void>;
+  /** Settles when the service ended itself (a subscription refused): the process should exit. */
+  readonly failed: Promise<Error>;
 }
 
 type Handler<S extends v.GenericSchema> = (request: v.InferOutput<S>, context: RequestContext) => Promise<unknown>;
@@ -215,6 +217,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
   log.info('started', { id, started: true, queue: REGISTRY_QUEUE });
   return {
     id,
+    failed: part.failed,
     async stop() {
       clearInterval(checkpoints);
       clearInterval(fillCheck);

@@ -63,13 +63,15 @@ describe('a subscription the server refuses', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('is logged by the registry as its service stopping, naming the subject', async () => {
+  it('is logged by the registry as its service stopping, naming the subject, and reported as failed', async () => {
     const { seen, sink } = waitingLog((line) => line.msg === 'service stopped');
     const registry = await startRegistry({ nc: await login('registry'), dataDir, secretKey: Buffer.alloc(32, 7), scryptCost: { N: 1024, r: 8, p: 1 }, log: sink });
     const line = await seen;
     expect(line).toMatchObject({ level: 'error', part: 'registry', service: 'registry' });
     expect(String(line.error)).toMatch(/Permissions Violation/);
     expect(String(line.error)).toContain(REGISTRY_SUBJECTS.adminList);
+    // main.ts exits on it, so that its supervisor starts a registry that answers again.
+    expect((await registry.failed).message).toMatch(/Permissions Violation/);
     await registry.stop();
   });
 
