@@ -4,6 +4,7 @@ import { css, html, LitElement, nothing, type PropertyValues, type TemplateResul
 import type { UserEvent, View } from '../../../machines/contract/messages.ts';
 import type { ActivationPath } from '../../../machines/contract/screens.ts';
 import type { ErrorCode } from '../../../machines/contract/errors.ts';
+import { fieldsMarkedBy } from '../../../machines/contract/input-errors.ts';
 import type { KaTextField } from '../components/text-field/ka-text-field.ts';
 import type { KeyboardLayout } from '../components/keyboard/keyboard-layouts.ts';
 import { emit } from '../events.ts';
@@ -211,9 +212,6 @@ export abstract class InputScreen extends ScreenElement {
   /** The event to send with what was typed. */
   protected abstract submit(): void;
 
-  /** The field names an input error concerns, so they can be marked. */
-  protected abstract fieldsFor(code: ErrorCode): string[];
-
   protected abstract renderFields(): unknown;
 
   protected abstract renderActions(): unknown;
@@ -230,9 +228,9 @@ export abstract class InputScreen extends ScreenElement {
     return this.field(name)?.value ?? '';
   }
 
+  /** Whether the view's input error concerns field `name` (the contract's table, machines/contract/input-errors.ts). */
   protected isInvalid(name: string): boolean {
-    const code = this.view.error?.code;
-    return code !== undefined && this.fieldsFor(code).includes(name);
+    return fieldsMarkedBy(this.view.screen, this.view.error?.code).includes(name);
   }
 
   /** 重新輸入: clears what was typed here and tells the engine. */

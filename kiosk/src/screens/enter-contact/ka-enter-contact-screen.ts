@@ -1,5 +1,4 @@
 import { html } from 'lit';
-import type { ErrorCode } from '../../../../machines/contract/errors.ts';
 import { define } from '../../events.ts';
 import { icons } from '../../styles/icons.ts';
 import '../../components/secret-field/ka-secret-field.ts';
@@ -72,13 +71,6 @@ export class KaEnterContactScreen extends InputScreen {
       userCode: this.typed('userCode'),
       userCodeConfirm: this.typed('userCodeConfirm'),
     });
-  }
-
-  protected override fieldsFor(code: ErrorCode): string[] {
-    if (code === 'EMAIL_FORMAT') return ['email'];
-    if (code === 'USER_CODE_FORMAT') return ['userCode'];
-    if (code === 'USER_CODE_MISMATCH') return ['userCodeConfirm'];
-    return [];
   }
 }
 

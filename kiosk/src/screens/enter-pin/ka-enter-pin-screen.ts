@@ -56,12 +56,6 @@ export class KaEnterPinScreen extends InputScreen {
     this.send({ type: 'user.submitPin', pin: this.typed('pin'), pinConfirm: this.typed('pinConfirm') });
   }
 
-  protected override fieldsFor(code: ErrorCode): string[] {
-    if (code === 'PIN_FORMAT') return ['pin'];
-    if (code === 'PIN_MISMATCH') return ['pin', 'pinConfirm'];
-    return [];
-  }
-
   /** Which of two hidden PINs was mistyped cannot be told: both are typed again. */
   protected override fieldsToClearFor(code: ErrorCode): string[] {
     return code === 'PIN_MISMATCH' ? ['pin', 'pinConfirm'] : [];

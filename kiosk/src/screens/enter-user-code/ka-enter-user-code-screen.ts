@@ -1,5 +1,4 @@
 import { html } from 'lit';
-import type { ErrorCode } from '../../../../machines/contract/errors.ts';
 import { define } from '../../events.ts';
 import '../../components/secret-field/ka-secret-field.ts';
 import { InputScreen, type UserEventType } from '../screen-base.ts';
@@ -42,10 +41,6 @@ export class KaEnterUserCodeScreen extends InputScreen {
 
   protected override submit(): void {
     this.send({ type: 'user.submitUserCode', userCode: this.typed('userCode') });
-  }
-
-  protected override fieldsFor(code: ErrorCode): string[] {
-    return code === '3005' || code === 'USER_CODE_FORMAT' ? ['userCode'] : [];
   }
 }
 
