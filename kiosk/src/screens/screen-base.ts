@@ -13,6 +13,7 @@ import { icons } from '../styles/icons.ts';
 import { base, buttons, notices } from '../styles/shared.ts';
 import { tokens } from '../styles/tokens.ts';
 import '../components/keyboard/ka-keyboard.ts';
+import '../components/secret-field/ka-secret-field.ts';
 
 export type UserEventType = UserEvent['type'];
 
@@ -214,7 +215,27 @@ export abstract class InputScreen extends ScreenElement {
 
   protected abstract renderFields(): unknown;
 
-  protected abstract renderActions(): unknown;
+  /** The label of the screen's main button (the one that sends `submitType()`). */
+  protected abstract submitLabel(): string;
+
+  /** The screen's buttons: its main one (off while busy), 重新輸入 and 結束作業, each only when the view accepts it. */
+  protected renderActions() {
+    return html`${this.action(this.submitType(), this.submitLabel(), () => this.submit(), { primary: true, disabled: this.view.busy })}
+    ${this.action('user.reset', this.s.buttons.reset, () => this.reset())} ${this.cancelAction()}`;
+  }
+
+  /** A hidden field (user code, PIN) with its show/hide control, marked when the view's input error concerns it. */
+  protected secretField(name: string, label: string, maxLength: number) {
+    return html`<ka-secret-field
+      name=${name}
+      label=${label}
+      lang=${this.view.lang}
+      keyboard="text"
+      maxlength=${maxLength}
+      ?invalid=${this.isInvalid(name)}
+      invalid-text=${this.s.fields.invalid}
+    ></ka-secret-field>`;
+  }
 
   protected fields(): KaTextField[] {
     return [...this.renderRoot.querySelectorAll<KaTextField>('ka-text-field, ka-secret-field')];

@@ -34,30 +34,11 @@ export class KaEnterContactScreen extends InputScreen {
         ?invalid=${this.isInvalid('email')}
         invalid-text=${f.invalid}
       ></ka-text-field>
-      <ka-secret-field
-        name="userCode"
-        label=${f.newUserCode}
-        lang=${this.view.lang}
-        keyboard="text"
-        maxlength="10"
-        ?invalid=${this.isInvalid('userCode')}
-        invalid-text=${f.invalid}
-      ></ka-secret-field>
-      <ka-secret-field
-        name="userCodeConfirm"
-        label=${f.confirmUserCode}
-        lang=${this.view.lang}
-        keyboard="text"
-        maxlength="10"
-        ?invalid=${this.isInvalid('userCodeConfirm')}
-        invalid-text=${f.invalid}
-      ></ka-secret-field>`;
+      ${this.secretField('userCode', f.newUserCode, 10)} ${this.secretField('userCodeConfirm', f.confirmUserCode, 10)}`;
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitContact', b.accept, () => this.submit(), { primary: true, disabled: this.view.busy })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.accept;
   }
 
   protected override submitType(): UserEventType {

@@ -91,13 +91,8 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
       </fieldset>`;
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitResponsibleId', b.readCard, () => this.submit(), {
-      primary: true,
-      disabled: this.view.busy,
-    })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.readCard;
   }
 
   protected override submitType(): UserEventType {

@@ -18,21 +18,11 @@ export class KaEnterUserCodeScreen extends InputScreen {
   }
 
   protected override renderFields() {
-    return html`<ka-secret-field
-      name="userCode"
-      label=${this.s.fields.userCode}
-      lang=${this.view.lang}
-      keyboard="text"
-      maxlength="10"
-      ?invalid=${this.isInvalid('userCode')}
-      invalid-text=${this.s.fields.invalid}
-    ></ka-secret-field>`;
+    return this.secretField('userCode', this.s.fields.userCode, 10);
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitUserCode', b.readCard, () => this.submit(), { primary: true, disabled: this.view.busy })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.readCard;
   }
 
   protected override submitType(): UserEventType {
