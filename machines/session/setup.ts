@@ -386,4 +386,3 @@ export function screen<const M extends SessionMeta>(meta: M) {
 
 /** A request in flight: the user cannot cancel half-way (staff can abort; the card can be pulled). */
 export const ignoreCancel = { 'user.cancel': {} } as const;
-
