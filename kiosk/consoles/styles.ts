@@ -2,7 +2,7 @@
 // (colours, font, focus ring, buttons, notices), with the tokens' desk sizes (type scale, spacing,
 // targets) for a desk screen used with a mouse and keyboard instead of a touchscreen at arm's length.
 import { css } from 'lit';
-import { base, buttons, notices } from '../src/styles/shared.ts';
+import { base, buttons, notices, tones } from '../src/styles/shared.ts';
 import { deskSizes, tokens } from '../src/styles/tokens.ts';
 
 /** What only the consoles use, beside the desk sizes of the tokens. */
@@ -64,22 +64,7 @@ const parts = css`
     width: 1em;
     height: 1em;
   }
-  .badge.help {
-    color: var(--ka-error);
-    background: var(--ka-error-bg);
-  }
-  .badge.busy {
-    color: var(--ka-brand);
-    background: var(--ka-info-bg);
-  }
-  .badge.quiet {
-    color: var(--ka-text-muted);
-    background: var(--ka-surface);
-  }
-  .badge.ok {
-    color: var(--ka-success);
-    background: var(--ka-success-bg);
-  }
+  ${tones('badge', { help: 'error', busy: 'info', quiet: 'quiet', ok: 'success' })}
   /* A console's table (a card's history, a state's transitions): compact rows with a thin rule. */
   table {
     border-collapse: collapse;

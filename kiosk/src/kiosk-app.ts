@@ -1,5 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { View } from '../../machines/contract/messages.ts';
+import type { ErrorCode } from '../../machines/contract/errors.ts';
+import { fieldsMarkedBy } from '../../machines/contract/input-errors.ts';
 import type { Screen } from '../../machines/contract/screens.ts';
 import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
 import { define, emit } from './events.ts';
@@ -55,8 +57,15 @@ export const SCREEN_TAGS: Record<Screen, keyof HTMLElementTagNameMap> = {
 
 /** Where the ID typed on path B is kept: its own screen, the fig. 19 warning and the check between. */
 const ID_SCREENS: ReadonlySet<Screen | undefined> = new Set(['enterResponsibleId', 'idChecksumWarning', 'verifying']);
-/** Answers about the birth date only: the ID typed was not wrong. Any other error lets it go. */
-const ANSWERS_KEEPING_THE_ID: ReadonlySet<string> = new Set(['BIRTH_DATE_REQUIRED', 'BIRTH_DATE_FORMAT']);
+/**
+ * Whether an answer leaves the ID typed standing: none yet, or an input error of the ID screen that
+ * concerns other fields only (the birth date), as the contract's table says. Any other lets it go.
+ */
+function leavesTheIdStanding(code: ErrorCode | undefined): boolean {
+  if (code === undefined) return true;
+  const marked = fieldsMarkedBy('enterResponsibleId', code);
+  return marked.length > 0 && !marked.includes('responsibleId');
+}
 
 /**
  * The kiosk page: header (who, which path, language), progress, the current screen, and the
@@ -92,7 +101,9 @@ export class KaKioskApp extends LitElement {
    * The ID just submitted on path B, for the checksum warning to show as typed (fig. 19) and for
    * the ID screen to keep when the registry asks only for the birth date (BIRTH_DATE_REQUIRED), so
    * the user does not type the ID again. Held by the page only while the ID screens and the
-   * check between them are up; dropped on any other screen. Never in the view.
+   * check between them are up; dropped on any other screen. Pure UI state, never in the view: the
+   * ID is a secret, and the view goes to the staff consoles, the inspector and the engine's
+   * persisted snapshot (docs/security.md), so it carries none.
    */
   private typedResponsibleId: string | undefined;
 
@@ -345,9 +356,7 @@ export class KaKioskApp extends LitElement {
       const before = changed.get('view') as View | undefined;
       if (this.view !== undefined && before?.lang !== this.view.lang) this.wantLanguage(this.view.lang);
     }
-    const error = this.view?.error?.code;
-    const idMayBeWrong = error !== undefined && !ANSWERS_KEEPING_THE_ID.has(error);
-    if (!ID_SCREENS.has(this.view?.screen) || idMayBeWrong) this.typedResponsibleId = undefined;
+    if (!ID_SCREENS.has(this.view?.screen) || !leavesTheIdStanding(this.view?.error?.code)) this.typedResponsibleId = undefined;
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {

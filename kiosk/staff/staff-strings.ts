@@ -1,12 +1,12 @@
 // The words of the staff console, in 正體中文 (the counter staff's language). Screen titles, paths
-// and error texts come from the kiosk's own tables and the contract's catalogue, so the console
-// says exactly what the kiosk's screen says.
+// and the contract's error texts come from the kiosk's own catalogues, so the console says exactly
+// what the kiosk's screen says; the staff-only error codes' words are here (`staffErrors`).
 import type { CardRecordStatus } from '../../machines/contract/messages.ts';
 import { ContractError } from '../../machines/contract/errors.ts';
 import { errorText } from '../src/i18n.ts';
 import { kioskBadges } from '../consoles/console-strings.ts';
 import type { StaffEventType } from '../consoles/kiosk-status.ts';
-import { STAFF_ERRORS, StaffError } from '../../machines/contract/staff.ts';
+import { StaffError, type StaffErrorCode } from '../../machines/contract/staff.ts';
 
 export interface StaffActionText {
   readonly label: string;
@@ -230,6 +230,21 @@ export const staffStrings = {
     unreachable: '憑證管理中心沒有回應，請稍後再試。',
     notConnected: '尚未連線到系統。',
   },
+  /** What staff read for each staff-only error code (machines/contract/staff.ts), by code. */
+  staffErrors: {
+    STAFF_SIGN_IN_REQUIRED: '請先以通行金鑰登入。',
+    STAFF_TOKEN_INVALID: '登入憑據無效，請重新登入。',
+    STAFF_TOKEN_EXPIRED: '登入已逾時，請重新登入。',
+    STAFF_TOKEN_REVOKED: '此登入已失效，請重新登入。',
+    AUDIT_UNAVAILABLE: '稽核紀錄暫時無法寫入，本次作業未執行，請稍後再試。',
+    SIGN_IN_BUSY: '登入要求過多，請稍候再試。',
+    STAFF_MISMATCH: '要求中的員工代號與登入者不符。',
+    UNLOCK_LIMIT: '此張卡片今日解除鎖定次數已達上限，請洽憑證管理中心。',
+    ENROLL_CODE_INVALID: '登錄代碼無效、已使用或已逾期，請向管理者重新申請。',
+    PASSKEY_REFUSED: '通行金鑰驗證失敗，請再試一次。',
+    UNKNOWN_STAFF: '查無此員工或通行金鑰，請向管理者申請登錄。',
+    STAFF_BAD_REQUEST: '要求格式不正確。',
+  } satisfies Record<StaffErrorCode, string>,
 };
 
 /**
@@ -237,7 +252,7 @@ export const staffStrings = {
  * catalogue's 3125 text speaks of an acceptance), and the code with the service's own message.
  */
 export function describeRequestError(error: unknown): { text: string; detail: string } {
-  if (error instanceof StaffError) return { text: STAFF_ERRORS[error.code]['zh-TW'], detail: `${error.code} · ${error.message}` };
+  if (error instanceof StaffError) return { text: staffStrings.staffErrors[error.code], detail: `${error.code} · ${error.message}` };
   if (error instanceof ContractError) {
     const text = error.code === '3125' ? staffStrings.requestError.unreachable : errorText(error.code, 'zh-TW');
     // A service that said nothing more sends the code as its message: shown once.

@@ -27,10 +27,17 @@ reads only the View (\`deriveView\`): screen, step, tags as \`busy\`, \`accepts\
   chooses. Choosing the other path is \`WRONG_PATH\` (never a bare 3005): the failure screen carries
   the card's route and accepts \`user.choosePath\` with the right one.
 - **Input checks** (PIN, user code, e-mail, ID and birth date formats) run in the machine with the
-  validators and show as \`error\` on the input screen itself; nothing is sent. A national ID that
+  validators (the birth date read once, into the ISO date verify carries, by the contract's
+  \`birthDateField\`) and show as \`error\` on the input screen itself; nothing is sent. The same
+  codes from the registry or the card agent come back to that screen too: which screen each code
+  belongs on is one table of the contract (\`INPUT_ERROR_FIELDS\`, which the page also reads to mark
+  the fields). A national ID that
   fails its checksum is a warning (\`idChecksumWarning\`) the user may confirm or correct, or staff
   may override. \`3005\` comes back to the input screen with \`attemptsLeft\`; the registry locks the
   card after 5 wrong tries (\`LOCKED\`, staff unlock with \`staff.unlocked\`).
+- **Time** comes only from the machine's clock: \`readClock\` on entering each screen (the host
+  provides it: the engine's clock, a test's \`SimulatedClock\`; the system clock when none is
+  given, \`machines/session/clock.ts\`); validity, deadlines and birth dates read \`context.now\`.
 - **Acceptance** is resent automatically after \`3125\`, with back-off (\`acceptRetryDelay\`: 1 s,
   2 s, 4 s by attempt), up to \`acceptRetryLimit\` (3) times, with the same activation id (the
   registry's accept is idempotent, so nothing is recorded twice). Only then does the user see

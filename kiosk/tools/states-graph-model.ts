@@ -142,7 +142,8 @@ function rejectionsOf(src: string): unknown[] {
   return (REJECTIONS[src] ?? []).flatMap((code) => {
     if (code === null) return [new Error('no contract code')];
     if (code !== '3005') return [new ContractError(code)];
-    return [new ContractError(code, undefined, { attemptsLeft: 2 }), new ContractError(code, undefined, { attemptsLeft: 0 })];
+    // The registry answers LOCKED (never a 3005 with none left) once the attempts run out.
+    return [new ContractError(code, undefined, { attemptsLeft: 2 })];
   });
 }
 

@@ -8,3 +8,5 @@ export * from './subjects.ts';
 export * from './registry.ts';
 export * from './staff.ts';
 export * from './wire.ts';
+export { birthDateField, readBirthDate, type BirthDateReading } from './fields.ts';
+export * from './input-errors.ts';

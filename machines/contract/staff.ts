@@ -167,32 +167,33 @@ export const StaffAdminListReplySchema = v.object({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Staff-only error codes
+// Staff-only error codes: each with its wire class. The words staff read for each code are the
+// staff console's (`staffErrors` in kiosk/staff/staff-strings.ts), never here.
 
 export const STAFF_ERRORS = {
   /** A staff request without a token: sign in first. */
-  STAFF_SIGN_IN_REQUIRED: { status: 401, 'zh-TW': '請先以通行金鑰登入。' },
+  STAFF_SIGN_IN_REQUIRED: { status: 401 },
   /** A token that is malformed, signed by another key, or for another audience. */
-  STAFF_TOKEN_INVALID: { status: 401, 'zh-TW': '登入憑據無效，請重新登入。' },
-  STAFF_TOKEN_EXPIRED: { status: 401, 'zh-TW': '登入已逾時，請重新登入。' },
+  STAFF_TOKEN_INVALID: { status: 401 },
+  STAFF_TOKEN_EXPIRED: { status: 401 },
   /** A token signed out, or of a staff member revoked (`npm run staff -- revoke`) or no longer enrolled. */
-  STAFF_TOKEN_REVOKED: { status: 401, 'zh-TW': '此登入已失效，請重新登入。' },
+  STAFF_TOKEN_REVOKED: { status: 401 },
   /** The audit entry of a staff request could not be written: nothing was done. */
-  AUDIT_UNAVAILABLE: { status: 503, 'zh-TW': '稽核紀錄暫時無法寫入，本次作業未執行，請稍後再試。' },
+  AUDIT_UNAVAILABLE: { status: 503 },
   /** Too many sign-in ceremonies open at once (this desk, or all desks): wait a moment. */
-  SIGN_IN_BUSY: { status: 429, 'zh-TW': '登入要求過多，請稍候再試。' },
+  SIGN_IN_BUSY: { status: 429 },
   /** The request names a staff id other than the signed-in one. */
-  STAFF_MISMATCH: { status: 403, 'zh-TW': '要求中的員工代號與登入者不符。' },
+  STAFF_MISMATCH: { status: 403 },
   /** Too many unlocks of one card within a day: a person must look at this card. */
-  UNLOCK_LIMIT: { status: 429, 'zh-TW': '此張卡片今日解鎖次數已達上限，請洽憑證管理中心。' },
+  UNLOCK_LIMIT: { status: 429 },
   /** An enrollment code that is unknown, used or expired. */
-  ENROLL_CODE_INVALID: { status: 403, 'zh-TW': '登錄代碼無效、已使用或已逾期，請向管理者重新申請。' },
+  ENROLL_CODE_INVALID: { status: 403 },
   /** A sign-in or enrollment ceremony that does not verify (wrong origin, key, challenge, …). */
-  PASSKEY_REFUSED: { status: 401, 'zh-TW': '通行金鑰驗證失敗，請再試一次。' },
+  PASSKEY_REFUSED: { status: 401 },
   /** A staff member or passkey the service does not know. */
-  UNKNOWN_STAFF: { status: 404, 'zh-TW': '查無此員工或通行金鑰，請向管理者申請登錄。' },
+  UNKNOWN_STAFF: { status: 404 },
   /** A request the staff service cannot read. */
-  STAFF_BAD_REQUEST: { status: 400, 'zh-TW': '要求格式不正確。' },
+  STAFF_BAD_REQUEST: { status: 400 },
 } as const;
 
 export type StaffErrorCode = keyof typeof STAFF_ERRORS;

@@ -1,5 +1,6 @@
 // Confirming the card data and accepting the certificate at the registry (path B first gives a
 // new contact e-mail and user code). Screens: confirmCardData, enterContact, accepting.
+import { inputErrorCodesOn } from '../contract/index.ts';
 import { step } from './context.ts';
 import { idle, rejectUnless } from './identity.states.ts';
 import { acceptInputOf, ignoreCancel, screen, type SessionStates } from './setup.ts';
@@ -70,7 +71,7 @@ export const acceptanceStates = {
         {
           guard: {
             type: 'isFailedWith',
-            params: { codes: ['EMAIL_FORMAT', 'USER_CODE_FORMAT', 'USER_CODE_MISMATCH'], fallback: '3125', route: 'registration-bundled' },
+            params: { codes: inputErrorCodesOn('enterContact'), fallback: '3125', route: 'registration-bundled' },
           },
           target: '#session.awaitingContact',
           actions: { type: 'showRejectionAsInputError', params: { fallback: 'USER_CODE_FORMAT' } },

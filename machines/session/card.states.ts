@@ -2,6 +2,7 @@
 // Screen: readingCard (all three states).
 import type { IdentifyCardOutput } from './actors.ts';
 import { step } from './context.ts';
+import { afterSelfcheck, selfcheckAnswer, storeReadCard } from './chart-pieces.ts';
 import { ignoreCancel, screen, type SessionStates } from './setup.ts';
 
 /** Registry record statuses that end the session on a failure screen, and which one. */
@@ -32,20 +33,7 @@ export const cardStates = {
       id: 'selfcheck',
       src: 'selfcheck',
       input: { expectCard: true },
-      onDone: [
-        {
-          guard: { type: 'isReaderDown', params: ({ event }) => ({ selfcheck: event.output }) },
-          target: '#kioskSession.outOfService',
-        },
-        {
-          guard: { type: 'isCardReady', params: ({ event }) => ({ selfcheck: event.output }) },
-          target: '#session.readingCard',
-        },
-        {
-          target: '#session.failed',
-          actions: { type: 'noteSelfcheckFailure', params: ({ event }) => ({ selfcheck: event.output }) },
-        },
-      ],
+      onDone: afterSelfcheck({ target: '#session.failed', actions: { type: 'noteSelfcheckFailure' as const, params: selfcheckAnswer } }),
       onError: { target: '#session.failed', actions: { type: 'noteFailure', params: { fallback: 'READER_NOT_FOUND' } } },
     },
   },
@@ -69,11 +57,11 @@ export const cardStates = {
             params: ({ event }) => ({ validFrom: event.output.validFrom, validTo: event.output.validTo }),
           },
           target: '#session.failed.certificateExpired',
-          actions: { type: 'storeCardData', params: ({ event }) => ({ card: event.output }) },
+          actions: storeReadCard,
         },
         {
           target: '#session.identifyingCard',
-          actions: ['resetCardNotDetected', { type: 'storeCardData', params: ({ event }) => ({ card: event.output }) }],
+          actions: ['resetCardNotDetected', storeReadCard],
         },
       ],
       onError: [

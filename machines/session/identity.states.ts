@@ -2,7 +2,7 @@
 // and birth date (path B), checked by the registry.
 // Screens: choosePath, enterUserCode, enterResponsibleId, idChecksumWarning, verifying.
 import { not } from 'xstate';
-import type { ErrorCode, InputErrorCode } from '../contract/index.ts';
+import { inputErrorCodesOn, type InputErrorCode } from '../contract/index.ts';
 import { step } from './context.ts';
 import { ignoreCancel, screen, verifyInputOf, type SessionStates } from './setup.ts';
 
@@ -41,10 +41,6 @@ export const onToIssuedPath = [
     actions: ['storeChosenPath', 'clearInputError'],
   },
 ] as const;
-
-/** The codes a verification may answer that belong on the identity input of each path. */
-const SELF_APPLIED_INPUT_CODES: ErrorCode[] = ['3005', 'USER_CODE_FORMAT'];
-const BUNDLED_INPUT_CODES: ErrorCode[] = ['3005', 'ID_FORMAT', 'BIRTH_DATE_FORMAT', 'BIRTH_DATE_REQUIRED'];
 
 export const identityStates = {
   awaitingPathChoice: {
@@ -157,15 +153,18 @@ export const identityStates = {
         },
       ],
       onError: [
-        { guard: 'isLockedOut', target: '#session.failed.cardLocked' },
-        // The registry's own input checks come back to the screen of what it checked.
+        // The registry's own input checks (and 3005) come back to the screen of what it checked
+        // (machines/contract/input-errors.ts).
         {
-          guard: { type: 'isFailedWith', params: { codes: SELF_APPLIED_INPUT_CODES, fallback: '3125', route: 'self-applied' } },
+          guard: { type: 'isFailedWith', params: { codes: inputErrorCodesOn('enterUserCode'), fallback: '3125', route: 'self-applied' } },
           target: '#session.awaitingUserCode',
           actions: { type: 'showRejectionAsInputError', params: { fallback: '3005' } },
         },
         {
-          guard: { type: 'isFailedWith', params: { codes: BUNDLED_INPUT_CODES, fallback: '3125', route: 'registration-bundled' } },
+          guard: {
+            type: 'isFailedWith',
+            params: { codes: inputErrorCodesOn('enterResponsibleId'), fallback: '3125', route: 'registration-bundled' },
+          },
           target: '#session.awaitingResponsibleId',
           actions: { type: 'showRejectionAsInputError', params: { fallback: '3005' } },
         },

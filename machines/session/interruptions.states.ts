@@ -1,14 +1,9 @@
 // Interruptions of a session and the way back: "are you still there?", staff called, the card
 // taken out (and put back). Screens: stillThere, staffAssist, cardRemoved, readingCard.
 // `resuming` is the one place the way back is chosen: the screen `context.resumeAt` names.
-import type { CardData } from '../contract/index.ts';
+import { storeReadCard } from './chart-pieces.ts';
 import { ignoreCancel, screen, type SessionStates } from './setup.ts';
 import { RESUME_TARGETS, stateIdOf } from './targets.ts';
-
-const storeCardData = {
-  type: 'storeCardData' as const,
-  params: ({ event }: { event: { output: CardData } }) => ({ card: event.output }),
-};
 
 export const interruptionStates = {
   awaitingPresence: {
@@ -79,9 +74,9 @@ export const interruptionStates = {
           // The card was out of our hands: someone may have tried a PIN on it elsewhere.
           guard: { type: 'wasCardUsedBeforeActivation', params: ({ event }) => ({ card: event.output }) },
           target: '#session.failed.usedBeforeActivation',
-          actions: storeCardData,
+          actions: storeReadCard,
         },
-        { target: '#session.resuming', actions: storeCardData },
+        { target: '#session.resuming', actions: storeReadCard },
       ],
       onError: [
         {

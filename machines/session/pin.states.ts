@@ -4,6 +4,7 @@
 // Once the PIN is set, nothing asks for it again: `completingActivation` resends `complete` with
 // back-off until the registry answers, keeps going when the card is taken out (the proof is in
 // context, the card is no longer needed), and is where a restarted engine resumes.
+import { inputErrorCodesOn } from '../contract/index.ts';
 import { step } from './context.ts';
 import { idle, rejectUnless } from './identity.states.ts';
 import { completeInputOf, ignoreCancel, screen, setPinInputOf, type SessionStates } from './setup.ts';
@@ -50,9 +51,10 @@ export const pinStates = {
       },
       onError: [
         {
-          guard: { type: 'isFailedWith', params: { codes: ['PIN_FORMAT'], fallback: 'CARD_UNREADABLE' } },
+          // A PIN the card refuses (its own length rules) comes back to the PIN screen.
+          guard: { type: 'isFailedWith', params: { codes: inputErrorCodesOn('enterPin'), fallback: 'CARD_UNREADABLE' } },
           target: '#session.awaitingPin',
-          actions: { type: 'showInputError', params: { code: 'PIN_FORMAT' } },
+          actions: { type: 'showRejectionAsInputError', params: { fallback: 'PIN_FORMAT' } },
         },
         { target: '#session.failed', actions: { type: 'noteFailure', params: { fallback: 'CARD_UNREADABLE' } } },
       ],

@@ -1,6 +1,7 @@
 // Outside a session: the kiosk checks its reader, waits for a card (after asking for the last
 // one to be taken out), or is out of service. Screens: outOfService, insertCard, removeCard.
 import { step } from './context.ts';
+import { afterSelfcheck } from './chart-pieces.ts';
 import { screen, type SessionStates } from './setup.ts';
 
 export const readerStates = {
@@ -16,18 +17,7 @@ export const readerStates = {
       id: 'selfcheck',
       src: 'selfcheck',
       input: { expectCard: false },
-      onDone: [
-        {
-          guard: { type: 'isReaderDown', params: ({ event }) => ({ selfcheck: event.output }) },
-          target: '#kioskSession.outOfService',
-        },
-        {
-          guard: { type: 'isCardReady', params: ({ event }) => ({ selfcheck: event.output }) },
-          target: '#session.readingCard',
-          actions: 'noteCardIn',
-        },
-        { target: '#kioskSession.awaitingCard' },
-      ],
+      onDone: afterSelfcheck({ target: '#kioskSession.awaitingCard' }, { actions: 'noteCardIn' }),
       onError: { target: '#kioskSession.outOfService' },
     },
     // What the reader or the agent says while the check is in flight may make its answer stale

@@ -11,6 +11,8 @@
 //   pin.states.ts            PIN, settingPin, completingActivation (with its retry), activated
 //   interruptions.states.ts  still there?, staff, card removed and put back, resuming
 //   failures.states.ts       session.failed.* (routing by FAILURE_STATES in targets.ts)
+// beside them chart-pieces.ts (what several phases share: a self-check's outcome, keeping a read
+// card) and clock.ts (the one clock the machine reads time from: `readClock`, `readClockFrom`).
 //
 // docs/states.md is the table of every state (npm run states prints it from this definition).
 import type { Language } from '../contract/index.ts';
@@ -86,8 +88,8 @@ type ProvidedActions = NonNullable<NonNullable<Parameters<SessionMachine['provid
 type ProvidedAction<K extends keyof ProvidedActions> = NonNullable<ProvidedActions[K]>;
 
 /**
- * Replaces how the machine reads the clock (deadlines, certificate validity, birth dates), for
- * tests on a SimulatedClock: `sessionMachine.provide({ actions: { readClock: readClockFrom(() => clock.now()) } })`.
+ * The machine's clock from its host (deadlines, certificate validity, birth dates): the engine's,
+ * or a test's SimulatedClock: `sessionMachine.provide({ actions: { readClock: readClockFrom(() => clock.now()) } })`.
  */
 export function readClockFrom(now: () => number): ProvidedAction<'readClock'> {
   // assign() is typed as emitting nothing; the machine's slot allows any emitted event.

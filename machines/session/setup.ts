@@ -3,6 +3,7 @@
 import { assign, enqueueActions, setup } from 'xstate';
 import {
   errorCodeOf,
+  readBirthDate,
   type ActivationPath,
   type CardData,
   type CardRecordStatus,
@@ -16,7 +17,6 @@ import {
   isValidPin,
   isValidUserCode,
   normalizeInput,
-  parseBirthDate,
 } from '../validators/index.ts';
 import {
   unprovidedActors,
@@ -36,6 +36,7 @@ import {
   type SessionSecrets,
   type SessionTag,
 } from './context.ts';
+import { clockDate, clockReading, systemClock } from './clock.ts';
 import { FAILURE_STATE_NAMES, resolveResume, type ResumeSpec, type ResumeTarget } from './targets.ts';
 import { backoff, type ScreenTimer } from './timing.ts';
 
@@ -80,9 +81,9 @@ function selfcheckFailureOf(selfcheck: Selfcheck): ErrorCode {
   return token?.code ?? 'CARD_UNREADABLE';
 }
 
-function isBirthDateAcceptable(raw: string | undefined, now: string | null): boolean {
-  if (raw === undefined || normalizeInput(raw) === '') return true;
-  return parseBirthDate(raw, now === null ? new Date() : new Date(now)).ok;
+/** The birth date typed, read by the contract's field (ISO); `undefined` when none was typed (it is optional). */
+function typedBirthDate(raw: string | undefined, context: Pick<SessionContext, 'now'>) {
+  return raw === undefined || normalizeInput(raw) === '' ? undefined : readBirthDate(raw, clockDate(context));
 }
 
 function pinBoundsOf(card: CardData | null) {
@@ -169,7 +170,7 @@ export const sessionSetup = setup({
     isCardReady: (_, params: { selfcheck: Selfcheck }) =>
       checkPassed(params.selfcheck, 'card') && checkPassed(params.selfcheck, 'token'),
     isOutsideValidity: ({ context }, params: { validFrom: string; validTo: string }) => {
-      const now = context.now === null ? Date.now() : Date.parse(context.now);
+      const now = clockReading(context);
       return now < Date.parse(params.validFrom) || now > Date.parse(params.validTo);
     },
     hasRecordStatus: (_, params: { actual: CardRecordStatus; expected: readonly CardRecordStatus[] }) =>
@@ -194,7 +195,7 @@ export const sessionSetup = setup({
     isIdWellFormed: ({ event }) =>
       event.type === 'user.submitResponsibleId' && checkPersonalId(event.responsibleId).formatOk,
     isBirthDateWellFormed: ({ context, event }) =>
-      event.type === 'user.submitResponsibleId' && isBirthDateAcceptable(event.birthDate, context.now),
+      event.type === 'user.submitResponsibleId' && typedBirthDate(event.birthDate, context)?.ok !== false,
     isIdChecksumValid: ({ event }) =>
       event.type === 'user.submitResponsibleId' && checkPersonalId(event.responsibleId).checksumOk,
     isEmailWellFormed: ({ event }) => event.type === 'user.submitContact' && isValidEmail(normalizeInput(event.email)),
@@ -209,7 +210,6 @@ export const sessionSetup = setup({
     /** An actor's rejection with one of `codes` (an input error that belongs on an input screen). */
     isFailedWith: ({ context, event }, params: { codes: readonly ErrorCode[]; fallback: ErrorCode; route?: ActivationPath }) =>
       params.codes.includes(errorCodeOf(rejectionOf(event), params.fallback)) && isOnRoute(context, params.route),
-    isLockedOut: ({ event }) => errorCodeOf(rejectionOf(event), '3125') === '3005' && attemptsLeftOf(event) === 0,
     canRetryAcceptance: ({ context, event }) =>
       isRegistryUnreachable(event) && context.acceptRetries < context.timing.acceptRetryLimit,
     isRegistryUnreachable: ({ event }) => isRegistryUnreachable(event),
@@ -226,12 +226,11 @@ export const sessionSetup = setup({
     isHoldingContact: ({ context }) => isHoldingContact(context),
   },
   actions: {
-    readClock: assign({ now: () => new Date().toISOString() }),
+    /** The machine's clock: the only place it learns the time (the host provides its own, see `readClockFrom`). */
+    readClock: assign({ now: () => new Date(systemClock.now()).toISOString() }),
     stampDeadline: assign({
-      deadline: ({ context }, params: { timer: ScreenTimer }) => {
-        const now = context.now === null ? Date.now() : Date.parse(context.now);
-        return new Date(now + context.timing[params.timer]).toISOString();
-      },
+      deadline: ({ context }, params: { timer: ScreenTimer }) =>
+        new Date(clockReading(context) + context.timing[params.timer]).toISOString(),
     }),
     recordResumePoint: assign({
       resumeAt: ({ context }, params: { at: ResumeSpec }) => resolveResume(params.at, context),
@@ -311,10 +310,7 @@ export const sessionSetup = setup({
       secrets: ({ context, event }) => {
         if (event.type !== 'user.submitResponsibleId') return {};
         const responsibleId = checkPersonalId(event.responsibleId).normalized;
-        const birth =
-          event.birthDate === undefined || normalizeInput(event.birthDate) === ''
-            ? undefined
-            : parseBirthDate(event.birthDate, context.now === null ? new Date() : new Date(context.now));
+        const birth = typedBirthDate(event.birthDate, context);
         return birth?.ok === true ? { responsibleId, birthDate: birth.iso } : { responsibleId };
       },
     }),

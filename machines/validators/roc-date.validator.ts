@@ -52,9 +52,11 @@ function exists({ year, month, day }: CalendarDate): boolean {
  * '民國75年3月5日' (民國N年 is 1911+N, 民國前N年 is 1912−N). An ISO 'YYYY-MM-DD' (or any 4-digit year)
  * is read as Gregorian. The date must exist in the Gregorian calendar (leap years by the 4/100/400
  * rule, so Feb 29 of 民國89年 = 2000 exists and of 民國前12年 = 1900 does not), must not be after
- * `today` as dated in Taipei, and must not be before 1900.
+ * `today` as dated in Taipei, and must not be before 1900. `today` is the caller's clock, never
+ * read here; the contract's `birthDateField` (machines/contract/fields.ts) is how the product reads
+ * a birth date.
  */
-export function parseBirthDate(raw: string, today: Date = new Date()): BirthDateResult {
+export function parseBirthDate(raw: string, today: Date): BirthDateResult {
   const date = readDate(normalizeInput(raw));
   if (date === null || !exists(date) || date.year < 1900) return { ok: false };
   const iso = isoDate(date);

@@ -18,7 +18,8 @@ import {
   type VerifyReply,
   type VerifyRequest,
 } from '../../machines/contract/index.ts';
-import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput, parseBirthDate } from '../../machines/validators/index.ts';
+import { readBirthDate } from '../../machines/contract/fields.ts';
+import { checkPersonalId, isValidEmail, isValidUserCode, normalizeInput } from '../../machines/validators/index.ts';
 import { pinGrantContext, sealGrant } from '../../platform/pin-grant-jwe.ts';
 import {
   grantKeyStatement,
@@ -164,8 +165,8 @@ export class ActivationOperations {
     if (!id.formatOk) throw new ContractError('ID_FORMAT', 'the responsible person\'s ID is not 6–20 letters and digits');
     let birthDate: string | undefined;
     if (request.birthDate !== undefined) {
-      const parsed = parseBirthDate(request.birthDate, now);
-      if (!parsed.ok) throw new ContractError('BIRTH_DATE_FORMAT', 'the birth date is not a valid date');
+      const parsed = readBirthDate(request.birthDate, now);
+      if (!parsed.ok) throw new ContractError(parsed.code, 'the birth date is not a valid date');
       birthDate = parsed.iso;
     }
     const idMac = this.parts.secrets.macResponsibleId(id.normalized);

@@ -50,7 +50,7 @@ describe('user events', () => {
     expect(deepActiveElement()).to.equal(field(app, 'pinConfirm').input);
   });
 
-  it('sends the ROC birth date as a Gregorian YYYY-MM-DD, and none when it is left empty', async () => {
+  it('sends the ROC birth date as typed (year/month/day, read by the machine alone), and none when it is left empty', async () => {
     const app = await renderApp(fixtureView('enterResponsibleId'));
     const sent = recordInputs(app);
     await typeInto(app, 'responsibleId', 'A123456789');
@@ -61,7 +61,7 @@ describe('user events', () => {
     button(app, '讀取卡片資料').click();
     expect(sent).to.deep.equal([
       { type: 'user.submitResponsibleId', responsibleId: 'A123456789' },
-      { type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '1986-03-09' },
+      { type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '75/3/9' },
     ]);
   });
 
@@ -71,7 +71,7 @@ describe('user events', () => {
     await typeInto(app, 'responsibleId', 'A123456789');
     await typeInto(app, 'birthYear', '75');
     button(app, '讀取卡片資料').click();
-    expect(sent).to.deep.equal([{ type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '1986-00-00' }]);
+    expect(sent).to.deep.equal([{ type: 'user.submitResponsibleId', responsibleId: 'A123456789', birthDate: '75//' }]);
   });
 
   it('keeps the ID typed when the registry asks only for the birth date, and not after a wrong ID', async () => {
@@ -80,13 +80,23 @@ describe('user events', () => {
     await typeInto(app, 'responsibleId', 'A123456789');
     button(app, '讀取卡片資料').click();
     expect(sent).to.deep.equal([{ type: 'user.submitResponsibleId', responsibleId: 'A123456789' }]);
+    // As the contract's table marks them: the birth-date codes only the date, 3005 and ID_FORMAT the ID too.
+    const answered = (code: 'BIRTH_DATE_FORMAT' | 'ID_FORMAT'): View => {
+      const view = fixtureView('enterResponsibleId-BIRTH_DATE_REQUIRED');
+      return { ...view, error: { ...view.error!, code } };
+    };
     for (const [step, idAfter] of [
       ['enterResponsibleId-BIRTH_DATE_REQUIRED', 'A123456789'],
+      ['BIRTH_DATE_FORMAT', 'A123456789'],
       ['enterResponsibleId-3005', ''],
+      ['ID_FORMAT', ''],
     ] as const) {
+      field(app, 'responsibleId').clear();
+      await typeInto(app, 'responsibleId', 'A123456789');
+      button(app, '讀取卡片資料').click();
       app.view = { ...fixtureView('verifying'), path: 'registration-bundled' };
       await settle(app);
-      app.view = fixtureView(step);
+      app.view = step === 'BIRTH_DATE_FORMAT' || step === 'ID_FORMAT' ? answered(step) : fixtureView(step);
       await settle(app);
       expect(field(app, 'responsibleId').value, step).to.equal(idAfter);
       expect(field(app, 'birthYear').value, step).to.equal('');

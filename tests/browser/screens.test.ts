@@ -114,6 +114,22 @@ describe('every screen', () => {
     expect(seconds).to.be.within(29, 31);
   });
 
+  it("moves the card picture's arrow down into the reader on insertCard and up out of it on removeCard", async () => {
+    for (const [name, travel] of [
+      ['insertCard', 18],
+      ['removeCard', -18],
+    ] as const) {
+      const app = await renderApp(fixtureView(name));
+      const arrow = deepAll(app, 'svg.art .arrow')[0] as Element;
+      const [animation] = arrow.getAnimations();
+      expect(animation, name).to.not.equal(undefined);
+      // Halfway through its 1.6 s loop the arrow is furthest from where it starts.
+      animation!.pause();
+      animation!.currentTime = 800;
+      expect(new DOMMatrix(getComputedStyle(arrow).transform).f, name).to.equal(travel);
+    }
+  });
+
   it('shows the demo card tray only when given demo cards', async () => {
     const app = await renderApp(fixtureView('insertCard'));
     expect(deepAll(app, 'ka-card-tray')).to.have.length(0);

@@ -1,11 +1,13 @@
 // The kiosk's two text catalogues (kiosk/src/text/*.json) are data a translator edits: these tests
 // hold them to one another — the same keys, the same placeholders in every text — and check that
 // every text the screens get is filled in.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fill, loadCatalogue, loadLanguage, strings } from '../../kiosk/src/i18n.ts';
 import { ERROR_CODES, ERRORS } from '../../machines/contract/errors.ts';
 import { errorText } from '../../kiosk/src/i18n.ts';
+import { STAFF_ERROR_CODES, STAFF_ERRORS } from '../../machines/contract/staff.ts';
+import { staffStrings } from '../../kiosk/staff/staff-strings.ts';
 
 /** Both catalogues as the JSON holds them (the page's bundle carries only the default one). */
 const CATALOGUES = { 'zh-TW': await loadCatalogue('zh-TW'), en: await loadCatalogue('en') };
@@ -77,6 +79,21 @@ describe('kiosk text catalogues', () => {
       .replace(/\/\*[\s\S]*?\*\//g, '')
       .replace(/\/\/.*$/gm, '');
     expect(code.match(/.*\p{Script=Han}.*/gu) ?? []).toEqual([]);
+  });
+
+  it("has the staff console say every staff-only code in its own catalogue; no file of the contract holds words", () => {
+    for (const code of STAFF_ERROR_CODES) expect(staffStrings.staffErrors[code], code).toMatch(/\p{Script=Han}.*。$/u);
+    // The contract gives each staff code its wire class only.
+    for (const [code, info] of Object.entries(STAFF_ERRORS)) expect(Object.keys(info), code).toEqual(['status']);
+    const contract = new URL('../../machines/contract/', import.meta.url);
+    const files = readdirSync(contract).filter((file) => file.endsWith('.ts'));
+    expect(files).toContain('staff.ts');
+    for (const file of files) {
+      const code = readFileSync(new URL(file, contract), 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\/\/.*$/gm, '');
+      expect(code.match(/.*\p{Script=Han}.*/gu) ?? [], file).toEqual([]);
+    }
   });
 
   it('says how many attempts are left in the grammar of each language', () => {

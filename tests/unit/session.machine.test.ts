@@ -410,14 +410,6 @@ describe('proving identity: 3005 and the lock', () => {
     expect(session.callsOf('verifyIdentity')).toHaveLength(5);
   });
 
-  it('locks on a 3005 that says no attempts are left', async () => {
-    const session = await ready({
-      effects: { verifyIdentity: async () => Promise.reject(new ContractError('3005', undefined, { attemptsLeft: 0 })) },
-    });
-    await toCardData(session);
-    expect(errorOf(session.view())).toBe('LOCKED');
-  });
-
   it('staff.unlocked returns to the identity input with the attempts reset', async () => {
     const session = await ready({ world: { route: 'registration-bundled', attemptsLeft: 1 } });
     await toIdentityInput(session);

@@ -1,4 +1,6 @@
+import * as v from 'valibot';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { birthDateField, readBirthDate } from '../../machines/contract/index.ts';
 import {
   checkPersonalId,
   formatRocDate,
@@ -321,6 +323,35 @@ describe('taipeiIsoDate', () => {
   });
 });
 
+describe("the contract's birth-date field: the one place a typed birth date is read", () => {
+  const today = new Date('2024-03-04T16:30:00Z');
+
+  it('reads what the kiosk page sends (the three 民國 parts joined) and any ROC or ISO form, to the ISO date', () => {
+    expect(readBirthDate('75/3/9', today)).toEqual({ ok: true, iso: '1986-03-09' });
+    expect(readBirthDate('075/03/09', today)).toEqual({ ok: true, iso: '1986-03-09' });
+    expect(readBirthDate('民國75年3月9日', today)).toEqual({ ok: true, iso: '1986-03-09' });
+    expect(readBirthDate('1986-03-09', today)).toEqual({ ok: true, iso: '1986-03-09' });
+    expect(v.parse(birthDateField(today), '75/3/9')).toBe('1986-03-09');
+  });
+
+  it.each([
+    ['75//', 'only the year typed'],
+    ['/3/9', 'no year'],
+    ['75/2/30', 'no such day'],
+    ['113/3/6', 'after today in Taipei'],
+    ['x'.repeat(65), 'longer than any date'],
+  ])('%j fails with BIRTH_DATE_FORMAT (%s)', (raw) => {
+    expect(readBirthDate(raw, today)).toEqual({ ok: false, code: 'BIRTH_DATE_FORMAT' });
+    const result = v.safeParse(birthDateField(today), raw);
+    expect(result.success).toBe(false);
+    if (!result.success) expect(result.issues.map((issue) => issue.message)).toContain('BIRTH_DATE_FORMAT');
+  });
+
+  it("dates 'today' by the clock it is given", () => {
+    expect(readBirthDate('113/3/6', new Date('2024-03-06T00:00:00Z'))).toEqual({ ok: true, iso: '2024-03-06' });
+  });
+});
+
 describe('parseBirthDate', () => {
   // 00:30 on 5 March 2024 in Taipei, still 4 March in UTC.
   const today = new Date('2024-03-04T16:30:00Z');
@@ -400,12 +431,10 @@ describe('parseBirthDate', () => {
     expect(parseBirthDate('113/3/5', today)).toEqual({ ok: true, iso: '2024-03-05' });
   });
 
-  it('defaults today to now', () => {
-    const tomorrow = new Date(Date.now() + 2 * 86_400_000);
-    const rocTomorrow = formatRocDate(tomorrow);
-    expect(parseBirthDate('75/3/5')).toEqual({ ok: true, iso: '1986-03-05' });
-    expect(parseBirthDate(rocTomorrow)).toEqual({ ok: false });
-    expect(parseBirthDate(taipeiIsoDate(new Date()))).toMatchObject({ ok: true });
+  it("reads the day from the caller's clock alone", () => {
+    const taipeiToday = new Date('2026-06-01T04:00:00Z');
+    expect(parseBirthDate('115/6/1', taipeiToday)).toEqual({ ok: true, iso: '2026-06-01' });
+    expect(parseBirthDate('115/6/2', taipeiToday)).toEqual({ ok: false });
   });
 });
 
@@ -426,7 +455,7 @@ describe('secrets', () => {
       isValidUserCode(canary);
       isValidPin(canary, { minLength: 4, maxLength: 8 });
       isValidEmail(canary);
-      parseBirthDate(canary);
+      parseBirthDate(canary, new Date('2026-06-01T00:00:00Z'));
     }
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });

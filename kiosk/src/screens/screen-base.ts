@@ -4,6 +4,7 @@ import { css, html, LitElement, nothing, type PropertyValues, type TemplateResul
 import type { UserEvent, View } from '../../../machines/contract/messages.ts';
 import type { ActivationPath } from '../../../machines/contract/screens.ts';
 import type { ErrorCode } from '../../../machines/contract/errors.ts';
+import { fieldsMarkedBy } from '../../../machines/contract/input-errors.ts';
 import type { KaTextField } from '../components/text-field/ka-text-field.ts';
 import type { KeyboardLayout } from '../components/keyboard/keyboard-layouts.ts';
 import { emit } from '../events.ts';
@@ -12,6 +13,7 @@ import { icons } from '../styles/icons.ts';
 import { base, buttons, notices } from '../styles/shared.ts';
 import { tokens } from '../styles/tokens.ts';
 import '../components/keyboard/ka-keyboard.ts';
+import '../components/secret-field/ka-secret-field.ts';
 
 export type UserEventType = UserEvent['type'];
 
@@ -211,12 +213,29 @@ export abstract class InputScreen extends ScreenElement {
   /** The event to send with what was typed. */
   protected abstract submit(): void;
 
-  /** The field names an input error concerns, so they can be marked. */
-  protected abstract fieldsFor(code: ErrorCode): string[];
-
   protected abstract renderFields(): unknown;
 
-  protected abstract renderActions(): unknown;
+  /** The label of the screen's main button (the one that sends `submitType()`). */
+  protected abstract submitLabel(): string;
+
+  /** The screen's buttons: its main one (off while busy), 重新輸入 and 結束作業, each only when the view accepts it. */
+  protected renderActions() {
+    return html`${this.action(this.submitType(), this.submitLabel(), () => this.submit(), { primary: true, disabled: this.view.busy })}
+    ${this.action('user.reset', this.s.buttons.reset, () => this.reset())} ${this.cancelAction()}`;
+  }
+
+  /** A hidden field (user code, PIN) with its show/hide control, marked when the view's input error concerns it. */
+  protected secretField(name: string, label: string, maxLength: number) {
+    return html`<ka-secret-field
+      name=${name}
+      label=${label}
+      lang=${this.view.lang}
+      keyboard="text"
+      maxlength=${maxLength}
+      ?invalid=${this.isInvalid(name)}
+      invalid-text=${this.s.fields.invalid}
+    ></ka-secret-field>`;
+  }
 
   protected fields(): KaTextField[] {
     return [...this.renderRoot.querySelectorAll<KaTextField>('ka-text-field, ka-secret-field')];
@@ -230,9 +249,9 @@ export abstract class InputScreen extends ScreenElement {
     return this.field(name)?.value ?? '';
   }
 
+  /** Whether the view's input error concerns field `name` (the contract's table, machines/contract/input-errors.ts). */
   protected isInvalid(name: string): boolean {
-    const code = this.view.error?.code;
-    return code !== undefined && this.fieldsFor(code).includes(name);
+    return fieldsMarkedBy(this.view.screen, this.view.error?.code).includes(name);
   }
 
   /** 重新輸入: clears what was typed here and tells the engine. */

@@ -1,5 +1,5 @@
 // Styles every screen shares: type scale, headings, buttons, notices, the focus ring.
-import { css } from 'lit';
+import { css, unsafeCSS } from 'lit';
 
 export const base = css`
   :host {
@@ -106,6 +106,29 @@ export const buttons = css`
   }
 `;
 
+/** The tones a notice or a badge is shown in: the colour of its words and border, and its background. */
+const TONE_COLOURS = {
+  error: ['--ka-error', '--ka-error-bg'],
+  success: ['--ka-success', '--ka-success-bg'],
+  info: ['--ka-brand', '--ka-info-bg'],
+  warning: ['--ka-warning-text', '--ka-warning-bg'],
+  quiet: ['--ka-text-muted', '--ka-surface'],
+} as const;
+
+export type Tone = keyof typeof TONE_COLOURS;
+
+/** The rules that colour `.<element>.<variant>` in each variant's tone (a notice's `error`, a badge's `help` …). */
+export function tones(element: string, variants: Readonly<Record<string, Tone>>) {
+  return unsafeCSS(
+    Object.entries(variants)
+      .map(([variant, tone]) => {
+        const [colour, background] = TONE_COLOURS[tone];
+        return `.${element}.${variant} { color: var(${colour}); background: var(${background}); }`;
+      })
+      .join('\n'),
+  );
+}
+
 export const notices = css`
   .notice {
     display: flex;
@@ -126,22 +149,7 @@ export const notices = css`
     width: 44px;
     height: 44px;
   }
-  .notice.error {
-    color: var(--ka-error);
-    background: var(--ka-error-bg);
-  }
-  .notice.success {
-    color: var(--ka-success);
-    background: var(--ka-success-bg);
-  }
-  .notice.info {
-    color: var(--ka-brand);
-    background: var(--ka-info-bg);
-  }
-  .notice.warning {
-    color: var(--ka-warning-text);
-    background: var(--ka-warning-bg);
-  }
+  ${tones('notice', { error: 'error', success: 'success', info: 'info', warning: 'warning' })}
   .notice .title {
     font-weight: 700;
   }

@@ -1,5 +1,4 @@
 import { html } from 'lit';
-import type { ErrorCode } from '../../../../machines/contract/errors.ts';
 import { define } from '../../events.ts';
 import { icons } from '../../styles/icons.ts';
 import '../../components/secret-field/ka-secret-field.ts';
@@ -35,30 +34,11 @@ export class KaEnterContactScreen extends InputScreen {
         ?invalid=${this.isInvalid('email')}
         invalid-text=${f.invalid}
       ></ka-text-field>
-      <ka-secret-field
-        name="userCode"
-        label=${f.newUserCode}
-        lang=${this.view.lang}
-        keyboard="text"
-        maxlength="10"
-        ?invalid=${this.isInvalid('userCode')}
-        invalid-text=${f.invalid}
-      ></ka-secret-field>
-      <ka-secret-field
-        name="userCodeConfirm"
-        label=${f.confirmUserCode}
-        lang=${this.view.lang}
-        keyboard="text"
-        maxlength="10"
-        ?invalid=${this.isInvalid('userCodeConfirm')}
-        invalid-text=${f.invalid}
-      ></ka-secret-field>`;
+      ${this.secretField('userCode', f.newUserCode, 10)} ${this.secretField('userCodeConfirm', f.confirmUserCode, 10)}`;
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitContact', b.accept, () => this.submit(), { primary: true, disabled: this.view.busy })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.accept;
   }
 
   protected override submitType(): UserEventType {
@@ -72,13 +52,6 @@ export class KaEnterContactScreen extends InputScreen {
       userCode: this.typed('userCode'),
       userCodeConfirm: this.typed('userCodeConfirm'),
     });
-  }
-
-  protected override fieldsFor(code: ErrorCode): string[] {
-    if (code === 'EMAIL_FORMAT') return ['email'];
-    if (code === 'USER_CODE_FORMAT') return ['userCode'];
-    if (code === 'USER_CODE_MISMATCH') return ['userCodeConfirm'];
-    return [];
   }
 }
 

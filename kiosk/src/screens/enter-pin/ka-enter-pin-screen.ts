@@ -22,30 +22,11 @@ export class KaEnterPinScreen extends InputScreen {
 
   protected override renderFields() {
     const f = this.s.fields;
-    return html`<ka-secret-field
-        name="pin"
-        label=${f.pin}
-        lang=${this.view.lang}
-        keyboard="text"
-        maxlength="8"
-        ?invalid=${this.isInvalid('pin')}
-        invalid-text=${f.invalid}
-      ></ka-secret-field>
-      <ka-secret-field
-        name="pinConfirm"
-        label=${f.pinConfirm}
-        lang=${this.view.lang}
-        keyboard="text"
-        maxlength="8"
-        ?invalid=${this.isInvalid('pinConfirm')}
-        invalid-text=${f.invalid}
-      ></ka-secret-field>`;
+    return html`${this.secretField('pin', f.pin, 8)} ${this.secretField('pinConfirm', f.pinConfirm, 8)}`;
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitPin', b.setPin, () => this.submit(), { primary: true, disabled: this.view.busy })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.setPin;
   }
 
   protected override submitType(): UserEventType {
@@ -54,12 +35,6 @@ export class KaEnterPinScreen extends InputScreen {
 
   protected override submit(): void {
     this.send({ type: 'user.submitPin', pin: this.typed('pin'), pinConfirm: this.typed('pinConfirm') });
-  }
-
-  protected override fieldsFor(code: ErrorCode): string[] {
-    if (code === 'PIN_FORMAT') return ['pin'];
-    if (code === 'PIN_MISMATCH') return ['pin', 'pinConfirm'];
-    return [];
   }
 
   /** Which of two hidden PINs was mistyped cannot be told: both are typed again. */

@@ -1,10 +1,10 @@
 import { css, html } from 'lit';
-import type { ErrorCode } from '../../../../machines/contract/errors.ts';
+import { BIRTH_DATE_FIELDS } from '../../../../machines/contract/input-errors.ts';
 import { RESPONSIBLE_ID_LENGTH } from '../../../../machines/validators/personal-id.validator.ts';
 import { define } from '../../events.ts';
 import '../../components/text-field/ka-text-field.ts';
 import { InputScreen, type UserEventType } from '../screen-base.ts';
-import { rocBirthDateToIso } from './roc-birth-date.ts';
+import { typedRocBirthDate } from './roc-birth-date.ts';
 
 /**
  * The birth date's three fields, in the order they stand and are read: 民國 year (up to 3 digits),
@@ -14,7 +14,7 @@ const BIRTH_DATE_PARTS = [
   { name: 'birthYear', accessibleName: 'birthYearName', maxLength: 3 },
   { name: 'birthMonth', accessibleName: 'birthMonthName', maxLength: 2 },
   { name: 'birthDay', accessibleName: 'birthDayName', maxLength: 2 },
-] as const;
+] as const satisfies ReadonlyArray<{ name: (typeof BIRTH_DATE_FIELDS)[number]; accessibleName: string; maxLength: number }>;
 
 /**
  * Path B: the responsible person's ID (national or resident ID, or a foreign responsible person's
@@ -91,13 +91,8 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
       </fieldset>`;
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitResponsibleId', b.readCard, () => this.submit(), {
-      primary: true,
-      disabled: this.view.busy,
-    })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.readCard;
   }
 
   protected override submitType(): UserEventType {
@@ -105,21 +100,12 @@ export class KaEnterResponsibleIdScreen extends InputScreen {
   }
 
   protected override submit(): void {
-    const birthDate = rocBirthDateToIso(this.typed('birthYear'), this.typed('birthMonth'), this.typed('birthDay'));
+    const birthDate = typedRocBirthDate(this.typed('birthYear'), this.typed('birthMonth'), this.typed('birthDay'));
     this.send({
       type: 'user.submitResponsibleId',
       responsibleId: this.typed('responsibleId'),
       ...(birthDate === undefined ? {} : { birthDate }),
     });
-  }
-
-  /** Each error marks the field it is about; a 3005 here may be either, so it marks both. */
-  protected override fieldsFor(code: ErrorCode): string[] {
-    const birthDate = BIRTH_DATE_PARTS.map((part) => part.name);
-    if (code === 'ID_FORMAT') return ['responsibleId'];
-    if (code === 'BIRTH_DATE_FORMAT' || code === 'BIRTH_DATE_REQUIRED') return birthDate;
-    if (code === '3005') return ['responsibleId', ...birthDate];
-    return [];
   }
 }
 

@@ -1,5 +1,4 @@
 import { html } from 'lit';
-import type { ErrorCode } from '../../../../machines/contract/errors.ts';
 import { define } from '../../events.ts';
 import '../../components/secret-field/ka-secret-field.ts';
 import { InputScreen, type UserEventType } from '../screen-base.ts';
@@ -19,21 +18,11 @@ export class KaEnterUserCodeScreen extends InputScreen {
   }
 
   protected override renderFields() {
-    return html`<ka-secret-field
-      name="userCode"
-      label=${this.s.fields.userCode}
-      lang=${this.view.lang}
-      keyboard="text"
-      maxlength="10"
-      ?invalid=${this.isInvalid('userCode')}
-      invalid-text=${this.s.fields.invalid}
-    ></ka-secret-field>`;
+    return this.secretField('userCode', this.s.fields.userCode, 10);
   }
 
-  protected override renderActions() {
-    const b = this.s.buttons;
-    return html`${this.action('user.submitUserCode', b.readCard, () => this.submit(), { primary: true, disabled: this.view.busy })}
-    ${this.action('user.reset', b.reset, () => this.reset())} ${this.cancelAction()}`;
+  protected override submitLabel(): string {
+    return this.s.buttons.readCard;
   }
 
   protected override submitType(): UserEventType {
@@ -42,10 +31,6 @@ export class KaEnterUserCodeScreen extends InputScreen {
 
   protected override submit(): void {
     this.send({ type: 'user.submitUserCode', userCode: this.typed('userCode') });
-  }
-
-  protected override fieldsFor(code: ErrorCode): string[] {
-    return code === '3005' || code === 'USER_CODE_FORMAT' ? ['userCode'] : [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { css, html } from 'lit';
 import { define } from '../../events.ts';
+import { cardArtStyles } from '../card-art.ts';
 import { ScreenElement } from '../screen-base.ts';
 
 /**
@@ -13,29 +14,10 @@ import { ScreenElement } from '../screen-base.ts';
 export class KaRemoveCardScreen extends ScreenElement {
   static override styles = [
     ...ScreenElement.styles,
+    cardArtStyles,
     css`
-      svg.art {
-        width: min(520px, 70%);
-        height: auto;
-        margin-bottom: var(--ka-space-4);
-      }
-      @media (orientation: landscape) {
-        svg.art {
-          width: 360px;
-        }
-      }
       .arrow {
-        animation: lift 1.6s ease-in-out infinite;
-      }
-      @keyframes lift {
-        50% {
-          transform: translateY(-18px);
-        }
-      }
-      @media (prefers-reduced-motion: reduce) {
-        .arrow {
-          animation: none;
-        }
+        --ka-arrow-travel: -18px;
       }
     `,
   ];
