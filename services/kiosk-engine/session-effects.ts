@@ -74,8 +74,11 @@ export interface EngineClock {
   now(): number;
 }
 
-/** What `createActor` and `sessionMachine.provide` take for a clock, or nothing for the system clock. */
+/**
+ * What `createActor` and `sessionMachine.provide` take for a clock: the engine always gives the
+ * machine its clock (the system's when none is given), so the machine's time has one source here.
+ */
 export function sessionClockOptions(clock: EngineClock | undefined) {
-  if (clock === undefined) return { actor: {} as { clock?: EngineClock }, actions: {} };
-  return { actor: { clock } as { clock?: EngineClock }, actions: { readClock: readClockFrom(() => clock.now()) } };
+  const now = clock === undefined ? () => Date.now() : () => clock.now();
+  return { actor: (clock === undefined ? {} : { clock }) as { clock?: EngineClock }, actions: { readClock: readClockFrom(now) } };
 }
