@@ -12,9 +12,10 @@ export const FIRST_SCREENS_FILE = 'first-screens.json';
 /**
  * A classic script file of one line, placed right after a served snapshot: it marks the moment
  * the first screen is on the page (`ka-first-screen`). The content security policy allows it as
- * `'self'`; an inline script it would refuse.
+ * `'self'`; an inline script it would refuse. Named after its mark, its content can never change
+ * under its name, so the UI server lets the browser keep it (no request on the next load).
  */
-export const FIRST_SCREEN_MARK_FILE = 'first-screen-mark.js';
+export const FIRST_SCREEN_MARK_FILE = `${FIRST_SCREEN_MARK}.js`;
 export const FIRST_SCREEN_MARK_SCRIPT = `performance.mark(${JSON.stringify(FIRST_SCREEN_MARK)});\n`;
 
 export interface FirstScreenSnapshot {

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { BrowserConfig, View } from '../../machines/contract/index.ts';
-import type { FirstScreenSnapshot } from '../../kiosk/tools/first-screens.ts';
+import { FIRST_SCREEN_MARK_FILE, type FirstScreenSnapshot } from '../../kiosk/tools/first-screens.ts';
 import { firstScreens, pageWithView } from './first-screen.ts';
 import { peerUid } from './login-peer.ts';
 
@@ -147,9 +147,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
+ * Files whose content can never change under their name: the browser may keep them without asking
+ * again. The first screen's mark (kiosk/tools/first-screens.ts) is asked for while the page is
+ * parsed, so a request there would hold the parser.
+ */
+const NEVER_CHANGES = new Set([FIRST_SCREEN_MARK_FILE]);
+
+/**
  * A file of the built pages, with a validator: the browser asks again each time (`no-cache`, so a
  * new release is seen at once) and gets `304` while the file is unchanged, which keeps the bundle
- * in Chromium's cache with its compiled code (docs/ui.md, "First screen").
+ * in Chromium's cache with its compiled code (docs/ui.md, "First screen"). A file that never
+ * changes is kept for a year without asking.
  */
 async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
@@ -163,7 +171,8 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: stri
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
     const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
-    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
+    const cacheControl = NEVER_CHANGES.has(relative) ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cacheControl, etag };
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers);
       res.end();
