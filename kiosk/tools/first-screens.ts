@@ -10,8 +10,9 @@ import { FIRST_SCREEN_MARK } from '../src/initial-view.ts';
 export const FIRST_SCREENS_FILE = 'first-screens.json';
 
 /**
- * A classic script file of one line, placed right after a served snapshot: it marks the moment
- * the first screen is on the page (`ka-first-screen`). The content security policy allows it as
+ * A classic script file of one line, placed right after a served snapshot (`async`: it runs once
+ * the parser has put the snapshot in the document, and holds no parsing): it marks the moment the
+ * first screen is on the page (`ka-first-screen`). The content security policy allows it as
  * `'self'`; an inline script it would refuse. Named after its mark, its content can never change
  * under its name, so the UI server lets the browser keep it (no request on the next load).
  */

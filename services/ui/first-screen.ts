@@ -1,7 +1,8 @@
 // The kiosk page as the UI server serves it with the engine's current view (docs/ui.md, "First
 // screen"): the view as a data block in the head (current-view.ts) and, when the build rendered
 // that screen (kiosk/tools/first-screens.ts), its snapshot inside `<ka-kiosk-app>` as declarative
-// shadow DOM, followed by the one-line script file that marks it on the page. The snapshot is the
+// shadow DOM, followed by the one-line script file that marks it on the page: `async`, so it holds
+// no parsing, and it runs only once the parser has put the snapshot, before it, in the document. The snapshot is the
 // build's, never made from the view: it carries the screen and the language and nothing else.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ export function pageWithView(page: string, view: View, snapshots: readonly First
   const open = /<ka-kiosk-app\b[^>]*>/.exec(body);
   const close = body.indexOf('</ka-kiosk-app>');
   if (snapshot === undefined || open === null || close !== open.index + open[0].length) return body;
-  body = `${body.slice(0, close)}${snapshot.html}</ka-kiosk-app>\n    <script src="./${FIRST_SCREEN_MARK_FILE}"></script>${body.slice(close + '</ka-kiosk-app>'.length)}`;
+  body = `${body.slice(0, close)}${snapshot.html}</ka-kiosk-app>\n    <script async src="./${FIRST_SCREEN_MARK_FILE}"></script>${body.slice(close + '</ka-kiosk-app>'.length)}`;
   // The document's language and title, as the app sets them for the view once it runs.
   return body
     .replace(/<html lang="[^"]*">/, () => `<html lang="${snapshot.lang}">`)

@@ -148,8 +148,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 /**
  * Files whose content can never change under their name: the browser may keep them without asking
- * again. The first screen's mark (kiosk/tools/first-screens.ts) is asked for while the page is
- * parsed, so a request there would hold the parser.
+ * again. The first screen's mark (kiosk/tools/first-screens.ts) is asked for on every load of the
+ * kiosk page; kept, it runs without a round trip to this server.
  */
 const NEVER_CHANGES = new Set([FIRST_SCREEN_MARK_FILE]);
 

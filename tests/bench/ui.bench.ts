@@ -6,6 +6,8 @@
 // (printed as a ratio). Two marks per kiosk page: `ka-first-screen` (a screen is on the page) and
 // `ka-interactive` (the app has rendered a view and its websocket is up; the pages with NATS
 // only). Medians of N runs; nothing asserts a time.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ import { fixtureView } from '../../kiosk/fixtures/views.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startPreviewServer } from '../../kiosk/tools/preview-server.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
 import { followCurrentView } from '../../services/ui/current-view.ts';
-import { startUiServer } from '../../services/ui/static.service.ts';
+import { securityHeaders, startUiServer } from '../../services/ui/static.service.ts';
 import { record } from './measures.ts';
 
 const RUNS = Number(process.env.UI_BENCH_RUNS ?? 15);
@@ -75,7 +77,22 @@ server.pages.set('/bare.html', BARE_PAGE);
 // over NATS and embedded in the kiosk page. Its bare page is a file beside them; its inline module
 // is refused by the server's content security policy, so there it marks from a file of its own.
 await writeFile(join(built.outdir, 'bare-mark.js'), "performance.mark('bare-ready');\n");
-await writeFile(join(built.outdir, 'bare.html'), BARE_PAGE.replace(`<script type="module">performance.mark('bare-ready');</script>`, '<script type="module" src="./bare-mark.js"></script>'));
+const BARE_PAGE_WITH_FILE = BARE_PAGE.replace(`<script type="module">performance.mark('bare-ready');</script>`, '<script type="module" src="./bare-mark.js"></script>');
+await writeFile(join(built.outdir, 'bare.html'), BARE_PAGE_WITH_FILE);
+// Where the UI server's bare page loses its time: the same page and mark file with none of its
+// headers, and with all of them but Cross-Origin-Opener-Policy (whose browsing context group
+// change on each navigation from a fresh tab is the largest share, docs/benchmarks.md).
+const { 'cross-origin-opener-policy': _coop, ...headersButCoop } = securityHeaders(nats.wsUrl);
+const headerSets: Record<string, Record<string, string>> = { none: {}, 'but-coop': headersButCoop };
+const headersServer = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers = headerSets[url.searchParams.get('headers') ?? 'none'] ?? {};
+  const mark = url.pathname === '/bare-mark.js';
+  res.writeHead(200, { 'content-type': mark ? 'text/javascript' : 'text/html; charset=utf-8', 'cache-control': mark ? 'no-cache' : 'no-store', ...headers });
+  res.end(mark ? "performance.mark('bare-ready');\n" : BARE_PAGE_WITH_FILE.replace('./bare-mark.js', `./bare-mark.js?${url.searchParams}`));
+});
+await new Promise<void>((resolve) => headersServer.listen(0, '127.0.0.1', resolve));
+const headersUrl = `http://127.0.0.1:${(headersServer.address() as AddressInfo).port}`;
 const uiNc = await connect({ servers: nats.url, name: 'bench-ui' });
 const followed = await followCurrentView(uiNc, KIOSK);
 const uiServer = await startUiServer({
@@ -109,6 +126,8 @@ try {
   const [viaNats = 0, viaNatsLive = 0] = (await timeToMarks(browser, `${server.url}/nats.html`, [FIRST_SCREEN_MARK, INTERACTIVE_MARK])).map(median);
   await timeToMark(browser, `${uiServer.url}/bare.html`, 'bare-ready');
   const uiBare = median(await timeToMark(browser, `${uiServer.url}/bare.html`, 'bare-ready'));
+  const bareFile = median(await timeToMark(browser, `${headersUrl}/bare.html?headers=none`, 'bare-ready'));
+  const bareButCoop = median(await timeToMark(browser, `${headersUrl}/bare.html?headers=but-coop`, 'bare-ready'));
   const [served = 0, servedLive = 0] = (await timeToMarks(browser, `${uiServer.url}/`, [FIRST_SCREEN_MARK, INTERACTIVE_MARK])).map(median);
 
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
@@ -123,7 +142,9 @@ try {
   console.log(`  kiosk, fixture view: first screen (the bundle alone)  ${fixture.toFixed(1)} ms   ${ratio(fixture)}`);
   console.log(`  kiosk, view.get over NATS websocket: first screen     ${viaNats.toFixed(1)} ms   ${ratio(viaNats)}`);
   console.log(`                                       interactive      ${viaNatsLive.toFixed(1)} ms   ${ratio(viaNatsLive)}`);
-  console.log(`  the UI server: bare static page                      ${uiBare.toFixed(1)} ms   (its baseline)`);
+  console.log(`  bare page, mark from a module file                   ${bareFile.toFixed(1)} ms   ${ratio(bareFile)}`);
+  console.log(`    and the UI server's headers but COOP               ${bareButCoop.toFixed(1)} ms   ${ratio(bareButCoop)}`);
+  console.log(`  the UI server: bare static page (all its headers)    ${uiBare.toFixed(1)} ms   ${ratio(uiBare)} (its baseline)`);
   console.log(`  the UI server: kiosk page, first screen (snapshot)   ${served.toFixed(1)} ms   ${ratio(served)}; ×${(served / uiBare).toFixed(2)} of its baseline`);
   console.log(`                             interactive (app + NATS)  ${servedLive.toFixed(1)} ms   ${ratio(servedLive)}; ×${(servedLive / uiBare).toFixed(2)} of its baseline`);
   // The targets' baseline is the bare page as this bench always loaded it (inline, no headers);
@@ -158,6 +179,8 @@ try {
 } finally {
   await browser.close();
   await server.stop();
+  headersServer.closeAllConnections();
+  await new Promise<void>((resolve) => headersServer.close(() => resolve()));
   await uiServer.stop();
   followed.stop();
   await uiNc.close();

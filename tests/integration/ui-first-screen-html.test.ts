@@ -206,7 +206,7 @@ describe('the UI server puts the snapshot in the page', () => {
     const view = await engineShows(fixtureView('insertCard', 'en', KIOSK));
     const page = await get('/', { 'sec-fetch-site': 'none' });
     const snapshot = snapshotFor(snapshots, view) as FirstScreenSnapshot;
-    expect(page.body).toContain(`>${snapshot.html}</ka-kiosk-app>\n    <script src="./${FIRST_SCREEN_MARK_FILE}"></script>`);
+    expect(page.body).toContain(`>${snapshot.html}</ka-kiosk-app>\n    <script async src="./${FIRST_SCREEN_MARK_FILE}"></script>`);
     expect(page.body).toContain('<html lang="en">');
     expect(snapshot.html).not.toContain(KIOSK);
     expect((await get(`/${FIRST_SCREEN_MARK_FILE}`)).body).toContain(FIRST_SCREEN_MARK);
