@@ -6,6 +6,7 @@ import type { Screen } from '../../machines/contract/screens.ts';
 import type { DemoCard } from './components/card-tray/ka-card-tray.ts';
 import { define, emit } from './events.ts';
 import { DEFAULT_LANGUAGE, hasLanguage, loadLanguage, strings } from './i18n.ts';
+import { FIRST_SCREEN_MARK, INTERACTIVE_MARK } from './initial-view.ts';
 import { icons } from './styles/icons.ts';
 import { base, buttons, notices } from './styles/shared.ts';
 import { tokens } from './styles/tokens.ts';
@@ -95,7 +96,19 @@ export class KaKioskApp extends LitElement {
   /** The screen id on display, reflected for styling and for tests. */
   declare screen: Screen | undefined;
 
-  private firstScreenMarked = false;
+  private interactiveMarked = false;
+
+  /**
+   * The UI server's snapshot of the first screen (docs/ui.md, "First screen"): the page came with
+   * this element's shadow root already in it, declared in the HTML. Kept on show until the app can
+   * draw the same view in its language (a catalogue may still be on its way), then taken away
+   * whole and the app renders in its place.
+   */
+  private servedScreen: ShadowRoot | undefined;
+  /** Changes that came while the snapshot was kept: the first real update sees them all. */
+  private heldChanges = new Map<PropertyKey, unknown>();
+  /** A language whose catalogue could not be loaded: the snapshot is not kept waiting for it. */
+  private failedLanguages = new Set<View['lang']>();
 
   /**
    * The ID just submitted on path B, for the checksum warning to show as typed (fig. 19) and for
@@ -254,8 +267,46 @@ export class KaKioskApp extends LitElement {
   private wantLanguage(lang: View['lang']): void {
     if (hasLanguage(lang)) return;
     void loadLanguage(lang).then((arrived) => {
-      if (arrived) this.requestUpdate();
+      if (arrived) this.failedLanguages.delete(lang);
+      else this.failedLanguages.add(lang);
+      this.requestUpdate();
     });
+  }
+
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    // Lit keeps a shadow root the element already has and would render beside its content.
+    const served = this.shadowRoot !== null && this.shadowRoot.childNodes.length > 0 ? this.shadowRoot : undefined;
+    const root = super.createRenderRoot();
+    if (served !== undefined) {
+      this.servedScreen = served;
+      // Lit's content goes after the snapshot, which is gone by the first render.
+      this.renderOptions.renderBefore = null;
+    }
+    return root;
+  }
+
+  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
+    const lang = this.view?.lang;
+    if (this.servedScreen !== undefined && lang !== undefined && !hasLanguage(lang) && !this.failedLanguages.has(lang)) {
+      for (const [key, before] of changed) if (!this.heldChanges.has(key)) this.heldChanges.set(key, before);
+      this.wantLanguage(lang);
+      return false;
+    }
+    const all = changed as Map<PropertyKey, unknown>;
+    for (const [key, before] of this.heldChanges) if (!all.has(key)) all.set(key, before);
+    this.heldChanges.clear();
+    return super.shouldUpdate(changed);
+  }
+
+  protected override update(changed: PropertyValues<this>): void {
+    const served = this.servedScreen;
+    if (served !== undefined) {
+      this.servedScreen = undefined;
+      served.replaceChildren();
+      // The snapshot's root was declared with no element registry; from now on it is the page's.
+      (customElements as CustomElementRegistry & { initialize?(root: Node): void }).initialize?.(served);
+    }
+    super.update(changed);
   }
 
   override render() {
@@ -365,17 +416,25 @@ export class KaKioskApp extends LitElement {
       document.documentElement.lang = shownLang;
       document.title = strings(shownLang).product;
     }
-    if (!changed.has('view') || !this.view) return;
-    const before = changed.get('view') as View | undefined;
-    const lang = this.view.lang;
-    const screenEl = this.screenElement;
-    if (!screenEl || (before && before.screen === this.view.screen && before.lang === lang)) return;
-    await screenEl.updateComplete;
-    screenEl.focusInitial();
-    if (!this.firstScreenMarked) {
-      this.firstScreenMarked = true;
-      // Read by the UI benchmark and available to any monitoring: load → first usable screen.
-      performance.mark('ka-first-screen');
+    if (changed.has('view') && this.view) {
+      const before = changed.get('view') as View | undefined;
+      const screenEl = this.screenElement;
+      if (screenEl && !(before && before.screen === this.view.screen && before.lang === this.view.lang)) {
+        await screenEl.updateComplete;
+        screenEl.focusInitial();
+      }
+    }
+    this.markProgress();
+  }
+
+  /** The page's two marks (initial-view.ts), each once: a screen is shown; and the app is live. */
+  private markProgress(): void {
+    if (this.view === undefined || this.screenElement === null) return;
+    // A served snapshot marked its own moment already (the script file right after it).
+    if (performance.getEntriesByName(FIRST_SCREEN_MARK, 'mark').length === 0) performance.mark(FIRST_SCREEN_MARK);
+    if (!this.interactiveMarked && this.connection === 'connected') {
+      this.interactiveMarked = true;
+      performance.mark(INTERACTIVE_MARK);
     }
   }
 }

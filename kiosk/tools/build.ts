@@ -2,8 +2,10 @@
 // beside it the staff console (`staff.html`, `staff.js`), the inspector (`inspector.html`,
 // `inspector.js`) and the office dashboard (`dashboard.html`, `dashboard.js`), each its own bundle
 // so that the kiosk page carries none of their code. The pages are written from the table in
-// `pages.ts`. `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the
-// static server and the tests.
+// `pages.ts`. Then the kiosk's first screens as HTML, rendered by the bundle just built
+// (first-screens-render.ts), for the UI server to put in the page (docs/ui.md, "First screen").
+// `npm run build:ui` (prints the gzipped sizes), or `buildKiosk({ outdir })` from the static server
+// and the tests.
 import { build, type Plugin } from 'esbuild';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -11,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { pageHtml, PAGES } from './pages.ts';
 import { buildSpeech, type BuiltSpeech } from './speech.ts';
+import { FIRST_SCREEN_MARK_FILE, FIRST_SCREENS_FILE } from './first-screens.ts';
+import { renderFirstScreens } from './first-screens-render.ts';
 
 /** The kiosk/ folder: the pages' entry points. */
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,6 +50,8 @@ export interface BuiltKiosk extends BundleSize {
   catalogues: Record<string, BundleSize>;
   /** The spoken guidance beside the pages, in `speech/` (kiosk/tools/speech.ts). */
   speech: Omit<BuiltSpeech, 'index'>;
+  /** The first screens as HTML (`first-screens.json`): how many, and the file's size in bytes. */
+  firstScreens: { snapshots: number; bytes: number };
 }
 
 /**
@@ -184,6 +190,7 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
   if (dashboard.gzipBytes > DASHBOARD_GZIP_BUDGET_BYTES) {
     throw new OverBudgetError(`dashboard.js is ${kb(dashboard.gzipBytes)} gzipped, over its budget of ${kb(DASHBOARD_GZIP_BUDGET_BYTES)}`);
   }
+  const firstScreens = await renderFirstScreens(outdir);
   return {
     outdir,
     files: [
@@ -191,6 +198,8 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
       ...bundles.map((name) => `${name}.js`),
       ...(options.sourcemap ? bundles.map((name) => `${name}.js.map`) : []),
       ...catalogueFiles,
+      FIRST_SCREENS_FILE,
+      FIRST_SCREEN_MARK_FILE,
     ],
     catalogues: Object.fromEntries(await Promise.all(catalogueFiles.map(async (name) => [name, await sizeOf(join(outdir, name))] as const))),
     ...kiosk,
@@ -200,6 +209,7 @@ export async function buildKiosk(options: BuildKioskOptions = {}): Promise<Built
       dashboard,
     },
     speech,
+    firstScreens,
   };
 }
 
@@ -215,6 +225,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     for (const [name, size] of Object.entries(built.catalogues)) {
       console.log(`catalogue: ${join(built.outdir, name)} ${kb(size.bytes)} minified, ${kb(size.gzipBytes)} gzipped (loaded when chosen)`);
     }
+    console.log(`first screens: ${join(built.outdir, FIRST_SCREENS_FILE)} ${built.firstScreens.snapshots} snapshots, ${kb(built.firstScreens.bytes)}`);
     console.log(`speech: ${join(built.outdir, 'speech')} ${built.speech.files} files, ${kb(built.speech.bytes)} (${built.speech.synthesized} made now)`);
   } catch (error) {
     if (!(error instanceof OverBudgetError)) throw error;

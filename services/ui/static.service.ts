@@ -8,7 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { BrowserConfig, View } from '../../machines/contract/index.ts';
-import { initialViewBlock } from './current-view.ts';
+import { FIRST_SCREEN_MARK_FILE, type FirstScreenSnapshot } from '../../kiosk/tools/first-screens.ts';
+import { firstScreens, pageWithView } from './first-screen.ts';
 import { peerUid } from './login-peer.ts';
 
 export interface HealthReport {
@@ -37,7 +38,8 @@ export interface UiServerOptions {
   onLoginRefused?: (refusal: { page: string; peerUid: number | undefined; peerPort: number | undefined }) => void;
   /**
    * The engine's current view (current-view.ts), embedded in the kiosk page it serves so that the
-   * page shows the current screen before its websocket connects. Absent: the page as built.
+   * page shows the current screen before its websocket connects, with the build's snapshot of that
+   * screen when there is one (first-screen.ts). Absent: the page as built.
    */
   currentView?: () => View | undefined;
 }
@@ -119,12 +121,9 @@ function mayCarryView(req: IncomingMessage, ownOrigins: ReadonlySet<string>): bo
   return origin === undefined || ownOrigins.has(origin);
 }
 
-/** The kiosk page's file with the view's data block put just before `</head>`. */
-async function sendPageWithView(res: ServerResponse, file: string, view: View): Promise<void> {
-  const page = await readFile(file, 'utf8');
-  const at = page.indexOf('</head>');
-  const block = initialViewBlock(view);
-  const body = at < 0 ? block + page : `${page.slice(0, at)}${block}\n  ${page.slice(at)}`;
+/** The kiosk page's file with the view in it, and its screen's snapshot if the build made one (first-screen.ts). */
+async function sendPageWithView(res: ServerResponse, file: string, view: View, snapshots: readonly FirstScreenSnapshot[]): Promise<void> {
+  const body = pageWithView(await readFile(file, 'utf8'), view, snapshots);
   // The view changes with every screen: never kept by the browser.
   res.writeHead(200, { 'content-type': CONTENT_TYPES['.html'], 'cache-control': 'no-store' });
   res.end(body);
@@ -148,9 +147,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
+ * Files whose content can never change under their name: the browser may keep them without asking
+ * again. The first screen's mark (kiosk/tools/first-screens.ts) is asked for on every load of the
+ * kiosk page; kept, it runs without a round trip to this server.
+ */
+const NEVER_CHANGES = new Set([FIRST_SCREEN_MARK_FILE]);
+
+/**
  * A file of the built pages, with a validator: the browser asks again each time (`no-cache`, so a
  * new release is seen at once) and gets `304` while the file is unchanged, which keeps the bundle
- * in Chromium's cache with its compiled code (docs/ui.md, "First screen").
+ * in Chromium's cache with its compiled code (docs/ui.md, "First screen"). A file that never
+ * changes is kept for a year without asking.
  */
 async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: string, urlPath: string): Promise<void> {
   const relative = normalize(decodeURIComponent(urlPath)).replace(/^([/\\])+/, '');
@@ -164,7 +171,8 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, distDir: stri
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a file');
     const etag = `"${info.size.toString(36)}-${Math.trunc(info.mtimeMs).toString(36)}"`;
-    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache', etag };
+    const cacheControl = NEVER_CHANGES.has(relative) ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const headers = { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': cacheControl, etag };
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers);
       res.end();
@@ -184,6 +192,7 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
   let ownOrigins = new Set<string>();
   const ownUid = process.getuid?.();
   const isLoginPeer = loginPeerGate(options.loginUids ?? (ownUid === undefined ? [] : [ownUid]));
+  const snapshots = firstScreens(options.distDir);
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const host = hostNameOf(req.headers.host);
@@ -227,7 +236,7 @@ export async function startUiServer(options: UiServerOptions): Promise<{ server:
     const view = path === '/' || path === '/index.html' ? options.currentView?.() : undefined;
     // The view is for the kiosk browser only, behind the same gate as the login (threat 12).
     if (view !== undefined && req.method === 'GET' && mayCarryView(req, ownOrigins) && (await isLoginPeer(req)).ok) {
-      await sendPageWithView(res, join(options.distDir, 'index.html'), view);
+      await sendPageWithView(res, join(options.distDir, 'index.html'), view, await snapshots());
       return;
     }
     await sendFile(req, res, options.distDir, path);
