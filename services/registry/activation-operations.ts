@@ -33,7 +33,6 @@ import {
   checkGrantable,
   checkVerifiable,
   effectiveStatus,
-  factsOf,
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
@@ -87,12 +86,9 @@ export class ActivationOperations {
   async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
-    // From the view: a status a moment old is fine here, every later step checks again.
-    const read = async () => {
-      const found = await this.ledger.readCard(request.cardNumber);
-      return found ? factsOf(found.value) : undefined;
-    };
-    const record = this.ledger.viewedFacts(request.cardNumber) ?? (await read());
+    // From the view: a status a moment old is fine here, every later step checks again. Neither
+    // way opens the record: identify's facts travel in clear beside it (card-facts.ts).
+    const record = this.ledger.viewedFacts(request.cardNumber) ?? (await this.ledger.readFacts(request.cardNumber));
     if (!record || record.certSerial !== normalizeSerial(request.certSerial)) {
       throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
     }
