@@ -186,8 +186,11 @@ export class ActivationOperations {
       const details = this.acceptanceInput(found.value, request);
 
       // Decide on the record as read before paying for a hash: repeats and refusals need none.
-      const preview = recordAcceptance(found.value, ref, now, {});
-      if (!preview.change) return { acceptedAt: preview.result };
+      // (Without a hash to pay for, the compare-and-set below decides once, on the same record.)
+      if (details.newUserCode !== undefined) {
+        const preview = recordAcceptance(found.value, ref, now, {});
+        if (!preview.change) return { acceptedAt: preview.result };
+      }
 
       const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.parts.scryptCost);
       const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {

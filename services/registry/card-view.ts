@@ -46,8 +46,11 @@ export class CardView {
       for await (const msg of messages) {
         // Only the registry writes change subjects; anything else there is skipped, not trusted.
         const cardNumber = cardOfSubject(msg.subject);
-        const found = cardNumber === undefined ? undefined : findCard(msg.data);
-        if (cardNumber !== undefined && found !== undefined) view.remember(cardNumber, { revision: msg.seq, ...found });
+        // This instance's own writes come back here too, mostly after it has kept them: those
+        // are not decoded again (a 1.5 KB body per change).
+        if (cardNumber === undefined || view.#knows(cardNumber, msg.seq)) continue;
+        const found = findCard(msg.data);
+        if (found !== undefined) view.remember(cardNumber, { revision: msg.seq, ...found });
       }
     })().catch((error: unknown) => {
       view.#stop();
@@ -67,6 +70,11 @@ export class CardView {
     const slot = this.#slots.get(cardNumber);
     if (slot && slot.revision >= found.revision) return;
     this.#slots.set(cardNumber, found);
+  }
+
+  /** Whether the view holds this card at `revision` or later. */
+  #knows(cardNumber: string, revision: number): boolean {
+    return (this.#slots.get(cardNumber)?.revision ?? 0) >= revision;
   }
 
   /** Keeps identify's facts (parsed) of the record at `revision`, unless a newer record came meanwhile. */

@@ -1,6 +1,9 @@
 // The registry's benchmark (`npm run bench -- registry`). In one run, on one nats-server:
 //   1. bare NATS request/reply to a responder in its own process, 64 in flight: the baseline;
-//   2. identify and accept through a registry instance in its own process, the same way
+//   2. identify and accept through a registry instance in its own process, the same way, and the
+//      floor under accept: the bench itself storing a change of the same size the way the registry
+//      does (one publish per change, compare-and-set on the card's subject, a message id, on a
+//      stream configured like RA_EVENTS), with no registry at all
 //      (1 and 2 alternate in 3 rounds, and the median round of each is compared);
 //   3. importing 10,000 issuance records at the production scrypt cost;
 //   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
@@ -21,15 +24,20 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { DiscardPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contract/index.ts';
 import { importCards } from '../../platform/registry-admin-client.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
+import { AckedPublisher } from '../../services/registry/acked-publisher.ts';
+import { EVENTS_MAX_BYTES } from '../../services/registry/registry-store.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
 import { record } from './measures.ts';
 
 const IN_FLIGHT = 64;
+const KINDS = ['bare', 'identify', 'accept', 'store'] as const;
+type Kind = (typeof KINDS)[number];
 const ROUNDS = 3;
 const BARE_REQUESTS = 20_000;
 const IDENTIFY_REQUESTS = 20_000;
@@ -305,16 +313,37 @@ async function main(): Promise<void> {
     const identifyOnce = (index: number) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined);
     await drive('warm-up', 3_000, bareOnce);
     await drive('warm-up', 3_000, identifyOnce);
-    const rounds: Record<'bare' | 'identify' | 'accept', Run[]> = { bare: [], identify: [], accept: [] };
+    // The stored write alone: a stream like RA_EVENTS, a body as long as an accepted card's change message.
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: 'BENCH_STORE', subjects: ['bench.store.>'], storage: StorageType.File, duplicate_window: nanos(10 * 60_000),
+      deny_delete: true, deny_purge: true, max_bytes: EVENTS_MAX_BYTES, discard: DiscardPolicy.New, allow_direct: true,
+    });
+    const changeBody = (await jsm.direct.getMessage('RA_EVENTS', { last_by_subj: `ra.events.${(cards[0] as ImportRecord).cardNumber}.change` }))?.data ?? new Uint8Array();
+    const publisher = new AckedPublisher(nc);
+    const storedSeq = new Map<string, number>();
+    let storeMessages = 0;
+    const storeOnce = async (index: number) => {
+      const subject = `bench.store.${(cards[index % cards.length] as ImportRecord).cardNumber}`;
+      const header = headers();
+      header.set('Nats-Expected-Last-Subject-Sequence', String(storedSeq.get(subject) ?? 0));
+      header.set('Nats-Msg-Id', `store-${storeMessages++}`);
+      const ack = await publisher.publish(subject, changeBody, header);
+      storedSeq.set(subject, ack.seq);
+    };
+    // Every card's subject gets a first message, so that each measured write, like an accept,
+    // compares against an existing last sequence of its subject.
+    await drive('(setup: stored writes)', cards.length, storeOnce);
+    const rounds: Record<Kind, Run[]> = { bare: [], identify: [], accept: [], store: [] };
     // CPU time each process spent per request, summed over the rounds: what a run costs where,
     // whatever else the machine was doing (docs/benchmarks.md, "What bounds the missed targets").
     const processes = { client: process.pid, 'nats-server': server.pid, responder: echo.pid ?? -1, registry: low.pid ?? -1 };
-    const cpu: Record<'bare' | 'identify' | 'accept', Record<string, number>> = { bare: {}, identify: {}, accept: {} };
-    const calls: Record<'bare' | 'identify' | 'accept', Record<string, { reads: number; writes: number }>> = { bare: {}, identify: {}, accept: {} };
-    const measured = async (kind: 'bare' | 'identify' | 'accept', run: () => Promise<Run>) => {
+    const cpu: Record<Kind, Record<string, number>> = { bare: {}, identify: {}, accept: {}, store: {} };
+    const calls: Record<Kind, Record<string, { reads: number; writes: number }>> = { bare: {}, identify: {}, accept: {}, store: {} };
+    const measured = async (kind: Kind, run: () => Promise<Run>) => {
       const callsBefore = ioCalls(processes);
       const before = cpuTimes(processes);
-      rounds[kind].push(await profiled(kind === 'bare' ? echo : low, `${kind}-${rounds[kind].length + 1}`, run));
+      rounds[kind].push(kind === 'store' ? await run() : await profiled(kind === 'bare' ? echo : low, `${kind}-${rounds[kind].length + 1}`, run));
       const after = cpuTimes(processes);
       const callsAfter = ioCalls(processes);
       for (const name of Object.keys(processes)) {
@@ -331,22 +360,26 @@ async function main(): Promise<void> {
       await measured('accept', () =>
         drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
       );
+      await measured('store', () => drive('stored write alone', ACCEPTS_PER_ROUND, (index) => storeOnce(offset + index)));
     }
+    publisher.close();
     await stopHost(echo);
     await stopHost(low);
     const bare = median(rounds.bare);
     const identify = median(rounds.identify);
     const accept = median(rounds.accept);
-    for (const run of [bare, identify, accept]) show(run);
-    console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; the median round is shown)`);
-    const counts = { bare: BARE_REQUESTS * ROUNDS, identify: IDENTIFY_REQUESTS * ROUNDS, accept: ACCEPTS_PER_ROUND * ROUNDS };
-    for (const kind of ['bare', 'identify', 'accept'] as const) {
-      const parts = Object.entries(cpu[kind]).filter(([name]) => (kind === 'bare' ? name !== 'registry' : name !== 'responder'));
+    const store = median(rounds.store);
+    for (const run of [bare, identify, accept, store]) show(run);
+    console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; stored write ${perRound(rounds.store)}; the median round is shown; change body ${changeBody.length} B)`);
+    const counts = { bare: BARE_REQUESTS * ROUNDS, identify: IDENTIFY_REQUESTS * ROUNDS, accept: ACCEPTS_PER_ROUND * ROUNDS, store: ACCEPTS_PER_ROUND * ROUNDS };
+    const involved = (kind: Kind, name: string) => (kind === 'bare' ? name !== 'registry' : kind === 'store' ? name === 'client' || name === 'nats-server' : name !== 'responder');
+    for (const kind of KINDS) {
+      const parts = Object.entries(cpu[kind]).filter(([name]) => involved(kind, name));
       const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
       console.log(`  CPU per ${kind.padEnd(8)} ${parts.map(([name, ms]) => `${name} ${((ms * 1000) / counts[kind]).toFixed(0)} µs`).join(', ')}; all ${((total * 1000) / counts[kind]).toFixed(0)} µs`);
     }
-    for (const kind of ['bare', 'identify', 'accept'] as const) {
-      const parts = Object.entries(calls[kind]).filter(([name]) => (kind === 'bare' ? name !== 'registry' : name !== 'responder'));
+    for (const kind of KINDS) {
+      const parts = Object.entries(calls[kind]).filter(([name]) => involved(kind, name));
       const per = (n: number) => (n / counts[kind]).toFixed(2);
       console.log(`  read / write calls per ${kind.padEnd(8)} ${parts.map(([name, n]) => `${name} ${per(n.reads)} / ${per(n.writes)}`).join(', ')}`);
     }
@@ -355,6 +388,8 @@ async function main(): Promise<void> {
       console.log('\nratios (measured in this run; steps 3 and 4 skipped, REGISTRY_BENCH_STEPS=requests):');
       ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');
       ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.7');
+      ratio('stored write alone ÷ bare (accept\'s ceiling)', store.perSecond / bare.perSecond, 'informative');
+      ratio('accept ÷ stored write alone', accept.perSecond / store.perSecond, 'informative');
       console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 15 ms; bare request/reply p99 in the same run ${bare.p99.toFixed(2)} ms)`);
       return;
     }
@@ -386,6 +421,8 @@ async function main(): Promise<void> {
     console.log('\nratios (measured in this run):');
     ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');
     ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.7');
+    ratio('stored write alone ÷ bare (accept\'s ceiling)', store.perSecond / bare.perSecond, 'informative');
+    ratio('accept ÷ stored write alone', accept.perSecond / store.perSecond, 'informative');
     ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.9');
     ratio('verify ÷ scrypt alone, 64 at once', verify.perSecond / machineRate, 'informative');
     ratio('import ÷ scrypt bound', IMPORT_RECORDS / importSeconds / bound, 'informative');
