@@ -34,7 +34,6 @@ import {
   checkGrantable,
   checkVerifiable,
   effectiveStatus,
-  factsOf,
   normalizeSerial,
   recordAcceptance,
   recordCompletion,
@@ -88,12 +87,9 @@ export class ActivationOperations {
   async identify(request: v.InferOutput<typeof IdentifyRequestSchema>, context: RequestContext): Promise<IdentifyReply> {
     context.card(request.cardNumber);
     requireSameKiosk(context, request.kioskId);
-    // From the view: a status a moment old is fine here, every later step checks again.
-    const read = async () => {
-      const found = await this.ledger.readCard(request.cardNumber);
-      return found ? factsOf(found.value) : undefined;
-    };
-    const record = this.ledger.viewedFacts(request.cardNumber) ?? (await read());
+    // From the view: a status a moment old is fine here, every later step checks again. Neither
+    // way opens the record: identify's facts travel in clear beside it (card-facts.ts).
+    const record = this.ledger.viewedFacts(request.cardNumber) ?? (await this.ledger.readFacts(request.cardNumber));
     if (!record || record.certSerial !== normalizeSerial(request.certSerial)) {
       throw new ContractError('UNKNOWN_CARD', 'the registry knows no such card with this certificate');
     }
@@ -191,8 +187,11 @@ export class ActivationOperations {
       const details = this.acceptanceInput(found.value, request);
 
       // Decide on the record as read before paying for a hash: repeats and refusals need none.
-      const preview = recordAcceptance(found.value, ref, now, {});
-      if (!preview.change) return { acceptedAt: preview.result };
+      // (Without a hash to pay for, the compare-and-set below decides once, on the same record.)
+      if (details.newUserCode !== undefined) {
+        const preview = recordAcceptance(found.value, ref, now, {});
+        if (!preview.change) return { acceptedAt: preview.result };
+      }
 
       const userCodeHash = details.newUserCode === undefined ? undefined : await hashUserCode(details.newUserCode, this.parts.scryptCost);
       const outcome = await this.ledger.changeCard(cardNumber, found, (current) => {

@@ -3,8 +3,9 @@
 // docs/registry.md, "How a change and its event are written"), for the activation operations
 // (activation-operations.ts) and the office's (office-operations.ts).
 import { ContractError, JETSTREAM } from '../../machines/contract/index.ts';
-import { factsOf, type CardFacts, type CardRecord, type Change, type RegistryEvent } from './card-record.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, CardStream, eventOf, openSealed, sealedOf } from './card-stream.ts';
+import { factsOf, parseFacts, type CardFacts } from './card-facts.ts';
+import type { CardRecord, Change, RegistryEvent } from './card-record-shape.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, CardStream, eventOf, openSealed, sealedOf, type SealedCard } from './card-stream.ts';
 import type { CardView } from './card-view.ts';
 import type { RegistrySecrets } from './registry-secrets.ts';
 import { readAll, type RegistryStore, type Versioned } from './registry-store.ts';
@@ -67,13 +68,28 @@ export class CardLedger {
     return found && this.stream.open(cardNumber, found);
   }
 
-  /** identify's facts of the card as the view has it, opening the record only the first time. */
+  /** identify's facts of the card as the view has it, if it has seen it. */
   viewedFacts(cardNumber: string): CardFacts | undefined {
     const slot = this.view.get(cardNumber);
-    if (!slot) return undefined;
-    if (slot.facts) return slot.facts;
-    const facts = factsOf(this.stream.open(cardNumber, slot).value);
-    this.view.keepFacts(cardNumber, slot.revision, facts);
+    return slot && this.#factsOf(cardNumber, slot);
+  }
+
+  /** identify's facts of the card as stored now (and the view learns it), or undefined if there is no such card. */
+  async readFacts(cardNumber: string): Promise<CardFacts | undefined> {
+    const found = await this.stream.readSealed(cardNumber);
+    if (!found) return undefined;
+    this.view.remember(cardNumber, found);
+    return this.#factsOf(cardNumber, found);
+  }
+
+  /**
+   * The facts of a change message: as written, or parsed from its facts in clear (once: the view
+   * keeps them parsed), or, for a message written before they were, by opening its record once.
+   */
+  #factsOf(cardNumber: string, found: SealedCard): CardFacts {
+    if (typeof found.facts === 'object') return found.facts;
+    const facts = (found.facts === undefined ? undefined : parseFacts(found.facts)) ?? factsOf(this.stream.open(cardNumber, found).value);
+    this.view.keepFacts(cardNumber, found.revision, facts);
     return facts;
   }
 

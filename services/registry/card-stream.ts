@@ -1,22 +1,28 @@
 // Where card records live (docs/registry.md, "How a change and its event are written"): each
 // card's changes are the messages of its own subject on RA_EVENTS, `ra.events.<cardNumber>.change`.
 // A change is ONE publish: the body is the event (the shape every reader of RA_EVENTS knows) with
-// one more field, last, `sealedRecord`: the record as it is after the change, sealed under the
-// registry key. (In a header it cost nats-server about twice the time per message: it scans a
-// message's headers once per JetStream header it looks for; docs/benchmarks.md.) `Nats-Expected-Last-Subject-Sequence` makes the publish a compare-and-set on
-// the card's subject, so the current record is that subject's last message (a direct get), and a
-// record can never be changed without its event, nor an event stored without its record.
+// two more fields, last: `cardFacts`, what identify needs of the record in clear (card-facts.ts:
+// no secret), and `sealedRecord`, the record as it is after the change, sealed under the registry
+// key. (In a header it cost nats-server about twice the time per message: it scans a message's
+// headers once per JetStream header it looks for; docs/benchmarks.md.)
+// `Nats-Expected-Last-Subject-Sequence` makes the publish a compare-and-set on the card's subject,
+// so the current record is that subject's last message (a direct get), and a record can never be
+// changed without its event, nor an event stored without its record.
 import { headers } from '@nats-io/nats-core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { AckedPublisher } from './acked-publisher.ts';
-import type { CardRecord, Change, RegistryEvent } from './card-record.ts';
+import { factsOf, type CardFacts } from './card-facts.ts';
+import type { CardRecord, Change, RegistryEvent } from './card-record-shape.ts';
 import type { RegistrySecrets } from './registry-secrets.ts';
 import { isRevisionConflict, type Versioned } from './registry-store.ts';
 
 /** The body's last field: the sealed record. Readers of events ignore it (or drop it: eventOf). */
 export const SEALED_FIELD = 'sealedRecord';
 const SEALED_MARKER = `,"${SEALED_FIELD}":"`;
+/** The field before it: identify's facts of the record, in clear (absent on messages written before it was). */
+export const FACTS_FIELD = 'cardFacts';
+const FACTS_MARKER = `,"${FACTS_FIELD}":`;
 const decoder = new TextDecoder();
 /** The change subjects of every card, for a consumer that follows them all. */
 export const ALL_CARD_SUBJECTS = JETSTREAM.registryCardSubject('*');
@@ -25,6 +31,12 @@ export const ALL_CARD_SUBJECTS = JETSTREAM.registryCardSubject('*');
 export interface SealedCard {
   readonly revision: number;
   readonly sealed: string;
+  /**
+   * identify's facts of the record: as written (an object), or as found in a stored message (their
+   * JSON, parsed only if identify asks: card-facts.ts parseFacts). Absent on messages written
+   * before the facts were; then identify opens the record once.
+   */
+  readonly facts?: CardFacts | string;
 }
 
 /** The card number of a change subject, or undefined for any other subject. */
@@ -46,20 +58,35 @@ export function sealedOf(cardNumber: string, data: Uint8Array): string {
 
 /** The sealed record of a body, or undefined if it carries none. */
 export function findSealed(data: Uint8Array): string | undefined {
-  const text = decoder.decode(data);
-  const at = text.lastIndexOf(SEALED_MARKER);
-  return at < 0 || !text.endsWith('"}') ? undefined : text.slice(at + SEALED_MARKER.length, -2);
+  return findCard(data)?.sealed;
 }
 
-/** The event of a stored message, without the sealed record of a change message. */
+/**
+ * The sealed record of a body and the JSON of its facts (if it has them), or undefined if it
+ * carries no record. The facts are the field just before the sealed record, and their values
+ * (hex, an enum, a number, a timestamp) need no escaping either.
+ */
+export function findCard(data: Uint8Array): { sealed: string; facts?: string } | undefined {
+  const text = decoder.decode(data);
+  const at = text.lastIndexOf(SEALED_MARKER);
+  if (at < 0 || !text.endsWith('"}')) return undefined;
+  const sealed = text.slice(at + SEALED_MARKER.length, -2);
+  const factsAt = text.lastIndexOf(FACTS_MARKER, at);
+  return factsAt < 0 ? { sealed } : { sealed, facts: text.slice(factsAt + FACTS_MARKER.length, at) };
+}
+
+/** The event of a stored message, without the facts and sealed record of a change message. */
 export function eventOf(data: Uint8Array): RegistryEvent {
-  const { [SEALED_FIELD]: _sealed, ...event } = JSON.parse(decoder.decode(data)) as RegistryEvent & { [SEALED_FIELD]?: string };
+  const { [SEALED_FIELD]: _sealed, [FACTS_FIELD]: _facts, ...event } = JSON.parse(decoder.decode(data)) as RegistryEvent & {
+    [SEALED_FIELD]?: string;
+    [FACTS_FIELD]?: CardFacts;
+  };
   return event;
 }
 
-/** The body of a change message: the event's JSON with the sealed record as its last field. */
-function bodyOf(event: RegistryEvent, sealed: string): string {
-  return `${JSON.stringify(event).slice(0, -1)}${SEALED_MARKER}${sealed}"}`;
+/** The body of a change message: the event's JSON, then the record's facts and the sealed record as its last fields. */
+function bodyOf(event: RegistryEvent, facts: CardFacts, sealed: string): string {
+  return `${JSON.stringify(event).slice(0, -1)}${FACTS_MARKER}${JSON.stringify(facts)}${SEALED_MARKER}${sealed}"}`;
 }
 
 export class CardStream {
@@ -72,7 +99,10 @@ export class CardStream {
   /** The card's latest change message, or null if the card has none. */
   async readSealed(cardNumber: string): Promise<SealedCard | null> {
     const msg = await this.jsm.direct.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: JETSTREAM.registryCardSubject(cardNumber) });
-    return msg === null ? null : { revision: msg.seq, sealed: sealedOf(cardNumber, msg.data) };
+    if (msg === null) return null;
+    const found = findCard(msg.data);
+    if (found === undefined) throw new Error(`the change message of card ${cardNumber} carries no record`);
+    return { revision: msg.seq, ...found };
   }
 
   open(cardNumber: string, { revision, sealed }: SealedCard): Versioned<CardRecord> {
@@ -89,17 +119,18 @@ export class CardStream {
   async write(change: Change, expected: number): Promise<SealedCard | null> {
     const { record, event } = change;
     const sealed = sealRecord(this.secrets, record);
+    const facts = factsOf(record);
     const header = headers();
     header.set('Nats-Expected-Last-Subject-Sequence', String(expected));
     header.set('Nats-Msg-Id', event.id);
     let ack;
     try {
-      ack = await this.publisher.publish(JETSTREAM.registryCardSubject(record.cardNumber), bodyOf(event, sealed), header);
+      ack = await this.publisher.publish(JETSTREAM.registryCardSubject(record.cardNumber), bodyOf(event, facts, sealed), header);
     } catch (error) {
       if (isRevisionConflict(error)) return null;
       throw error;
     }
-    return ack.duplicate ? null : { revision: ack.seq, sealed };
+    return ack.duplicate ? null : { revision: ack.seq, sealed, facts };
   }
 }
 

@@ -13,16 +13,15 @@
 // identify's (an AES-GCM open and a JSON parse, ≈ 10 µs). Keeping parsed records instead made the
 // heap hold tens of objects per card, and every major GC of the registry process marked them all:
 // stalls of 30–40 ms under load, visible in accept's p99. What identify needs (CardFacts: a
-// handful of fields, no secret) is kept beside a card once identify has asked for it.
+// handful of fields, no secret) comes in clear with each change message (card-stream.ts); it is
+// kept as the message's JSON text and parsed, once, when identify first asks for that card.
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
-import type { CardFacts } from './card-record.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, findSealed, type SealedCard } from './card-stream.ts';
+import type { CardFacts } from './card-facts.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, findCard, type SealedCard } from './card-stream.ts';
 
-/** A card as the view holds it: its latest sealed record, and identify's facts once asked for. */
-interface Slot extends SealedCard {
-  readonly facts?: CardFacts;
-}
+/** A card as the view holds it: its latest sealed record and identify's facts (parsed once asked for). */
+type Slot = SealedCard;
 
 export class CardView {
   readonly #slots = new Map<string, Slot>();
@@ -47,8 +46,11 @@ export class CardView {
       for await (const msg of messages) {
         // Only the registry writes change subjects; anything else there is skipped, not trusted.
         const cardNumber = cardOfSubject(msg.subject);
-        const sealed = cardNumber === undefined ? undefined : findSealed(msg.data);
-        if (cardNumber !== undefined && sealed !== undefined) view.remember(cardNumber, { revision: msg.seq, sealed });
+        // This instance's own writes come back here too, mostly after it has kept them: those
+        // are not decoded again (a 1.5 KB body per change).
+        if (cardNumber === undefined || view.#knows(cardNumber, msg.seq)) continue;
+        const found = findCard(msg.data);
+        if (found !== undefined) view.remember(cardNumber, { revision: msg.seq, ...found });
       }
     })().catch((error: unknown) => {
       view.#stop();
@@ -70,7 +72,12 @@ export class CardView {
     this.#slots.set(cardNumber, found);
   }
 
-  /** Keeps identify's facts of the record at `revision`, unless a newer record came meanwhile. */
+  /** Whether the view holds this card at `revision` or later. */
+  #knows(cardNumber: string, revision: number): boolean {
+    return (this.#slots.get(cardNumber)?.revision ?? 0) >= revision;
+  }
+
+  /** Keeps identify's facts (parsed) of the record at `revision`, unless a newer record came meanwhile. */
   keepFacts(cardNumber: string, revision: number, facts: CardFacts): void {
     const slot = this.#slots.get(cardNumber);
     if (slot?.revision === revision) this.#slots.set(cardNumber, { revision, sealed: slot.sealed, facts });

@@ -1,11 +1,15 @@
 // The registry's benchmark (`npm run bench -- registry`). In one run, on one nats-server:
 //   1. bare NATS request/reply to a responder in its own process, 64 in flight: the baseline;
-//   2. identify and accept through a registry instance in its own process, the same way
+//   2. identify and accept through a registry instance in its own process, the same way, and the
+//      floor under accept: the bench itself storing a change of the same size the way the registry
+//      does (one publish per change, compare-and-set on the card's subject, a message id, on a
+//      stream configured like RA_EVENTS), with no registry at all
 //      (1 and 2 alternate in 3 rounds, and the median round of each is compared);
 //   3. importing 10,000 issuance records at the production scrypt cost;
 //   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
 // It prints each result as a ratio to its baseline, and the CPU time each process spent per request
-// of steps 1 and 2 (from /proc). It asserts nothing: it measures.
+// of steps 1 and 2 (from /proc). It asserts nothing: it measures. REGISTRY_BENCH_STEPS=requests
+// runs steps 1 and 2 only (for profiling them: REGISTRY_BENCH_CPU_PROF below).
 //
 // The registry process of step 2 hashes user codes at a low cost so that the thousands of cards it
 // needs can be imported and verified in seconds; identify and accept of a self-applied card compute
@@ -14,20 +18,26 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
+import { DiscardPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contract/index.ts';
 import { importCards } from '../../platform/registry-admin-client.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
+import { AckedPublisher } from '../../services/registry/acked-publisher.ts';
+import { EVENTS_MAX_BYTES } from '../../services/registry/registry-store.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
 import { record } from './measures.ts';
 
 const IN_FLIGHT = 64;
+const KINDS = ['bare', 'identify', 'accept', 'store'] as const;
+type Kind = (typeof KINDS)[number];
 const ROUNDS = 3;
 const BARE_REQUESTS = 20_000;
 const IDENTIFY_REQUESTS = 20_000;
@@ -35,6 +45,8 @@ const ACCEPTS_PER_ROUND = 5_000;
 const IMPORT_RECORDS = Number(process.env.REGISTRY_BENCH_IMPORT || 10_000);
 const VERIFY_REQUESTS = 640;
 const LOW_COST = { N: 1024, r: 8, p: 1 };
+/** Steps 1 and 2 only, recording nothing for docs/benchmarks.md (a partial run is no report). */
+const REQUESTS_ONLY = process.env.REGISTRY_BENCH_STEPS === 'requests';
 const ECHO_SUBJECT = 'bench.echo';
 const USER_CODE = 'Bench$123';
 const SERIAL = 'be9c4';
@@ -65,6 +77,17 @@ async function host(role: string, natsUrl: string, dataDir: string): Promise<voi
     stop = () => registry.stop();
   }
   await nc.flush();
+  // Profiles only while told to (REGISTRY_BENCH_CPU_PROF): one profile per measured round.
+  const profiler = new Session();
+  if (PROFILE_DIR !== undefined) profiler.connect();
+  process.on('message', (message: { profile?: 'start' | 'stop'; file?: string }) => {
+    if (message.profile === 'start') {
+      void profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start')).then(() => process.send?.('profiling'));
+    } else if (message.profile === 'stop' && message.file) {
+      const file = message.file;
+      void profiler.post('Profiler.stop').then(({ profile }) => writeFile(file, JSON.stringify(profile))).then(() => process.send?.('profiled'));
+    }
+  });
   process.send?.('ready');
   process.once('SIGTERM', () => {
     void stop()
@@ -73,12 +96,40 @@ async function host(role: string, natsUrl: string, dataDir: string): Promise<voi
   });
 }
 
+/**
+ * REGISTRY_BENCH_CPU_PROF=<dir>: the responder (during bare rounds) and the registry (during
+ * identify and accept rounds) write a V8 CPU profile of each measured round there,
+ * `<kind>-<round>.cpuprofile`; `profile-summary.ts` prints where its time went
+ * (docs/benchmarks.md, "What bounds the missed targets").
+ */
+const PROFILE_DIR = process.env.REGISTRY_BENCH_CPU_PROF;
+
+/** Runs `run` with `child` profiling, when REGISTRY_BENCH_CPU_PROF asks for profiles. */
+async function profiled<T>(child: ChildProcess, name: string, run: () => Promise<T>): Promise<T> {
+  if (PROFILE_DIR === undefined) return run();
+  const answer = (expected: string) => new Promise<void>((resolve) => {
+    const listener = (message: unknown) => {
+      if (message !== expected) return;
+      child.off('message', listener);
+      resolve();
+    };
+    child.on('message', listener);
+  });
+  const started = answer('profiling');
+  child.send({ profile: 'start' });
+  await started;
+  try {
+    return await run();
+  } finally {
+    const written = answer('profiled');
+    child.send({ profile: 'stop', file: join(PROFILE_DIR, `${name}.cpuprofile`) });
+    await written;
+  }
+}
+
 async function spawnHost(role: string, natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
-  // REGISTRY_BENCH_CPU_PROF=<dir>: each registry process writes a V8 CPU profile there when it
-  // stops (docs/benchmarks.md, "What bounds the missed targets").
-  const profileDir = role === 'echo' ? undefined : process.env.REGISTRY_BENCH_CPU_PROF;
   const child = fork(fileURLToPath(import.meta.url), ['host', role, natsUrl, dataDir], {
-    execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    execArgv: ['--import', 'tsx'],
     env: { ...process.env, REGISTRY_KEY: key },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -156,6 +207,23 @@ function cpuTimes(pids: Record<string, number>): Record<string, number> {
         return [name, (Number(fields[11]) + Number(fields[12])) / ticksPerMs];
       } catch {
         return [name, Number.NaN];
+      }
+    }),
+  );
+}
+
+/**
+ * Write system calls each process has made so far (/proc/<pid>/io, Linux): replies coalesced into
+ * one socket write cost a process far less than one write each (docs/benchmarks.md).
+ */
+function ioCalls(pids: Record<string, number>): Record<string, { reads: number; writes: number }> {
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      try {
+        const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+        return [name, { reads: Number(/^syscr: (\d+)$/m.exec(io)?.[1]), writes: Number(/^syscw: (\d+)$/m.exec(io)?.[1]) }];
+      } catch {
+        return [name, { reads: Number.NaN, writes: Number.NaN }];
       }
     }),
   );
@@ -245,16 +313,45 @@ async function main(): Promise<void> {
     const identifyOnce = (index: number) => request(nc, REGISTRY_SUBJECTS.identify, identifyOf(index)).then(() => undefined);
     await drive('warm-up', 3_000, bareOnce);
     await drive('warm-up', 3_000, identifyOnce);
-    const rounds: Record<'bare' | 'identify' | 'accept', Run[]> = { bare: [], identify: [], accept: [] };
+    // The stored write alone: a stream like RA_EVENTS, a body as long as an accepted card's change message.
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: 'BENCH_STORE', subjects: ['bench.store.>'], storage: StorageType.File, duplicate_window: nanos(10 * 60_000),
+      deny_delete: true, deny_purge: true, max_bytes: EVENTS_MAX_BYTES, discard: DiscardPolicy.New, allow_direct: true,
+    });
+    const changeBody = (await jsm.direct.getMessage('RA_EVENTS', { last_by_subj: `ra.events.${(cards[0] as ImportRecord).cardNumber}.change` }))?.data ?? new Uint8Array();
+    const publisher = new AckedPublisher(nc);
+    const storedSeq = new Map<string, number>();
+    let storeMessages = 0;
+    const storeOnce = async (index: number) => {
+      const subject = `bench.store.${(cards[index % cards.length] as ImportRecord).cardNumber}`;
+      const header = headers();
+      header.set('Nats-Expected-Last-Subject-Sequence', String(storedSeq.get(subject) ?? 0));
+      header.set('Nats-Msg-Id', `store-${storeMessages++}`);
+      const ack = await publisher.publish(subject, changeBody, header);
+      storedSeq.set(subject, ack.seq);
+    };
+    // Every card's subject gets a first message, so that each measured write, like an accept,
+    // compares against an existing last sequence of its subject.
+    await drive('(setup: stored writes)', cards.length, storeOnce);
+    const rounds: Record<Kind, Run[]> = { bare: [], identify: [], accept: [], store: [] };
     // CPU time each process spent per request, summed over the rounds: what a run costs where,
     // whatever else the machine was doing (docs/benchmarks.md, "What bounds the missed targets").
     const processes = { client: process.pid, 'nats-server': server.pid, responder: echo.pid ?? -1, registry: low.pid ?? -1 };
-    const cpu: Record<'bare' | 'identify' | 'accept', Record<string, number>> = { bare: {}, identify: {}, accept: {} };
-    const measured = async (kind: 'bare' | 'identify' | 'accept', run: () => Promise<Run>) => {
+    const cpu: Record<Kind, Record<string, number>> = { bare: {}, identify: {}, accept: {}, store: {} };
+    const calls: Record<Kind, Record<string, { reads: number; writes: number }>> = { bare: {}, identify: {}, accept: {}, store: {} };
+    const measured = async (kind: Kind, run: () => Promise<Run>) => {
+      const callsBefore = ioCalls(processes);
       const before = cpuTimes(processes);
-      rounds[kind].push(await run());
+      rounds[kind].push(kind === 'store' ? await run() : await profiled(kind === 'bare' ? echo : low, `${kind}-${rounds[kind].length + 1}`, run));
       const after = cpuTimes(processes);
-      for (const name of Object.keys(processes)) cpu[kind][name] = (cpu[kind][name] ?? 0) + ((after[name] ?? 0) - (before[name] ?? 0));
+      const callsAfter = ioCalls(processes);
+      for (const name of Object.keys(processes)) {
+        cpu[kind][name] = (cpu[kind][name] ?? 0) + ((after[name] ?? 0) - (before[name] ?? 0));
+        const sum = calls[kind][name] ?? { reads: 0, writes: 0 };
+        const [was, is] = [callsBefore[name], callsAfter[name]];
+        calls[kind][name] = { reads: sum.reads + ((is?.reads ?? 0) - (was?.reads ?? 0)), writes: sum.writes + ((is?.writes ?? 0) - (was?.writes ?? 0)) };
+      }
     };
     for (let round = 0; round < ROUNDS; round++) {
       await measured('bare', () => drive('bare request/reply', BARE_REQUESTS, bareOnce));
@@ -263,19 +360,38 @@ async function main(): Promise<void> {
       await measured('accept', () =>
         drive('accept', ACCEPTS_PER_ROUND, (index) => request(nc, REGISTRY_SUBJECTS.accept, { activationId: activations[offset + index] }).then(() => undefined)),
       );
+      await measured('store', () => drive('stored write alone', ACCEPTS_PER_ROUND, (index) => storeOnce(offset + index)));
     }
+    publisher.close();
     await stopHost(echo);
     await stopHost(low);
     const bare = median(rounds.bare);
     const identify = median(rounds.identify);
     const accept = median(rounds.accept);
-    for (const run of [bare, identify, accept]) show(run);
-    console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; the median round is shown)`);
-    const counts = { bare: BARE_REQUESTS * ROUNDS, identify: IDENTIFY_REQUESTS * ROUNDS, accept: ACCEPTS_PER_ROUND * ROUNDS };
-    for (const kind of ['bare', 'identify', 'accept'] as const) {
-      const parts = Object.entries(cpu[kind]).filter(([name]) => (kind === 'bare' ? name !== 'registry' : name !== 'responder'));
+    const store = median(rounds.store);
+    for (const run of [bare, identify, accept, store]) show(run);
+    console.log(`  (req/s of each of the ${ROUNDS} rounds — bare ${perRound(rounds.bare)}; identify ${perRound(rounds.identify)}; accept ${perRound(rounds.accept)}; stored write ${perRound(rounds.store)}; the median round is shown; change body ${changeBody.length} B)`);
+    const counts = { bare: BARE_REQUESTS * ROUNDS, identify: IDENTIFY_REQUESTS * ROUNDS, accept: ACCEPTS_PER_ROUND * ROUNDS, store: ACCEPTS_PER_ROUND * ROUNDS };
+    const involved = (kind: Kind, name: string) => (kind === 'bare' ? name !== 'registry' : kind === 'store' ? name === 'client' || name === 'nats-server' : name !== 'responder');
+    for (const kind of KINDS) {
+      const parts = Object.entries(cpu[kind]).filter(([name]) => involved(kind, name));
       const total = parts.reduce((sum, [, ms]) => sum + ms, 0);
       console.log(`  CPU per ${kind.padEnd(8)} ${parts.map(([name, ms]) => `${name} ${((ms * 1000) / counts[kind]).toFixed(0)} µs`).join(', ')}; all ${((total * 1000) / counts[kind]).toFixed(0)} µs`);
+    }
+    for (const kind of KINDS) {
+      const parts = Object.entries(calls[kind]).filter(([name]) => involved(kind, name));
+      const per = (n: number) => (n / counts[kind]).toFixed(2);
+      console.log(`  read / write calls per ${kind.padEnd(8)} ${parts.map(([name, n]) => `${name} ${per(n.reads)} / ${per(n.writes)}`).join(', ')}`);
+    }
+
+    if (REQUESTS_ONLY) {
+      console.log('\nratios (measured in this run; steps 3 and 4 skipped, REGISTRY_BENCH_STEPS=requests):');
+      ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');
+      ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.7');
+      ratio('stored write alone ÷ bare (accept\'s ceiling)', store.perSecond / bare.perSecond, 'informative');
+      ratio('accept ÷ stored write alone', accept.perSecond / store.perSecond, 'informative');
+      console.log(`  ${'accept p99 at 64 in flight'.padEnd(44)} ${accept.p99.toFixed(2).padStart(5)} ms (target < 15 ms; bare request/reply p99 in the same run ${bare.p99.toFixed(2)} ms)`);
+      return;
     }
 
     // 3. import at the production cost.
@@ -305,6 +421,8 @@ async function main(): Promise<void> {
     console.log('\nratios (measured in this run):');
     ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');
     ratio('accept ÷ bare request/reply (throughput)', accept.perSecond / bare.perSecond, '≥ 0.7');
+    ratio('stored write alone ÷ bare (accept\'s ceiling)', store.perSecond / bare.perSecond, 'informative');
+    ratio('accept ÷ stored write alone', accept.perSecond / store.perSecond, 'informative');
     ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.9');
     ratio('verify ÷ scrypt alone, 64 at once', verify.perSecond / machineRate, 'informative');
     ratio('import ÷ scrypt bound', IMPORT_RECORDS / importSeconds / bound, 'informative');
