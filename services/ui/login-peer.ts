@@ -64,23 +64,40 @@ const sameEnd = (a: TcpEnd, b: TcpEnd) => a.port === b.port && canonicalAddress(
 /**
  * The uids owning established sockets from `client` to `server` in the text of /proc/net/tcp*.
  * One connection has one entry; more than one (or none) means we cannot say, and the caller refuses.
+ * An entry seen twice (the same inode: the table was read while it changed) counts once.
  */
 export function socketOwners(procText: string, client: TcpEnd, server: TcpEnd): number[] {
-  const owners: number[] = [];
+  const owners = new Map<string, number>();
   for (const line of procText.split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length < 8 || fields[3] !== ESTABLISHED) continue;
+    if (fields.length < 10 || fields[3] !== ESTABLISHED) continue;
     if (!sameEnd(parseProcEnd(fields[1] as string), client) || !sameEnd(parseProcEnd(fields[2] as string), server)) continue;
-    owners.push(Number(fields[7]));
+    owners.set(fields[9] as string, Number(fields[7]));
   }
-  return owners;
+  return [...owners.values()];
 }
 
+/** Both of this network namespace's tables, as one text per file. */
+async function readProcTables(): Promise<string[]> {
+  return Promise.all(PROC_NET_TCP.map((file) => readFile(file, 'utf8').catch(() => '')));
+}
+
+/**
+ * How often the tables are read before a connection is taken as not found. The kernel writes them
+ * a page at a time, so a read while other sockets open and close can skip an entry (seen with
+ * hundreds of sockets on a busy test machine); reading again finds it. A refusal stays a refusal.
+ */
+const TABLE_READS = 3;
+
 /** The uid of the process side of a loopback connection; undefined when the kernel does not say exactly one. */
-export async function peerUid(client: TcpEnd, server: TcpEnd): Promise<number | undefined> {
-  const texts = await Promise.all(PROC_NET_TCP.map((file) => readFile(file, 'utf8').catch(() => '')));
-  const owners = texts.flatMap((text) => socketOwners(text, client, server));
-  return owners.length === 1 ? owners[0] : undefined;
+export async function peerUid(client: TcpEnd, server: TcpEnd, readTables: () => Promise<string[]> = readProcTables): Promise<number | undefined> {
+  for (let read = 0; read < TABLE_READS; read++) {
+    const owners = (await readTables()).flatMap((text) => socketOwners(text, client, server));
+    if (owners.length === 1) return owners[0];
+    // Two sockets with one pair of ends cannot both be established: that is no answer to retry.
+    if (owners.length > 1) return undefined;
+  }
+  return undefined;
 }
 
 /**

@@ -2,11 +2,11 @@
 // The lines are in /proc/net/tcp's and /proc/net/tcp6's own format; the integration test
 // tests/integration/local-user-boundary.test.ts reads the real tables under two real users.
 import { describe, expect, it } from 'vitest';
-import { browserUids, canonicalAddress, parseProcEnd, socketOwners } from '../../services/ui/login-peer.ts';
+import { browserUids, canonicalAddress, parseProcEnd, peerUid, socketOwners } from '../../services/ui/login-peer.ts';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
-const row = (local: string, remote: string, state: string, uid: number) =>
-  `   0: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000 ${uid}        0 12345 1 0000000000000000 20 4 30 10 -1`;
+const row = (local: string, remote: string, state: string, uid: number, inode = 12345) =>
+  `   0: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000 ${uid}        0 ${inode} 1 0000000000000000 20 4 30 10 -1`;
 
 describe('the kernel\'s socket tables', () => {
   it('reads IPv4 and IPv6 ends (little-endian words)', () => {
@@ -36,6 +36,33 @@ describe('the kernel\'s socket tables', () => {
     expect(socketOwners(table, client, server)).toEqual([65534]);
     expect(socketOwners(table, { address: '::ffff:127.0.0.1', port: 54321 }, { address: '::ffff:127.0.0.1', port: 8080 })).toEqual([65534]);
     expect(socketOwners(table, { address: '127.0.0.1', port: 1 }, server)).toEqual([]);
+  });
+
+  it('counts an entry the table listed twice (one inode) once, and two sockets as no answer', () => {
+    const client = { address: '127.0.0.1', port: 54321 };
+    const server = { address: '127.0.0.1', port: 8080 };
+    const clientEnd = row('0100007F:D431', '0100007F:1F90', '01', 65534, 777);
+    expect(socketOwners([HEADER, clientEnd, clientEnd].join('\n'), client, server)).toEqual([65534]);
+    expect(socketOwners([HEADER, clientEnd, row('0100007F:D431', '0100007F:1F90', '01', 1000, 778)].join('\n'), client, server)).toEqual([65534, 1000]);
+  });
+
+  it('reads the tables again when a read missed the connection (they are written a page at a time)', async () => {
+    const client = { address: '127.0.0.1', port: 54321 };
+    const server = { address: '127.0.0.1', port: 8080 };
+    const found = [HEADER, row('0100007F:D431', '0100007F:1F90', '01', 65534)].join('\n');
+    const reads = [[HEADER, HEADER], [found, HEADER]];
+    let read = 0;
+    expect(await peerUid(client, server, async () => reads[read++] ?? [HEADER])).toBe(65534);
+    expect(read).toBe(2);
+    // Never found: refused after a bounded number of reads.
+    let empty = 0;
+    expect(await peerUid(client, server, async () => (empty++, [HEADER]))).toBeUndefined();
+    expect(empty).toBe(3);
+    // Two owners: refused at once, no second read.
+    let twice = 0;
+    const two = [HEADER, row('0100007F:D431', '0100007F:1F90', '01', 65534, 1), row('0100007F:D431', '0100007F:1F90', '01', 0, 2)].join('\n');
+    expect(await peerUid(client, server, async () => (twice++, [two]))).toBeUndefined();
+    expect(twice).toBe(1);
   });
 
   it('ignores a socket that is not established (closing, waiting)', () => {
