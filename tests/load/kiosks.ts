@@ -25,6 +25,16 @@ const LOAD_TIMING: Partial<SessionTiming> = {
 /** How long one step may take before the driver calls the activation failed (a guard, not a measure). */
 const STEP_GUARD_MS = 120_000;
 
+/** A step ended on a view with an error it did not expect. */
+export class StepFailed extends Error {
+  constructor(
+    message: string,
+    readonly view: View,
+  ) {
+    super(message);
+  }
+}
+
 export interface SimulatedKiosk {
   readonly id: string;
   /** Publishes a user event and resolves with the first later view that matches. */
@@ -105,7 +115,7 @@ export async function startKiosks(options: {
           const watch: Watch = {
             match: until,
             resolve: (view) => (clearTimeout(guard), resolve(view)),
-            fail: (view) => (clearTimeout(guard), reject(new Error(`${id}: ${view.error?.code} on ${view.screen} after ${what}`))),
+            fail: (view) => (clearTimeout(guard), reject(new StepFailed(`${id}: ${view.error?.code} on ${view.screen} after ${what}`, view))),
           };
           watches.get(id)!.add(watch);
           if (event === 'insert') void options.driver.request(subjects.cardSimInsert, encodeJson({ cardNumber }), { timeout: STEP_GUARD_MS }).catch(reject);

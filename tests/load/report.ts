@@ -46,6 +46,10 @@ export interface LoadResult {
   /** What the driver saw go wrong (the step and code), for the reader of a failed run. */
   driverFailures: string[];
   activationsPerSecond: number;
+  /** "Try again" presses after 3125 (the registry did not answer within the kiosk's timeout), per step. */
+  retries: Record<string, number>;
+  /** Seconds the slowest host took to start its kiosks and see them all idle. */
+  kioskStartSeconds: number;
   steps: Array<{ step: string; count: number; p50: number; p99: number }>;
   registryCpu: CpuUse[];
   natsCpu: CpuUse;
@@ -120,18 +124,18 @@ export async function writeLoadReport(results: LoadResult[], command: string): P
   lines.push(
     'Every kiosk is a real engine and a real card agent (simulated reader, SoftHSM2 token per card); the kiosks are spread over kiosk host processes (one per core unless `--hosts` says otherwise), each with its own driver playing the people at its kiosks, and the coordinator hands out the activations one at a time, so no host idles while another has a queue. One nats-server; the given number of registry instances, each its own process, at the production scrypt cost. The cards are made ahead (tokens and records, in processes of 100 cards side by side) and kept for later runs; a set made by older registry code is not used. Activations follow both paths; one in ten starts with a wrong user code or ID (3005) and one in ten is a revoked card (4931). At most the given number of activations run at once; every kiosk is alive throughout.',
     '',
-    'Activated, failed, lost and doubled are read back from RA_EVENTS after the run, not taken from the driver: a card that should end activated counts as activated with exactly one `accepted` and one `activated` event; failed without them; lost if the driver saw it reach the activated screen but its events are missing; doubled with more than one, or a revoked card with any.',
+    'A step that asks the registry and gets 3125 (the registry did not answer within the kiosk\'s timeout, or its queue of comparisons was full: "try again") is tried again as the person at the kiosk would, up to 5 times, and counted; the activation fails on any other unexpected error. Activated, failed, lost and doubled are read back from RA_EVENTS after the run, not taken from the driver: a card that should end activated counts as activated with exactly one `accepted` and one `activated` event; failed without them; lost if the driver saw it reach the activated screen but its events are missing; doubled with more than one, or a revoked card with any.',
     '',
     'The scrypt bound is the ceiling: production-cost hashes per second with every core of this machine hashing and nothing else, divided by the hashes one activation of this mix needs (one per self-applied verify, the wrong first tries included; one per new user code, which each registration-bundled card gets at acceptance; the bundled path\'s ID check is a keyed MAC, no scrypt). The hashes are measured in the same run, before the kiosks start, with as many chains as cores: "free cores" is the cores divided by the CPU time one hash took there (what the cores give when nothing else runs); "wall clock" is the rate those chains reached at that moment, which on a shared machine also says how busy it was. The kiosks, their drivers and nats-server share the same cores as the registries, so the activations stay under the free-core bound.',
     '',
   );
-  lines.push('| kiosks | hosts | registries | activations | at once | activated (RA_EVENTS) | refused as expected | failed | lost | doubled | seconds | activations/s | scrypt bound, free cores | ÷ bound | scrypt bound, wall clock | ÷ bound | memory per kiosk | cards |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| kiosks | hosts | registries | activations | at once | activated (RA_EVENTS) | refused as expected | failed | lost | doubled | "try again" after 3125 | kiosks started in | seconds | activations/s | scrypt bound, free cores | ÷ bound | scrypt bound, wall clock | ÷ bound | memory per kiosk | cards |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const free = scryptBound(r);
     const wall = r.scryptPerSecond / r.scryptsPerActivation;
     lines.push(
-      `| ${r.kiosks} | ${r.hosts} | ${r.registries} | ${r.activations} | ${r.inFlight} | ${r.activated} of ${r.expected} | ${r.refusedAsExpected} | ${r.failed.length} | ${r.lost.length} | ${r.doubled.length} | ${r.seconds.toFixed(0)} | ${r.activationsPerSecond.toFixed(2)} | ${free.toFixed(1)}/s (${r.cores} cores ÷ ${r.scryptCpuMs.toFixed(0)} ms CPU a hash ÷ ${r.scryptsPerActivation.toFixed(2)} a card) | ×${(r.activationsPerSecond / free).toFixed(2)} | ${wall.toFixed(1)}/s (${r.scryptPerSecond.toFixed(1)} hashes/s; one alone ${r.scryptOneMs.toFixed(0)} ms) | ×${(r.activationsPerSecond / wall).toFixed(2)} | ${r.memoryPerKioskKb.toFixed(0)} KB | ${r.provisionSeconds > 0 ? `${r.cardsKept} made in ${r.provisionSeconds.toFixed(0)} s` : `${r.cardsKept} kept`} |`,
+      `| ${r.kiosks} | ${r.hosts} | ${r.registries} | ${r.activations} | ${r.inFlight} | ${r.activated} of ${r.expected} | ${r.refusedAsExpected} | ${r.failed.length} | ${r.lost.length} | ${r.doubled.length} | ${sum(Object.values(r.retries))} | ${r.kioskStartSeconds.toFixed(0)} s | ${r.seconds.toFixed(0)} | ${r.activationsPerSecond.toFixed(2)} | ${free.toFixed(1)}/s (${r.cores} cores ÷ ${r.scryptCpuMs.toFixed(0)} ms CPU a hash ÷ ${r.scryptsPerActivation.toFixed(2)} a card) | ×${(r.activationsPerSecond / free).toFixed(2)} | ${wall.toFixed(1)}/s (${r.scryptPerSecond.toFixed(1)} hashes/s; one alone ${r.scryptOneMs.toFixed(0)} ms) | ×${(r.activationsPerSecond / wall).toFixed(2)} | ${r.memoryPerKioskKb.toFixed(0)} KB | ${r.provisionSeconds > 0 ? `${r.cardsKept} made in ${r.provisionSeconds.toFixed(0)} s` : `${r.cardsKept} kept`} |`,
     );
   }
   lines.push('', '### CPU over the run', '');
@@ -170,7 +174,7 @@ export async function writeLoadReport(results: LoadResult[], command: string): P
     const met = largest.memoryPerKioskKb <= smallest.memoryPerKioskKb;
     lines.push(`- Memory per kiosk at N = ${largest.kiosks} no higher than at N = ${smallest.kiosks}, R = ${count}: **${met ? 'met' : 'missed'}** (${runs.map((r) => `${r.kiosks}: ${r.memoryPerKioskKb.toFixed(0)} KB`).join(', ')}).`);
   }
-  const byRegistries = results.filter((r) => r.kiosks === biggest.kiosks && r.activations === biggest.activations);
+  const byRegistries = results.filter((r) => r.kiosks === biggest.kiosks && r.activations === biggest.activations).sort((a, b) => a.registries - b.registries);
   if (byRegistries.length > 1) {
     lines.push(`- Throughput by registry instances at N = ${biggest.kiosks}: ${byRegistries.map((r) => `R = ${r.registries}: ${r.activationsPerSecond.toFixed(2)}/s`).join(', ')}. This machine has ${biggest.cores} cores, shared by the registries, nats-server and the kiosk hosts, so the growth stops at the cores: more instances than cores cannot raise it.`);
   }

@@ -56,7 +56,7 @@ async function measureScrypt(cores: number): Promise<{ oneMs: number; perSecond:
 
 interface Host {
   child: ChildProcess;
-  idle: Promise<{ rssBeforeMb: number; rssIdleMb: number }>;
+  idle: Promise<{ rssBeforeMb: number; rssIdleMb: number; startSeconds: number }>;
   done: Promise<HostDone>;
   exited: Promise<unknown>;
 }
@@ -70,9 +70,9 @@ function startHost(start: HostStart, nextIndex: () => number | null): Host {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const failedExit = exited.then((code) => Promise.reject(new Error(`kiosk host ${start.first}… exited with ${String(code)}`)));
   failedExit.catch(() => undefined);
-  let idle!: (value: { rssBeforeMb: number; rssIdleMb: number }) => void;
+  let idle!: (value: { rssBeforeMb: number; rssIdleMb: number; startSeconds: number }) => void;
   let done!: (value: HostDone) => void;
-  const idlePromise = new Promise<{ rssBeforeMb: number; rssIdleMb: number }>((resolve) => (idle = resolve));
+  const idlePromise = new Promise<{ rssBeforeMb: number; rssIdleMb: number; startSeconds: number }>((resolve) => (idle = resolve));
   const donePromise = new Promise<HostDone>((resolve) => (done = resolve));
   child.on('message', (received: FromHost) => {
     if (received.type === 'next') child.send({ type: 'index', index: nextIndex() } satisfies ToHost);
@@ -112,6 +112,7 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
       hosts.push(startHost({ type: 'start', natsUrl: nats.url, dataDir: hostDir, first, count: share(kioskCount, i), inFlight: share(workers, i), staffToken }, () => queue.shift() ?? null));
     }
     const idle = await Promise.all(hosts.map((h) => h.idle));
+    console.log(`kiosks idle (hosts started them in ${idle.map((m) => m.startSeconds.toFixed(0)).join(' / ')} s); activations start`);
 
     const processes = [...registries.map((r) => r.pid!), nats.pid, ...hosts.map((h) => h.child.pid!)];
     const cpuBefore = await Promise.all(processes.map(cpuSeconds));
@@ -131,6 +132,8 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
     for (const [i, d] of done.entries()) memoryMb[`kiosk host ${i + 1} (${share(kioskCount, i)} kiosks)`] = d.rssEndMb;
     const steps: Record<string, number[]> = {};
     for (const d of done) for (const [step, samples] of Object.entries(d.steps)) (steps[step] ??= []).push(...samples);
+    const retries: Record<string, number> = {};
+    for (const d of done) for (const [step, count] of Object.entries(d.retries)) retries[step] = (retries[step] ?? 0) + count;
     let scrypts = 0;
     for (let index = 0; index < activations; index++) scrypts += scryptsOf(cardFor(index).kind);
     return {
@@ -146,7 +149,10 @@ async function runOnce(kioskCount: number, activations: number, inFlight: number
       scryptOneMs: scrypt.oneMs,
       scryptPerSecond: scrypt.perSecond,
       scryptCpuMs: scrypt.cpuSeconds * 1000,
-      scryptsPerActivation: scrypts / Math.max(1, verdict.activatedOnce),
+      // Over the cards the mix means to activate, so a failed run does not inflate it.
+      scryptsPerActivation: scrypts / Math.max(1, verdict.expected),
+      retries,
+      kioskStartSeconds: Math.max(...idle.map((m) => m.startSeconds)),
       activated: verdict.activatedOnce,
       expected: verdict.expected,
       refusedAsExpected: sum(done.map((d) => d.refused)),
@@ -216,9 +222,10 @@ if (mode === 'one') {
       const { steps: _steps, ...summary } = result;
       console.log(JSON.stringify({ ...summary, failed: summary.failed.length, lost: summary.lost.length, doubled: summary.doubled.length, driverFailures: summary.driverFailures.slice(0, 5) }, null, 1));
       results.push(result);
+      // After every run, so a long sweep stopped part-way still leaves the runs it finished.
+      await writeLoadReport(results, `npm run load -- ${process.argv.slice(2).join(' ')}`);
     }
   }
-  await writeLoadReport(results, `npm run load -- ${process.argv.slice(2).join(' ')}`);
   const bad = results.some((r) => r.failed.length > 0 || r.lost.length > 0 || r.doubled.length > 0 || r.migrated > 0);
   process.exit(bad ? 1 : 0);
 }
