@@ -76,7 +76,9 @@ export async function startKiosks(options: {
       if (pending === undefined || pending.size === 0) return;
       const decoded = decodeJson(ViewSchema, msg.data);
       if (!decoded.ok) return;
-      for (const watch of watches.get(decoded.value.kioskId) ?? []) {
+      // Over a copy: a watch may put itself back (reset's), and a Set's iteration visits an entry
+      // added during it, so iterating the Set itself would visit that watch forever.
+      for (const watch of [...(watches.get(decoded.value.kioskId) ?? [])]) {
         if (watch.match(decoded.value)) {
           watches.get(decoded.value.kioskId)?.delete(watch);
           watch.resolve(decoded.value);

@@ -1,5 +1,5 @@
 // `npm run load -- --kiosks N[,N2,...] --activations M[,M2,...] [--registries R[,R2,...]]
-// [--hosts H] [--in-flight C] [--cards K] [--cards-cache DIR]`: N simulated kiosks (real engines and card
+// [--hosts H] [--in-flight C] [--cards K] [--cards-cache DIR] [--no-report]`: N simulated kiosks (real engines and card
 // agents over SoftHSM2 tokens) doing M full activations on both paths, a share of them with a
 // wrong user code or ID first and a share of revoked cards, against one nats-server and R registry
 // instances (default 2; each its own process, production scrypt cost). The kiosks are spread over
@@ -222,8 +222,9 @@ if (mode === 'one') {
       const { steps: _steps, ...summary } = result;
       console.log(JSON.stringify({ ...summary, failed: summary.failed.length, lost: summary.lost.length, doubled: summary.doubled.length, driverFailures: summary.driverFailures.slice(0, 5) }, null, 1));
       results.push(result);
-      // After every run, so a long sweep stopped part-way still leaves the runs it finished.
-      await writeLoadReport(results, `npm run load -- ${process.argv.slice(2).join(' ')}`);
+      // After every run, so a long sweep stopped part-way still leaves the runs it finished;
+      // `--no-report` prints only (a side measurement that must not replace the section).
+      if (!process.argv.includes('--no-report')) await writeLoadReport(results, `npm run load -- ${process.argv.slice(2).join(' ')}`);
     }
   }
   const bad = results.some((r) => r.failed.length > 0 || r.lost.length > 0 || r.doubled.length > 0 || r.migrated > 0);
