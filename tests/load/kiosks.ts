@@ -25,6 +25,16 @@ const LOAD_TIMING: Partial<SessionTiming> = {
 /** How long one step may take before the driver calls the activation failed (a guard, not a measure). */
 const STEP_GUARD_MS = 120_000;
 
+/** A step ended on a view with an error it did not expect. */
+export class StepFailed extends Error {
+  constructor(
+    message: string,
+    readonly view: View,
+  ) {
+    super(message);
+  }
+}
+
 export interface SimulatedKiosk {
   readonly id: string;
   /** Publishes a user event and resolves with the first later view that matches. */
@@ -40,20 +50,35 @@ interface Watch {
   readonly fail: (view: View) => void;
 }
 
-/** Starts `count` kiosks; their parts share `partsConnections` round-robin, the driver uses `driver`. */
+/** Kiosks started at once in one process (each enrolls its key and opens its card agent and engine). */
+const STARTING_AT_ONCE = 8;
+
+/**
+ * Starts `count` kiosks, `load-<first>` onwards; their parts share `partsConnections` round-robin,
+ * the driver uses `driver`. Several kiosk hosts may run side by side on one nats-server: each
+ * driver decodes only the views of its own kiosks.
+ */
 export async function startKiosks(options: {
+  first?: number;
   count: number;
   dataDir: string;
   partsConnections: NatsConnection[];
   driver: NatsConnection;
+  /** A staff token for the abort after a failed activation; enrolled here when not given. */
+  staffToken?: string;
 }): Promise<{ kiosks: SimulatedKiosk[]; stop(): Promise<void> }> {
   const silent = () => undefined;
   const watches = new Map<string, Set<Watch>>();
   const sub = options.driver.subscribe('kiosk.*.view', {
     callback: (_error, msg) => {
+      // kiosk.<id>.view: another host's kiosk, or one nobody waits on, is not even decoded.
+      const pending = watches.get(msg.subject.slice('kiosk.'.length, -'.view'.length));
+      if (pending === undefined || pending.size === 0) return;
       const decoded = decodeJson(ViewSchema, msg.data);
       if (!decoded.ok) return;
-      for (const watch of watches.get(decoded.value.kioskId) ?? []) {
+      // Over a copy: a watch may put itself back (reset's), and a Set's iteration visits an entry
+      // added during it, so iterating the Set itself would visit that watch forever.
+      for (const watch of [...(watches.get(decoded.value.kioskId) ?? [])]) {
         if (watch.match(decoded.value)) {
           watches.get(decoded.value.kioskId)?.delete(watch);
           watch.resolve(decoded.value);
@@ -67,12 +92,12 @@ export async function startKiosks(options: {
   await options.driver.flush();
 
   // The staff abort after a failed activation needs a staff token the engines verify (DATA_DIR's key).
-  const staffToken = await enrolledStaffToken(options.driver, options.dataDir, 'LOAD');
+  const staffToken = options.staffToken ?? (await enrolledStaffToken(options.driver, options.dataDir, 'LOAD'));
   const engines: RunningEngine[] = [];
   const agents: CardAgent[] = [];
   const kiosks: SimulatedKiosk[] = [];
-  for (let index = 0; index < options.count; index++) {
-    const id = `load-${index}`;
+  const startOne = async (index: number) => {
+    const id = `load-${(options.first ?? 0) + index}`;
     const nc = options.partsConnections[index % options.partsConnections.length]!;
     // Provisioning of each kiosk, as `npm start` does it: its card-agent key enrolled with the registry.
     await enrollAgentKey(nc, id, (await loadOrCreateAgentKey(options.dataDir, id)).publicKey);
@@ -80,7 +105,7 @@ export async function startKiosks(options: {
     engines.push(await startEngine({ nc, kioskId: id, timing: LOAD_TIMING, log: createLogger('engine', silent), dataDir: options.dataDir }));
     watches.set(id, new Set());
     const subjects = kioskSubjects(id);
-    kiosks.push({
+    kiosks[index] = {
       id,
       step(event, until, cardNumber) {
         return new Promise<View>((resolve, reject) => {
@@ -92,7 +117,7 @@ export async function startKiosks(options: {
           const watch: Watch = {
             match: until,
             resolve: (view) => (clearTimeout(guard), resolve(view)),
-            fail: (view) => (clearTimeout(guard), reject(new Error(`${id}: ${view.error?.code} on ${view.screen} after ${what}`))),
+            fail: (view) => (clearTimeout(guard), reject(new StepFailed(`${id}: ${view.error?.code} on ${view.screen} after ${what}`, view))),
           };
           watches.get(id)!.add(watch);
           if (event === 'insert') void options.driver.request(subjects.cardSimInsert, encodeJson({ cardNumber }), { timeout: STEP_GUARD_MS }).catch(reject);
@@ -110,7 +135,10 @@ export async function startKiosks(options: {
         options.driver.publish(subjects.staff, encodeJson({ type: 'staff.abort', token: staffToken }));
         await idle;
       },
-    });
+    };
+  };
+  for (let index = 0; index < options.count; index += STARTING_AT_ONCE) {
+    await Promise.all(Array.from({ length: Math.min(STARTING_AT_ONCE, options.count - index) }, (_, i) => startOne(index + i)));
   }
   return {
     kiosks,

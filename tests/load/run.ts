@@ -1,359 +1,183 @@
-// `npm run load -- --kiosks N[,N2,...] --activations M [--registries R[,R2,...]]`: N simulated
-// kiosks (real engines and card agents over SoftHSM2 tokens, in one process) doing M full
-// activations on both paths, a share of them with a wrong user code or ID first and a share of
-// revoked cards, against one nats-server and R registry instances (default 2; each its own
-// process, production scrypt cost). At most --in-flight activations run at once (default 64):
-// every kiosk is alive the whole run, as many are busy as people at the counters would keep busy.
-// The cards are provisioned before the kiosks start, several batches at once so that the
-// registries hash the imported user codes in parallel. Each (N, R) runs in a fresh process; the
-// report — activations/s against the scrypt bound (one scrypt per verify, one more per new user
-// code), registry CPU, memory per kiosk — goes to stdout and into docs/benchmarks.md. Loopback
-// only; every loop is bounded.
-import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+// `npm run load -- --kiosks N[,N2,...] --activations M[,M2,...] [--registries R[,R2,...]]
+// [--hosts H] [--in-flight C] [--cards K] [--cards-cache DIR] [--no-report]`: N simulated kiosks (real engines and card
+// agents over SoftHSM2 tokens) doing M full activations on both paths, a share of them with a
+// wrong user code or ID first and a share of revoked cards, against one nats-server and R registry
+// instances (default 2; each its own process, production scrypt cost). The kiosks are spread over
+// H kiosk host processes (default one per core, host.ts), so the load generator is not the
+// ceiling; at most C activations run at once (default 64), every kiosk alive the whole run. The
+// cards are made ahead, in parallel, and kept (cards.ts). Each (N, R) runs in a fresh coordinator
+// process; the report — activations/s against the scrypt rate measured in the same run, the CPU
+// each process spent, memory per kiosk, and the verdict read back from RA_EVENTS — goes to stdout
+// and into docs/benchmarks.md (report.ts). Loopback only; every loop is bounded.
+import { fork, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
-import type { CardImportRecord, View } from '../../machines/contract/index.ts';
-import { provisionCards } from '../../card/demo/provision.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
-import { startRegistry } from '../../services/registry/registry.service.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
-import { until } from '../support/until.ts';
-import { startKiosks, type SimulatedKiosk } from './kiosks.ts';
-import { writeLoadReport, type LoadResult } from './report.ts';
-
-const SELF = 'Ld$Code1';
-const WRONG = 'Ld$Wrng2';
-const ID = 'A123456789';
-const WRONG_ID = 'F131104093';
-const BIRTH = '1980-05-17';
-const PIN = 'Ld!Pin12';
+import { enrolledStaffToken } from '../support/staff-token.ts';
+import { hostDataDir, partOf, provisionedCards } from './cards.ts';
+import { judgeRun, readCardEvents } from './events.ts';
+import type { FromHost, HostDone, HostStart, ToHost } from './host.ts';
+import { scryptsOf, cardFor } from './mix.ts';
+import { cpuSeconds, rssMb } from './proc.ts';
+import { spawnRegistry, stopRegistries } from './registries.ts';
+import { writeLoadReport, type CpuUse, type LoadResult } from './report.ts';
 
 function argument(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 && process.argv[at + 1] !== undefined ? process.argv[at + 1]! : fallback;
 }
 
-// ---------------------------------------------------------------------------------------------
-// A registry instance, in its own process.
-
-async function registryHost(natsUrl: string, dataDir: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl, name: 'load-registry', noAsyncTraces: true });
-  const registry = await startRegistry({ nc, dataDir, log: () => undefined });
-  process.send?.('ready');
-  process.once('SIGTERM', () => void registry.stop().then(() => nc.drain()).then(() => process.exit(0)));
-}
-
-async function spawnRegistry(natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(import.meta.url), ['registry-host', natsUrl, dataDir], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, REGISTRY_KEY: key },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`registry host exited with ${code}`)));
-  });
-  return child;
-}
-
-// ---------------------------------------------------------------------------------------------
-// /proc readings: CPU seconds and resident memory of a process.
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  const ticks = spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim();
-  return (Number(fields[11]) + Number(fields[12])) / Number(ticks || 100);
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-// ---------------------------------------------------------------------------------------------
-// One activation, as the person at the kiosk does it, timing every step.
-
-type Kind = 'self' | 'bundled' | 'self-wrong-first' | 'bundled-wrong-first' | 'revoked';
-const KINDS: Kind[] = ['self', 'bundled', 'self', 'bundled', 'self-wrong-first', 'bundled', 'self', 'bundled-wrong-first', 'self', 'bundled', 'revoked', 'self', 'bundled', 'self', 'bundled', 'self', 'bundled', 'self', 'bundled', 'revoked'];
-
-function cardFor(index: number): { cardNumber: string; kind: Kind; record: CardImportRecord } {
-  const cardNumber = `TL${String(index).padStart(14, '0')}`;
-  const kind = KINDS[index % KINDS.length]!;
-  const common = { cardNumber, holderName: '負載公司', ubn: '97969933', email: 'load@example.com.tw', validFrom: '2026-01-01T00:00:00Z', validTo: '2031-01-01T00:00:00Z', status: kind === 'revoked' ? 'revoked' : 'issued' } as const;
-  const record = (kind.startsWith('bundled')
-    ? { ...common, route: 'registration-bundled', responsibleId: ID, birthDate: BIRTH }
-    : { ...common, route: 'self-applied', userCode: SELF }) as CardImportRecord;
-  return { cardNumber, kind, record };
-}
-
 /**
- * Scrypt hashes the registry computes for one activation of this kind: a self-applied verify
- * compares the user code's hash (the wrong first try too); a registration-bundled verify compares
- * the ID's keyed MAC (no scrypt) and its accept hashes the new user code; a revoked card is refused
- * at identify, before any (services/registry/activation-operations.ts).
+ * This machine's scrypt at the registry's production cost, measured now: one hash at a time (the
+ * median of 5, ms); the rate with every core hashing (hashes/s: as many chains as cores, 6 hashes
+ * each, on libuv's pool as the registry runs them); and the CPU time one hash took in that (s), from
+ * which the rate of free cores follows — on a shared machine the wall-clock rate depends on what
+ * else runs at that moment, the CPU time much less.
  */
-function scryptsOf(kind: Kind): number {
-  if (kind === 'revoked') return 0;
-  if (kind.startsWith('bundled')) return 1;
-  return kind === 'self-wrong-first' ? 2 : 1;
-}
-
-/** One production-cost scrypt on this machine, in seconds: the median of a few, one at a time. */
-async function scryptSeconds(): Promise<number> {
+async function measureScrypt(cores: number): Promise<{ oneMs: number; perSecond: number; cpuSeconds: number }> {
   const times: number[] = [];
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 5; i++) {
     const started = performance.now();
     await hashUserCode('Ld$Probe1', PRODUCTION_SCRYPT_COST);
-    times.push((performance.now() - started) / 1000);
+    times.push(performance.now() - started);
   }
-  return times.sort((a, b) => a - b)[3]!;
-}
-
-/**
- * The M cards of a run, provisioned once and kept (`--cards-cache`, default in the temp folder):
- * the demo CA, a SoftHSM2 token per card, and nats-server's store with the registry's records of
- * them, made with the servers stopped cleanly, plus the registry key that goes with the records.
- * A run copies it instead of making 2,000 tokens again. The records depend only on M
- * (`cardFor`), so one kept set serves every run with the same --activations.
- */
-async function provisionedCards(cacheRoot: string, activations: number, registryCount: number): Promise<{ dir: string; key: string; seconds: number }> {
-  const dir = join(cacheRoot, `cards-${activations}`);
-  const done = join(dir, 'provisioned');
-  if (await stat(done).then(() => true, () => false)) {
-    return { dir, key: (await readFile(join(dir, 'registry-key.hex'), 'utf8')).trim(), seconds: 0 };
-  }
-  const making = `${dir}.making-${process.pid}`;
-  await rm(making, { recursive: true, force: true });
-  const key = randomBytes(32).toString('hex');
-  const nats = await startNatsServer({ dataDir: join(making, 'nats'), name: 'load' });
-  const registries = await Promise.all(Array.from({ length: Math.max(2, registryCount) }, () => spawnRegistry(nats.url, making, key)));
-  const driver = await connect({ servers: nats.url, name: 'load-provision' });
   const started = performance.now();
-  try {
-    // The first batch here: it makes the demo CA. Then the rest in several processes at once, each
-    // with a SoftHSM2 token folder of its own (one folder's every new token makes SoftHSM2 read all
-    // the others again, so one folder grows as the square of the cards), all signed by that CA and
-    // registered with the same registries; their tokens are moved into the one folder after.
-    const first = Math.min(activations, 100);
-    await provisionRange(making, driver, 0, first);
-    const parts = Math.max(4, 2 * availableParallelism());
-    const per = Math.ceil((activations - first) / parts);
-    const ranges = Array.from({ length: parts }, (_, i) => [first + i * per, Math.min(activations, first + (i + 1) * per)] as const).filter(([from, to]) => to > from);
-    await Promise.all(
-      ranges.map(async ([from, to], i) => {
-        const partDir = `${making}.part-${i}`;
-        await rm(partDir, { recursive: true, force: true });
-        // The CA and the rest of the data dir, without the tokens and nats-server's store.
-        await cp(making, partDir, { recursive: true, filter: (source) => !/[/\\](nats|softhsm)([/\\]|$)/.test(source.slice(making.length)) });
-        const child = fork(fileURLToPath(import.meta.url), ['provision-part', partDir, nats.url, String(from), String(to)], {
-          execArgv: ['--import', 'tsx'],
-          env: { ...process.env, REGISTRY_KEY: key },
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-        });
-        const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-        if (code !== 0) throw new Error(`provisioning cards ${from}–${to - 1} exited with ${code}`);
-        const tokens = join(partDir, 'softhsm', 'tokens');
-        for (const token of await readdir(tokens)) await rename(join(tokens, token), join(making, 'softhsm', 'tokens', token));
-        await rm(partDir, { recursive: true, force: true });
-      }),
-    );
-  } finally {
-    await driver.close();
-    await stopRegistries(registries);
-    await nats.stop();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  await writeFile(join(making, 'registry-key.hex'), key, { mode: 0o600 });
-  await writeFile(join(making, 'provisioned'), `${activations} cards\n`);
-  await rm(dir, { recursive: true, force: true });
-  await rename(making, dir);
-  return { dir, key, seconds };
+  const cpuBefore = process.cpuUsage();
+  await Promise.all(Array.from({ length: cores }, async () => {
+    for (let i = 0; i < 6; i++) await hashUserCode('Ld$Probe1', PRODUCTION_SCRYPT_COST);
+  }));
+  const cpu = process.cpuUsage(cpuBefore);
+  return { oneMs: times.sort((a, b) => a - b)[2]!, perSecond: (6 * cores) / ((performance.now() - started) / 1000), cpuSeconds: (cpu.user + cpu.system) / 1e6 / (6 * cores) };
 }
 
-/** Cards `from` … `to − 1`: tokens under `dataDir`, records registered through `nc`, 100 at a time. */
-async function provisionRange(dataDir: string, nc: NatsConnection, from: number, to: number): Promise<void> {
-  for (let at = from; at < to; at += 100) {
-    const records = Array.from({ length: Math.min(100, to - at) }, (_, i) => cardFor(at + i).record);
-    await provisionCards({ dataDir, records, nc, log: () => undefined });
-  }
+interface Host {
+  child: ChildProcess;
+  idle: Promise<{ rssBeforeMb: number; rssIdleMb: number; startSeconds: number }>;
+  done: Promise<HostDone>;
+  exited: Promise<unknown>;
 }
 
-async function stopRegistries(registries: ChildProcess[]): Promise<void> {
-  for (const child of registries) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+/** Forks a kiosk host; `nextIndex` answers its asks for the next activation. */
+function startHost(start: HostStart, nextIndex: () => number | null): Host {
+  const child = fork(fileURLToPath(new URL('./host.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const failedExit = exited.then((code) => Promise.reject(new Error(`kiosk host ${start.first}… exited with ${String(code)}`)));
+  failedExit.catch(() => undefined);
+  let idle!: (value: { rssBeforeMb: number; rssIdleMb: number; startSeconds: number }) => void;
+  let done!: (value: HostDone) => void;
+  const idlePromise = new Promise<{ rssBeforeMb: number; rssIdleMb: number; startSeconds: number }>((resolve) => (idle = resolve));
+  const donePromise = new Promise<HostDone>((resolve) => (done = resolve));
+  child.on('message', (received: FromHost) => {
+    if (received.type === 'next') child.send({ type: 'index', index: nextIndex() } satisfies ToHost);
+    else if (received.type === 'idle') idle(received);
+    else if (received.type === 'done') done(received);
+  });
+  child.send(start satisfies ToHost);
+  return { child, idle: Promise.race([idlePromise, failedExit]), done: Promise.race([donePromise, failedExit]), exited };
 }
 
-const on = (screen: View['screen']) => (view: View) => view.screen === screen;
-const failedWith = (code: string) => (view: View) => view.error?.code === code;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-async function activate(kiosk: SimulatedKiosk, index: number, time: (step: string, ms: number) => void): Promise<'activated' | 'refused'> {
-  const { cardNumber, kind } = cardFor(index);
-  const timed = async (step: string, run: () => Promise<View>) => {
-    const started = performance.now();
-    const view = await run();
-    time(step, performance.now() - started);
-    return view;
-  };
-  if (kind === 'revoked') {
-    await timed('insert → refused 4931 (read, identify)', () => kiosk.step('insert', (v) => v.error?.code === '4931', cardNumber));
-    await timed('remove → idle', () => kiosk.step('remove', on('insertCard')));
-    return 'refused';
-  }
-  const bundled = kind.startsWith('bundled');
-  await timed('insert → choose path (read, identify)', () => kiosk.step('insert', (v) => v.screen === 'choosePath' && v.card?.cardNumber === cardNumber, cardNumber));
-  await kiosk.step({ type: 'user.choosePath', path: bundled ? 'registration-bundled' : 'self-applied' }, on(bundled ? 'enterResponsibleId' : 'enterUserCode'));
-  if (kind.endsWith('wrong-first')) {
-    const wrong = bundled ? { type: 'user.submitResponsibleId' as const, responsibleId: WRONG_ID, birthDate: '69/5/17' } : { type: 'user.submitUserCode' as const, userCode: WRONG };
-    await timed('verify refused (3005)', () => kiosk.step(wrong, failedWith('3005')));
-  }
-  const right = bundled ? { type: 'user.submitResponsibleId' as const, responsibleId: ID, birthDate: '69/5/17' } : { type: 'user.submitUserCode' as const, userCode: SELF };
-  await timed('verify', () => kiosk.step(right, on('confirmCardData')));
-  if (bundled) {
-    await kiosk.step({ type: 'user.confirmCardData' }, on('enterContact'));
-    await timed('accept (with new user code)', () =>
-      kiosk.step({ type: 'user.submitContact', email: 'new@example.com.tw', userCode: 'Ld#NewUc1', userCodeConfirm: 'Ld#NewUc1' }, on('enterPin')),
-    );
-  } else {
-    await timed('accept', () => kiosk.step({ type: 'user.confirmCardData' }, on('enterPin')));
-  }
-  await timed('PIN grant, C_InitPIN, complete', () => kiosk.step({ type: 'user.submitPin', pin: PIN, pinConfirm: PIN }, on('activated')));
-  await timed('remove → idle', () => kiosk.step('remove', on('insertCard')));
-  return 'activated';
-}
-
-// ---------------------------------------------------------------------------------------------
-// One run at one N, in this process.
-
-async function runOnce(kioskCount: number, activations: number, inFlight: number, registryCount: number, cacheRoot: string): Promise<LoadResult> {
-  const cards = await provisionedCards(cacheRoot, activations, registryCount);
+async function runOnce(kioskCount: number, activations: number, inFlight: number, registryCount: number, hostCount: number, cacheRoot: string, cardsNeeded: number): Promise<LoadResult> {
+  const cards = await provisionedCards(cacheRoot, cardsNeeded, registryCount);
   const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-load-'));
   await cp(cards.dir, dataDir, { recursive: true });
   const nats = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'load' });
-  const key = cards.key;
-  process.env.REGISTRY_KEY = key;
-  const registries = await Promise.all(Array.from({ length: registryCount }, () => spawnRegistry(nats.url, dataDir, key)));
-  const driver = await connect({ servers: nats.url, name: 'load-driver' });
-  const parts = await Promise.all(Array.from({ length: Math.max(1, Math.ceil(kioskCount / 100)) }, (_, i) => connect({ servers: nats.url, name: `load-parts-${i}` })));
+  process.env.REGISTRY_KEY = cards.key;
+  const registries = await Promise.all(Array.from({ length: registryCount }, () => spawnRegistry(nats.url, dataDir, cards.key)));
+  const driver = await connect({ servers: nats.url, name: 'load-coordinator' });
+  const hosts: Host[] = [];
   try {
-    const provisionSeconds = cards.seconds;
-    const scrypt = await scryptSeconds();
+    const cores = availableParallelism();
+    const scrypt = await measureScrypt(cores);
+    const staffToken = await enrolledStaffToken(driver, dataDir, 'LOAD');
 
-    const rssBefore = await rssMb(process.pid);
-    const fleet = await startKiosks({ count: kioskCount, dataDir, partsConnections: parts, driver });
-    await until(async () => {
-      const probe = await Promise.all(fleet.kiosks.map((k) => driver.request(`kiosk.${k.id}.view.get`, new Uint8Array(), { timeout: 30_000 }).then((m) => m.json<View>().screen)));
-      return probe.every((screen) => screen === 'insertCard');
-    }, 'every kiosk idle', { giveUpMs: 300_000, everyMs: 500 });
-    const rssKiosks = await rssMb(process.pid);
-
-    const steps = new Map<string, number[]>();
-    const time = (step: string, ms: number) => {
-      const samples = steps.get(step);
-      if (samples === undefined) steps.set(step, [ms]);
-      else samples.push(ms);
-    };
-    const failures: string[] = [];
-    let activated = 0;
-    let refused = 0;
-    const registryCpu0 = await Promise.all(registries.map((r) => cpuSeconds(r.pid!)));
-    const started = performance.now();
-    let next = 0;
+    // The kiosks in contiguous blocks, one per host; the activations in flight shared out the same
+    // way. Each host has the token folder of every hostsUsed-th part of the cards (its own folder:
+    // no two processes share one) and is handed those cards' activations, in order, as it asks.
+    const hostsUsed = Math.max(1, Math.min(hostCount, kioskCount));
     const workers = Math.min(inFlight, kioskCount);
-    await Promise.all(
-      Array.from({ length: workers }, async (_, worker) => {
-        // Worker w drives kiosks w, w + workers, …, so every kiosk serves and none serves twice at once.
-        for (let turn = 0; next < activations; turn++) {
-          const index = next++;
-          const owned = Math.ceil((kioskCount - worker) / workers);
-          const kiosk = fleet.kiosks[worker + (turn % owned) * workers]!;
-          try {
-            if ((await activate(kiosk, index, time)) === 'activated') activated++;
-            else refused++;
-          } catch (error) {
-            failures.push(`${cardFor(index).cardNumber}: ${(error as Error).message}`);
-            await kiosk.reset();
-          }
-        }
-      }),
-    );
+    const share = (total: number, i: number) => Math.floor((total * (i + 1)) / hostsUsed) - Math.floor((total * i) / hostsUsed);
+    const partsUsed = Array.from({ length: partOf(activations - 1) + 1 }, (_, part) => part);
+    for (let i = 0, first = 0; i < hostsUsed; first += share(kioskCount, i), i++) {
+      const queue = Array.from({ length: activations }, (_, index) => index).filter((index) => partOf(index) % hostsUsed === i);
+      const hostDir = await hostDataDir(dataDir, i, partsUsed.filter((part) => part % hostsUsed === i));
+      hosts.push(startHost({ type: 'start', natsUrl: nats.url, dataDir: hostDir, first, count: share(kioskCount, i), inFlight: share(workers, i), staffToken }, () => queue.shift() ?? null));
+    }
+    const idle = await Promise.all(hosts.map((h) => h.idle));
+    console.log(`kiosks idle (hosts started them in ${idle.map((m) => m.startSeconds.toFixed(0)).join(' / ')} s); activations start`);
+
+    const processes = [...registries.map((r) => r.pid!), nats.pid, ...hosts.map((h) => h.child.pid!)];
+    const cpuBefore = await Promise.all(processes.map(cpuSeconds));
+    const started = performance.now();
+    for (const h of hosts) h.child.send({ type: 'go' } satisfies ToHost);
+    const done = await Promise.all(hosts.map((h) => h.done));
     const seconds = (performance.now() - started) / 1000;
-    const registryCpu1 = await Promise.all(registries.map((r) => cpuSeconds(r.pid!)));
+    const cpuAfter = await Promise.all(processes.map(cpuSeconds));
+    const load = loadavg()[0]!;
+    const used = (i: number): CpuUse => ({ main: cpuAfter[i]!.main - cpuBefore[i]!.main, others: cpuAfter[i]!.others - cpuBefore[i]!.others });
 
-    // The records: one activated and one accepted event per activated card, none for the rest.
-    const jsm = await jetstreamManager(driver);
-    const perCard = new Map<string, number>();
-    const info = await jsm.streams.info('RA_EVENTS');
-    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-      const msg = await jsm.streams.getMessage('RA_EVENTS', { seq }).catch(() => null);
-      if (msg === null) continue;
-      // The type is the body's (a change message's subject ends in `.change`, docs/registry.md).
-      const { cardNumber: card, type } = msg.json<{ cardNumber: string; type: string }>();
-      if (type === 'activated' || type === 'accepted') perCard.set(`${card}.${type}`, (perCard.get(`${card}.${type}`) ?? 0) + 1);
-    }
-    let doubled = 0;
-    let lost = 0;
-    for (let index = 0; index < activations; index++) {
-      const { cardNumber, kind } = cardFor(index);
-      for (const type of ['activated', 'accepted']) {
-        const count = perCard.get(`${cardNumber}.${type}`) ?? 0;
-        const expected = kind === 'revoked' || failures.some((f) => f.startsWith(cardNumber)) ? count : 1;
-        if (count > 1) doubled++;
-        if (count < expected || (kind !== 'revoked' && !failures.some((f) => f.startsWith(cardNumber)) && count === 0)) lost++;
-        if (kind === 'revoked' && count > 0) doubled++;
-      }
-    }
+    const driverActivated = new Set(done.flatMap((d) => d.activatedCards));
+    const verdict = judgeRun(activations, await readCardEvents(driver), driverActivated);
 
-    const memory: Record<string, number> = {
-      'kiosk host (driver, engines, card agents)': await rssMb(process.pid),
-      'nats-server': await rssMb(nats.pid),
-    };
-    for (const [i, registry] of registries.entries()) memory[`registry ${i + 1}`] = await rssMb(registry.pid!);
+    const memoryMb: Record<string, number> = { 'nats-server': await rssMb(nats.pid) };
+    for (const [i, registry] of registries.entries()) memoryMb[`registry ${i + 1}`] = await rssMb(registry.pid!);
+    for (const [i, d] of done.entries()) memoryMb[`kiosk host ${i + 1} (${share(kioskCount, i)} kiosks)`] = d.rssEndMb;
+    const steps: Record<string, number[]> = {};
+    for (const d of done) for (const [step, samples] of Object.entries(d.steps)) (steps[step] ??= []).push(...samples);
+    const retries: Record<string, number> = {};
+    for (const d of done) for (const [step, count] of Object.entries(d.retries)) retries[step] = (retries[step] ?? 0) + count;
     let scrypts = 0;
     for (let index = 0; index < activations; index++) scrypts += scryptsOf(cardFor(index).kind);
-    const cores = availableParallelism();
-    // The ceiling: every core hashing, nothing else. Activations/s = hashes/s ÷ hashes per activation.
-    const perActivation = scrypts / Math.max(1, activated);
-    const scryptBound = cores / scrypt / perActivation;
-    // Each registry instance hashes on its own libuv pool (4 threads): R instances use at most 4R cores.
-    const boundWithCores = (manyCores: number) => Math.min(manyCores, 4 * registryCount) / scrypt / perActivation;
-    await fleet.stop();
     return {
       kiosks: kioskCount,
       registries: registryCount,
-      scryptMs: scrypt * 1000,
-      scryptsPerActivation: perActivation,
-      scryptBound,
-      boundWith16Cores: boundWithCores(16),
+      hosts: hostsUsed,
+      cores,
       activations,
       inFlight: workers,
       seconds,
-      provisionSeconds,
-      activated,
-      refused,
-      failures,
-      lost,
-      doubled,
-      activationsPerSecond: activated / seconds,
-      steps: [...steps].map(([step, values]) => ({ step, ...percentiles(values) })),
-      registryCpuPercent: registryCpu1.map((value, i) => (100 * (value - registryCpu0[i]!)) / seconds),
-      memoryMb: memory,
-      memoryPerKioskKb: ((rssKiosks - rssBefore) * 1024) / kioskCount,
-      cores,
+      provisionSeconds: cards.seconds,
+      cardsKept: cards.count,
+      scryptOneMs: scrypt.oneMs,
+      scryptPerSecond: scrypt.perSecond,
+      scryptCpuMs: scrypt.cpuSeconds * 1000,
+      // Over the cards the mix means to activate, so a failed run does not inflate it.
+      scryptsPerActivation: scrypts / Math.max(1, verdict.expected),
+      retries,
+      kioskStartSeconds: Math.max(...idle.map((m) => m.startSeconds)),
+      activated: verdict.activatedOnce,
+      expected: verdict.expected,
+      refusedAsExpected: sum(done.map((d) => d.refused)),
+      failed: verdict.failed,
+      lost: verdict.lost,
+      doubled: verdict.doubled,
+      migrated: verdict.migrated,
+      driverFailures: done.flatMap((d) => d.failures),
+      activationsPerSecond: verdict.activatedOnce / seconds,
+      steps: Object.entries(steps).map(([step, values]) => ({ step, ...percentiles(values) })),
+      registryCpu: registries.map((_, i) => used(i)),
+      natsCpu: used(registries.length),
+      hostCpu: hosts.map((_, i) => used(registries.length + 1 + i)),
+      memoryMb,
+      memoryPerKioskKb: (sum(idle.map((m) => m.rssIdleMb - m.rssBeforeMb)) * 1024) / kioskCount,
+      loadAverage: load,
     };
   } finally {
-    await Promise.allSettled([driver.close(), ...parts.map((p) => p.close())]);
+    for (const h of hosts) if (h.child.connected) h.child.send({ type: 'stop' } satisfies ToHost);
+    await Promise.all(hosts.map((h) => h.exited));
+    await driver.close().catch(() => undefined);
     await stopRegistries(registries);
     await nats.stop();
     await rm(dataDir, { recursive: true, force: true });
+    for (let i = 0; i < hostCount; i++) await rm(`${dataDir}-host-${i}`, { recursive: true, force: true });
   }
 }
 
@@ -366,28 +190,28 @@ function percentiles(values: number[]): { count: number; p50: number; p99: numbe
 // ---------------------------------------------------------------------------------------------
 
 const [mode, ...rest] = process.argv.slice(2);
-if (mode === 'registry-host') {
-  await registryHost(rest[0]!, rest[1]!);
-} else if (mode === 'provision-part') {
-  const nc = await connect({ servers: rest[1]!, name: 'load-provision-part', noAsyncTraces: true });
-  await provisionRange(rest[0]!, nc, Number(rest[2]), Number(rest[3]));
-  await nc.close();
-  process.exit(0);
-} else if (mode === 'one') {
-  const result = await runOnce(Number(rest[0]), Number(rest[1]), Number(rest[2]), Number(rest[3]), rest[4]!);
+if (mode === 'one') {
+  const [kiosks, activations, inFlight, registries, hosts, cacheRoot, cardsNeeded] = rest;
+  const result = await runOnce(Number(kiosks), Number(activations), Number(inFlight), Number(registries), Number(hosts), cacheRoot!, Number(cardsNeeded));
   process.send?.(result);
   process.exit(0);
 } else {
   const sizes = argument('kiosks', '10,100,1000').split(',').map(Number);
+  const activationList = argument('activations', '').split(',').filter(Boolean).map(Number);
+  // One count for every size, or one per size; by default as many as kiosks, at least 100.
+  const activationsAt = (i: number) => activationList[activationList.length === 1 ? 0 : i] ?? Math.max(sizes[i]!, 100);
   const registryCounts = argument('registries', '2').split(',').map(Number);
+  const hosts = Number(argument('hosts', String(availableParallelism())));
   const inFlight = Number(argument('in-flight', '64'));
   const cacheRoot = argument('cards-cache', join(tmpdir(), 'kiosk-load-cards'));
+  // The kept set: enough for the largest run, or more (`--cards`) so later, larger runs find it made.
+  const cardsNeeded = Math.max(Number(argument('cards', '0')), ...sizes.map((_, i) => activationsAt(i)));
   const results: LoadResult[] = [];
   for (const registryCount of registryCounts) {
-    for (const size of sizes) {
-      const activations = Number(argument('activations', String(Math.max(size, 100))));
-      console.log(`\n=== ${size} kiosks, ${registryCount} registry instance(s), ${activations} activations, at most ${inFlight} at once`);
-      const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight), String(registryCount), cacheRoot], {
+    for (const [i, size] of sizes.entries()) {
+      const activations = activationsAt(i);
+      console.log(`\n=== ${size} kiosks on ${Math.min(hosts, size)} host process(es), ${registryCount} registry instance(s), ${activations} activations, at most ${inFlight} at once`);
+      const child = fork(fileURLToPath(import.meta.url), ['one', String(size), String(activations), String(inFlight), String(registryCount), String(hosts), cacheRoot, String(cardsNeeded)], {
         execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
@@ -395,11 +219,14 @@ if (mode === 'registry-host') {
         child.once('message', (message) => resolve(message as LoadResult));
         child.once('exit', (code) => reject(new Error(`load run at ${size} exited with ${code}`)));
       });
-      console.log(JSON.stringify(result, null, 1));
+      const { steps: _steps, ...summary } = result;
+      console.log(JSON.stringify({ ...summary, failed: summary.failed.length, lost: summary.lost.length, doubled: summary.doubled.length, driverFailures: summary.driverFailures.slice(0, 5) }, null, 1));
       results.push(result);
+      // After every run, so a long sweep stopped part-way still leaves the runs it finished;
+      // `--no-report` prints only (a side measurement that must not replace the section).
+      if (!process.argv.includes('--no-report')) await writeLoadReport(results, `npm run load -- ${process.argv.slice(2).join(' ')}`);
     }
   }
-  await writeLoadReport(results);
-  const bad = results.some((r) => r.failures.length > 0 || r.lost > 0 || r.doubled > 0);
+  const bad = results.some((r) => r.failed.length > 0 || r.lost.length > 0 || r.doubled.length > 0 || r.migrated > 0);
   process.exit(bad ? 1 : 0);
 }
