@@ -32,14 +32,41 @@ function maxmemFor(cost: ScryptCost): number {
   return 128 * cost.N * cost.r * cost.p + 16 * 1024 * 1024;
 }
 
+/**
+ * The libuv threadpool (4 threads unless UV_THREADPOOL_SIZE says otherwise) runs scrypt, and also
+ * WebCrypto (the PIN grant's JWE key agreement, `jose`), file reads and DNS. Its queue is first
+ * come, first served: with every thread and the queue full of hashes, a PIN grant waited behind
+ * up to 96 of them and timed out as 3125 under load. So at most all threads but one hash at once;
+ * the other hashes wait here, and the last thread is always free for the rest.
+ */
+export const HASHING_THREADS = Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1);
+let hashing = 0;
+const waitingToHash: Array<() => void> = [];
+
+async function inHashingLane<T>(hash: () => Promise<T>): Promise<T> {
+  if (hashing >= HASHING_THREADS) await new Promise<void>((resolve) => waitingToHash.push(resolve));
+  else hashing++;
+  try {
+    return await hash();
+  } finally {
+    // The slot passes straight to the next waiting hash, if any.
+    const next = waitingToHash.shift();
+    if (next === undefined) hashing--;
+    else next();
+  }
+}
+
 function scryptAsync(secret: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // The async form runs on the libuv threadpool, so the event loop keeps answering other requests.
-    scrypt(secret, salt, HASH_LENGTH, { ...cost, maxmem: maxmemFor(cost) }, (error, derived) => {
-      if (error) reject(error);
-      else resolve(derived);
-    });
-  });
+  return inHashingLane(
+    () =>
+      new Promise((resolve, reject) => {
+        // The async form runs on the libuv threadpool, so the event loop keeps answering other requests.
+        scrypt(secret, salt, HASH_LENGTH, { ...cost, maxmem: maxmemFor(cost) }, (error, derived) => {
+          if (error) reject(error);
+          else resolve(derived);
+        });
+      }),
+  );
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash base64url: the cost travels with the hash. */
