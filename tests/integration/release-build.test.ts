@@ -157,7 +157,9 @@ describe('the release build', () => {
     for (const command of Object.keys(COMMANDS) as Array<keyof typeof COMMANDS>) {
       const { code, stderr } = await operator(command, []);
       expect(code, `${command}: ${stderr}`).toBe(2);
-      expect(stderr, command).toMatch(/^usage: /);
+      // The usage names the command as the operator runs it from the release, not `npm run`.
+      expect(stderr, command).toMatch(new RegExp(`^usage: node dist/${command}\\.mjs `));
+      expect(stderr, command).not.toContain('npm run');
     }
   });
 
