@@ -142,6 +142,9 @@ export async function writeSite(site: Site, outDir: string, secrets: SiteSecrets
     await writeSecretFile(join(outDir, 'hub', node.name, 'registry-nats-password'), `${secrets[PASSWORD_VARIABLES.registry]}\n`);
     // ... and of kiosk-staff-auth.service (/etc/moeaca-kiosk/credentials/staff-auth-nats-password).
     await writeSecretFile(join(outDir, 'hub', node.name, 'staff-auth-nats-password'), `${secrets[PASSWORD_VARIABLES.staffAuth]}\n`);
+    // ... and the operator's commands' admin login (/etc/moeaca-kiosk/credentials/admin-nats-password, read through
+    // NATS_PASSWORD_FILE in /etc/moeaca-kiosk/admin.env: docs/operations.md, "Operator commands").
+    await writeSecretFile(join(outDir, 'hub', node.name, 'admin-nats-password'), `${secrets[PASSWORD_VARIABLES.admin]}\n`);
   }
   for (const kioskId of site.kiosks) {
     await machine(join(outDir, 'kiosk', kioskId), kioskFiles(site, kioskId, secrets));

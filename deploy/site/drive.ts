@@ -1,5 +1,5 @@
 // The rehearsal's people: the card holders at the kiosks and the staff at the desk, in Chromium by
-// touch, and the operator on a hub node (`npm run staff -- enroll`). One list of steps in the order
+// touch, and the operator on a hub node (`node dist/staff.mjs enroll`). One list of steps in the order
 // the rehearsal runs them (docs/site-rehearsal.md numbers them alike), which is why it stays one
 // file a little past 400 lines: split, the story would no longer read top to bottom.
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import type { RegistryEvent } from '../../services/registry/card-record.ts';
 import { eventOf } from '../../services/registry/card-stream.ts';
 import { endGroup, recordProcess, run, startGroup, type RunState } from './host.ts';
 import type { RehearsalOptions } from './rehearsal.ts';
-import { adminEnv, CARD_SLOT_DIR } from './rehearsal.ts';
+import { CARD_SLOT_DIR } from './rehearsal.ts';
 import { DESK_BROWSER_USER, KIOSK_DISPLAY_USER, operatorCommand } from './site.ts';
 import type { Step } from './steps.ts';
 import { button, field, kioskBrowserFlags, launchOnBox, startingWith, tapText, waitForScreen } from './touch.ts';
@@ -151,7 +151,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
   let desk: Page | undefined;
   const steps: Step[] = [
     {
-      name: 'cards personalised by the issuing side (deploy/issuing-side: softhsm2-util, pkcs11-tool RSA-2048, openssl CA), registered by the operator on hub-1 (npm run cards -- register)',
+      name: 'cards personalised by the issuing side (deploy/issuing-side: softhsm2-util, pkcs11-tool RSA-2048, openssl CA), registered by the operator on hub-1 (node dist/cards.mjs register)',
       run: async () => {
         const d = context();
         const ca = await createIssuingCa(join(d.state.dir, 'issuing-ca'));
@@ -191,10 +191,7 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
         const file = join(d.state.dir, 'operator', 'register.json');
         await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
         await writeFile(file, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
-        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, d.root, ['npx', 'tsx', 'services/registry/cards-cli.ts', 'register', file], {
-          ...adminEnv(d.harness),
-          ISSUING_CA_FILE: ca.certificatePath,
-        });
+        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, 'cards', ['register', file], { ISSUING_CA_FILE: ca.certificatePath });
         const summary = out.trim().split('\n').at(-1) ?? '';
         if (!summary.startsWith(`${records.length} card(s) registered`)) throw new Error(out);
         return `${records.length} RSA-2048 cards; ${summary}`;
@@ -264,10 +261,10 @@ export function driveSteps(context: () => Drive, options: RehearsalOptions): Ste
       },
     },
     {
-      name: 'staff enrolled by the operator on hub-1 (npm run staff -- enroll), signed in at the desk with a passkey',
+      name: 'staff enrolled by the operator on hub-1 (node dist/staff.mjs enroll), signed in at the desk with a passkey',
       run: async () => {
         const d = context();
-        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, d.root, ['npx', 'tsx', 'services/staff-auth/staff-cli.ts', 'enroll', STAFF.id, STAFF.name], adminEnv(d.harness));
+        const out = await operatorCommand(d.harness, d.harness.boxes[0]!, 'staff', ['enroll', STAFF.id, STAFF.name]);
         const link = /(http:\/\/localhost:8080\/staff#enroll=\S+)/.exec(out)?.[1];
         if (link === undefined) throw new Error(`no link in: ${out}`);
         const deskBox = d.harness.boxes.find((b) => b.kind === 'desk')!;

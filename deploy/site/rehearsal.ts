@@ -2,7 +2,6 @@
 // (drive.ts), check it as an operator would (check.ts), and write what happened
 // (docs/site-rehearsal.md's generated section, screenshots).
 import { join } from 'node:path';
-import { ADMIN_USER, ownInbox, PASSWORD_VARIABLES } from '../production/nats-rules.ts';
 import { run, type RunState } from './host.ts';
 import { agentPublicKey, stepDesks, stepHubNodes, stepHubParts, stepKiosks, stepLayOut, stepRelease, type Harness } from './bring-up.ts';
 import { FULL_SITE, REDUCED_SITE, operatorCommand } from './site.ts';
@@ -60,13 +59,13 @@ export function rehearsalSteps(state: RunState, root: string, options: Rehearsal
       },
     },
     {
-      name: 'each kiosk\'s card-agent key enrolled by the operator on a hub node (npm run cards -- enroll-agent)',
+      name: 'each kiosk\'s card-agent key enrolled by the operator on a hub node (node dist/cards.mjs enroll-agent)',
       run: async () => {
         const harness = need();
         const lines: string[] = [];
         for (const box of harness.boxes.filter((b) => b.kind === 'kiosk')) {
           const key = await agentPublicKey(harness, box);
-          const out = await operatorCommand(harness, harness.boxes[0]!, root, ['npx', 'tsx', 'services/registry/cards-cli.ts', 'enroll-agent', box.name, key], adminEnv(harness));
+          const out = await operatorCommand(harness, harness.boxes[0]!, 'cards', ['enroll-agent', box.name, key]);
           lines.push(out.trim());
         }
         return lines.join('; ');
@@ -111,8 +110,4 @@ async function stepReleaseDir(state: RunState, root: string): Promise<{ releaseD
   return made;
 }
 
-/** An operator on a hub node: the admin login from the site's secrets, on the node's own loopback. */
-export function adminEnv(h: Harness): Record<string, string> {
-  return { NATS_URL: 'nats://127.0.0.1:4222', NATS_USER: ADMIN_USER, NATS_PASSWORD: h.secrets[PASSWORD_VARIABLES.admin] ?? '', NATS_INBOX_PREFIX: ownInbox(ADMIN_USER), DATA_DIR: join(h.state.dir, 'operator') };
-}
 

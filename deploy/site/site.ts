@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { kioskCertificateName, deskCertificateName } from '../production/nats-rules.ts';
 import { PRODUCTION_DIR } from '../production/make-kiosk-config.ts';
 import type { Site } from '../production/nats-site.ts';
-import { copyToBox, prepareBox, runInBox, startPart, writeOnBox, type Box, type StartedPart } from './boxes.ts';
+import { copyToBox, prepareBox, RELEASE_PATH, runInBox, startPart, writeOnBox, type Box, type StartedPart } from './boxes.ts';
 import { makeSiteCertificates } from './certificates.ts';
 import { createBox, createSwitch, ensureUser, run, saveState, type Network, type RunState } from './host.ts';
 import { makeRelease } from './release.ts';
@@ -143,9 +143,11 @@ export async function installBox(
       await editedEnv('registry.env.example', { REGISTRY_KEY: keys.registryKey, STAFF_TOKEN_KEY: keys.staffTokenKey, STAFF_ORIGIN, STAFF_AUTHENTICATORS: 'any' }),
       0o600,
     );
-    for (const credential of ['registry-nats-password', 'staff-auth-nats-password']) {
+    for (const credential of ['registry-nats-password', 'staff-auth-nats-password', 'admin-nats-password']) {
       await copyToBox(box, join(machineDir, credential), `/etc/moeaca-kiosk/credentials/${credential}`, 0o600);
     }
+    // The operator's commands' environment, as shipped (docs/operations.md, "Operator commands").
+    await writeOnBox(box, ADMIN_ENV_FILE, await editedEnv('admin.env.example', {}), 0o600);
   } else if (box.kind === 'kiosk') {
     await writeOnBox(box, '/etc/moeaca-kiosk/kiosk.env', await editedEnv('kiosk.env.example', { KIOSK_ID: box.name, STAFF_TOKEN_PUBLIC_KEY: keys.staffTokenPublicKey, ...kioskEnv }));
     await copyToBox(box, join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json'), '/etc/chromium/policies/managed/kiosk.json', 0o644);
@@ -179,9 +181,20 @@ export async function installDeskLogins(site: Omit<RunningSite, 'releaseDir' | '
   await installUiLogins(site, box, join(site.generatedDir, 'staff-desk', box.name, 'credentials'), ['staff.json', 'inspector.json', 'dashboard.json']);
 }
 
-/** Runs a command of the clone (an operator command) inside `box`'s namespace, as root. */
-export async function operatorCommand(site: { releaseDir: string }, box: Box, root: string, args: string[], env: Record<string, string>): Promise<string> {
-  return runInBox(box, site.releaseDir, ['/bin/sh', '-c', `cd '${root}' && exec "$@"`, 'operator', ...args], { env: { HOME: '/root', ...env } });
+/** Where a hub node keeps the operator's commands' environment (deploy/production/env/admin.env.example). */
+export const ADMIN_ENV_FILE = '/etc/moeaca-kiosk/admin.env';
+
+/** The release's operator commands (deploy/build.ts, COMMANDS): `dist/<command>.mjs`. */
+export type OperatorCommand = 'cards' | 'staff' | 'audit';
+
+/**
+ * An operator command of the release inside `box`'s namespace, as root, exactly as
+ * docs/operations.md gives it: `cd /opt/moeaca-kiosk && node --env-file=/etc/moeaca-kiosk/admin.env
+ * dist/<command>.mjs …`. `env` holds only what the operator adds on the command line (ISSUING_CA_FILE).
+ */
+export async function operatorCommand(site: { releaseDir: string }, box: Box, command: OperatorCommand, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const script = `cd ${RELEASE_PATH} && exec node --env-file=${ADMIN_ENV_FILE} "dist/$0.mjs" "$@"`;
+  return runInBox(box, site.releaseDir, ['/bin/sh', '-c', script, command, ...args], { env: { HOME: '/root', ...env } });
 }
 
 export { startPart };

@@ -18,9 +18,12 @@ import { publicKeyText, signingKeyFromSeed, verifyChain } from './audit-chain.ts
 import { loadRegistryKey, RegistrySecrets } from './registry-secrets.ts';
 import { STAFF_AUDIT_STREAM } from './staff-audit.ts';
 
-const USAGE = `usage: npm run audit -- export [--from ISO] [--to ISO]
-       npm run audit -- verify <file> [--public-key <key>]
-       npm run audit -- public-key`;
+/** How the operator runs this command: from the release (its bundle, docs/operations.md) or from a clone. */
+const RUN = import.meta.url.endsWith('.mjs') ? 'node dist/audit.mjs' : 'npm run audit --';
+
+const USAGE = `usage: ${RUN} export [--from ISO] [--to ISO]
+       ${RUN} verify <file> [--public-key <key>]
+       ${RUN} public-key`;
 
 /** The audit's messages from `first` to `last` stream sequence, each as stored. */
 async function* storedMessages(jsm: JetStreamManager): AsyncGenerator<{ data: string; at: string | undefined }> {

@@ -21,10 +21,13 @@ import { checkRegisterFile, readIssuingCas, readRegisterFile, REGISTER_FILE_MAX_
 import { useSoftHsmDataDir } from '../../card/token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from '../../card/token/token.client.ts';
 
-const USAGE = `usage: npm run cards -- import [--token-only] FILE
-       npm run cards -- register FILE   (cards the issuing side made; ISSUING_CA_FILE: its CA certificates)
-       npm run cards -- list
-       npm run cards -- enroll-agent KIOSK_ID PUBLIC_KEY   (the key the card agent logs as agentPublicKey)`;
+/** How the operator runs this command: from the release (its bundle, docs/operations.md) or from a clone. */
+const RUN = import.meta.url.endsWith('.mjs') ? 'node dist/cards.mjs' : 'npm run cards --';
+
+const USAGE = `usage: ${RUN} import [--token-only] FILE
+       ${RUN} register FILE   (cards the issuing side made; ISSUING_CA_FILE: its CA certificates)
+       ${RUN} list
+       ${RUN} enroll-agent KIOSK_ID PUBLIC_KEY   (the key the card agent logs as agentPublicKey)`;
 
 interface Registry {
   nc: NatsConnection;

@@ -12,11 +12,14 @@ import { AdminEnrollReplySchema, StaffAdminListReplySchema, StaffRevokeReplySche
 import * as valibot from 'valibot';
 import { staffTokenPublicJwk } from './staff-token.ts';
 
-const USAGE = `usage: npm run staff -- enroll <staffId> <name>
-       npm run staff -- list
-       npm run staff -- remove <staffId>
-       npm run staff -- revoke <staffId>
-       npm run staff -- public-key`;
+/** How the operator runs this command: from the release (its bundle, docs/operations.md) or from a clone. */
+const RUN = import.meta.url.endsWith('.mjs') ? 'node dist/staff.mjs' : 'npm run staff --';
+
+const USAGE = `usage: ${RUN} enroll <staffId> <name>
+       ${RUN} list
+       ${RUN} remove <staffId>
+       ${RUN} revoke <staffId>
+       ${RUN} public-key`;
 
 export async function askStaffAuth<S extends v.GenericSchema>(nc: NatsConnection, subject: string, body: unknown, schema: S): Promise<v.InferOutput<S>> {
   const msg = await nc.request(subject, JSON.stringify(body), { timeout: 10_000 });

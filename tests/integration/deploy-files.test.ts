@@ -3,14 +3,15 @@
 // installed Chromium, and the three places that must agree (units, policy, environment examples).
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { open, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUILT_PARTS, type Part } from '../../services/serve.ts';
-import { PRODUCTION_DIR } from '../../deploy/production/make-kiosk-config.ts';
+import { completeSecrets, EXAMPLE_SITE_FILE, PRODUCTION_DIR, readSite, writeSite } from '../../deploy/production/make-kiosk-config.ts';
 import { PRODUCTION_HUB, PRODUCTION_LEAF } from '../../deploy/production/nats-site.ts';
-import { PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER } from '../../deploy/production/nats-rules.ts';
-import { readUnit } from '../../deploy/site/unit-file.ts';
+import { ADMIN_USER, ownInbox, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER } from '../../deploy/production/nats-rules.ts';
+import { parseEnvironmentFile, readUnit } from '../../deploy/site/unit-file.ts';
 
 const SYSTEMD_DIR = join(PRODUCTION_DIR, 'systemd');
 const POLICY_FILE = join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json');
@@ -208,5 +209,27 @@ describe('environment examples (deploy/production/env)', () => {
     }
     const registry = await readFile(join(PRODUCTION_DIR, 'env/registry.env.example'), 'utf8');
     expect(/^REGISTRY_KEY=(.*)$/m.exec(registry)?.[1]).not.toMatch(/^[0-9a-fA-F]{64}$/);
+  });
+
+  it('the operator\'s admin.env logs in as the hub\'s admin user on the node\'s own server, with the password file the generator writes', async () => {
+    const admin = new Map(parseEnvironmentFile(await readFile(join(PRODUCTION_DIR, 'env/admin.env.example'), 'utf8')));
+    const hub = new Map(parseEnvironmentFile(await readFile(join(PRODUCTION_DIR, 'env/hub.env.example'), 'utf8')));
+    expect(admin.get('NATS_URL')).toBe(hub.get('NATS_URL'));
+    expect(admin.get('NATS_USER')).toBe(ADMIN_USER);
+    expect(admin.get('NATS_INBOX_PREFIX')).toBe(ownInbox(ADMIN_USER));
+    expect(admin.get('NATS_PASSWORD_FILE')).toBe('/etc/moeaca-kiosk/credentials/admin-nats-password');
+    const site = await readSite(EXAMPLE_SITE_FILE);
+    const secrets = completeSecrets(site, {});
+    const out = await mkdtemp(join(tmpdir(), 'kiosk-admin-env-'));
+    try {
+      await writeSite(site, out, secrets);
+      for (const node of site.hub.nodes) {
+        const file = join(out, 'hub', node.name, 'admin-nats-password');
+        expect(await readFile(file, 'utf8'), node.name).toBe(`${secrets[PASSWORD_VARIABLES.admin]}\n`);
+        expect((await stat(file)).mode & 0o777, node.name).toBe(0o600);
+      }
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
