@@ -180,42 +180,12 @@ try {
   console.log(`                             interactive (app + NATS)  ${servedLive.toFixed(1)} ms   ${ratio(servedLive)}; ×${(servedLive / uiBare).toFixed(2)} of its baseline`);
   // The targets' baseline is the bare page as this bench always loaded it (inline, no headers);
   // the same server's bare page (security headers, a module file) is printed beside it.
-  record({
-    bench: 'ui',
-    name: 'navigation → first screen, kiosk page from the UI server: its snapshot on the page (median)',
-    value: served,
-    unit: 'ms',
-    baseline: { name: 'bare static page', value: bare },
-    compared: 'ratio',
-    target: { op: '≤', value: 2 },
-  });
-  record({
-    bench: 'ui',
-    name: 'navigation → first screen, the same kiosk page and snapshot without the UI server\'s headers (median): the page alone',
-    value: servedNoHeaders,
-    unit: 'ms',
-    baseline: { name: 'bare static page', value: bare },
-    compared: 'ratio',
-    target: { op: '≤', value: 2 },
-  });
-  record({
-    bench: 'ui',
-    name: 'navigation → interactive, kiosk page from the UI server: the app rendered, its websocket up (median)',
-    value: servedLive,
-    unit: 'ms',
-    baseline: { name: 'bare static page', value: bare },
-    compared: 'ratio',
-    target: { op: '≤', value: 2 },
-  });
-  record({
-    bench: 'ui',
-    name: 'navigation → first screen, fixture view set by the page, no NATS (median): the bundle alone',
-    value: fixture,
-    unit: 'ms',
-    baseline: { name: 'bare static page', value: bare },
-    compared: 'ratio',
-    target: { op: '≤', value: 2 },
-  });
+  const recordAgainstBare = (name: string, value: number) =>
+    record({ bench: 'ui', name, value, unit: 'ms', baseline: { name: 'bare static page', value: bare }, compared: 'ratio', target: { op: '≤', value: 2 } });
+  recordAgainstBare('navigation → first screen, kiosk page from the UI server: its snapshot on the page (median)', served);
+  recordAgainstBare('navigation → first screen, the same kiosk page and snapshot without the UI server\'s headers (median): the page alone', servedNoHeaders);
+  recordAgainstBare('navigation → interactive, kiosk page from the UI server: the app rendered, its websocket up (median)', servedLive);
+  recordAgainstBare('navigation → first screen, fixture view set by the page, no NATS (median): the bundle alone', fixture);
 } finally {
   await browser.close();
   await server.stop();
