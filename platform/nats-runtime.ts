@@ -33,9 +33,12 @@ export function connectNats(options: ConnectOptions): Promise<NatsConnection> {
 /**
  * Connects a part with the stack's environment (NATS_URL, NATS_USER and its password, the inbox
  * prefix; config.ts), reconnecting forever unless `overrides` say otherwise (commands do).
+ * `noAsyncTraces`: nats.js would otherwise build an Error with its stack for every request a part
+ * makes (each KV put of the engine, each JetStream call of the registry) — about 7 % of the
+ * engine's busy time in its benchmark's profile (docs/benchmarks.md) — for a trace no log prints.
  */
 export function connectPart(config: StackConfig, name: string, overrides: Partial<ConnectOptions> = {}): Promise<NatsConnection> {
-  return connectNats({ ...natsConnectOptions(config, name), ...overrides });
+  return connectNats({ noAsyncTraces: true, ...natsConnectOptions(config, name), ...overrides });
 }
 
 /** A part registered as a NATS service (`$SRV.PING.<name>`, `$SRV.INFO`, `$SRV.STATS`). */
