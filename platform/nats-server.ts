@@ -2,6 +2,7 @@
 // under the data dir, optionally a websocket listener for the browser, loopback only. Used by
 // `npm start` and by every test that needs a server (each on its own free ports and temp dir).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
@@ -63,6 +64,41 @@ export type NatsServerExit = ChildExit;
 
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
+  // Below the kernel's ephemeral range: a port the kernel hands out for listen(0) is free now but
+  // can be taken, before the server binds it, as the source port of any outgoing connection — and
+  // with many tests connecting at once one was (a nats-server that "did not start"). A port below
+  // that range is never given to a connection; the random pick and the bind check keep two
+  // callers apart.
+  const [ephemeralStart] = ephemeralPortRange();
+  const low = 10_000;
+  for (let attempt = 0; ephemeralStart - low > 1_000 && attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (ephemeralStart - low));
+    if (await canListen(port)) return port;
+  }
+  return listenOnAnyPort();
+}
+
+/** The kernel's range of ports for outgoing connections (Linux; the usual default elsewhere). */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [start, end] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(start) && Number.isInteger(end)) return [start as number, end as number];
+  } catch {
+    // Not Linux: fall through to the usual default.
+  }
+  return [32_768, 60_999];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function listenOnAnyPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
