@@ -52,7 +52,11 @@ describe('the hub as a three-node cluster (deploy/production hub configs)', () =
     at = { root, site, secrets: completeSecrets(site, {}) };
     const listens: HubListen[] = [];
     for (const node of nodes) listens.push(await loopbackHubListen(root, node));
-    hubs.push(...(await Promise.all(nodes.map((node, index) => startHubNode(at, node, { listen: listens[index] })))));
+    // Every node that started is kept for afterAll to stop, also when another did not start.
+    const started = await Promise.allSettled(nodes.map((node, index) => startHubNode(at, node, { listen: listens[index] })));
+    for (const node of started) if (node.status === 'fulfilled') hubs.push(node.value);
+    const failed = started.find((node) => node.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     kiosk = (await startKioskLeaf(at, 'k1', { hub: listens[0] })).server;
   });
 
