@@ -56,9 +56,10 @@ export class CardLedger {
 
   /** The card as stored now (and the view learns it). */
   async readCard(cardNumber: string): Promise<Versioned<CardRecord> | null> {
+    const ticket = this.view.ticket();
     const found = await this.stream.readSealed(cardNumber);
     if (!found) return null;
-    this.view.remember(cardNumber, found);
+    this.view.remember(cardNumber, found, ticket);
     return this.stream.open(cardNumber, found);
   }
 
@@ -76,9 +77,10 @@ export class CardLedger {
 
   /** identify's facts of the card as stored now (and the view learns it), or undefined if there is no such card. */
   async readFacts(cardNumber: string): Promise<CardFacts | undefined> {
+    const ticket = this.view.ticket();
     const found = await this.stream.readSealed(cardNumber);
     if (!found) return undefined;
-    this.view.remember(cardNumber, found);
+    this.view.remember(cardNumber, found, ticket);
     return this.#factsOf(cardNumber, found);
   }
 
@@ -159,9 +161,10 @@ export class CardLedger {
 
   /** One publish; false when another change came first. */
   async #write(cardNumber: string, change: Change, expected: number): Promise<boolean> {
+    const ticket = this.view.ticket();
     const written = await this.stream.write(change, expected);
     if (written === null) return false;
-    this.view.remember(cardNumber, written);
+    this.view.remember(cardNumber, written, ticket);
     return true;
   }
 }

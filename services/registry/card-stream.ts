@@ -8,7 +8,7 @@
 // `Nats-Expected-Last-Subject-Sequence` makes the publish a compare-and-set on the card's subject,
 // so the current record is that subject's last message (a direct get), and a record can never be
 // changed without its event, nor an event stored without its record.
-import { headers } from '@nats-io/nats-core';
+import { headers, type MsgHdrs } from '@nats-io/nats-core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { AckedPublisher } from './acked-publisher.ts';
@@ -24,12 +24,15 @@ const SEALED_MARKER = `,"${SEALED_FIELD}":"`;
 export const FACTS_FIELD = 'cardFacts';
 const FACTS_MARKER = `,"${FACTS_FIELD}":`;
 const decoder = new TextDecoder();
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 /** The change subjects of every card, for a consumer that follows them all. */
 export const ALL_CARD_SUBJECTS = JETSTREAM.registryCardSubject('*');
 
 /** A card's change message as stored: its stream sequence (the record's revision) and sealed record. */
 export interface SealedCard {
   readonly revision: number;
+  /** The change's id (its event's id, sent as Nats-Msg-Id); absent only on a message stored without one. */
+  readonly id?: string | undefined;
   readonly sealed: string;
   /**
    * identify's facts of the record: as written (an object), or as found in a stored message (their
@@ -37,6 +40,11 @@ export interface SealedCard {
    * before the facts were; then identify opens the record once.
    */
   readonly facts?: CardFacts | string;
+}
+
+/** The id a change was published with (its Nats-Msg-Id), if any. */
+export function changeIdOf(header: MsgHdrs | undefined): string | undefined {
+  return header?.get(MSG_ID_HEADER) || undefined;
 }
 
 /** The card number of a change subject, or undefined for any other subject. */
@@ -102,7 +110,7 @@ export class CardStream {
     if (msg === null) return null;
     const found = findCard(msg.data);
     if (found === undefined) throw new Error(`the change message of card ${cardNumber} carries no record`);
-    return { revision: msg.seq, ...found };
+    return { revision: msg.seq, id: changeIdOf(msg.header), ...found };
   }
 
   open(cardNumber: string, { revision, sealed }: SealedCard): Versioned<CardRecord> {
@@ -122,7 +130,7 @@ export class CardStream {
     const facts = factsOf(record);
     const header = headers();
     header.set('Nats-Expected-Last-Subject-Sequence', String(expected));
-    header.set('Nats-Msg-Id', event.id);
+    header.set(MSG_ID_HEADER, event.id);
     let ack;
     try {
       ack = await this.publisher.publish(JETSTREAM.registryCardSubject(record.cardNumber), bodyOf(event, facts, sealed), header);
@@ -130,7 +138,7 @@ export class CardStream {
       if (isRevisionConflict(error)) return null;
       throw error;
     }
-    return ack.duplicate ? null : { revision: ack.seq, sealed, facts };
+    return ack.duplicate ? null : { revision: ack.seq, id: event.id, sealed, facts };
   }
 }
 

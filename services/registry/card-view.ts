@@ -1,96 +1,174 @@
-// Each instance's local view of the card records: an ordered consumer follows every card's change
-// subject on RA_EVENTS (card-stream.ts) and keeps the latest sealed record of every card in
-// memory, and the instance's own writes go in as they succeed. It spares the hot paths a read:
-// identify answers from it, and accept / complete start their compare-and-set from it.
+// Each instance's local view of the card records: the latest sealed record of every card it has
+// read or written, in memory. It spares the hot paths a read: identify answers from it, and
+// accept / complete start their compare-and-set from it.
 //
-// The view may lag the stream by the consumer's delivery time (well under a millisecond on one
+// How it stays true (docs/registry.md, "Each instance's view"): the view does not follow the
+// stream's contents. It holds only what this instance itself read from the stream or wrote to it,
+// and a plain subscription on every card's change subject tells it that a card MAY have changed:
+// every change is published on `ra.events.<card>.change`, so every instance hears every other's
+// publish (a refused compare-and-set included) as it reaches nats-server. Such an announcement
+// drops the card from the view unless the view already holds that very change (its Nats-Msg-Id),
+// and marks the card as waiting for it: a read that returns an older message (the stream may not
+// have stored the announced one yet) is answered but not kept. The next request of a dropped card
+// reads it by direct get. A JetStream consumer used to deliver every change back to every instance
+// instead: about 60 µs of CPU per change and instance, a quarter of an accept (docs/benchmarks.md).
+// Announcements missed while the connection was down cannot be known, so a disconnect and a
+// reconnect each empty the view, and a read or write begun before that is not kept.
+//
+// The view may lag the stream by an announcement's delivery time (well under a millisecond on one
 // server). That is safe where it is used: a compare-and-set that starts from a stale revision
 // fails and re-reads; a refusal decided on the view is decided again on a fresh read before it is
 // answered; and identify is a hint the later steps check again. Decisions that release a secret
-// (PIN grants) or compare one (verify) always read the stream.
+// (PIN grants) or compare one (verify) always read the stream. An announcement carries no data
+// the view keeps: a forged one can only cost a read.
 //
 // Memory: one sealed record (≈ 1.5 KB, one flat string) per card, opened on every lookup but
 // identify's (an AES-GCM open and a JSON parse, ≈ 10 µs). Keeping parsed records instead made the
 // heap hold tens of objects per card, and every major GC of the registry process marked them all:
 // stalls of 30–40 ms under load, visible in accept's p99. What identify needs (CardFacts: a
 // handful of fields, no secret) comes in clear with each change message (card-stream.ts); it is
-// kept as the message's JSON text and parsed, once, when identify first asks for that card.
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+// kept as the message's JSON text and parsed, once, when identify first asks for that card. At
+// start the view loads every card's latest message once, so a restarted instance answers identify
+// without a read per card.
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { CardFacts } from './card-facts.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, findCard, type SealedCard } from './card-stream.ts';
+import { ALL_CARD_SUBJECTS, cardOfSubject, changeIdOf, findCard, type SealedCard } from './card-stream.ts';
 
-/** A card as the view holds it: its latest sealed record and identify's facts (parsed once asked for). */
-type Slot = SealedCard;
+/** When a read or write began, as `ticket()` gives it: what it returns is kept only if no disconnect came since. */
+export type ViewTicket = number;
+
+/** An announced change that carried no Nats-Msg-Id (only the registry writes these subjects, always with one). */
+const UNKNOWN_CHANGE = '';
+
+export interface CardViewEvents {
+  /** The announcements stopped (their subscription was refused or failed): the view is empty for good. */
+  stopped(error: unknown): void;
+  /** Loading the cards at start failed: the view fills from reads and writes instead. */
+  loadFailed(error: unknown): void;
+}
 
 export class CardView {
-  readonly #slots = new Map<string, Slot>();
-  #messages: ConsumerMessages | undefined;
-  #following: Promise<void> = Promise.resolve();
+  readonly #slots = new Map<string, SealedCard>();
+  /** Cards announced changed whose change this instance has not read or written yet: card → the change's id. */
+  readonly #awaited = new Map<string, string>();
+  #epoch = 0;
   #stopped = false;
+  #subscription: Subscription | undefined;
+  #loading: Promise<void> = Promise.resolve();
 
   /**
-   * Starts following every card's change subject; lookups work at once and fill in as the
-   * latest messages arrive. If the consumer fails, the view empties itself for good (every lookup
-   * then reads the stream) and `onFailure` says why.
+   * Subscribes to the announcements (the server has the subscription before this resolves, so no
+   * change can fall between it and anything read after), then loads every card's latest message
+   * in the background. Lookups work at once.
    */
-  static async follow(js: JetStreamClient, onFailure: (error: unknown) => void): Promise<CardView> {
+  static async follow(nc: NatsConnection, js: JetStreamClient, events: CardViewEvents): Promise<CardView> {
     const view = new CardView();
-    const consumer = await js.consumers.get(JETSTREAM.registryEventsStream, {
-      filter_subjects: ALL_CARD_SUBJECTS,
-      deliver_policy: DeliverPolicy.LastPerSubject,
-    });
-    const messages = await consumer.consume();
-    view.#messages = messages;
-    view.#following = (async () => {
-      for await (const msg of messages) {
-        // Only the registry writes change subjects; anything else there is skipped, not trusted.
-        const cardNumber = cardOfSubject(msg.subject);
-        // This instance's own writes come back here too, mostly after it has kept them: those
-        // are not decoded again (a 1.5 KB body per change).
-        if (cardNumber === undefined || view.#knows(cardNumber, msg.seq)) continue;
-        const found = findCard(msg.data);
-        if (found !== undefined) view.remember(cardNumber, { revision: msg.seq, ...found });
-      }
-    })().catch((error: unknown) => {
+    const fail = (error: unknown) => {
+      if (view.#stopped) return;
       view.#stop();
-      onFailure(error);
+      events.stopped(error);
+    };
+    const subscription = nc.subscribe(ALL_CARD_SUBJECTS, { callback: (error, msg) => (error ? fail(error) : view.#announced(msg)) });
+    view.#subscription = subscription;
+    void subscription.closed.then((error) => error && fail(error));
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (view.#stopped) return;
+        if (status.type === 'disconnect' || status.type === 'reconnect') view.#forgetAll();
+      }
+    })().catch(fail);
+    await nc.flush();
+    view.#loading = view.#load(js).catch((error: unknown) => {
+      if (!view.#stopped) events.loadFailed(error);
     });
     return view;
   }
 
-  /** The latest sealed record this instance has seen (with its facts, if kept), or undefined if it has seen none. */
-  get(cardNumber: string): Slot | undefined {
-    return this.#stopped ? undefined : this.#slots.get(cardNumber);
+  /** Take one before a read or write; pass it to `remember` with what that returned. */
+  ticket(): ViewTicket {
+    return this.#epoch;
   }
 
-  /** Records a message read or written by this instance; an older revision never replaces a newer one. */
-  remember(cardNumber: string, found: SealedCard): void {
-    if (this.#stopped) return;
+  /** The latest sealed record this instance has kept (with its facts, if kept), or undefined. */
+  get(cardNumber: string): SealedCard | undefined {
+    return this.#slots.get(cardNumber);
+  }
+
+  /**
+   * Keeps a message this instance read or wrote, unless the connection dropped since `ticket`, the
+   * card was announced changed and this is not that change, or the view holds a newer revision.
+   */
+  remember(cardNumber: string, found: SealedCard, ticket: ViewTicket): void {
+    if (this.#stopped || ticket !== this.#epoch) return;
+    const awaited = this.#awaited.get(cardNumber);
+    if (awaited !== undefined) {
+      if (awaited !== found.id) return;
+      this.#awaited.delete(cardNumber);
+    }
     const slot = this.#slots.get(cardNumber);
     if (slot && slot.revision >= found.revision) return;
     this.#slots.set(cardNumber, found);
   }
 
-  /** Whether the view holds this card at `revision` or later. */
-  #knows(cardNumber: string, revision: number): boolean {
-    return (this.#slots.get(cardNumber)?.revision ?? 0) >= revision;
-  }
-
-  /** Keeps identify's facts (parsed) of the record at `revision`, unless a newer record came meanwhile. */
+  /** Keeps identify's facts (parsed) of the record at `revision`, unless the card changed meanwhile. */
   keepFacts(cardNumber: string, revision: number, facts: CardFacts): void {
     const slot = this.#slots.get(cardNumber);
-    if (slot?.revision === revision) this.#slots.set(cardNumber, { revision, sealed: slot.sealed, facts });
+    if (slot?.revision === revision) this.#slots.set(cardNumber, { ...slot, facts });
   }
 
   async close(): Promise<void> {
-    await this.#messages?.close();
-    await this.#following;
     this.#stop();
+    await this.#loading;
+  }
+
+  /** A change of the card reached nats-server: drop the card unless the view holds that change. */
+  #announced(msg: Msg): void {
+    // Only the registry publishes on change subjects; whatever comes there can only cost a read.
+    const cardNumber = cardOfSubject(msg.subject);
+    if (cardNumber === undefined) return;
+    const id = changeIdOf(msg.headers) ?? UNKNOWN_CHANGE;
+    if (id !== UNKNOWN_CHANGE && this.#slots.get(cardNumber)?.id === id) return;
+    this.#slots.delete(cardNumber);
+    this.#awaited.set(cardNumber, id);
+  }
+
+  /** Every card's latest message, read once (an ordered consumer, deleted when done). */
+  async #load(js: JetStreamClient): Promise<void> {
+    const ticket = this.ticket();
+    const consumer = await js.consumers.get(JETSTREAM.registryEventsStream, {
+      filter_subjects: ALL_CARD_SUBJECTS,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+    });
+    try {
+      if ((await consumer.info(true)).num_pending === 0) return;
+      const messages = await consumer.consume();
+      for await (const msg of messages) {
+        const cardNumber = cardOfSubject(msg.subject);
+        const found = cardNumber === undefined ? undefined : findCard(msg.data);
+        if (cardNumber !== undefined && found !== undefined) {
+          this.remember(cardNumber, { revision: msg.seq, id: changeIdOf(msg.headers), ...found }, ticket);
+        }
+        if (msg.info.pending === 0 || this.#stopped || ticket !== this.#epoch) break;
+      }
+      await messages.close();
+    } finally {
+      await consumer.delete().catch(() => undefined);
+    }
+  }
+
+  /** Announcements may have been missed: nothing kept can be trusted, nor any read begun before. */
+  #forgetAll(): void {
+    this.#epoch++;
+    this.#slots.clear();
   }
 
   #stop(): void {
     this.#stopped = true;
+    this.#epoch++;
     this.#slots.clear();
+    this.#awaited.clear();
+    this.#subscription?.unsubscribe();
   }
 }

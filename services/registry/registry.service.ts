@@ -118,9 +118,10 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     // A site from before one-write changes: its cards move to their change subjects first.
     const migrated = await migrateCardBucket(store, new CardStream(store.jsm, store.publisher, secrets), clock());
     if (migrated.moved > 0) log.info('cards moved from the ra_cards bucket', { moved: migrated.moved, repaired: migrated.repaired });
-    view = await CardView.follow(store.js, (error) =>
-      log.error('card view stopped: reading the stream for every request', { view: 'stopped', error: describeError(error) }),
-    );
+    view = await CardView.follow(options.nc, store.js, {
+      stopped: (error) => log.error('card view stopped: reading the stream for every request', { view: 'stopped', error: describeError(error) }),
+      loadFailed: (error) => log.warn('card view not loaded: each card is read once when first asked for', { view: 'cold', error: describeError(error) }),
+    });
   } catch (error) {
     store.close();
     throw error;

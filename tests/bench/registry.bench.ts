@@ -58,7 +58,7 @@ type ImportRecord = AdminImportRequest['records'][number];
 
 async function host(role: string, natsUrl: string, dataDir: string): Promise<void> {
   // As main.ts connects the registry (the echo responder makes no requests: no difference there).
-  const nc = await connect({ servers: natsUrl, name: `bench-${role}`, noAsyncTraces: true });
+  const nc = await connect({ servers: natsUrl, name: `bench-${role}`, noAsyncTraces: true, noEcho: true });
   let stop: () => Promise<void>;
   if (role === 'echo') {
     const reply = new TextEncoder().encode(JSON.stringify({ route: 'self-applied', status: 'issued', attemptsLeft: 5 }));

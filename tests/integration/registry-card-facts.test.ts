@@ -47,8 +47,13 @@ function issued(cardNumber: string): Change {
 }
 
 async function ledgerWith(keys: RegistrySecrets): Promise<CardLedger> {
-  const view = await CardView.follow(store.js, (error) => {
-    throw error;
+  const view = await CardView.follow(nc, store.js, {
+    stopped: (error) => {
+      throw error;
+    },
+    loadFailed: (error) => {
+      throw error;
+    },
   });
   views.push(view);
   return new CardLedger(store, view, () => NOW, keys);

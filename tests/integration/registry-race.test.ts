@@ -1,12 +1,15 @@
 // Two registry instances in one queue group, on one real nats-server, racing on the same cards:
-// compare-and-set must let exactly one change win each time, and every change must be one event.
+// compare-and-set must let exactly one change win each time, and every change must be one event;
+// and each instance answers as the other left a card (its view drops a card another changed).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream } from '@nats-io/jetstream';
+import { Svcm } from '@nats-io/services';
 import * as v from 'valibot';
 import {
   AcceptReplySchema,
   CompleteReplySchema,
+  IdentifyReplySchema,
   ContractError,
   PinGrantReplySchema,
   VerifyReplySchema,
@@ -69,7 +72,8 @@ beforeAll(async () => {
   for (const index of [0, 1]) {
     instances.push(
       await startRegistry({
-        nc: await nats.connect(`registry-${index}`),
+        // As main.ts connects the registry: no echo of its own publishes.
+        nc: await nats.connect(`registry-${index}`, { noEcho: true, noAsyncTraces: true }),
         dataDir: nats.dataDir,
         secretKey: Buffer.alloc(32, 9),
         scryptCost: { N: 1024, r: 8, p: 1 },
@@ -170,9 +174,34 @@ describe('two registry instances racing on one card', () => {
     expect(await eventTypes('RC000022')).toEqual(['imported', 'verified', 'accepted']);
   });
 
+  it('answers identify from either instance as the other left the card', async () => {
+    const cardNumber = 'RC000023';
+    const identify = async () =>
+      (await must('identify', { cardNumber, certSerial: SERIAL, certificateKeySha256: SAMPLE_CARD_KEY.certificateKeySha256 }, IdentifyReplySchema)).status;
+    const statuses = async (times: number) => new Set(await Promise.all(Array.from({ length: times }, identify)));
+    expect(await statuses(20)).toEqual(new Set(['issued']));
+    const before = await identifiesAnswered();
+    // Each change is written by one instance; the other's view held the card and must drop it.
+    const { activationId } = await must('verify', verifyBody(cardNumber, 'kiosk-v'), VerifyReplySchema);
+    expect(await statuses(40)).toEqual(new Set(['verified']));
+    await must('accept', { activationId }, AcceptReplySchema);
+    expect(await statuses(40)).toEqual(new Set(['accepted']));
+    const after = await identifiesAnswered();
+    expect([...after].filter(([instance, count]) => count > (before.get(instance) ?? 0))).toHaveLength(2);
+  });
+
   it('creates a card once when two imports of it race', async () => {
     const results = await Promise.all([importCards(nc, [card('RC000099')]), importCards(nc, [card('RC000099')])]);
     expect(results.map((result) => result[0]?.outcome).sort()).toEqual(['created', 'unchanged']);
     expect(await eventTypes('RC000099')).toEqual(['imported']);
   });
 });
+
+/** identify requests each instance has answered, by instance id (their service statistics). */
+async function identifiesAnswered(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for await (const stats of await new Svcm(nc).client().stats('registry')) {
+    counts.set(stats.id, stats.endpoints?.find((endpoint) => endpoint.name === 'identify')?.num_requests ?? 0);
+  }
+  return counts;
+}

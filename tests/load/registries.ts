@@ -5,7 +5,8 @@ import { connect } from '@nats-io/transport-node';
 import { startRegistry } from '../../services/registry/registry.service.ts';
 
 async function registryHost(natsUrl: string, dataDir: string): Promise<void> {
-  const nc = await connect({ servers: natsUrl, name: 'load-registry', noAsyncTraces: true });
+  // As main.ts connects the registry.
+  const nc = await connect({ servers: natsUrl, name: 'load-registry', noAsyncTraces: true, noEcho: true });
   const registry = await startRegistry({ nc, dataDir, log: () => undefined });
   process.send?.('ready');
   process.once('SIGTERM', () => void registry.stop().then(() => nc.drain()).then(() => process.exit(0)));

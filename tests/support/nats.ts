@@ -4,14 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
 import { startNatsServer, type RunningNatsServer } from '../../platform/nats-server.ts';
 
 export interface TestNats {
   server: RunningNatsServer;
   dataDir: string;
-  /** Opens another client connection (closed by `stop`). */
-  connect(name?: string): Promise<NatsConnection>;
+  /** Opens another client connection (closed by `stop`), with any further options (e.g. `noEcho`, as the registry's). */
+  connect(name?: string, options?: Omit<ConnectionOptions, 'servers' | 'name'>): Promise<NatsConnection>;
   stop(): Promise<void>;
 }
 
@@ -26,8 +26,8 @@ export async function startTestNats(options: { websocket?: boolean } = {}): Prom
   return {
     server,
     dataDir,
-    async connect(name = 'test-client') {
-      const nc = await connect({ servers: server.url, name });
+    async connect(name = 'test-client', options = {}) {
+      const nc = await connect({ ...options, servers: server.url, name });
       connections.push(nc);
       return nc;
     },
