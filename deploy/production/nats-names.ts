@@ -110,13 +110,8 @@ export function deskConsoleSecret(desk: string): string {
   return `DESK_CONSOLE_PASSWORD_${desk.toUpperCase().replaceAll('-', '_')}`;
 }
 
-/**
- * Never granted to anyone: deleting, purging or reconfiguring a stream or a bucket (a KV bucket is a
- * stream; an update with `max_msgs: 1` cuts it like a purge), or deleting single messages. The
- * registry's history and RA_AUDIT are evidence; an operator who must change them does it offline
- * with the system account, not with an application user (docs/security.md).
- */
-export const JETSTREAM_DESTRUCTION: readonly string[] = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.STREAM.UPDATE.>'];
+/** Never granted to anyone (platform/nats-grants.ts): a stream or bucket deleted, purged or cut, or a message deleted. */
+export { JETSTREAM_DESTRUCTION } from '../../platform/nats-grants.ts';
 /** Defined in the hub's secrets include: the cluster routes, with the route credentials in each URL. */
 export const HUB_ROUTES_VARIABLE = 'HUB_ROUTES';
 /** Defined in a leaf's `hub-link.conf`: the hub nodes' leafnode URLs, with the link's credentials in each URL. */

@@ -10,6 +10,7 @@
 // the user code) and refuses to export them over the link. Only features of nats-server 2.9 are
 // used; `sync_interval` (2.10) is a site option, off by default.
 import { ALL_KIOSK_VIEWS_SUBJECT, JETSTREAM, KIOSK_DISCOVER_SUBJECT, kioskSubjects, REGISTRY_SUBJECTS, STAFF_AUTH_SUBJECTS, STAFF_BUCKET, STAFF_PENDING_BUCKET } from '../../machines/contract/index.ts';
+import { kvBucketApi, kvBucketKeys } from '../../platform/nats-grants.ts';
 import type { Site } from './nats-site.ts';
 import { ADMIN_USER, CONSOLE_PASSWORD_VARIABLE, PASSWORD_VARIABLES, REGISTRY_USER, STAFF_AUTH_USER, STAFF_USER, certificateUser, deskCertificateName, deskInbox, kioskCertificateName, kioskInbox, kioskLinkUser, kioskLocalPasswordVariable, kioskPasswordVariable, kioskRegistrySubjects, ownInbox, under, type KioskLocalUser } from './nats-names.ts';
 
@@ -146,19 +147,6 @@ export function registryPermissions(): SubjectPermissions {
   };
 }
 
-/** The JetStream API calls that open one KV bucket and read and write its keys. */
-function kvBucketApi(bucket: string): string[] {
-  const stream = `KV_${bucket}`;
-  return [
-    '$JS.API.INFO',
-    `$JS.API.STREAM.INFO.${stream}`,
-    `$JS.API.STREAM.CREATE.${stream}`,
-    `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
-    `$KV.${bucket}.>`,
-  ];
-}
 
 /**
  * The staff sign-in service: answers the console's ceremonies (`ra.staffauth.*`) and the operator's
@@ -168,7 +156,7 @@ function kvBucketApi(bucket: string): string[] {
 export function staffAuthPermissions(): SubjectPermissions {
   return {
     // `npm run staff -- list` reads the enrolled staff with direct gets: no consumer.
-    publish: [...kvBucketApi(STAFF_BUCKET), ...kvBucketApi(STAFF_PENDING_BUCKET)],
+    publish: [...kvBucketApi(STAFF_BUCKET), kvBucketKeys(STAFF_BUCKET), ...kvBucketApi(STAFF_PENDING_BUCKET), kvBucketKeys(STAFF_PENDING_BUCKET)],
     subscribe: ['ra.staffauth.>', 'ra.admin.staff.>', under(ownInbox(STAFF_AUTH_USER))],
     allowResponses: true,
   };

@@ -2,6 +2,7 @@
 // browser page, for staff and for the admin tool, each with the least it needs (docs/security.md
 // lists them and the tests that prove each one). Every user has its own inbox prefix
 // (`_INBOX.<user>`) and may subscribe only to that, so no part can read another's replies.
+import { JETSTREAM_DESTRUCTION, kvBucketApi, kvBucketKeys } from '../../../platform/nats-grants.ts';
 import {
   JETSTREAM,
   kioskSubjects,
@@ -49,27 +50,9 @@ export function inboxPrefixOf(user: EmbeddedUserName): string {
   return `_INBOX.${user}`;
 }
 
-/**
- * No application user may delete, purge or reconfigure a stream (a KV bucket is one too), nor
- * delete a message: RA_AUDIT and RA_EVENTS are evidence, and an update (`max_msgs: 1`) cuts a stream
- * as surely as a purge. Changing them is an operator's act with the server stopped (docs/security.md).
- */
-export const JETSTREAM_DESTRUCTION = ['$JS.API.STREAM.DELETE.>', '$JS.API.STREAM.PURGE.>', '$JS.API.STREAM.MSG.DELETE.>', '$JS.API.STREAM.UPDATE.>'];
 /** Reading the audit stream message by message (`npm run audit -- export`): no consumer, replies to the reader's inbox only. */
 export const AUDIT_READ = ['$JS.API.INFO', '$JS.API.STREAM.INFO.RA_AUDIT', '$JS.API.STREAM.MSG.GET.RA_AUDIT'];
 
-/** The JetStream API calls that open one KV bucket and read and write its keys. */
-function kvBucketApi(bucket: string): string[] {
-  const stream = `KV_${bucket}`;
-  return [
-    '$JS.API.INFO',
-    `$JS.API.STREAM.INFO.${stream}`,
-    `$JS.API.STREAM.CREATE.${stream}`,
-    `$JS.API.STREAM.MSG.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}`,
-    `$JS.API.DIRECT.GET.${stream}.>`,
-  ];
-}
 
 export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
   const k = kioskSubjects(options.kioskId);
@@ -143,7 +126,7 @@ export function embeddedUsers(options: EmbeddedUsersOptions): EmbeddedUser[] {
       user: 'staff-auth',
       inboxPrefix: inboxPrefixOf('staff-auth'),
       // Passkey ceremonies and staff tokens: its two buckets, nothing of the registry's.
-      publish: { allow: [...kvBucketApi(STAFF_BUCKET), ...kvBucketApi(STAFF_PENDING_BUCKET), `$KV.${STAFF_BUCKET}.>`, `$KV.${STAFF_PENDING_BUCKET}.>`], deny: JETSTREAM_DESTRUCTION },
+      publish: { allow: [...kvBucketApi(STAFF_BUCKET), ...kvBucketApi(STAFF_PENDING_BUCKET), kvBucketKeys(STAFF_BUCKET), kvBucketKeys(STAFF_PENDING_BUCKET)], deny: [...JETSTREAM_DESTRUCTION] },
       subscribe: { allow: ['ra.staffauth.>', 'ra.admin.staff.>', inbox('staff-auth')] },
       allowResponses: true,
       connectionTypes: ['STANDARD'],
