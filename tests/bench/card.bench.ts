@@ -6,10 +6,14 @@
 // `card.read, first of an insertion` the one that goes to the card, each against the direct read.
 // Set-pin on both sides includes the `complete` the engine sends with the card's proof. The two
 // sides take turns call by call, each going first every other time, so that the machine's noise
-// falls on both alike. Knobs: CARD_BENCH_SET_PINS (set-pins a side, default 100; every card is
-// made before anything is timed), CARD_BENCH_STEPS=set-pin (only the set-pin rounds, e.g. under
-// `node --cpu-prof`). Measures, never asserts.
+// falls on both alike. Everything the run stores (SoftHSM2 tokens, JetStream) is under
+// CARD_BENCH_TMPDIR, by default /dev/shm where there is one: the same writes happen on both sides,
+// and on a shared disk they were half of each set-pin and most of its spread. Knobs:
+// CARD_BENCH_SET_PINS (set-pins a side, default 100; every card is made before anything is timed),
+// CARD_BENCH_STEPS=set-pin (only the set-pin rounds, e.g. under `node --cpu-prof`). Measures,
+// never asserts.
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,7 +93,8 @@ async function takeTurns(turn: number, direct: () => Promise<number>, viaAgent: 
   return [await direct(), agentTook];
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'kiosk-bench-card-'));
+const storage = process.env.CARD_BENCH_TMPDIR || (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+const dataDir = await mkdtemp(join(storage, 'kiosk-bench-card-'));
 const server = await startNatsServer({ dataDir: join(dataDir, 'nats'), name: 'bench' });
 const tokens = await startTestTokens(join(dataDir, 'cards'));
 const registryNc = await connect({ servers: server.url, name: 'registry' });
@@ -276,7 +281,7 @@ for (let i = 0; i < SET_PINS; i++) {
   agentPins.push(agentTook);
 }
 
-console.log(`card agent over SoftHSM2, ${ONLY_SET_PIN ? 0 : READS} reads and ${SET_PINS} set-pins each way (loopback NATS, real registry)`);
+console.log(`card agent over SoftHSM2, ${ONLY_SET_PIN ? 0 : READS} reads and ${SET_PINS} set-pins each way (loopback NATS, real registry, data under ${storage})`);
 if (!ONLY_SET_PIN) {
   report('card.read', directReads, agentReads);
   report('card.read, first of an insertion', directFirstReads, agentFirstReads);
