@@ -9,7 +9,7 @@
 // falls on both alike. Everything the run stores (SoftHSM2 tokens, JetStream) is under
 // CARD_BENCH_TMPDIR, by default /dev/shm where there is one: the same writes happen on both sides,
 // and on a shared disk they were half of each set-pin and most of its spread. Knobs:
-// CARD_BENCH_SET_PINS (set-pins a side, default 100; every card is made before anything is timed),
+// CARD_BENCH_SET_PINS (set-pins a side, default 150; every card is made before anything is timed),
 // CARD_BENCH_STEPS=set-pin (only the set-pin rounds, e.g. under `node --cpu-prof`). Measures,
 // never asserts.
 import 'reflect-metadata';
@@ -47,7 +47,7 @@ import { cardRecord, startTestTokens } from '../support/softhsm.ts';
 
 const READS = 2_000;
 const FIRST_READS = 200;
-const SET_PINS = positiveInteger(process.env.CARD_BENCH_SET_PINS, 100);
+const SET_PINS = positiveInteger(process.env.CARD_BENCH_SET_PINS, 150);
 const ONLY_SET_PIN = process.env.CARD_BENCH_STEPS === 'set-pin';
 const KIOSK = 'kiosk-bench';
 const USER_CODE = 'Test$123';
