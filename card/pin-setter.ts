@@ -13,7 +13,7 @@ import {
 } from '../machines/contract/index.ts';
 import { grantKeyStatement, possessionStatement, signWithAgentKey, soReportStatement } from '../platform/card-proofs.ts';
 import type { Logger } from '../platform/log.ts';
-import { generateOneTimeKeyPair, pinGrantContext } from '../platform/pin-grant-jwe.ts';
+import { generateOneTimeKeyPair, pinGrantContext, type OneTimeKeyPair } from '../platform/pin-grant-jwe.ts';
 import type { CardReaderView, TokenCalls } from './card-reader-view.ts';
 import { pinFlagsError, pinFlagsOf, rawCauseOf, situationError, soPinTroubleOf } from './errors.ts';
 import type { ReaderState } from './readers/reader.ts';
@@ -66,7 +66,13 @@ export class PinSetter {
     // (token info only, no session): a flag a PIN attempt left since insertion still stops us here,
     // before any grant is asked for. The worker checks them once more before the SO login.
     const reading = await view.readingOf(reader);
-    const summary = await token.call({ op: 'info', token: selector });
+    const info = token.call({ op: 'info', token: selector });
+    // Awaited below; this only keeps a failure from counting as unhandled should the key throw first.
+    info.catch(() => undefined);
+    // While the worker wakes and reads the flags: the one-time key and the agent key's signature
+    // over it, which name neither the card nor anything the flags decide. Refused, both are dropped.
+    const grantKey = this.#signedOneTimeKey(activationId);
+    const summary = await info;
     const cardNumber = view.cardNumberOf(summary);
     if (cardNumber !== reading.card.cardNumber) throw situationError('no-card');
     if (this.#soLoginFailed.has(cardNumber)) throw situationError('so-login-failed-before');
@@ -83,16 +89,11 @@ export class PinSetter {
       if (pin.byteLength < summary.minPinLength || pin.byteLength > summary.maxPinLength) {
         throw situationError('new-pin-outside-token-bounds');
       }
-      const oneTimeKey = generateOneTimeKeyPair();
       // NATS permissions on the per-kiosk subject, not a body field, say which kiosk asks for the
       // grant (docs/security.md, "PIN grants only to that key"); the agent key's signature says the
       // one-time key is this kiosk's agent's, for this activation.
-      const grant = await this.#options.requestGrant({
-        activationId,
-        cardNumber,
-        agentPublicKey: oneTimeKey.publicKey,
-        agentKeySignature: signWithAgentKey(this.#options.agentKey, grantKeyStatement(activationId, this.#options.kioskId, oneTimeKey.publicKey)),
-      });
+      const { oneTimeKey, agentKeySignature } = grantKey;
+      const grant = await this.#options.requestGrant({ activationId, cardNumber, agentPublicKey: oneTimeKey.publicKey, agentKeySignature });
       this.#stillInsertedOrThrow(reader);
       try {
         ({ signature } = await token.call(
@@ -128,6 +129,13 @@ export class PinSetter {
       at: new Date().toISOString(),
       proof: { publicKey: Buffer.from(reading.publicKey).toString('base64url'), signature: Buffer.from(signature).toString('base64url') },
     };
+  }
+
+  /** A one-time X25519 key for the grant's JWE, and the enrolled agent key's signature over it for this activation. */
+  #signedOneTimeKey(activationId: string): { oneTimeKey: OneTimeKeyPair; agentKeySignature: string } {
+    const oneTimeKey = generateOneTimeKeyPair();
+    const statement = grantKeyStatement(activationId, this.#options.kioskId, oneTimeKey.publicKey);
+    return { oneTimeKey, agentKeySignature: signWithAgentKey(this.#options.agentKey, statement) };
   }
 
   #stillInsertedOrThrow(reader: ReaderState): void {

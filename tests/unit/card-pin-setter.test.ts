@@ -5,7 +5,7 @@
 // Real simulated readers and the real reader view; the worker is a stand-in
 // (tests/support/token-stand-in.ts) and so is the registry (the test's `requestGrant`).
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CardReaderView } from '../../card/card-reader-view.ts';
 import { PIN_FLAG_BITS, pkcs11Error, SO_PIN_FLAG_BITS } from '../../card/errors.ts';
 import { PinSetter } from '../../card/pin-setter.ts';
@@ -13,7 +13,14 @@ import { SimulatedReaders } from '../../card/readers/sim.reader.ts';
 import { ContractError, type PinGrantRequest, type SoLoginFailedRequest } from '../../machines/contract/index.ts';
 import { grantKeyStatement, rawEd25519PublicKey, soReportStatement, verifyAgentSignature } from '../../platform/card-proofs.ts';
 import { createLogger } from '../../platform/log.ts';
+import { generateOneTimeKeyPair } from '../../platform/pin-grant-jwe.ts';
 import { TokenStandIn } from '../support/token-stand-in.ts';
+
+// The real key generation, counted: the one-time key is made while the worker reads the flags.
+vi.mock('../../platform/pin-grant-jwe.ts', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../platform/pin-grant-jwe.ts')>();
+  return { ...actual, generateOneTimeKeyPair: vi.fn(actual.generateOneTimeKeyPair) };
+});
 
 const CARD = 'TT00000000000051';
 const KIOSK = 'kiosk-unit';
@@ -84,6 +91,19 @@ describe('card.set-pin', () => {
     const spki = new X509Certificate(token.tokens.get(CARD)!.certificate.der).publicKey.export({ type: 'spki', format: 'der' });
     expect(reply).toMatchObject({ ok: true, proof: { publicKey: Buffer.from(spki).toString('base64url'), signature: Buffer.from([1, 2, 3]).toString('base64url') } });
     expect(lines.join('\n')).not.toContain(NEW_PIN);
+  });
+
+  it("makes the grant's one-time key while the worker reads the flags, and asks for the grant only after them", async () => {
+    const { token, setter, grants } = await world();
+    vi.mocked(generateOneTimeKeyPair).mockClear();
+    const info = token.hold('info');
+    const setting = setter.setPin('act-1', NEW_PIN);
+    await info.reached;
+    expect(vi.mocked(generateOneTimeKeyPair)).toHaveBeenCalledTimes(1);
+    expect(grants).toEqual([]);
+    info.release();
+    await setting;
+    expect(grants).toEqual([expect.objectContaining({ agentPublicKey: vi.mocked(generateOneTimeKeyPair).mock.results[0]?.value.publicKey })]);
   });
 
   it('27011 on user-PIN flags the token shows now, though the reading says clean: no grant asked for', async () => {
