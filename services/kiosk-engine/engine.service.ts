@@ -137,6 +137,9 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
       await part.stop();
       outbox.stop();
       await host.stop();
+      // Whatever the actor's stop wrote is stored before the store stops waiting for acks.
+      await host.idle();
+      store.close();
       stately?.stop();
       log.info('engine stopped', { seq: host.seq });
     },

@@ -8,6 +8,7 @@ import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { CompleteActivationInput, PersistedSession } from '../../machines/session/index.ts';
 import { encodeJson } from '../../platform/nats-json.ts';
 import type { Logger } from '../../platform/log.ts';
+import { AckedPublisher } from '../../platform/acked-publisher.ts';
 
 /** What the engine keeps in KV per kiosk. */
 export interface StoredSession {
@@ -24,10 +25,18 @@ export interface SnapshotStore {
   load(): Promise<StoredSession | undefined>;
   /** Replaces the kiosk's stored session. Rejects when KV does not take it. */
   save(record: StoredSession): Promise<void>;
+  /** Stops waiting for acks: a save still waiting rejects. */
+  close(): void;
 }
 
 export async function openSnapshotStore(nc: NatsConnection, kioskId: string, log: Logger): Promise<SnapshotStore> {
   const kv: KV = await new Kvm(nc).create(JETSTREAM.kioskSnapshotsBucket, { history: 1 });
+  // A save is what a KV put is, a publish on the key's subject answered by a PubAck, without
+  // nats.js's request machinery per put: a save stands between every input and its view
+  // (persist-then-publish.ts), and that machinery was a fifth of the engine's added time
+  // (docs/benchmarks.md, "Engine round trip").
+  const publisher = new AckedPublisher(nc);
+  const keySubject = `$KV.${JETSTREAM.kioskSnapshotsBucket}.${kioskId}`;
   return {
     async load() {
       const entry = await kv.get(kioskId);
@@ -40,7 +49,10 @@ export async function openSnapshotStore(nc: NatsConnection, kioskId: string, log
       }
     },
     async save(record) {
-      await kv.put(kioskId, encodeJson(record));
+      await publisher.publish(keySubject, encodeJson(record));
+    },
+    close() {
+      publisher.close();
     },
   };
 }

@@ -11,7 +11,7 @@
 import { headers, type MsgHdrs } from '@nats-io/nats-core';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
-import type { AckedPublisher } from './acked-publisher.ts';
+import type { AckedPublisher } from '../../platform/acked-publisher.ts';
 import { factsOf, type CardFacts } from './card-facts.ts';
 import type { CardRecord, Change, RegistryEvent } from './card-record-shape.ts';
 import type { RegistrySecrets } from './registry-secrets.ts';

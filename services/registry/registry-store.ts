@@ -17,7 +17,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { JETSTREAM } from '../../machines/contract/index.ts';
-import { AckedPublisher, JetStreamWriteError } from './acked-publisher.ts';
+import { AckedPublisher, JetStreamWriteError } from '../../platform/acked-publisher.ts';
 
 /** Our bucket for the per-kiosk rate limit (a name beyond the contract's). */
 export const KIOSK_LIMITS_BUCKET = 'ra_kiosk_limits';

@@ -30,7 +30,7 @@ import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contr
 import { importCards } from '../../platform/registry-admin-client.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
 import { startRegistry } from '../../services/registry/registry.service.ts';
-import { AckedPublisher } from '../../services/registry/acked-publisher.ts';
+import { AckedPublisher } from '../../platform/acked-publisher.ts';
 import { EVENTS_MAX_BYTES } from '../../services/registry/registry-store.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
 import { record } from './measures.ts';

@@ -1,6 +1,8 @@
 // services/kiosk-engine/snapshot-store.ts against a real nats-server's JetStream KV: a kiosk's
 // stored session comes back as it was saved; none, a deleted one or one that cannot be read is a
-// fresh start (the last said in the log), never a crash.
+// fresh start (the last said in the log), never a crash; a save the server does not store rejects
+// (persist-then-publish.ts logs and counts it), as does one still waiting when the store closes.
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,5 +59,23 @@ describe('the snapshot store', () => {
     await kv.delete('k-deleted');
     expect(await store.load()).toBeUndefined();
     expect(lines).toEqual([]);
+  });
+
+  it('rejects a save the server does not store, and one still waiting when it closes', async () => {
+    const { store } = await open('k-refused');
+    await store.save(record);
+    const jsm = await jetstreamManager(nc);
+    const stream = `KV_${JETSTREAM.kioskSnapshotsBucket}`;
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.update(stream, { ...config, max_msg_size: 64 });
+    try {
+      await expect(store.save(record)).rejects.toThrow(/message size exceeds maximum/i);
+    } finally {
+      await jsm.streams.update(stream, { ...config, max_msg_size: -1 });
+    }
+    expect(await store.load()).toEqual(record);
+    const waiting = store.save({ ...record, seq: 8 });
+    store.close();
+    await expect(waiting).rejects.toThrow(/closed before the JetStream ack/);
   });
 });

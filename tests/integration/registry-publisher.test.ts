@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headers, type NatsConnection } from '@nats-io/nats-core';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { AckedPublisher, JetStreamWriteError } from '../../services/registry/acked-publisher.ts';
+import { AckedPublisher, JetStreamWriteError } from '../../platform/acked-publisher.ts';
 import { isRevisionConflict } from '../../services/registry/registry-store.ts';
 import { startTestNats, type TestNats } from '../support/nats.ts';
 

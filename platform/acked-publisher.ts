@@ -1,11 +1,13 @@
 // JetStream publishes whose acks come back on one shared inbox subscription. nats.js's
-// `js.publish` (and `kv.update`, built on it) makes one request per publish — a timer, a
-// multiplexer entry and an Error object each — which measured about three times the CPU of this
-// under load. Every card change is one such publish (card-stream.ts), so the hot paths use this;
-// the protocol is the same: a publish with a reply subject, answered by a PubAck.
+// `js.publish` (and `kv.put` / `kv.update`, built on it) makes one request per publish — a timer,
+// a multiplexer entry and an Error object each — which measured about three times the CPU of this
+// under load. The hot writes use this: every card change of the registry
+// (services/registry/card-stream.ts) and every session snapshot of a kiosk's engine
+// (services/kiosk-engine/snapshot-store.ts). The protocol is the same: a publish with a reply
+// subject, answered by a PubAck.
 import type { MsgHdrs, NatsConnection, Msg, Subscription } from '@nats-io/nats-core';
 import { createInbox } from '@nats-io/nats-core';
-import { CodedError } from '../../machines/contract/coded-error.ts';
+import { CodedError } from '../machines/contract/coded-error.ts';
 
 /** A JetStream API error carried in a PubAck (e.g. 10071, a stale expected sequence). */
 export class JetStreamWriteError extends CodedError<number> {
@@ -53,12 +55,12 @@ export class AckedPublisher {
   }
 
   /** Publishes to a JetStream subject and resolves with the PubAck; a JetStream error rejects. */
-  publish(subject: string, data: string | Uint8Array, headers: MsgHdrs): Promise<Ack> {
+  publish(subject: string, data: string | Uint8Array, headers?: MsgHdrs): Promise<Ack> {
     const token = (this.#next++).toString(36);
     return new Promise<Ack>((resolve, reject) => {
       this.#waiting.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs });
       try {
-        this.#nc.publish(subject, data, { reply: `${this.#inbox}.${token}`, headers });
+        this.#nc.publish(subject, data, { reply: `${this.#inbox}.${token}`, ...(headers === undefined ? {} : { headers }) });
       } catch (error) {
         this.#waiting.delete(token);
         reject(error instanceof Error ? error : new Error(String(error)));
