@@ -135,7 +135,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     log,
     ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
   });
-  const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
+  const limiter = new KioskLimiter(store.kioskLimits, store.publisher, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
   const ledger = new CardLedger(store, view, clock, secrets);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
   const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
