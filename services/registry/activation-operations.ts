@@ -108,11 +108,16 @@ export class ActivationOperations {
     // Busy is answered before the kiosk's token is taken and given back (two writes for nothing).
     if (this.parts.limiter.comparisons.full) throw new ContractError('3125', 'the registry is busy comparing secrets: try again shortly');
     // The token is taken before the comparison and given back only when the secret matched, so
-    // parallel verifies cannot all pass the check before the first wrong one is charged.
-    const admission = await this.parts.limiter.admit(request.kioskId, now);
+    // parallel verifies cannot all pass the check before the first wrong one is charged. The card
+    // is read meanwhile (both requests leave in one socket write); nothing is compared before both.
+    const admitting = this.parts.limiter.admit(request.kioskId, now);
+    const reading = this.ledger.readCard(request.cardNumber);
+    reading.catch(() => undefined); // a failed read is answered below, after the admission's refusal
+    const admission = await admitting;
     let comparedWrong = false;
+    let refunded: Promise<void> | undefined;
     try {
-      const found = withSerial(await this.ledger.readCard(request.cardNumber), request.certSerial);
+      const found = withSerial(await reading, request.certSerial);
       checkVerifiable(found.value, request.route, now);
 
       if (!(await this.parts.limiter.comparisons.run(() => matches(found.value)))) {
@@ -123,11 +128,13 @@ export class ActivationOperations {
         });
         throw failed.reply;
       }
+      // Right: the token goes back while the activation is written (again one socket write for both).
+      refunded = admission.refund().catch(() => undefined);
       return await this.startActivation(request, found, now);
     } finally {
       // Only a wrong secret costs the token; an unknown card, a refused status or a busy
       // registry compared nothing.
-      if (!comparedWrong) await admission.refund().catch(() => undefined);
+      if (!comparedWrong) await (refunded ?? admission.refund().catch(() => undefined));
       admission.release();
     }
   }

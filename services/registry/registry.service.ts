@@ -22,7 +22,7 @@ import {
   VerifyRequestSchema,
   type RegistryEndpoint,
 } from '../../machines/contract/index.ts';
-import { describeError, endpoint } from '../../platform/endpoint.ts';
+import { describeError, endpoint, type RequestNotes } from '../../platform/endpoint.ts';
 import { createLogger, type Logger, type LogSink } from '../../platform/log.ts';
 import { PartRuntime, type NatsConnection } from '../../platform/nats-runtime.ts';
 import { CardView } from './card-view.ts';
@@ -94,6 +94,22 @@ export interface RunningRegistry {
 
 type Handler<S extends v.GenericSchema> = (request: v.InferOutput<S>, context: RequestContext) => Promise<unknown>;
 
+/** A request as a registry handler sees it: the kiosk of its subject, and notes for its log line (methods, nothing made per request but this object). */
+class RegistryRequest implements RequestContext {
+  constructor(
+    readonly kiosk: string | undefined,
+    private readonly notes: RequestNotes,
+  ) {}
+
+  card(cardNumber: string): void {
+    this.notes.note('card', cardNumber);
+  }
+
+  note(field: string, value: string | number): void {
+    this.notes.note(field, value);
+  }
+}
+
 /** An endpoint's name in `$SRV.INFO`: its subject's last word (unique among the registry's). */
 function serviceNameOf(subject: string): string {
   return subject.slice(subject.lastIndexOf('.') + 1);
@@ -136,7 +152,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     log,
     ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
   });
-  const limiter = new KioskLimiter(store.kioskLimits, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
+  const limiter = new KioskLimiter(store.kioskLimits, store.publisher, options.kioskRateLimit ?? DEFAULT_KIOSK_RATE_LIMIT);
   const ledger = new CardLedger(store, view, clock, secrets);
   const activation = new ActivationOperations(ledger, { secrets, limiter, ttlMs, scryptCost, maxGrants });
   const office = new OfficeOperations(ledger, { secrets, scryptCost, unlocksPerCardPerDay: options.unlocksPerCardPerDay });
@@ -172,7 +188,7 @@ export async function startRegistry(options: RegistryOptions): Promise<RunningRe
     const answered = endpoint(name, schema, (request, notes, msg) => {
       const kiosk = perKiosk ? kioskOf(msg) : undefined;
       if (kiosk !== undefined && !isKioskId(kiosk)) throw new ContractError('BAD_REQUEST', 'the subject does not end in a kiosk id');
-      return handle(request, { kiosk, card: (cardNumber) => notes.note('card', cardNumber), note: notes.note });
+      return handle(request, new RegistryRequest(kiosk, notes));
     });
     if (perKiosk) {
       part.serve(`${subject}.*`, answered, { serviceName: `${serviceNameOf(subject)}-kiosk`, fields: (msg) => ({ kiosk: kioskOf(msg) }) });

@@ -8,8 +8,9 @@
 //   3. importing 10,000 issuance records at the production scrypt cost;
 //   4. verify at the production cost, against the scrypt bound: cores ÷ time of one hash.
 // It prints each result as a ratio to its baseline, and the CPU time each process spent per request
-// of steps 1 and 2 (from /proc). It asserts nothing: it measures. REGISTRY_BENCH_STEPS=requests
-// runs steps 1 and 2 only (for profiling them: REGISTRY_BENCH_CPU_PROF below).
+// of steps 1 and 2 (from /proc), and where the machine's CPU went during step 4 (cpu-account.ts).
+// It asserts nothing: it measures. REGISTRY_BENCH_STEPS=requests runs steps 1 and 2 only (for
+// profiling them: REGISTRY_BENCH_CPU_PROF below); REGISTRY_BENCH_STEPS=verify runs step 4 only.
 //
 // The registry process of step 2 hashes user codes at a low cost so that the thousands of cards it
 // needs can be imported and verified in seconds; identify and accept of a self-applied card compute
@@ -33,6 +34,7 @@ import { startRegistry } from '../../services/registry/registry.service.ts';
 import { AckedPublisher } from '../../platform/acked-publisher.ts';
 import { EVENTS_MAX_BYTES } from '../../services/registry/registry-store.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
+import { cpuSnapshot, describeCpu } from './cpu-account.ts';
 import { record } from './measures.ts';
 
 const IN_FLIGHT = 64;
@@ -47,6 +49,8 @@ const VERIFY_REQUESTS = 640;
 const LOW_COST = { N: 1024, r: 8, p: 1 };
 /** Steps 1 and 2 only, recording nothing for docs/benchmarks.md (a partial run is no report). */
 const REQUESTS_ONLY = process.env.REGISTRY_BENCH_STEPS === 'requests';
+/** Step 4 only (its cards imported first, at the production cost), recording nothing either. */
+const VERIFY_ONLY = process.env.REGISTRY_BENCH_STEPS === 'verify';
 const ECHO_SUBJECT = 'bench.echo';
 const USER_CODE = 'Bench$123';
 const SERIAL = 'be9c4';
@@ -98,7 +102,7 @@ async function host(role: string, natsUrl: string, dataDir: string): Promise<voi
 
 /**
  * REGISTRY_BENCH_CPU_PROF=<dir>: the responder (during bare rounds) and the registry (during
- * identify and accept rounds) write a V8 CPU profile of each measured round there,
+ * identify and accept rounds, and verify) write a V8 CPU profile of each measured round there,
  * `<kind>-<round>.cpuprofile`; `profile-summary.ts` prints where its time went
  * (docs/benchmarks.md, "What bounds the missed targets").
  */
@@ -286,6 +290,31 @@ async function timeOneHash(): Promise<number> {
   return times.sort((a, b) => a - b)[10] as number;
 }
 
+/** Step 4: verify at the production cost through `registry`, against the scrypt bound and scrypt alone. */
+async function verifyStep(nc: NatsConnection, registry: ChildProcess, serverPid: number, records: readonly ImportRecord[]) {
+  const cores = availableParallelism();
+  const hashMs = await timeOneHash();
+  const bound = (cores * 1000) / hashMs;
+  busyAnswers = 0;
+  const processes = { client: process.pid, 'nats-server': serverPid, registry: registry.pid ?? -1 };
+  const before = cpuSnapshot(processes);
+  const verify = await profiled(registry, 'verify', () => drive('verify', Math.min(VERIFY_REQUESTS, records.length), (index) => {
+    const card = records[index] as ImportRecord;
+    return request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE }).then(() => undefined);
+  }));
+  const after = cpuSnapshot(processes);
+  await stopHost(registry);
+  // What the machine gives scrypt alone right now: tells the registry's overhead from other load.
+  const machineRate = await parallelHashRate(4 * IN_FLIGHT);
+  show(verify);
+  console.log(`  (${busyAnswers} verifies answered 3125 "busy" and asked again; kiosks kiosk-0…kiosk-49, each within its limit)`);
+  console.log(`  where the ${cores} cores went during verify (the registry's other threads are where scrypt runs):`);
+  for (const line of describeCpu(before, after, verify.count, 'verify')) console.log(line);
+  console.log(`one scrypt hash              ${hashMs.toFixed(1)} ms (median of 21) → scrypt bound ${cores} ÷ ${hashMs.toFixed(1)} ms = ${bound.toFixed(1)} verifies/s`);
+  console.log(`scrypt alone, ${IN_FLIGHT} at once    ${machineRate.toFixed(1)} hashes/s on this process's threadpool`);
+  return { verify, hashMs, bound, machineRate };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -296,6 +325,16 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   console.log(`registry benchmark: ${cores} cores, nats-server ${nc.info?.version}, scrypt N=${PRODUCTION_SCRYPT_COST.N} r=${PRODUCTION_SCRYPT_COST.r} p=${PRODUCTION_SCRYPT_COST.p}, libuv threadpool ${process.env.UV_THREADPOOL_SIZE ?? 4}`);
   try {
+    if (VERIFY_ONLY) {
+      const production = await spawnHost('registry', server.url, join(dataDir, 'production'), key);
+      const records = cardsOf('BV', VERIFY_REQUESTS);
+      await importCards(nc, records);
+      const { verify, bound, machineRate } = await verifyStep(nc, production, server.pid, records);
+      console.log('\nratios (measured in this run; steps 1 to 3 skipped, REGISTRY_BENCH_STEPS=verify):');
+      ratio('verify ÷ scrypt bound', verify.perSecond / bound, '≥ 0.9');
+      ratio('verify ÷ scrypt alone, 64 at once', verify.perSecond / machineRate, 'informative');
+      return;
+    }
     // 1 and 2, in alternating rounds: load from elsewhere on the machine then hits all three alike.
     const echo = await spawnHost('echo', server.url, dataDir, key);
     const low = await spawnHost('registry-low', server.url, join(dataDir, 'low'), key);
@@ -403,20 +442,7 @@ async function main(): Promise<void> {
     console.log(`import                       ${IMPORT_RECORDS} self-applied records in ${importSeconds.toFixed(1)} s (${(IMPORT_RECORDS / importSeconds).toFixed(1)} records/s; each one scrypt hash)`);
 
     // 4. verify at the production cost, against the scrypt bound.
-    const hashMs = await timeOneHash();
-    const bound = (cores * 1000) / hashMs;
-    busyAnswers = 0;
-    const verify = await drive('verify', Math.min(VERIFY_REQUESTS, records.length), (index) => {
-      const card = records[index] as ImportRecord;
-      return request(nc, REGISTRY_SUBJECTS.verify, { cardNumber: card.cardNumber, certSerial: SERIAL, kioskId: `kiosk-${index % 50}`, route: 'self-applied', userCode: USER_CODE }).then(() => undefined);
-    });
-    await stopHost(production);
-    // What the machine gives scrypt alone right now: tells the registry's overhead from other load.
-    const machineRate = await parallelHashRate(4 * IN_FLIGHT);
-    show(verify);
-    console.log(`  (${busyAnswers} verifies answered 3125 "busy" and asked again; kiosks kiosk-0…kiosk-49, each within its limit)`);
-    console.log(`one scrypt hash              ${hashMs.toFixed(1)} ms (median of 21) → scrypt bound ${cores} ÷ ${hashMs.toFixed(1)} ms = ${bound.toFixed(1)} verifies/s`);
-    console.log(`scrypt alone, ${IN_FLIGHT} at once    ${machineRate.toFixed(1)} hashes/s on this process's threadpool`);
+    const { verify, hashMs, bound, machineRate } = await verifyStep(nc, production, server.pid, records);
 
     console.log('\nratios (measured in this run):');
     ratio('identify ÷ bare request/reply (throughput)', identify.perSecond / bare.perSecond, '≥ 0.8');

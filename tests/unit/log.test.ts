@@ -38,4 +38,19 @@ describe('logger', () => {
     createLogger('test', (line) => lines.push(line)).warn('odd', { cyclic });
     expect(JSON.parse(lines[0]!)).toMatchObject({ cyclic: { name: 'loop' } });
   });
+
+  it('keeps a line\'s fields in order: at, level, part, msg, then the caller\'s as given, a clashing name replacing in place', () => {
+    const lines: string[] = [];
+    const log = createLogger('registry', (line) => lines.push(line));
+    const before = Date.now();
+    log.info('request', { endpoint: 'accept', kiosk: 'kiosk-1', card: 'TT1', pin: '1234', when: undefined, outcome: 'ok', ms: 1.5 });
+    log.warn('first', { msg: 'second', level: 'loud' });
+    const [first, second] = lines as [string, string];
+    expect(Object.keys(JSON.parse(first))).toEqual(['at', 'level', 'part', 'msg', 'endpoint', 'kiosk', 'card', 'outcome', 'ms']);
+    expect(first).toMatch(/^\{"at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","level":"info","part":"registry","msg":"request","endpoint":"accept","kiosk":"kiosk-1","card":"TT1","outcome":"ok","ms":1.5\}$/);
+    const at = Date.parse((JSON.parse(first) as { at: string }).at);
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(Date.now());
+    expect(second.slice(second.indexOf('"level"'))).toBe('"level":"loud","part":"registry","msg":"second"}');
+  });
 });

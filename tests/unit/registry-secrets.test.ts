@@ -1,7 +1,7 @@
 // The registry's keyed operations: scrypt hashes, HMACs, the SO credential and the card records at rest.
 import { describe, expect, it } from 'vitest';
 import { generateOneTimeKeyPair, sealGrant } from '../../platform/pin-grant-jwe.ts';
-import { HASHING_THREADS, hashUserCode, PRODUCTION_SCRYPT_COST, RegistrySecrets, verifyUserCode } from '../../services/registry/registry-secrets.ts';
+import { HASHING_THREADS, hashUserCode, NONCE_LENGTH, PRODUCTION_SCRYPT_COST, RegistrySecrets, verifyUserCode } from '../../services/registry/registry-secrets.ts';
 
 const LOW_COST = { N: 1024, r: 8, p: 1 };
 const secrets = new RegistrySecrets(Buffer.alloc(32, 1));
@@ -82,6 +82,23 @@ describe('card records sealed for their change message', () => {
     expect(() => secrets.openRecord('TT0002', 3, sealed)).toThrow();
     expect(() => secrets.openRecord('TT0001', 4, sealed)).toThrow();
     expect(() => other.openRecord('TT0001', 3, sealed)).toThrow();
+  });
+
+  it('never reuse a nonce: 5,000 seals (the nonce pool refilled four times over) all distinct, each opening', () => {
+    const nonces = new Set<string>();
+    const kept = new Map<number, string>();
+    for (let seq = 1; seq <= 5_000; seq++) {
+      const sealed = secrets.sealRecord('TT0001', seq, json);
+      const nonce = sealed.split('.')[1] as string;
+      expect(Buffer.from(nonce, 'base64url')).toHaveLength(NONCE_LENGTH);
+      nonces.add(nonce);
+      if (seq % 997 === 0) kept.set(seq, sealed);
+    }
+    const credentials = Array.from({ length: 100 }, () => secrets.encryptSoCredential('TT0001', 'x1234').split('.')[1] as string);
+    for (const nonce of credentials) nonces.add(nonce);
+    expect(nonces.size).toBe(5_100);
+    // Opened after the pool their nonces came from was overwritten: each nonce was used at once.
+    for (const [seq, sealed] of kept) expect(secrets.openRecord('TT0001', seq, sealed)).toBe(json);
   });
 
   it('refuse a sealed record that was altered', () => {
