@@ -34,7 +34,7 @@ export async function openSnapshotStore(nc: NatsConnection, kioskId: string, log
   // A save is what a KV put is, a publish on the key's subject answered by a PubAck, without
   // nats.js's request machinery per put: a save stands between every input and its view
   // (persist-then-publish.ts), and that machinery was a fifth of the engine's added time
-  // (docs/benchmarks.md, "Engine round trip").
+  // (docs/benchmarks.md, "What bounds the missed targets", the engine bullet).
   const publisher = new AckedPublisher(nc);
   const keySubject = `$KV.${JETSTREAM.kioskSnapshotsBucket}.${kioskId}`;
   return {

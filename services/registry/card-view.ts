@@ -2,7 +2,7 @@
 // read or written, in memory. It spares the hot paths a read: identify answers from it, and
 // accept / complete start their compare-and-set from it.
 //
-// How it stays true (docs/registry.md, "Each instance's view"): the view does not follow the
+// How it stays true (docs/registry.md, "Where records live": "The view"): the view does not follow the
 // stream's contents. It holds only what this instance itself read from the stream or wrote to it,
 // and a plain subscription on every card's change subject tells it that a card MAY have changed:
 // every change is published on `ra.events.<card>.change`, so every instance hears every other's
