@@ -16,25 +16,22 @@
 // needs can be imported and verified in seconds; identify and accept of a self-applied card compute
 // no hash, so that cost does not enter what steps 2 measures. Steps 3 and 4 run a fresh registry
 // process at the production cost.
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Session } from 'node:inspector/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { DiscardPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { REGISTRY_SUBJECTS, type AdminImportRequest } from '../../machines/contract/index.ts';
 import { importCards } from '../../platform/registry-admin-client.ts';
 import { hashUserCode, PRODUCTION_SCRYPT_COST } from '../../services/registry/registry-secrets.ts';
-import { startRegistry } from '../../services/registry/registry.service.ts';
 import { AckedPublisher } from '../../platform/acked-publisher.ts';
 import { EVENTS_MAX_BYTES } from '../../services/registry/registry-store.ts';
 import { startNatsServer } from '../../platform/nats-server.ts';
 import { cpuSnapshot, describeCpu } from './cpu-account.ts';
+import { ECHO_SUBJECT, profiled, spawnHost, stopHost } from './registry-bench-host.ts';
 import { record } from './measures.ts';
 
 const IN_FLIGHT = 64;
@@ -46,109 +43,14 @@ const IDENTIFY_REQUESTS = 20_000;
 const ACCEPTS_PER_ROUND = 5_000;
 const IMPORT_RECORDS = Number(process.env.REGISTRY_BENCH_IMPORT || 10_000);
 const VERIFY_REQUESTS = 640;
-const LOW_COST = { N: 1024, r: 8, p: 1 };
 /** Steps 1 and 2 only, recording nothing for docs/benchmarks.md (a partial run is no report). */
 const REQUESTS_ONLY = process.env.REGISTRY_BENCH_STEPS === 'requests';
 /** Step 4 only (its cards imported first, at the production cost), recording nothing either. */
 const VERIFY_ONLY = process.env.REGISTRY_BENCH_STEPS === 'verify';
-const ECHO_SUBJECT = 'bench.echo';
 const USER_CODE = 'Bench$123';
 const SERIAL = 'be9c4';
 
 type ImportRecord = AdminImportRequest['records'][number];
-
-// ---------------------------------------------------------------------------------------------
-// The child processes: a bare responder, or one registry instance.
-
-async function host(role: string, natsUrl: string, dataDir: string): Promise<void> {
-  // As main.ts connects the registry (the echo responder makes no requests: no difference there).
-  const nc = await connect({ servers: natsUrl, name: `bench-${role}`, noAsyncTraces: true, noEcho: true });
-  let stop: () => Promise<void>;
-  if (role === 'echo') {
-    const reply = new TextEncoder().encode(JSON.stringify({ route: 'self-applied', status: 'issued', attemptsLeft: 5 }));
-    const sub = nc.subscribe(ECHO_SUBJECT, { queue: 'echo', callback: (_error, msg) => {
-      msg.respond(reply);
-    } });
-    stop = async () => sub.unsubscribe();
-  } else {
-    const registry = await startRegistry({
-      nc,
-      dataDir,
-      ...(role === 'registry-low' ? { scryptCost: LOW_COST } : {}),
-      // As in production, one JSON line per request (stdout goes to /dev/null here).
-      log: (line) => process.stdout.write(`${line}\n`),
-    });
-    stop = () => registry.stop();
-  }
-  await nc.flush();
-  // Profiles only while told to (REGISTRY_BENCH_CPU_PROF): one profile per measured round.
-  const profiler = new Session();
-  if (PROFILE_DIR !== undefined) profiler.connect();
-  process.on('message', (message: { profile?: 'start' | 'stop'; file?: string }) => {
-    if (message.profile === 'start') {
-      void profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start')).then(() => process.send?.('profiling'));
-    } else if (message.profile === 'stop' && message.file) {
-      const file = message.file;
-      void profiler.post('Profiler.stop').then(({ profile }) => writeFile(file, JSON.stringify(profile))).then(() => process.send?.('profiled'));
-    }
-  });
-  process.send?.('ready');
-  process.once('SIGTERM', () => {
-    void stop()
-      .then(() => nc.drain())
-      .then(() => process.exit(0));
-  });
-}
-
-/**
- * REGISTRY_BENCH_CPU_PROF=<dir>: the responder (during bare rounds) and the registry (during
- * identify and accept rounds, and verify) write a V8 CPU profile of each measured round there,
- * `<kind>-<round>.cpuprofile`; `profile-summary.ts` prints where its time went
- * (docs/benchmarks.md, "What bounds the missed targets").
- */
-const PROFILE_DIR = process.env.REGISTRY_BENCH_CPU_PROF;
-
-/** Runs `run` with `child` profiling, when REGISTRY_BENCH_CPU_PROF asks for profiles. */
-async function profiled<T>(child: ChildProcess, name: string, run: () => Promise<T>): Promise<T> {
-  if (PROFILE_DIR === undefined) return run();
-  const answer = (expected: string) => new Promise<void>((resolve) => {
-    const listener = (message: unknown) => {
-      if (message !== expected) return;
-      child.off('message', listener);
-      resolve();
-    };
-    child.on('message', listener);
-  });
-  const started = answer('profiling');
-  child.send({ profile: 'start' });
-  await started;
-  try {
-    return await run();
-  } finally {
-    const written = answer('profiled');
-    child.send({ profile: 'stop', file: join(PROFILE_DIR, `${name}.cpuprofile`) });
-    await written;
-  }
-}
-
-async function spawnHost(role: string, natsUrl: string, dataDir: string, key: string): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(import.meta.url), ['host', role, natsUrl, dataDir], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, REGISTRY_KEY: key },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`${role} host exited with ${code}`)));
-  });
-  return child;
-}
-
-async function stopHost(child: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Load generation and statistics.
@@ -199,38 +101,6 @@ async function request(nc: NatsConnection, subject: string, body: unknown): Prom
     if (error) throw new Error(`${subject} failed: ${error} ${msg.string()}`);
     return msg.json<Record<string, unknown>>();
   }
-}
-
-/** CPU time (user + system, ms) each process has used so far, from /proc (Linux). */
-function cpuTimes(pids: Record<string, number>): Record<string, number> {
-  const ticksPerMs = 100 / 1000;
-  return Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-        return [name, (Number(fields[11]) + Number(fields[12])) / ticksPerMs];
-      } catch {
-        return [name, Number.NaN];
-      }
-    }),
-  );
-}
-
-/**
- * Write system calls each process has made so far (/proc/<pid>/io, Linux): replies coalesced into
- * one socket write cost a process far less than one write each (docs/benchmarks.md).
- */
-function ioCalls(pids: Record<string, number>): Record<string, { reads: number; writes: number }> {
-  return Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => {
-      try {
-        const io = readFileSync(`/proc/${pid}/io`, 'utf8');
-        return [name, { reads: Number(/^syscr: (\d+)$/m.exec(io)?.[1]), writes: Number(/^syscw: (\d+)$/m.exec(io)?.[1]) }];
-      } catch {
-        return [name, { reads: Number.NaN, writes: Number.NaN }];
-      }
-    }),
-  );
 }
 
 /** The run of median throughput. */
@@ -380,15 +250,14 @@ async function main(): Promise<void> {
     const cpu: Record<Kind, Record<string, number>> = { bare: {}, identify: {}, accept: {}, store: {} };
     const calls: Record<Kind, Record<string, { reads: number; writes: number }>> = { bare: {}, identify: {}, accept: {}, store: {} };
     const measured = async (kind: Kind, run: () => Promise<Run>) => {
-      const callsBefore = ioCalls(processes);
-      const before = cpuTimes(processes);
+      const before = cpuSnapshot(processes).processes;
       rounds[kind].push(kind === 'store' ? await run() : await profiled(kind === 'bare' ? echo : low, `${kind}-${rounds[kind].length + 1}`, run));
-      const after = cpuTimes(processes);
-      const callsAfter = ioCalls(processes);
+      const after = cpuSnapshot(processes).processes;
       for (const name of Object.keys(processes)) {
-        cpu[kind][name] = (cpu[kind][name] ?? 0) + ((after[name] ?? 0) - (before[name] ?? 0));
+        const [was, is] = [before[name], after[name]];
+        const used = (times: typeof was) => (times === undefined ? 0 : times.main + times.threads);
+        cpu[kind][name] = (cpu[kind][name] ?? 0) + (used(is) - used(was));
         const sum = calls[kind][name] ?? { reads: 0, writes: 0 };
-        const [was, is] = [callsBefore[name], callsAfter[name]];
         calls[kind][name] = { reads: sum.reads + ((is?.reads ?? 0) - (was?.reads ?? 0)), writes: sum.writes + ((is?.writes ?? 0) - (was?.writes ?? 0)) };
       }
     };
@@ -465,9 +334,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === 'host') {
-  const [, , , role = '', natsUrl = '', dataDir = ''] = process.argv;
-  await host(role, natsUrl, dataDir);
-} else {
-  await main();
-}
+await main();
