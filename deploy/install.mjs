@@ -23,7 +23,7 @@ export const DEBIAN_PACKAGES = {
   'vsmartcard-vpcd': 'a virtual PC/SC reader for reader-event tests',
   'vsmartcard-vpicc': 'vicc, a virtual card to insert into that reader',
   'python3-pycryptodome': 'needed by vicc',
-  chromium: 'headless browser for component and end-to-end tests',
+  chromium: 'headless browser: draws the first screens at build time, and runs the component and end-to-end tests',
   'fonts-noto-cjk': 'Traditional Chinese glyphs for the kiosk screens (otherwise empty boxes)',
   'espeak-ng': "the kiosk's spoken guidance, made at build time (Mandarin and English voices)",
   sox: 'encodes that speech as Ogg Vorbis at build time, and measures it in the tests',

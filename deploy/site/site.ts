@@ -12,6 +12,7 @@ import { copyToBox, prepareBox, RELEASE_PATH, runInBox, startPart, writeOnBox, t
 import { makeSiteCertificates } from './certificates.ts';
 import { createBox, createSwitch, ensureUser, run, saveState, type Network, type RunState } from './host.ts';
 import { makeRelease } from './release.ts';
+import type { COMMANDS } from '../build.ts';
 import { parseEnvironmentFile } from './unit-file.ts';
 
 export interface SiteShape {
@@ -147,7 +148,7 @@ export async function installBox(
       await copyToBox(box, join(machineDir, credential), `/etc/moeaca-kiosk/credentials/${credential}`, 0o600);
     }
     // The operator's commands' environment, as shipped (docs/operations.md, "Operator commands").
-    await writeOnBox(box, ADMIN_ENV_FILE, await editedEnv('admin.env.example', {}), 0o600);
+    await copyToBox(box, join(PRODUCTION_DIR, 'env', 'admin.env.example'), ADMIN_ENV_FILE, 0o600);
   } else if (box.kind === 'kiosk') {
     await writeOnBox(box, '/etc/moeaca-kiosk/kiosk.env', await editedEnv('kiosk.env.example', { KIOSK_ID: box.name, STAFF_TOKEN_PUBLIC_KEY: keys.staffTokenPublicKey, ...kioskEnv }));
     await copyToBox(box, join(PRODUCTION_DIR, 'chromium/policies/managed/kiosk.json'), '/etc/chromium/policies/managed/kiosk.json', 0o644);
@@ -182,10 +183,10 @@ export async function installDeskLogins(site: Omit<RunningSite, 'releaseDir' | '
 }
 
 /** Where a hub node keeps the operator's commands' environment (deploy/production/env/admin.env.example). */
-export const ADMIN_ENV_FILE = '/etc/moeaca-kiosk/admin.env';
+const ADMIN_ENV_FILE = '/etc/moeaca-kiosk/admin.env';
 
 /** The release's operator commands (deploy/build.ts, COMMANDS): `dist/<command>.mjs`. */
-export type OperatorCommand = 'cards' | 'staff' | 'audit';
+export type OperatorCommand = keyof typeof COMMANDS;
 
 /**
  * An operator command of the release inside `box`'s namespace, as root, exactly as

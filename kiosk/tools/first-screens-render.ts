@@ -32,7 +32,7 @@ const FIRST_SCREEN_STATES = ['checkingReader', 'outOfService', 'awaitingCard', '
  * engine would derive them) and shown busy: the page shows the served view busy until its
  * websocket is up (kiosk/src/view-controller.ts), so the snapshot is exactly what the app then draws.
  */
-export function firstScreenViews(): View[] {
+function firstScreenViews(): View[] {
   let seq = 0;
   return FIRST_SCREEN_STATES.flatMap((value) =>
     LANGUAGES.map((language) => ({ ...viewOfResolvedState({ value, language }, { kioskId: 'first-screen', seq: ++seq }), busy: true })),

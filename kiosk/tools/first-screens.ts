@@ -47,7 +47,7 @@ function canonical(value: unknown): string {
  * screens shows a countdown), `autoSpeech` (it speaks, it draws nothing) and what the page never
  * shows (`kioskId`, `seq`, `state`).
  */
-export function snapshotKey(view: View): string {
+function snapshotKey(view: View): string {
   const { screen, lang, step, accepts, error, card, path, returnScreen } = view;
   return canonical({ screen, lang, step, accepts, error, card, path, returnScreen });
 }

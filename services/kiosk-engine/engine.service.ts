@@ -136,9 +136,8 @@ export async function startEngine(options: EngineOptions): Promise<RunningEngine
     async stop() {
       await part.stop();
       outbox.stop();
+      // host.stop waits for every write before the actor stops: no save is left to wait for.
       await host.stop();
-      // Whatever the actor's stop wrote is stored before the store stops waiting for acks.
-      await host.idle();
       store.close();
       stately?.stop();
       log.info('engine stopped', { seq: host.seq });

@@ -17,9 +17,10 @@ import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.t
 import { publicKeyText, signingKeyFromSeed, verifyChain } from './audit-chain.ts';
 import { loadRegistryKey, RegistrySecrets } from './registry-secrets.ts';
 import { STAFF_AUDIT_STREAM } from './staff-audit.ts';
+import { runsFromSource } from '../../platform/source-or-build.ts';
 
 /** How the operator runs this command: from the release (its bundle, docs/operations.md) or from a clone. */
-const RUN = import.meta.url.endsWith('.mjs') ? 'node dist/audit.mjs' : 'npm run audit --';
+const RUN = runsFromSource(import.meta.url) ? 'npm run audit --' : 'node dist/audit.mjs';
 
 const USAGE = `usage: ${RUN} export [--from ISO] [--to ISO]
        ${RUN} verify <file> [--public-key <key>]

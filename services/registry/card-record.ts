@@ -15,7 +15,7 @@ import { eventId, normalizeSerial, type CardRecord, type Change, type CurrentAct
 import type { RegistryEventType } from '../../machines/contract/registry.ts';
 
 export * from './card-record-shape.ts';
-export { attemptsLeft, effectiveStatus, factsOf, MAX_WRONG_ATTEMPTS, type CardFacts } from './card-facts.ts';
+export { attemptsLeft, effectiveStatus, MAX_WRONG_ATTEMPTS } from './card-facts.ts';
 
 /** Staff unlocks of one card within a rolling day; past that, a person at the CA looks at it. */
 export const DEFAULT_UNLOCKS_PER_CARD_PER_DAY = 3;

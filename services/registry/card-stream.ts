@@ -31,8 +31,6 @@ export const ALL_CARD_SUBJECTS = JETSTREAM.registryCardSubject('*');
 /** A card's change message as stored: its stream sequence (the record's revision) and sealed record. */
 export interface SealedCard {
   readonly revision: number;
-  /** The change's id (its event's id, sent as Nats-Msg-Id); absent only on a message stored without one. */
-  readonly id?: string | undefined;
   readonly sealed: string;
   /**
    * identify's facts of the record: as written (an object), or as found in a stored message (their
@@ -42,9 +40,19 @@ export interface SealedCard {
   readonly facts?: CardFacts | string;
 }
 
-/** The id a change was published with (its Nats-Msg-Id), if any. */
-export function changeIdOf(header: MsgHdrs | undefined): string | undefined {
-  return header?.get(MSG_ID_HEADER) || undefined;
+/**
+ * The card's change number a published change message announces: its Nats-Msg-Id is its event's
+ * id, `<cardNumber>-<seq>` (eventId), or undefined when it carries none that reads so.
+ */
+export function announcedChangeOf(header: MsgHdrs | undefined): number | undefined {
+  const id = header?.get(MSG_ID_HEADER) ?? '';
+  const seq = Number(id.slice(id.lastIndexOf('-') + 1));
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+}
+
+/** The card's change number of a stored record: its sealed form starts with it (sealRecord). */
+export function changeOf({ sealed }: Pick<SealedCard, 'sealed'>): number {
+  return Number(sealed.slice(0, sealed.indexOf(':')));
 }
 
 /** The card number of a change subject, or undefined for any other subject. */
@@ -59,14 +67,13 @@ export function cardOfSubject(subject: string): string | undefined {
  * string values is escaped in JSON, so the marker cannot occur before it.
  */
 export function sealedOf(cardNumber: string, data: Uint8Array): string {
-  const sealed = findSealed(data);
-  if (sealed === undefined) throw new Error(`the change message of card ${cardNumber} carries no record`);
-  return sealed;
+  const found = findCard(data);
+  if (found === undefined) throw noRecord(cardNumber);
+  return found.sealed;
 }
 
-/** The sealed record of a body, or undefined if it carries none. */
-export function findSealed(data: Uint8Array): string | undefined {
-  return findCard(data)?.sealed;
+function noRecord(cardNumber: string): Error {
+  return new Error(`the change message of card ${cardNumber} carries no record`);
 }
 
 /**
@@ -109,8 +116,8 @@ export class CardStream {
     const msg = await this.jsm.direct.getMessage(JETSTREAM.registryEventsStream, { last_by_subj: JETSTREAM.registryCardSubject(cardNumber) });
     if (msg === null) return null;
     const found = findCard(msg.data);
-    if (found === undefined) throw new Error(`the change message of card ${cardNumber} carries no record`);
-    return { revision: msg.seq, id: changeIdOf(msg.header), ...found };
+    if (found === undefined) throw noRecord(cardNumber);
+    return { revision: msg.seq, ...found };
   }
 
   open(cardNumber: string, { revision, sealed }: SealedCard): Versioned<CardRecord> {
@@ -138,7 +145,7 @@ export class CardStream {
       if (isRevisionConflict(error)) return null;
       throw error;
     }
-    return ack.duplicate ? null : { revision: ack.seq, id: event.id, sealed, facts };
+    return ack.duplicate ? null : { revision: ack.seq, sealed, facts };
   }
 }
 

@@ -6,10 +6,12 @@
 // stream's contents. It holds only what this instance itself read from the stream or wrote to it,
 // and a plain subscription on every card's change subject tells it that a card MAY have changed:
 // every change is published on `ra.events.<card>.change`, so every instance hears every other's
-// publish (a refused compare-and-set included) as it reaches nats-server. Such an announcement
-// drops the card from the view unless the view already holds that very change (its Nats-Msg-Id),
-// and marks the card as waiting for it: a read that returns an older message (the stream may not
-// have stored the announced one yet) is answered but not kept. The next request of a dropped card
+// publish (a refused compare-and-set included) as it reaches nats-server. An announcement names the
+// card's change number (its Nats-Msg-Id is `<card>-<seq>`): it drops the card from the view unless
+// the view already holds that change or a later one, and the view remembers the highest change
+// announced: a read that returns an earlier one (the stream, or the replica that answers, may not
+// have stored the announced one yet) is answered but not kept. Announcements from different
+// instances may arrive in either order across a cluster's routes; the highest number wins. The next request of a dropped card
 // reads it by direct get. A JetStream consumer used to deliver every change back to every instance
 // instead: about 60 µs of CPU per change and instance, a quarter of an accept (docs/benchmarks.md).
 // Announcements missed while the connection was down cannot be known, so a disconnect and a
@@ -20,7 +22,8 @@
 // fails and re-reads; a refusal decided on the view is decided again on a fresh read before it is
 // answered; and identify is a hint the later steps check again. Decisions that release a secret
 // (PIN grants) or compare one (verify) always read the stream. An announcement carries no data
-// the view keeps: a forged one can only cost a read.
+// the view keeps: a forged one can only cost reads (of that card, on that instance, until it
+// restarts).
 //
 // Memory: one sealed record (≈ 1.5 KB, one flat string) per card, opened on every lookup but
 // identify's (an AES-GCM open and a JSON parse, ≈ 10 µs). Keeping parsed records instead made the
@@ -31,16 +34,14 @@
 // start the view loads every card's latest message once, so a restarted instance answers identify
 // without a read per card.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { CardFacts } from './card-facts.ts';
-import { ALL_CARD_SUBJECTS, cardOfSubject, changeIdOf, findCard, type SealedCard } from './card-stream.ts';
+import { readAll } from './registry-store.ts';
+import { ALL_CARD_SUBJECTS, announcedChangeOf, cardOfSubject, changeOf, findCard, type SealedCard } from './card-stream.ts';
 
 /** When a read or write began, as `ticket()` gives it: what it returns is kept only if no disconnect came since. */
 export type ViewTicket = number;
-
-/** An announced change that carried no Nats-Msg-Id (only the registry writes these subjects, always with one). */
-const UNKNOWN_CHANGE = '';
 
 export interface CardViewEvents {
   /** The announcements stopped (their subscription was refused or failed): the view is empty for good. */
@@ -51,8 +52,8 @@ export interface CardViewEvents {
 
 export class CardView {
   readonly #slots = new Map<string, SealedCard>();
-  /** Cards announced changed whose change this instance has not read or written yet: card → the change's id. */
-  readonly #awaited = new Map<string, string>();
+  /** Cards announced changed beyond what this instance has read or written: card → the highest change number announced. */
+  readonly #awaited = new Map<string, number>();
   #epoch = 0;
   #stopped = false;
   #subscription: Subscription | undefined;
@@ -97,14 +98,14 @@ export class CardView {
   }
 
   /**
-   * Keeps a message this instance read or wrote, unless the connection dropped since `ticket`, the
-   * card was announced changed and this is not that change, or the view holds a newer revision.
+   * Keeps a message this instance read or wrote, unless the connection dropped since `ticket`, a
+   * later change of the card was announced, or the view holds a newer revision.
    */
   remember(cardNumber: string, found: SealedCard, ticket: ViewTicket): void {
     if (this.#stopped || ticket !== this.#epoch) return;
     const awaited = this.#awaited.get(cardNumber);
     if (awaited !== undefined) {
-      if (awaited !== found.id) return;
+      if (changeOf(found) < awaited) return;
       this.#awaited.delete(cardNumber);
     }
     const slot = this.#slots.get(cardNumber);
@@ -123,38 +124,26 @@ export class CardView {
     await this.#loading;
   }
 
-  /** A change of the card reached nats-server: drop the card unless the view holds that change. */
+  /** A change of the card reached nats-server: drop the card unless the view holds that change or a later one. */
   #announced(msg: Msg): void {
-    // Only the registry publishes on change subjects; whatever comes there can only cost a read.
+    // Only the registry publishes on change subjects; whatever comes there can only cost reads.
     const cardNumber = cardOfSubject(msg.subject);
     if (cardNumber === undefined) return;
-    const id = changeIdOf(msg.headers) ?? UNKNOWN_CHANGE;
-    if (id !== UNKNOWN_CHANGE && this.#slots.get(cardNumber)?.id === id) return;
+    const change = announcedChangeOf(msg.headers);
+    const slot = this.#slots.get(cardNumber);
+    if (change !== undefined && slot !== undefined && changeOf(slot) >= change) return;
     this.#slots.delete(cardNumber);
-    this.#awaited.set(cardNumber, id);
+    // One without a change number (none the registry writes) only drops the card.
+    if (change !== undefined && change > (this.#awaited.get(cardNumber) ?? 0)) this.#awaited.set(cardNumber, change);
   }
 
-  /** Every card's latest message, read once (an ordered consumer, deleted when done). */
+  /** Every card's latest message, read once (readAll: an ordered consumer, deleted when done). */
   async #load(js: JetStreamClient): Promise<void> {
     const ticket = this.ticket();
-    const consumer = await js.consumers.get(JETSTREAM.registryEventsStream, {
-      filter_subjects: ALL_CARD_SUBJECTS,
-      deliver_policy: DeliverPolicy.LastPerSubject,
-    });
-    try {
-      if ((await consumer.info(true)).num_pending === 0) return;
-      const messages = await consumer.consume();
-      for await (const msg of messages) {
-        const cardNumber = cardOfSubject(msg.subject);
-        const found = cardNumber === undefined ? undefined : findCard(msg.data);
-        if (cardNumber !== undefined && found !== undefined) {
-          this.remember(cardNumber, { revision: msg.seq, id: changeIdOf(msg.headers), ...found }, ticket);
-        }
-        if (msg.info.pending === 0 || this.#stopped || ticket !== this.#epoch) break;
-      }
-      await messages.close();
-    } finally {
-      await consumer.delete().catch(() => undefined);
+    for (const msg of await readAll(js, JETSTREAM.registryEventsStream, ALL_CARD_SUBJECTS, true)) {
+      const cardNumber = cardOfSubject(msg.subject);
+      const found = cardNumber === undefined ? undefined : findCard(msg.data);
+      if (cardNumber !== undefined && found !== undefined) this.remember(cardNumber, { revision: msg.seq, ...found }, ticket);
     }
   }
 

@@ -20,9 +20,10 @@ import { demoSecrets, provisionCards, readCardFile, type ProvisionResult } from 
 import { checkRegisterFile, readIssuingCas, readRegisterFile, REGISTER_FILE_MAX_RECORDS, RegisterRefusal } from '../../card/issuance/register-file.ts';
 import { useSoftHsmDataDir } from '../../card/token/softhsm.ts';
 import { acquireTokenClient, DEFAULT_PKCS11_MODULE, releaseTokenClient } from '../../card/token/token.client.ts';
+import { runsFromSource } from '../../platform/source-or-build.ts';
 
 /** How the operator runs this command: from the release (its bundle, docs/operations.md) or from a clone. */
-const RUN = import.meta.url.endsWith('.mjs') ? 'node dist/cards.mjs' : 'npm run cards --';
+const RUN = runsFromSource(import.meta.url) ? 'npm run cards --' : 'node dist/cards.mjs';
 
 const USAGE = `usage: ${RUN} import [--token-only] FILE
        ${RUN} register FILE   (cards the issuing side made; ISSUING_CA_FILE: its CA certificates)

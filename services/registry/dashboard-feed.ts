@@ -5,6 +5,7 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { JETSTREAM } from '../../machines/contract/index.ts';
 import type { DashboardEventsReply, DashboardEventsRequest } from '../../machines/contract/registry.ts';
+import { eventOf } from './card-stream.ts';
 
 /** Events per answer: the dashboard asks again from the last one. */
 export const DASHBOARD_PAGE = 500;
@@ -27,7 +28,8 @@ export async function dashboardEvents(js: JetStreamClient, jsm: JetStreamManager
     let pending = 0;
     const messages = await consumer.fetch({ max_messages: DASHBOARD_PAGE, expires: 2_000 });
     for await (const msg of messages) {
-      events.push(msg.json());
+      // The event only: a change message also carries the sealed record and identify's facts.
+      events.push(eventOf(msg.data));
       last = msg.seq;
       pending = msg.info.pending;
       if (pending === 0 || events.length >= DASHBOARD_PAGE) break;

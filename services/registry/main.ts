@@ -15,12 +15,11 @@ const log = createLogger('registry');
 
 async function connectOrStart(dataDir: string): Promise<{ nc: NatsConnection; server?: RunningNatsServer }> {
   const config = readConfig();
-  // noAsyncTraces: nats.js would otherwise build an Error (with a stack) for every request the
-  // registry makes to JetStream, a large share of its CPU under load. noEcho: the server does not
-  // hand this instance its own publishes back; its card view keeps its own changes as their acks
-  // come (card-view.ts), and it never asks itself anything. Credentials come from NATS_USER /
+  // noEcho: the server does not hand this instance its own publishes back; its card view keeps its
+  // own changes as their acks come (card-view.ts), and it never asks itself anything. (connectPart
+  // already turns nats.js's per-request stack traces off.) Credentials come from NATS_USER /
   // NATS_PASSWORD in production, as for every part.
-  const connectTo = (servers: string) => connectPart(config, 'registry', { noAsyncTraces: true, noEcho: true, servers });
+  const connectTo = (servers: string) => connectPart(config, 'registry', { noEcho: true, servers });
   const given = config.natsUrl;
   if (given) return { nc: await connectTo(given) };
   const port = config.natsPort;

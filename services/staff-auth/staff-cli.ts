@@ -11,9 +11,10 @@ import { inboxPrefixOf, readCredentialsSync } from '../stack/credentials/index.t
 import { AdminEnrollReplySchema, StaffAdminListReplySchema, StaffRevokeReplySchema, STAFF_AUTH_SUBJECTS, staffErrorIn } from '../../machines/contract/staff.ts';
 import * as valibot from 'valibot';
 import { staffTokenPublicJwk } from './staff-token.ts';
+import { runsFromSource } from '../../platform/source-or-build.ts';
 
 /** How the operator runs this command: from the release (its bundle, docs/operations.md) or from a clone. */
-const RUN = import.meta.url.endsWith('.mjs') ? 'node dist/staff.mjs' : 'npm run staff --';
+const RUN = runsFromSource(import.meta.url) ? 'npm run staff --' : 'node dist/staff.mjs';
 
 const USAGE = `usage: ${RUN} enroll <staffId> <name>
        ${RUN} list

@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HASHING_THREADS } from '../../services/registry/registry-secrets.ts';
 
 /** CPU seconds a process spent during the run: its main thread and its other threads. */
 export interface CpuUse {
@@ -103,14 +104,16 @@ export function cpuPerActivation(r: LoadResult): { main: number; pool: number; n
  * Activations/s that R instances could answer on a machine of `cores` cores given to the
  * registries and nats-server (the kiosks are elsewhere, as in the field), from this run's CPU per
  * activation: each instance's main thread is one core at most, so R ÷ main; its other threads
- * (libuv's pool of 4, where scrypt runs, and V8's helpers) at most 4 cores, so 4R ÷ pool; and all
- * of it together at most the cores, so cores ÷ (main + pool + nats-server). The least of the three.
+ * (where scrypt runs, on at most HASHING_THREADS of libuv's pool: 3 of the default 4) at most that
+ * many cores, so HASHING_THREADS·R ÷ pool; and all of it together at most the cores, so
+ * cores ÷ (main + pool + nats-server). The least of the three. A node that sets UV_THREADPOOL_SIZE
+ * to its cores + 1 (docs/deployment.md) lifts the middle bound to its cores.
  */
 export function projection(r: LoadResult, registries: number, cores: number): { rate: number; bound: string } {
   const cpu = cpuPerActivation(r);
   const limits = [
     { rate: (1000 * registries) / cpu.main, bound: 'main threads' },
-    { rate: (4000 * registries) / cpu.pool, bound: 'hashing pools' },
+    { rate: (1000 * HASHING_THREADS * registries) / cpu.pool, bound: 'hashing threads' },
     { rate: (1000 * cores) / (cpu.main + cpu.pool + cpu.nats), bound: 'cores' },
   ];
   return limits.reduce((a, b) => (b.rate < a.rate ? b : a));
@@ -179,7 +182,7 @@ export async function writeLoadReport(results: LoadResult[], command: string): P
     lines.push(`- Throughput by registry instances at N = ${biggest.kiosks}: ${byRegistries.map((r) => `R = ${r.registries}: ${r.activationsPerSecond.toFixed(2)}/s`).join(', ')}. This machine has ${biggest.cores} cores, shared by the registries, nats-server and the kiosk hosts, so the growth stops at the cores: more instances than cores cannot raise it.`);
   }
   lines.push('', '### On a machine with more cores', '');
-  lines.push('Derived from each run\'s CPU per activation, not measured: with the kiosks on their own machines (as in the field) and C cores for nats-server and R registry instances, each instance\'s main thread gives at most one core (R ÷ main-thread ms per activation), its other threads at most libuv\'s 4 (4R ÷ other-thread ms), and everything at most the C cores (C ÷ the sum of registry and nats-server ms per activation); the least of the three is the figure, and which one binds is named. CPU time measured on a loaded 2-core machine includes some contention (cache, scheduling), so these lean low.', '');
+  lines.push('Derived from each run\'s CPU per activation, not measured: with the kiosks on their own machines (as in the field) and C cores for nats-server and R registry instances, each instance\'s main thread gives at most one core (R ÷ main-thread ms per activation), its other threads at most its ${HASHING_THREADS} hashing threads (libuv\'s pool but one; ${HASHING_THREADS}R ÷ other-thread ms; a node that sets UV_THREADPOOL_SIZE to its cores + 1 lifts this to its cores), and everything at most the C cores (C ÷ the sum of registry and nats-server ms per activation); the least of the three is the figure, and which one binds is named. CPU time measured on a loaded 2-core machine includes some contention (cache, scheduling), so these lean low.', '');
   lines.push(`| from the run | R = 1, 4 cores | R = 2, 8 cores | R = 4, 16 cores | R = 8, 32 cores |`, '|---|---|---|---|---|');
   for (const r of results) {
     const cell = (registries: number, cores: number) => {
